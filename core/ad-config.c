@@ -1,0 +1,194 @@
+/* ad-config.c - the configuration table: defaults, ranges, validation. */
+#include "ad-internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define F(name, type, lo, hi, def, scoring, blurb) \
+  { #name, type, offsetof (ad_config, name), lo, hi, def, scoring, blurb }
+#define FA(name, idx, lo, hi, def, blurb) \
+  { #name "_" #idx, AD_FIELD_INT, offsetof (ad_config, name) + \
+    (idx) * sizeof (int32_t), lo, hi, def, 0, blurb }
+
+const ad_field ad_config_fields[] = {
+  F (width, AD_FIELD_INT, 16, 1024, 160, 0, "Model input width in pixels (multiple of 8)"),
+  F (height, AD_FIELD_INT, 16, 1024, 120, 0, "Model input height in pixels (multiple of 8)"),
+  F (color, AD_FIELD_INT, 0, 1, 0, 0, "0: gray features, 1: RGB features"),
+  F (motion_inputs, AD_FIELD_INT, 0, 1, 0, 0, "Append |x_t - x_t-1| as an input channel"),
+  F (task, AD_FIELD_INT, 0, 1, AD_TASK_PREDICT, 0, "0: reconstruct the frame, 1: predict it from the previous frames"),
+  F (diff_head, AD_FIELD_INT, 0, 1, 1, 0, "Extra output predicting the frame difference"),
+  FA (widths, 0, 4, 256, 16, "Channels at full resolution"),
+  FA (widths, 1, 4, 256, 32, "Channels at 1/2 resolution"),
+  FA (widths, 2, 4, 256, 64, "Channels at 1/4 resolution"),
+  FA (widths, 3, 4, 256, 64, "Channels at 1/8 resolution (bottleneck)"),
+  F (skips, AD_FIELD_INT, 0, 3, 3, 0, "Number of U-Net skip connections (from the coarsest)"),
+  F (shift_frac, AD_FIELD_FLOAT, 0.0, 0.5, 0.125, 0, "Fraction of channels shifted from the previous frame"),
+  F (se_reduction, AD_FIELD_INT, 1, 64, 4, 0, "Channel-attention squeeze ratio"),
+  F (mem_place, AD_FIELD_INT, 0, 3, AD_MEM_BOTTLENECK, 0, "Memory: 0 none, 1 bottleneck, 2 + 1/4 skip, 3 + all skips"),
+  F (mem_items, AD_FIELD_INT, 2, 512, 32, 0, "Memory items per bank at the bottleneck"),
+  F (mem_skip_items, AD_FIELD_INT, 2, 512, 16, 0, "Memory items per bank on skips"),
+  F (mem_grid, AD_FIELD_INT, 1, 8, 1, 0, "Partitioned memory: grid x grid banks (1 = one bank)"),
+  F (mem_shrink, AD_FIELD_FLOAT, 0.0, 0.99, 0.5, 0, "Hard-shrinkage threshold in units of 1/items"),
+  F (mem_temp, AD_FIELD_FLOAT, 0.001, 10.0, 0.05, 0, "Softmax temperature on cosine similarity"),
+  F (w_entropy, AD_FIELD_FLOAT, 0.0, 10.0, 0.0002, 0, "Weight of the memory-attention entropy loss"),
+  F (w_compact, AD_FIELD_FLOAT, 0.0, 10.0, 0.01, 0, "Weight of the compactness loss"),
+  F (w_separate, AD_FIELD_FLOAT, 0.0, 10.0, 0.01, 0, "Weight of the separateness loss"),
+  F (sep_margin, AD_FIELD_FLOAT, 0.0, 4.0, 0.5, 0, "Margin of the separateness triplet loss"),
+  F (clip_len, AD_FIELD_INT, 1, 32, 4, 0, "Frames per training clip"),
+  F (batch_clips, AD_FIELD_INT, 1, 64, 2, 0, "Clips per training step"),
+  F (lr, AD_FIELD_FLOAT, 1e-6, 1.0, 1e-3, 0, "Adam learning rate"),
+  F (seed, AD_FIELD_INT, 0, 2147483647.0, 1, 0, "Random seed"),
+  F (holdout_frac, AD_FIELD_FLOAT, 0.0, 0.5, 0.1, 0, "Share of clips held back for calibration"),
+  F (blur_sigma, AD_FIELD_FLOAT, 0.0, 16.0, 2.0, 1, "Gaussian blur of the error map (px)"),
+  F (topk_frac, AD_FIELD_FLOAT, 0.0001, 1.0, 0.01, 1, "Frame score: mean of this top fraction of the map"),
+  F (hist_floor, AD_FIELD_INT, 0, 1, 1, 1, "Subtract the histogram-estimated error floor"),
+  F (score_source, AD_FIELD_INT, 0, 2, AD_SCORE_BOTH, 1, "Score 0 frame error, 1 difference error, 2 both"),
+  F (motion_cell, AD_FIELD_INT, 2, 64, 8, 1, "Motion cell size in pixels at model resolution"),
+  F (motion_sub_mean, AD_FIELD_INT, 0, 1, 0, 1, "Subtract each cell's mean motion on normal footage"),
+  F (fuse, AD_FIELD_INT, 0, 3, AD_FUSE_SUM, 1, "Fusion: 0 learned, 1 motion, 2 weighted sum, 3 max"),
+  F (fuse_weight, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Weight of the learned score in the sum"),
+  F (pixel_std, AD_FIELD_INT, 0, 1, 0, 1, "Standardise each pixel by its normal spread"),
+  F (calib_quantile, AD_FIELD_FLOAT, 0.5, 1.0, 0.999, 1, "Normal-data quantile that maps to score 1.0"),
+  F (calib_margin, AD_FIELD_FLOAT, 0.5, 10.0, 1.1, 1, "Threshold = margin x calibration quantile"),
+};
+const int ad_config_n_fields =
+    (int) (sizeof (ad_config_fields) / sizeof (ad_config_fields[0]));
+
+const float ad_calib_levels[AD_CALIB_NQ] = {
+  0.5f, 0.9f, 0.95f, 0.99f, 0.995f, 0.999f, 0.9995f, 0.9999f, 1.0f
+};
+
+const ad_field *
+ad_config_field (const char *name)
+{
+  for (int i = 0; i < ad_config_n_fields; i++)
+    if (strcmp (ad_config_fields[i].name, name) == 0)
+      return &ad_config_fields[i];
+  return NULL;
+}
+
+double
+ad_config_get (const ad_config *cfg, const ad_field *f)
+{
+  const char *p = (const char *) cfg + f->offset;
+  if (f->type == AD_FIELD_INT) {
+    int32_t v;
+    memcpy (&v, p, sizeof v);
+    return f == ad_config_field ("seed") ? (double) (uint32_t) v : v;
+  }
+  float v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+void
+ad_config_set (ad_config *cfg, const ad_field *f, double v)
+{
+  char *p = (char *) cfg + f->offset;
+  if (f->type == AD_FIELD_INT) {
+    int32_t i = (int32_t) llround (v);
+    memcpy (p, &i, sizeof i);
+  } else {
+    float x = (float) v;
+    memcpy (p, &x, sizeof x);
+  }
+}
+
+void
+ad_config_default (ad_config *cfg)
+{
+  memset (cfg, 0, sizeof *cfg);
+  for (int i = 0; i < ad_config_n_fields; i++)
+    ad_config_set (cfg, &ad_config_fields[i], ad_config_fields[i].def);
+}
+
+ad_status
+ad_fail (ad_error *err, ad_status st, const char *fmt, ...)
+{
+  if (err) {
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (err->msg, sizeof err->msg, fmt, ap);
+    va_end (ap);
+  }
+  return st;
+}
+
+const char *
+ad_status_name (ad_status st)
+{
+  switch (st) {
+    case AD_OK: return "ok";
+    case AD_ERR_ARG: return "invalid argument";
+    case AD_ERR_NOMEM: return "out of memory";
+    case AD_ERR_IO: return "i/o error";
+    case AD_ERR_FORMAT: return "bad format";
+    case AD_ERR_VERSION: return "unsupported version";
+    case AD_ERR_CHECKSUM: return "checksum mismatch";
+    case AD_ERR_MISMATCH: return "configuration mismatch";
+    case AD_ERR_STATE: return "invalid state";
+    case AD_ERR_CANCELLED: return "cancelled";
+    case AD_ERR_UNIMPLEMENTED: return "not implemented";
+  }
+  return "unknown status";
+}
+
+ad_status
+ad_config_validate (const ad_config *cfg, ad_error *err)
+{
+  if (!cfg)
+    return ad_fail (err, AD_ERR_ARG, "no configuration");
+  for (int i = 0; i < ad_config_n_fields; i++) {
+    const ad_field *f = &ad_config_fields[i];
+    double v = ad_config_get (cfg, f);
+    if (!isfinite (v) || v < f->min || v > f->max)
+      return ad_fail (err, AD_ERR_ARG, "config field '%s' = %g is outside "
+          "[%g, %g]", f->name, v, f->min, f->max);
+  }
+  if (cfg->width % 8 || cfg->height % 8)
+    return ad_fail (err, AD_ERR_ARG, "model size %dx%d must be a multiple "
+        "of 8", cfg->width, cfg->height);
+  if (cfg->mem_grid > cfg->width / 8 || cfg->mem_grid > cfg->height / 8)
+    return ad_fail (err, AD_ERR_ARG, "mem_grid %d is larger than the "
+        "bottleneck (%dx%d)", cfg->mem_grid, cfg->width / 8,
+        cfg->height / 8);
+  if (!cfg->diff_head && cfg->score_source != AD_SCORE_FRAME)
+    return ad_fail (err, AD_ERR_ARG, "score_source %d needs diff_head=1",
+        cfg->score_source);
+  return AD_OK;
+}
+
+int
+ad_config_image_channels (const ad_config *cfg)
+{
+  return cfg->color ? 3 : 1;
+}
+
+int
+ad_config_in_channels (const ad_config *cfg)
+{
+  return ad_config_image_channels (cfg) + (cfg->motion_inputs ? 1 : 0);
+}
+
+int
+ad_config_out_channels (const ad_config *cfg)
+{
+  return ad_config_image_channels (cfg) + (cfg->diff_head ? 1 : 0);
+}
+
+ad_status
+ad_config_features_match (const ad_config *model, const ad_config *feat,
+    ad_error *err)
+{
+  static const char *names[] = { "width", "height", "color", "motion_inputs" };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    const ad_field *f = ad_config_field (names[i]);
+    double a = ad_config_get (model, f), b = ad_config_get (feat, f);
+    if (a != b)
+      return ad_fail (err, AD_ERR_MISMATCH, "features have %s=%g but the "
+          "model was trained with %s=%g", f->name, b, f->name, a);
+  }
+  return AD_OK;
+}

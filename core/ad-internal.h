@@ -1,0 +1,226 @@
+/* ad-internal.h - private interfaces between the core's files.
+ *
+ * Layout of activations: float [N, C, H, W] with N = B*T frames ordered
+ * clip-major (frame t of clip b is n = b*T + t).  Every backward function
+ * ADDS into parameter gradients (dw, db, ditems...) and OVERWRITES the input
+ * gradient dx unless stated otherwise.
+ */
+#ifndef AD_INTERNAL_H
+#define AD_INTERNAL_H
+
+#include "ad.h"
+
+#include <stdbool.h>
+
+/* ------------------------------------------------------------------------ */
+/* Small utilities (ad-util.c)                                              */
+
+void *ad_alloc (size_t n_floats);          /* 64-byte aligned, zeroed floats */
+void ad_free (void *p);
+uint32_t ad_crc32 (uint32_t crc, const void *data, size_t n);
+
+/* Deterministic RNG (xorshift64*). */
+typedef struct ad_rng {
+  uint64_t s;
+} ad_rng;
+void ad_rng_seed (ad_rng *r, uint64_t seed);
+uint32_t ad_rng_u32 (ad_rng *r);
+float ad_rng_uniform (ad_rng *r);          /* [0,1) */
+float ad_rng_normal (ad_rng *r);           /* N(0,1) */
+
+double ad_now (void);                      /* monotonic seconds */
+
+/* ------------------------------------------------------------------------ */
+/* Layers (ad-layers.c).  Each has a finite-difference test.                */
+
+/* 2-D convolution, square kernel k, zero padding pad, stride s.
+ * x [N,Ci,H,W] -> y [N,Co,Ho,Wo], Ho = (H + 2*pad - k)/s + 1.
+ * w [Co, Ci*k*k] (row-major, Ci outer, then ky, kx), b [Co] (may be NULL).
+ * col: workspace of ad_conv2d_col_size() floats. */
+typedef struct ad_conv {
+  int ci, co, k, stride, pad;
+} ad_conv;
+size_t ad_conv2d_col_size (const ad_conv *c, int h, int w);
+void ad_conv2d_out_size (const ad_conv *c, int h, int w, int *ho, int *wo);
+void ad_conv2d_forward (const ad_conv *c, int n, int h, int w,
+    const float *x, const float *wt, const float *b, float *y, float *col);
+/* dx [N,Ci,H,W] overwritten (skipped if NULL); dw, db accumulated
+ * (db may be NULL). */
+void ad_conv2d_backward (const ad_conv *c, int n, int h, int w,
+    const float *x, const float *wt, const float *dy, float *dx, float *dw,
+    float *db, float *col);
+
+/* Nearest-neighbour x2 upsampling: x [N,C,H,W] -> y [N,C,2H,2W]. */
+void ad_upsample2_forward (int n, int c, int h, int w, const float *x,
+    float *y);
+void ad_upsample2_backward (int n, int c, int h, int w, const float *dy,
+    float *dx);
+
+/* ReLU over count floats; backward uses the forward output y. */
+void ad_relu_forward (size_t count, const float *x, float *y);
+void ad_relu_backward (size_t count, const float *y, const float *dy,
+    float *dx);
+
+/* Causal temporal shift: x [B*T, C, H*W].  Channels [0, nshift) of frame t
+ * are taken from frame t-1 of the same clip; at t = 0 from prev
+ * [B, nshift, H*W] when prev != NULL, zeros otherwise.  Other channels are
+ * copied.  Backward: dx overwritten; gradient flowing to prev is dropped. */
+void ad_tshift_forward (int b, int t, int c, int hw, int nshift,
+    const float *x, const float *prev, float *y);
+void ad_tshift_backward (int b, int t, int c, int hw, int nshift,
+    const float *dy, float *dx);
+
+/* Squeeze-excitation channel attention on x [N,C,HW]:
+ *   m = mean_hw(x) [N,C]; a = relu(W1 m + b1) [N,R]; s = sigmoid(W2 a + b2)
+ *   [N,C]; y = x * s (per channel).
+ * w1 [R,C], b1 [R], w2 [C,R], b2 [C].
+ * cache: ad_se_cache_size(n,c,r) floats, written by forward, read by
+ * backward. */
+size_t ad_se_cache_size (int n, int c, int r);
+void ad_se_forward (int n, int c, int hw, int r, const float *x,
+    const float *w1, const float *b1, const float *w2, const float *b2,
+    float *y, float *cache);
+void ad_se_backward (int n, int c, int hw, int r, const float *x,
+    const float *w1, const float *w2, const float *cache, const float *dy,
+    float *dx, float *dw1, float *db1, float *dw2, float *db2);
+
+/* Elementwise helpers (vectorisable loops). */
+void ad_add (size_t count, const float *a, const float *b, float *y);
+void ad_axpy (size_t count, float alpha, const float *x, float *y);
+
+/* ------------------------------------------------------------------------ */
+/* Memory module (ad-memory.c): MemAE-style addressing with hard shrinkage, */
+/* optionally partitioned into a grid of banks.                             */
+/*
+ * z [N,C,H,W] queries (one C-vector per position).  items [G, M, C] with
+ * G = gh*gw banks; position (y,x) reads bank ((y*gh)/H)*gw + (x*gw)/W.
+ *   s_i  = cos(z, m_i) / temp
+ *   w    = softmax(s)                            [M]
+ *   w'_i = max(w_i - l, 0) * w_i / (|w_i - l| + eps),  l = shrink / M
+ *   w''  = w' / max(sum(w'), eps)
+ *   out  = sum_i w''_i m_i                       [C]
+ * att [N,H,W,M] keeps w'' (for the entropy loss and for inspection).
+ */
+typedef struct ad_mem {
+  int c, m, gh, gw;
+  float shrink, temp;
+} ad_mem;
+size_t ad_mem_cache_size (const ad_mem *mm, int n, int h, int w);
+void ad_mem_forward (const ad_mem *mm, int n, int h, int w, const float *z,
+    const float *items, float *out, float *att, float *cache);
+/* dout [N,C,H,W]; datt [N,H,W,M] extra gradient on att (from the entropy
+ * loss, may be NULL).  dz overwritten, ditems accumulated. */
+void ad_mem_backward (const ad_mem *mm, int n, int h, int w, const float *z,
+    const float *items, const float *att, const float *cache,
+    const float *dout, const float *datt, float *dz, float *ditems);
+
+/* Memory losses, averaged over the N*H*W positions:
+ *   entropy  = mean over positions of -sum_i w''_i log(w''_i + 1e-12)
+ *   compact  = mean ||zn - m_p||^2, p = nearest item (by cosine), zn = z/||z||
+ *              and items likewise L2-normalised
+ *   separate = mean max(0, ||zn - m_p||^2 - ||zn - m_q||^2 + margin),
+ *              q = second nearest
+ * Returns the three values; adds weight * gradient into datt [N,H,W,M],
+ * dz [N,C,H,W] and ditems [G,M,C] (any may be NULL to skip). */
+typedef struct ad_mem_loss {
+  float entropy, compact, separate;
+} ad_mem_loss;
+ad_mem_loss ad_mem_losses (const ad_mem *mm, int n, int h, int w,
+    const float *z, const float *items, const float *att, float w_entropy,
+    float w_compact, float w_separate, float margin, float *datt, float *dz,
+    float *ditems);
+
+/* ------------------------------------------------------------------------ */
+/* Parameters and the network (ad-net.c).                                   */
+
+#define AD_NAME_MAX 32
+#define AD_MAX_DIMS 4
+typedef struct ad_tensor {
+  char name[AD_NAME_MAX];
+  int32_t ndim;
+  int32_t dims[AD_MAX_DIMS];
+  size_t count;           /* product of dims */
+  float *data;
+  int trainable;          /* 0 for buffers (e.g. motion statistics) */
+} ad_tensor;
+
+typedef struct ad_net ad_net;   /* op program built from the config */
+
+struct ad_model {
+  ad_config cfg;
+  ad_calib calib;
+  int n_tensors;
+  ad_tensor *tensors;     /* parameters then buffers, fixed order by cfg */
+  ad_net *net;
+};
+
+/* Finds a tensor by name; NULL if absent. */
+ad_tensor *ad_model_tensor (ad_model *m, const char *name);
+
+/* Builds the op program and the tensor list (weights initialised from
+ * cfg->seed).  Used by ad_model_new and by the loader. */
+ad_status ad_net_build (ad_model *m, ad_error *err);
+void ad_net_free (ad_net *net);
+double ad_net_flops (const ad_net *net);
+
+/* Training-time execution on a batch of B clips of T frames. */
+typedef struct ad_exec ad_exec;
+ad_status ad_exec_new (const ad_model *m, int b, int t, ad_exec **out,
+    ad_error *err);
+void ad_exec_free (ad_exec *e);
+/* in [B*T, Cin, H, W] inputs; target [B*T, Cout, H, W].
+ * Runs forward, losses and (if grads != NULL) backward; grads holds one
+ * array per model tensor (same order, same counts), accumulated. */
+ad_status ad_exec_step (ad_exec *e, const float *in, const float *target,
+    float **grads, ad_progress *losses);
+/* Streaming: B = T = 1, with temporal-shift caches carried across calls. */
+void ad_exec_reset_state (ad_exec *e);
+ad_status ad_exec_stream (ad_exec *e, const float *in, float *out);
+/* Memory query access for item initialisation: after a forward pass,
+ * returns the query tensor [N,C,h,w] fed to memory module k (NULL if k does
+ * not exist) and its spatial size. */
+const float *ad_exec_mem_query (const ad_exec *e, int k, int *n, int *c,
+    int *h, int *w, char *item_name, size_t name_len);
+
+/* ------------------------------------------------------------------------ */
+/* Config table (ad-config.c): one row per field, used for defaults,        */
+/* validation and the model file.                                           */
+
+typedef enum ad_field_type {
+  AD_FIELD_INT = 0,
+  AD_FIELD_FLOAT = 1
+} ad_field_type;
+
+typedef struct ad_field {
+  const char *name;
+  ad_field_type type;
+  size_t offset;          /* in ad_config */
+  double min, max, def;
+  int scoring_only;       /* may change after training */
+  const char *blurb;
+} ad_field;
+
+extern const ad_field ad_config_fields[];
+extern const int ad_config_n_fields;
+const ad_field *ad_config_field (const char *name);
+double ad_config_get (const ad_config *cfg, const ad_field *f);
+void ad_config_set (ad_config *cfg, const ad_field *f, double v);
+
+/* ------------------------------------------------------------------------ */
+/* Scoring helpers (ad-score.c), shared by scorer, calibration, tools.      */
+
+/* Separable Gaussian blur of map [H,W] in place; tmp [H*W]. */
+void ad_blur (float *map, int h, int w, float sigma, float *tmp);
+/* Error floor of map [H,W] estimated from its histogram (the mode of the
+ * lower part of the distribution). */
+float ad_hist_floor (const float *map, int n);
+/* Mean of the top frac of values (at least one); tmp [n]. */
+float ad_topk_mean (const float *v, int n, float frac, float *tmp);
+/* Quantile (linear interpolation) of v [n], tmp [n]. */
+float ad_quantile (const float *v, int64_t n, float q, float *tmp);
+/* Cell motion: mean |a-b| over the image channels per cell of cell x cell
+ * px; cells [gh*gw] where gh = ceil(H/cell).  Returns the number of cells. */
+int ad_motion_cells (const float *a, const float *b, int c, int h, int w,
+    int cell, float *cells);
+
+#endif /* AD_INTERNAL_H */

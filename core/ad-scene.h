@@ -1,0 +1,65 @@
+/* ad-scene.h - deterministic generated scenes with ground truth, for tests,
+ * demos, benchmarks and evaluation.  Plain C11, no GStreamer.
+ *
+ * Surveillance scene: textured background (ground, paths, grass) with
+ * people-like figures walking along the paths at normal speeds and
+ * directions.  Test clips add anomalies (running, walking off the paths,
+ * wrong-way walking, a vehicle, an object left behind, erratic motion);
+ * nuisance clips add only lighting drift, sensor noise and camera jitter.
+ *
+ * Industrial scene: still textured surfaces from several families with
+ * defects (scratch, spot, crack, missing area), one image per frame.
+ */
+#ifndef AD_SCENE_H
+#define AD_SCENE_H
+
+#include "ad.h"
+
+typedef enum ad_scene_kind {
+  AD_SCENE_SURVEILLANCE = 0,
+  AD_SCENE_INDUSTRIAL = 1,
+  AD_SCENE_SPARSE = 2        /* surveillance layout with few normal frames */
+} ad_scene_kind;
+
+typedef enum ad_scene_clip {
+  AD_CLIP_TRAIN = 0,         /* normal footage only */
+  AD_CLIP_HOLDOUT = 1,       /* normal footage, other seed (calibration) */
+  AD_CLIP_TEST = 2,          /* normal footage with injected anomalies */
+  AD_CLIP_NUISANCE = 3       /* normal footage + lighting, noise, jitter */
+} ad_scene_clip;
+
+typedef enum ad_anomaly_kind {
+  AD_ANOM_NONE = 0,
+  AD_ANOM_RUNNING,
+  AD_ANOM_OFF_PATH,
+  AD_ANOM_WRONG_WAY,
+  AD_ANOM_VEHICLE,
+  AD_ANOM_LEFT_OBJECT,
+  AD_ANOM_ERRATIC,
+  AD_ANOM_SCRATCH,
+  AD_ANOM_SPOT,
+  AD_ANOM_CRACK,
+  AD_ANOM_MISSING,
+  AD_ANOM_COUNT
+} ad_anomaly_kind;
+
+const char *ad_anomaly_name (ad_anomaly_kind k);
+
+typedef struct ad_scene ad_scene;
+
+/* width, height: output size (any, >= 32).  n_frames <= 0 picks the clip's
+ * default length.  Same arguments, same pixels. */
+ad_status ad_scene_new (ad_scene_kind kind, ad_scene_clip clip, int width,
+    int height, int64_t n_frames, uint32_t seed, ad_scene **out,
+    ad_error *err);
+void ad_scene_free (ad_scene *s);
+int64_t ad_scene_n_frames (const ad_scene *s);
+
+/* Renders frame i (0 <= i < n_frames), in any order.
+ * rgb: uint8 [height, width, 3]; mask: uint8 [height, width], 255 where
+ * anomalous, 0 elsewhere (may be NULL); *kind: anomaly present in the frame
+ * (AD_ANOM_NONE when the frame is normal; may be NULL). */
+ad_status ad_scene_render (ad_scene *s, int64_t i, uint8_t *rgb,
+    uint8_t *mask, ad_anomaly_kind *kind, ad_error *err);
+
+#endif /* AD_SCENE_H */

@@ -1,0 +1,299 @@
+/* ad.h - public API of the anomaly-detection core.
+ *
+ * Plain C11 on cblas and libm; knows nothing of GStreamer or GLib.
+ * Prefix: ad_ (types, functions), AD_ (constants).
+ *
+ * Data conventions
+ *   - A "feature frame" is float [C, H, W] (planar, row-major), C =
+ *     ad_config_in_channels(cfg): the image channels (1 gray or 3 RGB, in
+ *     [0,1]) followed, when motion_inputs is set, by one channel holding
+ *     |x_t - x_{t-1}| averaged over the image channels.
+ *   - A "reconstruction" is float [Co, H, W], Co = ad_config_out_channels():
+ *     the network's estimate of the current frame's image channels, followed,
+ *     when diff_head is set, by its estimate of |x_t - x_{t-1}|.
+ *   - Maps are float [H, W] at model resolution.
+ *
+ * Every function that can fail returns ad_status and, when err is not NULL,
+ * writes a human-readable reason into err->msg.  No function exits or aborts.
+ */
+#ifndef AD_H
+#define AD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ad_status {
+  AD_OK = 0,
+  AD_ERR_ARG,        /* invalid argument or configuration */
+  AD_ERR_NOMEM,      /* allocation failed */
+  AD_ERR_IO,         /* file could not be opened, read or written */
+  AD_ERR_FORMAT,     /* file is truncated, corrupt or not a model */
+  AD_ERR_VERSION,    /* file has an unsupported format version */
+  AD_ERR_CHECKSUM,   /* file checksum does not match its contents */
+  AD_ERR_MISMATCH,   /* data does not match the model's configuration */
+  AD_ERR_STATE,      /* call not valid in the current state */
+  AD_ERR_CANCELLED,  /* operation cancelled by the caller */
+  AD_ERR_UNIMPLEMENTED
+} ad_status;
+
+#define AD_ERROR_MAX 256
+typedef struct ad_error {
+  char msg[AD_ERROR_MAX];
+} ad_error;
+
+/* Formats err->msg (if err != NULL) and returns st. */
+ad_status ad_fail (ad_error *err, ad_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format (printf, 3, 4)))
+#endif
+    ;
+const char *ad_status_name (ad_status st);
+
+/* ------------------------------------------------------------------------ */
+/* Configuration: everything that shapes features, network, training and    */
+/* scoring.  All of it is stored in the model file.                         */
+
+typedef enum ad_task {
+  AD_TASK_RECON = 0,    /* reconstruct the current frame */
+  AD_TASK_PREDICT = 1   /* predict the current frame from the previous ones */
+} ad_task;
+
+typedef enum ad_mem_place {
+  AD_MEM_NONE = 0,       /* no memory module */
+  AD_MEM_BOTTLENECK = 1, /* memory at the bottleneck only */
+  AD_MEM_LOW_SKIPS = 2,  /* bottleneck + the 1/4-resolution skip */
+  AD_MEM_ALL_SKIPS = 3   /* bottleneck + every skip */
+} ad_mem_place;
+
+typedef enum ad_score_source {
+  AD_SCORE_FRAME = 0,    /* error of the image channels */
+  AD_SCORE_DIFF = 1,     /* error of the difference head */
+  AD_SCORE_BOTH = 2      /* mean of both maps */
+} ad_score_source;
+
+typedef enum ad_fuse {
+  AD_FUSE_LEARNED = 0,   /* learned score only */
+  AD_FUSE_MOTION = 1,    /* cell motion score only */
+  AD_FUSE_SUM = 2,       /* w*learned/s_l + (1-w)*motion/s_m */
+  AD_FUSE_MAX = 3        /* max(learned/s_l, motion/s_m) */
+} ad_fuse;
+
+#define AD_MAX_SCALES 4
+
+typedef struct ad_config {
+  /* features (what anomalyextract produces) */
+  int32_t width, height;      /* model resolution, multiple of 8 */
+  int32_t color;              /* 0: gray (1 channel), 1: RGB (3 channels) */
+  int32_t motion_inputs;      /* 1: append |x_t - x_{t-1}| as input channel */
+  /* network */
+  int32_t task;               /* ad_task */
+  int32_t diff_head;          /* 1: extra output predicting |x_t - x_{t-1}| */
+  int32_t widths[AD_MAX_SCALES]; /* channels at 1, 1/2, 1/4, 1/8 resolution */
+  int32_t skips;              /* number of U-Net skips used: 0..3 (1/4,1/2,1) */
+  float shift_frac;           /* fraction of channels shifted in time */
+  int32_t se_reduction;       /* channel attention squeeze ratio */
+  int32_t mem_place;          /* ad_mem_place */
+  int32_t mem_items;          /* items per bank at the bottleneck */
+  int32_t mem_skip_items;     /* items per bank on skips */
+  int32_t mem_grid;           /* partitioned bank: grid x grid cells; 1 = one bank */
+  float mem_shrink;           /* hard-shrinkage threshold, in units of 1/M */
+  float mem_temp;             /* softmax temperature on cosine similarity */
+  /* loss weights */
+  float w_entropy, w_compact, w_separate, sep_margin;
+  /* training */
+  int32_t clip_len;           /* frames per training clip (T) */
+  int32_t batch_clips;        /* clips per step */
+  float lr;                   /* Adam learning rate (decays to lr/10) */
+  uint32_t seed;
+  float holdout_frac;         /* share of clips held back for calibration */
+  /* scoring */
+  float blur_sigma;           /* Gaussian blur of the error map, px */
+  float topk_frac;            /* frame score = mean of the top fraction */
+  int32_t hist_floor;         /* 1: subtract the histogram-estimated floor */
+  int32_t score_source;       /* ad_score_source */
+  int32_t motion_cell;        /* motion cell size in px at model resolution */
+  int32_t motion_sub_mean;    /* 1: subtract each cell's normal mean */
+  int32_t fuse;               /* ad_fuse */
+  float fuse_weight;          /* w of AD_FUSE_SUM */
+  int32_t pixel_std;          /* 1: standardise each pixel by normal spread */
+  float calib_quantile;       /* normal-data quantile mapped to score 1.0 */
+  float calib_margin;         /* threshold = margin * quantile */
+} ad_config;
+
+void ad_config_default (ad_config *cfg);
+/* Checks ranges and consistency; fills err with the first problem. */
+ad_status ad_config_validate (const ad_config *cfg, ad_error *err);
+int ad_config_in_channels (const ad_config *cfg);
+int ad_config_image_channels (const ad_config *cfg);
+int ad_config_out_channels (const ad_config *cfg);
+/* Compares the feature settings (width, height, color, motion_inputs).
+ * Returns AD_ERR_MISMATCH with a message naming the first difference. */
+ad_status ad_config_features_match (const ad_config *model,
+    const ad_config *features, ad_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Calibration: filled by training from held-back normal footage.            */
+
+#define AD_CALIB_NQ 9
+/* Quantile levels of the q[] arrays: 0.5 0.9 0.95 0.99 0.995 0.999 0.9995
+ * 0.9999 1.0 */
+extern const float ad_calib_levels[AD_CALIB_NQ];
+
+typedef struct ad_calib {
+  int32_t valid;              /* 0 until calibrated */
+  int32_t n_frames;           /* frames the figures come from */
+  float learned_q[AD_CALIB_NQ]; /* raw learned frame score quantiles */
+  float motion_q[AD_CALIB_NQ];  /* raw motion frame score quantiles */
+  float fused_q[AD_CALIB_NQ];   /* fused raw score quantiles */
+  float pixel_q[AD_CALIB_NQ];   /* per-pixel map value quantiles */
+  float learned_scale;        /* spread used to divide the learned score */
+  float motion_scale;         /* spread used to divide the motion score */
+  float threshold;            /* fused raw score that maps to 1.0 */
+  float pixel_threshold;      /* map value that maps to 1.0 */
+} ad_calib;
+
+/* ------------------------------------------------------------------------ */
+/* Model: configuration, weights and calibration.  Read-only while streams  */
+/* use it, so one model may serve any number of streams and threads.        */
+
+typedef struct ad_model ad_model;
+
+ad_status ad_model_new (const ad_config *cfg, ad_model **out, ad_error *err);
+void ad_model_free (ad_model *m);
+const ad_config *ad_model_config (const ad_model *m);
+const ad_calib *ad_model_calib (const ad_model *m);
+void ad_model_set_calib (ad_model *m, const ad_calib *c);
+/* Changes scoring-only settings (blur, topk, floor, source, fusion,
+ * calib_quantile...); network and feature fields must be unchanged. */
+ad_status ad_model_set_scoring (ad_model *m, const ad_config *cfg,
+    ad_error *err);
+size_t ad_model_n_params (const ad_model *m);
+/* Multiply-accumulates x 2 for one streamed frame. */
+double ad_model_flops_per_frame (const ad_model *m);
+
+/* Model files: versioned little-endian binary, atomic write. */
+ad_status ad_model_save (const ad_model *m, const char *path, ad_error *err);
+ad_status ad_model_load (const char *path, ad_model **out, ad_error *err);
+ad_status ad_model_load_mem (const uint8_t *data, size_t size,
+    ad_model **out, ad_error *err);
+/* Reads only the configuration from a model file (cheap). */
+ad_status ad_model_peek_config (const char *path, ad_config *cfg,
+    ad_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Features: from 8-bit video planes to feature frames.                     */
+
+typedef struct ad_extractor ad_extractor;
+
+/* Pixel layout of one 8-bit image: ch_offset[i] is the byte offset of
+ * channel i (R,G,B or Y) inside a pixel of pixel_stride bytes. */
+typedef struct ad_image {
+  const uint8_t *data;
+  int32_t width, height;
+  int32_t row_stride;   /* bytes per row */
+  int32_t pixel_stride; /* bytes per pixel */
+  int32_t n_channels;   /* 1 (luma) or 3 (RGB) */
+  int32_t ch_offset[3];
+} ad_image;
+
+ad_status ad_extractor_new (const ad_config *cfg, ad_extractor **out,
+    ad_error *err);
+void ad_extractor_free (ad_extractor *x);
+void ad_extractor_reset (ad_extractor *x);   /* forget the previous frame */
+/* feat: float [in_channels, height, width]. Area-average resize; a gray
+ * model fed RGB uses luma; an RGB model fed luma replicates it. */
+ad_status ad_extractor_process (ad_extractor *x, const ad_image *img,
+    float *feat, ad_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Streaming inference: per-stream temporal state, constant memory.         */
+
+typedef struct ad_stream ad_stream;
+
+ad_status ad_stream_new (const ad_model *m, ad_stream **out, ad_error *err);
+void ad_stream_free (ad_stream *s);
+void ad_stream_reset (ad_stream *s);   /* discontinuity: drop temporal state */
+/* feat: [in_channels,H,W] of frame t.  recon: [out_channels,H,W] receives
+ * the network's estimate of frame t (RECON: from frame t; PREDICT: the
+ * prediction made at frame t-1).  *valid = 0 when no estimate exists yet
+ * (first frame after a reset in PREDICT mode). */
+ad_status ad_stream_process (ad_stream *s, const float *feat, float *recon,
+    int *valid, ad_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Scoring: error maps, frame scores, calibration, fusion.                  */
+
+typedef struct ad_scorer ad_scorer;
+
+typedef struct ad_score {
+  float learned_raw;    /* learned frame score before calibration */
+  float motion_raw;     /* cell-max motion score */
+  float fused_raw;      /* fused raw score */
+  float score;          /* normalised: 1.0 = threshold */
+  float floor;          /* histogram-estimated error floor removed */
+} ad_score;
+
+ad_status ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err);
+void ad_scorer_free (ad_scorer *sc);
+void ad_scorer_reset (ad_scorer *sc);
+/* feat [in,H,W], recon [out,H,W] (may be NULL when not valid);
+ * map [H,W] receives the normalised per-pixel score (1.0 = pixel threshold,
+ * may be NULL).  Uses the model's calibration when valid, raw values else. */
+ad_status ad_scorer_process (ad_scorer *sc, const float *feat,
+    const float *recon, float *map, ad_score *out, ad_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Training.                                                                */
+
+typedef struct ad_trainer ad_trainer;
+
+typedef struct ad_progress {
+  int32_t epoch, epochs;      /* epochs == 0 when training to a time budget */
+  int64_t step, steps;        /* steps is an estimate under a time budget */
+  float loss;                 /* running mean of the total loss */
+  float loss_recon, loss_entropy, loss_compact, loss_separate;
+  double elapsed_s, eta_s;
+  double frames_per_s;
+} ad_progress;
+
+/* Return non-zero to cancel training. */
+typedef int (*ad_progress_fn) (void *user, const ad_progress *p);
+
+typedef struct ad_train_opts {
+  int32_t epochs;             /* passes over the stored clips (0: use seconds) */
+  double seconds;             /* wall-clock budget (0: use epochs) */
+  int32_t max_clips;          /* reservoir capacity for training clips */
+  ad_progress_fn progress;    /* may be NULL */
+  void *user;
+  double progress_interval_s; /* minimum time between progress calls */
+} ad_train_opts;
+
+void ad_train_opts_default (ad_train_opts *o);
+
+/* The trainer gathers clips from a stream of feature frames with bounded
+ * memory (reservoir of clips of clip_len+1 consecutive frames; every
+ * 1/holdout_frac-th clip goes to the calibration reservoir). */
+ad_status ad_trainer_new (ad_model *m, const ad_train_opts *opts,
+    ad_trainer **out, ad_error *err);
+void ad_trainer_free (ad_trainer *t);
+/* feat [in_channels,H,W]; new_segment = 1 at a discontinuity. */
+ad_status ad_trainer_add_frame (ad_trainer *t, const float *feat,
+    int new_segment, ad_error *err);
+int64_t ad_trainer_n_clips (const ad_trainer *t);
+/* Trains the model in place, then calibrates it on the held-back clips. */
+ad_status ad_trainer_run (ad_trainer *t, ad_error *err);
+
+/* Calibrates a trained model from held-back normal feature frames:
+ * frames float [n, in_channels, H, W], consecutive; seg_start[i] = 1 where a
+ * new segment begins (may be NULL). */
+ad_status ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
+    const uint8_t *seg_start, ad_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AD_H */
