@@ -1,0 +1,28 @@
+/* GStreamer anomaly detection plugin
+ * gstanomalyelements.h - element registration and shared one-time init.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __GST_ANOMALY_ELEMENTS_H__
+#define __GST_ANOMALY_ELEMENTS_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* Registers the meta API and the shared debug category once. Call from
+ * every GST_ELEMENT_REGISTER_DEFINE_WITH_CODE. */
+void anomaly_element_init (GstPlugin * plugin);
+
+GST_DEBUG_CATEGORY_EXTERN (gst_anomaly_debug);
+
+GST_ELEMENT_REGISTER_DECLARE (anomalyextract);
+GST_ELEMENT_REGISTER_DECLARE (anomalyrecon);
+GST_ELEMENT_REGISTER_DECLARE (anomalyscore);
+GST_ELEMENT_REGISTER_DECLARE (anomalyoverlay);
+GST_ELEMENT_REGISTER_DECLARE (anomalydetect);
+GST_ELEMENT_REGISTER_DECLARE (anomalyscenesrc);
+GST_ELEMENT_REGISTER_DECLARE (anomalymqttsink);
+
+G_END_DECLS
+#endif

@@ -1,0 +1,62 @@
+/* GStreamer anomaly detection plugin
+ * plugin.c - plugin registration.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstanomalyelements.h"
+#include "gstanomalymeta.h"
+
+GST_DEBUG_CATEGORY (gst_anomaly_debug);
+
+void
+anomaly_element_init (GstPlugin * plugin)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (gst_anomaly_debug, "anomaly", 0,
+        "anomaly detection");
+    gst_anomaly_meta_api_get_type ();
+    gst_anomaly_meta_get_info ();
+    g_once_init_leave (&done, 1);
+  }
+}
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  gboolean ret = FALSE;
+
+#ifdef HAVE_GSTANOMALYEXTRACT
+  ret |= GST_ELEMENT_REGISTER (anomalyextract, plugin);
+#endif
+#ifdef HAVE_GSTANOMALYRECON
+  ret |= GST_ELEMENT_REGISTER (anomalyrecon, plugin);
+#endif
+#ifdef HAVE_GSTANOMALYSCORE
+  ret |= GST_ELEMENT_REGISTER (anomalyscore, plugin);
+#endif
+#ifdef HAVE_GSTANOMALYOVERLAY
+  ret |= GST_ELEMENT_REGISTER (anomalyoverlay, plugin);
+#endif
+#ifdef HAVE_GSTANOMALYDETECT
+  ret |= GST_ELEMENT_REGISTER (anomalydetect, plugin);
+#endif
+#ifdef HAVE_GSTANOMALYSCENESRC
+  ret |= GST_ELEMENT_REGISTER (anomalyscenesrc, plugin);
+#endif
+#ifdef HAVE_GSTANOMALYMQTTSINK
+  ret |= GST_ELEMENT_REGISTER (anomalymqttsink, plugin);
+#endif
+
+  return ret;
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, anomaly,
+    "Unsupervised visual anomaly detection: learn normal video, score "
+    "frames and pixels, raise events, draw heatmaps",
+    plugin_init, VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN);
