@@ -1,40 +1,401 @@
-/* ad-train.c - STUB: to be implemented. */
+/* ad-train.c - gathering clips with bounded memory, Adam training to an
+ * epoch count or a wall-clock budget, calibration on held-back clips.
+ *
+ * Clips are clip_len+1 consecutive feature frames, stored quantised to 8
+ * bits (features live in [0,1]), in two reservoirs: training clips and
+ * held-back calibration clips (every round(1/holdout_frac)-th clip offered).
+ */
 #include "ad-internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ad_trainer {
+  ad_model *m;
+  ad_train_opts opts;
+  size_t fs;               /* floats per feature frame: Cin*H*W */
+  int len;                 /* frames per stored clip: clip_len + 1 */
+  float *window;           /* ring [len, fs] of the latest frames */
+  int64_t win_fill;        /* frames since the segment start */
+  int64_t since_offer;     /* frames since the last offered clip */
+  uint8_t *clips;          /* [cap, len, fs] training reservoir */
+  int64_t n_clips, cap, offered;
+  uint8_t *hold;           /* [hold_cap, len, fs] calibration reservoir */
+  int64_t n_hold, hold_cap, offered_hold;
+  int64_t n_offers;
+  ad_rng rng;
+};
 
 void
 ad_train_opts_default (ad_train_opts *o)
 {
-  
+  memset (o, 0, sizeof *o);
+  o->epochs = 0;
+  o->seconds = 120.0;
+  o->max_clips = 1000;
+  o->progress_interval_s = 1.0;
 }
 
 ad_status
-ad_trainer_new (ad_model *m, const ad_train_opts *opts,
-    ad_trainer **out, ad_error *err)
+ad_trainer_new (ad_model *m, const ad_train_opts *opts, ad_trainer **out,
+    ad_error *err)
 {
-  return AD_ERR_UNIMPLEMENTED;
+  *out = NULL;
+  if (!m)
+    return ad_fail (err, AD_ERR_ARG, "no model");
+  ad_trainer *t = calloc (1, sizeof *t);
+  if (!t)
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory");
+  t->m = m;
+  if (opts)
+    t->opts = *opts;
+  else
+    ad_train_opts_default (&t->opts);
+  if (t->opts.max_clips < 4)
+    t->opts.max_clips = 4;
+  const ad_config *cfg = &m->cfg;
+  t->fs = (size_t) ad_config_in_channels (cfg) * cfg->width * cfg->height;
+  t->len = cfg->clip_len + 1;
+  t->cap = t->opts.max_clips;
+  t->hold_cap = cfg->holdout_frac > 0 ?
+      (int64_t) ceil (t->cap * cfg->holdout_frac) + 8 : 0;
+  ad_rng_seed (&t->rng, cfg->seed ^ 0x7e57u);
+  t->window = ad_alloc (t->fs * t->len);
+  t->clips = malloc ((size_t) t->cap * t->len * t->fs);
+  t->hold = t->hold_cap ? malloc ((size_t) t->hold_cap * t->len * t->fs) : NULL;
+  if (!t->window || !t->clips || (t->hold_cap && !t->hold)) {
+    ad_trainer_free (t);
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory for %d training clips",
+        (int) t->opts.max_clips);
+  }
+  *out = t;
+  return AD_OK;
 }
 
 void
 ad_trainer_free (ad_trainer *t)
 {
-  
-}
-
-ad_status
-ad_trainer_add_frame (ad_trainer *t, const float *feat,
-    int new_segment, ad_error *err)
-{
-  return AD_ERR_UNIMPLEMENTED;
+  if (!t)
+    return;
+  ad_free (t->window);
+  free (t->clips);
+  free (t->hold);
+  free (t);
 }
 
 int64_t
 ad_trainer_n_clips (const ad_trainer *t)
 {
-  return 0;
+  return t->n_clips;
 }
+
+/* Reservoir sampling: the k-th offered item replaces a random slot with
+ * probability cap/k once the reservoir is full. */
+static uint8_t *
+reservoir_slot (ad_trainer *t, uint8_t *base, int64_t *n, int64_t cap,
+    int64_t *offered)
+{
+  int64_t k = (*offered)++;
+  int64_t slot;
+  if (*n < cap)
+    slot = (*n)++;
+  else {
+    slot = (int64_t) (ad_rng_uniform (&t->rng) * (double) (k + 1));
+    if (slot >= cap)
+      return NULL;
+  }
+  return base + (size_t) slot * t->len * t->fs;
+}
+
+static void
+offer_clip (ad_trainer *t)
+{
+  const ad_config *cfg = &t->m->cfg;
+  int every = cfg->holdout_frac > 0 ? (int) lround (1.0 / cfg->holdout_frac)
+      : 0;
+  int to_hold = every > 0 && (t->n_offers++ % every) == every - 1;
+  uint8_t *dst = to_hold ?
+      reservoir_slot (t, t->hold, &t->n_hold, t->hold_cap, &t->offered_hold) :
+      reservoir_slot (t, t->clips, &t->n_clips, t->cap, &t->offered);
+  if (!dst)
+    return;
+  /* oldest frame first: the ring position of frame j is (fill - len + j) */
+  for (int j = 0; j < t->len; j++) {
+    int64_t r = (t->win_fill - t->len + j) % t->len;
+    const float *src = t->window + (size_t) r * t->fs;
+    uint8_t *d = dst + (size_t) j * t->fs;
+    for (size_t i = 0; i < t->fs; i++) {
+      float v = src[i] * 255.0f + 0.5f;
+      d[i] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t) v;
+    }
+  }
+}
+
+ad_status
+ad_trainer_add_frame (ad_trainer *t, const float *feat, int new_segment,
+    ad_error *err)
+{
+  if (!t || !feat)
+    return ad_fail (err, AD_ERR_ARG, "missing argument");
+  if (new_segment) {
+    t->win_fill = 0;
+    t->since_offer = 0;
+  }
+  memcpy (t->window + (size_t) (t->win_fill % t->len) * t->fs, feat,
+      t->fs * sizeof (float));
+  t->win_fill++;
+  t->since_offer++;
+  /* Offer a clip every clip_len frames (clips overlap by one frame). */
+  if (t->win_fill >= t->len && t->since_offer >= t->len - 1) {
+    offer_clip (t);
+    t->since_offer = 0;
+  }
+  return AD_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+
+/* Builds network input [T,Cin,H,W] and target [T,Cout,H,W] from one stored
+ * clip [len,Cin,H,W] (8-bit). */
+static void
+make_example (const ad_trainer *t, const uint8_t *clip, float *in,
+    float *target)
+{
+  const ad_config *cfg = &t->m->cfg;
+  int T = cfg->clip_len, ci = ad_config_image_channels (cfg);
+  int cin = ad_config_in_channels (cfg), cout = ad_config_out_channels (cfg);
+  size_t hw = (size_t) cfg->width * cfg->height;
+  int pred = cfg->task == AD_TASK_PREDICT;
+  const float k = 1.0f / 255.0f;
+  for (int j = 0; j < T; j++) {
+    const uint8_t *src = clip + (size_t) (pred ? j : j + 1) * t->fs;
+    const uint8_t *tgt = clip + (size_t) (j + 1) * t->fs;
+    const uint8_t *tprev = clip + (size_t) j * t->fs;
+    float *dst = in + (size_t) j * cin * hw;
+    for (size_t i = 0; i < (size_t) cin * hw; i++)
+      dst[i] = src[i] * k;
+    float *tg = target + (size_t) j * cout * hw;
+    for (size_t i = 0; i < (size_t) ci * hw; i++)
+      tg[i] = tgt[i] * k;
+    if (cfg->diff_head) {
+      float *d = tg + (size_t) ci * hw;
+      for (size_t p = 0; p < hw; p++) {
+        float s = 0.0f;
+        for (int c = 0; c < ci; c++)
+          s += fabsf ((float) tgt[c * hw + p] - (float) tprev[c * hw + p]);
+        d[p] = s * k / (float) ci;
+      }
+    }
+  }
+}
+
+/* Memory items start as real queries from the first batch. */
+static void
+init_memory (ad_trainer *t, ad_exec *e)
+{
+  char name[AD_NAME_MAX];
+  int n, c, h, w;
+  const float *q;
+  for (int k = 0; (q = ad_exec_mem_query (e, k, &n, &c, &h, &w, name,
+              sizeof name)); k++) {
+    ad_tensor *items = ad_model_tensor (t->m, name);
+    int g = items->dims[0], m = items->dims[1];
+    int gw = 1;
+    while (gw * gw < g)
+      gw++;
+    int gh = g / gw;
+    /* the bank grid matches build_mem: gh x gw with gh*gw == g */
+    for (int b = 0; b < g; b++) {
+      int by = gh > 0 ? b / gw : 0, bx = b % gw;
+      for (int i = 0; i < m; i++) {
+        int y = (by * h) / gh + (int) (ad_rng_uniform (&t->rng) * (h / gh));
+        int x = (bx * w) / gw + (int) (ad_rng_uniform (&t->rng) * (w / gw));
+        int f = (int) (ad_rng_uniform (&t->rng) * n);
+        y = y < h ? y : h - 1;
+        x = x < w ? x : w - 1;
+        f = f < n ? f : n - 1;
+        float *dst = items->data + ((size_t) b * m + i) * c;
+        for (int ch = 0; ch < c; ch++)
+          dst[ch] = q[(((size_t) f * c + ch) * h + y) * w + x] +
+              0.01f * ad_rng_normal (&t->rng);
+      }
+    }
+  }
+}
+
+typedef struct adam {
+  float *m, *v;
+} adam;
 
 ad_status
 ad_trainer_run (ad_trainer *t, ad_error *err)
 {
-  return AD_ERR_UNIMPLEMENTED;
+  ad_model *m = t->m;
+  const ad_config *cfg = &m->cfg;
+  if (t->n_clips < 1)
+    return ad_fail (err, AD_ERR_STATE, "no training clips: at least %d "
+        "consecutive frames are needed", t->len + 1);
+  int B = cfg->batch_clips, T = cfg->clip_len;
+  size_t hw = (size_t) cfg->width * cfg->height;
+  size_t in_n = (size_t) B * T * ad_config_in_channels (cfg) * hw;
+  size_t out_n = (size_t) B * T * ad_config_out_channels (cfg) * hw;
+  ad_exec *e = NULL;
+  ad_status st = ad_exec_new (m, B, T, &e, err);
+  if (st != AD_OK)
+    return st;
+  float *in = ad_alloc (in_n), *target = ad_alloc (out_n);
+  float **grads = calloc (m->n_tensors, sizeof (float *));
+  adam *opt = calloc (m->n_tensors, sizeof (adam));
+  int64_t *order = malloc (sizeof (int64_t) * t->n_clips);
+  int ok = in && target && grads && opt && order;
+  for (int i = 0; i < m->n_tensors && ok; i++) {
+    size_t c = m->tensors[i].count;
+    ok = (grads[i] = ad_alloc (c)) && (opt[i].m = ad_alloc (c)) &&
+        (opt[i].v = ad_alloc (c));
+  }
+  if (!ok) {
+    st = ad_fail (err, AD_ERR_NOMEM, "out of memory for training");
+    goto done;
+  }
+
+  int64_t steps_per_epoch = (t->n_clips + B - 1) / B;
+  int64_t total = t->opts.epochs > 0 ? steps_per_epoch * t->opts.epochs : 0;
+  double budget = t->opts.epochs > 0 ? 0.0 : t->opts.seconds;
+  if (total == 0 && budget <= 0.0)
+    total = steps_per_epoch;
+  double t0 = ad_now (), last_report = t0;
+  float run_loss = 0.0f;
+  ad_progress pr = { 0 };
+  int64_t pos = t->n_clips;             /* forces a shuffle */
+  int epoch = 0;
+  const float b1 = 0.9f, b2 = 0.999f;
+
+  for (int64_t step = 0;; step++) {
+    double now = ad_now (), el = now - t0;
+    double frac = total > 0 ? (double) step / total : el / budget;
+    if (frac >= 1.0)
+      break;
+    if (pos + B > t->n_clips) {          /* new epoch: shuffle */
+      for (int64_t i = 0; i < t->n_clips; i++)
+        order[i] = i;
+      for (int64_t i = t->n_clips - 1; i > 0; i--) {
+        int64_t j = (int64_t) (ad_rng_uniform (&t->rng) * (i + 1));
+        j = j > i ? i : j;
+        int64_t tmp = order[i];
+        order[i] = order[j];
+        order[j] = tmp;
+      }
+      pos = 0;
+      epoch++;
+    }
+    for (int b = 0; b < B; b++) {
+      int64_t ci = order[(pos + b) % t->n_clips];
+      make_example (t, t->clips + (size_t) ci * t->len * t->fs,
+          in + (size_t) b * (in_n / B), target + (size_t) b * (out_n / B));
+    }
+    pos += B;
+    if (step == 0 && cfg->mem_place != AD_MEM_NONE) {
+      ad_exec_step (e, in, target, NULL, NULL);
+      init_memory (t, e);
+    }
+    for (int i = 0; i < m->n_tensors; i++)
+      memset (grads[i], 0, m->tensors[i].count * sizeof (float));
+    ad_progress ls = { 0 };
+    st = ad_exec_step (e, in, target, grads, &ls);
+    if (st != AD_OK || !isfinite (ls.loss)) {
+      st = ad_fail (err, st != AD_OK ? st : AD_ERR_STATE, "training "
+          "diverged at step %lld (loss %g); try a lower lr",
+          (long long) step, (double) ls.loss);
+      goto done;
+    }
+    /* Global gradient-norm clipping at 5, then Adam with the learning rate
+     * decaying linearly to lr/10 over the run. */
+    double gn = 0.0;
+    for (int i = 0; i < m->n_tensors; i++)
+      if (m->tensors[i].trainable)
+        for (size_t j = 0; j < m->tensors[i].count; j++)
+          gn += (double) grads[i][j] * grads[i][j];
+    gn = sqrt (gn);
+    float clip = gn > 5.0 ? (float) (5.0 / gn) : 1.0f;
+    float lr = cfg->lr * (float) (1.0 - 0.9 * frac);
+    float c1 = 1.0f - powf (b1, (float) (step + 1));
+    float c2 = 1.0f - powf (b2, (float) (step + 1));
+    for (int i = 0; i < m->n_tensors; i++) {
+      ad_tensor *tn = &m->tensors[i];
+      if (!tn->trainable)
+        continue;
+      float *mm = opt[i].m, *vv = opt[i].v, *g = grads[i], *p = tn->data;
+      for (size_t j = 0; j < tn->count; j++) {
+        float gj = g[j] * clip;
+        mm[j] = b1 * mm[j] + (1.0f - b1) * gj;
+        vv[j] = b2 * vv[j] + (1.0f - b2) * gj * gj;
+        p[j] -= lr * (mm[j] / c1) / (sqrtf (vv[j] / c2) + 1e-8f);
+      }
+    }
+    run_loss = step == 0 ? ls.loss : 0.95f * run_loss + 0.05f * ls.loss;
+
+    now = ad_now ();
+    el = now - t0;
+    int last = total > 0 ? step + 1 >= total : el >= budget;
+    if (t->opts.progress && (last || now - last_report >=
+            t->opts.progress_interval_s)) {
+      last_report = now;
+      pr = ls;
+      pr.loss = run_loss;
+      pr.epoch = epoch;
+      pr.epochs = t->opts.epochs;
+      pr.step = step + 1;
+      pr.steps = total > 0 ? total :
+          (int64_t) ((step + 1) * budget / (el > 1e-9 ? el : 1e-9));
+      pr.elapsed_s = el;
+      pr.eta_s = total > 0 ? el / (step + 1) * (total - step - 1) :
+          (budget - el > 0 ? budget - el : 0);
+      pr.frames_per_s = (double) (step + 1) * B * T / (el > 1e-9 ? el : 1e-9);
+      if (t->opts.progress (t->opts.user, &pr)) {
+        st = ad_fail (err, AD_ERR_CANCELLED, "training cancelled");
+        goto done;
+      }
+    }
+  }
+
+  /* Calibrate on the held-back clips (or, without any, on training clips). */
+  {
+    const uint8_t *src = t->n_hold > 0 ? t->hold : t->clips;
+    int64_t nclips = t->n_hold > 0 ? t->n_hold :
+        (t->n_clips < 64 ? t->n_clips : 64);
+    int64_t nf = nclips * t->len;
+    float *frames = ad_alloc ((size_t) nf * t->fs);
+    uint8_t *seg = calloc ((size_t) nf, 1);
+    if (!frames || !seg) {
+      ad_free (frames);
+      free (seg);
+      st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
+      goto done;
+    }
+    for (int64_t i = 0; i < nf * (int64_t) t->fs; i++)
+      frames[i] = src[i] * (1.0f / 255.0f);
+    for (int64_t c = 0; c < nclips; c++)
+      seg[c * t->len] = 1;
+    st = ad_model_calibrate (m, frames, nf, seg, err);
+    ad_free (frames);
+    free (seg);
+  }
+
+done:
+  ad_exec_free (e);
+  ad_free (in);
+  ad_free (target);
+  if (grads)
+    for (int i = 0; i < m->n_tensors; i++)
+      ad_free (grads[i]);
+  if (opt)
+    for (int i = 0; i < m->n_tensors; i++) {
+      ad_free (opt[i].m);
+      ad_free (opt[i].v);
+    }
+  free (grads);
+  free (opt);
+  free (order);
+  return st;
 }
