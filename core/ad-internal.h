@@ -173,6 +173,8 @@ void ad_exec_free (ad_exec *e);
  * array per model tensor (same order, same counts), accumulated. */
 ad_status ad_exec_step (ad_exec *e, const float *in, const float *target,
     float **grads, ad_progress *losses);
+/* Output of the last forward pass: [B*T, Cout, H, W]. */
+const float *ad_exec_output (const ad_exec *e);
 /* Streaming: B = T = 1, with temporal-shift caches carried across calls. */
 void ad_exec_reset_state (ad_exec *e);
 ad_status ad_exec_stream (ad_exec *e, const float *in, float *out);

@@ -659,6 +659,12 @@ ad_exec_step (ad_exec *e, const float *in, const float *target,
   return AD_OK;
 }
 
+const float *
+ad_exec_output (const ad_exec *e)
+{
+  return e->act[e->net->out_buf];
+}
+
 void
 ad_exec_reset_state (ad_exec *e)
 {
