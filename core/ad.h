@@ -293,6 +293,16 @@ ad_status ad_trainer_run (ad_trainer *t, ad_error *err);
 ad_status ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
     const uint8_t *seg_start, ad_error *err);
 
+/* ------------------------------------------------------------------------ */
+/* Evaluation metrics (ad-metrics.c).                                       */
+
+/* Area under the ROC curve of score against label (1 = anomalous), ties
+ * counted half.  Returns NaN when one class is empty.  tmp-free: allocates
+ * an index array of n entries (returns NaN if that fails). */
+double ad_metric_auroc (const float *score, const uint8_t *label, int64_t n);
+/* Average precision (area under the precision-recall curve, step-wise). */
+double ad_metric_ap (const float *score, const uint8_t *label, int64_t n);
+
 #ifdef __cplusplus
 }
 #endif

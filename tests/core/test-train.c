@@ -1,0 +1,205 @@
+/* test-train.c - training on a small generated clip: the loss falls, the
+ * run is deterministic for a seed, calibration holds on normal frames, and
+ * injected anomalies score above normal frames on frames kept apart from
+ * training (AUROC bound). */
+#include "ad-internal.h"
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define W 32
+#define H 24
+
+/* Frame t of a synthetic scene: smooth static texture, two bright 4x4
+ * squares moving right at 1 px/frame on two rows.  anomaly 1: one square
+ * moves at 5 px/frame; anomaly 2: a dark 5x5 object on an unused row.
+ * feat [1,H,W] gray in [0,1]. */
+static void
+render (int t, int anomaly, float *feat)
+{
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      feat[y * W + x] = 0.35f + 0.1f * sinf (x * 0.7f) * cosf (y * 0.5f);
+  int xs[2] = { t % (W + 4) - 4, (t + 17) % (W + 4) - 4 };
+  int ys[2] = { 4, 14 };
+  if (anomaly == 1)
+    xs[0] = (t * 5) % (W + 4) - 4;
+  for (int k = 0; k < 2; k++)
+    for (int y = ys[k]; y < ys[k] + 4; y++)
+      for (int x = xs[k]; x < xs[k] + 4; x++)
+        if (x >= 0 && x < W)
+          feat[y * W + x] = 0.9f;
+  if (anomaly == 2)
+    for (int y = 18; y < 23; y++)
+      for (int x = 10 + (t % 8); x < 15 + (t % 8); x++)
+        feat[y * W + x] = 0.05f;
+}
+
+typedef struct losses {
+  float first, last;
+  int calls;
+} losses;
+
+static int
+on_progress (void *user, const ad_progress *p)
+{
+  losses *l = user;
+  if (l->calls++ == 0)
+    l->first = p->loss_recon;
+  l->last = p->loss_recon;
+  return 0;
+}
+
+static void
+small_config (ad_config *cfg)
+{
+  ad_config_default (cfg);
+  cfg->width = W;
+  cfg->height = H;
+  cfg->widths[0] = 8;
+  cfg->widths[1] = 16;
+  cfg->widths[2] = 16;
+  cfg->widths[3] = 16;
+  cfg->mem_items = 16;
+  cfg->mem_skip_items = 8;
+  cfg->seed = 3;
+  cfg->lr = 3e-3f;
+  cfg->fuse = AD_FUSE_LEARNED;      /* judge the learned model alone */
+  cfg->blur_sigma = 1.0f;
+  cfg->topk_frac = 0.02f;
+}
+
+static ad_model *
+train (const ad_config *cfg, int frames, int epochs, losses *l)
+{
+  ad_model *m = NULL;
+  ad_error err = { { 0 } };
+  CHECK (ad_model_new (cfg, &m, &err) == AD_OK, "%s", err.msg);
+  if (!m)
+    return NULL;
+  ad_train_opts o;
+  ad_train_opts_default (&o);
+  o.epochs = epochs;
+  o.max_clips = 400;
+  o.progress = on_progress;
+  o.user = l;
+  o.progress_interval_s = 0.0;
+  ad_trainer *t = NULL;
+  CHECK (ad_trainer_new (m, &o, &t, &err) == AD_OK, "%s", err.msg);
+  float feat[W * H];
+  for (int i = 0; i < frames; i++) {
+    render (i, 0, feat);
+    CHECK_OK (ad_trainer_add_frame (t, feat, i == 0, NULL));
+  }
+  CHECK (ad_trainer_n_clips (t) > 50, "%lld clips gathered",
+      (long long) ad_trainer_n_clips (t));
+  ad_status st = ad_trainer_run (t, &err);
+  CHECK (st == AD_OK, "training: %s", err.msg);
+  ad_trainer_free (t);
+  return m;
+}
+
+static void
+test_train_and_detect (void)
+{
+  ad_config cfg;
+  small_config (&cfg);
+  losses l = { 0 };
+  double t0 = ad_now ();
+  ad_model *m = train (&cfg, 800, 12, &l);
+  if (!m)
+    return;
+  printf ("trained in %.1f s: loss %.5f -> %.5f (%d reports)\n",
+      ad_now () - t0, l.first, l.last, l.calls);
+  CHECK (l.calls > 1 && l.last < 0.5f * l.first, "loss fell from %g to %g",
+      l.first, l.last);
+  CHECK (ad_model_calib (m)->valid, "model calibrated after training");
+
+  /* Score a test sequence that starts far from the training frames. */
+  ad_error err = { { 0 } };
+  ad_stream *s = NULL;
+  ad_scorer *sc = NULL;
+  CHECK (ad_stream_new (m, &s, &err) == AD_OK, "%s", err.msg);
+  CHECK (ad_scorer_new (m, &sc, &err) == AD_OK, "%s", err.msg);
+  if (!s || !sc)
+    return;
+  enum { N = 300 };
+  float feat[W * H], recon[2 * W * H], map[W * H];
+  float score[N];
+  uint8_t label[N];
+  int n = 0, normal_over = 0, normal_n = 0;
+  for (int i = 0; i < N + 1; i++) {
+    int t = 5000 + i;
+    int anomaly = (i / 30) % 3 == 1 ? 1 : (i / 30) % 3 == 2 && i > 150 ? 2 : 0;
+    render (t, anomaly, feat);
+    int valid = 0;
+    ad_score out;
+    CHECK_OK (ad_stream_process (s, feat, recon, &valid, NULL));
+    CHECK_OK (ad_scorer_process (sc, feat, valid ? recon : NULL, map, &out,
+            NULL));
+    if (!valid || i % 30 < 2)     /* skip onsets: the model sees t-1 only */
+      continue;
+    score[n] = out.score;
+    label[n] = anomaly != 0;
+    if (!anomaly) {
+      normal_n++;
+      normal_over += out.score > 1.0f;
+    }
+    n++;
+  }
+  double auc = ad_metric_auroc (score, label, n);
+  printf ("held-out frames: %d, AUROC %.3f, normal frames over threshold "
+      "%d/%d\n", n, auc, normal_over, normal_n);
+  CHECK (auc >= 0.85, "AUROC %.3f below 0.85", auc);
+  CHECK (normal_over <= normal_n / 10, "%d of %d normal frames flagged",
+      normal_over, normal_n);
+  ad_scorer_free (sc);
+  ad_stream_free (s);
+  ad_model_free (m);
+}
+
+static void
+test_deterministic (void)
+{
+  ad_config cfg;
+  small_config (&cfg);
+  losses l1 = { 0 }, l2 = { 0 };
+  ad_model *a = train (&cfg, 200, 1, &l1);
+  ad_model *b = train (&cfg, 200, 1, &l2);
+  if (!a || !b)
+    return;
+  int same = 1;
+  for (int i = 0; i < a->n_tensors && same; i++)
+    same = memcmp (a->tensors[i].data, b->tensors[i].data,
+        a->tensors[i].count * sizeof (float)) == 0;
+  CHECK (same, "two runs with one seed give identical weights");
+  ad_model_free (a);
+  ad_model_free (b);
+}
+
+static void
+test_errors (void)
+{
+  ad_config cfg;
+  small_config (&cfg);
+  ad_model *m = NULL;
+  ad_error err = { { 0 } };
+  CHECK_OK (ad_model_new (&cfg, &m, &err));
+  ad_trainer *t = NULL;
+  CHECK_OK (ad_trainer_new (m, NULL, &t, &err));
+  CHECK (ad_trainer_run (t, &err) == AD_ERR_STATE, "no clips -> error");
+  CHECK (strstr (err.msg, "no training clips") != NULL, "msg: %s", err.msg);
+  CHECK (ad_trainer_add_frame (t, NULL, 0, &err) == AD_ERR_ARG, "NULL frame");
+  ad_trainer_free (t);
+  ad_model_free (m);
+}
+
+int
+main (void)
+{
+  test_errors ();
+  test_deterministic ();
+  test_train_and_detect ();
+  return check_report ("train");
+}
