@@ -1,0 +1,281 @@
+/* ad-bench.c - speed and memory figures of the core, in one run.
+ *
+ *   ad-bench [--seconds S] [--width W --height H] [--config k=v,...]
+ *            [--export DIR] [--frames N]
+ *
+ * Prints: this machine's cblas_sgemm GFLOP/s; the model's FLOPs per frame;
+ * streaming forward frames/s at batch 1 and its GFLOP/s as a fraction of
+ * sgemm; training frames/s; resident memory before and after N streamed
+ * frames.  --export DIR writes the weights, a test clip and the C outputs
+ * for the PyTorch comparison (tools/bench_torch.py).
+ */
+#define _GNU_SOURCE
+#include "ad-internal.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static double
+median (double *v, int n)
+{
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+      double t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static double
+sgemm_gflops (int n, int reps)
+{
+  float *a = ad_alloc ((size_t) n * n), *b = ad_alloc ((size_t) n * n);
+  float *c = ad_alloc ((size_t) n * n);
+  for (size_t i = 0; i < (size_t) n * n; i++) {
+    a[i] = (float) (i % 7) * 0.1f;
+    b[i] = (float) (i % 5) * 0.1f;
+  }
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a,
+      n, b, n, 0.0f, c, n);
+  double runs[16];
+  for (int r = 0; r < reps; r++) {
+    double t0 = ad_now ();
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a,
+        n, b, n, 0.0f, c, n);
+    runs[r] = 2.0 * n * n * (double) n / (ad_now () - t0) / 1e9;
+  }
+  ad_free (a);
+  ad_free (b);
+  ad_free (c);
+  return median (runs, reps);
+}
+
+static long
+rss_kb (void)
+{
+  FILE *f = fopen ("/proc/self/status", "r");
+  char line[256];
+  long kb = -1;
+  while (f && fgets (line, sizeof line, f))
+    if (strncmp (line, "VmRSS:", 6) == 0)
+      kb = strtol (line + 6, NULL, 10);
+  if (f)
+    fclose (f);
+  return kb;
+}
+
+static int
+apply_config (ad_config *cfg, const char *spec)
+{
+  char *dup = strdup (spec), *save = NULL;
+  int ok = 1;
+  for (char *tok = strtok_r (dup, ",", &save); tok && ok;
+      tok = strtok_r (NULL, ",", &save)) {
+    char *eq = strchr (tok, '=');
+    const ad_field *f = eq ? (*eq = 0, ad_config_field (tok)) : NULL;
+    if (!f) {
+      fprintf (stderr, "ad-bench: unknown config entry '%s'\n", tok);
+      ok = 0;
+    } else
+      ad_config_set (cfg, f, strtod (eq + 1, NULL));
+  }
+  free (dup);
+  return ok;
+}
+
+static int
+write_file (const char *dir, const char *name, const void *data, size_t n)
+{
+  char path[4096];
+  snprintf (path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen (path, "wb");
+  if (!f || fwrite (data, 1, n, f) != n) {
+    fprintf (stderr, "ad-bench: cannot write %s: %s\n", path, strerror (errno));
+    if (f)
+      fclose (f);
+    return 0;
+  }
+  fclose (f);
+  return 1;
+}
+
+/* Weights as raw float32 files plus a manifest "name dims..." and the
+ * config as "key value" lines; a test clip and the C streaming outputs. */
+static int
+export_parity (ad_model *m, const char *dir)
+{
+  mkdir (dir, 0755);
+  char path[4096];
+  snprintf (path, sizeof path, "%s/manifest.txt", dir);
+  FILE *f = fopen (path, "w");
+  if (!f)
+    return 0;
+  for (int i = 0; i < ad_config_n_fields; i++)
+    fprintf (f, "config %s %.9g\n", ad_config_fields[i].name,
+        ad_config_get (&m->cfg, &ad_config_fields[i]));
+  for (int i = 0; i < m->n_tensors; i++) {
+    ad_tensor *t = &m->tensors[i];
+    fprintf (f, "tensor %s", t->name);
+    for (int d = 0; d < t->ndim; d++)
+      fprintf (f, " %d", t->dims[d]);
+    fprintf (f, "\n");
+    char nm[80];
+    snprintf (nm, sizeof nm, "%s.f32", t->name);
+    if (!write_file (dir, nm, t->data, t->count * sizeof (float))) {
+      fclose (f);
+      return 0;
+    }
+  }
+  fclose (f);
+  const ad_config *cfg = &m->cfg;
+  const int T = 4;
+  size_t fs = (size_t) ad_config_in_channels (cfg) * cfg->width * cfg->height;
+  size_t os = (size_t) ad_config_out_channels (cfg) * cfg->width * cfg->height;
+  float *in = ad_alloc (fs * T), *out = ad_alloc (os * T);
+  ad_rng r;
+  ad_rng_seed (&r, 5);
+  for (size_t i = 0; i < fs * T; i++)
+    in[i] = ad_rng_uniform (&r);
+  ad_exec *e = NULL;
+  ad_error err;
+  if (ad_exec_new (m, 1, 1, &e, &err) != AD_OK)
+    return 0;
+  for (int t = 0; t < T; t++)
+    ad_exec_stream (e, in + t * fs, out + t * os);
+  ad_exec_free (e);
+  int ok = write_file (dir, "input.f32", in, fs * T * sizeof (float)) &&
+      write_file (dir, "output.f32", out, os * T * sizeof (float));
+  ad_free (in);
+  ad_free (out);
+  return ok;
+}
+
+int
+main (int argc, char **argv)
+{
+  double seconds = 5.0;
+  long frames = 2000;
+  const char *spec = NULL, *export_dir = NULL;
+  ad_config cfg;
+  ad_config_default (&cfg);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp (a, "--seconds") && v)
+      seconds = atof (argv[++i]);
+    else if (!strcmp (a, "--frames") && v)
+      frames = atol (argv[++i]);
+    else if (!strcmp (a, "--config") && v)
+      spec = argv[++i];
+    else if (!strcmp (a, "--export") && v)
+      export_dir = argv[++i];
+    else {
+      fprintf (stderr, "usage: ad-bench [--seconds S] [--frames N] "
+          "[--config k=v,...] [--export DIR]\n");
+      return 2;
+    }
+  }
+  if (spec && !apply_config (&cfg, spec))
+    return 2;
+  ad_model *m = NULL;
+  ad_error err;
+  if (ad_model_new (&cfg, &m, &err) != AD_OK) {
+    fprintf (stderr, "ad-bench: %s\n", err.msg);
+    return 1;
+  }
+  if (export_dir) {
+    if (!export_parity (m, export_dir))
+      return 1;
+    printf ("exported weights, input and outputs to %s\n", export_dir);
+    ad_model_free (m);
+    return 0;
+  }
+
+  double peak = sgemm_gflops (1024, 5);
+  double gflop = ad_model_flops_per_frame (m) / 1e9;
+  printf ("sgemm 1024^3:                 %8.1f GFLOP/s (median of 5)\n", peak);
+  printf ("model:                        %dx%d, %zu parameters, %.3f GFLOP "
+      "per frame\n", cfg.width, cfg.height, ad_model_n_params (m), gflop);
+
+  /* Streaming forward, batch 1. */
+  ad_stream *s = NULL;
+  ad_stream_new (m, &s, &err);
+  size_t fs = (size_t) ad_config_in_channels (&cfg) * cfg.width * cfg.height;
+  size_t os = (size_t) ad_config_out_channels (&cfg) * cfg.width * cfg.height;
+  float *feat = ad_alloc (fs), *recon = ad_alloc (os);
+  ad_rng r;
+  ad_rng_seed (&r, 1);
+  for (size_t i = 0; i < fs; i++)
+    feat[i] = ad_rng_uniform (&r);
+  int valid;
+  for (int i = 0; i < 20; i++)
+    ad_stream_process (s, feat, recon, &valid, &err);
+  double fwd[9];
+  for (int k = 0; k < 9; k++) {
+    int n = 0;
+    double t0 = ad_now ();
+    while (ad_now () - t0 < seconds / 9.0 || n < 3) {
+      ad_stream_process (s, feat, recon, &valid, &err);
+      n++;
+    }
+    fwd[k] = n / (ad_now () - t0);
+  }
+  double fps = median (fwd, 9);
+  printf ("forward, batch 1:             %8.1f frames/s = %.1f GFLOP/s = "
+      "%.0f%% of sgemm\n", fps, fps * gflop, 100.0 * fps * gflop / peak);
+
+  /* Training steps (batch_clips x clip_len frames each). */
+  int B = cfg.batch_clips, T = cfg.clip_len;
+  ad_exec *e = NULL;
+  ad_exec_new (m, B, T, &e, &err);
+  size_t in_n = fs * B * T, out_n = os * B * T;
+  float *in = ad_alloc (in_n), *tg = ad_alloc (out_n);
+  for (size_t i = 0; i < in_n; i++)
+    in[i] = ad_rng_uniform (&r);
+  float **grads = calloc (m->n_tensors, sizeof (float *));
+  for (int i = 0; i < m->n_tensors; i++)
+    grads[i] = ad_alloc (m->tensors[i].count);
+  ad_exec_step (e, in, tg, grads, NULL);
+  double tr[5];
+  for (int k = 0; k < 5; k++) {
+    int n = 0;
+    double t0 = ad_now ();
+    while (ad_now () - t0 < seconds / 5.0 || n < 2) {
+      ad_exec_step (e, in, tg, grads, NULL);
+      n++;
+    }
+    tr[k] = n * B * T / (ad_now () - t0);
+  }
+  printf ("training (batch %dx%d):        %8.1f frames/s\n", B, T,
+      median (tr, 5));
+
+  /* Memory per stream stays constant over many frames. */
+  long rss0 = rss_kb ();
+  for (long i = 0; i < frames; i++) {
+    if (i % 500 == 0)
+      ad_stream_reset (s);
+    ad_stream_process (s, feat, recon, &valid, &err);
+  }
+  long rss1 = rss_kb ();
+  printf ("resident memory:              %ld kB before, %ld kB after %ld "
+      "more streamed frames (%+ld kB)\n", rss0, rss1, frames, rss1 - rss0);
+  printf ("RESULT sgemm_gflops=%.1f gflop_per_frame=%.4f forward_fps=%.1f "
+      "forward_frac_sgemm=%.3f train_fps=%.1f rss_growth_kb=%ld\n", peak,
+      gflop, fps, fps * gflop / peak, median (tr, 5), rss1 - rss0);
+
+  for (int i = 0; i < m->n_tensors; i++)
+    ad_free (grads[i]);
+  free (grads);
+  ad_free (in);
+  ad_free (tg);
+  ad_free (feat);
+  ad_free (recon);
+  ad_exec_free (e);
+  ad_stream_free (s);
+  ad_model_free (m);
+  return 0;
+}
