@@ -36,6 +36,13 @@
 /* ------------------------------------------------------------------------ */
 /* Geometry                                                                  */
 
+/* max without the NaN rules of fmaxf (which is a libm call here) */
+static inline float
+maxf (float a, float b)
+{
+  return a > b ? a : b;
+}
+
 static size_t
 align16 (size_t n)
 {
@@ -192,7 +199,7 @@ ad_mem_forward (const ad_mem *mm, int n, int h, int w, const float *z,
     for (int k = 0; k < c; k++)
       s += it[k] * it[k];
     float nrm = sqrtf (s);
-    float inv = 1.0f / fmaxf (nrm, MEM_NORM_EPS);
+    float inv = 1.0f / maxf (nrm, MEM_NORM_EPS);
     mnorm[i] = nrm;
     for (int k = 0; k < c; k++)
       o[k] = it[k] * inv;
@@ -216,7 +223,7 @@ ad_mem_forward (const ad_mem *mm, int n, int h, int w, const float *z,
     for (int k = 0; k < c; k++)
       s += q[k] * q[k];
     float nrm = sqrtf (s);
-    float inv = 1.0f / fmaxf (nrm, MEM_NORM_EPS);
+    float inv = 1.0f / maxf (nrm, MEM_NORM_EPS);
     znorm[p] = nrm;
     for (int k = 0; k < c; k++)
       q[k] *= inv;
@@ -247,7 +254,7 @@ ad_mem_forward (const ad_mem *mm, int n, int h, int w, const float *z,
       float *a = a_run + (size_t) l * m;
       float mx = cs[0];
       for (int i = 1; i < m; i++)
-        mx = fmaxf (mx, cs[i]);
+        mx = maxf (mx, cs[i]);
       float se = 0.0f;
       for (int i = 0; i < m; i++) {
         sm[i] = expf ((cs[i] - mx) * inv_t);
@@ -260,7 +267,7 @@ ad_mem_forward (const ad_mem *mm, int n, int h, int w, const float *z,
         s1 += a[i];
       }
       wsum[p] = s1;
-      float inv = 1.0f / fmaxf (s1, MEM_EPS);
+      float inv = 1.0f / maxf (s1, MEM_EPS);
       for (int i = 0; i < m; i++)
         a[i] *= inv;
     }
@@ -301,7 +308,7 @@ ad_mem_backward (const ad_mem *mm, int n, int h, int w, const float *z,
   const float *mn = cache + lay.mn;           /* [G,M,C] */
   const float *mnorm = cache + lay.mnorm;     /* [G,M] */
   float ws[MEM_WS];
-  int ch = chunk_size (m + 1, 0);
+  int ch = chunk_size (m + 2, 0);
   mem_run r;
 
   if (ch < 1) {
@@ -326,6 +333,7 @@ ad_mem_backward (const ad_mem *mm, int n, int h, int w, const float *z,
       const float *att_s = att + nat * m;                       /* [len,M] */
       float *g = ws;                                            /* [len,M] */
       float *coef = ws + (size_t) ch * m;                       /* [len] */
+      float *zinv = coef + ch;                                  /* [len] */
 
       /* dw'' [len,M] = dout^T [len,C] x items_g^T [C,M] (+ datt) */
       cblas_sgemm (CblasRowMajor, CblasTrans, CblasTrans, len, m, c, 1.0f,
@@ -346,7 +354,7 @@ ad_mem_backward (const ad_mem *mm, int n, int h, int w, const float *z,
         float *gl = g + (size_t) l * m;
         const float *a = att_s + (size_t) l * m;
         const float *sm = soft + p * m;
-        float denom = fmaxf (wsum[p], MEM_EPS);
+        float denom = maxf (wsum[p], MEM_EPS);
         float dot = 0.0f;
         if (wsum[p] > MEM_EPS)
           for (int i = 0; i < m; i++)
@@ -363,6 +371,7 @@ ad_mem_backward (const ad_mem *mm, int n, int h, int w, const float *z,
           cf += gl[i] * cs[i];
         }
         coef[l] = znorm[p] > MEM_NORM_EPS ? cf : 0.0f;
+        zinv[l] = 1.0f / maxf (znorm[p], MEM_NORM_EPS);
       }
 
       /* dqn^T [C,len] = mn_g^T [C,M] x dcos^T [M,len], then through the
@@ -371,11 +380,9 @@ ad_mem_backward (const ad_mem *mm, int n, int h, int w, const float *z,
           mn_g, c, g, m, 0.0f, dz_s, (int) hw);
       for (int k = 0; k < c; k++) {
         float *d = dz_s + k * hw;
-        for (int l = 0; l < len; l++) {
-          size_t p = row + l;
-          float inv = 1.0f / fmaxf (znorm[p], MEM_NORM_EPS);
-          d[l] = (d[l] - coef[l] * qn[p * c + k]) * inv;
-        }
+        const float *q = qn + row * c + k;
+        for (int l = 0; l < len; l++)
+          d[l] = (d[l] - coef[l] * q[(size_t) l * c]) * zinv[l];
       }
 
       if (!dit_g)
@@ -383,10 +390,19 @@ ad_mem_backward (const ad_mem *mm, int n, int h, int w, const float *z,
       /* through the item normalisation:
        *   ditems_i += (sum_l dcos_li qn_l - (sum_l dcos_li cos_li) mn_i)
        *               / ||m_i|| */
+      float *minv = coef;       /* [M] when M <= ch, else per item */
+      int pre = m <= ch;
+      if (pre)
+        for (int i = 0; i < m; i++)
+          minv[i] = 1.0f / maxf (mnorm_g[i], MEM_NORM_EPS);
       for (int l = 0; l < len; l++) {
         float *gl = g + (size_t) l * m;
-        for (int i = 0; i < m; i++)
-          gl[i] /= fmaxf (mnorm_g[i], MEM_NORM_EPS);
+        if (pre)
+          for (int i = 0; i < m; i++)
+            gl[i] *= minv[i];
+        else
+          for (int i = 0; i < m; i++)
+            gl[i] /= maxf (mnorm_g[i], MEM_NORM_EPS);
       }
       cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, m, c, len, 1.0f,
           g, m, qn + row * c, c, 1.0f, dit_g, c);
@@ -438,11 +454,19 @@ ad_mem_losses (const ad_mem *mm, int n, int h, int w,
   /* entropy of w'' */
   double ent = 0.0;
   float ge = (float) (w_entropy * inv_p);
+  int gent = datt && w_entropy != 0.0f;
+  float g0 = ge * (float) log (MEM_LOG_EPS);     /* gradient at w'' = 0 */
   for (size_t q = 0; q < np * m; q++) {
-    double a = att[q], lg = log (a + MEM_LOG_EPS);
-    ent -= a * lg;
-    if (datt && w_entropy != 0.0f)
-      datt[q] -= ge * (float) (lg + a / (a + MEM_LOG_EPS));
+    float a = att[q];
+    if (a == 0.0f) {
+      if (gent)
+        datt[q] -= g0;
+      continue;
+    }
+    float lg = logf (a + (float) MEM_LOG_EPS);
+    ent -= (double) a * lg;
+    if (gent)
+      datt[q] -= ge * (lg + a / (a + (float) MEM_LOG_EPS));
   }
   res.entropy = (float) (ent * inv_p);
 
@@ -473,7 +497,7 @@ ad_mem_losses (const ad_mem *mm, int n, int h, int w,
         float s = 0.0f;
         for (int k = 0; k < c; k++)
           s += it_g[(size_t) i * c + k] * it_g[(size_t) i * c + k];
-        minv[i] = 1.0f / fmaxf (sqrtf (s), MEM_NORM_EPS);
+        minv[i] = 1.0f / maxf (sqrtf (s), MEM_NORM_EPS);
       }
     }
     for (int off = 0; off < r.len; off += ch) {
@@ -492,7 +516,7 @@ ad_mem_losses (const ad_mem *mm, int n, int h, int w,
 
       for (int l = 0; l < len; l++) {
         int zp = zinv[l] > MEM_NORM_EPS * MEM_NORM_EPS;
-        zinv[l] = 1.0f / fmaxf (sqrtf (zinv[l]), MEM_NORM_EPS);
+        zinv[l] = 1.0f / maxf (sqrtf (zinv[l]), MEM_NORM_EPS);
         float *cs = dots + (size_t) l * m;
         int i1 = -1, i2 = -1;
         for (int i = 0; i < m; i++) {
