@@ -38,7 +38,8 @@ ref_forward (const ad_mem *mm, int n, int h, int w, const double *z,
   int c = mm->c, m = mm->m;
   size_t hw = (size_t) h * w;
   double l = mm->shrink / (double) m;
-  double *cs = malloc (m * sizeof (double)), *wv = malloc (m * sizeof (double));
+  double *cs = malloc (m * sizeof (double));
+  double *wv = malloc (m * sizeof (double));
   for (int b = 0; b < n; b++)
     for (int y = 0; y < h; y++)
       for (int x = 0; x < w; x++) {
@@ -367,7 +368,8 @@ test_forward_reference (int n, int c, int h, int w, int m, int gh, int gw,
   ad_mem mm = { c, m, gh, gw, shrink, temp };
   size_t np = (size_t) n * h * w, cz = np * c, ca = np * m;
   size_t ci = (size_t) gh * gw * m * c;
-  double *zd = malloc (cz * sizeof (double)), *itd = malloc (ci * sizeof (double));
+  double *zd = malloc (cz * sizeof (double));
+  double *itd = malloc (ci * sizeof (double));
   double *outd = malloc (cz * sizeof (double));
   double *attd = malloc (ca * sizeof (double));
   float *z = ad_alloc (cz), *items = ad_alloc (ci), *out = ad_alloc (cz);
@@ -483,7 +485,8 @@ test_gradients (int gh, int gw)
   size_t ci = (size_t) gh * gw * m * c;
   double *zd = malloc (cz * sizeof (double));
   double *itd = malloc (ci * sizeof (double));
-  double *r = malloc (cz * sizeof (double)), *r2 = malloc (ca * sizeof (double));
+  double *r = malloc (cz * sizeof (double));
+  double *r2 = malloc (ca * sizeof (double));
   double *sout = malloc (cz * sizeof (double));
   double *satt = malloc (ca * sizeof (double));
   float *z = ad_alloc (cz), *items = ad_alloc (ci), *out = ad_alloc (cz);
@@ -639,7 +642,8 @@ test_gradients_chunked (int n, int c, int h, int w, int m, int gh, int gw,
   size_t ci = (size_t) gh * gw * m * c;
   double *zd = malloc (cz * sizeof (double));
   double *itd = malloc (ci * sizeof (double));
-  double *r = malloc (cz * sizeof (double)), *r2 = malloc (ca * sizeof (double));
+  double *r = malloc (cz * sizeof (double));
+  double *r2 = malloc (ca * sizeof (double));
   double *sout = malloc (cz * sizeof (double));
   double *satt = malloc (ca * sizeof (double));
   float *z = ad_alloc (cz), *items = ad_alloc (ci), *out = ad_alloc (cz);
