@@ -1,0 +1,201 @@
+/* ad-scene-tool.c - writes a generated scene clip to disk.
+ *
+ *   ad-scene-tool --scene surveillance|industrial|sparse
+ *                 --clip train|holdout|test|nuisance
+ *                 [--size 160x120] [--frames N] [--seed S] --out DIR
+ *
+ * Output: DIR/frames/%05d.ppm (binary P6), DIR/masks/%05d.pgm (binary P5,
+ * 255 = anomalous) and DIR/labels.csv (frame,label,kind).
+ */
+#include "ad-scene.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+static void
+usage (FILE *f)
+{
+  fprintf (f,
+      "usage: ad-scene-tool --scene surveillance|industrial|sparse\n"
+      "                     --clip train|holdout|test|nuisance\n"
+      "                     [--size WxH] [--frames N] [--seed S] --out DIR\n"
+      "\n"
+      "Writes DIR/frames/%%05d.ppm, DIR/masks/%%05d.pgm and DIR/labels.csv\n"
+      "(frame,label,kind).  --size defaults to 160x120 (each side >= 32),\n"
+      "--frames to the clip's default length (0), --seed to 1.\n");
+}
+
+static int
+pick (const char *v, const char *const *names, int n)
+{
+  for (int k = 0; k < n; k++)
+    if (strcmp (v, names[k]) == 0)
+      return k;
+  return -1;
+}
+
+static int
+make_dir (const char *path)
+{
+  if (mkdir (path, 0755) == 0 || errno == EEXIST)
+    return 0;
+  fprintf (stderr, "ad-scene-tool: cannot create %s: %s\n", path,
+      strerror (errno));
+  return -1;
+}
+
+static int
+write_file (const char *path, const char *header, const uint8_t *data,
+    size_t n)
+{
+  FILE *f = fopen (path, "wb");
+  if (!f) {
+    fprintf (stderr, "ad-scene-tool: cannot write %s: %s\n", path,
+        strerror (errno));
+    return -1;
+  }
+  int ok = fputs (header, f) >= 0 && fwrite (data, 1, n, f) == n;
+  ok = (fclose (f) == 0) && ok;
+  if (!ok)
+    fprintf (stderr, "ad-scene-tool: write error on %s\n", path);
+  return ok ? 0 : -1;
+}
+
+int
+main (int argc, char **argv)
+{
+  static const char *const scenes[] = { "surveillance", "industrial",
+    "sparse" };
+  static const char *const clips[] = { "train", "holdout", "test",
+    "nuisance" };
+  int scene = -1, clip = -1, w = 160, h = 120;
+  long long frames = 0;
+  unsigned long seed = 1;
+  const char *out = NULL;
+
+  for (int k = 1; k < argc; k++) {
+    const char *a = argv[k];
+    if (strcmp (a, "-h") == 0 || strcmp (a, "--help") == 0) {
+      usage (stdout);
+      return 0;
+    }
+    if (k + 1 >= argc) {
+      fprintf (stderr, "ad-scene-tool: %s needs a value\n", a);
+      usage (stderr);
+      return 2;
+    }
+    const char *v = argv[++k];
+    char *end = NULL;
+    if (strcmp (a, "--scene") == 0) {
+      if ((scene = pick (v, scenes, 3)) < 0) {
+        fprintf (stderr, "ad-scene-tool: unknown scene '%s'\n", v);
+        return 2;
+      }
+    } else if (strcmp (a, "--clip") == 0) {
+      if ((clip = pick (v, clips, 4)) < 0) {
+        fprintf (stderr, "ad-scene-tool: unknown clip '%s'\n", v);
+        return 2;
+      }
+    } else if (strcmp (a, "--size") == 0) {
+      if (sscanf (v, "%dx%d", &w, &h) != 2 || w < 32 || h < 32) {
+        fprintf (stderr, "ad-scene-tool: bad --size '%s' (want WxH, each "
+            ">= 32)\n", v);
+        return 2;
+      }
+    } else if (strcmp (a, "--frames") == 0) {
+      frames = strtoll (v, &end, 10);
+      if (!end || *end || frames < 0) {
+        fprintf (stderr, "ad-scene-tool: bad --frames '%s'\n", v);
+        return 2;
+      }
+    } else if (strcmp (a, "--seed") == 0) {
+      seed = strtoul (v, &end, 10);
+      if (!end || *end || seed > 0xffffffffUL) {
+        fprintf (stderr, "ad-scene-tool: bad --seed '%s'\n", v);
+        return 2;
+      }
+    } else if (strcmp (a, "--out") == 0) {
+      out = v;
+    } else {
+      fprintf (stderr, "ad-scene-tool: unknown option '%s'\n", a);
+      usage (stderr);
+      return 2;
+    }
+  }
+  if (scene < 0 || clip < 0 || !out) {
+    fprintf (stderr, "ad-scene-tool: --scene, --clip and --out are "
+        "required\n");
+    usage (stderr);
+    return 2;
+  }
+
+  ad_error err = { { 0 } };
+  ad_scene *s = NULL;
+  if (ad_scene_new ((ad_scene_kind) scene, (ad_scene_clip) clip, w, h,
+          frames, (uint32_t) seed, &s, &err) != AD_OK) {
+    fprintf (stderr, "ad-scene-tool: %s\n", err.msg);
+    return 1;
+  }
+  size_t plen = strlen (out) + 32;
+  char *path = malloc (plen);
+  uint8_t *rgb = malloc ((size_t) w * h * 3);      /* [h, w, 3] */
+  uint8_t *mask = malloc ((size_t) w * h);         /* [h, w] */
+  int rc = 1;
+  FILE *csv = NULL;
+  if (!path || !rgb || !mask) {
+    fprintf (stderr, "ad-scene-tool: out of memory\n");
+    goto done;
+  }
+  snprintf (path, plen, "%s/frames", out);
+  if (make_dir (out) || make_dir (path))
+    goto done;
+  snprintf (path, plen, "%s/masks", out);
+  if (make_dir (path))
+    goto done;
+  snprintf (path, plen, "%s/labels.csv", out);
+  csv = fopen (path, "w");
+  if (!csv) {
+    fprintf (stderr, "ad-scene-tool: cannot write %s: %s\n", path,
+        strerror (errno));
+    goto done;
+  }
+  fprintf (csv, "frame,label,kind\n");
+  char ppm[64], pgm[64];
+  snprintf (ppm, sizeof ppm, "P6\n%d %d\n255\n", w, h);
+  snprintf (pgm, sizeof pgm, "P5\n%d %d\n255\n", w, h);
+  int64_t n = ad_scene_n_frames (s), n_anom = 0;
+  for (int64_t i = 0; i < n; i++) {
+    ad_anomaly_kind kind;
+    if (ad_scene_render (s, i, rgb, mask, &kind, &err) != AD_OK) {
+      fprintf (stderr, "ad-scene-tool: frame %lld: %s\n", (long long) i,
+          err.msg);
+      goto done;
+    }
+    snprintf (path, plen, "%s/frames/%05lld.ppm", out, (long long) i);
+    if (write_file (path, ppm, rgb, (size_t) w * h * 3))
+      goto done;
+    snprintf (path, plen, "%s/masks/%05lld.pgm", out, (long long) i);
+    if (write_file (path, pgm, mask, (size_t) w * h))
+      goto done;
+    fprintf (csv, "%lld,%d,%s\n", (long long) i, kind != AD_ANOM_NONE,
+        ad_anomaly_name (kind));
+    n_anom += kind != AD_ANOM_NONE;
+  }
+  printf ("wrote %lld frames (%lld anomalous) to %s\n", (long long) n,
+      (long long) n_anom, out);
+  rc = 0;
+done:
+  if (csv && fclose (csv) != 0 && rc == 0) {
+    fprintf (stderr, "ad-scene-tool: write error on labels.csv\n");
+    rc = 1;
+  }
+  free (path);
+  free (rgb);
+  free (mask);
+  ad_scene_free (s);
+  return rc;
+}
