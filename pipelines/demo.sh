@@ -23,7 +23,7 @@ gst-launch-1.0 -q anomalyscenesrc scene=surveillance clip=test seed=1 ! \
 
 echo "== 3/3 plotting scores against the ground truth"
 "$TOP/build/tools/ad-scene-tool" --scene surveillance --clip test --seed 1 \
-  --size 32x24 --labels-only --out "$OUT/truth" >/dev/null
+  --size 32x24 --out "$OUT/truth" >/dev/null
 python3 "$TOP/tools/plot-scores.py" "$OUT/scores.jsonl" \
   "$OUT/truth/labels.csv" "$OUT/scores.png"
 
