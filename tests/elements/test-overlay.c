@@ -179,7 +179,12 @@ GST_START_TEST (test_blend_only_where_high)
   gst_buffer_unref (out);
 
   /* alpha=0 while playing: nothing drawn */
-  g_object_set (h->element, "alpha", 0.0, NULL);
+  {
+    GstElement *ov = gst_harness_find_element (h, "anomalyoverlay");
+
+    g_object_set (ov, "alpha", 0.0, NULL);
+    gst_object_unref (ov);
+  }
   in = make_frame ("RGBx", VW, VH, 128);
   add_scored_meta (in, 0, 0, MW, MH, 3.0f);
   out = gst_harness_push_and_pull (h, in);
