@@ -452,8 +452,7 @@ gst_anomaly_overlay_transform_caps (GstBaseTransform * trans,
       GstCaps *tmpl = gst_static_pad_template_get_caps (&sink_template);
 
       gst_value_init_and_copy (&formats,
-          gst_structure_get_value (gst_caps_get_structure (tmpl, 0),
-              "format"));
+          gst_structure_get_value (gst_caps_get_structure (tmpl, 0), "format"));
       gst_caps_unref (tmpl);
     } else {
       g_value_init (&formats, G_TYPE_STRING);
@@ -488,8 +487,10 @@ gst_anomaly_overlay_transform_meta (GstBaseTransform * trans,
 {
   if (meta->info->api == GST_ANOMALY_META_API_TYPE)
     return TRUE;
-  return GST_BASE_TRANSFORM_CLASS (gst_anomaly_overlay_parent_class)->
-      transform_meta (trans, outbuf, meta, inbuf);
+  return
+      GST_BASE_TRANSFORM_CLASS
+      (gst_anomaly_overlay_parent_class)->transform_meta (trans, outbuf, meta,
+      inbuf);
 }
 
 static gboolean

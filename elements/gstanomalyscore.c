@@ -314,8 +314,7 @@ gst_anomaly_score_class_init (GstAnomalyScoreClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Anomaly scorer", "Filter/Analyzer/Video",
       "Scores frames and pixels from features and reconstruction, finds "
-      "anomalous regions and raises anomaly events",
-      "gst-anomaly developers");
+      "anomalous regions and raises anomaly events", "gst-anomaly developers");
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_anomaly_score_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_anomaly_score_stop);
@@ -683,8 +682,7 @@ log_finish (GstAnomalyScore * self, JsonBuilder * b, const gchar * stream)
   json_generator_set_root (self->gen, root);
   line = json_generator_to_data (self->gen, NULL);
   if (fputs (line, self->log) < 0 || fputc ('\n', self->log) == EOF)
-    GST_WARNING_OBJECT (self, "writing the log failed: %s",
-        g_strerror (errno));
+    GST_WARNING_OBJECT (self, "writing the log failed: %s", g_strerror (errno));
   g_free (line);
   json_node_unref (root);
   g_object_unref (b);
@@ -916,8 +914,7 @@ ensure_scorer (GstAnomalyScore * self, GstAnomalyMeta * meta)
             "and %d reconstruction channels, the model expects %dx%d with "
             "%d and %d.", meta->width, meta->height, meta->n_features,
             meta->n_recon, cfg->width, cfg->height,
-            ad_config_in_channels (cfg), ad_config_out_channels (cfg)),
-        (NULL));
+            ad_config_in_channels (cfg), ad_config_out_channels (cfg)), (NULL));
     return FALSE;
   }
   return TRUE;

@@ -180,16 +180,14 @@ GST_START_TEST (test_properties)
   fail_unless_equals_float (pf->minimum, 0.01f);
   fail_unless_equals_float (pf->maximum, 100.0f);
   fail_unless (pf->parent_instance.flags & GST_PARAM_MUTABLE_PLAYING);
-  pf = G_PARAM_SPEC_FLOAT (g_object_class_find_property (klass,
-          "sensitivity"));
+  pf = G_PARAM_SPEC_FLOAT (g_object_class_find_property (klass, "sensitivity"));
   fail_unless_equals_float (pf->minimum, 0.1f);
   fail_unless_equals_float (pf->maximum, 10.0f);
   fail_unless (pf->parent_instance.flags & GST_PARAM_MUTABLE_PLAYING);
   pf = G_PARAM_SPEC_FLOAT (g_object_class_find_property (klass, "smoothing"));
   fail_unless_equals_float (pf->minimum, 0.0f);
   fail_unless_equals_float (pf->maximum, 0.99f);
-  pf = G_PARAM_SPEC_FLOAT (g_object_class_find_property (klass,
-          "hysteresis"));
+  pf = G_PARAM_SPEC_FLOAT (g_object_class_find_property (klass, "hysteresis"));
   fail_unless_equals_float (pf->maximum, 1.0f);
   pu = G_PARAM_SPEC_UINT (g_object_class_find_property (klass, "min-frames"));
   fail_unless (pu->minimum >= 1);
@@ -471,15 +469,13 @@ GST_START_TEST (test_events_and_threshold_change)
   fail_unless (gst_structure_has_field_typed (s, "n-regions", G_TYPE_UINT));
   fail_unless (gst_structure_has_field_typed (s, "running-time",
           G_TYPE_UINT64));
-  fail_unless (gst_structure_has_field_typed (s, "stream-time",
-          G_TYPE_UINT64));
+  fail_unless (gst_structure_has_field_typed (s, "stream-time", G_TYPE_UINT64));
   fail_unless (gst_structure_has_field_typed (s, "duration", G_TYPE_UINT64));
   gst_message_unref (msg);
   msg = pop_named (bus, "anomaly-start");
   fail_unless (msg != NULL);
   s = gst_message_get_structure (msg);
-  fail_unless_equals_string (gst_structure_get_string (s, "stream-id"),
-      "cam7");
+  fail_unless_equals_string (gst_structure_get_string (s, "stream-id"), "cam7");
   gst_structure_get_uint64 (s, "frame", &f);
   fail_unless_equals_uint64 (f, 0);
   gst_message_unref (msg);
@@ -533,8 +529,7 @@ GST_START_TEST (test_events_and_threshold_change)
     fail_unless (fabsf (x - (gfloat) BX / MW) <= 2.0f / MW);
     fail_unless (gst_structure_has_field_typed (r, "peak", G_TYPE_FLOAT));
   }
-  fail_unless_equals_string (gst_structure_get_string (s, "stream-id"),
-      "cam7");
+  fail_unless_equals_string (gst_structure_get_string (s, "stream-id"), "cam7");
   gst_message_unref (msg);
 
   /* post-messages=false: no per-frame messages */
