@@ -584,6 +584,46 @@ GST_START_TEST (test_eos_closes_event)
 
 GST_END_TEST;
 
+GST_START_TEST (test_flush_closes_event)
+{
+  GstAnomalyModel *model = make_model ();
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = gst_element_factory_make ("anomalyscore", NULL);
+  GstHarness *h;
+  GstMessage *msg;
+  GstBuffer *out;
+  GstAnomalyMeta *meta;
+
+  g_object_set (e, "smoothing", 0.9f, "min-frames", 1, NULL);
+  h = make_harness (e, bus);
+  for (gint i = 0; i < 2; i++) {
+    push_pull (h, make_buffer (model, i, TRUE, TRUE), &out);
+    gst_buffer_unref (out);
+  }
+  fail_unless ((msg = pop_named (bus, "anomaly-start")) != NULL);
+  gst_message_unref (msg);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  fail_unless ((msg = pop_named (bus, "anomaly-end")) != NULL);
+  gst_message_unref (msg);
+  {
+    GstSegment seg;
+
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  }
+  /* the smoothing state is gone: a normal frame right after is normal */
+  meta = push_pull (h, make_buffer (model, 2, FALSE, TRUE), &out);
+  fail_if (meta->anomalous);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  gst_object_unref (bus);
+  gst_anomaly_model_unref (model);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_log)
 {
   GstAnomalyModel *model = make_model ();
@@ -717,6 +757,7 @@ anomalyscore_suite (void)
   tcase_add_test (tc, test_timing_smoothing);
   tcase_add_test (tc, test_events_and_threshold_change);
   tcase_add_test (tc, test_eos_closes_event);
+  tcase_add_test (tc, test_flush_closes_event);
   tcase_add_test (tc, test_log);
   tcase_add_test (tc, test_log_unwritable);
   return s;
