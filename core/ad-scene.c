@@ -407,12 +407,23 @@ sc_layout (ad_scene *s)
   s->bld_col[1] = (uint8_t) (s->bld_col[0] * sc_range (&r, 0.8f, 0.95f));
   s->bld_col[2] = (uint8_t) (s->bld_col[0] * sc_range (&r, 0.65f, 0.9f));
   /* bench beside path 0 */
-  float bt = sc_range (&r, 0.2f, 0.8f);
   p = &s->paths[0];
-  s->bench_x = p->x0 + bt * (p->x1 - p->x0);
-  s->bench_y = p->y0 + bt * (p->y1 - p->y0) - p->hw - 0.05f;
+  s->bench_x = -1.0f;           /* off screen unless a free place is found */
+  s->bench_y = -1.0f;
+  for (int tries = 0; tries < 50; tries++) {
+    float bt = sc_range (&r, 0.15f, 0.85f);
+    float bx = p->x0 + bt * (p->x1 - p->x0);
+    float by = p->y0 + bt * (p->y1 - p->y0) - p->hw - 0.05f;
+    if (sc_path_dist (s, bx - 0.07f, by, NULL) > 0.02f
+        && sc_path_dist (s, bx + 0.07f, by, NULL) > 0.02f
+        && (by > s->bld_y1 + 0.05f || bx < s->bld_x0 - 0.08f
+            || bx > s->bld_x1 + 0.08f)) {
+      s->bench_x = bx;
+      s->bench_y = by;
+      break;
+    }
+  }
   s->n_trees = 0;
-  s->bench_x += 0.0f;
   /* trees on the grass */
   for (int tries = 0; tries < 200 && s->n_trees < SC_MAX_TREES; tries++) {
     sc_tree t = { sc_range (&r, 0.05f, XM - 0.05f), sc_range (&r, 0.25f, 0.95f),
@@ -444,8 +455,8 @@ sc_ground (const ad_scene *s, float X, float Y, float px, float out[3])
       float fa = a / 0.045f - floorf (a / 0.045f);
       float fb = (b + p->hw) / (p->hw) ;
       fb -= floorf (fb);
-      if (fa < 0.1f || fb < 0.06f * 0.045f / p->hw * 2.0f)
-        v *= 0.78f;
+      if (fa < 0.08f || fb < 0.04f)
+        v *= 0.86f;
       v *= 0.95f + 0.1f * sc_lattice ((int) floorf (a / 0.045f),
           (int) floorf ((b + p->hw) / p->hw), sd + 4);
     } else {                   /* asphalt: fine grain */
@@ -808,6 +819,12 @@ sc_event (ad_scene *s, ad_rng *r, ad_anomaly_kind kind, int64_t t0, int64_t d)
     float v = sc_range (r, WALK_MIN, WALK_MAX);
     float len = hypotf (p->x1 - p->x0, p->y1 - p->y0);
     float tm = sc_range (r, 0.25f, 0.4f);
+    for (int tries = 0; tries < 20; tries++) {
+      sc_path_at (p, tm, 0.0f, dir, &x, &y);
+      if (x > 0.1f && x < XM - 0.1f && y > 0.1f && y < 0.9f)
+        break;
+      tm = sc_range (r, 0.2f, 0.6f);
+    }
     a = sc_walker (s, r, k, dir, t0 - (int64_t) (tm * len / v), v);
     if (!a)
       return 0;
@@ -815,7 +832,8 @@ sc_event (ad_scene *s, ad_rng *r, ad_anomaly_kind kind, int64_t t0, int64_t d)
     sc_path_at (p, tm, 0.0f, dir, &x, &y);
     sc_wp (a, x, y, v);
     t0 = a->wt[1];
-    while (a->n_wp < SC_MAX_WP - 2 && a->wt[a->n_wp - 1] < t0 + d) {
+    for (int tries = 0; tries < 2000 && a->n_wp < SC_MAX_WP - 2
+        && a->wt[a->n_wp - 1] < t0 + d; tries++) {
       float ang = sc_range (r, 0.0f, 2.0f * SC_PI);
       float step = sc_range (r, 0.02f, 0.06f);
       float nx = x + step * cosf (ang), ny = y + step * sinf (ang);
@@ -985,7 +1003,10 @@ sc_render_surv (ad_scene *s, int64_t i, uint8_t *rgb, ad_anomaly_kind *kind)
       continue;
     float X, Y;
     sc_pos (a, (double) i, &X, &Y, NULL);
-    order[nv][0] = Y + (a->type == ACT_BAG ? -0.001f : 0.0f);
+    /* anomalous objects are drawn last so that the truth mask holds the
+     * whole object and never vanishes behind a passer-by */
+    order[nv][0] = Y + (a->type == ACT_BAG ? -0.001f : 0.0f)
+        + (a->akind != AD_ANOM_NONE && i >= a->a0 && i < a->a1 ? 10.0f : 0.0f);
     order[nv][1] = (float) j;
     nv++;
   }
@@ -1108,9 +1129,10 @@ sc_ind_layout (ad_scene *s)
     { {0.15f, 0.2f, 0.35f}, {0.55f, 0.6f, 0.75f} },
     { {0.35f, 0.2f, 0.1f}, {0.7f, 0.5f, 0.3f} },
     { {0.25f, 0.24f, 0.22f}, {0.75f, 0.72f, 0.68f} } };
+  float m = sc_range (&r, 0.85f, 1.15f);
   for (int k = 0; k < 2; k++)
     for (int c = 0; c < 3; c++)
-      s->tex_col[k][c] = pal[s->family][k][c] * sc_range (&r, 0.85f, 1.15f);
+      s->tex_col[k][c] = pal[s->family][k][c] * m * sc_range (&r, 0.96f, 1.04f);
   s->tex_freq = s->family == 1 ? sc_range (&r, 30, 45)
       : s->family == 2 ? sc_range (&r, 4, 8) : sc_range (&r, 50, 80);
 }

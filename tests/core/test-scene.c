@@ -1,0 +1,353 @@
+/* test-scene.c - generated scenes: determinism, random access, a shared
+ * background across clips, complete and exact ground truth on test clips,
+ * nuisance clips without labels, industrial defects, argument errors. */
+#include "ad-internal.h"
+#include "ad-scene.h"
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define W 96
+#define H 72
+
+static ad_scene *
+make (ad_scene_kind kind, ad_scene_clip clip, int w, int h, int64_t n,
+    uint32_t seed)
+{
+  ad_scene *s = NULL;
+  ad_error err = { { 0 } };
+  ad_status st = ad_scene_new (kind, clip, w, h, n, seed, &s, &err);
+  CHECK (st == AD_OK && s != NULL, "ad_scene_new: %s", err.msg);
+  return s;
+}
+
+static int
+mask_count (const uint8_t *mask, size_t n)
+{
+  int c = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (mask[i] != 0 && mask[i] != 255)
+      return -1;
+    c += mask[i] == 255;
+  }
+  return c;
+}
+
+static void
+test_errors (void)
+{
+  ad_scene *s = NULL;
+  ad_error err = { { 0 } };
+  CHECK (ad_scene_new (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, 16, 64, 0, 1,
+          &s, &err) == AD_ERR_ARG && s == NULL, "tiny width accepted");
+  CHECK (strlen (err.msg) > 0, "no error message");
+  CHECK (ad_scene_new ((ad_scene_kind) 7, AD_CLIP_TRAIN, 64, 64, 0, 1, &s,
+          &err) == AD_ERR_ARG, "bad kind accepted");
+  CHECK (ad_scene_new (AD_SCENE_INDUSTRIAL, (ad_scene_clip) 9, 64, 64, 0, 1,
+          &s, &err) == AD_ERR_ARG, "bad clip accepted");
+  CHECK (ad_scene_new (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, 64, 64, 0, 1,
+          NULL, &err) == AD_ERR_ARG, "NULL out accepted");
+  s = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, 64, 48, 10, 1);
+  uint8_t *rgb = malloc (64 * 48 * 3);
+  CHECK (ad_scene_render (s, 10, rgb, NULL, NULL, &err) == AD_ERR_ARG,
+      "frame past the end accepted");
+  CHECK (ad_scene_render (s, -1, rgb, NULL, NULL, &err) == AD_ERR_ARG,
+      "negative frame accepted");
+  CHECK (ad_scene_render (s, 0, NULL, NULL, NULL, &err) == AD_ERR_ARG,
+      "NULL rgb accepted");
+  CHECK (ad_scene_render (s, 9, rgb, NULL, NULL, &err) == AD_OK,
+      "last frame: %s", err.msg);
+  free (rgb);
+  ad_scene_free (s);
+  ad_scene_free (NULL);
+  CHECK (strcmp (ad_anomaly_name (AD_ANOM_LEFT_OBJECT), "left-object") == 0,
+      "name");
+  CHECK (strcmp (ad_anomaly_name (AD_ANOM_NONE), "none") == 0, "name none");
+}
+
+static void
+test_lengths (void)
+{
+  static const int64_t surv[4] = { 1500, 300, 900, 600 };
+  static const int64_t ind[4] = { 200, 50, 200, 100 };
+  for (int c = 0; c < 4; c++) {
+    ad_scene *s = make (AD_SCENE_SURVEILLANCE, (ad_scene_clip) c, 32, 32, 0, 3);
+    CHECK (ad_scene_n_frames (s) == surv[c], "surveillance clip %d", c);
+    ad_scene_free (s);
+    s = make (AD_SCENE_INDUSTRIAL, (ad_scene_clip) c, 32, 32, 0, 3);
+    CHECK (ad_scene_n_frames (s) == ind[c], "industrial clip %d", c);
+    ad_scene_free (s);
+  }
+  ad_scene *s = make (AD_SCENE_SPARSE, AD_CLIP_TRAIN, 32, 32, 0, 3);
+  CHECK (ad_scene_n_frames (s) == 300, "sparse train length");
+  ad_scene_free (s);
+  s = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TEST, 32, 32, 77, 3);
+  CHECK (ad_scene_n_frames (s) == 77, "explicit length");
+  ad_scene_free (s);
+}
+
+/* Same arguments give the same bytes, in any rendering order. */
+static void
+test_determinism (ad_scene_kind kind)
+{
+  const int64_t idx[4] = { 456, 0, 123, 456 };
+  size_t n = (size_t) W * H;
+  uint8_t *a = malloc (n * 4), *b = malloc (n * 4);
+  ad_scene *s1 = make (kind, AD_CLIP_TEST, W, H, 0, 7);
+  ad_scene *s2 = make (kind, AD_CLIP_TEST, W, H, 0, 7);
+  int64_t len = ad_scene_n_frames (s1);
+  for (int k = 0; k < 4; k++) {
+    int64_t i = idx[k] % len;
+    ad_anomaly_kind ka, kb;
+    CHECK_OK (ad_scene_render (s1, i, a, a + n * 3, &ka, NULL));
+    /* s2 renders the frames in another order, with frames in between */
+    CHECK_OK (ad_scene_render (s2, (i * 7 + 3) % len, b, b + n * 3, &kb,
+            NULL));
+    CHECK_OK (ad_scene_render (s2, i, b, b + n * 3, &kb, NULL));
+    CHECK (memcmp (a, b, n * 4) == 0 && ka == kb,
+        "kind %d frame %lld differs between renders", kind, (long long) i);
+  }
+  /* another seed gives another picture */
+  ad_scene *s3 = make (kind, AD_CLIP_TEST, W, H, 0, 8);
+  CHECK_OK (ad_scene_render (s3, 0, b, NULL, NULL, NULL));
+  CHECK_OK (ad_scene_render (s1, 0, a, NULL, NULL, NULL));
+  CHECK (memcmp (a, b, n * 3) != 0, "seeds 7 and 8 render the same frame");
+  ad_scene_free (s1);
+  ad_scene_free (s2);
+  ad_scene_free (s3);
+  free (a);
+  free (b);
+}
+
+static int
+cmp_u8 (const void *x, const void *y)
+{
+  return *(const uint8_t *) x - *(const uint8_t *) y;
+}
+
+/* Per-pixel median of 15 frames spread over the clip: the background.
+ * med: uint8 [H, W, 3]. */
+static void
+median_bg (ad_scene *s, uint8_t *med)
+{
+  size_t n = (size_t) W * H * 3;
+  uint8_t *all = malloc (n * 15), v[15];
+  int64_t len = ad_scene_n_frames (s);
+  for (int k = 0; k < 15; k++)
+    CHECK_OK (ad_scene_render (s, k * (len / 15), all + n * k, NULL, NULL,
+            NULL));
+  for (size_t p = 0; p < n; p++) {
+    for (int k = 0; k < 15; k++)
+      v[k] = all[n * k + p];
+    qsort (v, 15, 1, cmp_u8);
+    med[p] = v[7];
+  }
+  free (all);
+}
+
+static double
+mean_abs (const uint8_t *a, const uint8_t *b, size_t n)
+{
+  double d = 0;
+  for (size_t i = 0; i < n; i++)
+    d += abs ((int) a[i] - (int) b[i]);
+  return d / n;
+}
+
+static void
+test_shared_background (void)
+{
+  size_t n = (size_t) W * H * 3;
+  uint8_t *m1 = malloc (n), *m2 = malloc (n), *m3 = malloc (n);
+  ad_scene *tr = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, W, H, 0, 11);
+  ad_scene *te = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TEST, W, H, 0, 11);
+  ad_scene *ot = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, W, H, 0, 12);
+  median_bg (tr, m1);
+  median_bg (te, m2);
+  median_bg (ot, m3);
+  double same = mean_abs (m1, m2, n), other = mean_abs (m1, m3, n);
+  CHECK (same < 2.0, "train and test backgrounds differ by %.2f", same);
+  CHECK (other > 10.0, "seeds 11 and 12 share a background (%.2f)", other);
+  /* and the activity differs: frame 100 of train and test are not equal */
+  CHECK_OK (ad_scene_render (tr, 100, m1, NULL, NULL, NULL));
+  CHECK_OK (ad_scene_render (te, 100, m2, NULL, NULL, NULL));
+  CHECK (memcmp (m1, m2, n) != 0, "train and test show the same frame");
+  ad_scene_free (tr);
+  ad_scene_free (te);
+  ad_scene_free (ot);
+  free (m1);
+  free (m2);
+  free (m3);
+}
+
+/* Renders a whole clip at w x h; counts frames per kind; checks that masks
+ * are empty exactly when the kind is NONE.  Events are stretches of one
+ * kind, where gaps of up to 4 unlabelled frames (a figure entering the
+ * frame covers no pixel centre for a frame) do not split an event.
+ * Returns the number of events shorter than min_run or longer than 130. */
+static int
+scan_clip (ad_scene *s, int w, int h, int64_t counts[AD_ANOM_COUNT],
+    int min_run, double *mean_lum, double *lum_min, double *lum_max)
+{
+  size_t n = (size_t) w * h;
+  uint8_t *rgb = malloc (n * 3), *mask = malloc (n);
+  int64_t len = ad_scene_n_frames (s);
+  int64_t ev_start = -1, ev_last = -1;
+  ad_anomaly_kind ev_kind = AD_ANOM_NONE;
+  int bad_runs = 0, bad = 0;
+  *lum_min = 1e9;
+  *lum_max = -1e9;
+  *mean_lum = 0;
+  memset (counts, 0, sizeof (int64_t) * AD_ANOM_COUNT);
+  for (int64_t i = 0; i <= len; i++) {
+    ad_anomaly_kind k = AD_ANOM_NONE;
+    if (i < len) {
+      CHECK_OK (ad_scene_render (s, i, rgb, mask, &k, NULL));
+      int mc = mask_count (mask, n);
+      if ((mc > 0) != (k != AD_ANOM_NONE) || mc < 0)
+        bad++;
+      counts[k]++;
+      double lum = 0;
+      for (size_t p = 0; p < n * 3; p++)
+        lum += rgb[p];
+      lum /= n * 3;
+      *mean_lum += lum / len;
+      *lum_min = lum < *lum_min ? lum : *lum_min;
+      *lum_max = lum > *lum_max ? lum : *lum_max;
+    }
+    int ends = ev_kind != AD_ANOM_NONE && (i == len
+        || (k != AD_ANOM_NONE && k != ev_kind) || i - ev_last > 4);
+    if (ends) {
+      int64_t d = ev_last - ev_start + 1;
+      if (d < min_run || d > 130) {
+        fprintf (stderr, "event %s: %lld frames at %lld\n",
+            ad_anomaly_name (ev_kind), (long long) d, (long long) ev_start);
+        bad_runs++;
+      }
+      ev_kind = AD_ANOM_NONE;
+    }
+    if (k != AD_ANOM_NONE) {
+      if (ev_kind == AD_ANOM_NONE) {
+        ev_kind = k;
+        ev_start = i;
+      }
+      ev_last = i;
+    }
+  }
+  CHECK (bad == 0, "%d frames with a mask that disagrees with the kind", bad);
+  free (rgb);
+  free (mask);
+  return bad_runs;
+}
+
+static void
+test_surveillance_truth (ad_scene_kind kind, uint32_t seed)
+{
+  ad_scene *s = make (kind, AD_CLIP_TEST, 80, 60, 0, seed);
+  int64_t counts[AD_ANOM_COUNT];
+  double lum, lmin, lmax;
+  int short_runs = scan_clip (s, 80, 60, counts, 30, &lum, &lmin, &lmax);
+  int64_t n = ad_scene_n_frames (s), anom = n - counts[AD_ANOM_NONE];
+  for (int k = AD_ANOM_RUNNING; k <= AD_ANOM_ERRATIC; k++)
+    CHECK (counts[k] >= 30, "seed %u: %s has %lld frames", seed,
+        ad_anomaly_name ((ad_anomaly_kind) k), (long long) counts[k]);
+  for (int k = AD_ANOM_SCRATCH; k < AD_ANOM_COUNT; k++)
+    CHECK (counts[k] == 0, "industrial kind in surveillance");
+  double frac = (double) anom / n;
+  CHECK (frac >= 0.2 && frac <= 0.5, "seed %u: anomaly fraction %.3f", seed,
+      frac);
+  CHECK (short_runs == 0, "seed %u: %d events outside 30..130 frames", seed,
+      short_runs);
+  ad_scene_free (s);
+}
+
+static void
+test_normal_clips (void)
+{
+  int64_t counts[AD_ANOM_COUNT];
+  double lum, nmin, nmax, tmin, tmax;
+  ad_scene *s = make (AD_SCENE_SURVEILLANCE, AD_CLIP_NUISANCE, 64, 48, 0, 5);
+  scan_clip (s, 64, 48, counts, 0, &lum, &nmin, &nmax);
+  CHECK (counts[AD_ANOM_NONE] == 600, "nuisance clip has %lld labelled "
+      "frames", (long long) (600 - counts[AD_ANOM_NONE]));
+  ad_scene_free (s);
+  s = make (AD_SCENE_SURVEILLANCE, AD_CLIP_HOLDOUT, 64, 48, 0, 5);
+  scan_clip (s, 64, 48, counts, 0, &lum, &tmin, &tmax);
+  CHECK (counts[AD_ANOM_NONE] == 300, "holdout clip has labels");
+  ad_scene_free (s);
+  /* nuisance lighting drifts by roughly +-20 %; normal footage does not */
+  CHECK (nmax / nmin > 1.3, "nuisance lighting range %.1f..%.1f", nmin, nmax);
+  CHECK (tmax / tmin < 1.1, "holdout lighting range %.1f..%.1f", tmin, tmax);
+  s = make (AD_SCENE_SPARSE, AD_CLIP_TRAIN, 64, 48, 0, 5);
+  scan_clip (s, 64, 48, counts, 0, &lum, &tmin, &tmax);
+  CHECK (counts[AD_ANOM_NONE] == 300, "sparse train has labels");
+  ad_scene_free (s);
+}
+
+static void
+test_industrial (void)
+{
+  int64_t counts[AD_ANOM_COUNT];
+  double lum, lmin, lmax;
+  for (uint32_t seed = 1; seed <= 4; seed++) {
+    ad_scene *s = make (AD_SCENE_INDUSTRIAL, AD_CLIP_TEST, 64, 48, 0, seed);
+    scan_clip (s, 64, 48, counts, 0, &lum, &lmin, &lmax);
+    CHECK (counts[AD_ANOM_NONE] >= 100 && counts[AD_ANOM_NONE] <= 105,
+        "seed %u: %lld normal frames of 200", seed,
+        (long long) counts[AD_ANOM_NONE]);
+    for (int k = AD_ANOM_SCRATCH; k < AD_ANOM_COUNT; k++)
+      CHECK (counts[k] >= 20, "seed %u: %s in %lld frames", seed,
+          ad_anomaly_name ((ad_anomaly_kind) k), (long long) counts[k]);
+    for (int k = AD_ANOM_RUNNING; k <= AD_ANOM_ERRATIC; k++)
+      CHECK (counts[k] == 0, "surveillance kind in industrial");
+    ad_scene_free (s);
+  }
+  /* train frames: all normal, each a little different */
+  ad_scene *s = make (AD_SCENE_INDUSTRIAL, AD_CLIP_TRAIN, 64, 48, 0, 2);
+  scan_clip (s, 64, 48, counts, 0, &lum, &lmin, &lmax);
+  CHECK (counts[AD_ANOM_NONE] == 200, "industrial train has labels");
+  size_t n = 64 * 48 * 3;
+  uint8_t *a = malloc (n), *b = malloc (n);
+  CHECK_OK (ad_scene_render (s, 3, a, NULL, NULL, NULL));
+  CHECK_OK (ad_scene_render (s, 4, b, NULL, NULL, NULL));
+  double d = mean_abs (a, b, n);
+  CHECK (d > 1.0, "consecutive industrial frames identical (%.2f)", d);
+  free (a);
+  free (b);
+  ad_scene_free (s);
+}
+
+static void
+test_speed (void)
+{
+  ad_scene *s = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TEST, 768, 576, 0, 1);
+  uint8_t *rgb = malloc (768 * 576 * 3), *mask = malloc (768 * 576);
+  CHECK_OK (ad_scene_render (s, 0, rgb, mask, NULL, NULL));
+  double t0 = ad_now ();
+  for (int i = 0; i < 50; i++)
+    CHECK_OK (ad_scene_render (s, i * 17, rgb, mask, NULL, NULL));
+  double ms = (ad_now () - t0) / 50 * 1000;
+  printf ("768x576 surveillance frame: %.2f ms\n", ms);
+  CHECK (ms < 40.0, "render too slow: %.1f ms", ms);
+  free (rgb);
+  free (mask);
+  ad_scene_free (s);
+}
+
+int
+main (void)
+{
+  test_errors ();
+  test_lengths ();
+  test_determinism (AD_SCENE_SURVEILLANCE);
+  test_determinism (AD_SCENE_INDUSTRIAL);
+  test_shared_background ();
+  for (uint32_t seed = 1; seed <= 6; seed++)
+    test_surveillance_truth (AD_SCENE_SURVEILLANCE, seed);
+  test_surveillance_truth (AD_SCENE_SPARSE, 1);
+  test_normal_clips ();
+  test_industrial ();
+  test_speed ();
+  return check_report ("scene");
+}
