@@ -508,6 +508,7 @@ gst_anomaly_overlay_set_info (GstVideoFilter * filter, GstCaps * incaps,
     goto size_changed;
 
   free_resample (self);
+  free_text (self);
   self->width = GST_VIDEO_INFO_WIDTH (in_info);
   self->height = GST_VIDEO_INFO_HEIGHT (in_info);
   self->vals = g_new (gfloat, self->width);
@@ -907,6 +908,13 @@ render_text (GstAnomalyOverlay * self, const gchar * text, gboolean alarm)
   sh = MIN (logical.height + 2 * pad, self->height);
   self->text_surf = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
       MAX (sw, 1), MAX (sh, 1));
+  if (cairo_surface_status (self->text_surf) != CAIRO_STATUS_SUCCESS) {
+    GST_WARNING_OBJECT (self, "no text surface: %s",
+        cairo_status_to_string (cairo_surface_status (self->text_surf)));
+    g_clear_pointer (&self->text_surf, cairo_surface_destroy);
+    g_object_unref (layout);
+    return;
+  }
   cr = cairo_create (self->text_surf);
   if (alarm)
     cairo_set_source_rgba (cr, 0.75, 0.0, 0.0, 0.75);
