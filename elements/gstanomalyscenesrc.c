@@ -1,0 +1,512 @@
+/* GStreamer anomaly detection plugin
+ * gstanomalyscenesrc.c - generated scenes with ground truth.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-anomalyscenesrc
+ * @title: anomalyscenesrc
+ *
+ * Produces deterministic generated footage for tests, demos, benchmarks and
+ * evaluation of anomaly detection: a surveillance scene (people walking on
+ * paths; test clips add running, walking on the grass, walking the wrong
+ * way on a one-way path, a vehicle, a left bag and erratic motion; nuisance
+ * clips add lighting drift, sensor noise and camera jitter) or an industrial
+ * surface (test clips add scratches, spots, cracks and missing areas).
+ * The same scene, clip, seed and size always give the same pixels.
+ *
+ * The source sends EOS after the clip's frames (set num-buffers to stop
+ * earlier).  Each buffer's offset is its frame index.  When a frame shows an
+ * anomaly, the buffer carries a #GstVideoRegionOfInterestMeta with roi_type
+ * "anomaly-truth" covering the bounding box of the anomalous pixels, with a
+ * param structure "anomaly-truth" whose field "kind" (string) names the
+ * anomaly ("running", "off-path", "wrong-way", "vehicle", "left-object",
+ * "erratic", "scratch", "spot", "crack" or "missing").
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 anomalyscenesrc scene=surveillance clip=test seed=3 ! \
+ *     video/x-raw,width=640,height=480 ! videoconvert ! autovideosink
+ * ]|
+ * Shows the surveillance test clip of seed 3 at 640x480.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+#include <gst/base/gstpushsrc.h>
+#include <gst/video/video.h>
+
+#include "gstanomalyelements.h"
+#include "ad-scene.h"
+
+#define GST_CAT_DEFAULT gst_anomaly_debug
+
+#define GST_TYPE_ANOMALY_SCENE_SRC (gst_anomaly_scene_src_get_type ())
+G_DECLARE_FINAL_TYPE (GstAnomalySceneSrc, gst_anomaly_scene_src, GST,
+    ANOMALY_SCENE_SRC, GstPushSrc);
+
+#define GST_TYPE_ANOMALY_SCENE_KIND (gst_anomaly_scene_kind_get_type ())
+#define GST_TYPE_ANOMALY_SCENE_CLIP (gst_anomaly_scene_clip_get_type ())
+
+enum
+{
+  PROP_0,
+  PROP_SCENE,
+  PROP_CLIP,
+  PROP_SEED,
+  PROP_IS_LIVE
+};
+
+#define DEFAULT_SCENE AD_SCENE_SURVEILLANCE
+#define DEFAULT_CLIP AD_CLIP_TRAIN
+#define DEFAULT_SEED 1
+#define DEFAULT_IS_LIVE FALSE
+
+struct _GstAnomalySceneSrc
+{
+  GstPushSrc parent;
+
+  /* properties (object lock) */
+  gint scene_kind;
+  gint clip;
+  guint seed;
+
+  /* streaming state */
+  GstVideoInfo info;
+  ad_scene *scene;
+  guint8 *mask;                 /* [height, width] */
+  gint64 frame;                 /* next frame index */
+};
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-raw, format = (string) RGB, "
+        "width = (int) [ 32, 8192 ], height = (int) [ 32, 8192 ], "
+        "framerate = (fraction) [ 1/1, 1000/1 ]"));
+
+static void gst_anomaly_scene_src_set_property (GObject * object,
+    guint prop_id, const GValue * value, GParamSpec * pspec);
+static void gst_anomaly_scene_src_get_property (GObject * object,
+    guint prop_id, GValue * value, GParamSpec * pspec);
+static void gst_anomaly_scene_src_finalize (GObject * object);
+static GstCaps *gst_anomaly_scene_src_fixate (GstBaseSrc * src,
+    GstCaps * caps);
+static gboolean gst_anomaly_scene_src_set_caps (GstBaseSrc * src,
+    GstCaps * caps);
+static gboolean gst_anomaly_scene_src_start (GstBaseSrc * src);
+static gboolean gst_anomaly_scene_src_stop (GstBaseSrc * src);
+static gboolean gst_anomaly_scene_src_is_seekable (GstBaseSrc * src);
+static GstFlowReturn gst_anomaly_scene_src_create (GstPushSrc * src,
+    GstBuffer ** buf);
+
+static GType
+gst_anomaly_scene_kind_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {AD_SCENE_SURVEILLANCE, "People walking on paths in a park",
+        "surveillance"},
+    {AD_SCENE_INDUSTRIAL, "Still images of a textured surface",
+        "industrial"},
+    {AD_SCENE_SPARSE, "Surveillance layout with a short training clip",
+        "sparse"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstAnomalySceneKind", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static GType
+gst_anomaly_scene_clip_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {AD_CLIP_TRAIN, "Normal footage for training", "train"},
+    {AD_CLIP_HOLDOUT, "Other normal footage for calibration", "holdout"},
+    {AD_CLIP_TEST, "Normal footage with anomalies", "test"},
+    {AD_CLIP_NUISANCE,
+        "Normal footage with lighting drift, noise and jitter", "nuisance"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstAnomalySceneClip", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+G_DEFINE_TYPE (GstAnomalySceneSrc, gst_anomaly_scene_src, GST_TYPE_PUSH_SRC);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (anomalyscenesrc, "anomalyscenesrc",
+    GST_RANK_NONE, GST_TYPE_ANOMALY_SCENE_SRC, anomaly_element_init (plugin));
+
+static void
+gst_anomaly_scene_src_class_init (GstAnomalySceneSrcClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
+  GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
+
+  gobject_class->set_property = gst_anomaly_scene_src_set_property;
+  gobject_class->get_property = gst_anomaly_scene_src_get_property;
+  gobject_class->finalize = gst_anomaly_scene_src_finalize;
+
+  /**
+   * GstAnomalySceneSrc:scene
+   *
+   * Which generated scene to show.
+   */
+  g_object_class_install_property (gobject_class, PROP_SCENE,
+      g_param_spec_enum ("scene", "Scene",
+          "Generated scene: surveillance (park with paths), industrial "
+          "(textured surface) or sparse (surveillance with a short "
+          "training clip)", GST_TYPE_ANOMALY_SCENE_KIND, DEFAULT_SCENE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstAnomalySceneSrc:clip
+   *
+   * Which clip of the scene to play; sets the number of frames.
+   */
+  g_object_class_install_property (gobject_class, PROP_CLIP,
+      g_param_spec_enum ("clip", "Clip",
+          "Clip of the scene: train and holdout are normal, test has "
+          "anomalies with ground truth, nuisance adds lighting, noise and "
+          "jitter only", GST_TYPE_ANOMALY_SCENE_CLIP, DEFAULT_CLIP,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstAnomalySceneSrc:seed
+   *
+   * Seed of the scene's layout and activity; equal seeds give equal pixels.
+   */
+  g_object_class_install_property (gobject_class, PROP_SEED,
+      g_param_spec_uint ("seed", "Seed",
+          "Seed of the layout (background) and of the activity; the same "
+          "seed, scene, clip and size always give the same frames",
+          0, G_MAXUINT32, DEFAULT_SEED,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstAnomalySceneSrc:is-live
+   *
+   * Whether to act as a live source (frames paced by the clock).
+   */
+  g_object_class_install_property (gobject_class, PROP_IS_LIVE,
+      g_param_spec_boolean ("is-live", "Is live",
+          "Act as a live source, producing frames at the framerate",
+          DEFAULT_IS_LIVE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  gst_element_class_set_static_metadata (element_class,
+      "Anomaly scene source", "Source/Video",
+      "Generated surveillance and industrial footage with anomaly ground "
+      "truth", "gst-anomaly developers");
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+
+  basesrc_class->fixate = GST_DEBUG_FUNCPTR (gst_anomaly_scene_src_fixate);
+  basesrc_class->set_caps = GST_DEBUG_FUNCPTR (gst_anomaly_scene_src_set_caps);
+  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_anomaly_scene_src_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_anomaly_scene_src_stop);
+  basesrc_class->is_seekable =
+      GST_DEBUG_FUNCPTR (gst_anomaly_scene_src_is_seekable);
+  pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_anomaly_scene_src_create);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_ANOMALY_SCENE_KIND, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_ANOMALY_SCENE_CLIP, 0);
+}
+
+static void
+gst_anomaly_scene_src_init (GstAnomalySceneSrc * self)
+{
+  self->scene_kind = DEFAULT_SCENE;
+  self->clip = DEFAULT_CLIP;
+  self->seed = DEFAULT_SEED;
+  gst_video_info_init (&self->info);
+  gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
+  gst_base_src_set_live (GST_BASE_SRC (self), DEFAULT_IS_LIVE);
+}
+
+static void
+gst_anomaly_scene_src_finalize (GObject * object)
+{
+  GstAnomalySceneSrc *self = GST_ANOMALY_SCENE_SRC (object);
+
+  ad_scene_free (self->scene);
+  g_free (self->mask);
+  G_OBJECT_CLASS (gst_anomaly_scene_src_parent_class)->finalize (object);
+}
+
+static void
+gst_anomaly_scene_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstAnomalySceneSrc *self = GST_ANOMALY_SCENE_SRC (object);
+
+  switch (prop_id) {
+    case PROP_SCENE:
+      GST_OBJECT_LOCK (self);
+      self->scene_kind = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_CLIP:
+      GST_OBJECT_LOCK (self);
+      self->clip = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_SEED:
+      GST_OBJECT_LOCK (self);
+      self->seed = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_IS_LIVE:
+      gst_base_src_set_live (GST_BASE_SRC (self), g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_anomaly_scene_src_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstAnomalySceneSrc *self = GST_ANOMALY_SCENE_SRC (object);
+
+  switch (prop_id) {
+    case PROP_SCENE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_enum (value, self->scene_kind);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_CLIP:
+      GST_OBJECT_LOCK (self);
+      g_value_set_enum (value, self->clip);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_SEED:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->seed);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_IS_LIVE:
+      g_value_set_boolean (value, gst_base_src_is_live (GST_BASE_SRC (self)));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static GstCaps *
+gst_anomaly_scene_src_fixate (GstBaseSrc * src, GstCaps * caps)
+{
+  GstStructure *s;
+
+  caps = gst_caps_make_writable (caps);
+  s = gst_caps_get_structure (caps, 0);
+  gst_structure_fixate_field_nearest_int (s, "width", 160);
+  gst_structure_fixate_field_nearest_int (s, "height", 120);
+  gst_structure_fixate_field_nearest_fraction (s, "framerate", 25, 1);
+
+  return GST_BASE_SRC_CLASS (gst_anomaly_scene_src_parent_class)->fixate (src,
+      caps);
+}
+
+/* (Re)creates the scene for the negotiated size. */
+static gboolean
+gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
+{
+  GstAnomalySceneSrc *self = GST_ANOMALY_SCENE_SRC (src);
+  GstVideoInfo info;
+  ad_error err = { {0} };
+  ad_scene *scene = NULL;
+  gint kind, clip;
+  guint seed;
+
+  if (!gst_video_info_from_caps (&info, caps))
+    goto invalid_caps;
+  if (GST_VIDEO_INFO_FPS_N (&info) <= 0 || GST_VIDEO_INFO_FPS_D (&info) <= 0)
+    goto invalid_caps;
+
+  GST_OBJECT_LOCK (self);
+  kind = self->scene_kind;
+  clip = self->clip;
+  seed = self->seed;
+  GST_OBJECT_UNLOCK (self);
+
+  if (ad_scene_new ((ad_scene_kind) kind, (ad_scene_clip) clip,
+          GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info), 0, seed,
+          &scene, &err) != AD_OK)
+    goto scene_failed;
+
+  ad_scene_free (self->scene);
+  g_free (self->mask);
+  self->scene = scene;
+  self->mask = g_malloc ((gsize) GST_VIDEO_INFO_WIDTH (&info) *
+      GST_VIDEO_INFO_HEIGHT (&info));
+  self->info = info;
+  GST_DEBUG_OBJECT (self, "scene %d clip %d seed %u: %" G_GINT64_FORMAT
+      " frames at %dx%d", kind, clip, seed, ad_scene_n_frames (scene),
+      GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info));
+  return TRUE;
+
+  /* ERRORS */
+invalid_caps:
+  {
+    GST_ERROR_OBJECT (self, "invalid caps %" GST_PTR_FORMAT, caps);
+    return FALSE;
+  }
+scene_failed:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Could not create the generated scene."), ("%s", err.msg));
+    return FALSE;
+  }
+}
+
+static gboolean
+gst_anomaly_scene_src_start (GstBaseSrc * src)
+{
+  GstAnomalySceneSrc *self = GST_ANOMALY_SCENE_SRC (src);
+
+  self->frame = 0;
+  return TRUE;
+}
+
+static gboolean
+gst_anomaly_scene_src_stop (GstBaseSrc * src)
+{
+  GstAnomalySceneSrc *self = GST_ANOMALY_SCENE_SRC (src);
+
+  ad_scene_free (self->scene);
+  self->scene = NULL;
+  g_clear_pointer (&self->mask, g_free);
+  gst_video_info_init (&self->info);
+  return TRUE;
+}
+
+static gboolean
+gst_anomaly_scene_src_is_seekable (GstBaseSrc * src)
+{
+  return FALSE;
+}
+
+/* Attaches the ground truth: bounding box of the mask and the kind. */
+static void
+gst_anomaly_scene_src_add_truth (GstAnomalySceneSrc * self, GstBuffer * buf,
+    ad_anomaly_kind kind)
+{
+  gint w = GST_VIDEO_INFO_WIDTH (&self->info);
+  gint h = GST_VIDEO_INFO_HEIGHT (&self->info);
+  gint x0 = w, y0 = h, x1 = -1, y1 = -1;
+  GstVideoRegionOfInterestMeta *roi;
+
+  for (gint y = 0; y < h; y++)
+    for (gint x = 0; x < w; x++)
+      if (self->mask[(gsize) y * w + x]) {
+        x0 = MIN (x0, x);
+        x1 = MAX (x1, x);
+        y0 = MIN (y0, y);
+        y1 = MAX (y1, y);
+      }
+  if (x1 < 0)
+    return;
+  roi = gst_buffer_add_video_region_of_interest_meta (buf, "anomaly-truth",
+      x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+  gst_video_region_of_interest_meta_add_param (roi,
+      gst_structure_new ("anomaly-truth", "kind", G_TYPE_STRING,
+          ad_anomaly_name (kind), NULL));
+}
+
+static GstFlowReturn
+gst_anomaly_scene_src_create (GstPushSrc * src, GstBuffer ** ret)
+{
+  GstAnomalySceneSrc *self = GST_ANOMALY_SCENE_SRC (src);
+  GstVideoFrame vframe;
+  GstBuffer *buf;
+  ad_anomaly_kind kind = AD_ANOM_NONE;
+  ad_error err = { {0} };
+  ad_status st;
+  guint8 *rgb, *dst;
+  gint w, h, stride;
+  gint fps_n, fps_d;
+
+  if (G_UNLIKELY (!self->scene))
+    goto not_negotiated;
+  if (self->frame >= ad_scene_n_frames (self->scene)) {
+    GST_DEBUG_OBJECT (self, "end of clip after %" G_GINT64_FORMAT " frames",
+        self->frame);
+    return GST_FLOW_EOS;
+  }
+
+  w = GST_VIDEO_INFO_WIDTH (&self->info);
+  h = GST_VIDEO_INFO_HEIGHT (&self->info);
+  buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&self->info),
+      NULL);
+  if (!gst_video_frame_map (&vframe, &self->info, buf, GST_MAP_WRITE)) {
+    gst_buffer_unref (buf);
+    goto map_failed;
+  }
+  stride = GST_VIDEO_FRAME_PLANE_STRIDE (&vframe, 0);
+  dst = GST_VIDEO_FRAME_PLANE_DATA (&vframe, 0);
+  /* the core writes packed [h, w, 3]; GStreamer rows may be padded */
+  rgb = stride == w * 3 ? dst : g_malloc ((gsize) w * h * 3);
+  st = ad_scene_render (self->scene, self->frame, rgb, self->mask, &kind,
+      &err);
+  if (rgb != dst) {
+    for (gint y = 0; y < h; y++)
+      memcpy (dst + (gsize) y * stride, rgb + (gsize) y * w * 3, w * 3);
+    g_free (rgb);
+  }
+  gst_video_frame_unmap (&vframe);
+  if (st != AD_OK) {
+    gst_buffer_unref (buf);
+    goto render_failed;
+  }
+  if (kind != AD_ANOM_NONE)
+    gst_anomaly_scene_src_add_truth (self, buf, kind);
+
+  fps_n = GST_VIDEO_INFO_FPS_N (&self->info);
+  fps_d = GST_VIDEO_INFO_FPS_D (&self->info);
+  GST_BUFFER_PTS (buf) = gst_util_uint64_scale (self->frame,
+      fps_d * GST_SECOND, fps_n);
+  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale (self->frame + 1,
+      fps_d * GST_SECOND, fps_n) - GST_BUFFER_PTS (buf);
+  GST_BUFFER_OFFSET (buf) = self->frame;
+  GST_BUFFER_OFFSET_END (buf) = self->frame + 1;
+  if (self->frame == 0)
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+  self->frame++;
+  *ret = buf;
+  return GST_FLOW_OK;
+
+  /* ERRORS */
+not_negotiated:
+  {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("format wasn't negotiated before create function"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+map_failed:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, (NULL),
+        ("could not map the output buffer"));
+    return GST_FLOW_ERROR;
+  }
+render_failed:
+  {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
+        ("rendering frame %" G_GINT64_FORMAT ": %s", self->frame, err.msg));
+    return GST_FLOW_ERROR;
+  }
+}

@@ -1,0 +1,251 @@
+/* GStreamer anomaly detection plugin
+ * test-scenesrc.c - anomalyscenesrc: caps, frame count and EOS, timestamps,
+ * determinism against the core, ground-truth metas.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <string.h>
+
+#include "ad-scene.h"
+
+/* Pulls events until EOS; fails if a buffer is still pending. */
+static void
+expect_eos (GstHarness * h)
+{
+  GstEvent *ev;
+  gboolean eos = FALSE;
+
+  while (!eos && (ev = gst_harness_pull_event (h)) != NULL) {
+    eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+    gst_event_unref (ev);
+  }
+  fail_unless (eos, "no EOS");
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+}
+
+static GstHarness *
+scene_harness (const gchar * props, const gchar * sink_caps)
+{
+  gchar *desc = g_strdup_printf ("anomalyscenesrc %s", props);
+  GstHarness *h = gst_harness_new_parse (desc);
+
+  g_free (desc);
+  if (sink_caps)
+    gst_harness_set_sink_caps_str (h, sink_caps);
+  gst_harness_play (h);
+  return h;
+}
+
+GST_START_TEST (test_default_caps)
+{
+  GstHarness *h = scene_harness ("num-buffers=2", NULL);
+  GstBuffer *buf = gst_harness_pull (h);
+  GstCaps *caps;
+  GstVideoInfo info;
+
+  fail_unless (buf != NULL);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (caps != NULL);
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  fail_unless_equals_int (GST_VIDEO_INFO_FORMAT (&info), GST_VIDEO_FORMAT_RGB);
+  fail_unless_equals_int (GST_VIDEO_INFO_WIDTH (&info), 160);
+  fail_unless_equals_int (GST_VIDEO_INFO_HEIGHT (&info), 120);
+  fail_unless_equals_int (GST_VIDEO_INFO_FPS_N (&info), 25);
+  fail_unless_equals_int (GST_VIDEO_INFO_FPS_D (&info), 1);
+  fail_unless_equals_uint64 (gst_buffer_get_size (buf),
+      GST_VIDEO_INFO_SIZE (&info));
+  gst_caps_unref (caps);
+  gst_buffer_unref (buf);
+  gst_buffer_unref (gst_harness_pull (h));
+  expect_eos (h);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* The clip's length decides EOS; offsets and timestamps follow the frames. */
+GST_START_TEST (test_count_and_timestamps)
+{
+  GstHarness *h = scene_harness ("scene=industrial clip=holdout",
+      "video/x-raw,format=RGB,width=64,height=48,framerate=10/1");
+
+  for (guint64 i = 0; i < 50; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+    fail_unless (buf != NULL, "buffer %" G_GUINT64_FORMAT " missing", i);
+    fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), i);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), i * GST_SECOND / 10);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (buf), GST_SECOND / 10);
+    gst_buffer_unref (buf);
+  }
+  expect_eos (h);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_num_buffers)
+{
+  GstHarness *h = scene_harness ("scene=surveillance clip=test num-buffers=5",
+      "video/x-raw,width=48,height=32");
+
+  for (gint i = 0; i < 5; i++)
+    gst_buffer_unref (gst_harness_pull (h));
+  expect_eos (h);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_properties)
+{
+  GstElement *src = gst_element_factory_make ("anomalyscenesrc", NULL);
+  gchar *s;
+  guint seed;
+  gboolean live;
+
+  fail_unless (src != NULL);
+  gst_util_set_object_arg (G_OBJECT (src), "scene", "sparse");
+  gst_util_set_object_arg (G_OBJECT (src), "clip", "nuisance");
+  g_object_set (src, "seed", 42, "is-live", TRUE, NULL);
+  g_object_get (src, "seed", &seed, "is-live", &live, NULL);
+  fail_unless_equals_int (seed, 42);
+  fail_unless (live);
+  {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, g_object_class_find_property (G_OBJECT_GET_CLASS (src),
+            "clip")->value_type);
+    g_object_get_property (G_OBJECT (src), "clip", &v);
+    s = gst_value_serialize (&v);
+    fail_unless_equals_string (s, "nuisance");
+    g_free (s);
+    g_value_unset (&v);
+  }
+  gst_object_unref (src);
+}
+
+GST_END_TEST;
+
+/* Buffers equal the core's rendering; a second run gives the same bytes. */
+GST_START_TEST (test_determinism)
+{
+  const gint w = 72, h = 56, n = 12;
+  GstHarness *h1 = scene_harness ("scene=surveillance clip=nuisance seed=9",
+      "video/x-raw,width=72,height=56");
+  GstHarness *h2 = scene_harness ("scene=surveillance clip=nuisance seed=9",
+      "video/x-raw,width=72,height=56");
+  ad_scene *scene = NULL;
+  guint8 *rgb = g_malloc ((gsize) w * h * 3);
+
+  fail_unless (ad_scene_new (AD_SCENE_SURVEILLANCE, AD_CLIP_NUISANCE, w, h,
+          0, 9, &scene, NULL) == AD_OK);
+  for (gint i = 0; i < n; i++) {
+    GstBuffer *a = gst_harness_pull (h1), *b = gst_harness_pull (h2);
+    GstMapInfo ma, mb;
+    fail_unless (ad_scene_render (scene, i, rgb, NULL, NULL, NULL) == AD_OK);
+    fail_unless (gst_buffer_map (a, &ma, GST_MAP_READ));
+    fail_unless (gst_buffer_map (b, &mb, GST_MAP_READ));
+    fail_unless_equals_uint64 (ma.size, mb.size);
+    fail_unless (memcmp (ma.data, mb.data, ma.size) == 0, "frame %d", i);
+    /* rows of 72 RGB pixels are 216 bytes: no padding, compare directly */
+    fail_unless_equals_uint64 (ma.size, (guint64) w * h * 3);
+    fail_unless (memcmp (ma.data, rgb, ma.size) == 0, "frame %d vs core", i);
+    gst_buffer_unmap (a, &ma);
+    gst_buffer_unmap (b, &mb);
+    gst_buffer_unref (a);
+    gst_buffer_unref (b);
+  }
+  g_free (rgb);
+  ad_scene_free (scene);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h2);
+}
+
+GST_END_TEST;
+
+/* Every anomalous frame carries exactly one truth ROI with the mask's
+ * bounding box and kind; normal frames carry none. */
+GST_START_TEST (test_truth_meta)
+{
+  const gint w = 80, h = 60;
+  GstHarness *hs = scene_harness ("scene=surveillance clip=test seed=4",
+      "video/x-raw,width=80,height=60");
+  ad_scene *scene = NULL;
+  guint8 *rgb = g_malloc ((gsize) w * h * 3), *mask = g_malloc (w * h);
+  gint n_anom = 0, kinds_seen = 0;
+
+  fail_unless (ad_scene_new (AD_SCENE_SURVEILLANCE, AD_CLIP_TEST, w, h, 0, 4,
+          &scene, NULL) == AD_OK);
+  for (gint64 i = 0; i < ad_scene_n_frames (scene); i++) {
+    GstBuffer *buf = gst_harness_pull (hs);
+    ad_anomaly_kind kind;
+    gpointer state = NULL;
+    GstMeta *meta;
+    gint n_roi = 0;
+
+    fail_unless (buf != NULL);
+    fail_unless (ad_scene_render (scene, i, rgb, mask, &kind, NULL) == AD_OK);
+    while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
+                GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
+      GstStructure *p;
+      gint x0 = w, y0 = h, x1 = -1, y1 = -1;
+
+      n_roi++;
+      fail_unless_equals_string (g_quark_to_string (roi->roi_type),
+          "anomaly-truth");
+      p = gst_video_region_of_interest_meta_get_param (roi, "anomaly-truth");
+      fail_unless (p != NULL);
+      fail_unless_equals_string (gst_structure_get_string (p, "kind"),
+          ad_anomaly_name (kind));
+      for (gint y = 0; y < h; y++)
+        for (gint x = 0; x < w; x++)
+          if (mask[y * w + x]) {
+            x0 = MIN (x0, x);
+            y0 = MIN (y0, y);
+            x1 = MAX (x1, x);
+            y1 = MAX (y1, y);
+          }
+      fail_unless_equals_int (roi->x, x0);
+      fail_unless_equals_int (roi->y, y0);
+      fail_unless_equals_int (roi->w, x1 - x0 + 1);
+      fail_unless_equals_int (roi->h, y1 - y0 + 1);
+    }
+    fail_unless_equals_int (n_roi, kind != AD_ANOM_NONE ? 1 : 0);
+    if (kind != AD_ANOM_NONE) {
+      n_anom++;
+      kinds_seen |= 1 << kind;
+    }
+    gst_buffer_unref (buf);
+  }
+  expect_eos (hs);
+  /* the six surveillance kinds, in 20-50 % of the frames */
+  fail_unless_equals_int (kinds_seen, 0x7e);
+  fail_unless (n_anom >= 180 && n_anom <= 450, "%d anomalous frames", n_anom);
+  g_free (rgb);
+  g_free (mask);
+  ad_scene_free (scene);
+  gst_harness_teardown (hs);
+}
+
+GST_END_TEST;
+
+static Suite *
+scenesrc_suite (void)
+{
+  Suite *s = suite_create ("anomalyscenesrc");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_default_caps);
+  tcase_add_test (tc, test_count_and_timestamps);
+  tcase_add_test (tc, test_num_buffers);
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_determinism);
+  tcase_add_test (tc, test_truth_meta);
+  return s;
+}
+
+GST_CHECK_MAIN (scenesrc);
