@@ -1251,9 +1251,11 @@ ad_scene_new (ad_scene_kind kind, ad_scene_clip clip, int width,
   if (width < 32 || height < 32 || width > 8192 || height > 8192)
     return ad_fail (err, AD_ERR_ARG,
         "scene: size %dx%d out of range (32..8192 each side)", width, height);
-  if (n_frames > ((int64_t) 1 << 31))
-    return ad_fail (err, AD_ERR_ARG, "scene: too many frames (%lld)",
-        (long long) n_frames);
+  /* trajectories are precomputed: memory and per-frame work grow with the
+   * clip (about 25 bytes per frame), so clips are capped at 2^22 frames */
+  if (n_frames > ((int64_t) 1 << 22))
+    return ad_fail (err, AD_ERR_ARG, "scene: too many frames (%lld > %lld)",
+        (long long) n_frames, (long long) 1 << 22);
   ad_scene *s = calloc (1, sizeof (*s));
   if (!s)
     return ad_fail (err, AD_ERR_NOMEM, "scene: out of memory");
