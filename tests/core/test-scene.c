@@ -48,6 +48,8 @@ test_errors (void)
           &s, &err) == AD_ERR_ARG, "bad clip accepted");
   CHECK (ad_scene_new (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, 64, 64, 0, 1,
           NULL, &err) == AD_ERR_ARG, "NULL out accepted");
+  CHECK (ad_scene_new (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, 64, 64,
+          (int64_t) 1 << 40, 1, &s, &err) == AD_ERR_ARG, "huge clip accepted");
   s = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, 64, 48, 10, 1);
   uint8_t *rgb = malloc (64 * 48 * 3);
   CHECK (ad_scene_render (s, 10, rgb, NULL, NULL, &err) == AD_ERR_ARG,
