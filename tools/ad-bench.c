@@ -9,7 +9,7 @@
  * frames.  --export DIR writes the weights, a test clip and the C outputs
  * for the PyTorch comparison (tools/bench_torch.py).
  */
-#define _GNU_SOURCE
+
 #include "ad-internal.h"
 
 #include <cblas.h>
