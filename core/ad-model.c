@@ -161,9 +161,12 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
   ad_status st = read_u32 (r, &n, "the number of config fields", NULL, err);
   if (st != AD_OK)
     return st;
-  if (n > (r->size - r->pos) / FIELD_MIN_BYTES)
-    return ad_fail (err, AD_ERR_FORMAT, "bad model file: %u config fields "
-        "cannot fit in the %zu bytes left", n, r->size - r->pos);
+  if (n > (r->size - r->pos) / FIELD_MIN_BYTES) {
+    r->truncated = 1;
+    return ad_fail (err, AD_ERR_FORMAT, "model file is truncated or has a "
+        "bad count: %u config fields cannot fit in the %zu bytes left", n,
+        r->size - r->pos);
+  }
   uint8_t seen[256] = { 0 };
   ad_config_default (cfg);
   for (uint32_t i = 0; i < n; i++) {
@@ -254,23 +257,23 @@ read_tensor_head (reader *r, char name[AD_NAME_MAX], int32_t *ndim,
   if (nd < 1 || nd > AD_MAX_DIMS)
     return ad_fail (err, AD_ERR_FORMAT, "bad model file: tensor '%s' has "
         "rank %u (1..%d allowed)", name, nd, AD_MAX_DIMS);
-  size_t max_floats = (r->size - r->pos) / 4;
-  size_t n = 1;
+  /* No tensor can hold more floats than a file of the size limit; below
+   * that, need() reports data running past the end as a truncation. */
+  const uint64_t max_floats = AD_MODEL_MAX_BYTES / 4;
+  uint64_t n = 1;
   for (uint32_t i = 0; i < nd; i++) {
     uint32_t d;
     if ((st = read_u32 (r, &d, "the shape of tensor", name, err)) != AD_OK)
       return st;
-    /* n * d must fit in what is left; checked without overflow. */
     if (d == 0 || d > max_floats || n > max_floats / d)
       return ad_fail (err, AD_ERR_FORMAT, "bad model file: tensor '%s' "
-          "dimension %u = %u does not fit in the %zu bytes left", name, i, d,
-          r->size - r->pos);
+          "dimension %u = %u is out of range", name, i, d);
     n *= d;
     dims[i] = (int32_t) d;
   }
   *ndim = (int32_t) nd;
-  *count = n;
-  return need (r, n * 4, "the data of tensor", name, err);
+  *count = (size_t) n;
+  return need (r, (size_t) n * 4, "the data of tensor", name, err);
 }
 
 /* Walks the tensor records without storing anything: every length is
@@ -283,9 +286,12 @@ scan_tensors (reader *r, uint64_t *n_floats, ad_error *err)
   ad_status st = read_u32 (r, &n, "the number of tensors", NULL, err);
   if (st != AD_OK)
     return st;
-  if (n > (r->size - r->pos) / TENSOR_MIN_BYTES)
-    return ad_fail (err, AD_ERR_FORMAT, "bad model file: %u tensors cannot "
-        "fit in the %zu bytes left", n, r->size - r->pos);
+  if (n > (r->size - r->pos) / TENSOR_MIN_BYTES) {
+    r->truncated = 1;
+    return ad_fail (err, AD_ERR_FORMAT, "model file is truncated or has a "
+        "bad count: %u tensors cannot fit in the %zu bytes left", n,
+        r->size - r->pos);
+  }
   uint64_t total = 0;
   for (uint32_t i = 0; i < n; i++) {
     char name[AD_NAME_MAX];

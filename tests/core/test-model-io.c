@@ -1,0 +1,698 @@
+/* test-model-io.c - model files: round trips, peek, atomic save and every
+ * way a file can be wrong. */
+#define _POSIX_C_SOURCE 200809L
+#include "ad-internal.h"
+#include "check.h"
+
+#include <dirent.h>
+#include <float.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CALIB_BYTES (4 + 8 + 4 * 4 * AD_CALIB_NQ + 16)
+
+static char tmpdir[] = "/tmp/ad-test-model-io-XXXXXX";
+
+static void
+small_cfg (ad_config *cfg)
+{
+  ad_config_default (cfg);
+  cfg->width = 32;
+  cfg->height = 24;
+  cfg->widths[0] = 4;
+  cfg->widths[1] = 8;
+  cfg->widths[2] = 8;
+  cfg->widths[3] = 8;
+}
+
+static char *
+tmp_path (const char *name)
+{
+  static char buf[4][512];
+  static int k;
+  char *p = buf[k++ % 4];
+  snprintf (p, 512, "%.64s/%.255s", tmpdir, name);
+  return p;
+}
+
+/* A model with deterministic, varied weights (including -0, a subnormal
+ * and FLT_MAX) and a filled-in calibration. */
+static ad_model *
+make_model (const ad_config *cfg)
+{
+  ad_model *m = NULL;
+  ad_error err = { { 0 } };
+  ad_status st = ad_model_new (cfg, &m, &err);
+  CHECK (st == AD_OK, "ad_model_new: %s", err.msg);
+  if (st != AD_OK)
+    return NULL;
+  for (int i = 0; i < m->n_tensors; i++) {
+    ad_tensor *t = &m->tensors[i];
+    for (size_t k = 0; k < t->count; k++)
+      t->data[k] = (float) ((i * 131 + (int) k * 7) % 1000) / 997.0f - 0.5f;
+  }
+  m->tensors[0].data[0] = -0.0f;
+  m->tensors[0].data[1] = 1e-40f;
+  m->tensors[0].data[2] = FLT_MAX;
+  ad_calib c;
+  memset (&c, 0, sizeof c);
+  c.valid = 1;
+  c.n_frames = 1234;
+  for (int i = 0; i < AD_CALIB_NQ; i++) {
+    c.learned_q[i] = 0.1f * (float) i;
+    c.motion_q[i] = 0.2f * (float) i + 0.01f;
+    c.fused_q[i] = 0.3f * (float) i + 0.02f;
+    c.pixel_q[i] = 0.4f * (float) i + 0.03f;
+  }
+  c.learned_scale = 1.5f;
+  c.motion_scale = 2.5f;
+  c.threshold = 3.25f;
+  c.pixel_threshold = 0.75f;
+  ad_model_set_calib (m, &c);
+  return m;
+}
+
+static int
+configs_equal (const ad_config *a, const ad_config *b)
+{
+  for (int i = 0; i < ad_config_n_fields; i++) {
+    const ad_field *f = &ad_config_fields[i];
+    if (memcmp ((const char *) a + f->offset, (const char *) b + f->offset,
+            4) != 0) {
+      fprintf (stderr, "config field %s differs\n", f->name);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int
+models_equal (const ad_model *a, const ad_model *b)
+{
+  if (!configs_equal (&a->cfg, &b->cfg))
+    return 0;
+  if (memcmp (&a->calib, &b->calib, sizeof a->calib) != 0) {
+    fprintf (stderr, "calibration differs\n");
+    return 0;
+  }
+  if (a->n_tensors != b->n_tensors)
+    return 0;
+  for (int i = 0; i < a->n_tensors; i++) {
+    const ad_tensor *x = &a->tensors[i], *y = &b->tensors[i];
+    if (strcmp (x->name, y->name) || x->count != y->count ||
+        x->trainable != y->trainable ||
+        memcmp (x->data, y->data, x->count * sizeof (float)) != 0) {
+      fprintf (stderr, "tensor %s differs\n", x->name);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static uint8_t *
+read_all (const char *path, size_t *size)
+{
+  FILE *f = fopen (path, "rb");
+  if (!f)
+    return NULL;
+  fseek (f, 0, SEEK_END);
+  long n = ftell (f);
+  fseek (f, 0, SEEK_SET);
+  uint8_t *buf = malloc (n > 0 ? (size_t) n : 1);
+  *size = fread (buf, 1, (size_t) n, f);
+  fclose (f);
+  return buf;
+}
+
+static void
+write_all (const char *path, const void *buf, size_t size)
+{
+  FILE *f = fopen (path, "wb");
+  if (f) {
+    fwrite (buf, 1, size, f);
+    fclose (f);
+  }
+}
+
+static uint32_t
+get32 (const uint8_t *p)
+{
+  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 |
+      (uint32_t) p[3] << 24;
+}
+
+static void
+set32 (uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t) v;
+  p[1] = (uint8_t) (v >> 8);
+  p[2] = (uint8_t) (v >> 16);
+  p[3] = (uint8_t) (v >> 24);
+}
+
+static void
+fix_crc (uint8_t *buf, size_t size)
+{
+  set32 (buf + size - 4, ad_crc32 (0, buf, size - 4));
+}
+
+/* Offsets found by walking the documented layout. */
+static size_t
+field_offset (const uint8_t *buf, const char *name)
+{
+  uint32_t n = get32 (buf + 12);
+  size_t o = 16;
+  for (uint32_t i = 0; i < n; i++) {
+    size_t len = buf[o] | (size_t) buf[o + 1] << 8;
+    if (name && len == strlen (name) && memcmp (buf + o + 2, name, len) == 0)
+      return o;
+    o += 2 + len + 1 + 4;
+  }
+  return o;                     /* end of the config section */
+}
+
+static size_t
+tensors_offset (const uint8_t *buf)
+{
+  return field_offset (buf, NULL) + CALIB_BYTES;
+}
+
+static size_t
+tensor_offset (const uint8_t *buf, const char *name)
+{
+  size_t o = tensors_offset (buf);
+  uint32_t n = get32 (buf + o);
+  o += 4;
+  for (uint32_t i = 0; i < n; i++) {
+    size_t len = buf[o] | (size_t) buf[o + 1] << 8;
+    if (name && len == strlen (name) && memcmp (buf + o + 2, name, len) == 0)
+      return o;
+    size_t p = o + 2 + len;
+    uint32_t nd = get32 (buf + p);
+    size_t count = 1;
+    for (uint32_t d = 0; d < nd; d++)
+      count *= get32 (buf + p + 4 + 4 * d);
+    o = p + 4 + 4 * nd + 4 * count;
+  }
+  return o;
+}
+
+/* Loads a buffer, frees any model and returns the status. */
+static ad_status
+try_load (const uint8_t *buf, size_t size, ad_error *err)
+{
+  ad_model *m = (ad_model *) 1;
+  ad_status st = ad_model_load_mem (buf, size, &m, err);
+  if (st == AD_OK)
+    ad_model_free (m);
+  else
+    CHECK (m == NULL, "failed load left a model");
+  return st;
+}
+
+static void
+test_round_trip (void)
+{
+  ad_config base;
+  small_cfg (&base);
+  ad_config cfgs[10];
+  int n = 0;
+  cfgs[n++] = base;
+  for (int mp = 0; mp <= 3; mp++) {
+    cfgs[n] = base;
+    cfgs[n].mem_place = mp;
+    cfgs[n].skips = 3 - mp % 2;
+    n++;
+  }
+  cfgs[n] = base;
+  cfgs[n].color = 1;
+  cfgs[n].motion_inputs = 1;
+  cfgs[n].mem_grid = 3;
+  cfgs[n].seed = 2147483647u;
+  n++;
+  cfgs[n] = base;
+  cfgs[n].diff_head = 0;
+  cfgs[n].score_source = AD_SCORE_FRAME;
+  cfgs[n].task = AD_TASK_RECON;
+  cfgs[n].shift_frac = 0.0f;
+  cfgs[n].skips = 0;
+  cfgs[n].mem_place = AD_MEM_ALL_SKIPS;
+  n++;
+  cfgs[n] = base;
+  cfgs[n].se_reduction = 64;
+  cfgs[n].motion_cell = 7;
+  cfgs[n].lr = 3.3e-5f;
+  cfgs[n].calib_margin = 1.2345678f;
+  n++;
+
+  for (int i = 0; i < n; i++) {
+    ad_model *m = make_model (&cfgs[i]);
+    if (!m)
+      continue;
+    ad_error err = { { 0 } };
+    const char *path = tmp_path ("rt.model");
+    ad_status st = ad_model_save (m, path, &err);
+    CHECK (st == AD_OK, "config %d save: %s", i, err.msg);
+    ad_model *l = NULL;
+    st = ad_model_load (path, &l, &err);
+    CHECK (st == AD_OK, "config %d load: %s", i, err.msg);
+    if (l) {
+      CHECK (models_equal (m, l), "config %d round trip differs", i);
+      CHECK (ad_model_n_params (l) == ad_model_n_params (m), "params");
+    }
+    ad_config pk;
+    memset (&pk, 0xab, sizeof pk);
+    st = ad_model_peek_config (path, &pk, &err);
+    CHECK (st == AD_OK, "config %d peek: %s", i, err.msg);
+    CHECK (st != AD_OK || configs_equal (&pk, &cfgs[i]), "peek differs");
+
+    /* Saving twice gives identical bytes. */
+    size_t s1 = 0, s2 = 0;
+    uint8_t *b1 = read_all (path, &s1);
+    if (l) {
+      st = ad_model_save (l, path, &err);
+      CHECK (st == AD_OK, "resave: %s", err.msg);
+    }
+    uint8_t *b2 = read_all (path, &s2);
+    CHECK (b1 && b2 && s1 == s2 && memcmp (b1, b2, s1) == 0,
+        "config %d: save is not deterministic", i);
+    free (b1);
+    free (b2);
+    ad_model_free (l);
+    ad_model_free (m);
+  }
+}
+
+static int
+count_tmp_files (void)
+{
+  int n = 0;
+  DIR *d = opendir (tmpdir);
+  struct dirent *e;
+  while (d && (e = readdir (d)))
+    if (strstr (e->d_name, ".tmp."))
+      n++;
+  if (d)
+    closedir (d);
+  return n;
+}
+
+static void
+test_atomic (ad_model *m)
+{
+  ad_error err = { { 0 } };
+  ad_status st;
+
+  st = ad_model_save (m, "/nonexistent-dir-ad-test/x.model", &err);
+  CHECK (st == AD_ERR_IO, "save into a missing dir: %d", st);
+  CHECK (strstr (err.msg, "/nonexistent-dir-ad-test/x.model") != NULL,
+      "message names the path: %s", err.msg);
+
+  /* Replacing an existing file. */
+  const char *path = tmp_path ("atomic.model");
+  write_all (path, "old contents", 12);
+  st = ad_model_save (m, path, &err);
+  CHECK (st == AD_OK, "save over a file: %s", err.msg);
+  ad_model *l = NULL;
+  CHECK (ad_model_load (path, &l, &err) == AD_OK, "load: %s", err.msg);
+  CHECK (l && models_equal (m, l), "replaced file holds the model");
+  ad_model_free (l);
+
+  /* A failing save leaves the existing file untouched. */
+  size_t s1 = 0, s2 = 0;
+  uint8_t *before = read_all (path, &s1);
+  float keep = m->tensors[1].data[3];
+  m->tensors[1].data[3] = NAN;
+  st = ad_model_save (m, path, &err);
+  CHECK (st == AD_ERR_ARG, "saving a NaN weight: %d", st);
+  CHECK (strstr (err.msg, m->tensors[1].name) != NULL, "names the tensor: "
+      "%s", err.msg);
+  m->tensors[1].data[3] = keep;
+  uint8_t *after = read_all (path, &s2);
+  CHECK (before && after && s1 == s2 && memcmp (before, after, s1) == 0,
+      "existing model changed by a failed save");
+  free (before);
+  free (after);
+
+  /* rename() over a directory fails: temp file removed, dir kept. */
+  const char *dir = tmp_path ("a-directory");
+  mkdir (dir, 0755);
+  st = ad_model_save (m, dir, &err);
+  CHECK (st == AD_ERR_IO, "save over a directory: %d", st);
+  CHECK (err.msg[0] != '\0', "message");
+  struct stat sb;
+  CHECK (stat (dir, &sb) == 0 && S_ISDIR (sb.st_mode), "directory kept");
+  rmdir (dir);
+
+  CHECK (count_tmp_files () == 0, "temporary files left behind");
+  CHECK (ad_model_save (NULL, path, &err) == AD_ERR_ARG, "NULL model");
+}
+
+static void
+test_basic_errors (const uint8_t *good, size_t size)
+{
+  ad_error err = { { 0 } };
+  ad_model *m = NULL;
+  ad_config cfg;
+
+  CHECK (ad_model_load (tmp_path ("missing.model"), &m, &err) == AD_ERR_IO,
+      "missing file");
+  CHECK (m == NULL && strstr (err.msg, "missing.model"), "msg %s", err.msg);
+  CHECK (ad_model_peek_config (tmp_path ("missing.model"), &cfg, &err) ==
+      AD_ERR_IO, "peek missing file");
+
+  const char *empty = tmp_path ("empty.model");
+  write_all (empty, "", 0);
+  CHECK (ad_model_load (empty, &m, &err) == AD_ERR_FORMAT, "empty file");
+  CHECK (ad_model_peek_config (empty, &cfg, &err) == AD_ERR_FORMAT,
+      "peek empty file");
+  CHECK (ad_model_load_mem (NULL, 0, &m, &err) != AD_OK, "no data");
+  CHECK (ad_model_load_mem (good, size, NULL, &err) == AD_ERR_ARG, "no out");
+
+  uint8_t *buf = malloc (size);
+  memcpy (buf, good, size);
+  buf[0] = 'X';
+  CHECK (try_load (buf, size, &err) == AD_ERR_FORMAT, "bad magic");
+  CHECK (strstr (err.msg, "not a model file") != NULL, "msg: %s", err.msg);
+  CHECK (try_load ((const uint8_t *) "P6\n", 3, &err) == AD_ERR_FORMAT &&
+      strstr (err.msg, "not a model file"), "short non-model: %s", err.msg);
+  const char *bad = tmp_path ("bad.model");
+  write_all (bad, buf, size);
+  CHECK (ad_model_peek_config (bad, &cfg, &err) == AD_ERR_FORMAT,
+      "peek bad magic");
+
+  memcpy (buf, good, size);
+  set32 (buf + 8, 7);
+  fix_crc (buf, size);
+  CHECK (try_load (buf, size, &err) == AD_ERR_VERSION, "version 7");
+  CHECK (strstr (err.msg, "7") && strstr (err.msg, "1"), "msg: %s", err.msg);
+  set32 (buf + size - 4, 0);     /* even with a wrong checksum */
+  CHECK (try_load (buf, size, &err) == AD_ERR_VERSION, "version first");
+
+  memcpy (buf, good, size);
+  buf[size - 1] ^= 0x40;
+  CHECK (try_load (buf, size, &err) == AD_ERR_CHECKSUM, "bad crc: %s",
+      err.msg);
+
+  /* Trailing garbage with a valid checksum. */
+  uint8_t *longer = malloc (size + 8);
+  memcpy (longer, good, size - 4);
+  memset (longer + size - 4, 0, 8);
+  fix_crc (longer, size + 8);
+  CHECK (try_load (longer, size + 8, &err) == AD_ERR_FORMAT, "trailing");
+  CHECK (strstr (err.msg, "unexpected bytes") != NULL, "msg: %s", err.msg);
+  free (longer);
+  free (buf);
+
+  /* A file over 1 GiB is refused from its size alone (sparse file). */
+  const char *huge = tmp_path ("huge.model");
+  FILE *f = fopen (huge, "wb");
+  if (f) {
+    fwrite (good, 1, 64, f);
+    fclose (f);
+    CHECK (truncate (huge, ((off_t) 1 << 30) + 1) == 0, "truncate");
+    CHECK (ad_model_load (huge, &m, &err) == AD_ERR_FORMAT, "huge file");
+    CHECK (strstr (err.msg, "1 GiB") != NULL, "msg: %s", err.msg);
+    unlink (huge);
+  }
+}
+
+static void
+test_truncation_and_corruption (const uint8_t *good, size_t size)
+{
+  ad_error err = { { 0 } };
+  int bad_status = 0, no_word = 0;
+  for (size_t n = 0; n < size; n++) {
+    ad_status st = try_load (good, n, &err);
+    if (st != AD_ERR_FORMAT)
+      bad_status++;
+    if (n >= 8 && !strstr (err.msg, "truncated"))
+      no_word++;
+  }
+  CHECK (bad_status == 0, "%d prefixes not rejected as AD_ERR_FORMAT",
+      bad_status);
+  CHECK (no_word == 0, "%d prefixes without 'truncated' (last: %s)", no_word,
+      err.msg);
+  try_load (good, size - 100, &err);
+  CHECK (strstr (err.msg, "tensor") != NULL, "says what was read: %s",
+      err.msg);
+
+  uint8_t *buf = malloc (size);
+  size_t head = tensors_offset (good) + 64;
+  int accepted = 0, tried = 0;
+  static const uint8_t flips[] = { 0x01, 0x80, 0xff, 0x10 };
+  for (size_t o = 0; o < size; o += o < head ? 1 : 13) {
+    for (size_t k = 0; k < sizeof flips; k++) {
+      memcpy (buf, good, size);
+      buf[o] ^= flips[k];
+      tried++;
+      if (try_load (buf, size, &err) == AD_OK)
+        accepted++;
+    }
+  }
+  CHECK (accepted == 0, "%d of %d corrupted files accepted", accepted, tried);
+  free (buf);
+}
+
+static void
+test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
+{
+  ad_error err = { { 0 } };
+  uint8_t *buf = malloc (size);
+  ad_status st;
+
+  /* NaN and Inf in a tensor, with a valid checksum. */
+  const char *names[2] = { "enc2.w", "out.b" };
+  uint32_t bits[2] = { 0x7fc00000u, 0xff800000u };
+  for (int i = 0; i < 2; i++) {
+    memcpy (buf, good, size);
+    size_t o = tensor_offset (buf, names[i]);
+    size_t len = strlen (names[i]);
+    uint32_t nd = get32 (buf + o + 2 + len);
+    size_t data = o + 2 + len + 4 + 4 * nd;
+    set32 (buf + data + 4 * (size_t) i, bits[i]);
+    fix_crc (buf, size);
+    st = try_load (buf, size, &err);
+    CHECK (st == AD_ERR_FORMAT, "non-finite in %s: %d", names[i], st);
+    CHECK (strstr (err.msg, names[i]) != NULL, "names the tensor: %s",
+        err.msg);
+  }
+
+  /* Unknown config field (same length as "width"). */
+  memcpy (buf, good, size);
+  size_t fo = field_offset (buf, "width");
+  memcpy (buf + fo + 2, "wodth", 5);
+  fix_crc (buf, size);
+  CHECK (try_load (buf, size, &err) == AD_ERR_FORMAT, "unknown field");
+  CHECK (strstr (err.msg, "wodth") != NULL, "msg: %s", err.msg);
+
+  /* A field given twice: "fuse" appended again at the end. */
+  {
+    size_t a = field_offset (good, "fuse");
+    size_t rec = 2 + 4 + 1 + 4;
+    uint8_t *dup = malloc (size + rec);
+    size_t cut = field_offset (good, NULL);
+    memcpy (dup, good, cut);
+    memcpy (dup + cut, good + a, rec);
+    memcpy (dup + cut + rec, good + cut, size - cut);
+    set32 (dup + 12, get32 (good + 12) + 1);
+    fix_crc (dup, size + rec);
+    CHECK (try_load (dup, size + rec, &err) == AD_ERR_FORMAT, "dup field");
+    CHECK (strstr (err.msg, "twice") != NULL, "msg: %s", err.msg);
+    free (dup);
+  }
+
+  /* A missing field takes its default. */
+  {
+    size_t a = field_offset (good, "fuse_weight");
+    size_t rec = 2 + strlen ("fuse_weight") + 1 + 4;
+    uint8_t *cut = malloc (size);
+    memcpy (cut, good, a);
+    memcpy (cut + a, good + a + rec, size - a - rec);
+    set32 (cut + 12, get32 (good + 12) - 1);
+    fix_crc (cut, size - rec);
+    ad_model *m = NULL;
+    st = ad_model_load_mem (cut, size - rec, &m, &err);
+    CHECK (st == AD_OK, "missing field: %s", err.msg);
+    if (m) {
+      CHECK (ref->cfg.fuse_weight != 0.5f, "test needs a non-default");
+      CHECK (m->cfg.fuse_weight == 0.5f, "default used: %g",
+          m->cfg.fuse_weight);
+      CHECK (m->cfg.width == 32, "other fields kept");
+    }
+    ad_model_free (m);
+    free (cut);
+  }
+
+  /* Field with the wrong type. */
+  memcpy (buf, good, size);
+  fo = field_offset (buf, "height");
+  buf[fo + 2 + 6] = AD_FIELD_FLOAT;
+  fix_crc (buf, size);
+  CHECK (try_load (buf, size, &err) == AD_ERR_FORMAT, "field type");
+
+  /* Config out of range. */
+  memcpy (buf, good, size);
+  fo = field_offset (buf, "width");
+  set32 (buf + fo + 2 + 5 + 1, 2000);
+  fix_crc (buf, size);
+  CHECK (try_load (buf, size, &err) == AD_ERR_FORMAT, "width 2000");
+  CHECK (strstr (err.msg, "width") != NULL, "msg: %s", err.msg);
+  const char *path = tmp_path ("range.model");
+  write_all (path, buf, size);
+  ad_config pk;
+  CHECK (ad_model_peek_config (path, &pk, &err) != AD_OK, "peek range");
+
+  /* A valid but huge config in a small file: refused before allocating. */
+  memcpy (buf, good, size);
+  set32 (buf + field_offset (buf, "width") + 8, 1024);
+  set32 (buf + field_offset (buf, "height") + 9, 1024);
+  for (int i = 0; i < 4; i++) {
+    char nm[16];
+    snprintf (nm, sizeof nm, "widths_%d", i);
+    set32 (buf + field_offset (buf, nm) + 2 + strlen (nm) + 1, 256);
+  }
+  set32 (buf + field_offset (buf, "mem_grid") + 2 + 8 + 1, 8);
+  set32 (buf + field_offset (buf, "mem_items") + 2 + 9 + 1, 512);
+  fix_crc (buf, size);
+  st = try_load (buf, size, &err);
+  CHECK (st == AD_ERR_MISMATCH && strstr (err.msg, "weights"),
+      "huge config: %d %s", st, err.msg);
+
+  /* Shape mismatch with the same element count. */
+  memcpy (buf, good, size);
+  size_t o = tensor_offset (buf, "enc1.w") + 2 + 6;
+  uint32_t d0 = get32 (buf + o + 4), d1 = get32 (buf + o + 8);
+  CHECK (d0 == 8 && d1 == 36, "enc1.w is %ux%u", d0, d1);
+  set32 (buf + o + 4, d0 / 2);
+  set32 (buf + o + 8, d1 * 2);
+  fix_crc (buf, size);
+  CHECK (try_load (buf, size, &err) == AD_ERR_MISMATCH, "shape");
+  CHECK (strstr (err.msg, "enc1.w") && strstr (err.msg, "4x72"),
+      "msg: %s", err.msg);
+
+  /* Unknown tensor name. */
+  memcpy (buf, good, size);
+  o = tensor_offset (buf, "enc1.w");
+  buf[o + 2 + 3] = '9';
+  fix_crc (buf, size);
+  CHECK (try_load (buf, size, &err) == AD_ERR_MISMATCH, "unknown tensor");
+  CHECK (strstr (err.msg, "enc9.w") != NULL, "msg: %s", err.msg);
+
+  /* Same tensor twice: res1.c1.w renamed to res1.c2.w (same shape). */
+  memcpy (buf, good, size);
+  o = tensor_offset (buf, "res1.c1.w");
+  buf[o + 2 + 6] = '2';
+  fix_crc (buf, size);
+  st = try_load (buf, size, &err);
+  CHECK (st == AD_ERR_FORMAT && strstr (err.msg, "twice"),
+      "duplicate tensor: %d %s", st, err.msg);
+
+  /* Last tensor missing. */
+  {
+    uint8_t *cut = malloc (size);
+    size_t to = tensors_offset (good);
+    uint32_t n = get32 (good + to);
+    size_t last = to + 4;
+    for (uint32_t i = 0; i + 1 < n; i++) {
+      size_t len = good[last] | (size_t) good[last + 1] << 8;
+      uint32_t nd = get32 (good + last + 2 + len);
+      size_t count = 1;
+      for (uint32_t d = 0; d < nd; d++)
+        count *= get32 (good + last + 2 + len + 4 + 4 * d);
+      last += 2 + len + 4 + 4 * nd + 4 * count;
+    }
+    memcpy (cut, good, last);
+    set32 (cut + to, n - 1);
+    fix_crc (cut, last + 4);
+    st = try_load (cut, last + 4, &err);
+    CHECK (st == AD_ERR_MISMATCH && strstr (err.msg,
+            ref->tensors[ref->n_tensors - 1].name), "missing tensor: %d %s",
+        st, err.msg);
+    free (cut);
+  }
+
+  /* Huge length and count fields, each with a valid checksum. */
+  struct {
+    size_t off;
+    uint32_t val;
+    int u16;
+  } huge[] = {
+    { 12, 0xffffffffu, 0 },                         /* config field count */
+    { 16, 0xffff, 1 },                              /* field name length */
+    { 16, 0, 1 },                                   /* empty field name */
+    { tensors_offset (good), 0xffffffffu, 0 },      /* tensor count */
+    { tensors_offset (good), 0x10000, 0 },
+    { tensors_offset (good) + 4, 0xffff, 1 },       /* tensor name length */
+    { tensors_offset (good) + 4, AD_NAME_MAX, 1 },
+    { tensors_offset (good) + 4 + 2 + 6, 0xffffffffu, 0 },   /* ndim */
+    { tensors_offset (good) + 4 + 2 + 6, 5, 0 },
+    { tensors_offset (good) + 4 + 2 + 6, 0, 0 },
+    { tensors_offset (good) + 4 + 2 + 6 + 4, 0xffffffffu, 0 }, /* dim 0 */
+    { tensors_offset (good) + 4 + 2 + 6 + 4, 0x7fffffffu, 0 },
+    { tensors_offset (good) + 4 + 2 + 6 + 8, 0x40000000u, 0 }, /* dim 1 */
+    { tensors_offset (good) + 4 + 2 + 6 + 8, 0, 0 },
+    { field_offset (good, NULL), 1000000, 0 },      /* calib nq */
+  };
+  CHECK (memcmp (good + tensors_offset (good) + 6, "enc0.w", 6) == 0,
+      "first tensor is enc0.w");
+  for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+    memcpy (buf, good, size);
+    if (huge[i].u16) {
+      buf[huge[i].off] = (uint8_t) huge[i].val;
+      buf[huge[i].off + 1] = (uint8_t) (huge[i].val >> 8);
+    } else {
+      set32 (buf + huge[i].off, huge[i].val);
+    }
+    fix_crc (buf, size);
+    st = try_load (buf, size, &err);
+    CHECK (st == AD_ERR_FORMAT, "huge field %zu: %d %s", i, st, err.msg);
+  }
+  free (buf);
+}
+
+int
+main (void)
+{
+  if (!mkdtemp (tmpdir)) {
+    perror ("mkdtemp");
+    return 1;
+  }
+  test_round_trip ();
+
+  ad_config cfg;
+  small_cfg (&cfg);
+  cfg.fuse_weight = 0.25f;
+  ad_model *m = make_model (&cfg);
+  if (m) {
+    ad_error err = { { 0 } };
+    const char *path = tmp_path ("small.model");
+    CHECK (ad_model_save (m, path, &err) == AD_OK, "save: %s", err.msg);
+    size_t size = 0;
+    uint8_t *good = read_all (path, &size);
+    CHECK (good && size > 1000 && size < 100000, "file size %zu", size);
+    if (good) {
+      CHECK (memcmp (good, "ADMODEL\0", 8) == 0 && get32 (good + 8) == 1,
+          "header");
+      test_atomic (m);
+      test_basic_errors (good, size);
+      test_truncation_and_corruption (good, size);
+      test_bad_contents (good, size, m);
+    }
+    free (good);
+    ad_model_free (m);
+  }
+
+  /* Leave nothing behind. */
+  DIR *d = opendir (tmpdir);
+  struct dirent *e;
+  while (d && (e = readdir (d)))
+    if (e->d_name[0] != '.')
+      unlink (tmp_path (e->d_name));
+  if (d)
+    closedir (d);
+  rmdir (tmpdir);
+  return check_report ("test-model-io");
+}
