@@ -1,0 +1,42 @@
+#!/bin/sh
+# tools/bench-pipeline.sh - frames/s of the whole anomalydetect bin (overlay
+# included) on 768x576 video, decoding excluded: the same pre-rendered raw
+# frames go through "queue ! fakesink" and through
+# "queue ! anomalydetect ! fakesink"; the bin's cost is the difference.
+# Medians of 3 runs each.  Usage: sh tools/bench-pipeline.sh [FRAMES]
+set -eu
+cd "$(dirname "$0")/.."
+export GST_PLUGIN_PATH=$PWD/build/plugin
+N=${1:-600}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# a model (speed does not depend on how well it was trained)
+gst-launch-1.0 -q anomalyscenesrc clip=train num-buffers=60 ! videoconvert ! \
+  anomalydetect mode=train epochs=1 model="$TMP/m.model" ! fakesink
+# raw 768x576 I420 frames in a file, so no rendering or decoding is timed
+gst-launch-1.0 -q anomalyscenesrc clip=test num-buffers="$N" ! \
+  video/x-raw,width=768,height=576 ! videoconvert ! video/x-raw,format=I420 ! \
+  filesink location="$TMP/frames.yuv"
+SRC="filesrc location=$TMP/frames.yuv blocksize=663552 ! rawvideoparse format=i420 width=768 height=576 framerate=25/1 ! queue"
+
+run () {
+  t0=$(date +%s.%N)
+  gst-launch-1.0 -q $SRC ! $1 ! fakesink sync=false
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+}
+med3 () { printf '%s\n%s\n%s\n' "$1" "$2" "$3" | sort -g | sed -n 2p; }
+
+b1=$(run identity); b2=$(run identity); b3=$(run identity)
+d1=$(run "anomalydetect model=$TMP/m.model")
+d2=$(run "anomalydetect model=$TMP/m.model")
+d3=$(run "anomalydetect model=$TMP/m.model")
+base=$(med3 "$b1" "$b2" "$b3")
+full=$(med3 "$d1" "$d2" "$d3")
+fps=$(echo "$N / ($full - $base)" | bc -l)
+printf 'frames: %d at 768x576 I420\n' "$N"
+printf 'source only:            %.2f s (median of 3)\n' "$base"
+printf 'source + anomalydetect: %.2f s (median of 3)\n' "$full"
+printf 'anomalydetect bin:      %.1f frames/s  (target >= 40)\n' "$fps"
+echo "RESULT pipeline_fps=$fps"
