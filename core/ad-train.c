@@ -7,9 +7,14 @@
  */
 #include "ad-internal.h"
 
+#include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define AD_MAX_WORKERS 8
 
 struct ad_trainer {
   ad_model *m;
@@ -228,6 +233,80 @@ typedef struct adam {
   float *m, *v;
 } adam;
 
+/* One training worker: a share of the batch's clips with its own
+ * activations and gradients.  Workers run their forward/backward in
+ * parallel (BLAS single-threaded meanwhile), then their gradients are
+ * averaged in a fixed order, so results do not depend on timing. */
+typedef struct worker {
+  ad_exec *e;
+  int clips;
+  float *in, *target;       /* [clips*T, Cin|Cout, H, W] */
+  float **grads;            /* one array per model tensor */
+  ad_progress losses;
+  ad_status st;
+} worker;
+
+static void *
+worker_run (void *arg)
+{
+  worker *w = arg;
+  w->st = ad_exec_step (w->e, w->in, w->target, w->grads, &w->losses);
+  return NULL;
+}
+
+static int
+n_workers_for (int clips)
+{
+  long cores = sysconf (_SC_NPROCESSORS_ONLN);
+  const char *env = getenv ("AD_THREADS");
+  if (env && atoi (env) > 0)
+    cores = atoi (env);
+  if (cores < 1)
+    cores = 1;
+  if (cores > clips)
+    cores = clips;
+  return cores > AD_MAX_WORKERS ? AD_MAX_WORKERS : (int) cores;
+}
+
+/* Calibrates on the held-back clips (or, without any, on training clips). */
+static ad_status
+calibrate_holdout (ad_trainer *t, ad_error *err)
+{
+  const uint8_t *src = t->n_hold > 0 ? t->hold : t->clips;
+  int64_t nclips = t->n_hold > 0 ? t->n_hold :
+      (t->n_clips < 64 ? t->n_clips : 64);
+  int64_t nf = nclips * t->len;
+  float *frames = ad_alloc ((size_t) nf * t->fs);
+  uint8_t *seg = calloc ((size_t) nf, 1);
+  ad_status st;
+  if (!frames || !seg)
+    st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
+  else {
+    for (int64_t i = 0; i < nf * (int64_t) t->fs; i++)
+      frames[i] = src[i] * (1.0f / 255.0f);
+    for (int64_t c = 0; c < nclips; c++)
+      seg[c * t->len] = 1;
+    st = ad_model_calibrate (t->m, frames, nf, seg, err);
+  }
+  ad_free (frames);
+  free (seg);
+  return st;
+}
+
+static void
+shuffle (ad_trainer *t, int64_t *order)
+{
+  for (int64_t i = 0; i < t->n_clips; i++)
+    order[i] = i;
+  for (int64_t i = t->n_clips - 1; i > 0; i--) {
+    int64_t j = (int64_t) (ad_rng_uniform (&t->rng) * (i + 1));
+    j = j > i ? i : j;
+    int64_t tmp = order[i];
+    order[i] = order[j];
+    order[j] = tmp;
+  }
+}
+
 ad_status
 ad_trainer_run (ad_trainer *t, ad_error *err)
 {
@@ -238,26 +317,37 @@ ad_trainer_run (ad_trainer *t, ad_error *err)
         "consecutive frames are needed", t->len + 1);
   int B = cfg->batch_clips, T = cfg->clip_len;
   size_t hw = (size_t) cfg->width * cfg->height;
-  size_t in_n = (size_t) B * T * ad_config_in_channels (cfg) * hw;
-  size_t out_n = (size_t) B * T * ad_config_out_channels (cfg) * hw;
-  ad_exec *e = NULL;
-  ad_status st = ad_exec_new (m, B, T, &e, err);
-  if (st != AD_OK)
-    return st;
-  float *in = ad_alloc (in_n), *target = ad_alloc (out_n);
-  float **grads = calloc (m->n_tensors, sizeof (float *));
+  size_t in_clip = (size_t) T * ad_config_in_channels (cfg) * hw;
+  size_t out_clip = (size_t) T * ad_config_out_channels (cfg) * hw;
+  int nw = n_workers_for (B);
+  worker wk[AD_MAX_WORKERS];
+  memset (wk, 0, sizeof wk);
   adam *opt = calloc (m->n_tensors, sizeof (adam));
   int64_t *order = malloc (sizeof (int64_t) * t->n_clips);
-  int ok = in && target && grads && opt && order;
-  for (int i = 0; i < m->n_tensors && ok; i++) {
-    size_t c = m->tensors[i].count;
-    ok = (grads[i] = ad_alloc (c)) && (opt[i].m = ad_alloc (c)) &&
-        (opt[i].v = ad_alloc (c));
+  ad_status st = AD_OK;
+  int ok = opt && order;
+  for (int w = 0; w < nw && ok; w++) {
+    worker *k = &wk[w];
+    k->clips = B / nw + (w < B % nw ? 1 : 0);
+    ok = ad_exec_new (m, k->clips, T, &k->e, err) == AD_OK &&
+        (k->in = ad_alloc (in_clip * k->clips)) &&
+        (k->target = ad_alloc (out_clip * k->clips)) &&
+        (k->grads = calloc (m->n_tensors, sizeof (float *)));
+    for (int i = 0; i < m->n_tensors && ok; i++)
+      ok = (k->grads[i] = ad_alloc (m->tensors[i].count)) != NULL;
   }
+  for (int i = 0; i < m->n_tensors && ok; i++)
+    ok = (opt[i].m = ad_alloc (m->tensors[i].count)) &&
+        (opt[i].v = ad_alloc (m->tensors[i].count));
   if (!ok) {
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory for training");
     goto done;
   }
+#ifdef AD_HAVE_OPENBLAS
+  int blas_threads = openblas_get_num_threads ();
+  if (nw > 1)
+    openblas_set_num_threads (1);
+#endif
 
   int64_t steps_per_epoch = (t->n_clips + B - 1) / B;
   int64_t total = t->opts.epochs > 0 ? steps_per_epoch * t->opts.epochs : 0;
@@ -266,48 +356,73 @@ ad_trainer_run (ad_trainer *t, ad_error *err)
     total = steps_per_epoch;
   double t0 = ad_now (), last_report = t0;
   float run_loss = 0.0f;
-  ad_progress pr = { 0 };
   int64_t pos = t->n_clips;             /* forces a shuffle */
   int epoch = 0;
   const float b1 = 0.9f, b2 = 0.999f;
+  float **grads = wk[0].grads;
 
   for (int64_t step = 0;; step++) {
     double now = ad_now (), el = now - t0;
     double frac = total > 0 ? (double) step / total : el / budget;
     if (frac >= 1.0)
       break;
-    if (pos + B > t->n_clips) {          /* new epoch: shuffle */
-      for (int64_t i = 0; i < t->n_clips; i++)
-        order[i] = i;
-      for (int64_t i = t->n_clips - 1; i > 0; i--) {
-        int64_t j = (int64_t) (ad_rng_uniform (&t->rng) * (i + 1));
-        j = j > i ? i : j;
-        int64_t tmp = order[i];
-        order[i] = order[j];
-        order[j] = tmp;
-      }
+    if (pos + B > t->n_clips) {          /* new epoch */
+      shuffle (t, order);
       pos = 0;
       epoch++;
     }
-    for (int b = 0; b < B; b++) {
-      int64_t ci = order[(pos + b) % t->n_clips];
-      make_example (t, t->clips + (size_t) ci * t->len * t->fs,
-          in + (size_t) b * (in_n / B), target + (size_t) b * (out_n / B));
-    }
+    for (int w = 0, b = 0; w < nw; w++)
+      for (int c = 0; c < wk[w].clips; c++, b++) {
+        int64_t ci = order[(pos + b) % t->n_clips];
+        make_example (t, t->clips + (size_t) ci * t->len * t->fs,
+            wk[w].in + c * in_clip, wk[w].target + c * out_clip);
+      }
     pos += B;
     if (step == 0 && cfg->mem_place != AD_MEM_NONE) {
-      ad_exec_step (e, in, target, NULL, NULL);
-      init_memory (t, e);
+      ad_exec_step (wk[0].e, wk[0].in, wk[0].target, NULL, NULL);
+      init_memory (t, wk[0].e);
     }
-    for (int i = 0; i < m->n_tensors; i++)
-      memset (grads[i], 0, m->tensors[i].count * sizeof (float));
+    pthread_t th[AD_MAX_WORKERS];
+    int started[AD_MAX_WORKERS] = { 0 };
+    for (int w = 0; w < nw; w++) {
+      for (int i = 0; i < m->n_tensors; i++)
+        memset (wk[w].grads[i], 0, m->tensors[i].count * sizeof (float));
+      if (w > 0)
+        started[w] = pthread_create (&th[w], NULL, worker_run, &wk[w]) == 0;
+    }
+    worker_run (&wk[0]);
+    for (int w = 1; w < nw; w++) {
+      if (started[w])
+        pthread_join (th[w], NULL);
+      else
+        worker_run (&wk[w]);
+    }
+    /* Average losses and gradients over workers, weighted by clips. */
     ad_progress ls = { 0 };
-    st = ad_exec_step (e, in, target, grads, &ls);
+    for (int w = 0; w < nw; w++) {
+      float f = (float) wk[w].clips / (float) B;
+      if (wk[w].st != AD_OK)
+        st = wk[w].st;
+      ls.loss += f * wk[w].losses.loss;
+      ls.loss_recon += f * wk[w].losses.loss_recon;
+      ls.loss_entropy += f * wk[w].losses.loss_entropy;
+      ls.loss_compact += f * wk[w].losses.loss_compact;
+      ls.loss_separate += f * wk[w].losses.loss_separate;
+      for (int i = 0; i < m->n_tensors; i++) {
+        if (!m->tensors[i].trainable)
+          continue;
+        if (w == 0)
+          for (size_t j = 0; j < m->tensors[i].count; j++)
+            grads[i][j] *= f;
+        else
+          ad_axpy (m->tensors[i].count, f, wk[w].grads[i], grads[i]);
+      }
+    }
     if (st != AD_OK || !isfinite (ls.loss)) {
       st = ad_fail (err, st != AD_OK ? st : AD_ERR_STATE, "training "
           "diverged at step %lld (loss %g); try a lower lr",
           (long long) step, (double) ls.loss);
-      goto done;
+      goto restore;
     }
     /* Global gradient-norm clipping at 5, then Adam with the learning rate
      * decaying linearly to lr/10 over the run. */
@@ -340,8 +455,8 @@ ad_trainer_run (ad_trainer *t, ad_error *err)
     int last = total > 0 ? step + 1 >= total : el >= budget;
     if (t->opts.progress && (last || now - last_report >=
             t->opts.progress_interval_s)) {
+      ad_progress pr = ls;
       last_report = now;
-      pr = ls;
       pr.loss = run_loss;
       pr.epoch = epoch;
       pr.epochs = t->opts.epochs;
@@ -354,47 +469,32 @@ ad_trainer_run (ad_trainer *t, ad_error *err)
       pr.frames_per_s = (double) (step + 1) * B * T / (el > 1e-9 ? el : 1e-9);
       if (t->opts.progress (t->opts.user, &pr)) {
         st = ad_fail (err, AD_ERR_CANCELLED, "training cancelled");
-        goto done;
+        goto restore;
       }
     }
   }
-
-  /* Calibrate on the held-back clips (or, without any, on training clips). */
-  {
-    const uint8_t *src = t->n_hold > 0 ? t->hold : t->clips;
-    int64_t nclips = t->n_hold > 0 ? t->n_hold :
-        (t->n_clips < 64 ? t->n_clips : 64);
-    int64_t nf = nclips * t->len;
-    float *frames = ad_alloc ((size_t) nf * t->fs);
-    uint8_t *seg = calloc ((size_t) nf, 1);
-    if (!frames || !seg) {
-      ad_free (frames);
-      free (seg);
-      st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
-      goto done;
-    }
-    for (int64_t i = 0; i < nf * (int64_t) t->fs; i++)
-      frames[i] = src[i] * (1.0f / 255.0f);
-    for (int64_t c = 0; c < nclips; c++)
-      seg[c * t->len] = 1;
-    st = ad_model_calibrate (m, frames, nf, seg, err);
-    ad_free (frames);
-    free (seg);
-  }
+restore:
+#ifdef AD_HAVE_OPENBLAS
+  openblas_set_num_threads (blas_threads);
+#endif
+  if (st == AD_OK)
+    st = calibrate_holdout (t, err);
 
 done:
-  ad_exec_free (e);
-  ad_free (in);
-  ad_free (target);
-  if (grads)
-    for (int i = 0; i < m->n_tensors; i++)
-      ad_free (grads[i]);
+  for (int w = 0; w < nw; w++) {
+    ad_exec_free (wk[w].e);
+    ad_free (wk[w].in);
+    ad_free (wk[w].target);
+    if (wk[w].grads)
+      for (int i = 0; i < m->n_tensors; i++)
+        ad_free (wk[w].grads[i]);
+    free (wk[w].grads);
+  }
   if (opt)
     for (int i = 0; i < m->n_tensors; i++) {
       ad_free (opt[i].m);
       ad_free (opt[i].v);
     }
-  free (grads);
   free (opt);
   free (order);
   return st;

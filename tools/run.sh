@@ -23,7 +23,7 @@ libjson-glib-dev libpango1.0-dev libcairo2-dev
 libmosquitto-dev mosquitto
 clang libclang-rt-14-dev
 gnuplot-nox"
-[ "$JOB" = bench ] && PKGS="$PKGS python3-torch"
+[ "$JOB" = bench ] && PKGS="$PKGS python3-torch bc"
 
 install_packages () {
   missing=""
