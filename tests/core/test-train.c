@@ -92,7 +92,7 @@ train (const ad_config *cfg, int frames, int epochs, losses *l)
     render (i, 0, feat);
     CHECK_OK (ad_trainer_add_frame (t, feat, i == 0, NULL));
   }
-  CHECK (ad_trainer_n_clips (t) > 50, "%lld clips gathered",
+  CHECK (ad_trainer_n_clips (t) > frames / 5, "%lld clips gathered",
       (long long) ad_trainer_n_clips (t));
   ad_status st = ad_trainer_run (t, &err);
   CHECK (st == AD_OK, "training: %s", err.msg);
