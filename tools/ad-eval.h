@@ -1,0 +1,138 @@
+/* ad-eval.h - shared parts of the evaluation tool (tools/ad-eval*.c).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef AD_EVAL_H
+#define AD_EVAL_H
+
+#include <gst/gst.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/video/video.h>
+
+#include "ad.h"
+
+#define FPS 25.0
+#define MAX_PIX_SAMPLES 2000000
+/* The decision rule of anomalyscore with its defaults, for the baselines. */
+#define DEC_SMOOTHING 0.5f
+#define DEC_HYSTERESIS 0.8f
+#define DEC_MIN_FRAMES 3
+/* Baseline thresholds: margin x quantile of their scores on training
+ * footage, as the detector's calibration does on held-back clips. */
+#define CALIB_QUANTILE 0.999f
+#define CALIB_MARGIN 1.1f
+#define MOG2_WARMUP 50          /* frames MOG2 needs before its mask means much */
+
+enum
+{ M_DET, M_DIFF, M_CELL, M_MOG2, N_METHODS };
+
+/* Ground truth over all evaluated frames (all clips concatenated). */
+typedef struct
+{
+  gint64 n;
+  guint8 *label;                /* 1 = anomalous */
+  gint16 *kind;                 /* anomaly kind (datasets: = label) */
+  gint n_clips;
+  gint64 *clip_start;           /* n_clips + 1 */
+  gboolean *clip_pixels;        /* pixel truth exists for the clip */
+  gint mw, mh;                  /* map (model) resolution */
+  gint step, ns;                /* pixel sampling: ns samples per frame */
+  guint8 *pix;                  /* n * ns pixel labels */
+} Truth;
+
+/* One method's results on the same frames. */
+typedef struct
+{
+  gboolean available;
+  const gchar *note;
+  gfloat *score;                /* n, NaN where not produced */
+  guint8 *flag;                 /* n; decisions */
+  gboolean have_flags;
+  gfloat *pix;                  /* n * ns */
+  gboolean have_pix;
+  gfloat thr;                   /* baselines: calibrated raw threshold */
+} Method;
+
+typedef struct
+{
+  gchar *scene, *method, *config;
+  gdouble auc, auc_norm, pauc, pap;
+  gint ev_det, ev_n;
+  gdouble fa_h;
+  gint64 nuis_fa;
+  gboolean has_flags, has_nuis;
+  gdouble train_s, fps;
+  const gchar *note;
+} Row;
+
+/* Frame-differencing baselines on model-resolution feature frames. */
+typedef struct
+{
+  gint c, h, w, cell, gh, gw;
+  gfloat *prev, *cells, *map_d, *map_c;
+  gboolean have_prev;
+} Diff;
+
+typedef gboolean (*SampleFn) (gpointer user, GstSample * sample, gint64 index,
+    GError ** err);
+
+/* Image files pushed through an appsrc named "src". */
+typedef struct
+{
+  gchar **files;
+  gint n;
+  const gchar *caps;
+} Feed;
+
+/* State of the per-buffer handlers. */
+typedef struct
+{
+  Truth *t;
+  Method *m;                    /* N_METHODS */
+  gint64 base, limit;           /* global index of the clip's first frame */
+  Diff diff;
+  gboolean baselines;           /* fill M_DIFF and M_CELL */
+  GArray *calib_diff, *calib_cell;      /* training-stream scores, or NULL */
+  gint64 frames;
+} Ctx;
+
+/* Settings (ad-eval.c). */
+extern gint opt_cell, opt_max_frames;
+extern gchar *opt_workdir;
+extern gdouble opt_train_s;
+extern gboolean mog2_ok;
+extern gint model_w, model_h;
+extern GPtrArray *rows;
+
+/* ad-eval-common.c */
+void truth_alloc (Truth * t, gint64 n, gint n_clips, gint mw, gint mh,
+    gint64 pixel_frames);
+void truth_free (Truth * t);
+void method_alloc (Method * m, const Truth * t);
+void method_free (Method * m);
+void area_fraction (const guint8 * src, gint sw, gint sh, gint row_stride,
+    gint pixel_stride, guint8 thr, gint dw, gint dh, gfloat * dst);
+void truth_set_mask (Truth * t, gint64 f, const guint8 * mask, gint w,
+    gint h, gint stride, gint kind, gfloat * tmp);
+void diff_clear (Diff * d);
+gboolean run_pipeline (const gchar * desc, const Feed * feed, SampleFn fn,
+    gpointer user, gdouble * wall_s, GError ** err);
+gboolean on_train_sample (gpointer user, GstSample * s, gint64 index,
+    GError ** err);
+gboolean on_score_sample (gpointer user, GstSample * s, gint64 index,
+    GError ** err);
+gboolean on_mog2_sample (gpointer user, GstSample * s, gint64 index,
+    GError ** err);
+gfloat calib_threshold (GArray * a);
+void decide (const Truth * t, Method * m);
+void add_rows (const gchar * scene, const gchar * config, const Truth * t,
+    Method * m, gboolean baselines, gint nuisance_clip, gdouble train_s,
+    gdouble fps);
+gchar *config_prop (const gchar * config);
+
+/* ad-eval-dataset.c */
+gboolean run_dataset (const gchar * root, const gchar * config, gint idx,
+    gboolean baselines, GError ** err);
+
+#endif /* AD_EVAL_H */
