@@ -9,22 +9,29 @@
 
 #include "ad-eval.h"
 
+/* Caps of an image file, and the decoder: decodebin for PNG and JPEG;
+ * gdkpixbufdec (rank none, so decodebin skips it) for TIFF and BMP. */
 static const gchar *
-image_caps (const gchar * path)
+image_caps (const gchar * path, const gchar ** decoder)
 {
   gchar *lower = g_ascii_strdown (path, -1);
-  const gchar *caps = NULL;
-  if (g_str_has_suffix (lower, ".png"))
+  const gchar *caps = NULL, *dec = "decodebin";
+  if (g_str_has_suffix (lower, ".png")) {
     caps = "image/png,framerate=25/1";
-  else if (g_str_has_suffix (lower, ".jpg") || g_str_has_suffix (lower,
-          ".jpeg"))
+  } else if (g_str_has_suffix (lower, ".jpg") || g_str_has_suffix (lower,
+          ".jpeg")) {
     caps = "image/jpeg,framerate=25/1";
-  else if (g_str_has_suffix (lower, ".tif") || g_str_has_suffix (lower,
-          ".tiff"))
+  } else if (g_str_has_suffix (lower, ".tif") || g_str_has_suffix (lower,
+          ".tiff")) {
     caps = "image/tiff,framerate=25/1";
-  else if (g_str_has_suffix (lower, ".bmp"))
+    dec = "gdkpixbufdec";
+  } else if (g_str_has_suffix (lower, ".bmp")) {
     caps = "image/bmp,framerate=25/1";
+    dec = "gdkpixbufdec";
+  }
   g_free (lower);
+  if (decoder)
+    *decoder = dec;
   return caps;
 }
 
@@ -44,7 +51,7 @@ list_dir (const gchar * dir, gboolean dirs)
 
   while (d && (name = g_dir_read_name (d))) {
     gchar *p = g_build_filename (dir, name, NULL);
-    if (dirs ? g_file_test (p, G_FILE_TEST_IS_DIR) : image_caps (p) != NULL)
+    if (dirs ? g_file_test (p, G_FILE_TEST_IS_DIR) : image_caps (p, NULL) != NULL)
       g_ptr_array_add (a, p);
     else
       g_free (p);
@@ -58,12 +65,22 @@ list_dir (const gchar * dir, gboolean dirs)
 static Feed
 feed_of (GPtrArray * files)
 {
-  Feed f = { (gchar **) files->pdata, (gint) files->len,
-    files->len ? image_caps (g_ptr_array_index (files, 0)) : "image/png"
+  Feed f = { (gchar **) files->pdata, (gint) files->len, "image/png",
+    "decodebin"
   };
+  if (files->len)
+    f.caps = image_caps (g_ptr_array_index (files, 0), &f.decoder);
   if (opt_max_frames > 0 && f.n > opt_max_frames)
     f.n = opt_max_frames;
   return f;
+}
+
+/* appsrc ! decoder ! videoconvert ! rest */
+static gchar *
+feed_desc (const Feed * f, const gchar * rest)
+{
+  return g_strdup_printf ("appsrc name=src ! %s ! videoconvert ! %s",
+      f->decoder, rest);
 }
 
 typedef struct
@@ -119,9 +136,10 @@ dataset_clip_truth (const gchar * root, const gchar * clip, Truth * t,
           "%s: %d masks for %" G_GINT64_FORMAT " frames", clip, f.n, n);
       ok = FALSE;
     } else {
-      ok = run_pipeline ("appsrc name=src ! decodebin ! videoconvert ! "
-          "video/x-raw,format=GRAY8 ! appsink name=sink sync=false "
-          "max-buffers=8", &f, on_mask_sample, &mc, NULL, err);
+      gchar *desc = feed_desc (&f, "video/x-raw,format=GRAY8 ! appsink "
+          "name=sink sync=false max-buffers=8");
+      ok = run_pipeline (desc, &f, on_mask_sample, &mc, NULL, err);
+      g_free (desc);
       t->clip_pixels[c] = TRUE;
     }
     g_free (mc.tmp);
@@ -216,13 +234,14 @@ run_dataset (const gchar * root, const gchar * config, gint idx,
   if (ok) {
     g_printerr ("ad-eval: %s: training on %u frames of %u clips\n", name,
         train->len, trc->len);
-    desc = g_strdup_printf ("appsrc name=src ! decodebin ! videoconvert ! "
-        "anomalydetect mode=train model=\"%s\" train-seconds=%g width=%d "
-        "height=%d%s ! %s", model, opt_train_s, model_w, model_h, cfg,
-        baselines ? "appsink name=sink sync=false max-buffers=8" :
-        "fakesink");
+    gchar *rest = g_strdup_printf ("anomalydetect mode=train model=\"%s\" "
+        "train-seconds=%g width=%d height=%d%s ! %s", model, opt_train_s,
+        model_w, model_h, cfg, baselines ?
+        "appsink name=sink sync=false max-buffers=8" : "fakesink");
     f = feed_of (train);
     f.n = train->len;
+    desc = feed_desc (&f, rest);
+    g_free (rest);
     ok = run_pipeline (desc, &f, on_train_sample, &ctx, &train_s, err);
     diff_clear (&ctx.diff);
     g_free (desc);
@@ -231,10 +250,12 @@ run_dataset (const gchar * root, const gchar * config, gint idx,
   for (guint i = 0; ok && i < tec->len; i++) {
     ctx.base = t.clip_start[i];
     ctx.limit = t.clip_start[i + 1] - t.clip_start[i];
-    desc = g_strdup_printf ("appsrc name=src ! decodebin ! videoconvert ! "
-        "anomalydetect model=\"%s\" overlay-mode=map post-messages=false ! "
-        "appsink name=sink sync=false max-buffers=8", model);
+    gchar *rest = g_strdup_printf ("anomalydetect model=\"%s\" "
+        "overlay-mode=map post-messages=false ! appsink name=sink sync=false "
+        "max-buffers=8", model);
     f = feed_of (test[i]);
+    desc = feed_desc (&f, rest);
+    g_free (rest);
     ok = run_pipeline (desc, &f, on_score_sample, &ctx, &wall, err);
     score_s += wall;
     diff_clear (&ctx.diff);
@@ -250,14 +271,15 @@ run_dataset (const gchar * root, const gchar * config, gint idx,
     m[M_MOG2].note = "not available";
   }
   if (ok && baselines && mog2_ok) {
-    const gchar *seg = "appsrc name=src ! decodebin ! videoconvert ! "
-        "segmentation method=mog2 test-mode=true ! video/x-raw,format=RGBA ! "
-        "appsink name=sink sync=false max-buffers=8";
+    const gchar *seg = "segmentation method=mog2 test-mode=true ! "
+        "video/x-raw,format=RGBA ! appsink name=sink sync=false max-buffers=8";
     g_array_set_size (ctx.calib_diff, 0);
     for (guint i = 0; ok && i < trc->len; i++) {
       GPtrArray *fl = list_dir (g_ptr_array_index (trc, i), FALSE);
       f = feed_of (fl);
-      ok = run_pipeline (seg, &f, on_mog2_sample, &ctx, NULL, err);
+      desc = feed_desc (&f, seg);
+      ok = run_pipeline (desc, &f, on_mog2_sample, &ctx, NULL, err);
+      g_free (desc);
       g_ptr_array_unref (fl);
     }
     m[M_MOG2].thr = calib_threshold (ctx.calib_diff);
@@ -267,7 +289,9 @@ run_dataset (const gchar * root, const gchar * config, gint idx,
       ctx.base = t.clip_start[i];
       ctx.limit = t.clip_start[i + 1] - t.clip_start[i];
       f = feed_of (test[i]);
-      ok = run_pipeline (seg, &f, on_mog2_sample, &ctx, NULL, err);
+      desc = feed_desc (&f, seg);
+      ok = run_pipeline (desc, &f, on_mog2_sample, &ctx, NULL, err);
+      g_free (desc);
     }
     if (ok)
       decide (&t, &m[M_MOG2]);

@@ -83,6 +83,7 @@ typedef struct
   gchar **files;
   gint n;
   const gchar *caps;
+  const gchar *decoder;          /* element after the appsrc */
 } Feed;
 
 /* State of the per-buffer handlers. */
