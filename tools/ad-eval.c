@@ -307,10 +307,10 @@ run_scene (const SceneSpec * sp, const gchar * config, gint idx,
   }
   ctx.baselines = baselines;
   for (gint c = 0; c < 2 && ok; c++) {
-    g_free (log);
-    log = opt_plot && c == 0 && baselines ?
-        g_strdup_printf ("%s/%s-test.jsonl", opt_plot, sp->name) : NULL;
-    gchar *logp = log ? g_strdup_printf (" log=\"%s\"", log) : g_strdup ("");
+    if (c == 0 && opt_plot && baselines)
+      log = g_strdup_printf ("%s/%s-test.jsonl", opt_plot, sp->name);
+    gchar *logp = c == 0 && log ? g_strdup_printf (" log=\"%s\"", log) :
+        g_strdup ("");
     ctx.base = t.clip_start[c];
     ctx.limit = t.clip_start[c + 1] - t.clip_start[c];
     g_printerr ("ad-eval: %s: scoring the %s clip (%" G_GINT64_FORMAT
@@ -473,6 +473,15 @@ row_free (gpointer p)
   g_free (r);
 }
 
+static gboolean
+have_element (const gchar * name)
+{
+  GstElementFactory *f = gst_element_factory_find (name);
+  if (f)
+    gst_object_unref (f);
+  return f != NULL;
+}
+
 static const gchar *default_grid =
     ";task=0;fuse=0;fuse=1;fuse=3;mem_place=0;mem_place=2;mem_place=3;"
     "score_source=0;score_source=1";
@@ -529,15 +538,12 @@ main (int argc, char **argv)
   if (!opt_scenes)
     opt_scenes = opt_grid ? g_strsplit ("surveillance,sparse", ",", -1) :
         g_strsplit ("surveillance,sparse,nuisance-check,industrial", ",", -1);
-  if (!gst_registry_check_feature_version (gst_registry_get (),
-          "anomalydetect", 1, 0, 0)) {
-    g_printerr ("ad-eval: element anomalydetect not found: set "
+  if (!have_element ("anomalydetect") || !have_element ("anomalyscenesrc")) {
+    g_printerr ("ad-eval: elements anomalydetect/anomalyscenesrc not found: set "
         "GST_PLUGIN_PATH to the build's plugin directory\n");
     return 2;
   }
-  mog2_ok = !opt_no_mog2 &&
-      gst_registry_check_feature_version (gst_registry_get (),
-      "segmentation", 1, 0, 0);
+  mog2_ok = !opt_no_mog2 && have_element ("segmentation");
   if (!opt_workdir) {
     opt_workdir = g_dir_make_tmp ("ad-eval-XXXXXX", &err);
     if (!opt_workdir) {
@@ -551,8 +557,17 @@ main (int argc, char **argv)
     g_mkdir_with_parents (opt_plot, 0755);
   if (opt_pictures)
     g_mkdir_with_parents (opt_pictures, 0755);
-  grid = g_strsplit (opt_grid ? (opt_grid_configs ? opt_grid_configs :
-          default_grid) : "", ";", -1);
+  if (opt_grid) {
+    grid = g_strsplit (opt_grid_configs ? opt_grid_configs : default_grid,
+        ";", -1);
+  } else {
+    grid = g_new0 (gchar *, 2);
+    grid[0] = g_strdup ("");
+  }
+  if (!grid[0]) {
+    g_printerr ("ad-eval: --grid-configs is empty\n");
+    return 2;
+  }
   rows = g_ptr_array_new_with_free_func (row_free);
 
   for (gint s = 0; opt_dataset ? s < 1 : opt_scenes[s] != NULL; s++) {
