@@ -602,9 +602,14 @@ main (int argc, char **argv)
 
   now = g_date_time_new_now_local ();
   date = g_date_time_format (now, "%Y-%m-%d %H:%M");
-  printf ("\nad-eval, %s: video %dx%d, model %dx%d, seed %u, %.0f s "
-      "training, cell %d px%s\n\n", date, vid_w, vid_h, model_w, model_h,
-      opt_seed, opt_train_s, opt_cell, opt_quick ? ", quick mode" : "");
+  if (opt_dataset)
+    printf ("\nad-eval, %s: dataset %s, model %dx%d, %.0f s training, "
+        "cell %d px\n\n", date, opt_dataset, model_w, model_h, opt_train_s,
+        opt_cell);
+  else
+    printf ("\nad-eval, %s: video %dx%d, model %dx%d, seed %u, %.0f s "
+        "training, cell %d px%s\n\n", date, vid_w, vid_h, model_w, model_h,
+        opt_seed, opt_train_s, opt_cell, opt_quick ? ", quick mode" : "");
   print_rows (stdout, FALSE);
   if (!mog2_ok && !opt_no_mog2)
     printf ("\nMOG2: element 'segmentation' not found (apt-get install "
