@@ -1,65 +1,753 @@
-/* ad-score.c - STUB: to be implemented. */
+/* ad-score.c - error maps, frame scores, motion cells, fusion and
+ * calibration.  The pipeline and the formulas are described in
+ * docs/scoring.md; keep the two in step. */
 #include "ad-internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Pixel quantile used for the map threshold, and the bound on the pixel
+ * samples that calibration keeps for it. */
+#define AD_PIXEL_Q 0.999f
+#define AD_PIXEL_SAMPLES (1 << 18)
+/* Calibration keeps every frame's learned map when this many floats fit
+ * (256 MB); beyond it the network is run once per pass instead. */
+#define AD_CALIB_STORE_MAX ((size_t) 64 << 20)
+#define AD_TINY 1e-6f
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                  */
 
 void
 ad_blur (float *map, int h, int w, float sigma, float *tmp)
 {
-  
+  if (!(sigma > 0.0f) || h < 1 || w < 1)
+    return;
+  enum { RMAX = 64 };
+  int r = (int) ceilf (3.0f * sigma);
+  if (r > RMAX)
+    r = RMAX;
+  float g[RMAX + 1];      /* g[|k|], normalised over -r..r */
+  float sum = 0.0f;
+  for (int k = 0; k <= r; k++) {
+    g[k] = expf (-0.5f * (float) (k * k) / (sigma * sigma));
+    sum += k ? 2.0f * g[k] : g[k];
+  }
+  for (int k = 0; k <= r; k++)
+    g[k] /= sum;
+
+  /* horizontal: map -> tmp, borders clamped */
+  for (int y = 0; y < h; y++) {
+    const float *s = map + (size_t) y * w;
+    float *d = tmp + (size_t) y * w;
+    for (int x = 0; x < w; x++) {
+      float v = g[0] * s[x];
+      if (x >= r && x + r < w) {
+        for (int k = 1; k <= r; k++)
+          v += g[k] * (s[x - k] + s[x + k]);
+      } else {
+        for (int k = 1; k <= r; k++) {
+          int a = x - k < 0 ? 0 : x - k;
+          int b = x + k > w - 1 ? w - 1 : x + k;
+          v += g[k] * (s[a] + s[b]);
+        }
+      }
+      d[x] = v;
+    }
+  }
+  /* vertical: tmp -> map, whole rows at a time */
+  for (int y = 0; y < h; y++) {
+    float *d = map + (size_t) y * w;
+    const float *c = tmp + (size_t) y * w;
+    for (int x = 0; x < w; x++)
+      d[x] = g[0] * c[x];
+    for (int k = 1; k <= r; k++) {
+      int a = y - k < 0 ? 0 : y - k;
+      int b = y + k > h - 1 ? h - 1 : y + k;
+      const float *ra = tmp + (size_t) a * w, *rb = tmp + (size_t) b * w;
+      for (int x = 0; x < w; x++)
+        d[x] += g[k] * (ra[x] + rb[x]);
+    }
+  }
 }
 
-float
-ad_hist_floor (const float *map, int n)
+/* Rearranges a [n] so that a[k] is the k-th smallest (0-based) and
+ * a[k+1 .. n) >= a[k]; returns a[k].  Hoare partitioning, median-of-three
+ * pivot; equal values split evenly, so constant arrays are fast. */
+static float
+select_k (float *a, int64_t n, int64_t k)
 {
-  return 0;
-}
-
-float
-ad_topk_mean (const float *v, int n, float frac, float *tmp)
-{
-  return 0;
+  int64_t l = 0, r = n - 1;
+  while (r > l) {
+    int64_t mid = l + (r - l) / 2;
+    float p = a[l], q = a[mid], s = a[r];
+    float x = p < q ? (q < s ? q : (p < s ? s : p)) :
+        (p < s ? p : (q < s ? s : q));
+    int64_t i = l, j = r;
+    while (i <= j) {
+      while (a[i] < x)
+        i++;
+      while (a[j] > x)
+        j--;
+      if (i <= j) {
+        float t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j)
+      r = j;
+    else if (k >= i)
+      l = i;
+    else
+      break;
+  }
+  return a[k];
 }
 
 float
 ad_quantile (const float *v, int64_t n, float q, float *tmp)
 {
-  return 0;
+  if (n <= 0)
+    return 0.0f;
+  q = q < 0.0f ? 0.0f : q > 1.0f ? 1.0f : q;
+  memcpy (tmp, v, sizeof (float) * (size_t) n);
+  double pos = (double) q * (double) (n - 1);
+  int64_t lo = (int64_t) floor (pos);
+  if (lo > n - 1)
+    lo = n - 1;
+  float a = select_k (tmp, n, lo);
+  if (lo == n - 1)
+    return a;
+  float b = tmp[lo + 1];     /* the next value is the minimum above lo */
+  for (int64_t i = lo + 2; i < n; i++)
+    b = tmp[i] < b ? tmp[i] : b;
+  float f = (float) (pos - (double) lo);
+  return a + f * (b - a);
+}
+
+float
+ad_topk_mean (const float *v, int n, float frac, float *tmp)
+{
+  if (n <= 0)
+    return 0.0f;
+  int k = (int) lrint ((double) frac * n);
+  k = k < 1 ? 1 : k > n ? n : k;
+  memcpy (tmp, v, sizeof (float) * (size_t) n);
+  select_k (tmp, n, n - k);
+  double s = 0.0;
+  for (int i = n - k; i < n; i++)
+    s += tmp[i];
+  return (float) (s / k);
+}
+
+/* Histogram of the values of v [n] inside [lo, hi] into nb bins. */
+static int
+hist_bin (float x, float lo, float scale, int nb)
+{
+  int b = (int) ((x - lo) * scale);
+  return b < 0 ? 0 : b >= nb ? nb - 1 : b;
+}
+
+/* Value of rank `rank` among v [n] (all finite values in [lo, hi]),
+ * located with a two-level histogram (resolution (hi - lo) / 65536). */
+static float
+hist_rank (const float *v, int n, float lo, float hi, int rank)
+{
+  enum { NB = 256 };
+  int hist[NB] = { 0 };
+  float scale = NB / (hi - lo);
+  for (int i = 0; i < n; i++)
+    if (isfinite (v[i]))
+      hist[hist_bin (v[i], lo, scale, NB)]++;
+  int b = 0, before = 0;
+  while (b < NB - 1 && before + hist[b] <= rank)
+    before += hist[b++];
+  /* second level: the values of bin b, split into NB sub-bins */
+  float blo = lo + b / scale, bw = 1.0f / scale;
+  int sub[NB] = { 0 };
+  float sscale = NB / bw;
+  for (int i = 0; i < n; i++)
+    if (isfinite (v[i]) && hist_bin (v[i], lo, scale, NB) == b)
+      sub[hist_bin (v[i], blo, sscale, NB)]++;
+  int s = 0;
+  while (s < NB - 1 && before + sub[s] <= rank)
+    before += sub[s++];
+  return blo + (s + 0.5f) / sscale;
+}
+
+/* The floor is the level of the error that normal texture leaves all over
+ * the frame.  It is the mode of the lower part of the distribution: take
+ * the median m (two-level histogram), histogram the values in
+ * [min, 2m - min] (the bulk, symmetric around the median, excluding the
+ * upper tail where anomalies are) into 64 bins, smooth with [1 2 1] and
+ * return the centre of the fullest bin.  A constant map returns its value;
+ * sparse peaks do not move the estimate. */
+float
+ad_hist_floor (const float *map, int n)
+{
+  float lo = INFINITY, hi = -INFINITY;
+  int nf = 0;
+  for (int i = 0; i < n; i++)
+    if (isfinite (map[i])) {
+      lo = map[i] < lo ? map[i] : lo;
+      hi = map[i] > hi ? map[i] : hi;
+      nf++;
+    }
+  if (nf == 0)
+    return 0.0f;
+  if (!(hi - lo > 1e-12f * fabsf (hi)) || hi - lo < 1e-30f)
+    return lo;
+  float med = hist_rank (map, n, lo, hi, (nf - 1) / 2);
+  float top = 2.0f * med - lo;
+  if (!(top - lo > 1e-6f * (hi - lo)))
+    return med;
+  enum { NB = 64 };
+  int hist[NB] = { 0 };
+  float scale = NB / (top - lo);
+  for (int i = 0; i < n; i++)
+    if (isfinite (map[i]) && map[i] <= top)
+      hist[hist_bin (map[i], lo, scale, NB)]++;
+  int best = 0, best_v = -1;
+  for (int b = 0; b < NB; b++) {
+    int v = 2 * hist[b] + (b > 0 ? hist[b - 1] : hist[b]) +
+        (b < NB - 1 ? hist[b + 1] : hist[b]);
+    if (v > best_v) {
+      best_v = v;
+      best = b;
+    }
+  }
+  return lo + (best + 0.5f) / scale;
 }
 
 int
 ad_motion_cells (const float *a, const float *b, int c, int h, int w,
     int cell, float *cells)
 {
-  return 0;
+  if (cell < 1 || h < 1 || w < 1 || c < 1)
+    return 0;
+  int gh = (h + cell - 1) / cell, gw = (w + cell - 1) / cell;
+  size_t hw = (size_t) h * w;
+  memset (cells, 0, sizeof (float) * (size_t) gh * gw);
+  for (int y = 0; y < h; y++) {
+    float *crow = cells + (size_t) (y / cell) * gw;
+    for (int ch = 0; ch < c; ch++) {
+      const float *pa = a + ch * hw + (size_t) y * w;
+      const float *pb = b + ch * hw + (size_t) y * w;
+      for (int x = 0; x < w; x++)
+        crow[x / cell] += fabsf (pa[x] - pb[x]);
+    }
+  }
+  for (int gy = 0; gy < gh; gy++) {
+    int ny = (gy + 1) * cell > h ? h - gy * cell : cell;
+    for (int gx = 0; gx < gw; gx++) {
+      int nx = (gx + 1) * cell > w ? w - gx * cell : cell;
+      cells[gy * gw + gx] /= (float) (ny * nx * c);
+    }
+  }
+  return gh * gw;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Scorer                                                                   */
+
+struct ad_scorer {
+  const ad_model *m;
+  ad_config cfg;            /* scoring settings at creation */
+  int h, w, hw, ci, co;
+  int cell, gw, ncells;
+  const ad_tensor *motion_mean;   /* [ncells] or NULL when counts differ */
+  const ad_tensor *pixel_mean;    /* [hw] or NULL */
+  const ad_tensor *pixel_std;     /* [hw] or NULL */
+  float *prev;              /* [ci, hw] previous frame's image channels */
+  int have_prev;
+  float *lmap;              /* [hw] learned error map */
+  float *work;              /* [hw] standardised map (calibration) */
+  float *tmp;               /* [hw] blur and top-k workspace */
+  float *fmap;              /* [hw] fused map when the caller has none */
+  float *cells;             /* [ncells] raw motion per cell */
+  float *cwork;             /* [ncells] cells after mean subtraction */
+};
 
 ad_status
 ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
 {
-  return AD_ERR_UNIMPLEMENTED;
+  if (!out)
+    return ad_fail (err, AD_ERR_ARG, "missing output pointer");
+  *out = NULL;
+  if (!m)
+    return ad_fail (err, AD_ERR_ARG, "no model");
+  ad_scorer *sc = calloc (1, sizeof *sc);
+  if (!sc)
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory");
+  sc->m = m;
+  sc->cfg = m->cfg;
+  sc->h = m->cfg.height;
+  sc->w = m->cfg.width;
+  sc->hw = sc->h * sc->w;
+  sc->ci = ad_config_image_channels (&m->cfg);
+  sc->co = ad_config_out_channels (&m->cfg);
+  sc->cell = m->cfg.motion_cell;
+  sc->gw = (sc->w + sc->cell - 1) / sc->cell;
+  sc->ncells = ((sc->h + sc->cell - 1) / sc->cell) * sc->gw;
+  ad_model *mm = (ad_model *) m;   /* lookup only; nothing is written */
+  const ad_tensor *t = ad_model_tensor (mm, "motion_mean");
+  sc->motion_mean = t && t->count == (size_t) sc->ncells ? t : NULL;
+  t = ad_model_tensor (mm, "pixel_mean");
+  sc->pixel_mean = t && t->count == (size_t) sc->hw ? t : NULL;
+  t = ad_model_tensor (mm, "pixel_std");
+  sc->pixel_std = t && t->count == (size_t) sc->hw ? t : NULL;
+  sc->prev = ad_alloc ((size_t) sc->ci * sc->hw);
+  sc->lmap = ad_alloc (sc->hw);
+  sc->work = ad_alloc (sc->hw);
+  sc->tmp = ad_alloc (sc->hw);
+  sc->fmap = ad_alloc (sc->hw);
+  sc->cells = ad_alloc (sc->ncells);
+  sc->cwork = ad_alloc (sc->ncells);
+  if (!sc->prev || !sc->lmap || !sc->work || !sc->tmp || !sc->fmap ||
+      !sc->cells || !sc->cwork) {
+    ad_scorer_free (sc);
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory");
+  }
+  *out = sc;
+  return AD_OK;
 }
 
 void
 ad_scorer_free (ad_scorer *sc)
 {
-  
+  if (!sc)
+    return;
+  ad_free (sc->prev);
+  ad_free (sc->lmap);
+  ad_free (sc->work);
+  ad_free (sc->tmp);
+  ad_free (sc->fmap);
+  ad_free (sc->cells);
+  ad_free (sc->cwork);
+  free (sc);
 }
 
 void
 ad_scorer_reset (ad_scorer *sc)
 {
-  
+  if (sc)
+    sc->have_prev = 0;
+}
+
+/* sc->lmap = blurred, floor-subtracted error map of frame feat against
+ * recon (zeros when recon is NULL).  Uses sc->prev for the difference
+ * target.  Returns the floor removed. */
+static float
+learned_map (ad_scorer *sc, const float *feat, const float *recon)
+{
+  int hw = sc->hw, ci = sc->ci;
+  float *e = sc->lmap;
+  if (!recon) {
+    memset (e, 0, sizeof (float) * hw);
+    return 0.0f;
+  }
+  int src = sc->cfg.diff_head ? sc->cfg.score_source : AD_SCORE_FRAME;
+  float inv = 1.0f / (float) ci;
+  for (int p = 0; p < hw; p++) {
+    float ei = 0.0f, d = 0.0f;
+    for (int c = 0; c < ci; c++) {
+      float x = feat[(size_t) c * hw + p];
+      float r = x - recon[(size_t) c * hw + p];
+      ei += r * r;
+      if (sc->have_prev)
+        d += fabsf (x - sc->prev[(size_t) c * hw + p]);
+    }
+    ei *= inv;
+    if (src == AD_SCORE_FRAME) {
+      e[p] = ei;
+      continue;
+    }
+    float r = d * inv - recon[(size_t) (sc->co - 1) * hw + p];
+    float ed = r * r;
+    e[p] = src == AD_SCORE_DIFF ? ed : 0.5f * (ei + ed);
+  }
+  ad_blur (e, sc->h, sc->w, sc->cfg.blur_sigma, sc->tmp);
+  float floor = 0.0f;
+  if (sc->cfg.hist_floor) {
+    floor = ad_hist_floor (e, hw);
+    for (int p = 0; p < hw; p++)
+      e[p] = e[p] > floor ? e[p] - floor : 0.0f;
+  }
+  return floor;
+}
+
+/* dst = (src - pixel_mean) / pixel_std clamped at 0 when cfg.pixel_std,
+ * else a copy of src. */
+static void
+standardise (const ad_scorer *sc, const float *src, float *dst)
+{
+  if (!sc->cfg.pixel_std || !sc->pixel_mean || !sc->pixel_std) {
+    if (dst != src)
+      memcpy (dst, src, sizeof (float) * sc->hw);
+    return;
+  }
+  const float *mu = sc->pixel_mean->data, *sd = sc->pixel_std->data;
+  for (int p = 0; p < sc->hw; p++) {
+    float s = sd[p] > 1e-12f ? sd[p] : 1e-12f;
+    float z = (src[p] - mu[p]) / s;
+    dst[p] = z > 0.0f ? z : 0.0f;
+  }
+}
+
+/* sc->cells = raw motion per cell of feat against sc->prev (zeros without
+ * a previous frame). */
+static void
+motion_cells (ad_scorer *sc, const float *feat)
+{
+  if (!sc->have_prev)
+    memset (sc->cells, 0, sizeof (float) * sc->ncells);
+  else
+    ad_motion_cells (feat, sc->prev, sc->ci, sc->h, sc->w, sc->cell,
+        sc->cells);
+}
+
+/* dst = src minus the normal mean per cell (clamped at 0) when
+ * cfg.motion_sub_mean, else a copy; returns the max over cells. */
+static float
+motion_score (const ad_scorer *sc, const float *src, float *dst)
+{
+  const float *mu = sc->cfg.motion_sub_mean && sc->motion_mean ?
+      sc->motion_mean->data : NULL;
+  float mx = 0.0f;
+  for (int i = 0; i < sc->ncells; i++) {
+    float v = mu ? src[i] - mu[i] : src[i];
+    dst[i] = v > 0.0f ? v : 0.0f;
+    mx = dst[i] > mx ? dst[i] : mx;
+  }
+  return mx;
+}
+
+static void
+remember (ad_scorer *sc, const float *feat)
+{
+  memcpy (sc->prev, feat, sizeof (float) * (size_t) sc->ci * sc->hw);
+  sc->have_prev = 1;
+}
+
+static float
+fuse (const ad_config *cfg, float l, float mo, float sl, float sm)
+{
+  float a = l / sl, b = mo / sm;
+  switch (cfg->fuse) {
+    case AD_FUSE_LEARNED: return a;
+    case AD_FUSE_MOTION: return b;
+    case AD_FUSE_MAX: return a > b ? a : b;
+    default: return cfg->fuse_weight * a + (1.0f - cfg->fuse_weight) * b;
+  }
+}
+
+/* out [hw] = per-pixel fusion of lmap [hw] and the cell value of each
+ * pixel (nearest cell) from cells [ncells]. */
+static void
+fuse_map (const ad_scorer *sc, const float *lmap, const float *cells,
+    float sl, float sm, float *out)
+{
+  for (int y = 0; y < sc->h; y++) {
+    const float *crow = cells + (size_t) (y / sc->cell) * sc->gw;
+    for (int x = 0; x < sc->w; x++) {
+      size_t p = (size_t) y * sc->w + x;
+      out[p] = fuse (&sc->cfg, lmap[p], crow[x / sc->cell], sl, sm);
+    }
+  }
+}
+
+static void
+scales (const ad_calib *c, float *sl, float *sm)
+{
+  *sl = c->valid && c->learned_scale > 0.0f ? c->learned_scale : 1.0f;
+  *sm = c->valid && c->motion_scale > 0.0f ? c->motion_scale : 1.0f;
 }
 
 ad_status
-ad_scorer_process (ad_scorer *sc, const float *feat,
-    const float *recon, float *map, ad_score *out, ad_error *err)
+ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
+    float *map, ad_score *out, ad_error *err)
 {
-  return AD_ERR_UNIMPLEMENTED;
+  if (!sc || !feat || !out)
+    return ad_fail (err, AD_ERR_ARG, "missing argument");
+  float floor = learned_map (sc, feat, recon);
+  standardise (sc, sc->lmap, sc->lmap);
+  float learned = recon ? ad_topk_mean (sc->lmap, sc->hw,
+      sc->cfg.topk_frac, sc->tmp) : 0.0f;
+  motion_cells (sc, feat);
+  float motion = motion_score (sc, sc->cells, sc->cwork);
+  remember (sc, feat);
+
+  const ad_calib *c = &sc->m->calib;
+  float sl, sm;
+  scales (c, &sl, &sm);
+  out->learned_raw = learned;
+  out->motion_raw = motion;
+  out->fused_raw = fuse (&sc->cfg, learned, motion, sl, sm);
+  out->floor = floor;
+  int cal = c->valid && c->threshold > 0.0f;
+  out->score = cal ? out->fused_raw / c->threshold : out->fused_raw;
+  if (map) {
+    fuse_map (sc, sc->lmap, sc->cwork, sl, sm, map);
+    if (c->valid && c->pixel_threshold > 0.0f) {
+      float k = 1.0f / c->pixel_threshold;
+      for (int p = 0; p < sc->hw; p++)
+        map[p] *= k;
+    }
+  }
+  return AD_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Calibration                                                              */
+
+/* Runs the held-back frames through a stream and a scorer, in order; keeps
+ * each frame's learned map and raw cells when they fit, else recomputes
+ * them on every pass. */
+typedef struct calib_run {
+  const float *frames;      /* [n, cin, H, W] */
+  const uint8_t *seg;       /* [n] or NULL */
+  int64_t n;
+  size_t fs;                /* floats per frame */
+  ad_stream *st;
+  ad_scorer *sc;
+  float *recon;             /* [co, H, W] */
+  float *maps;              /* [n, hw] stored learned maps, or NULL */
+  float *cells;             /* [n, ncells] stored raw cells, or NULL */
+  uint8_t *valid;           /* [n] 1 when the frame had an estimate */
+  int64_t done;             /* frames already stored */
+} calib_run;
+
+/* Learned map and raw cells of frame i (passes go i = 0, 1, ...). */
+static ad_status
+calib_frame (calib_run *r, int64_t i, const float **lmap,
+    const float **cells, int *valid, ad_error *err)
+{
+  ad_scorer *sc = r->sc;
+  if (r->maps && i < r->done) {
+    *lmap = r->maps + (size_t) i * sc->hw;
+    *cells = r->cells + (size_t) i * sc->ncells;
+    *valid = r->valid[i];
+    return AD_OK;
+  }
+  if (i == 0 || (r->seg && r->seg[i])) {
+    ad_stream_reset (r->st);
+    ad_scorer_reset (sc);
+  }
+  const float *feat = r->frames + (size_t) i * r->fs;
+  int v = 0;
+  ad_status s = ad_stream_process (r->st, feat, r->recon, &v, err);
+  if (s != AD_OK)
+    return s;
+  learned_map (sc, feat, v ? r->recon : NULL);
+  motion_cells (sc, feat);
+  remember (sc, feat);
+  *lmap = sc->lmap;
+  *cells = sc->cells;
+  *valid = v;
+  if (r->maps) {
+    memcpy (r->maps + (size_t) i * sc->hw, sc->lmap, sizeof (float) * sc->hw);
+    memcpy (r->cells + (size_t) i * sc->ncells, sc->cells,
+        sizeof (float) * sc->ncells);
+    r->valid[i] = (uint8_t) v;
+    r->done = i + 1;
+  }
+  return AD_OK;
+}
+
+/* Pass 1: normal statistics into the model's buffers. */
+static ad_status
+calib_stats (calib_run *r, ad_model *m, int64_t *n_valid, ad_error *err)
+{
+  ad_scorer *sc = r->sc;
+  int hw = sc->hw, nc = sc->ncells;
+  double *s1 = calloc ((size_t) hw * 2 + (size_t) nc, sizeof (double));
+  if (!s1)
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
+  double *s2 = s1 + hw, *cs = s2 + hw;   /* [hw], [hw], [nc] */
+  int64_t nv = 0, nm = 0;
+  ad_status st = AD_OK;
+  for (int64_t i = 0; i < r->n && st == AD_OK; i++) {
+    const float *lmap, *cells;
+    int v;
+    int moving = i > 0 && !(r->seg && r->seg[i]);
+    if ((st = calib_frame (r, i, &lmap, &cells, &v, err)) != AD_OK)
+      break;
+    if (moving) {
+      for (int k = 0; k < nc; k++)
+        cs[k] += cells[k];
+      nm++;
+    }
+    if (!v)
+      continue;
+    for (int p = 0; p < hw; p++) {
+      s1[p] += lmap[p];
+      s2[p] += (double) lmap[p] * lmap[p];
+    }
+    nv++;
+  }
+  if (st == AD_OK && nv == 0)
+    st = ad_fail (err, AD_ERR_ARG, "no calibration frame has an estimate "
+        "(%lld frames)", (long long) r->n);
+  if (st == AD_OK) {
+    ad_tensor *mu = ad_model_tensor (m, "pixel_mean");
+    ad_tensor *sd = ad_model_tensor (m, "pixel_std");
+    ad_tensor *mm = ad_model_tensor (m, "motion_mean");
+    if (mu && sd && mu->count == (size_t) hw && sd->count == (size_t) hw) {
+      /* std floored at a tenth of its mean over the frame, so that pixels
+       * that never changed do not turn noise into huge scores */
+      double mean_sd = 0.0;
+      for (int p = 0; p < hw; p++) {
+        double a = s1[p] / nv, var = s2[p] / nv - a * a;
+        mu->data[p] = (float) a;
+        sd->data[p] = (float) sqrt (var > 0.0 ? var : 0.0);
+        mean_sd += sd->data[p];
+      }
+      float lo = (float) (0.1 * mean_sd / hw) + AD_TINY;
+      for (int p = 0; p < hw; p++)
+        sd->data[p] = sd->data[p] > lo ? sd->data[p] : lo;
+    }
+    if (mm && mm->count == (size_t) nc)
+      for (int k = 0; k < nc; k++)
+        mm->data[k] = nm ? (float) (cs[k] / nm) : 0.0f;
+  }
+  free (s1);
+  *n_valid = nv;
+  return st;
+}
+
+static void
+fill_q (float *q, const float *v, int64_t n, float *tmp)
+{
+  for (int i = 0; i < AD_CALIB_NQ; i++)
+    q[i] = ad_quantile (v, n, ad_calib_levels[i], tmp);
+}
+
+static float
+positive (float v)
+{
+  return isfinite (v) && v > AD_TINY ? v : AD_TINY;
+}
+
+/* Passes 2 and 3: frame scores, scales and thresholds, then the fused map
+ * quantile from a bounded, evenly spaced sample of pixels. */
+static ad_status
+calib_scores (calib_run *r, int64_t nv, ad_calib *c, ad_error *err)
+{
+  ad_scorer *sc = r->sc;
+  const ad_config *cfg = &sc->cfg;
+  int64_t total = nv * sc->hw;
+  int64_t stride = (total + AD_PIXEL_SAMPLES - 1) / AD_PIXEL_SAMPLES;
+  int64_t ns_max = total / stride + 1;
+  size_t nbuf = (size_t) (nv * 4 > ns_max * 2 ? nv * 4 : ns_max * 2);
+  float *buf = ad_alloc (nbuf);
+  if (!buf)
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
+  /* learned [nv], motion [nv], fused [nv], tmp [nv]; later samples
+   * [ns_max] and tmp [ns_max] */
+  float *lr = buf, *mr = lr + nv, *fr = mr + nv, *tmp = fr + nv;
+  ad_status st = AD_OK;
+  int64_t j = 0;
+  for (int64_t i = 0; i < r->n && st == AD_OK; i++) {
+    const float *lmap, *cells;
+    int v;
+    if ((st = calib_frame (r, i, &lmap, &cells, &v, err)) != AD_OK || !v)
+      continue;
+    standardise (sc, lmap, sc->work);
+    lr[j] = ad_topk_mean (sc->work, sc->hw, cfg->topk_frac, sc->tmp);
+    mr[j] = motion_score (sc, cells, sc->cwork);
+    j++;
+  }
+  if (st == AD_OK) {
+    c->learned_scale = positive (ad_quantile (lr, nv, 0.99f, tmp));
+    c->motion_scale = positive (ad_quantile (mr, nv, 0.99f, tmp));
+    for (int64_t k = 0; k < nv; k++)
+      fr[k] = fuse (cfg, lr[k], mr[k], c->learned_scale, c->motion_scale);
+    fill_q (c->learned_q, lr, nv, tmp);
+    fill_q (c->motion_q, mr, nv, tmp);
+    fill_q (c->fused_q, fr, nv, tmp);
+    c->threshold = cfg->calib_margin *
+        positive (ad_quantile (fr, nv, cfg->calib_quantile, tmp));
+  }
+  /* pixel pass */
+  float *smp = buf, *stmp = buf + ns_max;
+  int64_t ns = 0, g = 0;
+  for (int64_t i = 0; i < r->n && st == AD_OK; i++) {
+    const float *lmap, *cells;
+    int v;
+    if ((st = calib_frame (r, i, &lmap, &cells, &v, err)) != AD_OK || !v)
+      continue;
+    standardise (sc, lmap, sc->work);
+    motion_score (sc, cells, sc->cwork);
+    fuse_map (sc, sc->work, sc->cwork, c->learned_scale, c->motion_scale,
+        sc->fmap);
+    for (int p = 0; p < sc->hw; p++, g++)
+      if (g % stride == 0 && ns < ns_max)
+        smp[ns++] = sc->fmap[p];
+  }
+  if (st == AD_OK) {
+    fill_q (c->pixel_q, smp, ns, stmp);
+    c->pixel_threshold = cfg->calib_margin *
+        positive (ad_quantile (smp, ns, AD_PIXEL_Q, stmp));
+  }
+  ad_free (buf);
+  return st;
 }
 
 ad_status
 ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
     const uint8_t *seg_start, ad_error *err)
 {
-  return AD_ERR_UNIMPLEMENTED;
+  if (!m || !frames || n < 1)
+    return ad_fail (err, AD_ERR_ARG, "calibration needs a model and frames");
+  calib_run r;
+  memset (&r, 0, sizeof r);
+  r.frames = frames;
+  r.seg = seg_start;
+  r.n = n;
+  r.fs = (size_t) ad_config_in_channels (&m->cfg) * m->cfg.width *
+      m->cfg.height;
+  ad_status st = ad_stream_new (m, &r.st, err);
+  if (st == AD_OK)
+    st = ad_scorer_new (m, &r.sc, err);
+  if (st == AD_OK && !(r.recon = ad_alloc ((size_t) r.sc->co * r.sc->hw)))
+    st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
+  if (st == AD_OK) {
+    size_t per = (size_t) r.sc->hw + (size_t) r.sc->ncells;
+    if ((size_t) n <= AD_CALIB_STORE_MAX / per) {
+      r.maps = ad_alloc ((size_t) n * r.sc->hw);
+      r.cells = ad_alloc ((size_t) n * r.sc->ncells);
+      r.valid = calloc ((size_t) n, 1);
+      if (!r.maps || !r.cells || !r.valid) {
+        /* not fatal: recompute on every pass instead */
+        ad_free (r.maps);
+        ad_free (r.cells);
+        free (r.valid);
+        r.maps = r.cells = NULL;
+        r.valid = NULL;
+      }
+    }
+  }
+  int64_t nv = 0;
+  if (st == AD_OK)
+    st = calib_stats (&r, m, &nv, err);
+  ad_calib c;
+  memset (&c, 0, sizeof c);
+  if (st == AD_OK)
+    st = calib_scores (&r, nv, &c, err);
+  if (st == AD_OK) {
+    c.n_frames = (int32_t) (nv < INT32_MAX ? nv : INT32_MAX);
+    c.valid = 1;
+    ad_model_set_calib (m, &c);
+  }
+  ad_free (r.maps);
+  ad_free (r.cells);
+  free (r.valid);
+  ad_free (r.recon);
+  ad_scorer_free (r.sc);
+  ad_stream_free (r.st);
+  return st;
 }
