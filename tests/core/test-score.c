@@ -1,0 +1,602 @@
+/* test-score.c - scoring helpers, the scorer on hand-made estimates, and
+ * calibration end to end. */
+#include "ad-internal.h"
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { W = 32, H = 24, HW = W * H };
+
+static void
+small_cfg (ad_config *cfg)
+{
+  ad_config_default (cfg);
+  cfg->width = W;
+  cfg->height = H;
+  cfg->widths[0] = 4;
+  cfg->widths[1] = 8;
+  cfg->widths[2] = 8;
+  cfg->widths[3] = 8;
+}
+
+static int
+argmax (const float *v, int n)
+{
+  int b = 0;
+  for (int i = 1; i < n; i++)
+    if (v[i] > v[b])
+      b = i;
+  return b;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                  */
+
+static void
+test_blur (void)
+{
+  float map[HW], tmp[HW];
+  for (int i = 0; i < HW; i++)
+    map[i] = 0.7f;
+  ad_blur (map, H, W, 2.0f, tmp);
+  float worst = 0.0f;
+  for (int i = 0; i < HW; i++)
+    worst = fmaxf (worst, fabsf (map[i] - 0.7f));
+  CHECK (worst < 1e-5f, "constant map changed by %g", worst);
+
+  /* a blob far from the borders keeps its sum and spreads */
+  memset (map, 0, sizeof map);
+  map[12 * W + 16] = 4.0f;
+  map[12 * W + 17] = 2.0f;
+  ad_blur (map, H, W, 1.5f, tmp);
+  double s = 0.0;
+  for (int i = 0; i < HW; i++)
+    s += map[i];
+  CHECK (fabs (s - 6.0) < 1e-4, "sum %g after blur, want 6", s);
+  CHECK (map[12 * W + 16] < 4.0f && map[12 * W + 16] > 0.1f &&
+      map[10 * W + 16] > 0.0f, "blob not spread: %g", map[12 * W + 16]);
+  CHECK (fabsf (map[10 * W + 16] - map[14 * W + 16]) < 1e-6f &&
+      map[12 * W + 14] > 0.0f && map[12 * W + 14] < map[12 * W + 15],
+      "blur not symmetric or not decaying");
+
+  /* sigma 0: unchanged */
+  float before = map[12 * W + 16];
+  ad_blur (map, H, W, 0.0f, tmp);
+  CHECK (map[12 * W + 16] == before, "sigma 0 changed the map");
+}
+
+static void
+test_quantile_topk (void)
+{
+  enum { N = 100 };
+  float v[N], tmp[N];
+  ad_rng r;
+  ad_rng_seed (&r, 3);
+  for (int i = 0; i < N; i++)
+    v[i] = (float) i;
+  for (int i = N - 1; i > 0; i--) {      /* shuffle */
+    int j = (int) (ad_rng_u32 (&r) % (uint32_t) (i + 1));
+    float t = v[i];
+    v[i] = v[j];
+    v[j] = t;
+  }
+  float keep[N];
+  memcpy (keep, v, sizeof v);
+  CHECK (ad_quantile (v, N, 0.5f, tmp) == 49.5f, "median %g",
+      ad_quantile (v, N, 0.5f, tmp));
+  CHECK (ad_quantile (v, N, 0.0f, tmp) == 0.0f, "q0");
+  CHECK (ad_quantile (v, N, 1.0f, tmp) == 99.0f, "q1");
+  float q = ad_quantile (v, N, 0.99f, tmp);
+  CHECK (fabsf (q - 98.01f) < 1e-3f, "q.99 %g want 98.01", q);
+  CHECK (memcmp (keep, v, sizeof v) == 0, "input changed");
+  CHECK (ad_quantile (v, 1, 0.3f, tmp) == v[0], "single value");
+
+  /* values 1..100 */
+  for (int i = 0; i < N; i++)
+    v[i] += 1.0f;
+  CHECK (ad_topk_mean (v, N, 0.05f, tmp) == 98.0f, "top 5%% mean %g",
+      ad_topk_mean (v, N, 0.05f, tmp));
+  CHECK (ad_topk_mean (v, N, 0.0001f, tmp) == 100.0f, "top one");
+  CHECK (ad_topk_mean (v, N, 1.0f, tmp) == 50.5f, "mean of all");
+
+  /* many equal values, large n */
+  enum { M = 100000 };
+  float *big = malloc (sizeof (float) * M), *bt = malloc (sizeof (float) * M);
+  if (big && bt) {
+    for (int i = 0; i < M; i++)
+      big[i] = i % 1000 == 0 ? 5.0f : 1.0f;
+    CHECK (ad_topk_mean (big, M, 0.001f, bt) == 5.0f, "top 0.1%%");
+    CHECK (ad_quantile (big, M, 0.5f, bt) == 1.0f, "median of constant");
+  }
+  free (big);
+  free (bt);
+}
+
+static void
+test_hist_floor (void)
+{
+  float map[HW];
+  ad_rng r;
+  ad_rng_seed (&r, 11);
+  /* constant floor + 2% sparse peaks */
+  for (int i = 0; i < HW; i++)
+    map[i] = i % 50 == 7 ? 5.0f : 0.3f;
+  float f = ad_hist_floor (map, HW);
+  CHECK (fabsf (f - 0.3f) < 0.003f, "floor %g want 0.3", f);
+  /* noisy floor 0.2 +- 0.02 + 3% peaks up to 10 */
+  for (int i = 0; i < HW; i++)
+    map[i] = 0.2f + 0.04f * (ad_rng_uniform (&r) - 0.5f);
+  for (int i = 0; i < HW * 3 / 100; i++)
+    map[ad_rng_u32 (&r) % HW] = 1.0f + 9.0f * ad_rng_uniform (&r);
+  f = ad_hist_floor (map, HW);
+  CHECK (fabsf (f - 0.2f) < 0.025f, "noisy floor %g want 0.2", f);
+  /* a blob of anomaly covering 10% does not lift the floor */
+  for (int i = 0; i < HW / 10; i++)
+    map[i] = 3.0f;
+  f = ad_hist_floor (map, HW);
+  CHECK (fabsf (f - 0.2f) < 0.025f, "floor %g with a blob", f);
+  for (int i = 0; i < HW; i++)
+    map[i] = 0.0f;
+  CHECK (ad_hist_floor (map, HW) == 0.0f, "zero map");
+}
+
+static void
+test_motion_cells (void)
+{
+  float a[HW] = { 0 }, b[HW] = { 0 }, cells[12];
+  /* 4x4 square of 1 at x 16..19, y 8..11: cell (gx 2, gy 1) of 8 px */
+  for (int y = 8; y < 12; y++)
+    for (int x = 16; x < 20; x++)
+      a[y * W + x] = 1.0f;
+  int n = ad_motion_cells (a, b, 1, H, W, 8, cells);
+  CHECK (n == 12, "%d cells, want 4 x 3", n);
+  CHECK (argmax (cells, 12) == 1 * 4 + 2, "peak in cell %d",
+      argmax (cells, 12));
+  CHECK (fabsf (cells[6] - 16.0f / 64.0f) < 1e-6f, "cell value %g",
+      cells[6]);
+  CHECK (cells[5] == 0.0f && cells[7] == 0.0f, "neighbours not zero");
+  /* partial cells at the border: h 20, cell 8 -> 3 rows, last of 4 px */
+  float c2[12];
+  for (int i = 0; i < HW; i++)
+    a[i] = 0.5f;
+  n = ad_motion_cells (a, b, 1, 20, W, 8, c2);
+  CHECK (n == 12 && fabsf (c2[11] - 0.5f) < 1e-6f, "partial cell %g",
+      c2[11]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scorer                                                                   */
+
+static ad_model *
+model_with (void (*edit) (ad_config *))
+{
+  ad_config cfg;
+  small_cfg (&cfg);
+  if (edit)
+    edit (&cfg);
+  ad_model *m = NULL;
+  ad_error err = { { 0 } };
+  CHECK (ad_model_new (&cfg, &m, &err) == AD_OK, "ad_model_new: %s",
+      err.msg);
+  return m;
+}
+
+static ad_scorer *
+scorer_for (const ad_model *m)
+{
+  ad_scorer *sc = NULL;
+  ad_error err = { { 0 } };
+  CHECK (m && ad_scorer_new (m, &sc, &err) == AD_OK, "ad_scorer_new: %s",
+      err.msg);
+  return sc;
+}
+
+/* feat [1, H, W]: texture in [0.2, 0.8] */
+static void
+texture (float *feat, uint64_t seed)
+{
+  ad_rng r;
+  ad_rng_seed (&r, seed);
+  for (int i = 0; i < HW; i++)
+    feat[i] = 0.2f + 0.6f * ad_rng_uniform (&r);
+}
+
+static void
+test_identical (void)
+{
+  ad_model *m = model_with (NULL);     /* diff head, score source both */
+  ad_scorer *sc = scorer_for (m);
+  if (!sc)
+    goto out;
+  float f1[HW], f2[HW], recon[2 * HW], map[HW];
+  ad_score s;
+  texture (f1, 1);
+  texture (f2, 2);
+  /* frame 1: image estimate exact, difference estimate 0 (no previous) */
+  memcpy (recon, f1, sizeof f1);
+  memset (recon + HW, 0, sizeof (float) * HW);
+  CHECK_OK (ad_scorer_process (sc, f1, recon, map, &s, NULL));
+  CHECK (s.learned_raw == 0.0f && s.motion_raw == 0.0f && s.score == 0.0f,
+      "first frame: learned %g motion %g", s.learned_raw, s.motion_raw);
+  /* frame 2: both estimates exact -> no learned error, but motion */
+  memcpy (recon, f2, sizeof f2);
+  for (int i = 0; i < HW; i++)
+    recon[HW + i] = fabsf (f2[i] - f1[i]);
+  CHECK_OK (ad_scorer_process (sc, f2, recon, map, &s, NULL));
+  CHECK (s.learned_raw < 1e-9f, "identical estimate scores %g",
+      s.learned_raw);
+  CHECK (s.motion_raw > 0.1f, "motion %g between two textures",
+      s.motion_raw);
+  /* no estimate */
+  CHECK_OK (ad_scorer_process (sc, f2, NULL, NULL, &s, NULL));
+  CHECK (s.learned_raw == 0.0f && s.motion_raw == 0.0f, "no estimate");
+out:
+  ad_scorer_free (sc);
+  ad_model_free (m);
+}
+
+static void
+edit_frame_learned (ad_config *c)
+{
+  c->score_source = AD_SCORE_FRAME;
+  c->fuse = AD_FUSE_LEARNED;
+}
+
+static void
+test_blob (void)
+{
+  ad_model *m = model_with (edit_frame_learned);
+  ad_scorer *sc = scorer_for (m);
+  if (!sc)
+    goto out;
+  float feat[HW], recon[2 * HW], map[HW];
+  ad_score s, s0;
+  texture (feat, 5);
+  memcpy (recon, feat, sizeof feat);
+  memset (recon + HW, 0, sizeof (float) * HW);
+  CHECK_OK (ad_scorer_process (sc, feat, recon, map, &s0, NULL));
+  /* 4x4 error blob centred on (21.5, 9.5) */
+  for (int y = 8; y < 12; y++)
+    for (int x = 20; x < 24; x++)
+      recon[y * W + x] += 0.5f;
+  CHECK_OK (ad_scorer_process (sc, feat, recon, map, &s, NULL));
+  CHECK (s.learned_raw > 0.01f && s.learned_raw > 100 * s0.learned_raw,
+      "blob learned %g vs %g", s.learned_raw, s0.learned_raw);
+  int p = argmax (map, HW);
+  CHECK (abs (p % W - 21) <= 1 && abs (p / W - 9) <= 1, "map peak at "
+      "(%d,%d)", p % W, p / W);
+  CHECK (fabsf (s.fused_raw - s.learned_raw) < 1e-7f &&
+      s.score == s.fused_raw, "learned fusion, uncalibrated");
+
+  /* a uniform error is the floor: removed */
+  memcpy (recon, feat, sizeof feat);
+  for (int i = 0; i < HW; i++)
+    recon[i] += 0.1f;
+  CHECK_OK (ad_scorer_process (sc, feat, recon, map, &s, NULL));
+  CHECK (fabsf (s.floor - 0.01f) < 1e-3f && s.learned_raw < 1e-4f,
+      "uniform error: floor %g learned %g", s.floor, s.learned_raw);
+out:
+  ad_scorer_free (sc);
+  ad_model_free (m);
+}
+
+static int fuse_mode;
+static void
+edit_fuse (ad_config *c)
+{
+  c->score_source = AD_SCORE_FRAME;
+  c->fuse = fuse_mode;
+  c->fuse_weight = 0.25f;
+}
+
+/* Two frames: a square moves (motion) and the estimate has a blob error
+ * elsewhere (learned).  Returns the second frame's scores and map. */
+static int
+two_frames (ad_model *m, float *map, ad_score *s)
+{
+  ad_scorer *sc = scorer_for (m);
+  if (!sc)
+    return 0;
+  float f1[HW] = { 0 }, f2[HW] = { 0 }, recon[2 * HW] = { 0 };
+  /* square 8x8 exactly in cell (gx 0, gy 0) in frame 2 only */
+  for (int y = 0; y < 8; y++)
+    for (int x = 0; x < 8; x++)
+      f2[y * W + x] = 0.6f;
+  CHECK_OK (ad_scorer_process (sc, f1, f1, map, s, NULL));
+  memcpy (recon, f2, sizeof f2);
+  for (int y = 14; y < 18; y++)
+    for (int x = 24; x < 28; x++)
+      recon[y * W + x] = 0.4f;
+  CHECK_OK (ad_scorer_process (sc, f2, recon, map, s, NULL));
+  ad_scorer_free (sc);
+  return 1;
+}
+
+static void
+test_fusion (void)
+{
+  float l = 0, mo = 0;
+  float lmap_peak = 0;
+  for (fuse_mode = AD_FUSE_LEARNED; fuse_mode <= AD_FUSE_MAX; fuse_mode++) {
+    ad_model *m = model_with (edit_fuse);
+    float map[HW];
+    ad_score s;
+    if (!m || !two_frames (m, map, &s)) {
+      ad_model_free (m);
+      return;
+    }
+    if (fuse_mode == AD_FUSE_LEARNED) {
+      l = s.learned_raw;
+      mo = s.motion_raw;
+      lmap_peak = map[16 * W + 26];
+      CHECK (fabsf (mo - 0.6f) < 1e-6f, "motion %g want 0.6", mo);
+      CHECK (l > 0.01f, "learned %g", l);
+      CHECK (map[4 * W + 4] == 0.0f, "learned map sees no motion");
+    } else {
+      CHECK (s.learned_raw == l && s.motion_raw == mo, "raw scores depend "
+          "on the fusion");
+    }
+    float want = fuse_mode == AD_FUSE_LEARNED ? l :
+        fuse_mode == AD_FUSE_MOTION ? mo :
+        fuse_mode == AD_FUSE_SUM ? 0.25f * l + 0.75f * mo : fmaxf (l, mo);
+    CHECK (fabsf (s.fused_raw - want) < 1e-6f && s.score == s.fused_raw,
+        "mode %d: fused %g want %g", fuse_mode, s.fused_raw, want);
+    /* map: the moving cell carries the motion value, the blob the learned
+     * one */
+    float pm = map[4 * W + 4], pl = map[16 * W + 26];
+    float wm = fuse_mode == AD_FUSE_LEARNED ? 0.0f :
+        fuse_mode == AD_FUSE_MOTION ? 0.6f :
+        fuse_mode == AD_FUSE_SUM ? 0.75f * 0.6f : 0.6f;
+    float wl = fuse_mode == AD_FUSE_LEARNED ? lmap_peak :
+        fuse_mode == AD_FUSE_MOTION ? 0.0f :
+        fuse_mode == AD_FUSE_SUM ? 0.25f * lmap_peak : lmap_peak;
+    CHECK (fabsf (pm - wm) < 1e-5f, "mode %d: motion pixel %g want %g",
+        fuse_mode, pm, wm);
+    CHECK (fabsf (pl - wl) < 1e-5f, "mode %d: blob pixel %g want %g",
+        fuse_mode, pl, wl);
+    ad_model_free (m);
+  }
+}
+
+static void
+edit_sum (ad_config *c)
+{
+  c->score_source = AD_SCORE_FRAME;
+  c->fuse = AD_FUSE_SUM;
+  c->fuse_weight = 0.5f;
+}
+
+static void
+test_calibrated (void)
+{
+  ad_model *m = model_with (edit_sum);
+  if (!m)
+    return;
+  float map0[HW], map[HW];
+  ad_score s0, s;
+  if (!two_frames (m, map0, &s0))
+    goto out;
+  ad_calib c;
+  memset (&c, 0, sizeof c);
+  c.valid = 1;
+  c.learned_scale = 2.0f;
+  c.motion_scale = 4.0f;
+  c.threshold = 0.5f;
+  c.pixel_threshold = 0.25f;
+  ad_model_set_calib (m, &c);
+  if (!two_frames (m, map, &s))
+    goto out;
+  float fused = 0.5f * s0.learned_raw / 2.0f + 0.5f * s0.motion_raw / 4.0f;
+  CHECK (s.learned_raw == s0.learned_raw && s.motion_raw == s0.motion_raw,
+      "raw scores do not depend on the calibration");
+  CHECK (fabsf (s.fused_raw - fused) < 1e-6f, "fused %g want %g",
+      s.fused_raw, fused);
+  CHECK (fabsf (s.score - fused / 0.5f) < 1e-6f, "score %g want %g",
+      s.score, fused / 0.5f);
+  float pm = (0.5f * 0.6f / 4.0f) / 0.25f;
+  CHECK (fabsf (map[4 * W + 4] - pm) < 1e-5f, "map %g want %g",
+      map[4 * W + 4], pm);
+out:
+  ad_model_free (m);
+}
+
+static void
+edit_options (ad_config *c)
+{
+  c->score_source = AD_SCORE_FRAME;
+  c->fuse = AD_FUSE_SUM;
+  c->hist_floor = 0;
+}
+
+static void
+test_buffers (void)
+{
+  ad_model *m = model_with (edit_options);
+  if (!m)
+    return;
+  float map[HW];
+  ad_score s0, s;
+  if (!two_frames (m, map, &s0))
+    goto out;
+  ad_tensor *mm = ad_model_tensor (m, "motion_mean");
+  ad_tensor *pm = ad_model_tensor (m, "pixel_mean");
+  ad_tensor *ps = ad_model_tensor (m, "pixel_std");
+  CHECK (mm && pm && ps && mm->count == 12 && pm->count == HW,
+      "buffers present");
+  if (!mm || !pm || !ps)
+    goto out;
+  for (size_t i = 0; i < mm->count; i++)
+    mm->data[i] = 0.1f;
+  for (int i = 0; i < HW; i++) {
+    pm->data[i] = 0.0f;
+    ps->data[i] = 2.0f;
+  }
+  ad_config cfg = *ad_model_config (m);
+  cfg.motion_sub_mean = 1;
+  cfg.pixel_std = 1;
+  CHECK_OK (ad_model_set_scoring (m, &cfg, NULL));
+  if (!two_frames (m, map, &s))
+    goto out;
+  CHECK (fabsf (s.motion_raw - (s0.motion_raw - 0.1f)) < 1e-6f,
+      "mean subtracted: %g vs %g", s.motion_raw, s0.motion_raw);
+  CHECK (fabsf (s.learned_raw - 0.5f * s0.learned_raw) < 1e-6f,
+      "standardised: %g vs %g", s.learned_raw, s0.learned_raw);
+  /* another cell size: motion_mean no longer matches, not subtracted */
+  cfg.motion_cell = 4;
+  CHECK_OK (ad_model_set_scoring (m, &cfg, NULL));
+  if (!two_frames (m, map, &s))
+    goto out;
+  CHECK (fabsf (s.motion_raw - 0.6f) < 1e-6f, "cell 4: motion %g",
+      s.motion_raw);
+out:
+  ad_model_free (m);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Calibration end to end                                                   */
+
+/* frames [n, 1, H, W]: noisy texture with a drifting bright square. */
+static void
+render (float *f, int t, ad_rng *r)
+{
+  int cx = 4 + (t * 2) % (W - 12), cy = 4 + (t / 3) % (H - 12);
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      float v = 0.3f + 0.1f * sinf (0.7f * x) * cosf (0.5f * y);
+      if (x >= cx && x < cx + 6 && y >= cy && y < cy + 6)
+        v = 0.8f;
+      f[y * W + x] = v + 0.02f * ad_rng_normal (r);
+    }
+}
+
+static void
+edit_calib (ad_config *c)
+{
+  c->motion_sub_mean = 1;
+}
+
+static void
+test_calibrate (void)
+{
+  enum { N = 240 };
+  ad_model *m = model_with (edit_calib);
+  float *frames = ad_alloc ((size_t) N * HW);
+  uint8_t seg[N] = { 0 };
+  ad_stream *st = NULL;
+  ad_scorer *sc = NULL;
+  if (!m || !frames)
+    goto out;
+  ad_rng r;
+  ad_rng_seed (&r, 9);
+  for (int i = 0; i < N; i++)
+    render (frames + (size_t) i * HW, i, &r);
+  seg[0] = seg[N / 2] = 1;
+  ad_error err = { { 0 } };
+  ad_status s = ad_model_calibrate (m, frames, N, seg, &err);
+  CHECK (s == AD_OK, "calibrate: %s", err.msg);
+  const ad_calib *c = ad_model_calib (m);
+  CHECK (c->valid && c->n_frames == N - 2, "valid %d, %d frames", c->valid,
+      c->n_frames);
+  CHECK (c->threshold > 0.0f && c->pixel_threshold > 0.0f &&
+      c->learned_scale > 0.0f && c->motion_scale > 0.0f,
+      "threshold %g pixel %g scales %g %g", c->threshold,
+      c->pixel_threshold, c->learned_scale, c->motion_scale);
+  for (int i = 1; i < AD_CALIB_NQ; i++)
+    CHECK (c->fused_q[i] >= c->fused_q[i - 1] &&
+        c->pixel_q[i] >= c->pixel_q[i - 1], "quantiles ordered at %d", i);
+  ad_tensor *mm = ad_model_tensor (m, "motion_mean");
+  ad_tensor *ps = ad_model_tensor (m, "pixel_std");
+  float mmax = 0.0f, pmin = 1e9f;
+  for (size_t i = 0; mm && i < mm->count; i++)
+    mmax = fmaxf (mmax, mm->data[i]);
+  for (size_t i = 0; ps && i < ps->count; i++)
+    pmin = fminf (pmin, ps->data[i]);
+  CHECK (mmax > 0.01f && pmin > 0.0f, "motion mean max %g, pixel std "
+      "min %g", mmax, pmin);
+
+  /* the same frames, scored as a live stream, stay below 1 */
+  CHECK_OK (ad_stream_new (m, &st, NULL));
+  sc = scorer_for (m);
+  float *recon = ad_alloc (2 * HW), map[HW];
+  if (!st || !sc || !recon) {
+    ad_free (recon);
+    goto out;
+  }
+  int n = 0, over = 0;
+  long px_over = 0;
+  for (int i = 0; i < N; i++) {
+    if (seg[i]) {
+      ad_stream_reset (st);
+      ad_scorer_reset (sc);
+    }
+    int valid = 0;
+    ad_score o;
+    CHECK_OK (ad_stream_process (st, frames + (size_t) i * HW, recon,
+            &valid, NULL));
+    CHECK_OK (ad_scorer_process (sc, frames + (size_t) i * HW,
+            valid ? recon : NULL, map, &o, NULL));
+    if (!valid)
+      continue;
+    n++;
+    over += o.score >= 1.0f;
+    for (int p = 0; p < HW; p++)
+      px_over += map[p] >= 1.0f;
+  }
+  printf ("calibration: %d frames, %d over threshold, %ld of %ld pixels\n",
+      n, over, px_over, (long) n * HW);
+  CHECK (n == N - 2 && over <= 1, "%d of %d frames over", over, n);
+  CHECK (px_over <= (long) n * HW / 500, "%ld pixels over", px_over);
+  ad_free (recon);
+
+  /* an anomaly scores above 1 */
+  ad_scorer_reset (sc);
+  ad_stream_reset (st);
+  float f[HW];
+  int valid = 0;
+  ad_score o = { 0 };
+  for (int i = 0; i < 3; i++) {
+    float rec[2 * HW];
+    render (f, 1000 + i, &r);
+    if (i == 2)
+      for (int y = 2; y < 20; y++)
+        for (int x = 2; x < 30; x++)
+          f[y * W + x] = 1.0f;
+    CHECK_OK (ad_stream_process (st, f, rec, &valid, NULL));
+    CHECK_OK (ad_scorer_process (sc, f, valid ? rec : NULL, NULL, &o, NULL));
+  }
+  CHECK (o.score > 1.0f, "big change scores %g", o.score);
+
+  /* degenerate data: constant frames; thresholds stay positive */
+  for (size_t i = 0; i < (size_t) N * HW; i++)
+    frames[i] = 0.5f;
+  CHECK (ad_model_calibrate (m, frames, N, NULL, &err) == AD_OK, "%s",
+      err.msg);
+  c = ad_model_calib (m);
+  CHECK (c->threshold > 0.0f && isfinite (c->threshold) &&
+      c->pixel_threshold > 0.0f && c->motion_scale > 0.0f,
+      "degenerate: threshold %g pixel %g", c->threshold, c->pixel_threshold);
+  CHECK (ad_model_calibrate (m, frames, 1, NULL, &err) == AD_ERR_ARG,
+      "one predicted frame has no estimate");
+out:
+  ad_scorer_free (sc);
+  ad_stream_free (st);
+  ad_free (frames);
+  ad_model_free (m);
+}
+
+int
+main (void)
+{
+  test_blur ();
+  test_quantile_topk ();
+  test_hist_floor ();
+  test_motion_cells ();
+  test_identical ();
+  test_blob ();
+  test_fusion ();
+  test_calibrated ();
+  test_buffers ();
+  test_calibrate ();
+  return check_report ("test-score");
+}
