@@ -53,6 +53,9 @@ typedef struct _GstAnomalyMeta GstAnomalyMeta;
  * @map: (nullable): float [height, width] normalised per-pixel score
  * @regions: (element-type GstAnomalyRegion) (nullable): anomalous regions
  * @frame: frame counter of the stream, from anomalyextract
+ * @model_ref: function that takes a new reference to @model (used when the
+ *   meta is copied)
+ * @model_unref: function that releases the meta's reference to @model
  *
  * The meta is tagged video (not size or orientation dependent in value
  * terms): all coordinates are fractions and all maps are at model
@@ -80,6 +83,10 @@ struct _GstAnomalyMeta
   gboolean anomalous;
   gfloat *map;
   GArray *regions;
+
+  /* added: how to copy / release @model (see gst_anomaly_meta_set_model) */
+  GBoxedCopyFunc model_ref;
+  GDestroyNotify model_unref;
 };
 
 GType gst_anomaly_meta_api_get_type (void);
@@ -99,6 +106,17 @@ void gst_anomaly_meta_take_features (GstAnomalyMeta * meta, gint n,
 void gst_anomaly_meta_take_recon (GstAnomalyMeta * meta, gint n,
     gfloat * recon, gpointer model);
 void gst_anomaly_meta_take_map (GstAnomalyMeta * meta, gfloat * map);
+
+/* Added: the meta library does not know the model type.  set_model stores
+ * @model with its own ref/unref functions, taking a new reference with @ref
+ * (a %NULL @model just releases the old one).  take_recon uses the default
+ * functions installed once by the model code
+ * (gst_anomaly_meta_set_default_model_funcs, called by gstanomalymodel.c
+ * before the first model exists). */
+void gst_anomaly_meta_set_model (GstAnomalyMeta * meta, gpointer model,
+    GBoxedCopyFunc ref, GDestroyNotify unref);
+void gst_anomaly_meta_set_default_model_funcs (GBoxedCopyFunc ref,
+    GDestroyNotify unref);
 
 G_END_DECLS
 #endif /* __GST_ANOMALY_META_H__ */
