@@ -1050,8 +1050,14 @@ gst_anomaly_mqtt_sink_start (GstBaseSink * sink)
       MOSQ_ERR_SUCCESS)
     goto invalid_user;
 
-  /* A refused or unreachable broker is not an error: the network thread
-   * keeps reconnecting.  Only a malformed setting is. */
+  /* The network thread starts first: it waits until the connection is
+   * initiated, then writes the CONNECT itself, so that a refused
+   * connection is handled by its reconnection loop (libmosquitto 2.0.11
+   * would otherwise leave the client idle after a failed first write).  A
+   * refused or unreachable broker is not an error; a malformed setting is. */
+  rc = mosquitto_loop_start (self->mosq);
+  if (rc != MOSQ_ERR_SUCCESS)
+    goto no_thread;
   rc = mosquitto_connect_async (self->mosq, host, port, keepalive);
   if (rc == MOSQ_ERR_INVAL)
     goto invalid_host;
@@ -1059,9 +1065,6 @@ gst_anomaly_mqtt_sink_start (GstBaseSink * sink)
     GST_WARNING_OBJECT (self, "cannot connect to %s:%d yet (%s), retrying",
         host, port, rc == MOSQ_ERR_ERRNO ? g_strerror (errno) :
         mosquitto_strerror (rc));
-  rc = mosquitto_loop_start (self->mosq);
-  if (rc != MOSQ_ERR_SUCCESS)
-    goto no_thread;
 
   GST_INFO_OBJECT (self, "publishing to %s:%d topic %s, qos %d", host, port,
       self->topic, self->run_qos);
