@@ -1,0 +1,341 @@
+/* GStreamer anomaly detection plugin
+ * test-extract.c - anomalyextract: formats, passthrough, feature values,
+ * motion channel and resets, model override, properties.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <string.h>
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <glib/gstdio.h>
+
+#include "gstanomalymeta.h"
+#include "gstanomalymodel.h"
+
+#define VW 64
+#define VH 48
+
+static const gchar *formats[] = {
+  "I420", "NV12", "GRAY8", "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR",
+  "RGBA", "BGRA", "ARGB", "ABGR"
+};
+
+static GstHarness *
+make_harness (const gchar * props, const gchar * format, gint w, gint h)
+{
+  gchar *desc = g_strdup_printf ("anomalyextract %s", props ? props : "");
+  gchar *caps = g_strdup_printf ("video/x-raw,format=%s,width=%d,height=%d,"
+      "framerate=25/1", format, w, h);
+  GstHarness *hh = gst_harness_new_parse (desc);
+
+  gst_harness_set_src_caps_str (hh, caps);
+  g_free (caps);
+  g_free (desc);
+  return hh;
+}
+
+/* A frame whose every pixel has the given R, G, B (RGB formats) or luma
+ * value y with neutral chroma (YUV/GRAY formats). */
+static GstBuffer *
+make_frame (const gchar * format, gint w, gint h, guint8 r, guint8 g,
+    guint8 b, guint8 y)
+{
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  GstBuffer *buf;
+
+  gst_video_info_set_format (&info, gst_video_format_from_string (format), w,
+      h);
+  buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&info), NULL);
+  gst_buffer_memset (buf, 0, 128, GST_VIDEO_INFO_SIZE (&info));
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_WRITE));
+  for (gint row = 0; row < h; row++) {
+    guint8 *p = (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0) +
+        row * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
+
+    for (gint x = 0; x < w; x++) {
+      if (GST_VIDEO_INFO_IS_RGB (&info)) {
+        gint ps = GST_VIDEO_INFO_COMP_PSTRIDE (&info, 0);
+
+        p[x * ps + GST_VIDEO_INFO_COMP_POFFSET (&info, 0)] = r;
+        p[x * ps + GST_VIDEO_INFO_COMP_POFFSET (&info, 1)] = g;
+        p[x * ps + GST_VIDEO_INFO_COMP_POFFSET (&info, 2)] = b;
+        if (GST_VIDEO_INFO_HAS_ALPHA (&info))
+          p[x * ps + GST_VIDEO_INFO_COMP_POFFSET (&info, 3)] = 255;
+      } else {
+        p[x] = y;
+      }
+    }
+  }
+  gst_video_frame_unmap (&frame);
+  GST_BUFFER_PTS (buf) = 0;
+  GST_BUFFER_DURATION (buf) = 40 * GST_MSECOND;
+  return buf;
+}
+
+static gboolean
+all_near (const gfloat * v, gint n, gfloat want, gfloat tol)
+{
+  for (gint i = 0; i < n; i++)
+    if (fabsf (v[i] - want) > tol)
+      return FALSE;
+  return TRUE;
+}
+
+GST_START_TEST (test_formats_passthrough)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
+    GstHarness *h = make_harness ("width=32 height=24", formats[i], VW, VH);
+    GstBuffer *in = make_frame (formats[i], VW, VH, 200, 100, 50, 90);
+    GstBuffer *out;
+    GstMapInfo a, b;
+    GstAnomalyMeta *meta;
+    gboolean rgb = GST_VIDEO_FORMAT_INFO_IS_RGB (gst_video_format_get_info
+        (gst_video_format_from_string (formats[i])));
+    gfloat want;
+
+    gst_buffer_ref (in);        /* keep the original to compare */
+    fail_unless_equals_int (gst_harness_push (h, gst_buffer_copy_deep (in)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (out != NULL, "%s: no buffer", formats[i]);
+
+    /* pixels unchanged */
+    fail_unless (gst_buffer_map (in, &a, GST_MAP_READ));
+    fail_unless (gst_buffer_map (out, &b, GST_MAP_READ));
+    fail_unless_equals_int (a.size, b.size);
+    fail_unless (memcmp (a.data, b.data, a.size) == 0, "%s: pixels changed",
+        formats[i]);
+    gst_buffer_unmap (in, &a);
+    gst_buffer_unmap (out, &b);
+
+    meta = gst_buffer_get_anomaly_meta (out);
+    fail_unless (meta != NULL, "%s: no meta", formats[i]);
+    fail_unless_equals_int (meta->width, 32);
+    fail_unless_equals_int (meta->height, 24);
+    fail_unless_equals_int (meta->n_features, 1);
+    fail_unless (meta->features != NULL);
+    /* gray features: BT.601 luma of the RGB value, or the Y plane */
+    want = rgb ? (0.299f * 200 + 0.587f * 100 + 0.114f * 50) / 255.0f :
+        90 / 255.0f;
+    fail_unless (all_near (meta->features, 32 * 24, want, 2e-3f),
+        "%s: feature %f, expected %f", formats[i], meta->features[0], want);
+
+    gst_buffer_unref (in);
+    gst_buffer_unref (in);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_color_values)
+{
+  static const gchar *rgbf[] = { "RGB", "BGRx", "xBGR", "ARGB" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rgbf); i++) {
+    GstHarness *h = make_harness ("width=16 height=16 color=true", rgbf[i],
+        40, 30);
+    GstBuffer *out;
+    GstAnomalyMeta *meta;
+    const gint n = 16 * 16;
+
+    fail_unless_equals_int (gst_harness_push (h, make_frame (rgbf[i], 40, 30,
+                255, 51, 0, 0)), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    meta = gst_buffer_get_anomaly_meta (out);
+    fail_unless (meta != NULL);
+    fail_unless_equals_int (meta->n_features, 3);
+    fail_unless (all_near (meta->features, n, 1.0f, 1e-4f), "%s R", rgbf[i]);
+    fail_unless (all_near (meta->features + n, n, 0.2f, 1e-4f), "%s G",
+        rgbf[i]);
+    fail_unless (all_near (meta->features + 2 * n, n, 0.0f, 1e-4f), "%s B",
+        rgbf[i]);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_motion_and_resets)
+{
+  GstHarness *h = make_harness ("width=16 height=16 motion-inputs=true",
+      "GRAY8", VW, VH);
+  const gint n = 16 * 16;
+  guint8 levels[] = { 100, 150, 150, 120, 200 };
+  gfloat want[] = { 0, 50, 0, 30, 0 };
+  GstBuffer *out;
+  GstAnomalyMeta *meta;
+
+  for (guint i = 0; i < G_N_ELEMENTS (levels); i++) {
+    GstBuffer *in = make_frame ("GRAY8", VW, VH, 0, 0, 0, levels[i]);
+
+    GST_BUFFER_PTS (in) = i * 40 * GST_MSECOND;
+    if (i == 4)                 /* a DISCONT restarts the motion channel */
+      GST_BUFFER_FLAG_SET (in, GST_BUFFER_FLAG_DISCONT);
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    meta = gst_buffer_get_anomaly_meta (out);
+    fail_unless (meta != NULL);
+    fail_unless_equals_int (meta->n_features, 2);
+    fail_unless_equals_uint64 (meta->frame, i);
+    fail_unless (all_near (meta->features, n, levels[i] / 255.0f, 1e-4f));
+    fail_unless (all_near (meta->features + n, n, want[i] / 255.0f, 1e-4f),
+        "frame %u: motion %f, expected %f", i, meta->features[n],
+        want[i] / 255.0f);
+    gst_buffer_unref (out);
+  }
+
+  /* a flush restarts the frame counter and the motion channel */
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  gst_harness_push_event (h, gst_event_new_segment (&(GstSegment) {
+        .format = GST_FORMAT_TIME,.rate = 1.0,.applied_rate = 1.0,
+        .stop = GST_CLOCK_TIME_NONE,.duration = GST_CLOCK_TIME_NONE}));
+  fail_unless_equals_int (gst_harness_push (h, make_frame ("GRAY8", VW, VH, 0,
+              0, 0, 10)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  meta = gst_buffer_get_anomaly_meta (out);
+  fail_unless_equals_uint64 (meta->frame, 0);
+  fail_unless (all_near (meta->features + n, n, 0.0f, 1e-6f));
+  gst_buffer_unref (out);
+
+  /* a caps change too */
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=32,"
+      "height=32,framerate=25/1");
+  fail_unless_equals_int (gst_harness_push (h, make_frame ("GRAY8", 32, 32, 0,
+              0, 0, 250)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  meta = gst_buffer_get_anomaly_meta (out);
+  fail_unless (all_near (meta->features, n, 250 / 255.0f, 1e-4f));
+  fail_unless (all_near (meta->features + n, n, 0.0f, 1e-6f));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_model_overrides)
+{
+  gchar *dir = g_dir_make_tmp ("anomaly-extract-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "m.model", NULL);
+  gchar *props;
+  ad_config cfg;
+  ad_model *m = NULL;
+  ad_error err = { {0} };
+  GstHarness *h;
+  GstBuffer *out;
+  GstAnomalyMeta *meta;
+
+  ad_config_default (&cfg);
+  cfg.width = 24;
+  cfg.height = 16;
+  cfg.color = 1;
+  cfg.motion_inputs = 1;
+  cfg.widths[0] = cfg.widths[1] = cfg.widths[2] = cfg.widths[3] = 4;
+  fail_unless_equals_int (ad_model_new (&cfg, &m, &err), AD_OK);
+  fail_unless_equals_int (ad_model_save (m, path, &err), AD_OK);
+  ad_model_free (m);
+
+  props = g_strdup_printf ("width=64 height=64 model=%s", path);
+  h = make_harness (props, "I420", VW, VH);
+  fail_unless_equals_int (gst_harness_push (h, make_frame ("I420", VW, VH, 0,
+              0, 0, 60)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  meta = gst_buffer_get_anomaly_meta (out);
+  fail_unless (meta != NULL);
+  fail_unless_equals_int (meta->width, 24);
+  fail_unless_equals_int (meta->height, 16);
+  fail_unless_equals_int (meta->n_features, 4);      /* RGB + motion */
+  /* luma replicated into the three channels */
+  fail_unless (all_near (meta->features, 3 * 24 * 16, 60 / 255.0f, 1e-4f));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (props);
+
+  /* a model path that does not exist: the properties apply */
+  h = make_harness ("width=32 height=16 model=/nonexistent/x.model", "GRAY8",
+      VW, VH);
+  fail_unless_equals_int (gst_harness_push (h, make_frame ("GRAY8", VW, VH, 0,
+              0, 0, 60)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  meta = gst_buffer_get_anomaly_meta (out);
+  fail_unless_equals_int (meta->width, 32);
+  fail_unless_equals_int (meta->height, 16);
+  fail_unless_equals_int (meta->n_features, 1);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_properties)
+{
+  GstElement *e = gst_element_factory_make ("anomalyextract", NULL);
+  GObjectClass *klass;
+  GParamSpecInt *pi;
+  GParamSpec *ps;
+  gint w;
+  gchar *model;
+
+  fail_unless (e != NULL);
+  klass = G_OBJECT_GET_CLASS (e);
+  pi = G_PARAM_SPEC_INT (g_object_class_find_property (klass, "width"));
+  fail_unless_equals_int (pi->minimum, 16);
+  fail_unless_equals_int (pi->maximum, 1024);
+  fail_unless_equals_int (pi->default_value, 160);
+  pi = G_PARAM_SPEC_INT (g_object_class_find_property (klass, "height"));
+  fail_unless_equals_int (pi->minimum, 16);
+  fail_unless_equals_int (pi->maximum, 1024);
+  fail_unless_equals_int (pi->default_value, 120);
+  ps = g_object_class_find_property (klass, "color");
+  fail_unless (!G_PARAM_SPEC_BOOLEAN (ps)->default_value);
+  ps = g_object_class_find_property (klass, "motion-inputs");
+  fail_unless (!G_PARAM_SPEC_BOOLEAN (ps)->default_value);
+  ps = g_object_class_find_property (klass, "model");
+  fail_unless (G_PARAM_SPEC_STRING (ps)->default_value == NULL);
+  fail_unless (strlen (g_param_spec_get_blurb (ps)) > 10);
+
+  g_object_get (e, "width", &w, "model", &model, NULL);
+  fail_unless_equals_int (w, 160);
+  fail_unless (model == NULL);
+  /* not a multiple of 8: rounded down */
+  g_object_set (e, "width", 37, "height", 63, NULL);
+  g_object_get (e, "width", &w, NULL);
+  fail_unless_equals_int (w, 32);
+  g_object_get (e, "height", &w, NULL);
+  fail_unless_equals_int (w, 56);
+  g_object_set (e, "model", "a.model", NULL);
+  g_object_get (e, "model", &model, NULL);
+  fail_unless_equals_string (model, "a.model");
+  g_free (model);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+static Suite *
+anomalyextract_suite (void)
+{
+  Suite *s = suite_create ("anomalyextract");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_formats_passthrough);
+  tcase_add_test (tc, test_color_values);
+  tcase_add_test (tc, test_motion_and_resets);
+  tcase_add_test (tc, test_model_overrides);
+  tcase_add_test (tc, test_properties);
+  return s;
+}
+
+GST_CHECK_MAIN (anomalyextract);
