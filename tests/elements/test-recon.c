@@ -1,0 +1,635 @@
+/* GStreamer anomaly detection plugin
+ * test-recon.c - anomalyrecon: model errors, detection, training at EOS,
+ * state changes, learning on the fly, config parsing.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <math.h>
+#include <string.h>
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <glib/gstdio.h>
+
+#include "gstanomalymeta.h"
+#include "gstanomalymodel.h"
+
+#define MW 32
+#define MH 24
+#define VW 64
+#define VH 48
+#define FRAME_NS (40 * GST_MSECOND)
+#define TINY "widths=4,8,8,8,mem_items=8,clip_len=2,batch_clips=2"
+
+static gchar *tmpdir;
+
+static void
+setup (void)
+{
+  tmpdir = g_dir_make_tmp ("anomaly-recon-XXXXXX", NULL);
+  fail_unless (tmpdir != NULL);
+}
+
+static void
+teardown (void)
+{
+  GDir *d = g_dir_open (tmpdir, 0, NULL);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d))) {
+    gchar *p = g_build_filename (tmpdir, name, NULL);
+
+    g_unlink (p);
+    g_free (p);
+  }
+  if (d)
+    g_dir_close (d);
+  g_rmdir (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
+}
+
+/* Saves a tiny w x h gray model (predict task by default). */
+static gchar *
+make_model_file (const gchar * name, gint w, gint h)
+{
+  gchar *path = g_build_filename (tmpdir, name, NULL);
+  ad_config cfg;
+  ad_model *m = NULL;
+  ad_error err = { {0} };
+
+  ad_config_default (&cfg);
+  cfg.width = w;
+  cfg.height = h;
+  cfg.widths[0] = 4;
+  cfg.widths[1] = 8;
+  cfg.widths[2] = 8;
+  cfg.widths[3] = 8;
+  fail_unless_equals_int (ad_model_new (&cfg, &m, &err), AD_OK);
+  fail_unless (ad_model_save (m, path, &err) == AD_OK, "%s", err.msg);
+  ad_model_free (m);
+  return path;
+}
+
+/* A GRAY8 VW x VH buffer with w x h gray features: a bright square moving
+ * right by one model pixel per frame. */
+static GstBuffer *
+make_buffer (guint64 frame, gint w, gint h)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, VW * VH, NULL);
+  GstAnomalyMeta *meta;
+  gfloat *feat = g_new (gfloat, w * h);
+
+  gst_buffer_memset (buf, 0, 100, VW * VH);
+  GST_BUFFER_PTS (buf) = frame * FRAME_NS;
+  GST_BUFFER_DURATION (buf) = FRAME_NS;
+  for (gint y = 0; y < h; y++)
+    for (gint x = 0; x < w; x++) {
+      gint sx = (gint) (frame % (guint64) w);
+      gboolean in = x >= sx && x < sx + 6 && y >= 6 && y < 12;
+
+      feat[y * w + x] = in ? 0.9f : 0.1f + 0.002f * x;
+    }
+  meta = gst_buffer_add_anomaly_meta (buf, w, h);
+  meta->frame = frame;
+  gst_anomaly_meta_take_features (meta, 1, feat);
+  return buf;
+}
+
+static GstElement *
+make_recon (GstBus * bus, const gchar * model, const gchar * mode)
+{
+  GstElement *e = gst_element_factory_make ("anomalyrecon", NULL);
+
+  fail_unless (e != NULL);
+  if (model)
+    g_object_set (e, "model", model, NULL);
+  if (mode)
+    gst_util_set_object_arg (G_OBJECT (e), "mode", mode);
+  gst_element_set_bus (e, bus);
+  return e;
+}
+
+static GstHarness *
+make_harness (GstElement * e)
+{
+  GstHarness *h = gst_harness_new_with_element (e, "sink", "src");
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=64,"
+      "height=48,framerate=25/1");
+  return h;
+}
+
+/* Pops the first error on the bus and returns its user message. */
+static gchar *
+pop_error (GstBus * bus)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GError *error = NULL;
+  gchar *text;
+
+  fail_unless (msg != NULL, "no error message posted");
+  gst_message_parse_error (msg, &error, NULL);
+  text = g_strdup (error->message);
+  g_error_free (error);
+  gst_message_unref (msg);
+  return text;
+}
+
+/* Starting must fail with an error message containing `want`. */
+static void
+check_start_error (GstElement * e, GstBus * bus, const gchar * want)
+{
+  gchar *text;
+
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  text = pop_error (bus);
+  fail_unless (strstr (text, want) != NULL, "error '%s' lacks '%s'", text,
+      want);
+  g_free (text);
+  gst_element_set_state (e, GST_STATE_NULL);
+}
+
+GST_START_TEST (test_missing_model)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_recon (bus, NULL, NULL);
+  gchar *path = g_build_filename (tmpdir, "absent.model", NULL);
+
+  /* no path at all */
+  check_start_error (e, bus, "model=");
+  /* a path that does not exist */
+  g_object_set (e, "model", path, NULL);
+  check_start_error (e, bus, "mode=train");
+  /* train mode without a path */
+  g_object_set (e, "model", NULL, NULL);
+  gst_util_set_object_arg (G_OBJECT (e), "mode", "train");
+  check_start_error (e, bus, "model=");
+
+  g_free (path);
+  gst_object_unref (e);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_garbage_model)
+{
+  GstBus *bus = gst_bus_new ();
+  gchar *path = g_build_filename (tmpdir, "garbage.model", NULL);
+  GstElement *e;
+
+  fail_unless (g_file_set_contents (path, "this is no model, just text",
+          -1, NULL));
+  e = make_recon (bus, path, NULL);
+  check_start_error (e, bus, "not a usable model");
+  g_free (path);
+  gst_object_unref (e);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_bad_config)
+{
+  GstBus *bus = gst_bus_new ();
+  gchar *path = g_build_filename (tmpdir, "out.model", NULL);
+  GstElement *e = make_recon (bus, path, "train");
+
+  g_object_set (e, "config", "task=1,nonsense=3", NULL);
+  check_start_error (e, bus, "nonsense");
+  g_object_set (e, "config", "mem_place=9", NULL);
+  check_start_error (e, bus, "mem_place");
+  g_object_set (e, "config", "task", NULL);
+  check_start_error (e, bus, "key=value");
+  g_free (path);
+  gst_object_unref (e);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_mismatched_model)
+{
+  GstBus *bus = gst_bus_new ();
+  gchar *path = make_model_file ("small.model", MW, MH);
+  GstElement *e = make_recon (bus, path, NULL);
+  GstHarness *h = make_harness (e);
+  gchar *text;
+
+  /* 64x48 features against a 32x24 model */
+  fail_unless_equals_int (gst_harness_push (h, make_buffer (0, 64, 48)),
+      GST_FLOW_ERROR);
+  text = pop_error (bus);
+  fail_unless (strstr (text, "64x48") && strstr (text, "32x24"), "%s", text);
+  g_free (text);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  gst_object_unref (bus);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_detect)
+{
+  GstBus *bus = gst_bus_new ();
+  gchar *path = make_model_file ("detect.model", MW, MH);
+  guint live0 = gst_anomaly_model_live_count ();
+  GstElement *e = make_recon (bus, path, NULL);
+  GstHarness *h = make_harness (e);
+  GstBuffer *out;
+  GstAnomalyMeta *meta;
+  GstMapInfo map;
+
+  /* predict task: nothing to show for the first frame */
+  fail_unless_equals_int (gst_harness_push (h, make_buffer (0, MW, MH)),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  meta = gst_buffer_get_anomaly_meta (out);
+  fail_unless (meta && meta->features && meta->recon == NULL);
+  fail_unless (meta->model == NULL);
+  gst_buffer_unref (out);
+  fail_unless_equals_int (gst_anomaly_model_live_count (), live0 + 1);
+
+  for (guint64 i = 1; i < 4; i++) {
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (i, MW, MH)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    meta = gst_buffer_get_anomaly_meta (out);
+    fail_unless (meta != NULL && meta->recon != NULL, "frame %d", (int) i);
+    fail_unless (meta->model != NULL);
+    /* default config: image channel + difference head */
+    fail_unless_equals_int (meta->n_recon, 2);
+    for (gint k = 0; k < 2 * MW * MH; k++)
+      fail_unless (isfinite (meta->recon[k]));
+    /* video untouched */
+    fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+    fail_unless_equals_int (map.data[0], 100);
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+  }
+
+  /* a DISCONT resets the temporal state: no prediction again */
+  out = make_buffer (9, MW, MH);
+  GST_BUFFER_FLAG_SET (out, GST_BUFFER_FLAG_DISCONT);
+  fail_unless_equals_int (gst_harness_push (h, out), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (gst_buffer_get_anomaly_meta (out)->recon == NULL);
+  gst_buffer_unref (out);
+
+  /* buffers without features pass through */
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_allocate (NULL, VW * VH, NULL)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (gst_buffer_get_anomaly_meta (out) == NULL);
+  gst_buffer_unref (out);
+
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  fail_unless_equals_int (gst_anomaly_model_live_count (), live0);
+  gst_object_unref (bus);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+/* Counts element messages named `name` on the bus (popping them all). */
+static guint
+count_messages (GstBus * bus, const gchar * name, GstStructure ** last)
+{
+  GstMessage *msg;
+  guint n = 0;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+
+    if (gst_structure_has_name (s, name)) {
+      n++;
+      if (last) {
+        if (*last)
+          gst_structure_free (*last);
+        *last = gst_structure_copy (s);
+      }
+    }
+    gst_message_unref (msg);
+  }
+  return n;
+}
+
+GST_START_TEST (test_train)
+{
+  GstBus *bus = gst_bus_new ();
+  gchar *path = g_build_filename (tmpdir, "trained.model", NULL);
+  GstElement *e = make_recon (bus, path, "train");
+  GstHarness *h;
+  GstStructure *done = NULL;
+  GstBuffer *out;
+  ad_config cfg;
+  ad_error err = { {0} };
+  const gchar *p;
+  gint64 clips;
+
+  /* the config's width is overridden by the features (24x16) */
+  g_object_set (e, "epochs", 2, "config", "width=32,height=24," TINY, NULL);
+  h = make_harness (e);
+  for (guint64 i = 0; i < 40; i++) {
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (i, 24, 16)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (gst_buffer_get_anomaly_meta (out)->recon == NULL);
+    gst_buffer_unref (out);
+  }
+  fail_unless (!g_file_test (path, G_FILE_TEST_EXISTS));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* EOS forwarded after the model was saved */
+  for (;;) {
+    GstEvent *ev = gst_harness_try_pull_event (h);
+
+    fail_unless (ev != NULL, "EOS not forwarded");
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_EOS) {
+      gst_event_unref (ev);
+      break;
+    }
+    gst_event_unref (ev);
+  }
+
+  fail_unless_equals_int (ad_model_peek_config (path, &cfg, &err), AD_OK);
+  fail_unless_equals_int (cfg.width, 24);
+  fail_unless_equals_int (cfg.height, 16);
+  fail_unless_equals_int (cfg.widths[0], 4);
+  fail_unless_equals_int (cfg.widths[3], 8);
+  fail_unless_equals_int (cfg.clip_len, 2);
+
+  fail_unless_equals_int (count_messages (bus, "anomaly-train-done", &done),
+      1);
+  fail_unless (done != NULL, "no anomaly-train-done message");
+  p = gst_structure_get_string (done, "path");
+  fail_unless_equals_string (p, path);
+  fail_unless (gst_structure_get_int64 (done, "clips", &clips));
+  fail_unless (clips > 0);
+  gst_structure_free (done);
+
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+
+  /* the trained model detects */
+  e = make_recon (bus, path, NULL);
+  h = make_harness (e);
+  for (guint64 i = 0; i < 3; i++) {
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (i, 24, 16)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    if (i > 0)
+      fail_unless (gst_buffer_get_anomaly_meta (out)->recon != NULL);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  gst_object_unref (bus);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_train_progress_messages)
+{
+  GstBus *bus = gst_bus_new ();
+  gchar *path = g_build_filename (tmpdir, "progress.model", NULL);
+  GstElement *e = make_recon (bus, path, "train");
+  GstHarness *h;
+  GstStructure *last = NULL;
+  gint epoch, epochs;
+  gfloat loss;
+
+  g_object_set (e, "epochs", 0, "train-seconds", 1.5, "config", TINY, NULL);
+  h = make_harness (e);
+  for (guint64 i = 0; i < 30; i++) {
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (i, 16, 16)),
+        GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (count_messages (bus, "anomaly-train-progress", &last) >= 1);
+  fail_unless (gst_structure_get_int (last, "epoch", &epoch));
+  fail_unless (gst_structure_get_int (last, "epochs", &epochs));
+  fail_unless_equals_int (epochs, 0);   /* time budget */
+  fail_unless (epoch >= 1);
+  fail_unless (gst_structure_get (last, "loss", G_TYPE_FLOAT, &loss, NULL));
+  fail_unless (isfinite (loss) && loss >= 0);
+  fail_unless (gst_structure_has_field_typed (last, "elapsed",
+          G_TYPE_DOUBLE));
+  fail_unless (gst_structure_has_field_typed (last, "eta", G_TYPE_DOUBLE));
+  fail_unless (gst_structure_has_field_typed (last, "frames-per-second",
+          G_TYPE_DOUBLE));
+  fail_unless (gst_structure_has_field_typed (last, "steps", G_TYPE_INT64));
+  gst_structure_free (last);
+  fail_unless (g_file_test (path, G_FILE_TEST_EXISTS));
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  gst_object_unref (bus);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_state_cycles)
+{
+  GstBus *bus = gst_bus_new ();
+  gchar *path = make_model_file ("cycle.model", MW, MH);
+  guint live0 = gst_anomaly_model_live_count ();
+  GstElement *e = make_recon (bus, path, NULL);
+  GstHarness *h;
+  GstBuffer *out;
+
+  for (gint i = 0; i < 5; i++) {
+    fail_unless (gst_element_set_state (e, GST_STATE_PLAYING) !=
+        GST_STATE_CHANGE_FAILURE);
+    fail_unless_equals_int (gst_anomaly_model_live_count (), live0 + 1);
+    fail_unless_equals_int (gst_element_set_state (e, GST_STATE_NULL),
+        GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int (gst_anomaly_model_live_count (), live0);
+  }
+  /* also with data flowing in between */
+  h = make_harness (e);
+  for (gint i = 0; i < 3; i++) {
+    for (guint64 f = 0; f < 3; f++) {
+      fail_unless_equals_int (gst_harness_push (h, make_buffer (f, MW, MH)),
+          GST_FLOW_OK);
+      out = gst_harness_pull (h);
+      fail_unless ((gst_buffer_get_anomaly_meta (out)->recon != NULL) ==
+          (f > 0));
+      gst_buffer_unref (out);
+    }
+    fail_unless_equals_int (gst_element_set_state (e, GST_STATE_NULL),
+        GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int (gst_anomaly_model_live_count (), live0);
+    gst_harness_play (h);
+    gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=64,"
+        "height=48,framerate=25/1");
+  }
+  gst_harness_teardown (h);
+  fail_unless_equals_int (gst_anomaly_model_live_count (), live0);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  gst_object_unref (e);
+  gst_object_unref (bus);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_learn_frames)
+{
+  GstBus *bus = gst_bus_new ();
+  gchar *path = g_build_filename (tmpdir, "learned.model", NULL);
+  GstElement *e = make_recon (bus, path, NULL);
+  GstHarness *h;
+  GstMessage *msg = NULL;
+  GstBuffer *out;
+  guint frames = 0;
+  guint64 i;
+  gint with_recon = 0;
+
+  g_object_set (e, "learn-frames", 20, "epochs", 1, "config", TINY, NULL);
+  h = make_harness (e);
+  for (i = 0; i < 20; i++) {
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (i, MW, MH)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (gst_buffer_get_anomaly_meta (out)->recon == NULL);
+    gst_buffer_unref (out);
+  }
+  /* training runs in the background; wait for the switch */
+  while (!msg) {
+    GstMessage *m = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR);
+
+    fail_unless (m != NULL, "no anomaly-learned message within 30 s");
+    fail_unless (GST_MESSAGE_TYPE (m) != GST_MESSAGE_ERROR, "learning error");
+    if (gst_structure_has_name (gst_message_get_structure (m),
+            "anomaly-learned"))
+      msg = m;
+    else
+      gst_message_unref (m);
+  }
+  fail_unless (gst_structure_get_uint (gst_message_get_structure (msg),
+          "frames", &frames));
+  fail_unless_equals_int (frames, 20);
+  fail_unless_equals_string (gst_structure_get_string
+      (gst_message_get_structure (msg), "path"), path);
+  gst_message_unref (msg);
+  fail_unless (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  for (; i < 24; i++) {
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (i, MW, MH)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    if (gst_buffer_get_anomaly_meta (out)->recon)
+      with_recon++;
+    gst_buffer_unref (out);
+  }
+  fail_unless (with_recon >= 3, "only %d frames with recon", with_recon);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+
+  /* next time the saved model is used straight away */
+  e = make_recon (bus, path, NULL);
+  g_object_set (e, "learn-frames", 20, NULL);
+  h = make_harness (e);
+  for (i = 0; i < 2; i++) {
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (i, MW, MH)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    if (i == 1)
+      fail_unless (gst_buffer_get_anomaly_meta (out)->recon != NULL);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  gst_object_unref (bus);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_learn_cancel)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_recon (bus, NULL, NULL);
+  GstHarness *h;
+  gint64 t0;
+
+  /* a long budget: stopping must cancel and join quickly */
+  g_object_set (e, "learn-frames", 10, "train-seconds", 600.0, "config",
+      TINY, NULL);
+  h = make_harness (e);
+  for (guint64 i = 0; i < 12; i++) {
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (i, MW, MH)),
+        GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+  g_usleep (G_USEC_PER_SEC / 2);
+  t0 = g_get_monotonic_time ();
+  gst_harness_teardown (h);
+  fail_unless (g_get_monotonic_time () - t0 < 10 * G_USEC_PER_SEC);
+  gst_object_unref (e);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_properties)
+{
+  GstElement *e = gst_element_factory_make ("anomalyrecon", NULL);
+  GObjectClass *k = G_OBJECT_GET_CLASS (e);
+  GParamSpec *ps;
+  gint mode;
+
+  ps = g_object_class_find_property (k, "epochs");
+  fail_unless_equals_int (G_PARAM_SPEC_UINT (ps)->maximum, 10000);
+  fail_unless_equals_int (G_PARAM_SPEC_UINT (ps)->default_value, 0);
+  ps = g_object_class_find_property (k, "train-seconds");
+  fail_unless_equals_float (G_PARAM_SPEC_DOUBLE (ps)->maximum, 86400.0);
+  fail_unless_equals_float (G_PARAM_SPEC_DOUBLE (ps)->default_value, 120.0);
+  ps = g_object_class_find_property (k, "learn-frames");
+  fail_unless_equals_int (G_PARAM_SPEC_UINT (ps)->default_value, 0);
+  ps = g_object_class_find_property (k, "max-clips");
+  fail_unless_equals_int (G_PARAM_SPEC_UINT (ps)->default_value, 2000);
+  ps = g_object_class_find_property (k, "config");
+  fail_unless (G_PARAM_SPEC_STRING (ps)->default_value == NULL);
+  g_object_get (e, "mode", &mode, NULL);
+  fail_unless_equals_int (mode, 0);
+  gst_util_set_object_arg (G_OBJECT (e), "mode", "train");
+  g_object_get (e, "mode", &mode, NULL);
+  fail_unless_equals_int (mode, 1);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+static Suite *
+anomalyrecon_suite (void)
+{
+  Suite *s = suite_create ("anomalyrecon");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_missing_model);
+  tcase_add_test (tc, test_garbage_model);
+  tcase_add_test (tc, test_bad_config);
+  tcase_add_test (tc, test_mismatched_model);
+  tcase_add_test (tc, test_detect);
+  tcase_add_test (tc, test_train);
+  tcase_add_test (tc, test_train_progress_messages);
+  tcase_add_test (tc, test_state_cycles);
+  tcase_add_test (tc, test_learn_frames);
+  tcase_add_test (tc, test_learn_cancel);
+  return s;
+}
+
+GST_CHECK_MAIN (anomalyrecon);
