@@ -530,7 +530,7 @@ train_progress (void *user, const ad_progress * p)
   format_time (eta, sizeof (eta), p->eta_s);
   if (p->epochs > 0)
     g_printerr ("\r[anomaly] epoch %d/%d loss %.4f %.1f fps ETA %s   ",
-        p->epoch, p->epochs, p->loss, p->frames_per_s, eta);
+        MIN (p->epoch, p->epochs), p->epochs, p->loss, p->frames_per_s, eta);
   else
     g_printerr ("\r[anomaly] epoch %d step %" G_GINT64_FORMAT "/%"
         G_GINT64_FORMAT " loss %.4f %.1f fps ETA %s   ", p->epoch,

@@ -120,6 +120,14 @@ make_harness (GstElement * e)
   return h;
 }
 
+/* Queued messages hold references to the element: drop them too. */
+static void
+drop_bus (GstBus * bus)
+{
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
 /* Pops the first error on the bus and returns its user message. */
 static gchar *
 pop_error (GstBus * bus)
@@ -169,7 +177,7 @@ GST_START_TEST (test_missing_model)
 
   g_free (path);
   gst_object_unref (e);
-  gst_object_unref (bus);
+  drop_bus (bus);
 }
 
 GST_END_TEST;
@@ -186,7 +194,7 @@ GST_START_TEST (test_garbage_model)
   check_start_error (e, bus, "not a usable model");
   g_free (path);
   gst_object_unref (e);
-  gst_object_unref (bus);
+  drop_bus (bus);
 }
 
 GST_END_TEST;
@@ -205,7 +213,7 @@ GST_START_TEST (test_bad_config)
   check_start_error (e, bus, "key=value");
   g_free (path);
   gst_object_unref (e);
-  gst_object_unref (bus);
+  drop_bus (bus);
 }
 
 GST_END_TEST;
@@ -226,7 +234,7 @@ GST_START_TEST (test_mismatched_model)
   g_free (text);
   gst_harness_teardown (h);
   gst_object_unref (e);
-  gst_object_unref (bus);
+  drop_bus (bus);
   g_free (path);
 }
 
@@ -289,7 +297,7 @@ GST_START_TEST (test_detect)
   gst_harness_teardown (h);
   gst_object_unref (e);
   fail_unless_equals_int (gst_anomaly_model_live_count (), live0);
-  gst_object_unref (bus);
+  drop_bus (bus);
   g_free (path);
 }
 
@@ -389,7 +397,7 @@ GST_START_TEST (test_train)
   }
   gst_harness_teardown (h);
   gst_object_unref (e);
-  gst_object_unref (bus);
+  drop_bus (bus);
   g_free (path);
 }
 
@@ -430,7 +438,7 @@ GST_START_TEST (test_train_progress_messages)
   fail_unless (g_file_test (path, G_FILE_TEST_EXISTS));
   gst_harness_teardown (h);
   gst_object_unref (e);
-  gst_object_unref (bus);
+  drop_bus (bus);
   g_free (path);
 }
 
@@ -475,7 +483,7 @@ GST_START_TEST (test_state_cycles)
   fail_unless_equals_int (gst_anomaly_model_live_count (), live0);
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
   gst_object_unref (e);
-  gst_object_unref (bus);
+  drop_bus (bus);
   g_free (path);
 }
 
@@ -549,7 +557,7 @@ GST_START_TEST (test_learn_frames)
   }
   gst_harness_teardown (h);
   gst_object_unref (e);
-  gst_object_unref (bus);
+  drop_bus (bus);
   g_free (path);
 }
 
@@ -576,7 +584,7 @@ GST_START_TEST (test_learn_cancel)
   gst_harness_teardown (h);
   fail_unless (g_get_monotonic_time () - t0 < 10 * G_USEC_PER_SEC);
   gst_object_unref (e);
-  gst_object_unref (bus);
+  drop_bus (bus);
 }
 
 GST_END_TEST;
