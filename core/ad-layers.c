@@ -1,12 +1,18 @@
-/* ad-layers.c - convolution (im2col + sgemm), upsampling, ReLU, causal
- * temporal shift, squeeze-excitation channel attention. */
+/* ad-layers.c - the network's building blocks: 2-D convolution (im2col +
+ * sgemm), nearest x2 upsampling, ReLU, causal temporal shift and
+ * squeeze-excitation channel attention, with their backward passes.
+ *
+ * All activations are float [N, C, H, W] (see ad-internal.h).  No function
+ * here allocates in the normal case; workspaces come from the caller.
+ */
 #include "ad-internal.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 
-#define AD_SE_MAX_C 256
+/* ------------------------------------------------------------------------ */
+/* Convolution                                                              */
 
 void
 ad_conv2d_out_size (const ad_conv *c, int h, int w, int *ho, int *wo)
@@ -20,80 +26,122 @@ ad_conv2d_col_size (const ad_conv *c, int h, int w)
 {
   int ho, wo;
   ad_conv2d_out_size (c, h, w, &ho, &wo);
-  return (size_t) c->ci * c->k * c->k * ho * wo;
+  return (size_t) c->ci * c->k * c->k * (size_t) ho * (size_t) wo;
 }
 
-static int
-is_pointwise (const ad_conv *c)
+/* A 1x1 stride-1 unpadded convolution reads its input as the col matrix. */
+static inline int
+conv_is_pointwise (const ad_conv *c)
 {
   return c->k == 1 && c->stride == 1 && c->pad == 0;
 }
 
-/* x [Ci,H,W] -> col [Ci*k*k, Ho*Wo] */
-static void
-im2col (const ad_conv *c, int h, int w, const float *x, float *col)
+/* Range [*lo, *hi) of output positions o (0 <= o < n_out) whose input
+ * position o*s - p + kk lies inside [0, n_in). */
+static inline void
+conv_valid_range (int n_in, int n_out, int s, int p, int kk, int *lo,
+    int *hi)
 {
-  int ho, wo, k = c->k, s = c->stride, p = c->pad;
-  ad_conv2d_out_size (c, h, w, &ho, &wo);
-  for (int ci = 0; ci < c->ci; ci++)
-    for (int ky = 0; ky < k; ky++)
-      for (int kx = 0; kx < k; kx++) {
-        float *dst = col + ((size_t) (ci * k + ky) * k + kx) * ho * wo;
-        const float *src = x + (size_t) ci * h * w;
-        /* output columns ox with 0 <= ox*s - p + kx < w */
-        int lo = p - kx > 0 ? (p - kx + s - 1) / s : 0;
-        int hi = w - 1 + p - kx < 0 ? 0 : (w - 1 + p - kx) / s + 1;
-        if (hi > wo)
-          hi = wo;
-        if (lo > hi)
-          lo = hi;
-        for (int oy = 0; oy < ho; oy++) {
-          int iy = oy * s - p + ky;
-          float *d = dst + (size_t) oy * wo;
-          if (iy < 0 || iy >= h) {
-            memset (d, 0, sizeof (float) * wo);
-            continue;
-          }
-          const float *row = src + (size_t) iy * w;
-          for (int ox = 0; ox < lo; ox++)
-            d[ox] = 0.0f;
-          if (s == 1)
-            memcpy (d + lo, row + lo - p + kx, sizeof (float) * (hi - lo));
-          else
-            for (int ox = lo; ox < hi; ox++)
-              d[ox] = row[ox * s - p + kx];
-          for (int ox = hi; ox < wo; ox++)
-            d[ox] = 0.0f;
-        }
-      }
+  int first = p - kk;             /* need o*s >= first */
+  int last = n_in - 1 + p - kk;   /* need o*s <= last */
+  int l = first > 0 ? (first + s - 1) / s : 0;
+  int h = last < 0 ? 0 : last / s + 1;
+  if (h > n_out)
+    h = n_out;
+  if (l > h)
+    l = h;
+  *lo = l;
+  *hi = h;
 }
 
-/* col [Ci*k*k, Ho*Wo] -> dx [Ci,H,W], accumulated into a zeroed dx */
+/* One frame: x [Ci,H,W] -> col [Ci*k*k, Ho*Wo].  Row (ci,ky,kx) of col holds
+ * x[ci, oy*s - p + ky, ox*s - p + kx] for every output (oy,ox), zero where
+ * that falls into the padding. */
 static void
-col2im (const ad_conv *c, int h, int w, const float *col, float *dx)
+im2col (const ad_conv *c, int h, int w, const float *restrict x,
+    float *restrict col)
 {
-  int ho, wo, k = c->k, s = c->stride, p = c->pad;
+  int ho, wo;
+  const int k = c->k, s = c->stride, p = c->pad;
   ad_conv2d_out_size (c, h, w, &ho, &wo);
-  memset (dx, 0, sizeof (float) * c->ci * h * w);
-  for (int ci = 0; ci < c->ci; ci++)
-    for (int ky = 0; ky < k; ky++)
+  const size_t plane = (size_t) ho * wo;
+
+  for (int ci = 0; ci < c->ci; ci++) {
+    const float *xc = x + (size_t) ci * h * w;     /* [H,W] */
+    for (int ky = 0; ky < k; ky++) {
+      int ylo, yhi;
+      conv_valid_range (h, ho, s, p, ky, &ylo, &yhi);
       for (int kx = 0; kx < k; kx++) {
-        const float *src = col + ((size_t) (ci * k + ky) * k + kx) * ho * wo;
-        float *dst = dx + (size_t) ci * h * w;
-        int lo = p - kx > 0 ? (p - kx + s - 1) / s : 0;
-        int hi = w - 1 + p - kx < 0 ? 0 : (w - 1 + p - kx) / s + 1;
-        if (hi > wo)
-          hi = wo;
-        for (int oy = 0; oy < ho; oy++) {
-          int iy = oy * s - p + ky;
-          if (iy < 0 || iy >= h)
-            continue;
-          float *row = dst + (size_t) iy * w;
-          const float *d = src + (size_t) oy * wo;
-          for (int ox = lo; ox < hi; ox++)
-            row[ox * s - p + kx] += d[ox];
+        float *restrict dst = col + ((size_t) (ci * k + ky) * k + kx) * plane;
+        int xlo, xhi;
+        conv_valid_range (w, wo, s, p, kx, &xlo, &xhi);
+        const int off = kx - p;   /* input column = ox*s + off */
+
+        /* rows of the output that read the top/bottom padding */
+        if (ylo > 0)
+          memset (dst, 0, sizeof (float) * (size_t) ylo * wo);
+        if (yhi < ho)
+          memset (dst + (size_t) yhi * wo, 0,
+              sizeof (float) * (size_t) (ho - yhi) * wo);
+
+        for (int oy = ylo; oy < yhi; oy++) {
+          const float *restrict row = xc + (size_t) (oy * s - p + ky) * w;
+          float *restrict d = dst + (size_t) oy * wo;
+          for (int ox = 0; ox < xlo; ox++)
+            d[ox] = 0.0f;
+          if (s == 1) {
+            memcpy (d + xlo, row + xlo + off,
+                sizeof (float) * (size_t) (xhi - xlo));
+          } else {
+            for (int ox = xlo; ox < xhi; ox++)
+              d[ox] = row[ox * s + off];
+          }
+          for (int ox = xhi; ox < wo; ox++)
+            d[ox] = 0.0f;
         }
       }
+    }
+  }
+}
+
+/* One frame, the adjoint of im2col: dx [Ci,H,W] = sum over the col rows
+ * that read each input pixel.  dx is overwritten. */
+static void
+col2im (const ad_conv *c, int h, int w, const float *restrict col,
+    float *restrict dx)
+{
+  int ho, wo;
+  const int k = c->k, s = c->stride, p = c->pad;
+  ad_conv2d_out_size (c, h, w, &ho, &wo);
+  const size_t plane = (size_t) ho * wo;
+
+  memset (dx, 0, sizeof (float) * (size_t) c->ci * h * w);
+  for (int ci = 0; ci < c->ci; ci++) {
+    float *dc = dx + (size_t) ci * h * w;          /* [H,W] */
+    for (int ky = 0; ky < k; ky++) {
+      int ylo, yhi;
+      conv_valid_range (h, ho, s, p, ky, &ylo, &yhi);
+      for (int kx = 0; kx < k; kx++) {
+        const float *src = col + ((size_t) (ci * k + ky) * k + kx) * plane;
+        int xlo, xhi;
+        conv_valid_range (w, wo, s, p, kx, &xlo, &xhi);
+        const int off = kx - p;
+
+        for (int oy = ylo; oy < yhi; oy++) {
+          float *restrict row = dc + (size_t) (oy * s - p + ky) * w;
+          const float *restrict d = src + (size_t) oy * wo;
+          if (s == 1) {
+            float *restrict r = row + off;
+            for (int ox = xlo; ox < xhi; ox++)
+              r[ox] += d[ox];
+          } else {
+            for (int ox = xlo; ox < xhi; ox++)
+              row[ox * s + off] += d[ox];
+          }
+        }
+      }
+    }
+  }
 }
 
 void
@@ -102,22 +150,29 @@ ad_conv2d_forward (const ad_conv *c, int n, int h, int w, const float *x,
 {
   int ho, wo;
   ad_conv2d_out_size (c, h, w, &ho, &wo);
-  int P = ho * wo, K = c->ci * c->k * c->k;
+  const int np = ho * wo;                 /* output pixels P */
+  const int kk = c->ci * c->k * c->k;     /* col rows K */
+  const int pointwise = conv_is_pointwise (c);
+
   for (int i = 0; i < n; i++) {
-    const float *xi = x + (size_t) i * c->ci * h * w;
-    float *yi = y + (size_t) i * c->co * P;
-    const float *src = xi;
-    if (!is_pointwise (c)) {
+    const float *xi = x + (size_t) i * c->ci * h * w;   /* [Ci,H,W] */
+    float *yi = y + (size_t) i * c->co * np;            /* [Co,P] */
+    const float *src = xi;                              /* [K,P] */
+    if (!pointwise) {
       im2col (c, h, w, xi, col);
       src = col;
     }
-    /* y [Co,P] = W [Co,K] . col [K,P] (+ b) */
-    if (b)
-      for (int o = 0; o < c->co; o++)
-        for (int j = 0; j < P; j++)
-          yi[(size_t) o * P + j] = b[o];
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c->co, P, K,
-        1.0f, wt, K, src, P, b ? 1.0f : 0.0f, yi, P);
+    if (b) {
+      for (int o = 0; o < c->co; o++) {
+        float *restrict yr = yi + (size_t) o * np;
+        const float bo = b[o];
+        for (int j = 0; j < np; j++)
+          yr[j] = bo;
+      }
+    }
+    /* y [Co,P] = W [Co,K] . col [K,P] (+ y holding the bias) */
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c->co, np, kk,
+        1.0f, wt, kk, src, np, b ? 1.0f : 0.0f, yi, np);
   }
 }
 
@@ -128,50 +183,64 @@ ad_conv2d_backward (const ad_conv *c, int n, int h, int w, const float *x,
 {
   int ho, wo;
   ad_conv2d_out_size (c, h, w, &ho, &wo);
-  int P = ho * wo, K = c->ci * c->k * c->k;
+  const int np = ho * wo;
+  const int kk = c->ci * c->k * c->k;
+  const int pointwise = conv_is_pointwise (c);
+
   for (int i = 0; i < n; i++) {
-    const float *xi = x + (size_t) i * c->ci * h * w;
-    const float *dyi = dy + (size_t) i * c->co * P;
-    const float *src = xi;
-    if (!is_pointwise (c)) {
-      im2col (c, h, w, xi, col);
-      src = col;
-    }
-    /* dW [Co,K] += dY [Co,P] . col^T [P,K] */
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, c->co, K, P, 1.0f,
-        dyi, P, src, P, 1.0f, dw, K);
-    if (db)
-      for (int o = 0; o < c->co; o++) {
-        float s = 0.0f;
-        for (int j = 0; j < P; j++)
-          s += dyi[(size_t) o * P + j];
-        db[o] += s;
+    const float *xi = x + (size_t) i * c->ci * h * w;   /* [Ci,H,W] */
+    const float *dyi = dy + (size_t) i * c->co * np;    /* [Co,P] */
+    const float *src = xi;                              /* [K,P] */
+
+    if (dw) {
+      if (!pointwise) {
+        im2col (c, h, w, xi, col);
+        src = col;
       }
-    if (!dx)
-      continue;
-    float *dxi = dx + (size_t) i * c->ci * h * w;
-    /* dcol [K,P] = W^T [K,Co] . dY [Co,P] */
-    float *dst = is_pointwise (c) ? dxi : col;
-    cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, P, c->co, 1.0f,
-        wt, K, dyi, P, 0.0f, dst, P);
-    if (!is_pointwise (c))
-      col2im (c, h, w, col, dxi);
+      /* dW [Co,K] += dY [Co,P] . col^T [P,K] */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, c->co, kk, np,
+          1.0f, dyi, np, src, np, 1.0f, dw, kk);
+    }
+
+    if (db) {
+      for (int o = 0; o < c->co; o++) {
+        const float *restrict dr = dyi + (size_t) o * np;
+        float acc = 0.0f;
+        for (int j = 0; j < np; j++)
+          acc += dr[j];
+        db[o] += acc;
+      }
+    }
+
+    if (dx) {
+      float *dxi = dx + (size_t) i * c->ci * h * w;     /* [Ci,H,W] */
+      /* dcol [K,P] = W^T [K,Co] . dY [Co,P]; for 1x1 that is dx itself */
+      float *dcol = pointwise ? dxi : col;
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, np, c->co,
+          1.0f, wt, kk, dyi, np, 0.0f, dcol, np);
+      if (!pointwise)
+        col2im (c, h, w, dcol, dxi);
+    }
   }
 }
+
+/* ------------------------------------------------------------------------ */
+/* Upsampling, ReLU                                                         */
 
 void
 ad_upsample2_forward (int n, int c, int h, int w, const float *x, float *y)
 {
-  int w2 = 2 * w;
-  for (size_t p = 0; p < (size_t) n * c; p++) {
-    const float *src = x + p * h * w;
-    float *dst = y + p * 4 * h * w;
+  const size_t w2 = (size_t) 2 * w;
+  const size_t planes = (size_t) n * c;
+  for (size_t pl = 0; pl < planes; pl++) {
+    const float *xp = x + pl * h * w;           /* [H,W] */
+    float *yp = y + pl * 4 * h * w;             /* [2H,2W] */
     for (int iy = 0; iy < h; iy++) {
-      float *r0 = dst + (size_t) (2 * iy) * w2;
+      const float *restrict src = xp + (size_t) iy * w;
+      float *restrict r0 = yp + (size_t) 2 * iy * w2;
       for (int ix = 0; ix < w; ix++) {
-        float v = src[(size_t) iy * w + ix];
-        r0[2 * ix] = v;
-        r0[2 * ix + 1] = v;
+        r0[2 * ix] = src[ix];
+        r0[2 * ix + 1] = src[ix];
       }
       memcpy (r0 + w2, r0, sizeof (float) * w2);
     }
@@ -182,19 +251,22 @@ void
 ad_upsample2_backward (int n, int c, int h, int w, const float *dy,
     float *dx)
 {
-  int w2 = 2 * w;
-  for (size_t p = 0; p < (size_t) n * c; p++) {
-    const float *src = dy + p * 4 * h * w;
-    float *dst = dx + p * h * w;
+  const size_t w2 = (size_t) 2 * w;
+  const size_t planes = (size_t) n * c;
+  for (size_t pl = 0; pl < planes; pl++) {
+    const float *dyp = dy + pl * 4 * h * w;     /* [2H,2W] */
+    float *dxp = dx + pl * h * w;               /* [H,W] */
     for (int iy = 0; iy < h; iy++) {
-      const float *r0 = src + (size_t) (2 * iy) * w2, *r1 = r0 + w2;
+      const float *restrict r0 = dyp + (size_t) 2 * iy * w2;
+      const float *restrict r1 = r0 + w2;
+      float *restrict d = dxp + (size_t) iy * w;
       for (int ix = 0; ix < w; ix++)
-        dst[(size_t) iy * w + ix] = r0[2 * ix] + r0[2 * ix + 1] +
-            r1[2 * ix] + r1[2 * ix + 1];
+        d[ix] = (r0[2 * ix] + r0[2 * ix + 1]) + (r1[2 * ix] + r1[2 * ix + 1]);
     }
   }
 }
 
+/* x [count] -> y [count]; y may be x (in place). */
 void
 ad_relu_forward (size_t count, const float *x, float *y)
 {
@@ -202,6 +274,7 @@ ad_relu_forward (size_t count, const float *x, float *y)
     y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
+/* y, dy -> dx [count]; dx may be dy (in place). */
 void
 ad_relu_backward (size_t count, const float *y, const float *dy, float *dx)
 {
@@ -209,47 +282,79 @@ ad_relu_backward (size_t count, const float *y, const float *dy, float *dx)
     dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Causal temporal shift                                                    */
+
+/* x, y [B*T, C, HW] (must not overlap); prev [B, nshift, HW] or NULL. */
 void
 ad_tshift_forward (int b, int t, int c, int hw, int nshift, const float *x,
     const float *prev, float *y)
 {
-  size_t fsz = (size_t) c * hw, ssz = (size_t) nshift * hw;
-  for (int bi = 0; bi < b; bi++)
+  if (nshift < 0)
+    nshift = 0;
+  if (nshift > c)
+    nshift = c;
+  const size_t frame = (size_t) c * hw;         /* one [C,HW] frame */
+  const size_t part = (size_t) nshift * hw;     /* shifted channels */
+  for (int bi = 0; bi < b; bi++) {
     for (int ti = 0; ti < t; ti++) {
-      size_t f = (size_t) bi * t + ti;
-      float *yf = y + f * fsz;
+      const size_t f = (size_t) bi * t + ti;
+      float *yf = y + f * frame;
       if (ti > 0)
-        memcpy (yf, x + (f - 1) * fsz, ssz * sizeof (float));
+        memcpy (yf, x + (f - 1) * frame, sizeof (float) * part);
       else if (prev)
-        memcpy (yf, prev + (size_t) bi * ssz, ssz * sizeof (float));
+        memcpy (yf, prev + (size_t) bi * part, sizeof (float) * part);
       else
-        memset (yf, 0, ssz * sizeof (float));
-      memcpy (yf + ssz, x + f * fsz + ssz, (fsz - ssz) * sizeof (float));
+        memset (yf, 0, sizeof (float) * part);
+      memcpy (yf + part, x + f * frame + part,
+          sizeof (float) * (frame - part));
     }
+  }
 }
 
+/* dy, dx [B*T, C, HW] (must not overlap).  The shifted channels of frame t
+ * receive the gradient of frame t+1; those of the last frame get zero (what
+ * flowed to prev or fell off the clip is dropped). */
 void
 ad_tshift_backward (int b, int t, int c, int hw, int nshift, const float *dy,
     float *dx)
 {
-  size_t fsz = (size_t) c * hw, ssz = (size_t) nshift * hw;
-  for (int bi = 0; bi < b; bi++)
+  if (nshift < 0)
+    nshift = 0;
+  if (nshift > c)
+    nshift = c;
+  const size_t frame = (size_t) c * hw;
+  const size_t part = (size_t) nshift * hw;
+  for (int bi = 0; bi < b; bi++) {
     for (int ti = 0; ti < t; ti++) {
-      size_t f = (size_t) bi * t + ti;
-      float *dxf = dx + f * fsz;
+      const size_t f = (size_t) bi * t + ti;
+      float *dxf = dx + f * frame;
       if (ti + 1 < t)
-        memcpy (dxf, dy + (f + 1) * fsz, ssz * sizeof (float));
+        memcpy (dxf, dy + (f + 1) * frame, sizeof (float) * part);
       else
-        memset (dxf, 0, ssz * sizeof (float));
-      memcpy (dxf + ssz, dy + f * fsz + ssz, (fsz - ssz) * sizeof (float));
+        memset (dxf, 0, sizeof (float) * part);
+      memcpy (dxf + part, dy + f * frame + part,
+          sizeof (float) * (frame - part));
     }
+  }
 }
 
-/* cache per frame: m [C], a [R], s [C] */
+/* ------------------------------------------------------------------------ */
+/* Squeeze-excitation                                                       */
+/*
+ * cache, per frame i, at cache + i*(2C+R):  m [C] | a [R] | s [C].
+ * Seen across frames these are matrices M [N,C], A [N,R], S [N,C] with
+ * leading dimension 2C+R, so the small fully-connected layers run as one
+ * sgemm over all frames.
+ */
+
+/* Backward scratch on the stack: dZ2 [nb,C] | dA [nb,R] | dM [nb,C]. */
+#define AD_SE_SCRATCH 4096
+
 size_t
 ad_se_cache_size (int n, int c, int r)
 {
-  return (size_t) n * (2 * c + r);
+  return (size_t) n * (size_t) (2 * c + r);
 }
 
 void
@@ -257,31 +362,113 @@ ad_se_forward (int n, int c, int hw, int r, const float *x, const float *w1,
     const float *b1, const float *w2, const float *b2, float *y,
     float *cache)
 {
+  const int ld = 2 * c + r;
+  float *mm = cache;              /* M [N,C], ld */
+  float *aa = cache + c;          /* A [N,R], ld */
+  float *ss = cache + c + r;      /* S [N,C], ld */
+  const float inv_hw = 1.0f / (float) hw;
+
+  /* m = mean over HW */
   for (int i = 0; i < n; i++) {
-    const float *xi = x + (size_t) i * c * hw;
-    float *yi = y + (size_t) i * c * hw;
-    float *m = cache + (size_t) i * (2 * c + r), *a = m + c, *s = a + r;
+    const float *xi = x + (size_t) i * c * hw;   /* [C,HW] */
+    float *m = mm + (size_t) i * ld;
     for (int ch = 0; ch < c; ch++) {
+      const float *restrict xr = xi + (size_t) ch * hw;
       float acc = 0.0f;
       for (int p = 0; p < hw; p++)
-        acc += xi[(size_t) ch * hw + p];
-      m[ch] = acc / (float) hw;
+        acc += xr[p];
+      m[ch] = acc * inv_hw;
     }
-    for (int j = 0; j < r; j++) {
-      float acc = b1[j];
-      for (int ch = 0; ch < c; ch++)
-        acc += w1[(size_t) j * c + ch] * m[ch];
-      a[j] = acc > 0.0f ? acc : 0.0f;
-    }
+    memcpy (aa + (size_t) i * ld, b1, sizeof (float) * r);
+    memcpy (ss + (size_t) i * ld, b2, sizeof (float) * c);
+  }
+
+  /* A [N,R] = relu(M [N,C] . W1^T [C,R] + b1) */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, r, c, 1.0f, mm, ld,
+      w1, c, 1.0f, aa, ld);
+  for (int i = 0; i < n; i++)
+    ad_relu_forward ((size_t) r, aa + (size_t) i * ld, aa + (size_t) i * ld);
+
+  /* S [N,C] = sigmoid(A [N,R] . W2^T [R,C] + b2) */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, c, r, 1.0f, aa, ld,
+      w2, r, 1.0f, ss, ld);
+
+  for (int i = 0; i < n; i++) {
+    const float *xi = x + (size_t) i * c * hw;   /* [C,HW] */
+    float *yi = y + (size_t) i * c * hw;         /* [C,HW] */
+    float *s = ss + (size_t) i * ld;
     for (int ch = 0; ch < c; ch++) {
-      float acc = b2[ch];
-      for (int j = 0; j < r; j++)
-        acc += w2[(size_t) ch * r + j] * a[j];
-      s[ch] = 1.0f / (1.0f + expf (-acc));
-      const float *xr = xi + (size_t) ch * hw;
-      float *yr = yi + (size_t) ch * hw, sc = s[ch];
+      s[ch] = 1.0f / (1.0f + expf (-s[ch]));
+      const float *restrict xr = xi + (size_t) ch * hw;
+      float *restrict yr = yi + (size_t) ch * hw;
+      const float sc = s[ch];
       for (int p = 0; p < hw; p++)
         yr[p] = xr[p] * sc;
+    }
+  }
+}
+
+/* Backward over the frames [i0, i0+nb); scratch [nb*(2C+R)]. */
+static void
+se_backward_chunk (int i0, int nb, int c, int hw, int r, const float *x,
+    const float *w1, const float *w2, const float *cache, const float *dy,
+    float *dx, float *dw1, float *db1, float *dw2, float *db2,
+    float *scratch)
+{
+  const int ld = 2 * c + r;
+  const float *mm = cache + (size_t) i0 * ld;          /* M [nb,C], ld */
+  const float *aa = mm + c;                            /* A [nb,R], ld */
+  const float *ss = mm + c + r;                        /* S [nb,C], ld */
+  float *dz2 = scratch;                                /* dZ2 [nb,C] */
+  float *da = dz2 + (size_t) nb * c;                   /* dA [nb,R] */
+  float *dm = da + (size_t) nb * r;                    /* dM [nb,C] */
+
+  /* dZ2 = (sum_hw dy * x) * s (1 - s) */
+  for (int j = 0; j < nb; j++) {
+    const size_t off = (size_t) (i0 + j) * c * hw;
+    const float *s = ss + (size_t) j * ld;
+    for (int ch = 0; ch < c; ch++) {
+      const float *restrict xr = x + off + (size_t) ch * hw;
+      const float *restrict dr = dy + off + (size_t) ch * hw;
+      float acc = 0.0f;
+      for (int p = 0; p < hw; p++)
+        acc += dr[p] * xr[p];
+      float g = acc * s[ch] * (1.0f - s[ch]);
+      dz2[(size_t) j * c + ch] = g;
+      db2[ch] += g;
+    }
+  }
+  /* dW2 [C,R] += dZ2^T [C,nb] . A [nb,R] */
+  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, c, r, nb, 1.0f, dz2,
+      c, aa, ld, 1.0f, dw2, r);
+  /* dA [nb,R] = (dZ2 [nb,C] . W2 [C,R]) masked by a > 0 */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, r, c, 1.0f, dz2,
+      c, w2, r, 0.0f, da, r);
+  for (int j = 0; j < nb; j++) {
+    const float *a = aa + (size_t) j * ld;
+    float *d = da + (size_t) j * r;
+    for (int q = 0; q < r; q++) {
+      d[q] = a[q] > 0.0f ? d[q] : 0.0f;
+      db1[q] += d[q];
+    }
+  }
+  /* dW1 [R,C] += dA^T [R,nb] . M [nb,C] */
+  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, r, c, nb, 1.0f, da,
+      r, mm, ld, 1.0f, dw1, c);
+  /* dM [nb,C] = dA [nb,R] . W1 [R,C] / HW  (gradient of each x via mean) */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, c, r,
+      1.0f / (float) hw, da, r, w1, c, 0.0f, dm, c);
+
+  /* dx = dy * s + dm */
+  for (int j = 0; j < nb; j++) {
+    const size_t off = (size_t) (i0 + j) * c * hw;
+    const float *s = ss + (size_t) j * ld;
+    for (int ch = 0; ch < c; ch++) {
+      const float *restrict dr = dy + off + (size_t) ch * hw;
+      float *restrict dxr = dx + off + (size_t) ch * hw;
+      const float sc = s[ch], g = dm[(size_t) j * c + ch];
+      for (int p = 0; p < hw; p++)
+        dxr[p] = dr[p] * sc + g;
     }
   }
 }
@@ -291,42 +478,31 @@ ad_se_backward (int n, int c, int hw, int r, const float *x, const float *w1,
     const float *w2, const float *cache, const float *dy, float *dx,
     float *dw1, float *db1, float *dw2, float *db2)
 {
-  for (int i = 0; i < n; i++) {
-    const float *xi = x + (size_t) i * c * hw, *dyi = dy + (size_t) i * c * hw;
-    float *dxi = dx + (size_t) i * c * hw;
-    const float *m = cache + (size_t) i * (2 * c + r), *a = m + c, *s = a + r;
-    float dz2[AD_SE_MAX_C], dm[AD_SE_MAX_C], da[AD_SE_MAX_C];
-    for (int ch = 0; ch < c; ch++) {
-      const float *xr = xi + (size_t) ch * hw, *dr = dyi + (size_t) ch * hw;
-      float ds = 0.0f;
-      for (int p = 0; p < hw; p++)
-        ds += dr[p] * xr[p];
-      dz2[ch] = ds * s[ch] * (1.0f - s[ch]);
-      db2[ch] += dz2[ch];
-      for (int j = 0; j < r; j++)
-        dw2[(size_t) ch * r + j] += dz2[ch] * a[j];
+  float stack[AD_SE_SCRATCH];
+  float *scratch = stack;
+  const size_t per_frame = (size_t) (2 * c + r);
+  int nb = (int) (AD_SE_SCRATCH / per_frame);
+
+  if (nb < 1) {
+    /* channel counts far beyond the configurable range: one heap buffer */
+    scratch = ad_alloc (per_frame);
+    if (!scratch) {
+      memset (dx, 0, sizeof (float) * (size_t) n * c * hw);
+      return;
     }
-    for (int j = 0; j < r; j++) {
-      float acc = 0.0f;
-      for (int ch = 0; ch < c; ch++)
-        acc += w2[(size_t) ch * r + j] * dz2[ch];
-      da[j] = a[j] > 0.0f ? acc : 0.0f;
-      db1[j] += da[j];
-      for (int ch = 0; ch < c; ch++)
-        dw1[(size_t) j * c + ch] += da[j] * m[ch];
-    }
-    for (int ch = 0; ch < c; ch++) {
-      float acc = 0.0f;
-      for (int j = 0; j < r; j++)
-        acc += w1[(size_t) j * c + ch] * da[j];
-      dm[ch] = acc / (float) hw;
-      const float *dr = dyi + (size_t) ch * hw;
-      float *dxr = dxi + (size_t) ch * hw, sc = s[ch], g = dm[ch];
-      for (int p = 0; p < hw; p++)
-        dxr[p] = dr[p] * sc + g;
-    }
+    nb = 1;
   }
+  for (int i0 = 0; i0 < n; i0 += nb) {
+    int cnt = n - i0 < nb ? n - i0 : nb;
+    se_backward_chunk (i0, cnt, c, hw, r, x, w1, w2, cache, dy, dx, dw1, db1,
+        dw2, db2, scratch);
+  }
+  if (scratch != stack)
+    ad_free (scratch);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Elementwise helpers; y may alias an input.                               */
 
 void
 ad_add (size_t count, const float *a, const float *b, float *y)
