@@ -4,7 +4,9 @@
  * straight from the definitions in ad-internal.h.  Every backward pass is
  * checked against central finite differences of the scalar loss
  *   L = sum (y * r),  r fixed and random,
- * accumulated in double; the analytic gradient is the backward pass run with
+ * accumulated in double (for channel attention the loss is evaluated on the
+ * double reference, which is itself checked against the float forward); the
+ * analytic gradient is the backward pass run with
  * dy = r.  Per element rel = |a - n| / max(1e-3, |a| + |n|); every layer must
  * have max rel < REL_BOUND over all its elements (or a random subset of
  * FD_SUBSET elements for larger arrays).  Inputs that meet a ReLU are kept at
@@ -97,6 +99,7 @@ fd_check (const char *what, loss_fn f, void *ctx, float *param, size_t count,
     printf ("  (at %zu: analytic %.6g numeric %.6g)", worst_i, worst_a,
         worst_n);
   printf ("\n");
+  fflush (stdout);
   CHECK (worst < REL_BOUND, "%s: max rel err %g >= %g", what, worst,
       REL_BOUND);
   return worst;
@@ -436,15 +439,25 @@ test_tshift (int with_prev, int nshift)
 typedef struct se_ctx {
   int n, c, hw, r;
   float *x, *w1, *b1, *w2, *b2, *y, *cache, *rr;
+  double *yd, *z1;        /* reference output [N,C,HW], pre-ReLU [N,R] */
 } se_ctx;
 
+static void ref_se (const se_ctx *u, double *y, double *z1);
+
+/* SE differences are taken on the double reference (checked against the
+ * float forward below): its output depends on every input through the
+ * channel means, and float rounding of all N*C*HW outputs would otherwise
+ * swamp the differences of the wide case. */
 static double
 se_loss (void *p)
 {
   se_ctx *u = p;
-  ad_se_forward (u->n, u->c, u->hw, u->r, u->x, u->w1, u->b1, u->w2, u->b2,
-      u->y, u->cache);
-  return dot_d (u->y, u->rr, (size_t) u->n * u->c * u->hw);
+  size_t count = (size_t) u->n * u->c * u->hw;
+  double acc = 0.0;
+  ref_se (u, u->yd, u->z1);
+  for (size_t i = 0; i < count; i++)
+    acc += u->yd[i] * u->rr[i];
+  return acc;
 }
 
 /* Double reference of the SE forward; y [N,C,HW]; z1 [N,R] pre-ReLU. */
@@ -484,10 +497,13 @@ ref_se (const se_ctx *u, double *y, double *z1)
 static void
 test_se (int n, int c, int hw, int r)
 {
-  se_ctx u = { n, c, hw, r, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+  se_ctx u = { n, c, hw, r, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL };
   size_t nx = (size_t) n * c * hw;
   double *ref = malloc (nx * sizeof (double));
   double *z1 = malloc ((size_t) n * r * sizeof (double));
+  u.yd = malloc (nx * sizeof (double));
+  u.z1 = malloc ((size_t) n * r * sizeof (double));
   /* draw until every fc1 pre-activation is KINK_GAP away from the ReLU
    * kink and both signs occur (so both branches of the mask are tested) */
   for (int tries = 0;; tries++) {
@@ -521,7 +537,7 @@ test_se (int n, int c, int hw, int r)
   u.rr = rand_buf (nx, 1.0f);
   u.cache = ad_alloc (ad_se_cache_size (n, c, r));
 
-  se_loss (&u);
+  ad_se_forward (n, c, hw, r, u.x, u.w1, u.b1, u.w2, u.b2, u.y, u.cache);
   double md = 0.0;
   for (size_t i = 0; i < nx; i++)
     md = fmax (md, fabs (u.y[i] - ref[i]));
@@ -556,6 +572,8 @@ test_se (int n, int c, int hw, int r)
 
   free (ref);
   free (z1);
+  free (u.yd);
+  free (u.z1);
   ad_free (u.x);
   ad_free (u.w1);
   ad_free (u.b1);
@@ -569,6 +587,56 @@ test_se (int n, int c, int hw, int r)
   ad_free (db1);
   ad_free (dw2);
   ad_free (db2);
+}
+
+/* Frames are processed in chunks that fit a stack scratch; running all N
+ * frames at once must agree with running them one at a time. */
+static void
+test_se_chunks (void)
+{
+  int n = 9, c = 256, hw = 4, r = 64;
+  size_t nx = (size_t) n * c * hw, fr = (size_t) c * hw;
+  size_t per = (size_t) (2 * c + r);
+  float *x = rand_buf (nx, 1.0f), *dy = rand_buf (nx, 1.0f);
+  float *w1 = rand_buf ((size_t) r * c, 0.2f), *b1 = rand_buf (r, 0.5f);
+  float *w2 = rand_buf ((size_t) c * r, 0.2f), *b2 = rand_buf (c, 0.5f);
+  float *y = ad_alloc (nx), *cache = ad_alloc (ad_se_cache_size (n, c, r));
+  float *dx = ad_alloc (nx), *dx1 = ad_alloc (nx);
+  float *g[4], *g1[4];
+  size_t gn[4] = { (size_t) r * c, (size_t) r, (size_t) c * r, (size_t) c };
+  for (int i = 0; i < 4; i++) {
+    g[i] = ad_alloc (gn[i]);
+    g1[i] = ad_alloc (gn[i]);
+  }
+  ad_se_forward (n, c, hw, r, x, w1, b1, w2, b2, y, cache);
+  ad_se_backward (n, c, hw, r, x, w1, w2, cache, dy, dx, g[0], g[1], g[2],
+      g[3]);
+  for (int i = 0; i < n; i++)
+    ad_se_backward (1, c, hw, r, x + i * fr, w1, w2, cache + i * per,
+        dy + i * fr, dx1 + i * fr, g1[0], g1[1], g1[2], g1[3]);
+  double md = 0.0;
+  for (size_t i = 0; i < nx; i++)
+    md = fmax (md, fabs (dx[i] - dx1[i]) / (1.0 + fabs (dx1[i])));
+  for (int k = 0; k < 4; k++)
+    for (size_t i = 0; i < gn[k]; i++)
+      md = fmax (md, fabs (g[k][i] - g1[k][i]) / (1.0 + fabs (g1[k][i])));
+  printf ("squeeze-excitation n%d c%d r%d in chunks vs frame by frame: "
+      "max rel diff %.2e\n", n, c, r, md);
+  CHECK (md < 1e-4, "SE backward in chunks differs by %g", md);
+  ad_free (x);
+  ad_free (dy);
+  ad_free (w1);
+  ad_free (b1);
+  ad_free (w2);
+  ad_free (b2);
+  ad_free (y);
+  ad_free (cache);
+  ad_free (dx);
+  ad_free (dx1);
+  for (int i = 0; i < 4; i++) {
+    ad_free (g[i]);
+    ad_free (g1[i]);
+  }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -642,6 +710,8 @@ main (void)
   test_tshift (0, 0);   /* plain copy */
   test_se (3, 8, 10, 4);
   test_se (2, 12, 7, 3);
+  test_se (2, 2100, 2, 1);  /* 2C+R beyond the stack scratch: heap path */
+  test_se_chunks ();
   test_elementwise ();
   time_conv ();
 
