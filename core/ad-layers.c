@@ -12,6 +12,40 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------------ */
+/* Reductions with eight independent partial sums, so that gcc turns them  */
+/* into vector adds without needing to reassociate.                        */
+
+static inline float
+sum_f (const float *restrict v, size_t n)
+{
+  float acc[8] = { 0 };
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++)
+      acc[l] += v[i + l];
+  float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
+      ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  for (; i < n; i++)
+    s += v[i];
+  return s;
+}
+
+static inline float
+dot_f (const float *restrict a, const float *restrict b, size_t n)
+{
+  float acc[8] = { 0 };
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++)
+      acc[l] += a[i + l] * b[i + l];
+  float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
+      ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  for (; i < n; i++)
+    s += a[i] * b[i];
+  return s;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Convolution                                                              */
 
 void
@@ -154,6 +188,9 @@ ad_conv2d_forward (const ad_conv *c, int n, int h, int w, const float *x,
   const int kk = c->ci * c->k * c->k;     /* col rows K */
   const int pointwise = conv_is_pointwise (c);
 
+  if (n <= 0 || np <= 0)
+    return;
+
   for (int i = 0; i < n; i++) {
     const float *xi = x + (size_t) i * c->ci * h * w;   /* [Ci,H,W] */
     float *yi = y + (size_t) i * c->co * np;            /* [Co,P] */
@@ -187,6 +224,9 @@ ad_conv2d_backward (const ad_conv *c, int n, int h, int w, const float *x,
   const int kk = c->ci * c->k * c->k;
   const int pointwise = conv_is_pointwise (c);
 
+  if (n <= 0 || np <= 0)
+    return;
+
   for (int i = 0; i < n; i++) {
     const float *xi = x + (size_t) i * c->ci * h * w;   /* [Ci,H,W] */
     const float *dyi = dy + (size_t) i * c->co * np;    /* [Co,P] */
@@ -203,13 +243,8 @@ ad_conv2d_backward (const ad_conv *c, int n, int h, int w, const float *x,
     }
 
     if (db) {
-      for (int o = 0; o < c->co; o++) {
-        const float *restrict dr = dyi + (size_t) o * np;
-        float acc = 0.0f;
-        for (int j = 0; j < np; j++)
-          acc += dr[j];
-        db[o] += acc;
-      }
+      for (int o = 0; o < c->co; o++)
+        db[o] += sum_f (dyi + (size_t) o * np, (size_t) np);
     }
 
     if (dx) {
@@ -278,8 +313,10 @@ ad_relu_forward (size_t count, const float *x, float *y)
 void
 ad_relu_backward (size_t count, const float *y, const float *dy, float *dx)
 {
-  for (size_t i = 0; i < count; i++)
-    dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+  for (size_t i = 0; i < count; i++) {
+    float g = dy[i];              /* unconditional load: vectorisable */
+    dx[i] = y[i] > 0.0f ? g : 0.0f;
+  }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -368,17 +405,15 @@ ad_se_forward (int n, int c, int hw, int r, const float *x, const float *w1,
   float *ss = cache + c + r;      /* S [N,C], ld */
   const float inv_hw = 1.0f / (float) hw;
 
+  if (n <= 0 || c <= 0 || hw <= 0)
+    return;
+
   /* m = mean over HW */
   for (int i = 0; i < n; i++) {
     const float *xi = x + (size_t) i * c * hw;   /* [C,HW] */
     float *m = mm + (size_t) i * ld;
-    for (int ch = 0; ch < c; ch++) {
-      const float *restrict xr = xi + (size_t) ch * hw;
-      float acc = 0.0f;
-      for (int p = 0; p < hw; p++)
-        acc += xr[p];
-      m[ch] = acc * inv_hw;
-    }
+    for (int ch = 0; ch < c; ch++)
+      m[ch] = sum_f (xi + (size_t) ch * hw, (size_t) hw) * inv_hw;
     memcpy (aa + (size_t) i * ld, b1, sizeof (float) * r);
     memcpy (ss + (size_t) i * ld, b2, sizeof (float) * c);
   }
@@ -428,11 +463,8 @@ se_backward_chunk (int i0, int nb, int c, int hw, int r, const float *x,
     const size_t off = (size_t) (i0 + j) * c * hw;
     const float *s = ss + (size_t) j * ld;
     for (int ch = 0; ch < c; ch++) {
-      const float *restrict xr = x + off + (size_t) ch * hw;
-      const float *restrict dr = dy + off + (size_t) ch * hw;
-      float acc = 0.0f;
-      for (int p = 0; p < hw; p++)
-        acc += dr[p] * xr[p];
+      float acc = dot_f (dy + off + (size_t) ch * hw,
+          x + off + (size_t) ch * hw, (size_t) hw);
       float g = acc * s[ch] * (1.0f - s[ch]);
       dz2[(size_t) j * c + ch] = g;
       db2[ch] += g;
@@ -482,6 +514,9 @@ ad_se_backward (int n, int c, int hw, int r, const float *x, const float *w1,
   float *scratch = stack;
   const size_t per_frame = (size_t) (2 * c + r);
   int nb = (int) (AD_SE_SCRATCH / per_frame);
+
+  if (n <= 0 || c <= 0 || hw <= 0)
+    return;
 
   if (nb < 1) {
     /* channel counts far beyond the configurable range: one heap buffer */
