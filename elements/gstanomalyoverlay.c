@@ -25,7 +25,7 @@
  * kept on the output buffers in both modes.
  *
  * Blend mode accepts RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB,
- * ABGR, I420 and NV12.
+ * ABGR, I420, NV12 and GRAY8 (drawn as the luma of the colours).
  *
  * ## Example launch lines
  * |[
@@ -104,7 +104,7 @@ enum
 #define BORDER 2                /* outline thickness, px */
 
 #define BLEND_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, " \
-  "ARGB, ABGR, I420, NV12 }"
+  "ARGB, ABGR, I420, NV12, GRAY8 }"
 
 struct _GstAnomalyOverlay
 {
@@ -720,7 +720,8 @@ typedef struct
   /* packed RGB */
   guint8 *data;
   gint stride, pstride, off[3];
-  /* 4:2:0 YUV: Y plane, U and V (pstride 1 for I420, 2 for NV12) */
+  /* 4:2:0 YUV: Y plane, U and V (pstride 1 for I420, 2 for NV12);
+   * GRAY8 is handled as a Y plane alone (up and vp NULL) */
   guint8 *yp, *up, *vp;
   gint ys, us, vs, cps;
 } Target;
@@ -729,7 +730,11 @@ static void
 target_init (Target * t, GstVideoFrame * f)
 {
   memset (t, 0, sizeof (*t));
-  if (GST_VIDEO_INFO_IS_YUV (&f->info)) {
+  if (GST_VIDEO_INFO_IS_GRAY (&f->info)) {
+    t->yuv = TRUE;
+    t->yp = GST_VIDEO_FRAME_COMP_DATA (f, 0);
+    t->ys = GST_VIDEO_FRAME_COMP_STRIDE (f, 0);
+  } else if (GST_VIDEO_INFO_IS_YUV (&f->info)) {
     t->yuv = TRUE;
     t->yp = GST_VIDEO_FRAME_COMP_DATA (f, 0);
     t->up = GST_VIDEO_FRAME_COMP_DATA (f, 1);
@@ -805,7 +810,7 @@ blend_heatmap (GstAnomalyOverlay * self, Target * t, const gfloat * map,
         if (a)
           yr[x] = MIX (yr[x], self->lut_yuv[self->row_c[x]][0], a);
       }
-      if ((y & 1) == 0) {
+      if (t->up && (y & 1) == 0) {
         guint8 *ur = t->up + (gsize) (y / 2) * t->us;
         guint8 *vr = t->vp + (gsize) (y / 2) * t->vs;
 
@@ -848,10 +853,13 @@ fill_red (GstAnomalyOverlay * self, Target * t, gint x0, gint y0, gint x1,
       }
     } else {
       guint8 *yr = t->yp + (gsize) y * t->ys;
-      guint8 *ur = t->up + (gsize) (y / 2) * t->us;
-      guint8 *vr = t->vp + (gsize) (y / 2) * t->vs;
+      guint8 *ur, *vr;
 
       memset (yr + x0, 82, x1 - x0 + 1);
+      if (!t->up)
+        continue;
+      ur = t->up + (gsize) (y / 2) * t->us;
+      vr = t->vp + (gsize) (y / 2) * t->vs;
       for (gint cx = x0 / 2; cx <= x1 / 2; cx++) {
         ur[cx * t->cps] = 90;
         vr[cx * t->cps] = 240;
@@ -964,7 +972,7 @@ blend_text (GstAnomalyOverlay * self, Target * t, gint ox, gint oy)
         gint yc = ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16 * a / 255;
 
         *yp = (guint8) CLAMP (yc + (*yp * ia + 127) / 255, 0, 255);
-        if (!(dy & 1) && !(dx & 1)) {
+        if (t->up && !(dy & 1) && !(dx & 1)) {
           guint8 *up = t->up + (gsize) (dy / 2) * t->us + (dx / 2) * t->cps;
           guint8 *vp = t->vp + (gsize) (dy / 2) * t->vs + (dx / 2) * t->cps;
           gint uc = ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128 * a / 255;

@@ -19,7 +19,7 @@
 
 static const gchar *formats[] = {
   "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB",
-  "ABGR", "I420", "NV12"
+  "ABGR", "I420", "NV12", "GRAY8"
 };
 
 static GstHarness *
@@ -332,7 +332,7 @@ GST_START_TEST (test_all_formats)
     fail_unless_equals_string (gst_video_format_to_string
         (GST_VIDEO_INFO_FORMAT (&info)), formats[f]);
     fail_unless (gst_video_frame_map (&frame, &info, out, GST_MAP_READ));
-    if (GST_VIDEO_INFO_IS_YUV (&info)) {
+    if (GST_VIDEO_INFO_IS_YUV (&info) || GST_VIDEO_INFO_IS_GRAY (&info)) {
       /* luma of the heatmap centre and of the (red) outline changed */
       p = GST_VIDEO_FRAME_COMP_DATA (&frame, 0);
       fail_unless (p[24 * GST_VIDEO_FRAME_COMP_STRIDE (&frame, 0) + 40] != 100,
