@@ -230,7 +230,9 @@ gst_anomaly_detect_class_init (GstAnomalyDetectClass * klass)
   for (guint i = 0; i < N_PROXY; i++) {
     const ProxyProp *pp = &proxy_props[i];
     GParamSpec *p = NULL;
-    for (guint c = 0; c < N_CHILDREN && !p; c++)
+    /* documented as in the last child it goes to: "model" as in the
+     * reconstructor, which reads or writes the file */
+    for (gint c = N_CHILDREN - 1; c >= 0 && !p; c--)
       if ((pp->children & TO (c)) && child_class[c])
         p = g_object_class_find_property (child_class[c], pp->child_name);
     if (p)
