@@ -13,8 +13,12 @@
 # gst-inspect-1.0 anomaly) it checks that every prop=value names a property
 # of that element (from its gst-inspect-1.0 output) that can be written, and
 # that the value fits: an enum nick or number, a boolean, a number within
-# the range.  Values with shell variables ($X) or placeholders in capitals
-# (model=M, seed=K) are only checked by name.
+# the range.  The config="key=value,..." of anomalyrecon and anomalydetect
+# (and inline `config=...` spans; not schematic ones like
+# "key=value,...") is checked against the field table of
+# core/ad-config.c: known keys, numbers within range.  Values with shell
+# variables ($X) or placeholders in capitals (model=M, seed=K) are only
+# checked by name.
 # Misspelt element names starting with "anomaly" are reported too.
 #
 # Exit status 1 when something is wrong or no command was found at all.
@@ -56,6 +60,16 @@ ELEMENTS=$(sed -n 's/^  \(anomaly[a-z0-9]*\): .*/\1/p' "$TMP/plugin")
 for el in $ELEMENTS; do
   sh "$TOP/tools/gen-element-docs.sh" --props "$el" | sed "s/^/$el	/" >>"$TMP/props"
 done
+
+# The core's configuration fields: "name<TAB>min<TAB>max".
+: >"$TMP/config"
+if [ -f "$TOP/core/ad-config.c" ]; then
+  awk '/^ *F \(/ { s = $0; sub(/^ *F \(/, "", s); split(s, a, /, */)
+                   print a[1] "\t" a[3] "\t" a[4] }
+       /^ *FA \(/ { s = $0; sub(/^ *FA \(/, "", s); split(s, a, /, */)
+                    print a[1] "_" a[2] "\t" a[3] "\t" a[4] }' \
+    "$TOP/core/ad-config.c" >"$TMP/config"
+fi
 
 # Commands: "file<TAB>line<TAB>text", continuation lines joined.
 for f in "$@"; do
@@ -104,6 +118,8 @@ for f in "$@"; do
             s = substr(s, RSTART + RLENGTH)
             if (span ~ /=/ && (span ~ /^gst-launch-1\.0 / || match(span, "^(" pat ")[ \t]")))
               emit(NR, span)
+            else if (span ~ /^config=/)
+              emit(NR, "anomalydetect " span)
           }
           next
         }
@@ -125,7 +141,8 @@ for f in "$@"; do
   ' "$f" >>"$TMP/cmds"
 done
 
-awk -F '\t' -v propfile="$TMP/props" -v els="$ELEMENTS" -v verbose="$VERBOSE" '
+awk -F '\t' -v propfile="$TMP/props" -v cfgfile="$TMP/config" \
+    -v els="$ELEMENTS" -v verbose="$VERBOSE" '
   BEGIN {
     n = split(els, e, /[ \n]+/)
     for (i = 1; i <= n; i++) if (e[i] != "") ours[e[i]] = 1
@@ -136,7 +153,37 @@ awk -F '\t' -v propfile="$TMP/props" -v els="$ELEMENTS" -v verbose="$VERBOSE" '
       pnicks[k] = f[9]; pints[k] = f[12]
       known[k] = 1
     }
+    while ((getline l < cfgfile) > 0) {
+      split(l, f, "\t")
+      cfmin[f[1]] = f[2]; cfmax[f[1]] = f[3]; ncfg++
+    }
     errors = 0; ncmd = 0; nset = 0
+  }
+  # config="key=value,...": as parse_config() in elements/gstanomalyrecon.c
+  function check_config(el, val,    n, it, i, key, v, arr, idx, name) {
+    # schematic values ("key=value,...") are not examples
+    if (ncfg == 0 || val ~ /(^|,)key=value(,|$)|\.\.\./) return
+    n = split(val, it, ",")
+    arr = ""
+    for (i = 1; i <= n; i++) {
+      gsub(/^[ \t]+|[ \t]+$/, "", it[i])
+      if (it[i] == "") continue
+      if (index(it[i], "=")) {
+        key = it[i]; sub(/=.*/, "", key); gsub(/[ \t]/, "", key); gsub(/-/, "_", key)
+        v = it[i]; sub(/^[^=]*=[ \t]*/, "", v)
+        arr = ""
+        if (!(key in cfmin) && ((key "_0") in cfmin)) { arr = key; idx = 1; name = key "_0" }
+        else name = key
+      } else if (arr != "") {
+        v = it[i]; name = arr "_" idx; idx++
+      } else {
+        err(el ".config: \"" it[i] "\" is not key=value"); continue
+      }
+      if (!(name in cfmin)) { err(el ".config: unknown setting \"" name "\" (see core/ad-config.c)"); continue }
+      if (!isnum(v)) { err(el ".config: " name "=" v " is not a number"); continue }
+      if (v + 0 < cfmin[name] + 0 || v + 0 > cfmax[name] + 0)
+        err(el ".config: " name "=" v " is outside " cfmin[name] " - " cfmax[name])
+    }
   }
   function err(msg) {
     printf "%s:%d: %s\n    in: %s\n", FILENAME_, LINE_, msg, CMD_
@@ -187,6 +234,8 @@ awk -F '\t' -v propfile="$TMP/props" -v els="$ELEMENTS" -v verbose="$VERBOSE" '
     if (pacc[k] == "r") { err(el "." prop " is read-only"); return }
     if (isdyn) return
     t = ptype[k]
+    if (prop == "config" && (el == "anomalyrecon" || el == "anomalydetect"))
+      check_config(el, val)
     if (t == "enum") {
       ok = 0
       n = split(pnicks[k], a, "|")

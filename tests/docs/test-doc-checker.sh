@@ -26,6 +26,9 @@ expect 'bad-examples.md:14: anomalymqttsink.connected is read-only'
 expect 'bad-examples.md:15: anomalyextract has no property "motion"'
 expect 'bad-examples.md:18: anomalyoverlay.alpha=two: not a number'
 expect 'bad-examples.md:21: anomalydetect.sensitivity=20: outside 0.1 - 10'
-expect ' 10 problems'
-[ "$fail" -eq 0 ] && echo "test-doc-checker: all 10 planted problems found, none else"
+expect 'bad-examples.md:24: anomalydetect.config: unknown setting "mem_plce"'
+expect 'bad-examples.md:25: anomalyrecon.config: widths_3=300 is outside 4 - 256'
+expect 'bad-examples.md:28: anomalydetect.config: fuse=two is not a number'
+expect ' 13 problems'
+[ "$fail" -eq 0 ] && echo "test-doc-checker: all 13 planted problems found, none else"
 exit "$fail"
