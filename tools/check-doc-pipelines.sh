@@ -4,8 +4,8 @@
 #
 #   sh tools/check-doc-pipelines.sh [-b BUILDDIR] [-v] [FILE...]
 #
-# Without FILEs it reads README.md, docs/*.md, pipelines/*.sh and the
-# SECTION comments of elements/*.c.  It pulls out every gst-launch-1.0
+# Without FILEs it reads README.md, docs/*.md, pipelines/*.sh, tools/*.sh
+# and the SECTION comments of elements/*.c.  It pulls out every gst-launch-1.0
 # command (with its continuation lines), every other pipeline line in a
 # markdown code block or a script that names one of our elements, and every
 # inline `code` span in markdown that starts with one of our elements and
@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
 done
 if [ $# -eq 0 ]; then
   cd "$TOP"
-  set -- README.md docs/*.md pipelines/*.sh elements/*.c
+  set -- README.md docs/*.md pipelines/*.sh tools/*.sh elements/*.c
 fi
 
 TMP=$(mktemp -d)

@@ -2,14 +2,15 @@
 # tools/gen-element-docs.sh - keep the property tables of docs/elements.md in
 # sync with the elements, from their own gst-inspect-1.0 output.
 #
-#   sh tools/gen-element-docs.sh [-b BUILDDIR] [FILE]          rewrite FILE
-#   sh tools/gen-element-docs.sh [-b BUILDDIR] --check [FILE]  exit 1 if stale
+#   sh tools/gen-element-docs.sh [-b BUILDDIR] [FILE...]          rewrite FILEs
+#   sh tools/gen-element-docs.sh [-b BUILDDIR] --check [FILE...]  exit 1 if stale
 #   sh tools/gen-element-docs.sh [-b BUILDDIR] --props ELEMENT one property a
 #       line, tab-separated: name, type, min, max, default, access (rw, r, w),
 #       when settable, enum nicks (|-separated), inherited (0/1), blurb,
 #       enum values (|-separated), enum descriptions (|-separated)
 #
-# FILE defaults to docs/elements.md.  In FILE, the lines between
+# FILEs default to docs/elements.md and docs/mqtt.md.  In a FILE, the
+# lines between
 #   <!-- BEGIN gen-element-docs ELEMENT -->
 #   <!-- END gen-element-docs -->
 # are replaced by ELEMENT's property table.  Properties that come from the
@@ -37,7 +38,7 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-FILE=${1:-$TOP/docs/elements.md}
+[ $# -gt 0 ] || set -- "$TOP/docs/elements.md" "$TOP/docs/mqtt.md"
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT INT TERM
@@ -176,12 +177,15 @@ table () {
       } else {
         rng = ""
       }
-      if (type == "string") def = (def == "null") ? "NULL" : code(def)
+      if (type == "string") {
+        if (def ~ /^".*"$/) def = substr(def, 2, length(def) - 2)
+        def = (def == "null") ? "NULL" : code(def)
+      }
       else if (type == "boolean") def = toupper(def)
       if ($6 == "r") { when = "read-only"; def = "" }
       else { when = ($7 == "any") ? "any state" : $7
              if ($6 == "w") when = when ", write-only" }
-      gsub(/\|/, "\\|", blurb)
+      gsub(/\|/, "\\|", blurb); gsub(/</, "\\&lt;", blurb); gsub(/>/, "\\&gt;", blurb)
       printf "| %s | %s | %s | %s | %s | %s |\n", code(name), type, rng, def, when, blurb
     }
     END {
@@ -200,43 +204,53 @@ case $MODE in
     ;;
 esac
 
-[ -f "$FILE" ] || { echo "gen-element-docs: $FILE not found" >&2; exit 2; }
-# Generate every table the file asks for.
-for el in $(sed -n 's/^<!-- BEGIN gen-element-docs \([a-z0-9]*\) -->$/\1/p' "$FILE"); do
-  table "$el" >"$TMP/table-$el"
-done
-awk -v dir="$TMP" '
-  /^<!-- BEGIN gen-element-docs [a-z0-9]+ -->$/ {
-    print
-    el = $4
-    f = dir "/table-" el
-    while ((getline l < f) > 0) print l
-    close(f)
-    skip = 1
-    next
-  }
-  /^<!-- END gen-element-docs -->$/ { skip = 0 }
-  !skip { print }
-  END { if (skip) { print "gen-element-docs: unterminated block for " el > "/dev/stderr"; exit 1 } }
-' "$FILE" >"$TMP/out"
+# update FILE: regenerate its tables (check mode: compare only).
+STALE=0
+update () {
+  FILE=$1
+  [ -f "$FILE" ] || { echo "gen-element-docs: $FILE not found" >&2; exit 2; }
+  # Generate every table the file asks for.
+  for el in $(sed -n 's/^<!-- BEGIN gen-element-docs \([a-z0-9]*\) -->$/\1/p' "$FILE"); do
+    [ -f "$TMP/table-$el" ] || table "$el" >"$TMP/table-$el"
+  done
+  awk -v dir="$TMP" '
+    /^<!-- BEGIN gen-element-docs [a-z0-9]+ -->$/ {
+      print
+      el = $4
+      f = dir "/table-" el
+      while ((getline l < f) > 0) print l
+      close(f)
+      skip = 1
+      next
+    }
+    /^<!-- END gen-element-docs -->$/ { skip = 0 }
+    !skip { print }
+    END { if (skip) { print "gen-element-docs: unterminated block for " el > "/dev/stderr"; exit 1 } }
+  ' "$FILE" >"$TMP/out"
 
-if [ "$MODE" = check ]; then
-  if cmp -s "$FILE" "$TMP/out"; then
-    n=$(grep -c '^<!-- BEGIN gen-element-docs' "$FILE" || true)
-    if [ "$n" -eq 0 ]; then
-      echo "gen-element-docs: no generated tables in $FILE" >&2
-      exit 1
+  if [ "$MODE" = check ]; then
+    if cmp -s "$FILE" "$TMP/out"; then
+      n=$(grep -c '^<!-- BEGIN gen-element-docs' "$FILE" || true)
+      if [ "$n" -eq 0 ]; then
+        echo "gen-element-docs: no generated tables in $FILE" >&2
+        STALE=1
+      else
+        echo "gen-element-docs: $n property tables in $FILE are up to date"
+      fi
+    else
+      echo "gen-element-docs: property tables in $FILE are stale; run sh tools/gen-element-docs.sh -b BUILDDIR:" >&2
+      diff -u "$FILE" "$TMP/out" >&2 || true
+      STALE=1
     fi
-    echo "gen-element-docs: $n property tables in $FILE are up to date"
-    exit 0
+  elif cmp -s "$FILE" "$TMP/out"; then
+    echo "gen-element-docs: $FILE unchanged"
+  else
+    cat "$TMP/out" >"$FILE"
+    echo "gen-element-docs: updated $FILE"
   fi
-  echo "gen-element-docs: property tables in $FILE are stale; run sh tools/gen-element-docs.sh:" >&2
-  diff -u "$FILE" "$TMP/out" >&2 || true
-  exit 1
-fi
-if cmp -s "$FILE" "$TMP/out"; then
-  echo "gen-element-docs: $FILE unchanged"
-else
-  cat "$TMP/out" >"$FILE"
-  echo "gen-element-docs: updated $FILE"
-fi
+}
+
+for f in "$@"; do
+  update "$f"
+done
+exit $STALE
