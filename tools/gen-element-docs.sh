@@ -4,6 +4,10 @@
 #
 #   sh tools/gen-element-docs.sh [-b BUILDDIR] [FILE...]          rewrite FILEs
 #   sh tools/gen-element-docs.sh [-b BUILDDIR] --check [FILE...]  exit 1 if stale
+#   sh tools/gen-element-docs.sh --config   print the core configuration
+#       fields (core/ad-config.c: key, type, range, default, meaning) as a
+#       markdown table; they change as the project is tuned, so no doc
+#       embeds a copy
 #   sh tools/gen-element-docs.sh [-b BUILDDIR] --props ELEMENT one property a
 #       line, tab-separated: name, type, min, max, default, access (rw, r, w),
 #       when settable, enum nicks (|-separated), inherited (0/1), blurb,
@@ -31,9 +35,10 @@ while [ $# -gt 0 ]; do
         GST_PLUGIN_PATH="$(cd "$2" && pwd)/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
         export GST_PLUGIN_PATH; shift 2 ;;
     --check) MODE=check; shift ;;
+    --config) MODE=config; shift ;;
     --props) [ $# -ge 2 ] || { echo "gen-element-docs: --props needs an element" >&2; exit 2; }
              MODE=props; ELEMENT=$2; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     -*) echo "gen-element-docs: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
@@ -197,9 +202,49 @@ table () {
   ' "$TMP/props-$1"
 }
 
+# config_table: the fields of the core configuration (ad_config) from the
+# table in core/ad-config.c, symbolic defaults resolved from core/ad.h.
+config_table () {
+  awk -v hdr="$TOP/core/ad.h" '
+    function code(x) { return "`" x "`" }
+    BEGIN {
+      while ((getline l < hdr) > 0)
+        if (match(l, /AD_[A-Z0-9_]+ = -?[0-9]+/)) {
+          e = substr(l, RSTART, RLENGTH); split(e, a, / = /); en[a[1]] = a[2]
+        }
+      print "| key | type | range | default | changes after training | meaning |"
+      print "|---|---|---|---|---|---|"
+    }
+    /^ *FA? \(/ { buf = ""; inf = 1 }
+    inf {
+      buf = buf " " $0
+      if (buf !~ /\) *,? *$/) next
+      inf = 0
+      fa = buf ~ /^ *FA \(/
+      blurb = buf; sub(/^[^"]*"/, "", blurb); sub(/"[^"]*$/, "", blurb)
+      pre = buf; sub(/"[^"]*"[^"]*$/, "", pre); sub(/^ *FA? \( */, "", pre)
+      n = split(pre, a, / *, */)
+      if (fa) { name = a[1] "_" a[2]; type = "int"; lo = a[3]; hi = a[4]; def = a[5]; sc = 0 }
+      else {
+        name = a[1]; type = (a[2] == "AD_FIELD_FLOAT") ? "float" : "int"
+        lo = a[3]; hi = a[4]; def = a[5]; sc = a[6]
+      }
+      if (def in en) def = en[def]
+      gsub(/\|/, "\\|", blurb)
+      printf "| %s | %s | %s – %s | %s | %s | %s |\n", code(name), type, lo, hi, def, sc == 1 ? "scoring" : "", blurb
+      nf++
+    }
+    END { if (nf == 0) { print "gen-element-docs: no fields in core/ad-config.c" > "/dev/stderr"; exit 1 } }
+  ' "$TOP/core/ad-config.c"
+}
+
 case $MODE in
   props)
     props "$ELEMENT"
+    exit 0
+    ;;
+  config)
+    config_table
     exit 0
     ;;
 esac
