@@ -11,7 +11,9 @@
 # inline `code` span in markdown that starts with one of our elements and
 # sets a property.  For each of our plugin's elements in them (found with
 # gst-inspect-1.0 anomaly) it checks that every prop=value names a property
-# of that element (from its gst-inspect-1.0 output) that can be written, and
+# of that element (from its gst-inspect-1.0 output) that can be written
+# (child properties of anomalydetect, anomalyscore0::min-region=..., are
+# checked against the child's element), and
 # that the value fits: an enum nick or number, a boolean, a number within
 # the range.  The config="key=value,..." of anomalyrecon and anomalydetect
 # (and inline `config=...` spans; not schematic ones like
@@ -267,6 +269,16 @@ awk -F '\t' -v propfile="$TMP/props" -v cfgfile="$TMP/config" \
     for (; i <= ntok; i++) {
       t = tok[i]
       if (t == "!") { expect = 1; cur = ""; continue }
+      # child properties of a bin: anomalyscore0::min-region=0.01
+      if (!expect && t ~ /^[A-Za-z_][A-Za-z0-9_-]*::[A-Za-z_][A-Za-z0-9_-]*=/) {
+        if (cur != "") {
+          c = t; sub(/::.*/, "", c); sub(/[0-9]+$/, "", c)
+          p = t; sub(/^[^:]*::/, "", p); sub(/=.*/, "", p)
+          v = t; sub(/^[^=]*=/, "", v)
+          if (c in ours) check(c, p, v, dyn[i] || v ~ /^[A-Z][A-Z0-9_]*$/)
+        }
+        continue
+      }
       if (!expect && t ~ /^[A-Za-z_][A-Za-z0-9_-]*=/) {
         if (cur != "") {
           p = t; sub(/=.*/, "", p)

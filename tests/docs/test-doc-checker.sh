@@ -29,6 +29,7 @@ expect 'bad-examples.md:21: anomalydetect.sensitivity=20: outside 0.1 - 10'
 expect 'bad-examples.md:24: anomalydetect.config: unknown setting "mem_plce"'
 expect 'bad-examples.md:25: anomalyrecon.config: widths_3=300 is outside 4 - 256'
 expect 'bad-examples.md:28: anomalydetect.config: fuse=two is not a number'
-expect ' 13 problems'
-[ "$fail" -eq 0 ] && echo "test-doc-checker: all 13 planted problems found, none else"
+expect 'bad-examples.md:31: anomalyscore has no property "min-regio"'
+expect ' 14 problems'
+[ "$fail" -eq 0 ] && echo "test-doc-checker: all 14 planted problems found, none else"
 exit "$fail"
