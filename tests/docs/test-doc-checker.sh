@@ -22,7 +22,13 @@ expect 'bad-examples.md:10: anomalyscore.threshold=1000: outside 0.01 - 100'
 expect 'bad-examples.md:11: anomalyscore.min-frames=2.5: not an integer'
 expect 'bad-examples.md:12: anomalydetect.outline=maybe: not a boolean'
 expect 'bad-examples.md:13: no element "anomalydetec" in the anomaly plugin'
-expect 'bad-examples.md:14: anomalymqttsink.connected is read-only'
+# anomalymqttsink is built only with libmosquitto
+if gst-inspect-1.0 anomalymqttsink >/dev/null 2>&1; then
+  expect 'bad-examples.md:14: anomalymqttsink.connected is read-only'
+  n=14
+else
+  n=13
+fi
 expect 'bad-examples.md:15: anomalyextract has no property "motion"'
 expect 'bad-examples.md:18: anomalyoverlay.alpha=two: not a number'
 expect 'bad-examples.md:21: anomalydetect.sensitivity=20: outside 0.1 - 10'
@@ -30,6 +36,6 @@ expect 'bad-examples.md:24: anomalydetect.config: unknown setting "mem_plce"'
 expect 'bad-examples.md:25: anomalyrecon.config: widths_3=300 is outside 4 - 256'
 expect 'bad-examples.md:28: anomalydetect.config: fuse=two is not a number'
 expect 'bad-examples.md:31: anomalyscore has no property "min-regio"'
-expect ' 14 problems'
-[ "$fail" -eq 0 ] && echo "test-doc-checker: all 14 planted problems found, none else"
+expect " $n problems"
+[ "$fail" -eq 0 ] && echo "test-doc-checker: all $n planted problems found, none else"
 exit "$fail"
