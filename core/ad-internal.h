@@ -31,6 +31,18 @@ float ad_rng_normal (ad_rng *r);           /* N(0,1) */
 double ad_now (void);                      /* monotonic seconds */
 
 /* ------------------------------------------------------------------------ */
+/* Thread pool (ad-pool.c)                                                  */
+
+#define AD_POOL_MAX_THREADS 16
+/* task in [0, n_tasks); thread in [0, ad_pool_threads()) picks scratch. */
+typedef void (*ad_task_fn) (void *ctx, int task, int thread);
+/* Threads the core computes with (caller included), fixed at first use. */
+int ad_pool_threads (void);
+/* Runs every task, on the pool when parallel and the pool is free, else on
+ * the calling thread (as thread 0); returns when all are done. */
+void ad_pool_run (int n_tasks, ad_task_fn fn, void *ctx, int parallel);
+
+/* ------------------------------------------------------------------------ */
 /* Layers (ad-layers.c).  Each has a finite-difference test.                */
 
 /* 2-D convolution, square kernel k, zero padding pad, stride s.
@@ -49,6 +61,34 @@ void ad_conv2d_forward (const ad_conv *c, int n, int h, int w,
 void ad_conv2d_backward (const ad_conv *c, int n, int h, int w,
     const float *x, const float *wt, const float *dy, float *dx, float *dw,
     float *db, float *col);
+
+/* Forward pass with fused extras; zero-initialise and set what is needed.
+ * Output y = relu?(conv(x') + b) + add, where x' is x, or x upsampled x2
+ * (nearest) when up2, with channels [0,nlo) taken from lo instead of x.
+ * ws: ad_conv2d_ws_size() floats.  h, w: size of x as stored. */
+typedef struct ad_conv_fwd {
+  int relu;             /* ReLU before the add */
+  int up2;              /* x [N,Ci,h,w] is read x2 upsampled: [2h,2w] */
+  const float *add;     /* [N,Co,Ho,Wo] residual, or NULL */
+  int nlo;              /* channels [0,nlo) of each frame come from */
+  const float *lo;      /*   lo [N,nlo,h,w] (zeros when lo is NULL) */
+  int parallel;         /* spread the work over the core's thread pool */
+} ad_conv_fwd;
+size_t ad_conv2d_ws_size (const ad_conv *c, int h, int w, int up2);
+void ad_conv2d_forward_ex (const ad_conv *c, int n, int h, int w,
+    const float *x, const float *wt, const float *b, float *y, float *ws,
+    const ad_conv_fwd *o);
+/* 1 if c runs on the direct path (ad-conv-direct.c: 3x3, pad 1, stride 1
+ * or 2, x86-64 with AVX2+FMA), 0 if on im2col + sgemm. */
+int ad_conv2d_direct (const ad_conv *c);
+/* Enables or disables the direct path (tests); returns the old setting. */
+int ad_conv2d_set_direct (int enable);
+/* The direct path itself (callers use ad_conv2d_forward_ex). */
+size_t ad_dconv_ws_size (const ad_conv *c, int h, int w, int up2,
+    int threads);
+void ad_dconv_forward (const ad_conv *c, int n, int h, int w,
+    const float *x, const float *wt, const float *b, float *y, float *ws,
+    const ad_conv_fwd *o);
 
 /* Nearest-neighbour x2 upsampling: x [N,C,H,W] -> y [N,C,2H,2W]. */
 void ad_upsample2_forward (int n, int c, int h, int w, const float *x,
@@ -80,6 +120,10 @@ size_t ad_se_cache_size (int n, int c, int r);
 void ad_se_forward (int n, int c, int hw, int r, const float *x,
     const float *w1, const float *b1, const float *w2, const float *b2,
     float *y, float *cache);
+/* The same with a residual: y = res + x * s (res [N,C,HW], may alias y). */
+void ad_se_forward_add (int n, int c, int hw, int r, const float *x,
+    const float *w1, const float *b1, const float *w2, const float *b2,
+    const float *res, float *y, float *cache);
 void ad_se_backward (int n, int c, int hw, int r, const float *x,
     const float *w1, const float *w2, const float *cache, const float *dy,
     float *dx, float *dw1, float *db1, float *dw2, float *db2);

@@ -55,12 +55,51 @@ ad_conv2d_out_size (const ad_conv *c, int h, int w, int *ho, int *wo)
   *wo = (w + 2 * c->pad - c->k) / c->stride + 1;
 }
 
-size_t
-ad_conv2d_col_size (const ad_conv *c, int h, int w)
+/* im2col matrix of one frame: [Ci*k*k, Ho*Wo] */
+static size_t
+im2col_size (const ad_conv *c, int h, int w)
 {
   int ho, wo;
   ad_conv2d_out_size (c, h, w, &ho, &wo);
   return (size_t) c->ci * c->k * c->k * (size_t) ho * (size_t) wo;
+}
+
+static inline int
+direct_shape (const ad_conv *c)
+{
+  return c->k == 3 && c->pad == 1 && (c->stride == 1 || c->stride == 2);
+}
+
+/* Enough for backward, and for ad_conv2d_forward on either path. */
+size_t
+ad_conv2d_col_size (const ad_conv *c, int h, int w)
+{
+  size_t n = im2col_size (c, h, w);
+  if (direct_shape (c)) {
+    size_t d = ad_dconv_ws_size (c, h, w, 0, 1);
+    n = d > n ? d : n;
+  }
+  return n;
+}
+
+/* im2col path of ad_conv2d_forward_ex: a staging frame [Ci,H',W'] (when
+ * upsampling or taking channels from lo) then the col matrix. */
+static size_t
+gemm_ws_size (const ad_conv *c, int h, int w, int up2)
+{
+  int hh = up2 ? 2 * h : h, ww = up2 ? 2 * w : w;
+  return (size_t) c->ci * hh * ww + im2col_size (c, hh, ww);
+}
+
+size_t
+ad_conv2d_ws_size (const ad_conv *c, int h, int w, int up2)
+{
+  size_t n = gemm_ws_size (c, h, w, up2);
+  if (direct_shape (c)) {
+    size_t d = ad_dconv_ws_size (c, h, w, up2, ad_pool_threads ());
+    n = d > n ? d : n;
+  }
+  return n;
 }
 
 /* A 1x1 stride-1 unpadded convolution reads its input as the col matrix. */
@@ -178,39 +217,93 @@ col2im (const ad_conv *c, int h, int w, const float *restrict col,
   }
 }
 
-void
-ad_conv2d_forward (const ad_conv *c, int n, int h, int w, const float *x,
-    const float *wt, const float *b, float *y, float *col)
+/* One frame on the im2col path: y [Co,P] = W . col(src) + b */
+static void
+gemm_frame (const ad_conv *c, int h, int w, const float *src,
+    const float *wt, const float *b, float *yi, float *col)
 {
   int ho, wo;
   ad_conv2d_out_size (c, h, w, &ho, &wo);
   const int np = ho * wo;                 /* output pixels P */
   const int kk = c->ci * c->k * c->k;     /* col rows K */
-  const int pointwise = conv_is_pointwise (c);
+  const float *m = src;                   /* [K,P] */
+  if (!conv_is_pointwise (c)) {
+    im2col (c, h, w, src, col);
+    m = col;
+  }
+  if (b) {
+    for (int o = 0; o < c->co; o++) {
+      float *restrict yr = yi + (size_t) o * np;
+      const float bo = b[o];
+      for (int j = 0; j < np; j++)
+        yr[j] = bo;
+    }
+  }
+  /* y [Co,P] = W [Co,K] . col [K,P] (+ y holding the bias) */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c->co, np, kk,
+      1.0f, wt, kk, m, np, b ? 1.0f : 0.0f, yi, np);
+}
 
-  if (n <= 0 || np <= 0)
-    return;
+/* im2col path of ad_conv2d_forward_ex, frame by frame. */
+static void
+gemm_forward (const ad_conv *c, int n, int h, int w, const float *x,
+    const float *wt, const float *b, float *y, float *ws,
+    const ad_conv_fwd *o)
+{
+  const int hh = o->up2 ? 2 * h : h, ww = o->up2 ? 2 * w : w;
+  const size_t in_hw = (size_t) h * w, hw = (size_t) hh * ww;
+  const int nlo = o->nlo < 0 ? 0 : o->nlo > c->ci ? c->ci : o->nlo;
+  const int staged = o->up2 || nlo > 0;
+  float *stage = ws;                              /* [Ci,H',W'] */
+  float *col = staged ? ws + (size_t) c->ci * hw : ws;
+  int ho, wo;
+  ad_conv2d_out_size (c, hh, ww, &ho, &wo);
+  const size_t ny = (size_t) c->co * ho * wo;
 
   for (int i = 0; i < n; i++) {
-    const float *xi = x + (size_t) i * c->ci * h * w;   /* [Ci,H,W] */
-    float *yi = y + (size_t) i * c->co * np;            /* [Co,P] */
-    const float *src = xi;                              /* [K,P] */
-    if (!pointwise) {
-      im2col (c, h, w, xi, col);
-      src = col;
-    }
-    if (b) {
-      for (int o = 0; o < c->co; o++) {
-        float *restrict yr = yi + (size_t) o * np;
-        const float bo = b[o];
-        for (int j = 0; j < np; j++)
-          yr[j] = bo;
+    const float *src = x + (size_t) i * c->ci * in_hw;   /* [Ci,h,w] */
+    if (staged) {
+      for (int ch = 0; ch < c->ci; ch++) {
+        const float *p = ch >= nlo ? src + (size_t) ch * in_hw :
+            o->lo ? o->lo + ((size_t) i * nlo + ch) * in_hw : NULL;
+        float *d = stage + (size_t) ch * hw;
+        if (!p)
+          memset (d, 0, sizeof (float) * hw);
+        else if (o->up2)
+          ad_upsample2_forward (1, 1, h, w, p, d);
+        else
+          memcpy (d, p, sizeof (float) * hw);
       }
+      src = stage;
     }
-    /* y [Co,P] = W [Co,K] . col [K,P] (+ y holding the bias) */
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c->co, np, kk,
-        1.0f, wt, kk, src, np, b ? 1.0f : 0.0f, yi, np);
+    float *yi = y + (size_t) i * ny;
+    gemm_frame (c, hh, ww, src, wt, b, yi, col);
+    if (o->relu)
+      ad_relu_forward (ny, yi, yi);
+    if (o->add)
+      ad_add (ny, yi, o->add + (size_t) i * ny, yi);
   }
+}
+
+void
+ad_conv2d_forward_ex (const ad_conv *c, int n, int h, int w, const float *x,
+    const float *wt, const float *b, float *y, float *ws,
+    const ad_conv_fwd *o)
+{
+  if (n <= 0 || h <= 0 || w <= 0)
+    return;
+  if (ad_conv2d_direct (c))
+    ad_dconv_forward (c, n, h, w, x, wt, b, y, ws, o);
+  else
+    gemm_forward (c, n, h, w, x, wt, b, y, ws, o);
+}
+
+void
+ad_conv2d_forward (const ad_conv *c, int n, int h, int w, const float *x,
+    const float *wt, const float *b, float *y, float *col)
+{
+  const ad_conv_fwd plain = { 0 };
+  ad_conv2d_forward_ex (c, n, h, w, x, wt, b, y, col, &plain);
 }
 
 void
@@ -399,6 +492,14 @@ ad_se_forward (int n, int c, int hw, int r, const float *x, const float *w1,
     const float *b1, const float *w2, const float *b2, float *y,
     float *cache)
 {
+  ad_se_forward_add (n, c, hw, r, x, w1, b1, w2, b2, NULL, y, cache);
+}
+
+void
+ad_se_forward_add (int n, int c, int hw, int r, const float *x,
+    const float *w1, const float *b1, const float *w2, const float *b2,
+    const float *res, float *y, float *cache)
+{
   const int ld = 2 * c + r;
   float *mm = cache;              /* M [N,C], ld */
   float *aa = cache + c;          /* A [N,R], ld */
@@ -434,11 +535,18 @@ ad_se_forward (int n, int c, int hw, int r, const float *x, const float *w1,
     float *s = ss + (size_t) i * ld;
     for (int ch = 0; ch < c; ch++) {
       s[ch] = 1.0f / (1.0f + expf (-s[ch]));
-      const float *restrict xr = xi + (size_t) ch * hw;
-      float *restrict yr = yi + (size_t) ch * hw;
+      const size_t off = (size_t) ch * hw;
+      const float *xr = xi + off;
+      float *yr = yi + off;
       const float sc = s[ch];
-      for (int p = 0; p < hw; p++)
-        yr[p] = xr[p] * sc;
+      if (res) {
+        const float *rr = res + (size_t) i * c * hw + off;
+        for (int p = 0; p < hw; p++)
+          yr[p] = rr[p] + xr[p] * sc;
+      } else {
+        for (int p = 0; p < hw; p++)
+          yr[p] = xr[p] * sc;
+      }
     }
   }
 }

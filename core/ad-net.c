@@ -410,6 +410,9 @@ struct ad_exec {
   float *datt[AD_NET_MAX_OPS];       /* its gradient */
   float *prev[AD_NET_MAX_OPS];       /* tshift streaming cache [nshift,h,w] */
   int has_prev;
+  int parallel;                      /* layers use the thread pool */
+  int users[AD_NET_MAX_BUFS];        /* ops reading each buffer */
+  int producer[AD_NET_MAX_BUFS];     /* op writing each buffer (-1: input) */
 };
 
 static size_t
@@ -460,12 +463,27 @@ ad_exec_new (const ad_model *m, int b, int t, ad_exec **out, ad_error *err)
     size_t c = buf_count (e, i);
     maxbuf = c > maxbuf ? c : maxbuf;
     ok = (e->act[i] = ad_alloc (c)) != NULL;
+    e->producer[i] = -1;
+  }
+  for (int i = 0; i < net->n_ops; i++) {
+    const ad_op *op = &net->ops[i];
+    e->users[op->in]++;
+    if (op->type == OP_ADD)
+      e->users[op->in2]++;
+    e->producer[op->out] = i;
   }
   for (int i = 0; i < net->n_ops && ok; i++) {
     const ad_op *op = &net->ops[i];
     ad_shape s = net->bufs[op->in];
     if (op->type == OP_CONV) {
+      /* backward's im2col, and forward (reading x2 upsampled input) */
       size_t c = ad_conv2d_col_size (&op->conv, s.h, s.w);
+      size_t f = ad_conv2d_ws_size (&op->conv, s.h, s.w, 0);
+      if (s.h % 2 == 0 && s.w % 2 == 0) {
+        size_t u = ad_conv2d_ws_size (&op->conv, s.h / 2, s.w / 2, 1);
+        f = u > f ? u : f;
+      }
+      c = f > c ? f : c;
       col = c > col ? c : col;
     } else if (op->type == OP_SE) {
       ok = (e->cache[i] = ad_alloc (ad_se_cache_size (e->n, s.c,
@@ -496,6 +514,81 @@ param (const ad_exec *e, int idx)
   return idx >= 0 ? e->m->tensors[idx].data : NULL;
 }
 
+/* Op i+1 when it is an OP_ADD that only op i's output feeds; its other
+ * operand is returned in *other.  NULL otherwise. */
+static const ad_op *
+sole_add_after (const ad_exec *e, int i, int *other)
+{
+  const ad_net *net = e->net;
+  const ad_op *op = &net->ops[i], *nx = &net->ops[i + 1];
+  if (i + 1 >= net->n_ops || nx->type != OP_ADD || e->users[op->out] != 1 ||
+      (nx->in != op->out && nx->in2 != op->out))
+    return NULL;
+  *other = nx->in == op->out ? nx->in2 : nx->in;
+  return nx;
+}
+
+/* Streaming (one frame per clip): OP_TSHIFT op i is not run; the conv it
+ * feeds reads the shifted channels from the cache instead. */
+static int
+tshift_in_conv (const ad_exec *e, int i, int streaming)
+{
+  const ad_net *net = e->net;
+  const ad_op *op = &net->ops[i];
+  return streaming && e->t == 1 && op->type == OP_TSHIFT &&
+      i + 1 < net->n_ops && net->ops[i + 1].type == OP_CONV &&
+      net->ops[i + 1].in == op->out && e->users[op->out] == 1;
+}
+
+/* Convolution op i, with what can be fused into it:
+ *  - an OP_UP feeding it: the conv reads the upsampling's input (the
+ *    upsampled buffer is written only when training needs it);
+ *  - streaming: an OP_TSHIFT feeding it reads its shifted channels from the
+ *    cache, and a following sole OP_ADD becomes the conv's residual.
+ * Returns the number of following ops consumed (0 or 1). */
+static int
+forward_conv (ad_exec *e, int i, int streaming)
+{
+  const ad_net *net = e->net;
+  const ad_op *op = &net->ops[i];
+  ad_shape s = net->bufs[op->in];
+  const float *x = e->act[op->in];
+  float *y = e->act[op->out];
+  ad_conv_fwd o = { .relu = op->relu, .parallel = e->parallel };
+  int h = s.h, w = s.w, skip = 0;
+  int pi = e->producer[op->in];
+  const ad_op *pre = pi >= 0 ? &net->ops[pi] : NULL;
+
+  if (pre && pre->type == OP_UP && e->users[op->in] == 1 &&
+      ad_conv2d_direct (&op->conv)) {
+    ad_shape ls = net->bufs[pre->in];
+    x = e->act[pre->in];
+    h = ls.h;
+    w = ls.w;
+    o.up2 = 1;
+  } else if (pre && tshift_in_conv (e, pi, streaming)) {
+    x = e->act[pre->in];
+    o.nlo = pre->nshift;
+    o.lo = e->has_prev ? e->prev[pi] : NULL;   /* [N,nshift,h,w] */
+  }
+  int other;
+  const ad_op *add = streaming ? sole_add_after (e, i, &other) : NULL;
+  if (add) {
+    o.add = e->act[other];
+    y = e->act[add->out];
+    skip = 1;
+  }
+  ad_conv2d_forward_ex (&op->conv, e->n, h, w, x, param (e, op->p[0]),
+      param (e, op->p[1]), y, e->col, &o);
+
+  if (o.nlo > 0) {                /* the cache now takes this frame's slice */
+    const size_t part = (size_t) o.nlo * h * w, frame = (size_t) s.c * h * w;
+    for (int f = 0; f < e->n; f++)
+      memcpy (e->prev[pi] + f * part, x + f * frame, sizeof (float) * part);
+  }
+  return skip;
+}
+
 static void
 forward (ad_exec *e, int streaming)
 {
@@ -506,15 +599,16 @@ forward (ad_exec *e, int streaming)
     const float *x = e->act[op->in];
     float *y = e->act[op->out];
     size_t cnt = buf_count (e, op->out);
+    int other;
+    const ad_op *add;
     switch (op->type) {
       case OP_CONV:
-        ad_conv2d_forward (&op->conv, e->n, s.h, s.w, x, param (e, op->p[0]),
-            param (e, op->p[1]), y, e->col);
-        if (op->relu)
-          ad_relu_forward (cnt, y, y);
+        i += forward_conv (e, i, streaming);
         break;
       case OP_TSHIFT:{
         int hw = s.h * s.w;
+        if (tshift_in_conv (e, i, streaming))
+          break;                  /* read in place by the next conv */
         ad_tshift_forward (e->b, e->t, s.c, hw, op->nshift, x,
             streaming && e->has_prev ? e->prev[i] : NULL, y);
         if (streaming)            /* keep the last frame's shifted slice */
@@ -525,16 +619,27 @@ forward (ad_exec *e, int streaming)
         break;
       }
       case OP_SE:
-        ad_se_forward (e->n, s.c, s.h * s.w, op->se_r, x, param (e, op->p[0]),
-            param (e, op->p[1]), param (e, op->p[2]), param (e, op->p[3]), y,
-            e->cache[i]);
+        /* r = p + SE(h): the SE output itself is needed by nobody */
+        add = sole_add_after (e, i, &other);
+        ad_se_forward_add (e->n, s.c, s.h * s.w, op->se_r, x,
+            param (e, op->p[0]), param (e, op->p[1]), param (e, op->p[2]),
+            param (e, op->p[3]), add ? e->act[other] : NULL,
+            add ? e->act[add->out] : y, e->cache[i]);
+        i += add ? 1 : 0;
         break;
       case OP_ADD:
         ad_add (cnt, x, e->act[op->in2], y);
         break;
-      case OP_UP:
-        ad_upsample2_forward (e->n, s.c, s.h, s.w, x, y);
+      case OP_UP:{
+        /* a direct conv reading it upsamples on the fly; training still
+         * keeps the upsampled buffer for the conv's backward pass */
+        int fused = i + 1 < net->n_ops && net->ops[i + 1].in == op->out &&
+            net->ops[i + 1].type == OP_CONV && e->users[op->out] == 1 &&
+            ad_conv2d_direct (&net->ops[i + 1].conv);
+        if (!fused || !streaming)
+          ad_upsample2_forward (e->n, s.c, s.h, s.w, x, y);
         break;
+      }
       case OP_MEM:
         ad_mem_forward (&op->mem, e->n, s.h, s.w, x, param (e, op->p[0]), y,
             e->att[i], e->cache[i]);
@@ -725,6 +830,8 @@ ad_stream_new (const ad_model *m, ad_stream **out, ad_error *err)
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   s->m = m;
   ad_status st = ad_exec_new (m, 1, 1, &s->exec, err);
+  if (st == AD_OK)
+    s->exec->parallel = 1;        /* batch 1: layers split over the pool */
   size_t n = (size_t) ad_config_out_channels (&m->cfg) * m->cfg.width *
       m->cfg.height;
   if (st == AD_OK && !(s->pred = ad_alloc (n)))

@@ -1,0 +1,489 @@
+/* ad-conv-direct.c - direct 3x3 convolution for forward passes on x86-64
+ * CPUs with AVX2+FMA (the im2col + sgemm path in ad-layers.c is used
+ * elsewhere, and always for backward passes).
+ *
+ * Why: at batch 1 the network's convolutions are small matrix products
+ * (16-64 output channels), and im2col followed by sgemm spends as much time
+ * copying (im2col, then sgemm packing the 9x larger col matrix) as
+ * multiplying.  Here the input is copied once into a zero-padded slice and
+ * a register-blocked kernel reads it in place.
+ *
+ * Layout.  A task computes one band of output rows of one frame.  It copies
+ * the input rows the band needs into a padded "slice" (per input channel:
+ * one plane of padded rows, or for stride 2 four planes, one per
+ * (row parity, column parity), so that every tap reads consecutive floats).
+ * On a slice, output position q of the band's grid (row-major, grid width
+ * gw >= output width; the extra columns are computed and dropped) reads
+ * input q + off[tap] for each tap, for every channel: a 1-D convolution
+ * over flat memory.  The kernel computes a tile of CB output channels x
+ * DC_QB grid positions in registers, then the tile is stored with bias,
+ * ReLU and an optional residual add.
+ *
+ * Upsampling fused in: a 3x3 convolution of a nearest x2 upsampled input is
+ * four 2x2 convolutions of the original input (one per output phase
+ * (a,b) = (row, column) parity) with summed weights; 4/9 of the multiply-
+ * adds, and the upsampled image is never written.
+ *
+ * Results are the same whichever thread runs a task, and the same for any
+ * thread count (bands depend only on the layer and ad_pool_threads()).
+ */
+#include "ad-internal.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+#define DC_QB 24                 /* grid positions per tile: 3 vectors of 8 */
+#define DC_SLACK (DC_QB + 8)     /* zeroed floats after each slice plane */
+#define DC_SLICE_FLOATS 32768    /* target slice size (L2-friendly) */
+#define DC_BAND_MIN_POS 384      /* do not split bands below this */
+
+enum { DC_S1 = 0, DC_S2 = 1, DC_UP2 = 2 };
+
+/* ------------------------------------------------------------------------ */
+/* Kernels                                                                   */
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define DC_HAVE_KERNELS 1
+
+typedef float v8f __attribute__ ((vector_size (32)));
+typedef float v8fu __attribute__ ((vector_size (32), aligned (4)));
+
+/* tile [cb][DC_QB] = sum over input channels i < nci and taps t < nt of
+ * w[(i*nt + t)*cb + c] * src[i*cstride + off[t] + q], q < DC_QB. */
+static inline __attribute__ ((always_inline)) void
+tile_kernel (const int cb, int nci, int nt, const int *off, const float *src,
+    size_t cstride, const float *w, float *tile)
+{
+  v8f acc[8][3];
+#pragma GCC unroll 8
+  for (int c = 0; c < cb; c++)
+#pragma GCC unroll 3
+    for (int v = 0; v < 3; v++)
+      acc[c][v] = (v8f) { 0 };
+  for (int i = 0; i < nci; i++) {
+    const float *s = src + (size_t) i * cstride;
+    for (int t = 0; t < nt; t++) {
+      const float *p = s + off[t];
+      v8f x0 = *(const v8fu *) p;
+      v8f x1 = *(const v8fu *) (p + 8);
+      v8f x2 = *(const v8fu *) (p + 16);
+#pragma GCC unroll 8
+      for (int c = 0; c < cb; c++) {
+        float wv = w[c];
+        acc[c][0] += wv * x0;
+        acc[c][1] += wv * x1;
+        acc[c][2] += wv * x2;
+      }
+      w += cb;
+    }
+  }
+#pragma GCC unroll 8
+  for (int c = 0; c < cb; c++)
+#pragma GCC unroll 3
+    for (int v = 0; v < 3; v++)
+      *(v8fu *) (tile + c * DC_QB + 8 * v) = acc[c][v];
+}
+
+typedef void (*dc_kernel) (int nci, int nt, const int *off, const float *src,
+    size_t cstride, const float *w, float *tile);
+
+/* 4 channels x 24 positions: 12 accumulators, fits AVX2's 16 registers. */
+__attribute__ ((target ("avx2,fma")))
+static void
+kernel4 (int nci, int nt, const int *off, const float *src, size_t cstride,
+    const float *w, float *tile)
+{
+  tile_kernel (4, nci, nt, off, src, cstride, w, tile);
+}
+
+/* 8 channels x 24 positions: 24 accumulators, needs AVX-512VL's 32. */
+__attribute__ ((target ("avx512f,avx512vl,avx2,fma")))
+static void
+kernel8 (int nci, int nt, const int *off, const float *src, size_t cstride,
+    const float *w, float *tile)
+{
+  tile_kernel (8, nci, nt, off, src, cstride, w, tile);
+}
+
+/* 0: no direct path, 4: AVX2+FMA, 8: AVX-512VL */
+static int
+cpu_level (void)
+{
+  static _Atomic int level = -1;
+  int l = atomic_load_explicit (&level, memory_order_relaxed);
+  if (l < 0) {
+    __builtin_cpu_init ();
+    l = 0;
+    if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
+      l = 4;
+    if (l && __builtin_cpu_supports ("avx512f") &&
+        __builtin_cpu_supports ("avx512vl"))
+      l = 8;
+    atomic_store_explicit (&level, l, memory_order_relaxed);
+  }
+  return l;
+}
+#else
+static int
+cpu_level (void)
+{
+  return 0;
+}
+#endif
+
+static _Atomic int dc_enabled = 1;
+
+int
+ad_conv2d_set_direct (int enable)
+{
+  int old = dc_enabled;
+  dc_enabled = enable;
+  return old;
+}
+
+int
+ad_conv2d_direct (const ad_conv *c)
+{
+  return dc_enabled && cpu_level () > 0 && c->k == 3 && c->pad == 1 &&
+      (c->stride == 1 || c->stride == 2) && c->ci > 0 && c->co > 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Geometry                                                                  */
+
+typedef struct dgeom {
+  int mode;                 /* DC_S1, DC_S2, DC_UP2 */
+  int ci, co;
+  int h, w;                 /* input as stored */
+  int ho, wo;               /* output */
+  int gh, gw;               /* grid: rows (bands split these) and width */
+  int valid_w;              /* grid columns that are real outputs */
+  int nph, nt;              /* output phases (1 or 4), taps per phase */
+  int nplanes, halo;        /* slice planes per channel; extra slice rows */
+  int cb, ncb;              /* channels per kernel tile, tiles over co */
+  int band, nbands;         /* grid rows per task, tasks per frame */
+  size_t pstride, cstride;  /* floats per slice plane, per channel */
+  size_t slice;             /* floats per thread's slice */
+  size_t wpack;             /* floats of packed weights */
+  int off[4][9];            /* tap offsets per phase, from a channel base */
+} dgeom;
+
+static void
+dc_geom (const ad_conv *c, int h, int w, int up2, dgeom *g)
+{
+  memset (g, 0, sizeof *g);
+  g->ci = c->ci;
+  g->co = c->co;
+  g->h = h;
+  g->w = w;
+  g->mode = up2 ? DC_UP2 : c->stride == 2 ? DC_S2 : DC_S1;
+  g->cb = cpu_level () == 8 && c->co % 8 == 0 ? 8 : 4;
+  g->ncb = (c->co + g->cb - 1) / g->cb;
+  g->nph = 1;
+  g->nt = 9;
+  g->nplanes = 1;
+  g->halo = 2;
+  if (g->mode == DC_S1) {
+    g->ho = g->gh = h;
+    g->wo = g->valid_w = w;
+    g->gw = w + 2;
+  } else if (g->mode == DC_S2) {
+    g->ho = g->gh = (h - 1) / 2 + 1;
+    g->wo = g->valid_w = (w - 1) / 2 + 1;
+    g->gw = (w + 3) / 2;
+    g->nplanes = 4;
+    g->halo = 1;
+  } else {
+    g->ho = 2 * h;
+    g->wo = 2 * w;
+    g->gh = h;
+    g->valid_w = w;
+    g->gw = w + 2;
+    g->nph = 4;
+    g->nt = 4;
+  }
+
+  /* band rows: a slice near DC_SLICE_FLOATS, bands spread evenly over a
+   * multiple of the threads (at least two per thread when large enough) */
+  int threads = ad_pool_threads ();
+  size_t per_row = (size_t) g->ci * g->nplanes * g->gw;
+  long rows = (long) (DC_SLICE_FLOATS / per_row) - g->halo;
+  if (rows < 1)
+    rows = 1;
+  int nb = (int) ((g->gh + rows - 1) / rows);
+  int want = 2 * threads;
+  while (nb < want && (long) g->gh * g->valid_w / (nb + 1) >= DC_BAND_MIN_POS)
+    nb++;
+  if (threads > 1 && nb > 1)
+    nb = (nb + threads - 1) / threads * threads;
+  if (nb > g->gh)
+    nb = g->gh;
+  g->band = (g->gh + nb - 1) / nb;
+  g->nbands = (g->gh + g->band - 1) / g->band;
+
+  g->pstride = (size_t) (g->band + g->halo) * g->gw + DC_SLACK;
+  g->cstride = g->pstride * g->nplanes;
+  g->slice = g->cstride * g->ci;
+  g->wpack = (size_t) g->nph * g->ncb * g->ci * g->nt * g->cb;
+
+  for (int ph = 0; ph < g->nph; ph++)
+    for (int t = 0; t < g->nt; t++) {
+      int o;
+      if (g->mode == DC_S1) {
+        o = (t / 3) * g->gw + t % 3;
+      } else if (g->mode == DC_S2) {
+        int ky = t / 3, kx = t % 3;
+        o = (int) (((ky & 1) * 2 + (kx & 1)) * g->pstride) +
+            (ky >> 1) * g->gw + (kx >> 1);
+      } else {
+        int a = ph / 2, b = ph % 2, dy = t / 2, dx = t % 2;
+        o = (a + dy) * g->gw + b + dx;
+      }
+      g->off[ph][t] = o;
+    }
+}
+
+size_t
+ad_dconv_ws_size (const ad_conv *c, int h, int w, int up2, int threads)
+{
+  dgeom g;
+  dc_geom (c, h, w, up2, &g);
+  return g.wpack + (size_t) threads * g.slice;
+}
+
+/* wp [nph][ncb][ci][nt][cb] from wt [co][ci][3][3]; zero for channels past
+ * co.  Upsampled phases sum the taps that land on the same input pixel. */
+static void
+pack_weights (const dgeom *g, const float *wt, float *wp)
+{
+  memset (wp, 0, sizeof (float) * g->wpack);
+  for (int ph = 0; ph < g->nph; ph++)
+    for (int o = 0; o < g->co; o++) {
+      float *blk = wp + ((size_t) ph * g->ncb + o / g->cb) * g->ci * g->nt *
+          g->cb + o % g->cb;
+      for (int i = 0; i < g->ci; i++) {
+        const float *k = wt + ((size_t) o * g->ci + i) * 9;   /* [3][3] */
+        float *d = blk + (size_t) i * g->nt * g->cb;
+        if (g->mode != DC_UP2) {
+          for (int t = 0; t < 9; t++)
+            d[t * g->cb] = k[t];
+        } else {
+          int a = ph / 2, b = ph % 2;
+          for (int ky = 0; ky < 3; ky++)
+            for (int kx = 0; kx < 3; kx++) {
+              int dy = (a + ky + 1) / 2 - a, dx = (b + kx + 1) / 2 - b;
+              d[(dy * 2 + dx) * g->cb] += k[ky * 3 + kx];
+            }
+        }
+      }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tasks                                                                     */
+
+typedef struct dc_job {
+  dgeom g;
+  int n;
+  const float *x, *lo, *b, *add;
+  int nlo, relu;
+  float *y;
+  const float *wp;
+  float *slices;             /* thread t's slice at t * g.slice */
+#ifdef DC_HAVE_KERNELS
+  dc_kernel kern;
+#endif
+} dc_job;
+
+/* Input channel ch of frame f, [h,w]; NULL means zeros. */
+static const float *
+in_plane (const dc_job *j, int f, int ch)
+{
+  const dgeom *g = &j->g;
+  size_t hw = (size_t) g->h * g->w;
+  if (ch < j->nlo)
+    return j->lo ? j->lo + ((size_t) f * j->nlo + ch) * hw : NULL;
+  return j->x + ((size_t) f * g->ci + ch) * hw;
+}
+
+/* Slice of band rows [r0, r0+rows) of frame f: per channel, padded input
+ * rows as the tap offsets expect them, zeros outside the image. */
+static void
+build_slice (const dc_job *j, int f, int r0, int rows, float *slice)
+{
+  const dgeom *g = &j->g;
+  const int w = g->w, gw = g->gw;
+  for (int ch = 0; ch < g->ci; ch++) {
+    const float *src = in_plane (j, f, ch);               /* [h,w] */
+    float *cs = slice + (size_t) ch * g->cstride;
+    if (g->mode != DC_S2) {
+      /* slice row i = padded row r0 + i = input row r0 + i - 1 */
+      for (int i = 0; i < rows + 2; i++) {
+        float *d = cs + (size_t) i * gw;                  /* [gw] */
+        int y = r0 + i - 1;
+        d[0] = 0.0f;
+        if (src && y >= 0 && y < g->h)
+          memcpy (d + 1, src + (size_t) y * w, sizeof (float) * w);
+        else
+          memset (d + 1, 0, sizeof (float) * w);
+        memset (d + 1 + w, 0, sizeof (float) * (gw - 1 - w));
+      }
+      memset (cs + (size_t) (rows + 2) * gw, 0,
+          sizeof (float) * (g->pstride - (size_t) (rows + 2) * gw));
+    } else {
+      /* plane (a,b) row i, column jx = padded (2(r0+i)+a, 2jx+b) */
+      for (int a = 0; a < 2; a++) {
+        float *p0 = cs + (size_t) (2 * a) * g->pstride;   /* b = 0 */
+        float *p1 = p0 + g->pstride;                      /* b = 1 */
+        for (int i = 0; i < rows + 1; i++) {
+          float *d0 = p0 + (size_t) i * gw, *d1 = p1 + (size_t) i * gw;
+          int y = 2 * (r0 + i) + a - 1;
+          memset (d0, 0, sizeof (float) * gw);
+          memset (d1, 0, sizeof (float) * gw);
+          if (!src || y < 0 || y >= g->h)
+            continue;
+          const float *s = src + (size_t) y * w;
+          /* padded column pc = input column pc - 1: d0[jx] = s[2jx - 1],
+           * d1[jx] = s[2jx] */
+          for (int jx = 0; 2 * jx < w; jx++)
+            d1[jx] = s[2 * jx];
+          for (int jx = 1; 2 * jx - 1 < w; jx++)
+            d0[jx] = s[2 * jx - 1];
+        }
+        size_t used = (size_t) (rows + 1) * gw;
+        memset (p0 + used, 0, sizeof (float) * (g->pstride - used));
+        memset (p1 + used, 0, sizeof (float) * (g->pstride - used));
+      }
+    }
+  }
+}
+
+static inline float
+epilogue (float v, float bias, int relu)
+{
+  v += bias;
+  return relu && v < 0.0f ? 0.0f : v;
+}
+
+/* One run of len outputs.  Plain: y[k] = f(t0[k]) (+ a[k]).  Upsampling
+ * (t1 != NULL): the two column phases interleave, y[2k] = f(t0[k]),
+ * y[2k+1] = f(t1[k]) (+ a likewise).  f adds the bias, then ReLU. */
+static inline void
+store_run (float *restrict y, const float *restrict a,
+    const float *restrict t0, const float *restrict t1, int len, float bias,
+    int relu)
+{
+  if (t1) {
+    for (int k = 0; k < len; k++) {
+      float v0 = epilogue (t0[k], bias, relu), v1 = epilogue (t1[k], bias,
+          relu);
+      y[2 * k] = a ? v0 + a[2 * k] : v0;
+      y[2 * k + 1] = a ? v1 + a[2 * k + 1] : v1;
+    }
+  } else if (a) {
+    for (int k = 0; k < len; k++)
+      y[k] = epilogue (t0[k], bias, relu) + a[k];
+  } else {
+    for (int k = 0; k < len; k++)
+      y[k] = epilogue (t0[k], bias, relu);
+  }
+}
+
+/* Stores tile0 [cb][DC_QB] (grid positions q0.. of the band starting at
+ * grid row r0) into y with bias, ReLU and the residual add.  When
+ * upsampling, tile0 and tile1 are the column phases b = 0, 1 of row phase
+ * a.  Grid columns past valid_w are dropped. */
+static void
+store_tile (const dc_job *j, int f, int o0, const float *tile0,
+    const float *tile1, int q0, int qend, int r0, int a)
+{
+  const dgeom *g = &j->g;
+  const int step = tile1 ? 2 : 1;
+  const size_t plane = (size_t) g->ho * g->wo;
+  const int n = qend - q0 < DC_QB ? qend - q0 : DC_QB;
+  for (int c = 0; c < g->cb && o0 + c < g->co; c++) {
+    const int o = o0 + c;
+    const float bias = j->b ? j->b[o] : 0.0f;
+    const size_t base = ((size_t) f * g->co + o) * plane;
+    /* runs of consecutive grid columns inside one row */
+    for (int k = 0, q = q0; k < n;) {
+      int row = r0 + q / g->gw, col = q % g->gw;
+      int seg = g->gw - col < n - k ? g->gw - col : n - k;
+      int len = g->valid_w - col < seg ? g->valid_w - col : seg;
+      if (len > 0) {
+        size_t idx = base + (size_t) (row * step + a) * g->wo + col * step;
+        store_run (j->y + idx, j->add ? j->add + idx : NULL,
+            tile0 + c * DC_QB + k, tile1 ? tile1 + c * DC_QB + k : NULL, len,
+            bias, j->relu);
+      }
+      k += seg;
+      q += seg;
+    }
+  }
+}
+
+static void
+dc_task (void *ctx, int task, int thread)
+{
+#ifdef DC_HAVE_KERNELS
+  const dc_job *j = ctx;
+  const dgeom *g = &j->g;
+  int f = task / g->nbands, band = task % g->nbands;
+  int r0 = band * g->band;
+  int rows = g->gh - r0 < g->band ? g->gh - r0 : g->band;
+  float *slice = j->slices + (size_t) thread * g->slice;
+  float tile[2][8 * DC_QB];
+  build_slice (j, f, r0, rows, slice);
+  const int nq = rows * g->gw;
+  const size_t blk = (size_t) g->ci * g->nt * g->cb;
+  const size_t phase = blk * g->ncb;       /* packed weights per phase */
+  for (int cbk = 0; cbk < g->ncb; cbk++) {
+    const float *wb = j->wp + cbk * blk;
+    for (int q0 = 0; q0 < nq; q0 += DC_QB) {
+      const float *s0 = slice + q0;
+      if (g->mode != DC_UP2) {
+        j->kern (g->ci, g->nt, g->off[0], s0, g->cstride, wb, tile[0]);
+        store_tile (j, f, cbk * g->cb, tile[0], NULL, q0, nq, r0, 0);
+        continue;
+      }
+      for (int a = 0; a < 2; a++) {   /* row phase; column phases 0, 1 */
+        for (int b = 0; b < 2; b++)
+          j->kern (g->ci, g->nt, g->off[2 * a + b], s0, g->cstride,
+              wb + (2 * a + b) * phase, tile[b]);
+        store_tile (j, f, cbk * g->cb, tile[0], tile[1], q0, nq, r0, a);
+      }
+    }
+  }
+#else
+  (void) ctx;
+  (void) task;
+  (void) thread;
+#endif
+}
+
+void
+ad_dconv_forward (const ad_conv *c, int n, int h, int w, const float *x,
+    const float *wt, const float *b, float *y, float *ws,
+    const ad_conv_fwd *o)
+{
+  dc_job j;
+  memset (&j, 0, sizeof j);
+  dc_geom (c, h, w, o->up2, &j.g);
+  if (n <= 0 || j.g.ho <= 0 || j.g.wo <= 0)
+    return;
+  j.n = n;
+  j.x = x;
+  j.lo = o->lo;
+  j.nlo = o->nlo < 0 ? 0 : o->nlo > c->ci ? c->ci : o->nlo;
+  j.b = b;
+  j.add = o->add;
+  j.relu = o->relu;
+  j.y = y;
+  j.wp = ws;
+  j.slices = ws + j.g.wpack;
+#ifdef DC_HAVE_KERNELS
+  j.kern = j.g.cb == 8 ? kernel8 : kernel4;
+#endif
+  pack_weights (&j.g, wt, ws);
+  ad_pool_run (n * j.g.nbands, dc_task, &j, o->parallel);
+}
