@@ -373,12 +373,16 @@ gst_anomaly_extract_sink_event (GstBaseTransform * trans, GstEvent * event)
       (trans, event);
 }
 
-/* Passthrough: make the buffer (not its memory) writable for the meta. */
+/* Passthrough: make the buffer (not its memory) writable for the meta.
+ * The base class keeps its reference to input and drops it when the output
+ * is another buffer, so a shared input is copied (the copy shares the
+ * memory) instead of passed to gst_buffer_make_writable(), which would
+ * drop that reference a second time. */
 static GstFlowReturn
 gst_anomaly_extract_prepare_output_buffer (GstBaseTransform * trans,
     GstBuffer * input, GstBuffer ** outbuf)
 {
-  *outbuf = gst_buffer_make_writable (input);
+  *outbuf = gst_buffer_is_writable (input) ? input : gst_buffer_copy (input);
   return *outbuf ? GST_FLOW_OK : GST_FLOW_ERROR;
 }
 

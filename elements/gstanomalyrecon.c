@@ -882,8 +882,10 @@ static GstFlowReturn
 gst_anomaly_recon_prepare_output_buffer (GstBaseTransform * trans,
     GstBuffer * input, GstBuffer ** outbuf)
 {
-  /* passthrough video: only the buffer (for its meta) is made writable */
-  *outbuf = gst_buffer_make_writable (input);
+  /* passthrough video: only the buffer (for its meta) is made writable;
+   * the base class owns input (see gstanomalyextract.c), so no
+   * gst_buffer_make_writable() here */
+  *outbuf = gst_buffer_is_writable (input) ? input : gst_buffer_copy (input);
   return *outbuf ? GST_FLOW_OK : GST_FLOW_ERROR;
 }
 

@@ -132,6 +132,31 @@ GST_START_TEST (test_formats_passthrough)
 
 GST_END_TEST;
 
+/* An input that someone else also holds (a decoder keeps its reference
+ * frames) is not writable: the output is a copy sharing the memory, and the
+ * input keeps exactly the other holder's reference. */
+GST_START_TEST (test_shared_input)
+{
+  GstHarness *h = make_harness ("width=32 height=24", "I420", VW, VH);
+  GstBuffer *in = make_frame ("I420", VW, VH, 0, 0, 0, 90);
+  GstBuffer *out;
+
+  gst_buffer_ref (in);          /* the other holder */
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (out != in);
+  fail_unless_equals_int (GST_MINI_OBJECT_REFCOUNT_VALUE (in), 1);
+  fail_unless (gst_buffer_get_anomaly_meta (in) == NULL);
+  fail_unless (gst_buffer_get_anomaly_meta (out) != NULL);
+  fail_unless (gst_buffer_peek_memory (out, 0) ==
+      gst_buffer_peek_memory (in, 0));
+  gst_buffer_unref (out);
+  gst_buffer_unref (in);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_color_values)
 {
   static const gchar *rgbf[] = { "RGB", "BGRx", "xBGR", "ARGB" };
@@ -331,6 +356,7 @@ anomalyextract_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_formats_passthrough);
+  tcase_add_test (tc, test_shared_input);
   tcase_add_test (tc, test_color_values);
   tcase_add_test (tc, test_motion_and_resets);
   tcase_add_test (tc, test_model_overrides);

@@ -279,6 +279,23 @@ GST_START_TEST (test_detect)
     gst_buffer_unref (out);
   }
 
+  /* an input someone else also holds is copied (memory shared), not
+   * released: the other holder keeps exactly its reference */
+  {
+    GstBuffer *in = make_buffer (4, MW, MH);
+
+    gst_buffer_ref (in);
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (out != in);
+    fail_unless_equals_int (GST_MINI_OBJECT_REFCOUNT_VALUE (in), 1);
+    fail_unless (gst_buffer_get_anomaly_meta (out)->recon != NULL);
+    fail_unless (gst_buffer_peek_memory (out, 0) ==
+        gst_buffer_peek_memory (in, 0));
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+  }
+
   /* a DISCONT resets the temporal state: no prediction again */
   out = make_buffer (9, MW, MH);
   GST_BUFFER_FLAG_SET (out, GST_BUFFER_FLAG_DISCONT);
