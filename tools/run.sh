@@ -14,15 +14,23 @@ cd "$(dirname "$0")/.."
 TOP=$(pwd)
 JOB=${1:-demo}
 
-# Debian 12 packages, one purpose each.
+# Debian 12 packages, one purpose each: build, GStreamer and the elements
+# the pipelines use (x264enc is in -ugly), the plugin's libraries, the plot.
 PKGS="meson ninja-build pkg-config gcc libc6-dev python3
 libopenblas-dev
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
 libjson-glib-dev libpango1.0-dev libcairo2-dev
-libmosquitto-dev mosquitto
-clang libclang-rt-14-dev
+libmosquitto-dev
 gnuplot-nox"
+# Everything but the demo also needs: the MQTT broker of the MQTT tests,
+# clang for the fuzzer, H.264 decoding (avdec_h264) for the pipeline
+# scripts that read H.264 and their tests, OpenCV's MOG2 baseline (ad-eval).
+[ "$JOB" = demo ] || PKGS="$PKGS
+mosquitto
+clang libclang-rt-14-dev
+gstreamer1.0-libav
+gstreamer1.0-opencv"
 [ "$JOB" = bench ] && PKGS="$PKGS python3-torch bc"
 
 install_packages () {
@@ -44,7 +52,12 @@ install_packages () {
 }
 
 build () {
-  [ -f build/build.ninja ] || meson setup build
+  # again when configured already: tools installed since (clang) are found
+  if [ -f build/build.ninja ]; then
+    meson setup --reconfigure build >/dev/null
+  else
+    meson setup build
+  fi
   meson compile -C build
 }
 
