@@ -153,7 +153,8 @@ ad_conv2d_direct (const ad_conv *c)
 
 typedef struct dgeom {
   int mode;                 /* DC_S1, DC_S2, DC_UP2 */
-  int ci, co;
+  int k;                    /* DC_S2: kernel size 3 or 4 */
+  int ci, co;               /* channels read and written by this run */
   int h, w;                 /* input as stored */
   int ho, wo;               /* output */
   int gh, gw;               /* grid: rows (bands split these) and width */
@@ -165,32 +166,38 @@ typedef struct dgeom {
   size_t pstride, cstride;  /* floats per slice plane, per channel */
   size_t slice;             /* floats per thread's slice */
   size_t wpack;             /* floats of packed weights */
-  int off[4][9];            /* tap offsets per phase, from a channel base */
+  int off[4][16];           /* tap offsets per phase, from a channel base */
 } dgeom;
 
+/* A run reading ci channels [h,w] and writing co channels:
+ *   DC_S1   k x k = 3x3, stride 1:   out [h, w]
+ *   DC_S2   k x k (3 or 4), stride 2, pad 1: out [(h+2-k)/2+1, (w+2-k)/2+1]
+ *   DC_UP2  four 2x2 phases:          out [2h, 2w]  */
 static void
-dc_geom (const ad_conv *c, int h, int w, int up2, dgeom *g)
+dc_geom (int mode, int k, int ci, int co, int h, int w, dgeom *g)
 {
   memset (g, 0, sizeof *g);
-  g->ci = c->ci;
-  g->co = c->co;
+  g->mode = mode;
+  g->k = k;
+  g->ci = ci;
+  g->co = co;
   g->h = h;
   g->w = w;
-  g->mode = up2 ? DC_UP2 : c->stride == 2 ? DC_S2 : DC_S1;
-  g->cb = cpu_level () == 8 && c->co % 8 == 0 ? 8 : 4;
-  g->ncb = (c->co + g->cb - 1) / g->cb;
+  g->cb = cpu_level () == 8 && co % 8 == 0 ? 8 : 4;
+  g->ncb = (co + g->cb - 1) / g->cb;
   g->nph = 1;
   g->nt = 9;
   g->nplanes = 1;
   g->halo = 2;
-  if (g->mode == DC_S1) {
+  if (mode == DC_S1) {
     g->ho = g->gh = h;
     g->wo = g->valid_w = w;
     g->gw = w + 2;
-  } else if (g->mode == DC_S2) {
-    g->ho = g->gh = (h - 1) / 2 + 1;
-    g->wo = g->valid_w = (w - 1) / 2 + 1;
+  } else if (mode == DC_S2) {
+    g->ho = g->gh = (h + 2 - k) / 2 + 1;
+    g->wo = g->valid_w = (w + 2 - k) / 2 + 1;
     g->gw = (w + 3) / 2;
+    g->nt = k * k;
     g->nplanes = 4;
     g->halo = 1;
   } else {
@@ -218,7 +225,7 @@ dc_geom (const ad_conv *c, int h, int w, int up2, dgeom *g)
     nb = (nb + threads - 1) / threads * threads;
   if (nb > g->gh)
     nb = g->gh;
-  g->band = (g->gh + nb - 1) / nb;
+  g->band = nb > 0 ? (g->gh + nb - 1) / nb : 1;
   g->nbands = (g->gh + g->band - 1) / g->band;
 
   g->pstride = (size_t) (g->band + g->halo) * g->gw + DC_SLACK;
@@ -229,10 +236,10 @@ dc_geom (const ad_conv *c, int h, int w, int up2, dgeom *g)
   for (int ph = 0; ph < g->nph; ph++)
     for (int t = 0; t < g->nt; t++) {
       int o;
-      if (g->mode == DC_S1) {
+      if (mode == DC_S1) {
         o = (t / 3) * g->gw + t % 3;
-      } else if (g->mode == DC_S2) {
-        int ky = t / 3, kx = t % 3;
+      } else if (mode == DC_S2) {
+        int ky = t / k, kx = t % k;
         o = (int) (((ky & 1) * 2 + (kx & 1)) * g->pstride) +
             (ky >> 1) * g->gw + (kx >> 1);
       } else {
@@ -243,27 +250,63 @@ dc_geom (const ad_conv *c, int h, int w, int up2, dgeom *g)
     }
 }
 
+/* The forward convolution c on x [ci,h,w] (x2 upsampled when up2). */
+static void
+fwd_geom (const ad_conv *c, int h, int w, int up2, dgeom *g)
+{
+  dc_geom (up2 ? DC_UP2 : c->stride == 2 ? DC_S2 : DC_S1, 3, c->ci, c->co,
+      h, w, g);
+}
+
+/* Its adjoint, dx from dy (see ad_dconv_backward_dx): reads co channels of
+ * dy, writes ci channels of dx.  0 if the direct path cannot do it. */
+static int
+bwd_geom (const ad_conv *c, int h, int w, int up2, dgeom *g)
+{
+  if (up2)                    /* dx [h,w] from dy [2h,2w]: 4x4, stride 2 */
+    dc_geom (DC_S2, 4, c->co, c->ci, 2 * h, 2 * w, g);
+  else if (c->stride == 1)    /* flipped 3x3 */
+    dc_geom (DC_S1, 3, c->co, c->ci, h, w, g);
+  else if (h % 2 == 0 && w % 2 == 0)  /* dx [h,w] from dy [h/2,w/2] */
+    dc_geom (DC_UP2, 3, c->co, c->ci, h / 2, w / 2, g);
+  else
+    return 0;
+  return 1;
+}
+
 size_t
 ad_dconv_ws_size (const ad_conv *c, int h, int w, int up2, int threads)
 {
   dgeom g;
-  dc_geom (c, h, w, up2, &g);
-  return g.wpack + (size_t) threads * g.slice;
+  fwd_geom (c, h, w, up2, &g);
+  size_t n = g.wpack + (size_t) threads * g.slice;
+  if (bwd_geom (c, h, w, up2, &g)) {
+    size_t b = g.wpack + (size_t) threads * g.slice;
+    n = b > n ? b : n;
+  }
+  return n;
 }
 
-/* wp [nph][ncb][ci][nt][cb] from wt [co][ci][3][3]; zero for channels past
- * co.  Upsampled phases sum the taps that land on the same input pixel. */
+/* Packed weights: wp [nph][ncb][ci][nt][cb], zero for channels past co. */
+static inline float *
+packed (const dgeom *g, float *wp, int ph, int o, int i, int t)
+{
+  return wp + ((((size_t) ph * g->ncb + o / g->cb) * g->ci + i) * g->nt + t) *
+      g->cb + o % g->cb;
+}
+
+/* Forward, from wt [co][ci][3][3].  Upsampled phases sum the taps that land
+ * on the same input pixel: tap ky of row phase a reads low-res row offset
+ * dy = (a + ky + 1)/2 - a of the phase's 2x2 window. */
 static void
-pack_weights (const dgeom *g, const float *wt, float *wp)
+pack_forward (const dgeom *g, const float *wt, float *wp)
 {
   memset (wp, 0, sizeof (float) * g->wpack);
   for (int ph = 0; ph < g->nph; ph++)
-    for (int o = 0; o < g->co; o++) {
-      float *blk = wp + ((size_t) ph * g->ncb + o / g->cb) * g->ci * g->nt *
-          g->cb + o % g->cb;
+    for (int o = 0; o < g->co; o++)
       for (int i = 0; i < g->ci; i++) {
         const float *k = wt + ((size_t) o * g->ci + i) * 9;   /* [3][3] */
-        float *d = blk + (size_t) i * g->nt * g->cb;
+        float *d = packed (g, wp, ph, o, i, 0);
         if (g->mode != DC_UP2) {
           for (int t = 0; t < 9; t++)
             d[t * g->cb] = k[t];
@@ -276,7 +319,43 @@ pack_weights (const dgeom *g, const float *wt, float *wp)
             }
         }
       }
-    }
+}
+
+/* Adjoint, from the forward conv's wt [co][ci][3][3]; here o is a forward
+ * input channel and i a forward output channel.
+ *   stride 1:  dx = flipped 3x3 of dy: tap t reads forward tap 8 - t.
+ *   stride 2:  dx row 2m + a gets dy row m from forward tap ky = 1 (a = 0)
+ *              and dy rows m, m+1 from ky = 2, 0 (a = 1): in the phase's
+ *              2x2 window (window row dy) that is kmap[a][dy] (-1: none).
+ *   upsampled: dx row i sums dy rows 2i+u-ky+1 (u = 0,1) over forward taps
+ *              ky: a 4x4 stride-2 window, window row r = u - ky + 2. */
+static void
+pack_adjoint (const dgeom *g, const float *wt, float *wp)
+{
+  static const int kmap[2][2] = { { -1, 1 }, { 2, 0 } };
+  memset (wp, 0, sizeof (float) * g->wpack);
+  for (int ph = 0; ph < g->nph; ph++)
+    for (int o = 0; o < g->co; o++)
+      for (int i = 0; i < g->ci; i++) {
+        const float *k = wt + ((size_t) i * g->co + o) * 9;   /* [3][3] */
+        float *d = packed (g, wp, ph, o, i, 0);
+        if (g->mode == DC_S1) {
+          for (int t = 0; t < 9; t++)
+            d[t * g->cb] = k[8 - t];
+        } else if (g->mode == DC_UP2) {
+          int a = ph / 2, b = ph % 2;
+          for (int t = 0; t < 4; t++) {
+            int ky = kmap[a][t / 2], kx = kmap[b][t % 2];
+            d[t * g->cb] = ky < 0 || kx < 0 ? 0.0f : k[ky * 3 + kx];
+          }
+        } else {
+          for (int ky = 0; ky < 3; ky++)
+            for (int u = 0; u < 2; u++)
+              for (int kx = 0; kx < 3; kx++)
+                for (int v = 0; v < 2; v++)
+                  d[((u - ky + 2) * 4 + v - kx + 2) * g->cb] += k[ky * 3 + kx];
+        }
+      }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -365,13 +444,13 @@ epilogue (float v, float bias, int relu)
   return relu && v < 0.0f ? 0.0f : v;
 }
 
-/* One run of len outputs.  Plain: y[k] = f(t0[k]) (+ a[k]).  Upsampling
+/* One run of len outputs (a may be y itself: accumulation).
+ * Plain: y[k] = f(t0[k]) (+ a[k]).  Upsampling
  * (t1 != NULL): the two column phases interleave, y[2k] = f(t0[k]),
  * y[2k+1] = f(t1[k]) (+ a likewise).  f adds the bias, then ReLU. */
 static inline void
-store_run (float *restrict y, const float *restrict a,
-    const float *restrict t0, const float *restrict t1, int len, float bias,
-    int relu)
+store_run (float *y, const float *a, const float *t0, const float *t1,
+    int len, float bias, int relu)
 {
   if (t1) {
     for (int k = 0; k < len; k++) {
@@ -461,6 +540,19 @@ dc_task (void *ctx, int task, int thread)
 #endif
 }
 
+static void
+run_job (dc_job *j, int n, float *ws, int parallel)
+{
+  j->n = n;
+  j->wp = ws;
+  j->slices = ws + j->g.wpack;
+#ifdef DC_HAVE_KERNELS
+  j->kern = j->g.cb == 8 ? kernel8 : kernel4;
+#endif
+  if (n > 0 && j->g.ho > 0 && j->g.wo > 0)
+    ad_pool_run (n * j->g.nbands, dc_task, j, parallel);
+}
+
 void
 ad_dconv_forward (const ad_conv *c, int n, int h, int w, const float *x,
     const float *wt, const float *b, float *y, float *ws,
@@ -468,10 +560,7 @@ ad_dconv_forward (const ad_conv *c, int n, int h, int w, const float *x,
 {
   dc_job j;
   memset (&j, 0, sizeof j);
-  dc_geom (c, h, w, o->up2, &j.g);
-  if (n <= 0 || j.g.ho <= 0 || j.g.wo <= 0)
-    return;
-  j.n = n;
+  fwd_geom (c, h, w, o->up2, &j.g);
   j.x = x;
   j.lo = o->lo;
   j.nlo = o->nlo < 0 ? 0 : o->nlo > c->ci ? c->ci : o->nlo;
@@ -479,11 +568,29 @@ ad_dconv_forward (const ad_conv *c, int n, int h, int w, const float *x,
   j.add = o->add;
   j.relu = o->relu;
   j.y = y;
-  j.wp = ws;
-  j.slices = ws + j.g.wpack;
-#ifdef DC_HAVE_KERNELS
-  j.kern = j.g.cb == 8 ? kernel8 : kernel4;
-#endif
-  pack_weights (&j.g, wt, ws);
-  ad_pool_run (n * j.g.nbands, dc_task, &j, o->parallel);
+  pack_forward (&j.g, wt, ws);
+  run_job (&j, n, ws, o->parallel);
+}
+
+int
+ad_dconv_backward_ok (const ad_conv *c, int h, int w, int up2)
+{
+  dgeom g;
+  return ad_conv2d_direct (c) && bwd_geom (c, h, w, up2, &g);
+}
+
+void
+ad_dconv_backward_dx (const ad_conv *c, int n, int h, int w, int up2,
+    const float *wt, const float *dy, float *dx, int accumulate, float *ws,
+    int parallel)
+{
+  dc_job j;
+  memset (&j, 0, sizeof j);
+  if (!bwd_geom (c, h, w, up2, &j.g))
+    return;
+  j.x = dy;
+  j.add = accumulate ? dx : NULL;
+  j.y = dx;
+  pack_adjoint (&j.g, wt, ws);
+  run_job (&j, n, ws, parallel);
 }

@@ -89,6 +89,15 @@ size_t ad_dconv_ws_size (const ad_conv *c, int h, int w, int up2,
 void ad_dconv_forward (const ad_conv *c, int n, int h, int w,
     const float *x, const float *wt, const float *b, float *y, float *ws,
     const ad_conv_fwd *o);
+/* Input gradient of the forward conv c (x [N,Ci,h,w] as stored, read x2
+ * upsampled when up2) on the direct path: dx [N,Ci,h,w] = conv^T(dy), or
+ * dx += conv^T(dy) when accumulate; dy [N,Co,Ho,Wo].  ws as for forward.
+ * Only when ad_dconv_backward_ok() (direct path, and even h, w for
+ * stride 2). */
+int ad_dconv_backward_ok (const ad_conv *c, int h, int w, int up2);
+void ad_dconv_backward_dx (const ad_conv *c, int n, int h, int w, int up2,
+    const float *wt, const float *dy, float *dx, int accumulate, float *ws,
+    int parallel);
 
 /* Nearest-neighbour x2 upsampling: x [N,C,H,W] -> y [N,C,2H,2W]. */
 void ad_upsample2_forward (int n, int c, int h, int w, const float *x,
@@ -206,6 +215,9 @@ ad_tensor *ad_model_tensor (ad_model *m, const char *name);
 ad_status ad_net_build (ad_model *m, ad_error *err);
 void ad_net_free (ad_net *net);
 double ad_net_flops (const ad_net *net);
+/* Multiply-adds x 2 a streamed frame actually executes: a convolution of an
+ * upsampled input on the direct path does 4/9 of its nominal work. */
+double ad_net_flops_run (const ad_net *net);
 
 /* Training-time execution on a batch of B clips of T frames. */
 typedef struct ad_exec ad_exec;

@@ -298,6 +298,23 @@ ad_net_flops (const ad_net *net)
   return net ? net->flops : 0.0;
 }
 
+double
+ad_net_flops_run (const ad_net *net)
+{
+  if (!net)
+    return 0.0;
+  double f = net->flops;
+  for (int i = 1; i < net->n_ops; i++) {
+    const ad_op *op = &net->ops[i], *pre = &net->ops[i - 1];
+    if (op->type == OP_CONV && pre->type == OP_UP && pre->out == op->in &&
+        ad_conv2d_direct (&op->conv)) {
+      ad_shape s = net->bufs[op->in];
+      f -= (5.0 / 9.0) * 2.0 * op->conv.co * op->conv.ci * 9.0 * s.h * s.w;
+    }
+  }
+  return f;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Models                                                                   */
 
@@ -413,6 +430,7 @@ struct ad_exec {
   int parallel;                      /* layers use the thread pool */
   int users[AD_NET_MAX_BUFS];        /* ops reading each buffer */
   int producer[AD_NET_MAX_BUFS];     /* op writing each buffer (-1: input) */
+  int gset[AD_NET_MAX_BUFS];         /* backward: grad[i] holds a value */
 };
 
 static size_t
@@ -528,6 +546,19 @@ sole_add_after (const ad_exec *e, int i, int *other)
   return nx;
 }
 
+/* OP_UP op i feeds only the next op, a conv on the direct path: that conv
+ * reads the upsampling's input itself (forward), and writes the gradient
+ * of that input itself (backward). */
+static int
+up_in_conv (const ad_exec *e, int i)
+{
+  const ad_net *net = e->net;
+  const ad_op *op = &net->ops[i];
+  return op->type == OP_UP && i + 1 < net->n_ops &&
+      net->ops[i + 1].type == OP_CONV && net->ops[i + 1].in == op->out &&
+      e->users[op->out] == 1 && ad_conv2d_direct (&net->ops[i + 1].conv);
+}
+
 /* Streaming (one frame per clip): OP_TSHIFT op i is not run; the conv it
  * feeds reads the shifted channels from the cache instead. */
 static int
@@ -559,8 +590,7 @@ forward_conv (ad_exec *e, int i, int streaming)
   int pi = e->producer[op->in];
   const ad_op *pre = pi >= 0 ? &net->ops[pi] : NULL;
 
-  if (pre && pre->type == OP_UP && e->users[op->in] == 1 &&
-      ad_conv2d_direct (&op->conv)) {
+  if (pre && up_in_conv (e, pi)) {
     ad_shape ls = net->bufs[pre->in];
     x = e->act[pre->in];
     h = ls.h;
@@ -630,16 +660,12 @@ forward (ad_exec *e, int streaming)
       case OP_ADD:
         ad_add (cnt, x, e->act[op->in2], y);
         break;
-      case OP_UP:{
+      case OP_UP:
         /* a direct conv reading it upsamples on the fly; training still
-         * keeps the upsampled buffer for the conv's backward pass */
-        int fused = i + 1 < net->n_ops && net->ops[i + 1].in == op->out &&
-            net->ops[i + 1].type == OP_CONV && e->users[op->out] == 1 &&
-            ad_conv2d_direct (&net->ops[i + 1].conv);
-        if (!fused || !streaming)
+         * keeps the upsampled buffer for the conv's weight gradient */
+        if (!up_in_conv (e, i) || !streaming)
           ad_upsample2_forward (e->n, s.c, s.h, s.w, x, y);
         break;
-      }
       case OP_MEM:
         ad_mem_forward (&op->mem, e->n, s.h, s.w, x, param (e, op->p[0]), y,
             e->att[i], e->cache[i]);
@@ -650,7 +676,84 @@ forward (ad_exec *e, int streaming)
     e->has_prev = 1;
 }
 
-/* Gradient of every op's input, accumulated; grads[] for parameters. */
+/* Gradients of buffers: the first op to produce one writes it (no
+ * zeroing, no adding), later ones add theirs. */
+
+/* grad[id] for reading: zeros if nothing was written yet. */
+static float *
+grad_ready (ad_exec *e, int id)
+{
+  if (!e->gset[id]) {
+    memset (e->grad[id], 0, buf_count (e, id) * sizeof (float));
+    e->gset[id] = 1;
+  }
+  return e->grad[id];
+}
+
+/* Where an op writes the gradient of buffer id: the gradient itself when
+ * it is still empty, else the scratch buffer, added by grad_done(). */
+static float *
+grad_target (ad_exec *e, int id, int *add)
+{
+  *add = e->gset[id];
+  e->gset[id] = 1;
+  return *add ? e->scratch : e->grad[id];
+}
+
+static void
+grad_done (ad_exec *e, int id, int add)
+{
+  if (add)
+    ad_axpy (buf_count (e, id), 1.0f, e->scratch, e->grad[id]);
+}
+
+/* grad[id] += src (or = src when empty) */
+static void
+grad_add (ad_exec *e, int id, const float *src)
+{
+  if (e->gset[id])
+    ad_axpy (buf_count (e, id), 1.0f, src, e->grad[id]);
+  else
+    memcpy (e->grad[id], src, buf_count (e, id) * sizeof (float));
+  e->gset[id] = 1;
+}
+
+/* Conv op i: weight and bias gradients on the im2col path; the input
+ * gradient on the direct path when it can (for a fused upsampling straight
+ * into the gradient of the upsampling's input). */
+static void
+backward_conv (ad_exec *e, int i, float **grads)
+{
+  const ad_net *net = e->net;
+  const ad_op *op = &net->ops[i];
+  ad_shape s = net->bufs[op->in];
+  const float *wt = param (e, op->p[0]);
+  float *dy = grad_ready (e, op->out);
+  if (op->relu)
+    ad_relu_backward (buf_count (e, op->out), e->act[op->out], dy, dy);
+  ad_conv2d_backward (&op->conv, e->n, s.h, s.w, e->act[op->in], wt, dy,
+      NULL, grads[op->p[0]], grads[op->p[1]], e->col);
+
+  int pi = e->producer[op->in];
+  int up = pi >= 0 && up_in_conv (e, pi);
+  int dst = up ? net->ops[pi].in : op->in;      /* buffer getting dx */
+  if (dst == net->in_buf)
+    return;
+  int h = up ? s.h / 2 : s.h, w = up ? s.w / 2 : s.w;
+  if (ad_dconv_backward_ok (&op->conv, h, w, up)) {
+    ad_dconv_backward_dx (&op->conv, e->n, h, w, up, wt, dy, e->grad[dst],
+        e->gset[dst], e->col, e->parallel);
+    e->gset[dst] = 1;
+  } else {
+    int add;
+    float *t = grad_target (e, op->in, &add);
+    ad_conv2d_backward (&op->conv, e->n, s.h, s.w, e->act[op->in], wt, dy,
+        t, NULL, NULL, e->col);
+    grad_done (e, op->in, add);
+  }
+}
+
+/* Gradient of every op's input; grads[] (parameters) accumulated. */
 static void
 backward (ad_exec *e, float **grads)
 {
@@ -659,49 +762,53 @@ backward (ad_exec *e, float **grads)
   for (int i = net->n_ops - 1; i >= 0; i--) {
     const ad_op *op = &net->ops[i];
     ad_shape s = net->bufs[op->in];
-    size_t in_cnt = buf_count (e, op->in);
     const float *x = e->act[op->in];
-    float *dy = e->grad[op->out];
-    float *dx = e->grad[op->in];
-    float *tmp = e->scratch;
+    int add;
+    float *t, *dy;
     switch (op->type) {
       case OP_CONV:
-        if (op->relu)
-          ad_relu_backward (buf_count (e, op->out), e->act[op->out], dy, dy);
-        ad_conv2d_backward (&op->conv, e->n, s.h, s.w, x, param (e, op->p[0]),
-            dy, op->in == net->in_buf ? NULL : tmp, grads[op->p[0]],
-            grads[op->p[1]], e->col);
-        if (op->in != net->in_buf)
-          ad_axpy (in_cnt, 1.0f, tmp, dx);
+        backward_conv (e, i, grads);
         break;
       case OP_TSHIFT:
-        ad_tshift_backward (e->b, e->t, s.c, s.h * s.w, op->nshift, dy, tmp);
-        ad_axpy (in_cnt, 1.0f, tmp, dx);
+        dy = grad_ready (e, op->out);
+        t = grad_target (e, op->in, &add);
+        ad_tshift_backward (e->b, e->t, s.c, s.h * s.w, op->nshift, dy, t);
+        grad_done (e, op->in, add);
         break;
       case OP_SE:
+        dy = grad_ready (e, op->out);
+        t = grad_target (e, op->in, &add);
         ad_se_backward (e->n, s.c, s.h * s.w, op->se_r, x,
-            param (e, op->p[0]), param (e, op->p[2]), e->cache[i], dy, tmp,
+            param (e, op->p[0]), param (e, op->p[2]), e->cache[i], dy, t,
             grads[op->p[0]], grads[op->p[1]], grads[op->p[2]],
             grads[op->p[3]]);
-        ad_axpy (in_cnt, 1.0f, tmp, dx);
+        grad_done (e, op->in, add);
         break;
       case OP_ADD:
-        ad_axpy (in_cnt, 1.0f, dy, dx);
-        ad_axpy (in_cnt, 1.0f, dy, e->grad[op->in2]);
+        dy = grad_ready (e, op->out);
+        grad_add (e, op->in, dy);
+        grad_add (e, op->in2, dy);
         break;
       case OP_UP:
-        ad_upsample2_backward (e->n, s.c, s.h, s.w, dy, tmp);
-        ad_axpy (in_cnt, 1.0f, tmp, dx);
+        if (up_in_conv (e, i))
+          break;                  /* the conv wrote our input's gradient */
+        dy = grad_ready (e, op->out);
+        t = grad_target (e, op->in, &add);
+        ad_upsample2_backward (e->n, s.c, s.h, s.w, dy, t);
+        grad_done (e, op->in, add);
         break;
       case OP_MEM:{
         size_t na = (size_t) e->n * s.h * s.w * op->mem.m;
+        float *dx = grad_ready (e, op->in);
+        dy = grad_ready (e, op->out);
         memset (e->datt[i], 0, na * sizeof (float));
         ad_mem_losses (&op->mem, e->n, s.h, s.w, x, param (e, op->p[0]),
             e->att[i], cfg->w_entropy, cfg->w_compact, cfg->w_separate,
             cfg->sep_margin, e->datt[i], dx, grads[op->p[0]]);
         ad_mem_backward (&op->mem, e->n, s.h, s.w, x, param (e, op->p[0]),
-            e->att[i], e->cache[i], dy, e->datt[i], tmp, grads[op->p[0]]);
-        ad_axpy (in_cnt, 1.0f, tmp, dx);
+            e->att[i], e->cache[i], dy, e->datt[i], e->scratch,
+            grads[op->p[0]]);
+        ad_axpy (buf_count (e, op->in), 1.0f, e->scratch, dx);
         break;
       }
     }
@@ -754,12 +861,13 @@ ad_exec_step (ad_exec *e, const float *in, const float *target,
   for (int i = 0; i < net->n_bufs; i++) {
     if (!e->grad[i] && !(e->grad[i] = ad_alloc (buf_count (e, i))))
       return AD_ERR_NOMEM;
-    memset (e->grad[i], 0, buf_count (e, i) * sizeof (float));
+    e->gset[i] = 0;
   }
   float *dy = e->grad[net->out_buf];
   float k = 2.0f / (float) n_out;
   for (size_t i = 0; i < n_out; i++)
     dy[i] = k * (y[i] - target[i]);
+  e->gset[net->out_buf] = 1;
   backward (e, grads);
   return AD_OK;
 }

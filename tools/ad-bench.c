@@ -1,18 +1,24 @@
 /* ad-bench.c - speed and memory figures of the core, in one run.
  *
- *   ad-bench [--seconds S] [--width W --height H] [--config k=v,...]
- *            [--export DIR] [--frames N]
+ *   ad-bench [--seconds S] [--frames N] [--config k=v,...] [--forward-only]
+ *   ad-bench --export DIR [--config k=v,...]
  *
- * Prints: this machine's cblas_sgemm GFLOP/s; the model's FLOPs per frame;
- * streaming forward frames/s at batch 1 and its GFLOP/s as a fraction of
- * sgemm; training frames/s; resident memory before and after N streamed
- * frames.  --export DIR writes the weights, a test clip and the C outputs
- * for the PyTorch comparison (tools/bench_torch.py).
+ * Measures the configuration it is given (the defaults unless --config) and
+ * prints it, then: this machine's cblas_sgemm GFLOP/s with the core's
+ * thread count (AD_THREADS / OPENBLAS_NUM_THREADS); the model's FLOPs per
+ * frame (nominal, and as executed); streaming forward frames/s at batch 1
+ * and its GFLOP/s as a fraction of sgemm; resident memory before and after
+ * N more streamed frames (with a stream reset every 500); training
+ * frames/s of the real trainer (ad_trainer_run: data-parallel workers,
+ * Adam).  The last line, "RESULT k=v ...", is for scripts.  --export DIR
+ * writes the weights, a test clip and the C outputs for the PyTorch
+ * comparison (tools/bench_torch.py).
  */
 
 #include "ad-internal.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,11 +161,83 @@ export_parity (ad_model *m, const char *dir)
   return ok;
 }
 
+/* The configuration measured, as "k=v" for every network and training
+ * field (scoring fields do not change the speed). */
+static void
+print_config (const ad_config *cfg)
+{
+  printf ("config (network and training fields):\n ");
+  int col = 1;
+  for (int i = 0; i < ad_config_n_fields; i++) {
+    const ad_field *f = &ad_config_fields[i];
+    if (f->scoring_only)
+      continue;
+    char kv[96];
+    snprintf (kv, sizeof kv, " %s=%.6g", f->name, ad_config_get (cfg, f));
+    if (col + strlen (kv) > 78) {
+      printf ("\n ");
+      col = 1;
+    }
+    col += printf ("%s", kv);
+  }
+  printf ("\n");
+}
+
+typedef struct train_watch {
+  double fps;
+  int64_t steps;
+} train_watch;
+
+static int
+on_progress (void *user, const ad_progress *p)
+{
+  train_watch *w = user;
+  w->fps = p->frames_per_s;
+  w->steps = p->step;
+  return 0;
+}
+
+/* Frames/s of ad_trainer_run for about `seconds` on random clips. */
+static double
+train_fps (ad_model *m, double seconds, int64_t *steps)
+{
+  const ad_config *cfg = ad_model_config (m);
+  size_t fs = (size_t) ad_config_in_channels (cfg) * cfg->width * cfg->height;
+  train_watch w = { 0.0, 0 };
+  ad_train_opts o;
+  ad_train_opts_default (&o);
+  o.seconds = seconds;
+  o.progress = on_progress;
+  o.user = &w;
+  o.progress_interval_s = 0.0;
+  ad_trainer *t = NULL;
+  ad_error err;
+  float *feat = ad_alloc (fs);
+  ad_rng r;
+  ad_rng_seed (&r, 3);
+  ad_status st = ad_trainer_new (m, &o, &t, &err);
+  int n_frames = 40 * (cfg->clip_len + 1) * cfg->batch_clips;
+  for (int i = 0; i < n_frames && st == AD_OK; i++) {
+    for (size_t k = 0; k < fs; k++)
+      feat[k] = ad_rng_uniform (&r);
+    st = ad_trainer_add_frame (t, feat, i == 0, &err);
+  }
+  if (st == AD_OK)
+    st = ad_trainer_run (t, &err);
+  if (st != AD_OK)
+    fprintf (stderr, "ad-bench: training: %s\n", err.msg);
+  ad_trainer_free (t);
+  ad_free (feat);
+  *steps = w.steps;
+  return st == AD_OK ? w.fps : NAN;
+}
+
 int
 main (int argc, char **argv)
 {
   double seconds = 5.0;
   long frames = 2000;
+  int forward_only = 0;
   const char *spec = NULL, *export_dir = NULL;
   ad_config cfg;
   ad_config_default (&cfg);
@@ -173,9 +251,11 @@ main (int argc, char **argv)
       spec = argv[++i];
     else if (!strcmp (a, "--export") && v)
       export_dir = argv[++i];
+    else if (!strcmp (a, "--forward-only"))
+      forward_only = 1;
     else {
       fprintf (stderr, "usage: ad-bench [--seconds S] [--frames N] "
-          "[--config k=v,...] [--export DIR]\n");
+          "[--config k=v,...] [--forward-only] [--export DIR]\n");
       return 2;
     }
   }
@@ -195,15 +275,30 @@ main (int argc, char **argv)
     return 0;
   }
 
+  /* sgemm with the core's thread count (the core then puts OpenBLAS back
+   * to one thread: its own pool does the threading) */
+  int threads = ad_pool_threads ();
+#ifdef AD_HAVE_OPENBLAS
+  openblas_set_num_threads (threads);
+#endif
   double peak = sgemm_gflops (1024, 5);
   double gflop = ad_model_flops_per_frame (m) / 1e9;
-  printf ("sgemm 1024^3:                 %8.1f GFLOP/s (median of 5)\n", peak);
+  double gflop_run = ad_net_flops_run (m->net) / 1e9;
+  print_config (&cfg);
+  printf ("threads:                      %d (AD_THREADS, else "
+      "OPENBLAS_NUM_THREADS, else CPUs)\n", threads);
+  printf ("sgemm 1024^3:                 %8.1f GFLOP/s (median of 5, %d "
+      "threads)\n", peak, threads);
   printf ("model:                        %dx%d, %zu parameters, %.3f GFLOP "
-      "per frame\n", cfg.width, cfg.height, ad_model_n_params (m), gflop);
+      "per frame (%.3f executed)\n", cfg.width, cfg.height,
+      ad_model_n_params (m), gflop, gflop_run);
 
   /* Streaming forward, batch 1. */
   ad_stream *s = NULL;
-  ad_stream_new (m, &s, &err);
+  if (ad_stream_new (m, &s, &err) != AD_OK) {
+    fprintf (stderr, "ad-bench: %s\n", err.msg);
+    return 1;
+  }
   size_t fs = (size_t) ad_config_in_channels (&cfg) * cfg.width * cfg.height;
   size_t os = (size_t) ad_config_out_channels (&cfg) * cfg.width * cfg.height;
   float *feat = ad_alloc (fs), *recon = ad_alloc (os);
@@ -225,56 +320,51 @@ main (int argc, char **argv)
     fwd[k] = n / (ad_now () - t0);
   }
   double fps = median (fwd, 9);
-  printf ("forward, batch 1:             %8.1f frames/s = %.1f GFLOP/s = "
-      "%.0f%% of sgemm\n", fps, fps * gflop, 100.0 * fps * gflop / peak);
-
-  /* Training steps (batch_clips x clip_len frames each). */
-  int B = cfg.batch_clips, T = cfg.clip_len;
-  ad_exec *e = NULL;
-  ad_exec_new (m, B, T, &e, &err);
-  size_t in_n = fs * B * T, out_n = os * B * T;
-  float *in = ad_alloc (in_n), *tg = ad_alloc (out_n);
-  for (size_t i = 0; i < in_n; i++)
-    in[i] = ad_rng_uniform (&r);
-  float **grads = calloc (m->n_tensors, sizeof (float *));
-  for (int i = 0; i < m->n_tensors; i++)
-    grads[i] = ad_alloc (m->tensors[i].count);
-  ad_exec_step (e, in, tg, grads, NULL);
-  double tr[5];
-  for (int k = 0; k < 5; k++) {
-    int n = 0;
-    double t0 = ad_now ();
-    while (ad_now () - t0 < seconds / 5.0 || n < 2) {
-      ad_exec_step (e, in, tg, grads, NULL);
-      n++;
-    }
-    tr[k] = n * B * T / (ad_now () - t0);
+  printf ("forward, batch 1:             %8.1f frames/s = %.1f GFLOP/s "
+      "nominal = %.0f%% of sgemm (executed: %.1f GFLOP/s = %.0f%%)\n", fps,
+      fps * gflop, 100.0 * fps * gflop / peak, fps * gflop_run,
+      100.0 * fps * gflop_run / peak);
+  if (forward_only) {
+    printf ("RESULT threads=%d sgemm_gflops=%.1f gflop_per_frame=%.4f "
+        "forward_fps=%.1f forward_frac_sgemm=%.3f\n", threads, peak, gflop,
+        fps, fps * gflop / peak);
+    ad_free (feat);
+    ad_free (recon);
+    ad_stream_free (s);
+    ad_model_free (m);
+    return 0;
   }
-  printf ("training (batch %dx%d):        %8.1f frames/s\n", B, T,
-      median (tr, 5));
 
   /* Memory per stream stays constant over many frames. */
-  long rss0 = rss_kb ();
+  long rss0 = rss_kb (), rss_max = rss0;
   for (long i = 0; i < frames; i++) {
-    if (i % 500 == 0)
+    if (i % 500 == 0) {
       ad_stream_reset (s);
+      long k = rss_kb ();
+      rss_max = k > rss_max ? k : rss_max;
+    }
     ad_stream_process (s, feat, recon, &valid, &err);
   }
   long rss1 = rss_kb ();
+  rss_max = rss1 > rss_max ? rss1 : rss_max;
   printf ("resident memory:              %ld kB before, %ld kB after %ld "
-      "more streamed frames (%+ld kB)\n", rss0, rss1, frames, rss1 - rss0);
-  printf ("RESULT sgemm_gflops=%.1f gflop_per_frame=%.4f forward_fps=%.1f "
-      "forward_frac_sgemm=%.3f train_fps=%.1f rss_growth_kb=%ld\n", peak,
-      gflop, fps, fps * gflop / peak, median (tr, 5), rss1 - rss0);
+      "more streamed frames (%+ld kB, peak %+ld kB)\n", rss0, rss1, frames,
+      rss1 - rss0, rss_max - rss0);
 
-  for (int i = 0; i < m->n_tensors; i++)
-    ad_free (grads[i]);
-  free (grads);
-  ad_free (in);
-  ad_free (tg);
+  /* Training: the trainer itself, on random clips (it changes m). */
+  int64_t steps = 0;
+  double tfps = train_fps (m, seconds, &steps);
+  printf ("training (batch %dx%d):        %8.1f frames/s (ad_trainer_run, "
+      "%lld steps)\n", cfg.batch_clips, cfg.clip_len, tfps,
+      (long long) steps);
+  printf ("RESULT threads=%d sgemm_gflops=%.1f gflop_per_frame=%.4f "
+      "gflop_executed=%.4f forward_fps=%.1f forward_frac_sgemm=%.3f "
+      "forward_frac_sgemm_executed=%.3f train_fps=%.1f rss_growth_kb=%ld "
+      "rss_frames=%ld\n", threads, peak, gflop, gflop_run, fps,
+      fps * gflop / peak, fps * gflop_run / peak, tfps, rss1 - rss0, frames);
+
   ad_free (feat);
   ad_free (recon);
-  ad_exec_free (e);
   ad_stream_free (s);
   ad_model_free (m);
   return 0;

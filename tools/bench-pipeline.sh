@@ -4,16 +4,19 @@
 # frames go through "queue ! fakesink" and through
 # "queue ! anomalydetect ! fakesink"; the bin's cost is the difference.
 # Medians of 3 runs each.  Usage: sh tools/bench-pipeline.sh [FRAMES]
+# ANOMALY_BUILD_DIR selects the build (default build).
 set -eu
 cd "$(dirname "$0")/.."
-export GST_PLUGIN_PATH=$PWD/build/plugin
+BUILD=${ANOMALY_BUILD_DIR:-$PWD/build}
+export GST_PLUGIN_PATH=$BUILD/plugin
 N=${1:-600}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 # a model (speed does not depend on how well it was trained)
 gst-launch-1.0 -q anomalyscenesrc clip=train num-buffers=60 ! videoconvert ! \
-  anomalydetect mode=train epochs=1 model="$TMP/m.model" ! fakesink
+  anomalydetect mode=train epochs=1 model="$TMP/m.model" ! fakesink \
+  2>"$TMP/train.log" || { cat "$TMP/train.log" >&2; exit 1; }
 # raw 768x576 I420 frames in a file, so no rendering or decoding is timed
 gst-launch-1.0 -q anomalyscenesrc clip=test num-buffers="$N" ! \
   video/x-raw,width=768,height=576 ! videoconvert ! video/x-raw,format=I420 ! \
@@ -39,4 +42,4 @@ printf 'frames: %d at 768x576 I420\n' "$N"
 printf 'source only:            %.2f s (median of 3)\n' "$base"
 printf 'source + anomalydetect: %.2f s (median of 3)\n' "$full"
 printf 'anomalydetect bin:      %.1f frames/s  (target >= 40)\n' "$fps"
-echo "RESULT pipeline_fps=$fps"
+printf 'RESULT pipeline_fps=%.1f\n' "$fps"

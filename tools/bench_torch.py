@@ -91,11 +91,12 @@ class Net(torch.nn.Module):
             att = F.relu(att - lam) * att / ((att - lam).abs() + 1e-12)
             att = att / att.sum(-1, keepdim=True).clamp_min(1e-12)
         out = torch.einsum("nhwm,hwmc->nhwc", att, items[bank])
-        return out.permute(0, 3, 1, 2).contiguous(), att
+        return out.permute(0, 3, 1, 2).contiguous(), (att, q, it[bank], sims)
 
     def forward(self, x, b, t, prev=None):
         """x [b*t, cin, H, W]; prev: dict of shift caches (streaming) or
-        None; returns output, new caches, memory attentions."""
+        None; returns output, new caches, and per memory (attention,
+        normalised queries, normalised items per position, similarities)."""
         cfg = self.cfg
         new_prev, atts = {}, []
         r = [self.conv("enc0", x)]
@@ -127,6 +128,24 @@ class Net(torch.nn.Module):
         return self.conv("out", d, relu=False), new_prev, atts
 
 
+def mem_losses(cfg, mems):
+    """Entropy, compactness and separateness as in core/ad-memory.c: the
+    nearest and second-nearest items by cosine similarity."""
+    total = 0.0
+    for att, q, it, sims in mems:
+        ent = -(att * torch.log(att + 1e-12)).sum(-1).mean()
+        top = sims.topk(2, dim=-1).indices                     # [n,h,w,2]
+        itn = it.unsqueeze(0).expand(q.shape[0], -1, -1, -1, -1)
+        near = torch.gather(itn, 3, top[..., :1, None].expand(-1, -1, -1, 1, q.shape[-1]))[..., 0, :]
+        second = torch.gather(itn, 3, top[..., 1:, None].expand(-1, -1, -1, 1, q.shape[-1]))[..., 0, :]
+        dp = ((q - near) ** 2).sum(-1)
+        dq = ((q - second) ** 2).sum(-1)
+        sep = F.relu(dp - dq + cfg["sep_margin"]).mean()
+        total = total + cfg["w_entropy"] * ent + cfg["w_compact"] * dp.mean() \
+            + cfg["w_separate"] * sep
+    return total
+
+
 def median(v):
     v = sorted(v)
     return v[len(v) // 2]
@@ -139,6 +158,10 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
     torch.manual_seed(0)
     cfg, w = load(a.export)
     net = Net(cfg, w)
@@ -174,7 +197,9 @@ def main():
     fps = median(runs)
     print("torch forward, batch 1:       %8.1f frames/s" % fps)
 
-    # Training: batch_clips x clip_len frames, MSE + entropy, Adam.
+    # Training: batch_clips x clip_len frames, the same losses as the C
+    # trainer (MSE + memory entropy, compactness, separateness), gradient-
+    # norm clipping, Adam.
     B, T = int(cfg["batch_clips"]), int(cfg["clip_len"])
     xb = torch.rand(B * T, cin, H, W)
     tb = torch.rand(B * T, cout, H, W)
@@ -182,11 +207,10 @@ def main():
 
     def step():
         opt.zero_grad()
-        y, _, atts = net(xb, B, T)
-        loss = F.mse_loss(y, tb)
-        for at in atts:
-            loss = loss + cfg["w_entropy"] * (-(at * torch.log(at + 1e-12)).sum(-1).mean())
+        y, _, mems = net(xb, B, T)
+        loss = F.mse_loss(y, tb) + mem_losses(cfg, mems)
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
         opt.step()
 
     step()

@@ -8,6 +8,11 @@
  * it) and on the im2col path, serially and on the pool; the pool's result
  * must be bitwise the serial one (tasks write disjoint outputs), and
  * nothing may be written past the output or the workspace.
+ *
+ * The direct path's input gradient (ad_dconv_backward_dx) is compared with
+ * the im2col path's (ad_conv2d_backward, on the materialised upsampled
+ * input followed by the upsampling's backward), overwriting and
+ * accumulating.
  */
 #include "ad-internal.h"
 #include "check.h"
@@ -177,6 +182,83 @@ run_case (const ccase *k, int direct)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Input gradient on the direct path                                        */
+
+typedef struct bcase {
+  int n, ci, co, stride, h, w, up2;
+} bcase;
+
+static const bcase bcases[] = {
+  { 1, 3, 5, 1, 7, 5, 0 },
+  { 2, 16, 32, 1, 30, 40, 0 },
+  { 1, 5, 12, 2, 8, 6, 0 },
+  { 2, 32, 64, 2, 30, 40, 0 },
+  { 1, 4, 8, 2, 2, 2, 0 },
+  { 1, 6, 4, 1, 5, 7, 1 },
+  { 2, 64, 32, 1, 15, 20, 1 },
+  { 1, 8, 8, 1, 1, 1, 1 },
+};
+
+static void
+run_backward (const bcase *k)
+{
+  ad_conv c = { k->ci, k->co, 3, k->stride, 1 };
+  if (!ad_dconv_backward_ok (&c, k->h, k->w, k->up2)) {
+    printf ("  (no direct backward for this case on this CPU)\n");
+    return;
+  }
+  int hh = k->up2 ? 2 * k->h : k->h, ww = k->up2 ? 2 * k->w : k->w;
+  int ho, wo;
+  ad_conv2d_out_size (&c, hh, ww, &ho, &wo);
+  size_t nx = (size_t) k->n * k->ci * k->h * k->w;
+  size_t nxu = (size_t) k->n * k->ci * hh * ww;
+  size_t ny = (size_t) k->n * k->co * ho * wo;
+  size_t nws = ad_conv2d_ws_size (&c, k->h, k->w, k->up2);
+  size_t ncol = ad_conv2d_col_size (&c, hh, ww);
+  float *wt = rand_buf ((size_t) k->co * k->ci * 9), *dy = rand_buf (ny);
+  float *xu = rand_buf (nxu), *ws = rand_buf (nws), *col = rand_buf (ncol);
+  float *dxu = rand_buf (nxu), *ref = rand_buf (nx), *dx = rand_buf (nx);
+  float *base = rand_buf (nx);
+
+  /* reference: im2col backward on the full-size input, then the
+   * upsampling's adjoint */
+  ad_conv2d_backward (&c, k->n, hh, ww, xu, wt, dy, dxu, NULL, NULL, col);
+  if (k->up2)
+    ad_upsample2_backward (k->n, k->ci, k->h, k->w, dxu, ref);
+  else
+    memcpy (ref, dxu, nx * sizeof (float));
+
+  double md = 0.0, ma = 0.0, mref = 0.0;
+  for (size_t i = 0; i < nx; i++)
+    mref = fmax (mref, fabs (ref[i]));
+  CHECK (mref > 0.1, "the reference gradient is not trivial (%g)", mref);
+  ad_dconv_backward_dx (&c, k->n, k->h, k->w, k->up2, wt, dy, dx, 0, ws, 1);
+  for (size_t i = 0; i < nx; i++)
+    md = fmax (md, fabs (dx[i] - ref[i]));
+  memcpy (dx, base, nx * sizeof (float));
+  ad_dconv_backward_dx (&c, k->n, k->h, k->w, k->up2, wt, dy, dx, 1, ws, 0);
+  for (size_t i = 0; i < nx; i++)
+    ma = fmax (ma, fabs (dx[i] - (base[i] + ref[i])));
+  printf ("  dx n%d ci%d co%d s%d %dx%d%s: max abs diff %.2e, "
+      "accumulating %.2e\n", k->n, k->ci, k->co, k->stride, k->h, k->w,
+      k->up2 ? " up2" : "", md, ma);
+  CHECK (md < TOL, "dx max abs diff %g", md);
+  CHECK (ma < TOL, "accumulated dx max abs diff %g", ma);
+  CHECK (guard_intact (dx, nx), "dx written past its end");
+  CHECK (guard_intact (ws, nws), "workspace written past its size");
+
+  ad_free (wt);
+  ad_free (dy);
+  ad_free (xu);
+  ad_free (ws);
+  ad_free (col);
+  ad_free (dxu);
+  ad_free (ref);
+  ad_free (dx);
+  ad_free (base);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Pool                                                                     */
 
 #define POOL_TASKS 1000
@@ -224,5 +306,8 @@ main (void)
     run_case (&cases[i], 1);
     run_case (&cases[i], 0);
   }
+  printf ("input gradient, direct vs im2col path\n");
+  for (size_t i = 0; i < sizeof bcases / sizeof bcases[0]; i++)
+    run_backward (&bcases[i]);
   return check_report ("test-conv");
 }
