@@ -39,6 +39,23 @@
 
 enum { DC_S1 = 0, DC_S2 = 1, DC_UP2 = 2 };
 
+/* Sum of v [n] with eight partial sums (vectorisable without
+ * reassociation). */
+static float
+sum_plane (const float *v, size_t n)
+{
+  float acc[8] = { 0 };
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++)
+      acc[l] += v[i + l];
+  float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
+      ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  for (; i < n; i++)
+    s += v[i];
+  return s;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Kernels                                                                   */
 
@@ -104,6 +121,56 @@ kernel8 (int nci, int nt, const int *off, const float *src, size_t cstride,
 {
   tile_kernel (8, nci, nt, off, src, cstride, w, tile);
 }
+
+/* Weight-gradient kernel: sums[c*tb + t] = sum over q < nq (a multiple of
+ * 8) of dyg[c*dstride + q] * xs[off[t] + q], for cb channels and tb taps. */
+static inline __attribute__ ((always_inline)) void
+dw_body (const int cb, const int tb, int nq, const float *dyg,
+    size_t dstride, const float *xs, const int *off, float *sums)
+{
+  v8f acc[8][3];
+#pragma GCC unroll 8
+  for (int c = 0; c < cb; c++)
+#pragma GCC unroll 3
+    for (int t = 0; t < tb; t++)
+      acc[c][t] = (v8f) { 0 };
+  for (int q = 0; q < nq; q += 8) {
+    v8f x[3];
+#pragma GCC unroll 3
+    for (int t = 0; t < tb; t++)
+      x[t] = *(const v8fu *) (xs + off[t] + q);
+#pragma GCC unroll 8
+    for (int c = 0; c < cb; c++) {
+      v8f d = *(const v8fu *) (dyg + c * dstride + q);
+#pragma GCC unroll 3
+      for (int t = 0; t < tb; t++)
+        acc[c][t] += d * x[t];
+    }
+  }
+  for (int c = 0; c < cb; c++)
+    for (int t = 0; t < tb; t++) {
+      float sum = 0.0f;
+      for (int l = 0; l < 8; l++)
+        sum += acc[c][t][l];
+      sums[c * tb + t] = sum;
+    }
+}
+
+typedef void (*dw_kernel) (int nq, const float *dyg, size_t dstride,
+    const float *xs, const int *off, float *sums);
+
+#define DW_KERNEL(name, cb, tb, isa)                                       \
+  __attribute__ ((target (isa)))                                           \
+  static void                                                              \
+  name (int nq, const float *dyg, size_t dstride, const float *xs,         \
+      const int *off, float *sums)                                         \
+  {                                                                        \
+    dw_body (cb, tb, nq, dyg, dstride, xs, off, sums);                     \
+  }
+DW_KERNEL (dw_kernel4x3, 4, 3, "avx2,fma")
+DW_KERNEL (dw_kernel4x2, 4, 2, "avx2,fma")
+DW_KERNEL (dw_kernel8x3, 8, 3, "avx512f,avx512vl,avx2,fma")
+DW_KERNEL (dw_kernel8x2, 8, 2, "avx512f,avx512vl,avx2,fma")
 
 /* 0: no direct path, 4: AVX2+FMA, 8: AVX-512VL */
 static int
@@ -274,12 +341,29 @@ bwd_geom (const ad_conv *c, int h, int w, int up2, dgeom *g)
   return 1;
 }
 
+/* Weight gradient scratch per thread: the x slice, dy of the band in grid
+ * layout [cb][nph][dstride], phase sums [cb][ci][nph][nt]. */
+static size_t
+dw_dstride (const dgeom *g)
+{
+  return ((size_t) g->band * g->gw + 7) / 8 * 8 + 8;
+}
+
+static size_t
+dw_thread_size (const dgeom *g)
+{
+  return g->slice + (size_t) g->cb * g->nph * dw_dstride (g) +
+      (size_t) g->cb * g->ci * g->nph * g->nt;
+}
+
 size_t
 ad_dconv_ws_size (const ad_conv *c, int h, int w, int up2, int threads)
 {
   dgeom g;
   fwd_geom (c, h, w, up2, &g);
   size_t n = g.wpack + (size_t) threads * g.slice;
+  size_t d = (size_t) threads * dw_thread_size (&g);
+  n = d > n ? d : n;
   if (bwd_geom (c, h, w, up2, &g)) {
     size_t b = g.wpack + (size_t) threads * g.slice;
     n = b > n ? b : n;
@@ -593,4 +677,138 @@ ad_dconv_backward_dx (const ad_conv *c, int n, int h, int w, int up2,
   j.y = dx;
   pack_adjoint (&j.g, wt, ws);
   run_job (&j, n, ws, parallel);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Weight gradient                                                           */
+/*
+ * dW[o][i][tap] = sum over frames and output positions of dy[o] times the
+ * input the tap reads.  On a band's slice that is a dot product over the
+ * grid positions q of dy (laid out on the same grid, zero in the dropped
+ * columns) with the slice at q + off[tap].  One task per block of cb output
+ * channels walks every frame and band, so no two tasks write the same
+ * weights and the sums run in the same order for any thread count.  With
+ * upsampling, each phase's 2x2 window gets its own sums, folded back onto
+ * the 3x3 taps at the end (the adjoint of pack_forward's summing).
+ */
+
+typedef struct dw_job {
+  dc_job j;                  /* forward geometry, x, slices */
+  const float *dy;
+  float *dw, *db;
+  float *scratch;            /* thread t's at t * dw_thread_size */
+  dw_kernel k3, k2;          /* three-tap and two-tap kernels */
+} dw_job;
+
+/* dy of output channel o, phase ph, band rows [r0, r0+rows) in grid
+ * layout; zeros in dropped columns and up to the next multiple of 8. */
+static void
+dy_grid (const dw_job *d, int f, int o, int ph, int r0, int rows, float *dst)
+{
+  const dgeom *g = &d->j.g;
+  const int step = g->mode == DC_UP2 ? 2 : 1, a = ph / 2, b = ph % 2;
+  const float *src = d->dy + ((size_t) f * g->co + o) * g->ho * g->wo;
+  size_t nq = (size_t) rows * g->gw;
+  for (int i = 0; i < rows; i++) {
+    const float *sr = src + (size_t) ((r0 + i) * step + a) * g->wo + b;
+    float *dr = dst + (size_t) i * g->gw;
+    if (step == 1)
+      memcpy (dr, sr, sizeof (float) * g->valid_w);
+    else
+      for (int jx = 0; jx < g->valid_w; jx++)
+        dr[jx] = sr[2 * jx];
+    memset (dr + g->valid_w, 0, sizeof (float) * (g->gw - g->valid_w));
+  }
+  memset (dst + nq, 0, sizeof (float) * ((nq + 7) / 8 * 8 - nq));
+}
+
+static void
+dw_task (void *ctx, int cbk, int thread)
+{
+  const dw_job *d = ctx;
+  const dgeom *g = &d->j.g;
+  const int o0 = cbk * g->cb, nc = g->co - o0 < g->cb ? g->co - o0 : g->cb;
+  const size_t ds = dw_dstride (g), hw = (size_t) g->ho * g->wo;
+  float *slice = d->scratch + (size_t) thread * dw_thread_size (g);
+  float *dyg = slice + g->slice;                      /* [cb][nph][ds] */
+  float *psum = dyg + (size_t) g->cb * g->nph * ds;   /* [cb][ci][nph][nt] */
+  const int up = g->mode == DC_UP2;
+  float sums[8 * 3];
+
+  if (d->db)
+    for (int c = 0; c < nc; c++)
+      for (int f = 0; f < d->j.n; f++)
+        d->db[o0 + c] += sum_plane (d->dy + ((size_t) f * g->co + o0 + c) *
+            hw, hw);
+  if (up)
+    memset (psum, 0, sizeof (float) * g->cb * g->ci * g->nph * g->nt);
+  memset (dyg, 0, sizeof (float) * g->cb * g->nph * ds);  /* rows past co */
+
+  for (int f = 0; f < d->j.n; f++)
+    for (int band = 0; band < g->nbands; band++) {
+      int r0 = band * g->band;
+      int rows = g->gh - r0 < g->band ? g->gh - r0 : g->band;
+      int nq = (rows * g->gw + 7) / 8 * 8;
+      build_slice (&d->j, f, r0, rows, slice);
+      for (int c = 0; c < nc; c++)
+        for (int ph = 0; ph < g->nph; ph++)
+          dy_grid (d, f, o0 + c, ph, r0, rows, dyg + ((size_t) c * g->nph +
+                  ph) * ds);
+      for (int ph = 0; ph < g->nph; ph++)
+        for (int i = 0; i < g->ci; i++)
+          for (int t0 = 0; t0 < g->nt; t0 += up ? 2 : 3) {
+            const int tb = up ? 2 : 3;
+            (up ? d->k2 : d->k3) (nq, dyg + (size_t) ph * ds, g->nph * ds,
+                slice + (size_t) i * g->cstride, g->off[ph] + t0, sums);
+            for (int c = 0; c < nc; c++)
+              for (int t = 0; t < tb; t++) {
+                float v = sums[c * tb + t];
+                if (up)
+                  psum[(((size_t) c * g->ci + i) * 4 + ph) * 4 + t0 + t] += v;
+                else
+                  d->dw[((size_t) (o0 + c) * g->ci + i) * 9 + t0 + t] += v;
+              }
+          }
+    }
+
+  if (up)                         /* fold phase windows onto 3x3 taps */
+    for (int c = 0; c < nc; c++)
+      for (int i = 0; i < g->ci; i++) {
+        const float *p = psum + ((size_t) c * g->ci + i) * 16;
+        float *k = d->dw + ((size_t) (o0 + c) * g->ci + i) * 9;
+        for (int ph = 0; ph < 4; ph++) {
+          int a = ph / 2, b = ph % 2;
+          for (int ky = 0; ky < 3; ky++)
+            for (int kx = 0; kx < 3; kx++) {
+              int dy = (a + ky + 1) / 2 - a, dx = (b + kx + 1) / 2 - b;
+              k[ky * 3 + kx] += p[ph * 4 + dy * 2 + dx];
+            }
+        }
+      }
+}
+
+void
+ad_dconv_backward_dw (const ad_conv *c, int n, int h, int w, int up2,
+    const float *x, const float *dy, float *dw, float *db, float *ws,
+    int parallel)
+{
+#ifdef DC_HAVE_KERNELS
+  dw_job d;
+  memset (&d, 0, sizeof d);
+  fwd_geom (c, h, w, up2, &d.j.g);
+  if (n <= 0 || d.j.g.ho <= 0 || d.j.g.wo <= 0)
+    return;
+  d.j.n = n;
+  d.j.x = x;
+  d.dy = dy;
+  d.dw = dw;
+  d.db = db;
+  d.scratch = ws;
+  d.k3 = d.j.g.cb == 8 ? dw_kernel8x3 : dw_kernel4x3;
+  d.k2 = d.j.g.cb == 8 ? dw_kernel8x2 : dw_kernel4x2;
+  ad_pool_run (d.j.g.ncb, dw_task, &d, parallel);
+#else
+  (void) c; (void) n; (void) h; (void) w; (void) up2; (void) x; (void) dy;
+  (void) dw; (void) db; (void) ws; (void) parallel;
+#endif
 }

@@ -98,6 +98,12 @@ int ad_dconv_backward_ok (const ad_conv *c, int h, int w, int up2);
 void ad_dconv_backward_dx (const ad_conv *c, int n, int h, int w, int up2,
     const float *wt, const float *dy, float *dx, int accumulate, float *ws,
     int parallel);
+/* Weight (and bias, if db) gradients of the forward conv c on the direct
+ * path (when ad_conv2d_direct()): dw [Co,Ci,3,3] and db [Co] accumulated
+ * from x as stored (read x2 upsampled when up2) and dy.  ws as above. */
+void ad_dconv_backward_dw (const ad_conv *c, int n, int h, int w, int up2,
+    const float *x, const float *dy, float *dw, float *db, float *ws,
+    int parallel);
 
 /* Nearest-neighbour x2 upsampling: x [N,C,H,W] -> y [N,C,2H,2W]. */
 void ad_upsample2_forward (int n, int c, int h, int w, const float *x,

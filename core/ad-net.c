@@ -661,9 +661,9 @@ forward (ad_exec *e, int streaming)
         ad_add (cnt, x, e->act[op->in2], y);
         break;
       case OP_UP:
-        /* a direct conv reading it upsamples on the fly; training still
-         * keeps the upsampled buffer for the conv's weight gradient */
-        if (!up_in_conv (e, i) || !streaming)
+        /* a direct conv reading it upsamples on the fly (its backward
+         * too), so the upsampled buffer is not needed */
+        if (!up_in_conv (e, i))
           ad_upsample2_forward (e->n, s.c, s.h, s.w, x, y);
         break;
       case OP_MEM:
@@ -718,9 +718,9 @@ grad_add (ad_exec *e, int id, const float *src)
   e->gset[id] = 1;
 }
 
-/* Conv op i: weight and bias gradients on the im2col path; the input
- * gradient on the direct path when it can (for a fused upsampling straight
- * into the gradient of the upsampling's input). */
+/* Conv op i: weight, bias and input gradients, on the direct path when it
+ * can (with a fused upsampling: from and into the upsampling's input),
+ * else on the im2col path. */
 static void
 backward_conv (ad_exec *e, int i, float **grads)
 {
@@ -731,15 +731,21 @@ backward_conv (ad_exec *e, int i, float **grads)
   float *dy = grad_ready (e, op->out);
   if (op->relu)
     ad_relu_backward (buf_count (e, op->out), e->act[op->out], dy, dy);
-  ad_conv2d_backward (&op->conv, e->n, s.h, s.w, e->act[op->in], wt, dy,
-      NULL, grads[op->p[0]], grads[op->p[1]], e->col);
 
   int pi = e->producer[op->in];
   int up = pi >= 0 && up_in_conv (e, pi);
-  int dst = up ? net->ops[pi].in : op->in;      /* buffer getting dx */
+  int src = up ? net->ops[pi].in : op->in;      /* x as stored */
+  int h = up ? s.h / 2 : s.h, w = up ? s.w / 2 : s.w;
+  if (ad_conv2d_direct (&op->conv))
+    ad_dconv_backward_dw (&op->conv, e->n, h, w, up, e->act[src], dy,
+        grads[op->p[0]], grads[op->p[1]], e->col, e->parallel);
+  else
+    ad_conv2d_backward (&op->conv, e->n, s.h, s.w, e->act[op->in], wt, dy,
+        NULL, grads[op->p[0]], grads[op->p[1]], e->col);
+
+  int dst = src;                                /* buffer getting dx */
   if (dst == net->in_buf)
     return;
-  int h = up ? s.h / 2 : s.h, w = up ? s.w / 2 : s.w;
   if (ad_dconv_backward_ok (&op->conv, h, w, up)) {
     ad_dconv_backward_dx (&op->conv, e->n, h, w, up, wt, dy, e->grad[dst],
         e->gset[dst], e->col, e->parallel);

@@ -9,10 +9,12 @@
  * must be bitwise the serial one (tasks write disjoint outputs), and
  * nothing may be written past the output or the workspace.
  *
- * The direct path's input gradient (ad_dconv_backward_dx) is compared with
- * the im2col path's (ad_conv2d_backward, on the materialised upsampled
- * input followed by the upsampling's backward), overwriting and
- * accumulating.
+ * The direct path's gradients are compared with the im2col path's
+ * (ad_conv2d_backward, on the materialised upsampled input followed by the
+ * upsampling's backward): the input gradient (ad_dconv_backward_dx),
+ * overwriting and accumulating, and the weight and bias gradients
+ * (ad_dconv_backward_dw, accumulated onto an offset; the pool's result
+ * bitwise the serial one).
  */
 #include "ad-internal.h"
 #include "check.h"
@@ -246,6 +248,54 @@ run_backward (const bcase *k)
   CHECK (ma < TOL, "accumulated dx max abs diff %g", ma);
   CHECK (guard_intact (dx, nx), "dx written past its end");
   CHECK (guard_intact (ws, nws), "workspace written past its size");
+
+  /* weights and bias: x as stored is xu itself, or (upsampled case) a
+   * random x whose upsampling replaces xu for the reference */
+  size_t nw = (size_t) k->co * k->ci * 9;
+  float *x = rand_buf (nx);
+  if (k->up2)
+    ad_upsample2_forward (k->n, k->ci, k->h, k->w, x, xu);
+  else
+    memcpy (x, xu, nx * sizeof (float));
+  float *dw_ref = ad_alloc (nw), *db_ref = ad_alloc (k->co);
+  float *dw1 = rand_buf (nw), *db1 = rand_buf (k->co);
+  float *dw2 = ad_alloc (nw + GUARD), *db2 = ad_alloc (k->co + GUARD);
+  for (size_t i = 0; i < nw; i++)
+    dw_ref[i] = dw1[i];
+  for (int i = 0; i < k->co; i++)
+    db_ref[i] = db1[i];
+  memcpy (dw2, dw1, (nw + GUARD) * sizeof (float));
+  memcpy (db2, db1, (k->co + GUARD) * sizeof (float));
+  ad_conv2d_backward (&c, k->n, hh, ww, xu, wt, dy, NULL, dw_ref, db_ref,
+      col);
+  ad_dconv_backward_dw (&c, k->n, k->h, k->w, k->up2, x, dy, dw1, db1, ws,
+      0);
+  ad_dconv_backward_dw (&c, k->n, k->h, k->w, k->up2, x, dy, dw2, db2, ws,
+      1);
+  double mw = 0.0, mb = 0.0, mscale = 0.0;
+  for (size_t i = 0; i < nw; i++) {
+    mw = fmax (mw, fabs (dw1[i] - dw_ref[i]));
+    mscale = fmax (mscale, fabs (dw_ref[i]));
+  }
+  for (int i = 0; i < k->co; i++)
+    mb = fmax (mb, fabs (db1[i] - db_ref[i]));
+  printf ("  dw: max abs diff %.2e (values up to %.2g), db %.2e\n", mw,
+      mscale, mb);
+  CHECK (mw < TOL * fmax (1.0, mscale), "dw max abs diff %g", mw);
+  CHECK (mb < TOL * fmax (1.0, mscale), "db max abs diff %g", mb);
+  CHECK (memcmp (dw1, dw2, nw * sizeof (float)) == 0 &&
+      memcmp (db1, db2, k->co * sizeof (float)) == 0,
+      "pool dw/db differ from the serial ones");
+  CHECK (guard_intact (dw1, nw) && guard_intact (db1, k->co),
+      "dw/db written past their end");
+  CHECK (guard_intact (ws, nws), "workspace written past its size (dw)");
+  ad_free (x);
+  ad_free (dw_ref);
+  ad_free (db_ref);
+  ad_free (dw1);
+  ad_free (db1);
+  ad_free (dw2);
+  ad_free (db2);
 
   ad_free (wt);
   ad_free (dy);
