@@ -402,6 +402,8 @@ make_frame (const GstVideoInfo * info, guint64 n)
       NULL);
   GstVideoFrame f;
 
+  /* planes may have gaps between them */
+  gst_buffer_memset (buf, 0, 0, GST_VIDEO_INFO_SIZE (info));
   fail_unless (gst_video_frame_map (&f, info, buf, GST_MAP_WRITE));
   for (guint p = 0; p < GST_VIDEO_FRAME_N_PLANES (&f); p++) {
     guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (&f, p);

@@ -10,65 +10,29 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
-#include <glib/gstdio.h>
 
 #include "gstanomalymeta.h"
 #include "gstanomalymodel.h"
+#include "test-util.h"
 
 #define MW 32
 #define MH 24
 #define VW 64
 #define VH 48
 #define FRAME_NS (40 * GST_MSECOND)
-#define TINY "widths=4,8,8,8,mem_items=8,clip_len=2,batch_clips=2"
 
 static gchar *tmpdir;
 
 static void
 setup (void)
 {
-  tmpdir = g_dir_make_tmp ("anomaly-recon-XXXXXX", NULL);
-  fail_unless (tmpdir != NULL);
+  tmpdir = test_tmpdir_new ("anomaly-recon-XXXXXX");
 }
 
 static void
 teardown (void)
 {
-  GDir *d = g_dir_open (tmpdir, 0, NULL);
-  const gchar *name;
-
-  while (d && (name = g_dir_read_name (d))) {
-    gchar *p = g_build_filename (tmpdir, name, NULL);
-
-    g_unlink (p);
-    g_free (p);
-  }
-  if (d)
-    g_dir_close (d);
-  g_rmdir (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
-}
-
-/* Saves a tiny w x h gray model (predict task by default). */
-static gchar *
-make_model_file (const gchar * name, gint w, gint h)
-{
-  gchar *path = g_build_filename (tmpdir, name, NULL);
-  ad_config cfg;
-  ad_model *m = NULL;
-  ad_error err = { {0} };
-
-  ad_config_default (&cfg);
-  cfg.width = w;
-  cfg.height = h;
-  cfg.widths[0] = 4;
-  cfg.widths[1] = 8;
-  cfg.widths[2] = 8;
-  cfg.widths[3] = 8;
-  fail_unless_equals_int (ad_model_new (&cfg, &m, &err), AD_OK);
-  fail_unless (ad_model_save (m, path, &err) == AD_OK, "%s", err.msg);
-  ad_model_free (m);
-  return path;
+  test_tmpdir_remove (&tmpdir);
 }
 
 /* A GRAY8 VW x VH buffer with w x h gray features: a bright square moving
@@ -120,30 +84,6 @@ make_harness (GstElement * e)
   return h;
 }
 
-/* Queued messages hold references to the element: drop them too. */
-static void
-drop_bus (GstBus * bus)
-{
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
-}
-
-/* Pops the first error on the bus and returns its user message. */
-static gchar *
-pop_error (GstBus * bus)
-{
-  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  GError *error = NULL;
-  gchar *text;
-
-  fail_unless (msg != NULL, "no error message posted");
-  gst_message_parse_error (msg, &error, NULL);
-  text = g_strdup (error->message);
-  g_error_free (error);
-  gst_message_unref (msg);
-  return text;
-}
-
 /* Starting must fail with an error message containing `want`. */
 static void
 check_start_error (GstElement * e, GstBus * bus, const gchar * want)
@@ -152,7 +92,7 @@ check_start_error (GstElement * e, GstBus * bus, const gchar * want)
 
   fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
       GST_STATE_CHANGE_FAILURE);
-  text = pop_error (bus);
+  text = test_pop_error (bus);
   fail_unless (strstr (text, want) != NULL, "error '%s' lacks '%s'", text,
       want);
   g_free (text);
@@ -177,7 +117,7 @@ GST_START_TEST (test_missing_model)
 
   g_free (path);
   gst_object_unref (e);
-  drop_bus (bus);
+  test_drop_bus (bus);
 }
 
 GST_END_TEST;
@@ -194,7 +134,7 @@ GST_START_TEST (test_garbage_model)
   check_start_error (e, bus, "not a usable model");
   g_free (path);
   gst_object_unref (e);
-  drop_bus (bus);
+  test_drop_bus (bus);
 }
 
 GST_END_TEST;
@@ -213,7 +153,7 @@ GST_START_TEST (test_bad_config)
   check_start_error (e, bus, "key=value");
   g_free (path);
   gst_object_unref (e);
-  drop_bus (bus);
+  test_drop_bus (bus);
 }
 
 GST_END_TEST;
@@ -221,7 +161,7 @@ GST_END_TEST;
 GST_START_TEST (test_mismatched_model)
 {
   GstBus *bus = gst_bus_new ();
-  gchar *path = make_model_file ("small.model", MW, MH);
+  gchar *path = test_make_model_file (tmpdir, "small.model", MW, MH);
   GstElement *e = make_recon (bus, path, NULL);
   GstHarness *h = make_harness (e);
   gchar *text;
@@ -229,12 +169,12 @@ GST_START_TEST (test_mismatched_model)
   /* 64x48 features against a 32x24 model */
   fail_unless_equals_int (gst_harness_push (h, make_buffer (0, 64, 48)),
       GST_FLOW_ERROR);
-  text = pop_error (bus);
+  text = test_pop_error (bus);
   fail_unless (strstr (text, "64x48") && strstr (text, "32x24"), "%s", text);
   g_free (text);
   gst_harness_teardown (h);
   gst_object_unref (e);
-  drop_bus (bus);
+  test_drop_bus (bus);
   g_free (path);
 }
 
@@ -243,7 +183,7 @@ GST_END_TEST;
 GST_START_TEST (test_detect)
 {
   GstBus *bus = gst_bus_new ();
-  gchar *path = make_model_file ("detect.model", MW, MH);
+  gchar *path = test_make_model_file (tmpdir, "detect.model", MW, MH);
   guint live0 = gst_anomaly_model_live_count ();
   GstElement *e = make_recon (bus, path, NULL);
   GstHarness *h = make_harness (e);
@@ -314,34 +254,11 @@ GST_START_TEST (test_detect)
   gst_harness_teardown (h);
   gst_object_unref (e);
   fail_unless_equals_int (gst_anomaly_model_live_count (), live0);
-  drop_bus (bus);
+  test_drop_bus (bus);
   g_free (path);
 }
 
 GST_END_TEST;
-
-/* Counts element messages named `name` on the bus (popping them all). */
-static guint
-count_messages (GstBus * bus, const gchar * name, GstStructure ** last)
-{
-  GstMessage *msg;
-  guint n = 0;
-
-  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
-    const GstStructure *s = gst_message_get_structure (msg);
-
-    if (gst_structure_has_name (s, name)) {
-      n++;
-      if (last) {
-        if (*last)
-          gst_structure_free (*last);
-        *last = gst_structure_copy (s);
-      }
-    }
-    gst_message_unref (msg);
-  }
-  return n;
-}
 
 GST_START_TEST (test_train)
 {
@@ -357,7 +274,8 @@ GST_START_TEST (test_train)
   gint64 clips;
 
   /* the config's width is overridden by the features (24x16) */
-  g_object_set (e, "epochs", 2, "config", "width=32,height=24," TINY, NULL);
+  g_object_set (e, "epochs", 2, "config", "width=32,height=24,"
+      TEST_TINY_CONFIG, NULL);
   h = make_harness (e);
   for (guint64 i = 0; i < 40; i++) {
     fail_unless_equals_int (gst_harness_push (h, make_buffer (i, 24, 16)),
@@ -389,8 +307,8 @@ GST_START_TEST (test_train)
   fail_unless_equals_int (cfg.widths[3], 8);
   fail_unless_equals_int (cfg.clip_len, 2);
 
-  fail_unless_equals_int (count_messages (bus, "anomaly-train-done", &done),
-      1);
+  fail_unless_equals_int (test_count_messages (bus, "anomaly-train-done",
+          &done), 1);
   fail_unless (done != NULL, "no anomaly-train-done message");
   p = gst_structure_get_string (done, "path");
   fail_unless_equals_string (p, path);
@@ -414,7 +332,7 @@ GST_START_TEST (test_train)
   }
   gst_harness_teardown (h);
   gst_object_unref (e);
-  drop_bus (bus);
+  test_drop_bus (bus);
   g_free (path);
 }
 
@@ -430,7 +348,8 @@ GST_START_TEST (test_train_progress_messages)
   gint epoch, epochs;
   gfloat loss;
 
-  g_object_set (e, "epochs", 0, "train-seconds", 1.5, "config", TINY, NULL);
+  g_object_set (e, "epochs", 0, "train-seconds", 1.5, "config",
+      TEST_TINY_CONFIG, NULL);
   h = make_harness (e);
   for (guint64 i = 0; i < 30; i++) {
     fail_unless_equals_int (gst_harness_push (h, make_buffer (i, 16, 16)),
@@ -438,7 +357,8 @@ GST_START_TEST (test_train_progress_messages)
     gst_buffer_unref (gst_harness_pull (h));
   }
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  fail_unless (count_messages (bus, "anomaly-train-progress", &last) >= 1);
+  fail_unless (test_count_messages (bus, "anomaly-train-progress",
+          &last) >= 1);
   fail_unless (gst_structure_get_int (last, "epoch", &epoch));
   fail_unless (gst_structure_get_int (last, "epochs", &epochs));
   fail_unless_equals_int (epochs, 0);   /* time budget */
@@ -455,7 +375,7 @@ GST_START_TEST (test_train_progress_messages)
   fail_unless (g_file_test (path, G_FILE_TEST_EXISTS));
   gst_harness_teardown (h);
   gst_object_unref (e);
-  drop_bus (bus);
+  test_drop_bus (bus);
   g_free (path);
 }
 
@@ -464,7 +384,7 @@ GST_END_TEST;
 GST_START_TEST (test_state_cycles)
 {
   GstBus *bus = gst_bus_new ();
-  gchar *path = make_model_file ("cycle.model", MW, MH);
+  gchar *path = test_make_model_file (tmpdir, "cycle.model", MW, MH);
   guint live0 = gst_anomaly_model_live_count ();
   GstElement *e = make_recon (bus, path, NULL);
   GstHarness *h;
@@ -500,7 +420,7 @@ GST_START_TEST (test_state_cycles)
   fail_unless_equals_int (gst_anomaly_model_live_count (), live0);
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
   gst_object_unref (e);
-  drop_bus (bus);
+  test_drop_bus (bus);
   g_free (path);
 }
 
@@ -518,7 +438,8 @@ GST_START_TEST (test_learn_frames)
   guint64 i;
   gint with_recon = 0;
 
-  g_object_set (e, "learn-frames", 20, "epochs", 1, "config", TINY, NULL);
+  g_object_set (e, "learn-frames", 20, "epochs", 1, "config",
+      TEST_TINY_CONFIG, NULL);
   h = make_harness (e);
   for (i = 0; i < 20; i++) {
     fail_unless_equals_int (gst_harness_push (h, make_buffer (i, MW, MH)),
@@ -574,7 +495,7 @@ GST_START_TEST (test_learn_frames)
   }
   gst_harness_teardown (h);
   gst_object_unref (e);
-  drop_bus (bus);
+  test_drop_bus (bus);
   g_free (path);
 }
 
@@ -589,7 +510,7 @@ GST_START_TEST (test_learn_cancel)
 
   /* a long budget: stopping must cancel and join quickly */
   g_object_set (e, "learn-frames", 10, "train-seconds", 600.0, "config",
-      TINY, NULL);
+      TEST_TINY_CONFIG, NULL);
   h = make_harness (e);
   for (guint64 i = 0; i < 12; i++) {
     fail_unless_equals_int (gst_harness_push (h, make_buffer (i, MW, MH)),
@@ -601,7 +522,7 @@ GST_START_TEST (test_learn_cancel)
   gst_harness_teardown (h);
   fail_unless (g_get_monotonic_time () - t0 < 10 * G_USEC_PER_SEC);
   gst_object_unref (e);
-  drop_bus (bus);
+  test_drop_bus (bus);
 }
 
 GST_END_TEST;

@@ -295,8 +295,9 @@ GST_START_TEST (test_train_then_detect)
 
   /* the clip is what the seed promises */
   fail_unless (n_a >= 50 && n_n >= 80, "%u anomalous, %u normal", n_a, n_n);
-  /* measured (seed 2, 600 training frames, 5 epochs): anomalous mean 1.57
-   * max 2.80, normal mean 0.52 max 0.80, no normal frame >= 1.0 */
+  /* measured (seed 2, 600 training frames, 5 epochs, two versions of the
+   * core): anomalous mean 1.00-1.57 max 2.09-2.80, normal mean 0.42-0.52
+   * max 0.80-0.86, no normal frame >= 1.0 */
   fail_unless (sum_a / n_a > 1.5 * (sum_n / n_n),
       "anomalous frames do not stand out");
   fail_unless (max_a > 1.0f, "no anomalous frame reaches the threshold");

@@ -15,6 +15,7 @@
 
 #include "gstanomalymeta.h"
 #include "gstanomalymodel.h"
+#include "test-util.h"
 
 #define MW 32
 #define MH 24
@@ -124,32 +125,6 @@ push_pull (GstHarness * h, GstBuffer * in, GstBuffer ** out)
   return gst_buffer_get_anomaly_meta (*out);
 }
 
-/* GstStructure has no float getter. */
-static gboolean
-get_float (const GstStructure * s, const gchar * name, gfloat * v)
-{
-  const GValue *val = gst_structure_get_value (s, name);
-
-  if (!val || !G_VALUE_HOLDS_FLOAT (val))
-    return FALSE;
-  *v = g_value_get_float (val);
-  return TRUE;
-}
-
-/* Pops the next element message with the given name, or NULL. */
-static GstMessage *
-pop_named (GstBus * bus, const gchar * name)
-{
-  GstMessage *msg;
-
-  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
-    if (gst_message_has_name (msg, name))
-      return msg;
-    gst_message_unref (msg);
-  }
-  return NULL;
-}
-
 GST_START_TEST (test_properties)
 {
   GstElement *e = gst_element_factory_make ("anomalyscore", NULL);
@@ -236,7 +211,7 @@ GST_START_TEST (test_passthrough_without_recon)
   fail_if (meta->anomalous);
   fail_unless (meta->map == NULL);
   gst_buffer_unref (out);
-  fail_unless (pop_named (bus, "anomaly") == NULL);
+  fail_unless (test_pop_named (bus, "anomaly") == NULL);
 
   gst_harness_teardown (h);
   gst_object_unref (e);
@@ -358,7 +333,7 @@ run_pattern (GstElement * e, GstBus * bus, GstAnomalyModel * model,
       *end = f;
     } else if (gst_structure_has_name (s, "anomaly") &&
         (gint) f == n_normal && score_anom) {
-      fail_unless (get_float (s, "score", score_anom));
+      fail_unless (test_get_float (s, "score", score_anom));
     }
     gst_message_unref (msg);
   }
@@ -458,10 +433,10 @@ GST_START_TEST (test_events_and_threshold_change)
     push_pull (h, make_buffer (model, i, TRUE, TRUE), &out);
     gst_buffer_unref (out);
   }
-  msg = pop_named (bus, "anomaly");
+  msg = test_pop_named (bus, "anomaly");
   fail_unless (msg != NULL);
   s = gst_message_get_structure (msg);
-  fail_unless (get_float (s, "score", &score));
+  fail_unless (test_get_float (s, "score", &score));
   fail_unless (gst_structure_get_boolean (s, "anomalous", &anomalous));
   fail_unless (anomalous);
   fail_unless (gst_structure_has_field_typed (s, "raw-score", G_TYPE_FLOAT));
@@ -472,7 +447,7 @@ GST_START_TEST (test_events_and_threshold_change)
   fail_unless (gst_structure_has_field_typed (s, "stream-time", G_TYPE_UINT64));
   fail_unless (gst_structure_has_field_typed (s, "duration", G_TYPE_UINT64));
   gst_message_unref (msg);
-  msg = pop_named (bus, "anomaly-start");
+  msg = test_pop_named (bus, "anomaly-start");
   fail_unless (msg != NULL);
   s = gst_message_get_structure (msg);
   fail_unless_equals_string (gst_structure_get_string (s, "stream-id"), "cam7");
@@ -493,7 +468,7 @@ GST_START_TEST (test_events_and_threshold_change)
     fail_unless_equals_float (meta->threshold, score / 0.9f);
     gst_buffer_unref (out);
   }
-  fail_unless (pop_named (bus, "anomaly-end") == NULL);
+  fail_unless (test_pop_named (bus, "anomaly-end") == NULL);
 
   /* far above: the event ends on the next frame */
   g_object_set (e, "threshold", score * 2.0f, NULL);
@@ -505,7 +480,7 @@ GST_START_TEST (test_events_and_threshold_change)
     fail_if (meta->anomalous);
     gst_buffer_unref (out);
   }
-  msg = pop_named (bus, "anomaly-end");
+  msg = test_pop_named (bus, "anomaly-end");
   fail_unless (msg != NULL);
   s = gst_message_get_structure (msg);
   fail_unless (gst_structure_get_uint64 (s, "frame", &f));
@@ -514,7 +489,7 @@ GST_START_TEST (test_events_and_threshold_change)
   fail_unless_equals_uint64 (dur, 6 * FRAME_NS);
   fail_unless (gst_structure_get_uint64 (s, "n-frames", &nf));
   fail_unless_equals_uint64 (nf, 6);
-  fail_unless (get_float (s, "peak", &peak));
+  fail_unless (test_get_float (s, "peak", &peak));
   fail_unless (fabsf (peak - score) < 0.01f * score);
   regions = gst_structure_get_value (s, "regions");
   fail_unless (regions != NULL && GST_VALUE_HOLDS_ARRAY (regions));
@@ -525,7 +500,7 @@ GST_START_TEST (test_events_and_threshold_change)
     gfloat x;
 
     fail_unless (gst_structure_has_name (r, "region"));
-    fail_unless (get_float (r, "x", &x));
+    fail_unless (test_get_float (r, "x", &x));
     fail_unless (fabsf (x - (gfloat) BX / MW) <= 2.0f / MW);
     fail_unless (gst_structure_has_field_typed (r, "peak", G_TYPE_FLOAT));
   }
@@ -542,7 +517,7 @@ GST_START_TEST (test_events_and_threshold_change)
     push_pull (h, make_buffer (model, ++i, FALSE, TRUE), &out);
     gst_buffer_unref (out);
   }
-  fail_unless (pop_named (bus, "anomaly") == NULL);
+  fail_unless (test_pop_named (bus, "anomaly") == NULL);
 
   gst_harness_teardown (h);
   gst_object_unref (e);
@@ -570,7 +545,7 @@ GST_START_TEST (test_eos_closes_event)
     gst_buffer_unref (out);
   }
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  msg = pop_named (bus, "anomaly-end");
+  msg = test_pop_named (bus, "anomaly-end");
   fail_unless (msg != NULL);
   fail_unless (gst_structure_get_uint64 (gst_message_get_structure (msg),
           "duration", &dur));
@@ -600,11 +575,11 @@ GST_START_TEST (test_flush_closes_event)
     push_pull (h, make_buffer (model, i, TRUE, TRUE), &out);
     gst_buffer_unref (out);
   }
-  fail_unless ((msg = pop_named (bus, "anomaly-start")) != NULL);
+  fail_unless ((msg = test_pop_named (bus, "anomaly-start")) != NULL);
   gst_message_unref (msg);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
-  fail_unless ((msg = pop_named (bus, "anomaly-end")) != NULL);
+  fail_unless ((msg = test_pop_named (bus, "anomaly-end")) != NULL);
   gst_message_unref (msg);
   {
     GstSegment seg;
