@@ -59,7 +59,15 @@ sum_plane (const float *v, size_t n)
 /* ------------------------------------------------------------------------ */
 /* Kernels                                                                   */
 
-#if defined(__GNUC__) && defined(__x86_64__)
+/* Kernel signatures: see tile_kernel and dw_body. */
+typedef void (*dc_kernel) (int nci, int nt, const int *off, const float *src,
+    size_t cstride, const float *w, float *tile);
+typedef void (*dw_kernel) (int nq, const float *dyg, size_t dstride,
+    const float *xs, const int *off, float *sums);
+
+/* Elsewhere (or with -DAD_NO_DIRECT) there are no kernels and
+ * ad_conv2d_direct() is 0: callers use the im2col path. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(AD_NO_DIRECT)
 #define DC_HAVE_KERNELS 1
 
 typedef float v8f __attribute__ ((vector_size (32)));
@@ -100,9 +108,6 @@ tile_kernel (const int cb, int nci, int nt, const int *off, const float *src,
     for (int v = 0; v < 3; v++)
       *(v8fu *) (tile + c * DC_QB + 8 * v) = acc[c][v];
 }
-
-typedef void (*dc_kernel) (int nci, int nt, const int *off, const float *src,
-    size_t cstride, const float *w, float *tile);
 
 /* 4 channels x 24 positions: 12 accumulators, fits AVX2's 16 registers. */
 __attribute__ ((target ("avx2,fma")))
@@ -155,9 +160,6 @@ dw_body (const int cb, const int tb, int nq, const float *dyg,
       sums[c * tb + t] = sum;
     }
 }
-
-typedef void (*dw_kernel) (int nq, const float *dyg, size_t dstride,
-    const float *xs, const int *off, float *sums);
 
 #define DW_KERNEL(name, cb, tb, isa)                                       \
   __attribute__ ((target (isa)))                                           \
@@ -453,9 +455,7 @@ typedef struct dc_job {
   float *y;
   const float *wp;
   float *slices;             /* thread t's slice at t * g.slice */
-#ifdef DC_HAVE_KERNELS
   dc_kernel kern;
-#endif
 } dc_job;
 
 /* Input channel ch of frame f, [h,w]; NULL means zeros. */
@@ -588,7 +588,6 @@ store_tile (const dc_job *j, int f, int o0, const float *tile0,
 static void
 dc_task (void *ctx, int task, int thread)
 {
-#ifdef DC_HAVE_KERNELS
   const dc_job *j = ctx;
   const dgeom *g = &j->g;
   int f = task / g->nbands, band = task % g->nbands;
@@ -617,11 +616,6 @@ dc_task (void *ctx, int task, int thread)
       }
     }
   }
-#else
-  (void) ctx;
-  (void) task;
-  (void) thread;
-#endif
 }
 
 static void
@@ -632,6 +626,8 @@ run_job (dc_job *j, int n, float *ws, int parallel)
   j->slices = ws + j->g.wpack;
 #ifdef DC_HAVE_KERNELS
   j->kern = j->g.cb == 8 ? kernel8 : kernel4;
+#else
+  j->kern = NULL;             /* never called: ad_conv2d_direct() is 0 */
 #endif
   if (n > 0 && j->g.ho > 0 && j->g.wo > 0)
     ad_pool_run (n * j->g.nbands, dc_task, j, parallel);
@@ -792,7 +788,6 @@ ad_dconv_backward_dw (const ad_conv *c, int n, int h, int w, int up2,
     const float *x, const float *dy, float *dw, float *db, float *ws,
     int parallel)
 {
-#ifdef DC_HAVE_KERNELS
   dw_job d;
   memset (&d, 0, sizeof d);
   fwd_geom (c, h, w, up2, &d.j.g);
@@ -804,11 +799,9 @@ ad_dconv_backward_dw (const ad_conv *c, int n, int h, int w, int up2,
   d.dw = dw;
   d.db = db;
   d.scratch = ws;
+#ifdef DC_HAVE_KERNELS
   d.k3 = d.j.g.cb == 8 ? dw_kernel8x3 : dw_kernel4x3;
   d.k2 = d.j.g.cb == 8 ? dw_kernel8x2 : dw_kernel4x2;
-  ad_pool_run (d.j.g.ncb, dw_task, &d, parallel);
-#else
-  (void) c; (void) n; (void) h; (void) w; (void) up2; (void) x; (void) dy;
-  (void) dw; (void) db; (void) ws; (void) parallel;
 #endif
+  ad_pool_run (d.j.g.ncb, dw_task, &d, parallel);
 }
