@@ -1,6 +1,6 @@
-/* ad-conv-direct.c - direct 3x3 convolution for forward passes on x86-64
- * CPUs with AVX2+FMA (the im2col + sgemm path in ad-layers.c is used
- * elsewhere, and always for backward passes).
+/* ad-conv-direct.c - direct 3x3 convolution on x86-64 CPUs with AVX2+FMA:
+ * forward passes and input gradients (the im2col + sgemm path in
+ * ad-layers.c is used elsewhere).
  *
  * Why: at batch 1 the network's convolutions are small matrix products
  * (16-64 output channels), and im2col followed by sgemm spends as much time
@@ -24,181 +24,20 @@
  * (a,b) = (row, column) parity) with summed weights; 4/9 of the multiply-
  * adds, and the upsampled image is never written.
  *
+ * Input gradients are the adjoint convolutions on the same machinery
+ * (pack_adjoint), weight gradients are in ad-conv-dw.c, the kernels in
+ * ad-dconv-kernels.c.
+ *
  * Results are the same whichever thread runs a task, and the same for any
  * thread count (bands depend only on the layer and ad_pool_threads()).
  */
-#include "ad-internal.h"
+#include "ad-dconv.h"
 
 #include <stdatomic.h>
 #include <string.h>
 
-#define DC_QB 24                 /* grid positions per tile: 3 vectors of 8 */
-#define DC_SLACK (DC_QB + 8)     /* zeroed floats after each slice plane */
 #define DC_SLICE_FLOATS 32768    /* target slice size (L2-friendly) */
 #define DC_BAND_MIN_POS 384      /* do not split bands below this */
-
-enum { DC_S1 = 0, DC_S2 = 1, DC_UP2 = 2 };
-
-/* Sum of v [n] with eight partial sums (vectorisable without
- * reassociation). */
-static float
-sum_plane (const float *v, size_t n)
-{
-  float acc[8] = { 0 };
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; l++)
-      acc[l] += v[i + l];
-  float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
-      ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-  for (; i < n; i++)
-    s += v[i];
-  return s;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Kernels                                                                   */
-
-/* Kernel signatures: see tile_kernel and dw_body. */
-typedef void (*dc_kernel) (int nci, int nt, const int *off, const float *src,
-    size_t cstride, const float *w, float *tile);
-typedef void (*dw_kernel) (int nq, const float *dyg, size_t dstride,
-    const float *xs, const int *off, float *sums);
-
-/* Elsewhere (or with -DAD_NO_DIRECT) there are no kernels and
- * ad_conv2d_direct() is 0: callers use the im2col path. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(AD_NO_DIRECT)
-#define DC_HAVE_KERNELS 1
-
-typedef float v8f __attribute__ ((vector_size (32)));
-typedef float v8fu __attribute__ ((vector_size (32), aligned (4)));
-
-/* tile [cb][DC_QB] = sum over input channels i < nci and taps t < nt of
- * w[(i*nt + t)*cb + c] * src[i*cstride + off[t] + q], q < DC_QB. */
-static inline __attribute__ ((always_inline)) void
-tile_kernel (const int cb, int nci, int nt, const int *off, const float *src,
-    size_t cstride, const float *w, float *tile)
-{
-  v8f acc[8][3];
-#pragma GCC unroll 8
-  for (int c = 0; c < cb; c++)
-#pragma GCC unroll 3
-    for (int v = 0; v < 3; v++)
-      acc[c][v] = (v8f) { 0 };
-  for (int i = 0; i < nci; i++) {
-    const float *s = src + (size_t) i * cstride;
-    for (int t = 0; t < nt; t++) {
-      const float *p = s + off[t];
-      v8f x0 = *(const v8fu *) p;
-      v8f x1 = *(const v8fu *) (p + 8);
-      v8f x2 = *(const v8fu *) (p + 16);
-#pragma GCC unroll 8
-      for (int c = 0; c < cb; c++) {
-        float wv = w[c];
-        acc[c][0] += wv * x0;
-        acc[c][1] += wv * x1;
-        acc[c][2] += wv * x2;
-      }
-      w += cb;
-    }
-  }
-#pragma GCC unroll 8
-  for (int c = 0; c < cb; c++)
-#pragma GCC unroll 3
-    for (int v = 0; v < 3; v++)
-      *(v8fu *) (tile + c * DC_QB + 8 * v) = acc[c][v];
-}
-
-/* 4 channels x 24 positions: 12 accumulators, fits AVX2's 16 registers. */
-__attribute__ ((target ("avx2,fma")))
-static void
-kernel4 (int nci, int nt, const int *off, const float *src, size_t cstride,
-    const float *w, float *tile)
-{
-  tile_kernel (4, nci, nt, off, src, cstride, w, tile);
-}
-
-/* 8 channels x 24 positions: 24 accumulators, needs AVX-512VL's 32. */
-__attribute__ ((target ("avx512f,avx512vl,avx2,fma")))
-static void
-kernel8 (int nci, int nt, const int *off, const float *src, size_t cstride,
-    const float *w, float *tile)
-{
-  tile_kernel (8, nci, nt, off, src, cstride, w, tile);
-}
-
-/* Weight-gradient kernel: sums[c*tb + t] = sum over q < nq (a multiple of
- * 8) of dyg[c*dstride + q] * xs[off[t] + q], for cb channels and tb taps. */
-static inline __attribute__ ((always_inline)) void
-dw_body (const int cb, const int tb, int nq, const float *dyg,
-    size_t dstride, const float *xs, const int *off, float *sums)
-{
-  v8f acc[8][3];
-#pragma GCC unroll 8
-  for (int c = 0; c < cb; c++)
-#pragma GCC unroll 3
-    for (int t = 0; t < tb; t++)
-      acc[c][t] = (v8f) { 0 };
-  for (int q = 0; q < nq; q += 8) {
-    v8f x[3];
-#pragma GCC unroll 3
-    for (int t = 0; t < tb; t++)
-      x[t] = *(const v8fu *) (xs + off[t] + q);
-#pragma GCC unroll 8
-    for (int c = 0; c < cb; c++) {
-      v8f d = *(const v8fu *) (dyg + c * dstride + q);
-#pragma GCC unroll 3
-      for (int t = 0; t < tb; t++)
-        acc[c][t] += d * x[t];
-    }
-  }
-  for (int c = 0; c < cb; c++)
-    for (int t = 0; t < tb; t++) {
-      float sum = 0.0f;
-      for (int l = 0; l < 8; l++)
-        sum += acc[c][t][l];
-      sums[c * tb + t] = sum;
-    }
-}
-
-#define DW_KERNEL(name, cb, tb, isa)                                       \
-  __attribute__ ((target (isa)))                                           \
-  static void                                                              \
-  name (int nq, const float *dyg, size_t dstride, const float *xs,         \
-      const int *off, float *sums)                                         \
-  {                                                                        \
-    dw_body (cb, tb, nq, dyg, dstride, xs, off, sums);                     \
-  }
-DW_KERNEL (dw_kernel4x3, 4, 3, "avx2,fma")
-DW_KERNEL (dw_kernel4x2, 4, 2, "avx2,fma")
-DW_KERNEL (dw_kernel8x3, 8, 3, "avx512f,avx512vl,avx2,fma")
-DW_KERNEL (dw_kernel8x2, 8, 2, "avx512f,avx512vl,avx2,fma")
-
-/* 0: no direct path, 4: AVX2+FMA, 8: AVX-512VL */
-static int
-cpu_level (void)
-{
-  static _Atomic int level = -1;
-  int l = atomic_load_explicit (&level, memory_order_relaxed);
-  if (l < 0) {
-    __builtin_cpu_init ();
-    l = 0;
-    if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
-      l = 4;
-    if (l && __builtin_cpu_supports ("avx512f") &&
-        __builtin_cpu_supports ("avx512vl"))
-      l = 8;
-    atomic_store_explicit (&level, l, memory_order_relaxed);
-  }
-  return l;
-}
-#else
-static int
-cpu_level (void)
-{
-  return 0;
-}
-#endif
 
 static _Atomic int dc_enabled = 1;
 
@@ -213,30 +52,12 @@ ad_conv2d_set_direct (int enable)
 int
 ad_conv2d_direct (const ad_conv *c)
 {
-  return dc_enabled && cpu_level () > 0 && c->k == 3 && c->pad == 1 &&
+  return dc_enabled && ad_dc_cpu_level () > 0 && c->k == 3 && c->pad == 1 &&
       (c->stride == 1 || c->stride == 2) && c->ci > 0 && c->co > 0;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Geometry                                                                  */
-
-typedef struct dgeom {
-  int mode;                 /* DC_S1, DC_S2, DC_UP2 */
-  int k;                    /* DC_S2: kernel size 3 or 4 */
-  int ci, co;               /* channels read and written by this run */
-  int h, w;                 /* input as stored */
-  int ho, wo;               /* output */
-  int gh, gw;               /* grid: rows (bands split these) and width */
-  int valid_w;              /* grid columns that are real outputs */
-  int nph, nt;              /* output phases (1 or 4), taps per phase */
-  int nplanes, halo;        /* slice planes per channel; extra slice rows */
-  int cb, ncb;              /* channels per kernel tile, tiles over co */
-  int band, nbands;         /* grid rows per task, tasks per frame */
-  size_t pstride, cstride;  /* floats per slice plane, per channel */
-  size_t slice;             /* floats per thread's slice */
-  size_t wpack;             /* floats of packed weights */
-  int off[4][16];           /* tap offsets per phase, from a channel base */
-} dgeom;
 
 /* A run reading ci channels [h,w] and writing co channels:
  *   DC_S1   k x k = 3x3, stride 1:   out [h, w]
@@ -252,7 +73,7 @@ dc_geom (int mode, int k, int ci, int co, int h, int w, dgeom *g)
   g->co = co;
   g->h = h;
   g->w = w;
-  g->cb = cpu_level () == 8 && co % 8 == 0 ? 8 : 4;
+  g->cb = ad_dc_cpu_level () == 8 && co % 8 == 0 ? 8 : 4;
   g->ncb = (co + g->cb - 1) / g->cb;
   g->nph = 1;
   g->nt = 9;
@@ -319,9 +140,8 @@ dc_geom (int mode, int k, int ci, int co, int h, int w, dgeom *g)
     }
 }
 
-/* The forward convolution c on x [ci,h,w] (x2 upsampled when up2). */
-static void
-fwd_geom (const ad_conv *c, int h, int w, int up2, dgeom *g)
+void
+ad_dc_fwd_geom (const ad_conv *c, int h, int w, int up2, dgeom *g)
 {
   dc_geom (up2 ? DC_UP2 : c->stride == 2 ? DC_S2 : DC_S1, 3, c->ci, c->co,
       h, w, g);
@@ -343,28 +163,13 @@ bwd_geom (const ad_conv *c, int h, int w, int up2, dgeom *g)
   return 1;
 }
 
-/* Weight gradient scratch per thread: the x slice, dy of the band in grid
- * layout [cb][nph][dstride], phase sums [cb][ci][nph][nt]. */
-static size_t
-dw_dstride (const dgeom *g)
-{
-  return ((size_t) g->band * g->gw + 7) / 8 * 8 + 8;
-}
-
-static size_t
-dw_thread_size (const dgeom *g)
-{
-  return g->slice + (size_t) g->cb * g->nph * dw_dstride (g) +
-      (size_t) g->cb * g->ci * g->nph * g->nt;
-}
-
 size_t
 ad_dconv_ws_size (const ad_conv *c, int h, int w, int up2, int threads)
 {
   dgeom g;
-  fwd_geom (c, h, w, up2, &g);
+  ad_dc_fwd_geom (c, h, w, up2, &g);
   size_t n = g.wpack + (size_t) threads * g.slice;
-  size_t d = (size_t) threads * dw_thread_size (&g);
+  size_t d = ad_dc_dw_ws_size (&g, threads);
   n = d > n ? d : n;
   if (bwd_geom (c, h, w, up2, &g)) {
     size_t b = g.wpack + (size_t) threads * g.slice;
@@ -447,17 +252,6 @@ pack_adjoint (const dgeom *g, const float *wt, float *wp)
 /* ------------------------------------------------------------------------ */
 /* Tasks                                                                     */
 
-typedef struct dc_job {
-  dgeom g;
-  int n;
-  const float *x, *lo, *b, *add;
-  int nlo, relu;
-  float *y;
-  const float *wp;
-  float *slices;             /* thread t's slice at t * g.slice */
-  dc_kernel kern;
-} dc_job;
-
 /* Input channel ch of frame f, [h,w]; NULL means zeros. */
 static const float *
 in_plane (const dc_job *j, int f, int ch)
@@ -471,8 +265,8 @@ in_plane (const dc_job *j, int f, int ch)
 
 /* Slice of band rows [r0, r0+rows) of frame f: per channel, padded input
  * rows as the tap offsets expect them, zeros outside the image. */
-static void
-build_slice (const dc_job *j, int f, int r0, int rows, float *slice)
+void
+ad_dc_build_slice (const dc_job *j, int f, int r0, int rows, float *slice)
 {
   const dgeom *g = &j->g;
   const int w = g->w, gw = g->gw;
@@ -595,7 +389,7 @@ dc_task (void *ctx, int task, int thread)
   int rows = g->gh - r0 < g->band ? g->gh - r0 : g->band;
   float *slice = j->slices + (size_t) thread * g->slice;
   float tile[2][8 * DC_QB];
-  build_slice (j, f, r0, rows, slice);
+  ad_dc_build_slice (j, f, r0, rows, slice);
   const int nq = rows * g->gw;
   const size_t blk = (size_t) g->ci * g->nt * g->cb;
   const size_t phase = blk * g->ncb;       /* packed weights per phase */
@@ -624,12 +418,8 @@ run_job (dc_job *j, int n, float *ws, int parallel)
   j->n = n;
   j->wp = ws;
   j->slices = ws + j->g.wpack;
-#ifdef DC_HAVE_KERNELS
-  j->kern = j->g.cb == 8 ? kernel8 : kernel4;
-#else
-  j->kern = NULL;             /* never called: ad_conv2d_direct() is 0 */
-#endif
-  if (n > 0 && j->g.ho > 0 && j->g.wo > 0)
+  j->kern = ad_dc_tile_kernel (j->g.cb);
+  if (n > 0 && j->kern && j->g.ho > 0 && j->g.wo > 0)
     ad_pool_run (n * j->g.nbands, dc_task, j, parallel);
 }
 
@@ -640,7 +430,7 @@ ad_dconv_forward (const ad_conv *c, int n, int h, int w, const float *x,
 {
   dc_job j;
   memset (&j, 0, sizeof j);
-  fwd_geom (c, h, w, o->up2, &j.g);
+  ad_dc_fwd_geom (c, h, w, o->up2, &j.g);
   j.x = x;
   j.lo = o->lo;
   j.nlo = o->nlo < 0 ? 0 : o->nlo > c->ci ? c->ci : o->nlo;
@@ -675,133 +465,3 @@ ad_dconv_backward_dx (const ad_conv *c, int n, int h, int w, int up2,
   run_job (&j, n, ws, parallel);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Weight gradient                                                           */
-/*
- * dW[o][i][tap] = sum over frames and output positions of dy[o] times the
- * input the tap reads.  On a band's slice that is a dot product over the
- * grid positions q of dy (laid out on the same grid, zero in the dropped
- * columns) with the slice at q + off[tap].  One task per block of cb output
- * channels walks every frame and band, so no two tasks write the same
- * weights and the sums run in the same order for any thread count.  With
- * upsampling, each phase's 2x2 window gets its own sums, folded back onto
- * the 3x3 taps at the end (the adjoint of pack_forward's summing).
- */
-
-typedef struct dw_job {
-  dc_job j;                  /* forward geometry, x, slices */
-  const float *dy;
-  float *dw, *db;
-  float *scratch;            /* thread t's at t * dw_thread_size */
-  dw_kernel k3, k2;          /* three-tap and two-tap kernels */
-} dw_job;
-
-/* dy of output channel o, phase ph, band rows [r0, r0+rows) in grid
- * layout; zeros in dropped columns and up to the next multiple of 8. */
-static void
-dy_grid (const dw_job *d, int f, int o, int ph, int r0, int rows, float *dst)
-{
-  const dgeom *g = &d->j.g;
-  const int step = g->mode == DC_UP2 ? 2 : 1, a = ph / 2, b = ph % 2;
-  const float *src = d->dy + ((size_t) f * g->co + o) * g->ho * g->wo;
-  size_t nq = (size_t) rows * g->gw;
-  for (int i = 0; i < rows; i++) {
-    const float *sr = src + (size_t) ((r0 + i) * step + a) * g->wo + b;
-    float *dr = dst + (size_t) i * g->gw;
-    if (step == 1)
-      memcpy (dr, sr, sizeof (float) * g->valid_w);
-    else
-      for (int jx = 0; jx < g->valid_w; jx++)
-        dr[jx] = sr[2 * jx];
-    memset (dr + g->valid_w, 0, sizeof (float) * (g->gw - g->valid_w));
-  }
-  memset (dst + nq, 0, sizeof (float) * ((nq + 7) / 8 * 8 - nq));
-}
-
-static void
-dw_task (void *ctx, int cbk, int thread)
-{
-  const dw_job *d = ctx;
-  const dgeom *g = &d->j.g;
-  const int o0 = cbk * g->cb, nc = g->co - o0 < g->cb ? g->co - o0 : g->cb;
-  const size_t ds = dw_dstride (g), hw = (size_t) g->ho * g->wo;
-  float *slice = d->scratch + (size_t) thread * dw_thread_size (g);
-  float *dyg = slice + g->slice;                      /* [cb][nph][ds] */
-  float *psum = dyg + (size_t) g->cb * g->nph * ds;   /* [cb][ci][nph][nt] */
-  const int up = g->mode == DC_UP2;
-  float sums[8 * 3];
-
-  if (d->db)
-    for (int c = 0; c < nc; c++)
-      for (int f = 0; f < d->j.n; f++)
-        d->db[o0 + c] += sum_plane (d->dy + ((size_t) f * g->co + o0 + c) *
-            hw, hw);
-  if (up)
-    memset (psum, 0, sizeof (float) * g->cb * g->ci * g->nph * g->nt);
-  memset (dyg, 0, sizeof (float) * g->cb * g->nph * ds);  /* rows past co */
-
-  for (int f = 0; f < d->j.n; f++)
-    for (int band = 0; band < g->nbands; band++) {
-      int r0 = band * g->band;
-      int rows = g->gh - r0 < g->band ? g->gh - r0 : g->band;
-      int nq = (rows * g->gw + 7) / 8 * 8;
-      build_slice (&d->j, f, r0, rows, slice);
-      for (int c = 0; c < nc; c++)
-        for (int ph = 0; ph < g->nph; ph++)
-          dy_grid (d, f, o0 + c, ph, r0, rows, dyg + ((size_t) c * g->nph +
-                  ph) * ds);
-      for (int ph = 0; ph < g->nph; ph++)
-        for (int i = 0; i < g->ci; i++)
-          for (int t0 = 0; t0 < g->nt; t0 += up ? 2 : 3) {
-            const int tb = up ? 2 : 3;
-            (up ? d->k2 : d->k3) (nq, dyg + (size_t) ph * ds, g->nph * ds,
-                slice + (size_t) i * g->cstride, g->off[ph] + t0, sums);
-            for (int c = 0; c < nc; c++)
-              for (int t = 0; t < tb; t++) {
-                float v = sums[c * tb + t];
-                if (up)
-                  psum[(((size_t) c * g->ci + i) * 4 + ph) * 4 + t0 + t] += v;
-                else
-                  d->dw[((size_t) (o0 + c) * g->ci + i) * 9 + t0 + t] += v;
-              }
-          }
-    }
-
-  if (up)                         /* fold phase windows onto 3x3 taps */
-    for (int c = 0; c < nc; c++)
-      for (int i = 0; i < g->ci; i++) {
-        const float *p = psum + ((size_t) c * g->ci + i) * 16;
-        float *k = d->dw + ((size_t) (o0 + c) * g->ci + i) * 9;
-        for (int ph = 0; ph < 4; ph++) {
-          int a = ph / 2, b = ph % 2;
-          for (int ky = 0; ky < 3; ky++)
-            for (int kx = 0; kx < 3; kx++) {
-              int dy = (a + ky + 1) / 2 - a, dx = (b + kx + 1) / 2 - b;
-              k[ky * 3 + kx] += p[ph * 4 + dy * 2 + dx];
-            }
-        }
-      }
-}
-
-void
-ad_dconv_backward_dw (const ad_conv *c, int n, int h, int w, int up2,
-    const float *x, const float *dy, float *dw, float *db, float *ws,
-    int parallel)
-{
-  dw_job d;
-  memset (&d, 0, sizeof d);
-  fwd_geom (c, h, w, up2, &d.j.g);
-  if (n <= 0 || d.j.g.ho <= 0 || d.j.g.wo <= 0)
-    return;
-  d.j.n = n;
-  d.j.x = x;
-  d.dy = dy;
-  d.dw = dw;
-  d.db = db;
-  d.scratch = ws;
-#ifdef DC_HAVE_KERNELS
-  d.k3 = d.j.g.cb == 8 ? dw_kernel8x3 : dw_kernel4x3;
-  d.k2 = d.j.g.cb == 8 ? dw_kernel8x2 : dw_kernel4x2;
-#endif
-  ad_pool_run (d.j.g.ncb, dw_task, &d, parallel);
-}

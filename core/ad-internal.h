@@ -29,6 +29,7 @@ float ad_rng_uniform (ad_rng *r);          /* [0,1) */
 float ad_rng_normal (ad_rng *r);           /* N(0,1) */
 
 double ad_now (void);                      /* monotonic seconds */
+float ad_sum (const float *v, size_t n);   /* sum of v [n] */
 
 /* ------------------------------------------------------------------------ */
 /* Thread pool (ad-pool.c)                                                  */

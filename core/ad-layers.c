@@ -12,23 +12,8 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------------ */
-/* Reductions with eight independent partial sums, so that gcc turns them  */
-/* into vector adds without needing to reassociate.                        */
-
-static inline float
-sum_f (const float *restrict v, size_t n)
-{
-  float acc[8] = { 0 };
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; l++)
-      acc[l] += v[i + l];
-  float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
-      ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-  for (; i < n; i++)
-    s += v[i];
-  return s;
-}
+/* Dot product with eight independent partial sums (as ad_sum), so that   */
+/* gcc turns it into vector code without needing to reassociate.          */
 
 static inline float
 dot_f (const float *restrict a, const float *restrict b, size_t n)
@@ -337,7 +322,7 @@ ad_conv2d_backward (const ad_conv *c, int n, int h, int w, const float *x,
 
     if (db) {
       for (int o = 0; o < c->co; o++)
-        db[o] += sum_f (dyi + (size_t) o * np, (size_t) np);
+        db[o] += ad_sum (dyi + (size_t) o * np, (size_t) np);
     }
 
     if (dx) {
@@ -514,7 +499,7 @@ ad_se_forward_add (int n, int c, int hw, int r, const float *x,
     const float *xi = x + (size_t) i * c * hw;   /* [C,HW] */
     float *m = mm + (size_t) i * ld;
     for (int ch = 0; ch < c; ch++)
-      m[ch] = sum_f (xi + (size_t) ch * hw, (size_t) hw) * inv_hw;
+      m[ch] = ad_sum (xi + (size_t) ch * hw, (size_t) hw) * inv_hw;
     memcpy (aa + (size_t) i * ld, b1, sizeof (float) * r);
     memcpy (ss + (size_t) i * ld, b2, sizeof (float) * c);
   }

@@ -1,4 +1,4 @@
-/* ad-util.c - allocation, checksums, random numbers, time. */
+/* ad-util.c - allocation, checksums, random numbers, time, sums. */
 #define _POSIX_C_SOURCE 200809L
 #include "ad-internal.h"
 
@@ -89,4 +89,21 @@ ad_now (void)
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Eight independent partial sums, so that gcc turns the loop into vector
+ * adds without needing to reassociate. */
+float
+ad_sum (const float *restrict v, size_t n)
+{
+  float acc[8] = { 0 };
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++)
+      acc[l] += v[i + l];
+  float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
+      ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  for (; i < n; i++)
+    s += v[i];
+  return s;
 }
