@@ -288,4 +288,36 @@ float ad_quantile (const float *v, int64_t n, float q, float *tmp);
 int ad_motion_cells (const float *a, const float *b, int c, int h, int w,
     int cell, float *cells);
 
+/* ------------------------------------------------------------------------ */
+/* Local motion per cell and normal motion patterns (ad-flow.c).            */
+
+/* Histogram of motion vectors per cell: BINS x BINS bins of BIN px/frame,
+ * centred on zero motion, covering +-RANGE (faster motion is clamped). */
+#define AD_FLOW_BINS 17
+#define AD_FLOW_BIN 0.5f
+#define AD_FLOW_RANGE (0.5f * AD_FLOW_BINS * AD_FLOW_BIN)
+
+typedef struct ad_flow ad_flow;
+ad_status ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err);
+void ad_flow_free (ad_flow *f);
+void ad_flow_reset (ad_flow *f);
+int ad_flow_n_cells (const ad_flow *f);
+/* Feeds frame feat [c,H,W] (image channels); returns 1 when vectors and
+ * energies against the previous frame are ready, 0 for a first frame.
+ * comp: remove the mean brightness change and the camera's motion. */
+int ad_flow_push (ad_flow *f, const float *feat, int c, int comp);
+const float *ad_flow_vectors (const ad_flow *f);   /* [cells, 2] (u, v) */
+const float *ad_flow_energy (const ad_flow *f);    /* [cells] */
+const float *ad_flow_residual (const ad_flow *f);  /* [H, W] |residual| */
+/* out [cells] = novelty of each cell against dist [cells, BINS*BINS]
+ * (tensor flow_dist) given the noise level (flow_stats[0]). */
+void ad_flow_novelty (const ad_flow *f, const float *dist, float noise,
+    float *out);
+/* Frame i of n for ad_model_learn_motion_fn: returns the frame [fs] (may
+ * fill and return buf [fs]); *new_segment = 1 at a discontinuity. */
+typedef const float *(*ad_frame_fn) (void *user, int64_t i, float *buf,
+    int *new_segment);
+ad_status ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
+    void *user, ad_error *err);
+
 #endif /* AD_INTERNAL_H */

@@ -418,7 +418,8 @@ config_floats (const ad_config *cfg)
   n += CONV (c, cout);
 #undef CONV
   uint64_t cell = (uint64_t) cfg->motion_cell;
-  n += ((h + cell - 1) / cell) * ((w + cell - 1) / cell) + 2 * h * w;
+  n += ((h + cell - 1) / cell) * ((w + cell - 1) / cell) *
+      (1 + AD_FLOW_BINS * AD_FLOW_BINS) + 4 + 2 * h * w;
   return n;
 }
 

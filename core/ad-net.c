@@ -280,6 +280,9 @@ ad_net_build (ad_model *m, ad_error *err)
   if (add_tensor (&b, "motion_mean", 0, 0, 1, 1, cells, 0, 0) < 0 ||
       add_tensor (&b, "pixel_mean", 0, 0, 1, 1, hw, 0, 0) < 0 ||
       add_tensor (&b, "pixel_std", 0, 4, 1, 1, hw, 0, 0) < 0 ||
+      add_tensor (&b, "flow_dist", 0, 0, 1, 1,
+          cells * AD_FLOW_BINS * AD_FLOW_BINS, 0, 0) < 0 ||
+      add_tensor (&b, "flow_stats", 0, 0, 1, 1, 4, 0, 0) < 0 ||
       !ok || net->out_buf < 0)
     return ad_fail (err, AD_ERR_NOMEM, "could not build the network "
         "(out of memory or too many layers)");

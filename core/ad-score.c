@@ -268,8 +268,12 @@ struct ad_scorer {
   float *work;              /* [hw] standardised map (calibration) */
   float *tmp;               /* [hw] blur and top-k workspace */
   float *fmap;              /* [hw] fused map when the caller has none */
-  float *cells;             /* [ncells] raw motion per cell */
-  float *cwork;             /* [ncells] cells after mean subtraction */
+  float *cells;             /* [2, ncells] raw motion, then motion-pattern
+                             * novelty per cell */
+  float *cwork;             /* [2, ncells] cells after mean subtraction */
+  ad_flow *flow;            /* local motion per cell */
+  const ad_tensor *flow_dist;     /* [ncells, BINS^2] or NULL */
+  float flow_noise;         /* energy gate of the motion patterns */
 };
 
 ad_status
@@ -300,13 +304,24 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   sc->pixel_mean = t && t->count == (size_t) sc->hw ? t : NULL;
   t = ad_model_tensor (mm, "pixel_std");
   sc->pixel_std = t && t->count == (size_t) sc->hw ? t : NULL;
+  t = ad_model_tensor (mm, "flow_dist");
+  const ad_tensor *fs = ad_model_tensor (mm, "flow_stats");
+  if (t && fs && fs->count >= 3 && fs->data[1] > 0.0f &&
+      t->count == (size_t) sc->ncells * AD_FLOW_BINS * AD_FLOW_BINS) {
+    sc->flow_dist = t;
+    sc->flow_noise = fs->data[0];
+  }
+  if (ad_flow_new (sc->h, sc->w, sc->cell, &sc->flow, err) != AD_OK) {
+    ad_scorer_free (sc);
+    return AD_ERR_NOMEM;
+  }
   sc->prev = ad_alloc ((size_t) sc->ci * sc->hw);
   sc->lmap = ad_alloc (sc->hw);
   sc->work = ad_alloc (sc->hw);
   sc->tmp = ad_alloc (sc->hw);
   sc->fmap = ad_alloc (sc->hw);
-  sc->cells = ad_alloc (sc->ncells);
-  sc->cwork = ad_alloc (sc->ncells);
+  sc->cells = ad_alloc ((size_t) sc->ncells * 2);
+  sc->cwork = ad_alloc ((size_t) sc->ncells * 2);
   if (!sc->prev || !sc->lmap || !sc->work || !sc->tmp || !sc->fmap ||
       !sc->cells || !sc->cwork) {
     ad_scorer_free (sc);
@@ -328,14 +343,17 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->fmap);
   ad_free (sc->cells);
   ad_free (sc->cwork);
+  ad_flow_free (sc->flow);
   free (sc);
 }
 
 void
 ad_scorer_reset (ad_scorer *sc)
 {
-  if (sc)
+  if (sc) {
     sc->have_prev = 0;
+    ad_flow_reset (sc->flow);
+  }
 }
 
 /* sc->lmap = blurred, floor-subtracted error map of frame feat against
@@ -399,22 +417,46 @@ standardise (const ad_scorer *sc, const float *src, float *dst)
 }
 
 /* sc->cells = raw motion per cell of feat against sc->prev (zeros without
- * a previous frame). */
+ * a previous frame): the mean absolute difference, or with motion_comp the
+ * same after removing brightness change and camera shake; then the
+ * motion-pattern novelty per cell (zeros without a learned model). */
 static void
 motion_cells (ad_scorer *sc, const float *feat)
 {
-  if (!sc->have_prev)
+  int ok = ad_flow_push (sc->flow, feat, sc->ci, sc->cfg.motion_comp);
+  float *nov = sc->cells + sc->ncells;
+  if (!sc->have_prev || !ok)
     memset (sc->cells, 0, sizeof (float) * sc->ncells);
+  else if (sc->cfg.motion_comp)
+    memcpy (sc->cells, ad_flow_energy (sc->flow),
+        sizeof (float) * sc->ncells);
   else
     ad_motion_cells (feat, sc->prev, sc->ci, sc->h, sc->w, sc->cell,
         sc->cells);
+  if (ok && sc->flow_dist)
+    ad_flow_novelty (sc->flow, sc->flow_dist->data, sc->flow_noise, nov);
+  else
+    memset (nov, 0, sizeof (float) * sc->ncells);
 }
 
-/* dst = src minus the normal mean per cell (clamped at 0) when
- * cfg.motion_sub_mean, else a copy; returns the max over cells. */
+/* Motion-pattern frame score: the most novel cell. */
+static float
+flow_score (const ad_scorer *sc, const float *cells)
+{
+  const float *nov = cells + sc->ncells;
+  float mx = 0.0f;
+  for (int i = 0; i < sc->ncells; i++)
+    mx = nov[i] > mx ? nov[i] : mx;
+  return mx;
+}
+
+/* dst [2, ncells] = src [2, ncells] with the motion half minus the normal
+ * mean per cell (clamped at 0) when cfg.motion_sub_mean; returns the max
+ * of the motion half. */
 static float
 motion_score (const ad_scorer *sc, const float *src, float *dst)
 {
+  memcpy (dst + sc->ncells, src + sc->ncells, sizeof (float) * sc->ncells);
   const float *mu = sc->cfg.motion_sub_mean && sc->motion_mean ?
       sc->motion_mean->data : NULL;
   float mx = 0.0f;
@@ -433,38 +475,51 @@ remember (ad_scorer *sc, const float *feat)
   sc->have_prev = 1;
 }
 
+/* The three parts, each divided by its spread on normal footage (s[3]:
+ * learned, motion, motion pattern), fused as cfg->fuse says. */
 static float
-fuse (const ad_config *cfg, float l, float mo, float sl, float sm)
+fuse (const ad_config *cfg, float l, float mo, float fl, const float *s)
 {
-  float a = l / sl, b = mo / sm;
+  float a = l / s[0], b = mo / s[1], c = fl / s[2];
   switch (cfg->fuse) {
     case AD_FUSE_LEARNED: return a;
     case AD_FUSE_MOTION: return b;
-    case AD_FUSE_MAX: return a > b ? a : b;
-    default: return cfg->fuse_weight * a + (1.0f - cfg->fuse_weight) * b;
+    case AD_FUSE_MAX: {
+      float m = a > b ? a : b;
+      return cfg->flow_weight > 0.0f && c > m ? c : m;
+    }
+    default: return cfg->fuse_weight * a + (1.0f - cfg->fuse_weight) * b +
+          cfg->flow_weight * c;
   }
 }
 
-/* out [hw] = per-pixel fusion of lmap [hw] and the cell value of each
- * pixel (nearest cell) from cells [ncells]. */
+/* out [hw] = per-pixel fusion of lmap [hw] and the cell values of each
+ * pixel (nearest cell) from cells [2, ncells] (motion, motion pattern). */
 static void
 fuse_map (const ad_scorer *sc, const float *lmap, const float *cells,
-    float sl, float sm, float *out)
+    const float *s, float *out)
 {
   for (int y = 0; y < sc->h; y++) {
     const float *crow = cells + (size_t) (y / sc->cell) * sc->gw;
+    const float *frow = crow + sc->ncells;
     for (int x = 0; x < sc->w; x++) {
       size_t p = (size_t) y * sc->w + x;
-      out[p] = fuse (&sc->cfg, lmap[p], crow[x / sc->cell], sl, sm);
+      out[p] = fuse (&sc->cfg, lmap[p], crow[x / sc->cell],
+          frow[x / sc->cell], s);
     }
   }
 }
 
+/* s[3] = the spreads of the learned, motion and motion-pattern scores. */
 static void
-scales (const ad_calib *c, float *sl, float *sm)
+scales (const ad_scorer *sc, float *s)
 {
-  *sl = c->valid && c->learned_scale > 0.0f ? c->learned_scale : 1.0f;
-  *sm = c->valid && c->motion_scale > 0.0f ? c->motion_scale : 1.0f;
+  const ad_calib *c = &sc->m->calib;
+  const ad_tensor *fs = ad_model_tensor ((ad_model *) sc->m, "flow_stats");
+  s[0] = c->valid && c->learned_scale > 0.0f ? c->learned_scale : 1.0f;
+  s[1] = c->valid && c->motion_scale > 0.0f ? c->motion_scale : 1.0f;
+  s[2] = c->valid && fs && fs->count >= 3 && fs->data[2] > 0.0f ?
+      fs->data[2] : 1.0f;
 }
 
 ad_status
@@ -481,17 +536,19 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   float motion = motion_score (sc, sc->cells, sc->cwork);
   remember (sc, feat);
 
+  float flow = flow_score (sc, sc->cells);
   const ad_calib *c = &sc->m->calib;
-  float sl, sm;
-  scales (c, &sl, &sm);
+  float s[3];
+  scales (sc, s);
   out->learned_raw = learned;
   out->motion_raw = motion;
-  out->fused_raw = fuse (&sc->cfg, learned, motion, sl, sm);
+  out->flow_raw = flow;
+  out->fused_raw = fuse (&sc->cfg, learned, motion, flow, s);
   out->floor = floor;
   int cal = c->valid && c->threshold > 0.0f;
   out->score = cal ? out->fused_raw / c->threshold : out->fused_raw;
   if (map) {
-    fuse_map (sc, sc->lmap, sc->cwork, sl, sm, map);
+    fuse_map (sc, sc->lmap, sc->cwork, s, map);
     if (c->valid && c->pixel_threshold > 0.0f) {
       float k = 1.0f / c->pixel_threshold;
       for (int p = 0; p < sc->hw; p++)
@@ -516,7 +573,7 @@ typedef struct calib_run {
   ad_scorer *sc;
   float *recon;             /* [co, H, W] */
   float *maps;              /* [n, hw] stored learned maps, or NULL */
-  float *cells;             /* [n, ncells] stored raw cells, or NULL */
+  float *cells;             /* [n, 2, ncells] stored raw cells, or NULL */
   uint8_t *valid;           /* [n] 1 when the frame had an estimate */
   int64_t done;             /* frames already stored */
 } calib_run;
@@ -529,7 +586,7 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
   ad_scorer *sc = r->sc;
   if (r->maps && i < r->done) {
     *lmap = r->maps + (size_t) i * sc->hw;
-    *cells = r->cells + (size_t) i * sc->ncells;
+    *cells = r->cells + (size_t) i * 2 * sc->ncells;
     *valid = r->valid[i];
     return AD_OK;
   }
@@ -550,8 +607,8 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
   *valid = v;
   if (r->maps) {
     memcpy (r->maps + (size_t) i * sc->hw, sc->lmap, sizeof (float) * sc->hw);
-    memcpy (r->cells + (size_t) i * sc->ncells, sc->cells,
-        sizeof (float) * sc->ncells);
+    memcpy (r->cells + (size_t) i * 2 * sc->ncells, sc->cells,
+        sizeof (float) * 2 * sc->ncells);
     r->valid[i] = (uint8_t) v;
     r->done = i + 1;
   }
@@ -635,20 +692,24 @@ positive (float v)
 /* Passes 2 and 3: frame scores, scales and thresholds, then the fused map
  * quantile from a bounded, evenly spaced sample of pixels. */
 static ad_status
-calib_scores (calib_run *r, int64_t nv, ad_calib *c, ad_error *err)
+calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
+    ad_error *err)
 {
   ad_scorer *sc = r->sc;
   const ad_config *cfg = &sc->cfg;
   int64_t total = nv * sc->hw;
   int64_t stride = (total + AD_PIXEL_SAMPLES - 1) / AD_PIXEL_SAMPLES;
   int64_t ns_max = total / stride + 1;
-  size_t nbuf = (size_t) (nv * 4 > ns_max * 2 ? nv * 4 : ns_max * 2);
+  size_t nbuf = (size_t) (nv * 5 > ns_max * 2 ? nv * 5 : ns_max * 2);
   float *buf = ad_alloc (nbuf);
   if (!buf)
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
-  /* learned [nv], motion [nv], fused [nv], tmp [nv]; later samples
-   * [ns_max] and tmp [ns_max] */
-  float *lr = buf, *mr = lr + nv, *fr = mr + nv, *tmp = fr + nv;
+  /* learned [nv], motion [nv], motion pattern [nv], fused [nv], tmp [nv];
+   * later samples [ns_max] and tmp [ns_max] */
+  float *lr = buf, *mr = lr + nv, *flr = mr + nv, *fr = flr + nv,
+      *tmp = fr + nv;
+  float s[3];
+  ad_tensor *fst = ad_model_tensor (m, "flow_stats");
   ad_status st = AD_OK;
   int64_t j = 0;
   for (int64_t i = 0; i < r->n && st == AD_OK; i++) {
@@ -659,13 +720,22 @@ calib_scores (calib_run *r, int64_t nv, ad_calib *c, ad_error *err)
     standardise (sc, lmap, sc->work);
     lr[j] = ad_topk_mean (sc->work, sc->hw, cfg->topk_frac, sc->tmp);
     mr[j] = motion_score (sc, cells, sc->cwork);
+    flr[j] = flow_score (sc, cells);
     j++;
   }
   if (st == AD_OK) {
     c->learned_scale = positive (ad_quantile (lr, nv, 0.99f, tmp));
     c->motion_scale = positive (ad_quantile (mr, nv, 0.99f, tmp));
+    s[0] = c->learned_scale;
+    s[1] = c->motion_scale;
+    /* the novelty is zero on most normal frames: its spread is taken at
+     * the 99th percentile but not below the motion-pattern bin size */
+    s[2] = ad_quantile (flr, nv, 0.99f, tmp);
+    s[2] = s[2] > AD_FLOW_BIN ? s[2] : AD_FLOW_BIN;
+    if (fst && fst->count >= 3)
+      fst->data[2] = s[2];
     for (int64_t k = 0; k < nv; k++)
-      fr[k] = fuse (cfg, lr[k], mr[k], c->learned_scale, c->motion_scale);
+      fr[k] = fuse (cfg, lr[k], mr[k], flr[k], s);
     fill_q (c->learned_q, lr, nv, tmp);
     fill_q (c->motion_q, mr, nv, tmp);
     fill_q (c->fused_q, fr, nv, tmp);
@@ -682,8 +752,7 @@ calib_scores (calib_run *r, int64_t nv, ad_calib *c, ad_error *err)
       continue;
     standardise (sc, lmap, sc->work);
     motion_score (sc, cells, sc->cwork);
-    fuse_map (sc, sc->work, sc->cwork, c->learned_scale, c->motion_scale,
-        sc->fmap);
+    fuse_map (sc, sc->work, sc->cwork, s, sc->fmap);
     for (int p = 0; p < sc->hw; p++, g++)
       if (g % stride == 0 && ns < ns_max)
         smp[ns++] = sc->fmap[p];
@@ -716,10 +785,10 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
   if (st == AD_OK && !(r.recon = ad_alloc ((size_t) r.sc->co * r.sc->hw)))
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
   if (st == AD_OK) {
-    size_t per = (size_t) r.sc->hw + (size_t) r.sc->ncells;
+    size_t per = (size_t) r.sc->hw + 2 * (size_t) r.sc->ncells;
     if ((size_t) n <= AD_CALIB_STORE_MAX / per) {
       r.maps = ad_alloc ((size_t) n * r.sc->hw);
-      r.cells = ad_alloc ((size_t) n * r.sc->ncells);
+      r.cells = ad_alloc ((size_t) n * 2 * r.sc->ncells);
       r.valid = calloc ((size_t) n, 1);
       if (!r.maps || !r.cells || !r.valid) {
         /* not fatal: recompute on every pass instead */
@@ -737,7 +806,7 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
   ad_calib c;
   memset (&c, 0, sizeof c);
   if (st == AD_OK)
-    st = calib_scores (&r, nv, &c, err);
+    st = calib_scores (&r, nv, m, &c, err);
   if (st == AD_OK) {
     c.n_frames = (int32_t) (nv < INT32_MAX ? nv : INT32_MAX);
     c.valid = 1;

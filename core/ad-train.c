@@ -268,6 +268,30 @@ n_workers_for (int clips)
   return cores > AD_MAX_WORKERS ? AD_MAX_WORKERS : (int) cores;
 }
 
+/* Frame i of the stored training clips, dequantised into buf [fs]; each
+ * clip is a segment of its own. */
+static const float *
+stored_frame (void *user, int64_t i, float *buf, int *new_segment)
+{
+  const ad_trainer *t = user;
+  int64_t c = i / t->len;
+  const uint8_t *src = t->clips + ((size_t) c * t->len + (size_t) (i %
+          t->len)) * t->fs;
+  for (size_t k = 0; k < t->fs; k++)
+    buf[k] = src[k] * (1.0f / 255.0f);
+  *new_segment = i % t->len == 0;
+  return buf;
+}
+
+/* Learns the normal motion patterns from the training clips (the held-back
+ * ones then calibrate them like the network). */
+static ad_status
+learn_motion (ad_trainer *t, ad_error *err)
+{
+  return ad_model_learn_motion_fn (t->m, t->n_clips * t->len, stored_frame,
+      t, err);
+}
+
 /* Calibrates on the held-back clips (or, without any, on training clips). */
 static ad_status
 calibrate_holdout (ad_trainer *t, ad_error *err)
@@ -477,6 +501,8 @@ restore:
 #ifdef AD_HAVE_OPENBLAS
   openblas_set_num_threads (blas_threads);
 #endif
+  if (st == AD_OK)
+    st = learn_motion (t, err);
   if (st == AD_OK)
     st = calibrate_holdout (t, err);
 

@@ -78,8 +78,8 @@ typedef enum ad_score_source {
 typedef enum ad_fuse {
   AD_FUSE_LEARNED = 0,   /* learned score only */
   AD_FUSE_MOTION = 1,    /* cell motion score only */
-  AD_FUSE_SUM = 2,       /* w*learned/s_l + (1-w)*motion/s_m */
-  AD_FUSE_MAX = 3        /* max(learned/s_l, motion/s_m) */
+  AD_FUSE_SUM = 2,       /* w*learned/s_l + (1-w)*motion/s_m + wf*flow/s_f */
+  AD_FUSE_MAX = 3        /* max of the same parts (flow only when wf > 0) */
 } ad_fuse;
 
 #define AD_MAX_SCALES 4
@@ -119,6 +119,9 @@ typedef struct ad_config {
   int32_t motion_sub_mean;    /* 1: subtract each cell's normal mean */
   int32_t fuse;               /* ad_fuse */
   float fuse_weight;          /* w of AD_FUSE_SUM */
+  float flow_weight;          /* weight of the motion-pattern novelty */
+  int32_t flow_spread;        /* neighbour cells sharing motion patterns */
+  int32_t motion_comp;        /* 1: remove camera shake and brightness change */
   int32_t pixel_std;          /* 1: standardise each pixel by normal spread */
   float calib_quantile;       /* normal-data quantile mapped to score 1.0 */
   float calib_margin;         /* threshold = margin * quantile */
@@ -232,6 +235,7 @@ typedef struct ad_scorer ad_scorer;
 typedef struct ad_score {
   float learned_raw;    /* learned frame score before calibration */
   float motion_raw;     /* cell-max motion score */
+  float flow_raw;       /* most novel cell's motion-pattern novelty */
   float fused_raw;      /* fused raw score */
   float score;          /* normalised: 1.0 = threshold */
   float floor;          /* histogram-estimated error floor removed */
@@ -291,6 +295,13 @@ ad_status ad_trainer_run (ad_trainer *t, ad_error *err);
  * frames float [n, in_channels, H, W], consecutive; seg_start[i] = 1 where a
  * new segment begins (may be NULL). */
 ad_status ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
+    const uint8_t *seg_start, ad_error *err);
+
+/* Learns the normal motion patterns (per-cell histograms of local motion
+ * vectors, see ad-flow.c) from consecutive normal feature frames
+ * [n, in_channels, H, W]; seg_start as above.  Training calls it on every
+ * stored clip before calibrating. */
+ad_status ad_model_learn_motion (ad_model *m, const float *frames, int64_t n,
     const uint8_t *seg_start, ad_error *err);
 
 /* ------------------------------------------------------------------------ */

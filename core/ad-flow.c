@@ -1,0 +1,429 @@
+/* ad-flow.c - local motion per cell and the normal motion-pattern model.
+ *
+ * Motion vectors: a Lucas-Kanade least-squares fit over each cell of a pair
+ * of blurred gray frames (spatial gradients of their average, temporal
+ * difference), regularised so that flat cells read no motion.  With
+ * compensation on, the frame's mean brightness change and the median
+ * motion of the textured cells (camera shake: most of a fixed camera's
+ * picture is static background, so the median is the camera's own motion)
+ * are removed before the fit.
+ *
+ * Normal patterns: a 2-D histogram per cell of the motion vectors seen on
+ * normal footage, counted where the cell's motion energy (mean absolute
+ * compensated difference) exceeds the noise level.  A cell's novelty is the
+ * distance, in pixels per frame, from its motion vector to the nearest
+ * vector seen in it or its neighbours on normal footage, scaled by how far
+ * its energy is above the noise; zero motion always counts as seen.  So a
+ * person where nobody walks, against the flow, or much faster than anyone
+ * on normal footage is novel; a normal passer-by is not.
+ */
+#include "ad-internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Ridge added to each cell's normal equations, per pixel: cells whose mean
+ * squared gradient is below it (flat areas) read almost no motion. */
+#define FLOW_RIDGE 1e-4
+#define FLOW_BLUR 1.0f
+
+struct ad_flow {
+  int h, w, cell, gh, gw, n, spread;
+  float *g[2];              /* [hw] blurred gray of the two latest frames */
+  int cur, have_prev;
+  float *ix, *iy, *it;      /* [hw] gradients and temporal difference */
+  float *tmp;               /* [hw] blur scratch, then |residual| */
+  double *sums;             /* [n, 9] per-cell sums */
+  float *uv;                /* [n, 2] motion vector per cell, px/frame */
+  float *energy;            /* [n] mean |compensated difference| per cell */
+  float *work;              /* [n] median scratch */
+};
+
+void
+ad_flow_free (ad_flow *f)
+{
+  if (!f)
+    return;
+  ad_free (f->g[0]);
+  ad_free (f->g[1]);
+  ad_free (f->ix);
+  ad_free (f->iy);
+  ad_free (f->it);
+  ad_free (f->tmp);
+  free (f->sums);
+  ad_free (f->uv);
+  ad_free (f->energy);
+  ad_free (f->work);
+  free (f);
+}
+
+ad_status
+ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
+{
+  *out = NULL;
+  if (h < 3 || w < 3 || cell < 2)
+    return ad_fail (err, AD_ERR_ARG, "motion cells need at least 3x3 pixels "
+        "and cells of 2 px");
+  ad_flow *f = calloc (1, sizeof *f);
+  if (!f)
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory");
+  size_t hw = (size_t) h * w;
+  f->h = h;
+  f->w = w;
+  f->cell = cell;
+  f->gh = (h + cell - 1) / cell;
+  f->gw = (w + cell - 1) / cell;
+  f->n = f->gh * f->gw;
+  f->g[0] = ad_alloc (hw);
+  f->g[1] = ad_alloc (hw);
+  f->ix = ad_alloc (hw);
+  f->iy = ad_alloc (hw);
+  f->it = ad_alloc (hw);
+  f->tmp = ad_alloc (hw);
+  f->sums = calloc ((size_t) f->n * 9, sizeof (double));
+  f->uv = ad_alloc ((size_t) f->n * 2);
+  f->energy = ad_alloc (f->n);
+  f->work = ad_alloc (f->n);
+  if (!f->g[0] || !f->g[1] || !f->ix || !f->iy || !f->it || !f->tmp ||
+      !f->sums || !f->uv || !f->energy || !f->work) {
+    ad_flow_free (f);
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory");
+  }
+  *out = f;
+  return AD_OK;
+}
+
+void
+ad_flow_reset (ad_flow *f)
+{
+  if (f)
+    f->have_prev = 0;
+}
+
+int
+ad_flow_n_cells (const ad_flow *f)
+{
+  return f->n;
+}
+
+const float *
+ad_flow_vectors (const ad_flow *f)
+{
+  return f->uv;
+}
+
+const float *
+ad_flow_energy (const ad_flow *f)
+{
+  return f->energy;
+}
+
+/* Solves [a+r b; b c+r] [u v]' = -[d e]' for one cell. */
+static void
+solve (const double *s, double r, double gu, double gv, float *uv)
+{
+  double a = s[0], b = s[1], c = s[2];
+  /* residual difference It + Ix gu + Iy gv: d and e shift linearly */
+  double d = s[3] + a * gu + b * gv, e = s[4] + b * gu + c * gv;
+  double det = (a + r) * (c + r) - b * b;
+  if (det <= 0.0) {
+    uv[0] = uv[1] = 0.0f;
+    return;
+  }
+  uv[0] = (float) (-((c + r) * d - b * e) / det);
+  uv[1] = (float) (-((a + r) * e - b * d) / det);
+}
+
+static int
+cmp_float (const void *a, const void *b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+  return (x > y) - (x < y);
+}
+
+int
+ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
+{
+  int h = f->h, w = f->w, cell = f->cell;
+  size_t hw = (size_t) h * w;
+  float *g = f->g[f->cur ^ 1];
+  for (size_t p = 0; p < hw; p++) {
+    float s = 0.0f;
+    for (int ch = 0; ch < c; ch++)
+      s += feat[(size_t) ch * hw + p];
+    g[p] = s / (float) c;
+  }
+  ad_blur (g, h, w, FLOW_BLUR, f->tmp);
+  f->cur ^= 1;
+  if (!f->have_prev) {
+    f->have_prev = 1;
+    memset (f->uv, 0, sizeof (float) * 2 * f->n);
+    memset (f->energy, 0, sizeof (float) * f->n);
+    return 0;
+  }
+  const float *gc = f->g[f->cur], *gp = f->g[f->cur ^ 1];
+  /* per-cell sums: Ix^2, IxIy, Iy^2, IxIt, IyIt, Ix, Iy, pixels, It */
+  memset (f->sums, 0, sizeof (double) * 9 * f->n);
+  for (int y = 0; y < h; y++) {
+    int ym = y > 0 ? y - 1 : y, yp = y < h - 1 ? y + 1 : y;
+    double *srow = f->sums + (size_t) (y / cell) * f->gw * 9;
+    for (int x = 0; x < w; x++) {
+      int xm = x > 0 ? x - 1 : x, xp = x < w - 1 ? x + 1 : x;
+      size_t p = (size_t) y * w + x;
+      float ix = 0.25f * (gc[y * w + xp] + gp[y * w + xp] -
+          gc[y * w + xm] - gp[y * w + xm]);
+      float iy = 0.25f * (gc[yp * w + x] + gp[yp * w + x] -
+          gc[ym * w + x] - gp[ym * w + x]);
+      float it = gc[p] - gp[p];
+      f->ix[p] = ix;
+      f->iy[p] = iy;
+      f->it[p] = it;
+      double *s = srow + (size_t) (x / cell) * 9;
+      s[0] += ix * ix;
+      s[1] += ix * iy;
+      s[2] += iy * iy;
+      s[3] += ix * it;
+      s[4] += iy * it;
+      s[5] += ix;
+      s[6] += iy;
+      s[7] += 1.0;
+      s[8] += it;
+    }
+  }
+  /* brightness change: the median over cells of the mean difference (a
+   * moving object changes the mean of a few cells only) */
+  double mb = 0.0;
+  if (comp) {
+    for (int k = 0; k < f->n; k++)
+      f->tmp[k] = (float) (f->sums[k * 9 + 8] / f->sums[k * 9 + 7]);
+    qsort (f->tmp, (size_t) f->n, sizeof (float), cmp_float);
+    mb = 0.5 * (f->tmp[(f->n - 1) / 2] + f->tmp[f->n / 2]);
+  }
+  int nt = 0;
+  for (int k = 0; k < f->n; k++) {
+    double *s = f->sums + (size_t) k * 9;
+    /* brightness change: It - mb */
+    s[3] -= mb * s[5];
+    s[4] -= mb * s[6];
+    solve (s, FLOW_RIDGE * s[7], 0.0, 0.0, f->uv + 2 * k);
+    if (comp && (s[0] + s[2]) > 4.0 * FLOW_RIDGE * s[7])
+      f->work[nt++] = (float) k;
+  }
+  /* camera motion: the median vector of the textured cells */
+  double gu = 0.0, gv = 0.0;
+  if (comp && nt >= 8) {
+    for (int d = 0; d < 2; d++) {
+      for (int j = 0; j < nt; j++)
+        f->tmp[j] = f->uv[2 * (int) f->work[j] + d];
+      qsort (f->tmp, (size_t) nt, sizeof (float), cmp_float);
+      double med = 0.5 * (f->tmp[(nt - 1) / 2] + f->tmp[nt / 2]);
+      if (d == 0)
+        gu = med;
+      else
+        gv = med;
+    }
+    for (int k = 0; k < f->n; k++)
+      solve (f->sums + (size_t) k * 9, FLOW_RIDGE * f->sums[k * 9 + 7],
+          gu, gv, f->uv + 2 * k);
+  }
+  /* energy: mean |It - mb - Ix gu - Iy gv| per cell (the camera's motion
+   * predicts It = -(Ix gu + Iy gv)) */
+  memset (f->energy, 0, sizeof (float) * f->n);
+  for (int y = 0; y < h; y++) {
+    float *erow = f->energy + (size_t) (y / cell) * f->gw;
+    for (int x = 0; x < w; x++) {
+      size_t p = (size_t) y * w + x;
+      float r = f->it[p] - (float) mb + f->ix[p] * (float) gu +
+          f->iy[p] * (float) gv;
+      f->tmp[p] = fabsf (r);
+      erow[x / cell] += f->tmp[p];
+    }
+  }
+  for (int k = 0; k < f->n; k++)
+    f->energy[k] /= (float) f->sums[k * 9 + 7];
+  return 1;
+}
+
+const float *
+ad_flow_residual (const ad_flow *f)
+{
+  return f->tmp;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Normal patterns                                                          */
+
+static int
+flow_bin (float u)
+{
+  int b = (int) floorf ((u + AD_FLOW_RANGE) / AD_FLOW_BIN);
+  return b < 0 ? 0 : b >= AD_FLOW_BINS ? AD_FLOW_BINS - 1 : b;
+}
+
+static float
+gate (float e, float noise)
+{
+  if (!(noise > 0.0f) || e <= noise)
+    return 0.0f;
+  float g = (e - noise) / noise;
+  return g < 1.0f ? g : 1.0f;
+}
+
+void
+ad_flow_novelty (const ad_flow *f, const float *dist, float noise,
+    float *out)
+{
+  const int nb = AD_FLOW_BINS * AD_FLOW_BINS;
+  for (int k = 0; k < f->n; k++) {
+    float g = gate (f->energy[k], noise);
+    if (g <= 0.0f || !dist) {
+      out[k] = 0.0f;
+      continue;
+    }
+    int b = flow_bin (f->uv[2 * k + 1]) * AD_FLOW_BINS +
+        flow_bin (f->uv[2 * k]);
+    out[k] = g * dist[(size_t) k * nb + b];
+  }
+}
+
+/* dist [n, B*B] from hist [n, B*B]: for every bin, the distance in px to
+ * the nearest bin seen in the cell or within `spread` cells of it (the
+ * zero-motion bin always counts as seen). */
+static void
+distances (const float *hist, int gh, int gw, int spread, float *dist)
+{
+  const int B = AD_FLOW_BINS, nb = B * B;
+  uint8_t seen[AD_FLOW_BINS * AD_FLOW_BINS];
+  int list[AD_FLOW_BINS * AD_FLOW_BINS];
+  for (int cy = 0; cy < gh; cy++)
+    for (int cx = 0; cx < gw; cx++) {
+      memset (seen, 0, sizeof seen);
+      seen[(B / 2) * B + B / 2] = 1;
+      for (int dy = -spread; dy <= spread; dy++)
+        for (int dx = -spread; dx <= spread; dx++) {
+          int y = cy + dy, x = cx + dx;
+          if (y < 0 || y >= gh || x < 0 || x >= gw)
+            continue;
+          const float *hk = hist + ((size_t) y * gw + x) * nb;
+          for (int b = 0; b < nb; b++)
+            seen[b] |= hk[b] > 0.0f;
+        }
+      int ns = 0;
+      for (int b = 0; b < nb; b++)
+        if (seen[b])
+          list[ns++] = b;
+      float *dk = dist + ((size_t) cy * gw + cx) * nb;
+      for (int b = 0; b < nb; b++) {
+        int by = b / B, bx = b % B, best = 1 << 30;
+        for (int j = 0; j < ns; j++) {
+          int oy = list[j] / B - by, ox = list[j] % B - bx;
+          int d2 = oy * oy + ox * ox;
+          best = d2 < best ? d2 : best;
+        }
+        dk[b] = AD_FLOW_BIN * sqrtf ((float) best);
+      }
+    }
+}
+
+/* Frames of an array, for ad_model_learn_motion. */
+typedef struct array_src {
+  const float *frames;      /* [n, fs] */
+  const uint8_t *seg;       /* [n] or NULL */
+  size_t fs;
+} array_src;
+
+static const float *
+array_frame (void *user, int64_t i, float *buf, int *new_segment)
+{
+  const array_src *a = user;
+  (void) buf;
+  *new_segment = a->seg ? a->seg[i] : 0;
+  return a->frames + (size_t) i * a->fs;
+}
+
+ad_status
+ad_model_learn_motion (ad_model *m, const float *frames, int64_t n,
+    const uint8_t *seg_start, ad_error *err)
+{
+  if (!m || !frames)
+    return ad_fail (err, AD_ERR_ARG, "learning motion patterns needs a model "
+        "and frames");
+  array_src a = { frames, seg_start,
+    (size_t) ad_config_in_channels (&m->cfg) * m->cfg.height * m->cfg.width };
+  return ad_model_learn_motion_fn (m, n, array_frame, &a, err);
+}
+
+ad_status
+ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
+    void *user, ad_error *err)
+{
+  if (!m || !get || n < 2)
+    return ad_fail (err, AD_ERR_ARG, "learning motion patterns needs a model "
+        "and at least two frames");
+  const ad_config *cfg = &m->cfg;
+  ad_tensor *td = ad_model_tensor (m, "flow_dist");
+  ad_tensor *ts = ad_model_tensor (m, "flow_stats");
+  ad_flow *f = NULL;
+  ad_status st = ad_flow_new (cfg->height, cfg->width, cfg->motion_cell, &f,
+      err);
+  if (st != AD_OK)
+    return st;
+  const int nb = AD_FLOW_BINS * AD_FLOW_BINS;
+  if (!td || !ts || td->count != (size_t) f->n * nb || ts->count < 3) {
+    ad_flow_free (f);
+    return ad_fail (err, AD_ERR_ARG, "the model has no motion-pattern "
+        "buffers for %d cells", f->n);
+  }
+  int ci = ad_config_image_channels (cfg);
+  size_t fs = (size_t) ad_config_in_channels (cfg) * cfg->height * cfg->width;
+  /* pass 1: noise level = 3 x the median cell energy (most cells of most
+   * frames are static background), from a bounded, evenly spaced sample */
+  int64_t cap = 1 << 20, stride = (n * f->n + cap - 1) / cap;
+  stride = stride < 1 ? 1 : stride;
+  size_t nsmp = (size_t) (n * f->n / stride + 2);
+  float *smp = ad_alloc (nsmp * 2);          /* samples [nsmp], tmp [nsmp] */
+  float *hist = ad_alloc ((size_t) f->n * nb);        /* [cells, BINS^2] */
+  float *buf = ad_alloc (fs);                         /* [fs] */
+  if (!smp || !hist || !buf) {
+    ad_free (smp);
+    ad_free (hist);
+    ad_free (buf);
+    ad_flow_free (f);
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory for motion patterns");
+  }
+  int64_t ns = 0, g = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    float noise = 0.0f;
+    if (pass == 1) {
+      noise = ns ? 3.0f * ad_quantile (smp, ns, 0.5f, smp + nsmp) : 0.0f;
+      noise = noise > 1e-6f ? noise : 1e-6f;
+      ts->data[0] = noise;
+    }
+    ad_flow_reset (f);
+    for (int64_t i = 0; i < n; i++) {
+      int seg = 0;
+      const float *feat = get (user, i, buf, &seg);
+      if (seg)
+        ad_flow_reset (f);
+      if (!ad_flow_push (f, feat, ci, cfg->motion_comp))
+        continue;
+      for (int k = 0; k < f->n; k++, g++) {
+        if (pass == 0) {
+          if (g % stride == 0 && ns < (int64_t) nsmp)
+            smp[ns++] = f->energy[k];
+        } else if (f->energy[k] > noise) {
+          hist[(size_t) k * nb + flow_bin (f->uv[2 * k + 1]) * AD_FLOW_BINS
+              + flow_bin (f->uv[2 * k])] += 1.0f;
+        }
+      }
+    }
+  }
+  distances (hist, f->gh, f->gw, cfg->flow_spread, td->data);
+  ts->data[1] = 1.0f;     /* learned */
+  ad_free (smp);
+  ad_free (hist);
+  ad_free (buf);
+  ad_flow_free (f);
+  return AD_OK;
+}

@@ -1,0 +1,264 @@
+/* test-flow.c - local motion per cell, camera-shake and brightness
+ * compensation, normal motion patterns and their novelty (ad-flow.c). */
+#include "ad-internal.h"
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { W = 64, H = 48, HW = W * H, CELL = 8 };
+
+/* Smooth texture sampled at (x - dx, y - dy): a moved copy for any shift. */
+static float
+tex (float x, float y)
+{
+  return 0.5f + 0.2f * sinf (0.45f * x + 0.3f * y) +
+      0.15f * cosf (0.37f * y - 0.21f * x) + 0.1f * sinf (0.8f * x + 1.1f);
+}
+
+/* frame [H, W]: static texture, plus a bright textured square of side 12
+ * at (sx, sy) when sx >= 0; the whole picture shifted by (cx, cy) and its
+ * brightness scaled by gain. */
+static void
+render (float *f, float sx, float sy, float cx, float cy, float gain)
+{
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      float u = x - cx, v = y - cy;
+      float val = tex (u, v);
+      if (sx >= 0.0f && u >= sx && u < sx + 12.0f && v >= sy &&
+          v < sy + 12.0f)
+        val = 0.9f - 0.3f * tex (2.0f * (u - sx), 2.0f * (v - sy));
+      f[y * W + x] = gain * val;
+    }
+}
+
+static int
+cell_of (float x, float y)
+{
+  return (int) (y / CELL) * (W / CELL) + (int) (x / CELL);
+}
+
+static void
+test_vectors (void)
+{
+  ad_flow *f = NULL;
+  CHECK_OK (ad_flow_new (H, W, CELL, &f, NULL));
+  if (!f)
+    return;
+  CHECK (ad_flow_n_cells (f) == (W / CELL) * (H / CELL), "cells %d",
+      ad_flow_n_cells (f));
+  float a[HW], b[HW];
+  /* a square moving right by 1 px: the cell at its middle reads about +1 */
+  render (a, 20.0f, 18.0f, 0, 0, 1.0f);
+  render (b, 21.0f, 18.0f, 0, 0, 1.0f);
+  CHECK (ad_flow_push (f, a, 1, 1) == 0, "first frame has no motion");
+  CHECK (ad_flow_push (f, b, 1, 1) == 1, "second frame has motion");
+  const float *uv = ad_flow_vectors (f), *e = ad_flow_energy (f);
+  int k = cell_of (26.0f, 24.0f), still = cell_of (56.0f, 40.0f);
+  printf ("square moving right: cell (%.3f, %.3f) energy %.4f; static cell "
+      "(%.3f, %.3f) energy %.4f\n", uv[2 * k], uv[2 * k + 1], e[k],
+      uv[2 * still], uv[2 * still + 1], e[still]);
+  CHECK (uv[2 * k] > 0.4f && uv[2 * k] < 1.6f && fabsf (uv[2 * k + 1]) <
+      0.3f, "moving cell reads (%g, %g), want about (1, 0)", uv[2 * k],
+      uv[2 * k + 1]);
+  CHECK (fabsf (uv[2 * still]) < 0.05f && fabsf (uv[2 * still + 1]) < 0.05f
+      && e[still] < 1e-4f, "static cell reads (%g, %g) energy %g",
+      uv[2 * still], uv[2 * still + 1], e[still]);
+  CHECK (e[k] > 100.0f * e[still] + 1e-3f, "energy %g vs %g", e[k],
+      e[still]);
+
+  /* moving up by 1 px reads v about -1 */
+  ad_flow_reset (f);
+  render (a, 20.0f, 18.0f, 0, 0, 1.0f);
+  render (b, 20.0f, 17.0f, 0, 0, 1.0f);
+  ad_flow_push (f, a, 1, 1);
+  ad_flow_push (f, b, 1, 1);
+  CHECK (uv[2 * k + 1] < -0.4f && fabsf (uv[2 * k]) < 0.3f, "up: (%g, %g)",
+      uv[2 * k], uv[2 * k + 1]);
+
+  /* camera shake: the whole picture moves by 1 px.  Uncompensated, every
+   * textured cell moves; compensated, the residual energy is a small part
+   * of it and the vectors are near zero. */
+  float raw_e = 0.0f, comp_e = 0.0f, comp_v = 0.0f;
+  int nc = 0;
+  for (int comp = 0; comp < 2; comp++) {
+    ad_flow_reset (f);
+    render (a, -1.0f, 0, 0, 0, 1.0f);
+    render (b, -1.0f, 0, 1.0f, 0, 1.0f);
+    ad_flow_push (f, a, 1, comp);
+    ad_flow_push (f, b, 1, comp);
+    for (int c = 0; c < ad_flow_n_cells (f); c++) {
+      float *acc = comp ? &comp_e : &raw_e;
+      *acc = fmaxf (*acc, e[c]);
+      if (comp) {
+        comp_v += hypotf (uv[2 * c], uv[2 * c + 1]);
+        nc++;
+      }
+    }
+  }
+  comp_v /= nc ? nc : 1;
+  printf ("camera shake 1 px: max energy raw %.4f, compensated %.4f, mean "
+      "residual vector %.3f px\n", raw_e, comp_e, comp_v);
+  CHECK (comp_e < 0.35f * raw_e, "compensated energy %g vs raw %g", comp_e,
+      raw_e);
+  CHECK (comp_v < 0.2f, "mean residual vector %g px", comp_v);
+
+  /* brightness change of 5 %: compensated energy stays small */
+  ad_flow_reset (f);
+  render (a, -1.0f, 0, 0, 0, 1.0f);
+  render (b, -1.0f, 0, 0, 0, 1.05f);
+  ad_flow_push (f, a, 1, 1);
+  ad_flow_push (f, b, 1, 1);
+  float be = 0.0f;
+  for (int c = 0; c < ad_flow_n_cells (f); c++)
+    be = fmaxf (be, e[c]);
+  CHECK (be < 0.02f, "brightness change leaves energy %g", be);
+  ad_flow_free (f);
+
+  CHECK (ad_flow_new (2, 2, 8, &f, NULL) != AD_OK && f == NULL,
+      "a 2x2 picture is refused");
+}
+
+/* Normal footage: the square walks right along the band y = 18, with
+ * static frames between passes. */
+static float *
+normal_frames (int n)
+{
+  float *fr = ad_alloc ((size_t) n * HW);
+  for (int i = 0; fr && i < n; i++) {
+    int t = i % 50;
+    render (fr + (size_t) i * HW, t < 44 ? (float) t : -1.0f, 18.0f, 0, 0,
+        1.0f);
+  }
+  return fr;
+}
+
+static ad_model *
+small_model (void)
+{
+  ad_config cfg;
+  ad_config_default (&cfg);
+  cfg.width = W;
+  cfg.height = H;
+  cfg.motion_cell = CELL;
+  cfg.widths[0] = 4;
+  cfg.widths[1] = 4;
+  cfg.widths[2] = 4;
+  cfg.widths[3] = 4;
+  ad_model *m = NULL;
+  CHECK_OK (ad_model_new (&cfg, &m, NULL));
+  return m;
+}
+
+/* The novelty of the cell at the square's middle after it moves from
+ * (x0, y0) to (x1, y1). */
+static float
+novelty_of (ad_model *m, float x0, float y0, float x1, float y1)
+{
+  ad_tensor *d = ad_model_tensor (m, "flow_dist");
+  ad_tensor *s = ad_model_tensor (m, "flow_stats");
+  ad_flow *f = NULL;
+  float a[HW], b[HW], nov[(W / CELL) * (H / CELL)];
+  if (ad_flow_new (H, W, CELL, &f, NULL) != AD_OK)
+    return -1.0f;
+  render (a, x0, y0, 0, 0, 1.0f);
+  render (b, x1, y1, 0, 0, 1.0f);
+  ad_flow_push (f, a, 1, 1);
+  ad_flow_push (f, b, 1, 1);
+  ad_flow_novelty (f, d->data, s->data[0], nov);
+  float mx = 0.0f;
+  for (int c = 0; c < ad_flow_n_cells (f); c++)
+    mx = fmaxf (mx, nov[c]);
+  ad_flow_free (f);
+  return mx;
+}
+
+static void
+test_patterns (void)
+{
+  enum { N = 200 };
+  ad_model *m = small_model ();
+  float *fr = normal_frames (N);
+  if (!m || !fr)
+    goto out;
+  ad_error err = { { 0 } };
+  CHECK (ad_model_learn_motion (m, fr, 1, NULL, &err) == AD_ERR_ARG,
+      "one frame is refused");
+  CHECK (ad_model_learn_motion (m, fr, N, NULL, &err) == AD_OK, "%s",
+      err.msg);
+  ad_tensor *s = ad_model_tensor (m, "flow_stats");
+  CHECK (s && s->data[1] == 1.0f && s->data[0] > 0.0f, "learned, noise %g",
+      s ? s->data[0] : -1.0f);
+
+  float normal = novelty_of (m, 20.0f, 18.0f, 21.0f, 18.0f);
+  float back = novelty_of (m, 21.0f, 18.0f, 20.0f, 18.0f);
+  float fast = novelty_of (m, 18.0f, 18.0f, 21.0f, 18.0f);
+  float off = novelty_of (m, 20.0f, 34.0f, 21.0f, 34.0f);
+  float still = novelty_of (m, 20.0f, 18.0f, 20.0f, 18.0f);
+  printf ("novelty: normal %.3f, wrong way %.3f, 3x speed %.3f, off the "
+      "band %.3f, standing %.3f\n", normal, back, fast, off, still);
+  CHECK (normal < 0.3f, "normal motion novelty %g", normal);
+  CHECK (still == 0.0f, "standing novelty %g", still);
+  CHECK (back >= 0.45f && back > 3.0f * normal, "wrong way %g", back);
+  CHECK (fast >= 0.45f && fast > 3.0f * normal, "fast %g", fast);
+  CHECK (off > 0.3f && off > 3.0f * normal, "off the band %g", off);
+
+  /* the patterns survive a save and load */
+  char path[] = "/tmp/ad-test-flow-XXXXXX";
+  int fd = mkstemp (path);
+  if (fd >= 0)
+    close (fd);
+  ad_model *m2 = NULL;
+  CHECK (ad_model_save (m, path, &err) == AD_OK &&
+      ad_model_load (path, &m2, &err) == AD_OK, "%s", err.msg);
+  if (m2) {
+    ad_tensor *a = ad_model_tensor (m, "flow_dist");
+    ad_tensor *b = ad_model_tensor (m2, "flow_dist");
+    CHECK (a && b && a->count == b->count &&
+        memcmp (a->data, b->data, a->count * sizeof (float)) == 0,
+        "flow_dist round trip");
+    CHECK (fabsf (novelty_of (m2, 21.0f, 18.0f, 20.0f, 18.0f) - back) <
+        1e-6f, "same novelty after loading");
+  }
+  unlink (path);
+  ad_model_free (m2);
+
+  /* calibration on held-back normal footage sets the pattern spread, and
+   * a wrong-way pass then scores above the threshold while normal passes
+   * stay below */
+  CHECK (ad_model_calibrate (m, fr, N, NULL, &err) == AD_OK, "%s", err.msg);
+  CHECK (s->data[2] >= AD_FLOW_BIN, "pattern spread %g", s->data[2]);
+  ad_scorer *sc = NULL;
+  CHECK_OK (ad_scorer_new (m, &sc, NULL));
+  float f[HW], worst_normal = 0.0f, best_back = 0.0f;
+  ad_score o;
+  for (int dir = 0; sc && dir < 2; dir++) {
+    ad_scorer_reset (sc);
+    for (int t = 0; t < 40; t++) {
+      render (f, dir ? 43.0f - t : (float) t, 18.0f, 0, 0, 1.0f);
+      CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
+      if (dir)
+        best_back = fmaxf (best_back, o.flow_raw);
+      else
+        worst_normal = fmaxf (worst_normal, o.flow_raw);
+    }
+  }
+  printf ("scorer: flow_raw normal max %.3f, wrong way max %.3f\n",
+      worst_normal, best_back);
+  CHECK (best_back > 2.0f * worst_normal + 0.3f, "wrong way %g vs normal %g",
+      best_back, worst_normal);
+  ad_scorer_free (sc);
+out:
+  ad_free (fr);
+  ad_model_free (m);
+}
+
+int
+main (void)
+{
+  test_vectors ();
+  test_patterns ();
+  return check_report ("test-flow");
+}

@@ -1,0 +1,355 @@
+/* ad-tune.c - pick scoring defaults on the core, without GStreamer.
+ *
+ * Trains one model on a generated scene's normal clip (or loads it), then
+ * for each scoring configuration recalibrates on the scene's held-back
+ * normal clip and scores the test and nuisance clips, printing frame AUROC
+ * (pooled raw scores, causal) overall and per anomaly kind, pixel AUROC and
+ * AP, and false alarms at the calibrated threshold.  The cell-max motion
+ * baseline is the row with fuse=1.  Scoring settings are the ones the model
+ * file may change after training, so a sweep costs one training.
+ *
+ *   ad-tune --scene surveillance --seconds 120 --model /tmp/s.model \
+ *           --train "mem_place=2" --score ";fuse=1;fuse=0;fuse_weight=0.3"
+ *
+ * The final numbers are measured through the plugin with ad-eval; this tool
+ * is the fast inner loop (see docs/benchmarks.md).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ad-internal.h"
+#include "ad-scene.h"
+
+typedef struct clip {
+  int64_t n;
+  float *feat;        /* [n, cin, H, W] */
+  uint8_t *mask;      /* [n, H, W] 0/1, at model resolution */
+  uint8_t *kind;      /* [n] ad_anomaly_kind */
+} clip;
+
+static int
+parse_kv (ad_config *cfg, const char *str)
+{
+  char *dup = strdup (str), *save = NULL;
+  int ok = 1;
+  for (char *kv = strtok_r (dup, ",", &save); kv;
+      kv = strtok_r (NULL, ",", &save)) {
+    char *eq = strchr (kv, '=');
+    const ad_field *f = eq ? (*eq = 0, ad_config_field (kv)) : NULL;
+    if (!f) {
+      fprintf (stderr, "ad-tune: unknown setting '%s'\n", kv);
+      ok = 0;
+      break;
+    }
+    ad_config_set (cfg, f, atof (eq + 1));
+  }
+  free (dup);
+  return ok;
+}
+
+/* Renders a clip at vw x vh and turns it into model features; masks are
+ * reduced to model resolution (a model pixel is anomalous when at least
+ * half of its area is). */
+static int
+render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
+    uint32_t seed, int vw, int vh, clip *out)
+{
+  ad_error err = { { 0 } };
+  ad_scene *s = NULL;
+  ad_extractor *x = NULL;
+  int W = cfg->width, H = cfg->height, cin = ad_config_in_channels (cfg);
+  if (ad_scene_new (sk, ck, vw, vh, 0, seed, &s, &err) != AD_OK ||
+      ad_extractor_new (cfg, &x, &err) != AD_OK) {
+    fprintf (stderr, "ad-tune: %s\n", err.msg);
+    ad_scene_free (s);
+    return 0;
+  }
+  int64_t n = ad_scene_n_frames (s);
+  out->n = n;
+  out->feat = malloc (sizeof (float) * (size_t) n * cin * W * H);
+  out->mask = calloc ((size_t) n * W * H, 1);
+  out->kind = calloc ((size_t) n, 1);
+  uint8_t *rgb = malloc ((size_t) vw * vh * 3);     /* [vh, vw, 3] */
+  uint8_t *m = malloc ((size_t) vw * vh);           /* [vh, vw] */
+  int ok = out->feat && out->mask && out->kind && rgb && m;
+  for (int64_t i = 0; ok && i < n; i++) {
+    ad_anomaly_kind k;
+    ad_image img = { rgb, vw, vh, vw * 3, 3, 3, { 0, 1, 2 } };
+    ok = ad_scene_render (s, i, rgb, m, &k, &err) == AD_OK &&
+        ad_extractor_process (x, &img,
+        out->feat + (size_t) i * cin * W * H, &err) == AD_OK;
+    out->kind[i] = (uint8_t) k;
+    for (int y = 0; ok && y < H; y++)
+      for (int xx = 0; xx < W; xx++) {
+        int y0 = y * vh / H, y1 = (y + 1) * vh / H;
+        int x0 = xx * vw / W, x1 = (xx + 1) * vw / W, on = 0, all = 0;
+        for (int yy = y0; yy < y1; yy++)
+          for (int x2 = x0; x2 < x1; x2++, all++)
+            on += m[(size_t) yy * vw + x2] != 0;
+        out->mask[((size_t) i * H + y) * W + xx] = 2 * on >= all && on;
+      }
+  }
+  if (!ok)
+    fprintf (stderr, "ad-tune: rendering failed: %s\n", err.msg);
+  free (rgb);
+  free (m);
+  ad_extractor_free (x);
+  ad_scene_free (s);
+  return ok;
+}
+
+static void
+clip_free (clip *c)
+{
+  free (c->feat);
+  free (c->mask);
+  free (c->kind);
+}
+
+static int
+progress (void *user, const ad_progress *p)
+{
+  (void) user;
+  fprintf (stderr, "\rad-tune: step %lld loss %.5f %.1f fps ETA %.0f s   ",
+      (long long) p->step, p->loss, p->frames_per_s, p->eta_s);
+  return 0;
+}
+
+static ad_model *
+train_model (const ad_config *cfg, const clip *tr, double seconds)
+{
+  ad_error err = { { 0 } };
+  ad_model *m = NULL;
+  ad_trainer *t = NULL;
+  ad_train_opts o;
+  ad_train_opts_default (&o);
+  o.seconds = seconds;
+  o.epochs = 0;
+  o.progress = progress;
+  o.progress_interval_s = 2.0;
+  size_t fs = (size_t) ad_config_in_channels (cfg) * cfg->width * cfg->height;
+  if (ad_model_new (cfg, &m, &err) != AD_OK ||
+      ad_trainer_new (m, &o, &t, &err) != AD_OK)
+    goto fail;
+  for (int64_t i = 0; i < tr->n; i++)
+    if (ad_trainer_add_frame (t, tr->feat + (size_t) i * fs, i == 0, &err)
+        != AD_OK)
+      goto fail;
+  if (ad_trainer_run (t, &err) != AD_OK)
+    goto fail;
+  fprintf (stderr, "\n");
+  ad_trainer_free (t);
+  return m;
+fail:
+  fprintf (stderr, "ad-tune: training: %s\n", err.msg);
+  ad_trainer_free (t);
+  ad_model_free (m);
+  return NULL;
+}
+
+/* Scores a clip causally: frame scores [n] and maps [n, H, W]. */
+static int
+score_clip (const ad_model *m, const clip *c, float *score, float *maps)
+{
+  ad_error err = { { 0 } };
+  const ad_config *cfg = ad_model_config (m);
+  size_t hw = (size_t) cfg->width * cfg->height;
+  size_t fs = (size_t) ad_config_in_channels (cfg) * hw;
+  ad_stream *st = NULL;
+  ad_scorer *sc = NULL;
+  float *recon = malloc (sizeof (float) * ad_config_out_channels (cfg) * hw);
+  int ok = recon && ad_stream_new (m, &st, &err) == AD_OK &&
+      ad_scorer_new (m, &sc, &err) == AD_OK;
+  for (int64_t i = 0; ok && i < c->n; i++) {
+    int valid = 0;
+    ad_score s;
+    ok = ad_stream_process (st, c->feat + (size_t) i * fs, recon, &valid,
+        &err) == AD_OK && ad_scorer_process (sc, c->feat + (size_t) i * fs,
+        valid ? recon : NULL, maps ? maps + (size_t) i * hw : NULL, &s,
+        &err) == AD_OK;
+    score[i] = s.score;
+  }
+  if (!ok)
+    fprintf (stderr, "ad-tune: scoring: %s\n", err.msg);
+  ad_scorer_free (sc);
+  ad_stream_free (st);
+  free (recon);
+  return ok;
+}
+
+/* AUROC of frames of one kind (or all anomalous when kind < 0) against
+ * the normal frames. */
+static double
+kind_auroc (const float *score, const uint8_t *kind, int64_t n, int k,
+    float *s2, uint8_t *l2)
+{
+  int64_t j = 0;
+  for (int64_t i = 0; i < n; i++)
+    if (kind[i] == 0 || (k < 0 ? 1 : kind[i] == k)) {
+      s2[j] = score[i];
+      l2[j++] = kind[i] != 0;
+    }
+  return ad_metric_auroc (s2, l2, j);
+}
+
+static void
+report (const char *name, const ad_model *m, const clip *te,
+    const clip *nu, int header)
+{
+  const ad_config *cfg = ad_model_config (m);
+  size_t hw = (size_t) cfg->width * cfg->height;
+  float *s = malloc (sizeof (float) * te->n), *sn = malloc (sizeof (float) *
+      nu->n), *maps = malloc (sizeof (float) * te->n * hw);
+  float *s2 = malloc (sizeof (float) * te->n);
+  uint8_t *l2 = malloc (te->n);
+  if (!s || !sn || !maps || !s2 || !l2 || !score_clip (m, te, s, maps) ||
+      !score_clip (m, nu, sn, NULL))
+    goto done;
+  int present[AD_ANOM_COUNT] = { 0 };
+  for (int64_t i = 0; i < te->n; i++)
+    present[te->kind[i]] = 1;
+  if (header) {
+    printf ("| scoring | frame AUROC |");
+    for (int k = 1; k < AD_ANOM_COUNT; k++)
+      if (present[k])
+        printf (" %s |", ad_anomaly_name ((ad_anomaly_kind) k));
+    printf (" pixel AUROC | pixel AP | test FA frames | nuisance FA "
+        "frames | detected frames |\n|---|---|");
+    for (int k = 1; k < AD_ANOM_COUNT; k++)
+      if (present[k])
+        printf ("---|");
+    printf ("---|---|---|---|---|\n");
+  }
+  printf ("| %s | %.3f |", *name ? name : "(defaults)",
+      kind_auroc (s, te->kind, te->n, -1, s2, l2));
+  for (int k = 1; k < AD_ANOM_COUNT; k++)
+    if (present[k])
+      printf (" %.3f |", kind_auroc (s, te->kind, te->n, k, s2, l2));
+  /* pixels: every 4th pixel of every frame keeps the sort small */
+  int64_t np = (int64_t) te->n * (int64_t) hw / 4, j = 0;
+  float *ps = malloc (sizeof (float) * np);
+  uint8_t *pl = malloc (np);
+  if (ps && pl) {
+    for (int64_t p = 0; p < (int64_t) (te->n * hw) && j < np; p += 4, j++) {
+      ps[j] = maps[p];
+      pl[j] = te->mask[p];
+    }
+    printf (" %.3f | %.3f |", ad_metric_auroc (ps, pl, j),
+        ad_metric_ap (ps, pl, j));
+  }
+  free (ps);
+  free (pl);
+  int fa = 0, fan = 0, det = 0, nan_ = 0;
+  for (int64_t i = 0; i < te->n; i++) {
+    fa += te->kind[i] == 0 && s[i] > 1.0f;
+    det += te->kind[i] != 0 && s[i] > 1.0f;
+    nan_ += te->kind[i] != 0;
+  }
+  for (int64_t i = 0; i < nu->n; i++)
+    fan += sn[i] > 1.0f;
+  printf (" %d | %d | %d/%d |\n", fa, fan, det, nan_);
+  fflush (stdout);
+done:
+  free (s);
+  free (sn);
+  free (maps);
+  free (s2);
+  free (l2);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *scene = "surveillance", *train_cfg = "", *scoring = "",
+      *model_path = NULL;
+  double seconds = 120.0;
+  uint32_t seed = 1;
+  int vw = 320, vh = 240;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const char *a = argv[i], *v = argv[i + 1];
+    if (!strcmp (a, "--scene")) scene = v;
+    else if (!strcmp (a, "--seed")) seed = (uint32_t) atol (v);
+    else if (!strcmp (a, "--seconds")) seconds = atof (v);
+    else if (!strcmp (a, "--train")) train_cfg = v;
+    else if (!strcmp (a, "--score")) scoring = v;
+    else if (!strcmp (a, "--model")) model_path = v;
+    else if (!strcmp (a, "--size")) {
+      if (sscanf (v, "%dx%d", &vw, &vh) != 2) return 2;
+    } else {
+      fprintf (stderr, "usage: ad-tune [--scene surveillance|sparse|"
+          "industrial] [--seed K] [--seconds T] [--train K=V,...] "
+          "[--score 'K=V,...;K=V,...'] [--model PATH] [--size WxH]\n");
+      return 2;
+    }
+  }
+  ad_scene_kind sk = !strcmp (scene, "industrial") ? AD_SCENE_INDUSTRIAL :
+      !strcmp (scene, "sparse") ? AD_SCENE_SPARSE : AD_SCENE_SURVEILLANCE;
+  ad_config cfg;
+  ad_config_default (&cfg);
+  if (sk == AD_SCENE_INDUSTRIAL) {
+    /* stills: reconstruct, no temporal shift, no motion */
+    cfg.task = AD_TASK_RECON;
+    cfg.diff_head = 0;
+    cfg.shift_frac = 0.0f;
+    cfg.clip_len = 1;
+    cfg.batch_clips = 8;
+    cfg.fuse = AD_FUSE_LEARNED;
+  }
+  if (!parse_kv (&cfg, train_cfg))
+    return 2;
+  ad_error err = { { 0 } };
+  ad_model *m = NULL;
+  if (model_path && ad_model_load (model_path, &m, &err) == AD_OK)
+    fprintf (stderr, "ad-tune: loaded %s\n", model_path);
+  else
+    m = NULL;
+  clip tr = { 0 }, ho = { 0 }, te = { 0 }, nu = { 0 };
+  const ad_config *mc = m ? ad_model_config (m) : &cfg;
+  if (!render_clip (mc, sk, AD_CLIP_HOLDOUT, seed, vw, vh, &ho) ||
+      !render_clip (mc, sk, AD_CLIP_TEST, seed, vw, vh, &te) ||
+      !render_clip (mc, sk, AD_CLIP_NUISANCE, seed, vw, vh, &nu))
+    return 1;
+  if (!render_clip (mc, sk, AD_CLIP_TRAIN, seed, vw, vh, &tr))
+    return 1;
+  if (!m) {
+    m = train_model (&cfg, &tr, seconds);
+    if (!m)
+      return 1;
+    if (model_path && ad_model_save (m, model_path, &err) != AD_OK)
+      fprintf (stderr, "ad-tune: %s\n", err.msg);
+  }
+  char *list = strdup (scoring);
+  int first = 1;
+  /* strtok skips empty fields, so walk ';' by hand: "" is the defaults */
+  for (char *p = list; p; ) {
+    char *semi = strchr (p, ';');
+    if (semi)
+      *semi = 0;
+    ad_config sc = *ad_model_config (m);
+    /* start from the tool's scoring defaults, then the row's overrides */
+    for (int i = 0; i < ad_config_n_fields; i++)
+      if (ad_config_fields[i].scoring_only)
+        ad_config_set (&sc, &ad_config_fields[i],
+            ad_config_get (&cfg, &ad_config_fields[i]));
+    if (parse_kv (&sc, p) &&
+        ad_model_set_scoring (m, &sc, &err) == AD_OK &&
+        ad_model_learn_motion (m, tr.feat, tr.n, NULL, &err) == AD_OK &&
+        ad_model_calibrate (m, ho.feat, ho.n, NULL, &err) == AD_OK)
+      report (p, m, &te, &nu, first);
+    else
+      fprintf (stderr, "ad-tune: '%s': %s\n", p, err.msg);
+    first = 0;
+    p = semi ? semi + 1 : NULL;
+  }
+  free (list);
+  clip_free (&tr);
+  clip_free (&ho);
+  clip_free (&te);
+  clip_free (&nu);
+  ad_model_free (m);
+  return 0;
+}
