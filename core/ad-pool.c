@@ -31,6 +31,7 @@
 #endif
 
 #define AD_POOL_SPIN_NS 200000   /* how long an idle worker spins */
+#define AD_POOL_MAX_TASKS 0xffff /* larger runs go serially */
 
 typedef struct ad_pool {
   int n_threads;                 /* caller + workers */
@@ -39,9 +40,10 @@ typedef struct ad_pool {
   pthread_mutex_t run_lock;      /* one run at a time */
   pthread_mutex_t m;             /* sleeping and waking */
   pthread_cond_t work_cv, done_cv;
-  /* ticket: run generation (high 32 bits) and next task (low 32 bits) */
+  /* ticket: run generation (bits 32-63), the run's task count (16-31)
+   * and the next task to hand out (0-15), changed together so that a task
+   * is only ever claimed within the run it belongs to */
   _Atomic uint64_t ticket;
-  _Atomic int n_tasks;
   _Atomic int n_done;
   _Atomic int quit;
   int sleepers;                  /* workers waiting on work_cv (under m) */
@@ -69,25 +71,26 @@ now_ns (void)
   return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+#define TICKET_GEN(t) ((uint32_t) ((t) >> 32))
+#define TICKET_TASKS(t) ((int) (((t) >> 16) & 0xffff))
+#define TICKET_NEXT(t) ((int) ((t) & 0xffff))
+
 /* Claims and runs tasks of generation gen until none is left. */
 static void
 run_tasks (uint32_t gen, int thread)
 {
   for (;;) {
     uint64_t t = atomic_load_explicit (&pool.ticket, memory_order_acquire);
-    if ((uint32_t) (t >> 32) != gen)
-      return;
-    uint32_t idx = (uint32_t) t;
-    if ((int) idx >= atomic_load_explicit (&pool.n_tasks,
-            memory_order_relaxed))
+    if (TICKET_GEN (t) != gen || TICKET_NEXT (t) >= TICKET_TASKS (t))
       return;
     if (!atomic_compare_exchange_weak_explicit (&pool.ticket, &t, t + 1,
             memory_order_acq_rel, memory_order_relaxed))
       continue;
-    pool.fn (pool.ctx, (int) idx, thread);
+    /* the run is still going (this task is not done): fn, ctx are its */
+    pool.fn (pool.ctx, TICKET_NEXT (t), thread);
     int done = atomic_fetch_add_explicit (&pool.n_done, 1,
         memory_order_acq_rel) + 1;
-    if (done == atomic_load_explicit (&pool.n_tasks, memory_order_relaxed)) {
+    if (done == TICKET_TASKS (t)) {
       pthread_mutex_lock (&pool.m);
       if (pool.caller_sleeping)
         pthread_cond_signal (&pool.done_cv);
@@ -105,8 +108,8 @@ worker_main (void *arg)
     uint32_t gen = seen;
     int64_t t0 = now_ns ();
     for (int spins = 0;; spins++) {
-      gen = (uint32_t) (atomic_load_explicit (&pool.ticket,
-              memory_order_acquire) >> 32);
+      gen = TICKET_GEN (atomic_load_explicit (&pool.ticket,
+              memory_order_acquire));
       if (gen != seen || atomic_load (&pool.quit))
         break;
       cpu_relax ();
@@ -115,8 +118,8 @@ worker_main (void *arg)
     }
     if (gen == seen) {
       pthread_mutex_lock (&pool.m);
-      while ((gen = (uint32_t) (atomic_load (&pool.ticket) >> 32)) == seen
-          && !atomic_load (&pool.quit)) {
+      while ((gen = TICKET_GEN (atomic_load (&pool.ticket))) == seen &&
+          !atomic_load (&pool.quit)) {
         pool.sleepers++;
         pthread_cond_wait (&pool.work_cv, &pool.m);
         pool.sleepers--;
@@ -208,16 +211,15 @@ ad_pool_run (int n_tasks, ad_task_fn fn, void *ctx, int parallel)
   if (n_tasks <= 0)
     return;
   blas_single ();
-  if (parallel && n_tasks > 1 && ad_pool_threads () > 1 &&
-      pthread_mutex_trylock (&pool.run_lock) == 0) {
+  if (parallel && n_tasks > 1 && n_tasks <= AD_POOL_MAX_TASKS &&
+      ad_pool_threads () > 1 && pthread_mutex_trylock (&pool.run_lock) == 0) {
     pool.fn = fn;
     pool.ctx = ctx;
-    atomic_store_explicit (&pool.n_tasks, n_tasks, memory_order_relaxed);
     atomic_store_explicit (&pool.n_done, 0, memory_order_relaxed);
-    uint32_t gen = (uint32_t) (atomic_load (&pool.ticket) >> 32) + 1;
+    uint32_t gen = TICKET_GEN (atomic_load (&pool.ticket)) + 1;
     pthread_mutex_lock (&pool.m);
-    atomic_store_explicit (&pool.ticket, (uint64_t) gen << 32,
-        memory_order_release);
+    atomic_store_explicit (&pool.ticket, (uint64_t) gen << 32 |
+        (uint64_t) n_tasks << 16, memory_order_release);
     if (pool.sleepers)
       pthread_cond_broadcast (&pool.work_cv);
     pthread_mutex_unlock (&pool.m);

@@ -328,6 +328,14 @@ count_task (void *ctx, int task, int thread)
 }
 
 static void
+stress_task (void *ctx, int task, int thread)
+{
+  _Atomic int *counts = ctx;
+  atomic_fetch_add (&counts[task], 1);
+  (void) thread;
+}
+
+static void
 test_pool (void)
 {
   printf ("pool: %d threads\n", ad_pool_threads ());
@@ -344,6 +352,24 @@ test_pool (void)
     CHECK (once, "round %d: every task runs exactly once", round);
     CHECK (!p.bad_thread, "round %d: thread index in range", round);
   }
+
+  /* Many short rounds back to back, alternating few and many tasks, each
+   * on its own context: every task of every round must have run exactly
+   * once (a worker running a task after its round ended, or with the next
+   * round's context, breaks the counts). */
+  enum { ROUNDS = 4096, MAXN = 64 };
+  static _Atomic int counts[ROUNDS][MAXN];
+  static const int sizes[] = { 2, 37, 1, 64, 3, 50 };
+  int bad = 0;
+  for (int rep = 0; rep < 5; rep++) {
+    memset (counts, 0, sizeof counts);
+    for (int round = 0; round < ROUNDS; round++)
+      ad_pool_run (sizes[round % 6], stress_task, counts[round], 1);
+    for (int round = 0; round < ROUNDS; round++)
+      for (int i = 0; i < MAXN; i++)
+        bad += counts[round][i] != (i < sizes[round % 6] ? 1 : 0);
+  }
+  CHECK (bad == 0, "stress: %d wrong task counts", bad);
 }
 
 int
