@@ -26,12 +26,24 @@ trap 'rm -rf "$TMP"' EXIT
 [ -x "$B" ] || { echo "bench.sh: $B not built" >&2; exit 1; }
 echo "== $(date -u +%Y-%m-%dT%H:%MZ), $(uname -m), $(nproc) CPUs: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# run_c NAME ARGS...: ad-bench into $TMP/NAME.txt, failing loudly
+run_c () {
+  name=$1
+  shift
+  if ! "$B" "$@" > "$TMP/$name.txt" 2>&1; then
+    cat "$TMP/$name.txt"
+    echo "bench.sh: ad-bench $* failed" >&2
+    exit 1
+  fi
+}
 echo "== core (C, $THREADS threads)"
-"$B" --seconds "$SECS" --frames "$FRAMES" | tee "$TMP/c.txt"
+run_c c --seconds "$SECS" --frames "$FRAMES"
+cat "$TMP/c.txt"
 echo "== core forward on 1 thread (parallel speed-up)"
-AD_THREADS=1 OPENBLAS_NUM_THREADS=1 "$B" --seconds "$SECS" --forward-only |
-  grep -E '^(sgemm|forward|RESULT)' | tee "$TMP/c1.txt"
-"$B" --export "$TMP/export" >/dev/null
+(export AD_THREADS=1 OPENBLAS_NUM_THREADS=1
+ run_c c1 --seconds "$SECS" --forward-only) || exit 1
+grep -E '^(sgemm|forward|RESULT)' "$TMP/c1.txt"
+run_c export --export "$TMP/export"
 
 # Debian's python3-torch lives in /usr/bin/python3; another python3 may
 # come first on PATH.
@@ -46,7 +58,8 @@ done
 if [ -n "$PY" ]; then
   echo "== the same network in PyTorch $("$PY" -c 'import torch; print(torch.__version__)'), $THREADS threads"
   "$PY" tools/bench_torch.py "$TMP/export" --seconds "$SECS" \
-    --threads "$THREADS" | tee "$TMP/t.txt"
+    --threads "$THREADS" > "$TMP/t.txt" || { cat "$TMP/t.txt"; exit 1; }
+  cat "$TMP/t.txt"
   "$PY" - "$TMP/c.txt" "$TMP/c1.txt" "$TMP/t.txt" <<'PY'
 import sys
 def res(p):
