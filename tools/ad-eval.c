@@ -19,6 +19,11 @@
 
 #include <glib/gstdio.h>
 
+/* Settings for independent still images (inspection): reconstruct each
+ * frame, no temporal shift, no motion signals. */
+#define AD_STILLS_CONFIG "task=0,diff_head=0,score_source=0,shift_frac=0," \
+    "clip_len=1,batch_clips=8,fuse=0,flow_weight=0"
+
 #ifndef AD_SOURCE_DIR
 #define AD_SOURCE_DIR "."
 #endif
@@ -180,14 +185,16 @@ typedef struct
   const gchar *name, *element_scene;
   ad_scene_kind kind;
   guint seed_add;
+  const gchar *config;      /* scene-kind settings, before --config */
 } SceneSpec;
 
 static const SceneSpec scene_specs[] = {
-  {"surveillance", "surveillance", AD_SCENE_SURVEILLANCE, 0},
-  {"sparse", "sparse", AD_SCENE_SPARSE, 0},
+  {"surveillance", "surveillance", AD_SCENE_SURVEILLANCE, 0, NULL},
+  {"sparse", "sparse", AD_SCENE_SPARSE, 0, NULL},
   /* a second surveillance layout whose main figure is the nuisance check */
-  {"nuisance-check", "surveillance", AD_SCENE_SURVEILLANCE, 1000},
-  {"industrial", "industrial", AD_SCENE_INDUSTRIAL, 0},
+  {"nuisance-check", "surveillance", AD_SCENE_SURVEILLANCE, 1000, NULL},
+  /* independent stills: the "stills" settings of docs/tuning.md */
+  {"industrial", "industrial", AD_SCENE_INDUSTRIAL, 0, AD_STILLS_CONFIG},
 };
 
 static gint vid_w = 320, vid_h = 240;
@@ -584,9 +591,12 @@ main (int argc, char **argv)
       }
     }
     for (gint g = 0; grid[g] != NULL && (g == 0 || opt_grid); g++) {
-      gchar *cfg = opt_config && *opt_config && *grid[g] ?
+      gchar *user = opt_config && *opt_config && *grid[g] ?
           g_strdup_printf ("%s,%s", opt_config, grid[g]) :
           g_strdup (*grid[g] ? grid[g] : (opt_config ? opt_config : ""));
+      gchar *cfg = sp && sp->config ? (*user ? g_strdup_printf ("%s,%s",
+              sp->config, user) : g_strdup (sp->config)) : g_strdup (user);
+      g_free (user);
       gboolean ok = opt_dataset ?
           run_dataset (opt_dataset, cfg, idx++, g == 0, &err) :
           run_scene (sp, cfg, idx++, g == 0, &err);

@@ -294,6 +294,8 @@ main (int argc, char **argv)
     /* stills: reconstruct, no temporal shift, no motion */
     cfg.task = AD_TASK_RECON;
     cfg.diff_head = 0;
+    cfg.score_source = AD_SCORE_FRAME;
+    cfg.flow_weight = 0.0f;
     cfg.shift_frac = 0.0f;
     cfg.clip_len = 1;
     cfg.batch_clips = 8;

@@ -143,6 +143,7 @@ small_model (void)
   cfg.width = W;
   cfg.height = H;
   cfg.motion_cell = CELL;
+  cfg.flow_spread = 1;     /* the off-band test path is two cells away */
   cfg.widths[0] = 4;
   cfg.widths[1] = 4;
   cfg.widths[2] = 4;
