@@ -238,6 +238,9 @@ ad_status ad_exec_step (ad_exec *e, const float *in, const float *target,
     float **grads, ad_progress *losses);
 /* Output of the last forward pass: [B*T, Cout, H, W]. */
 const float *ad_exec_output (const ad_exec *e);
+/* 1: the layers' work is spread over the core's thread pool (streams, a
+ * lone training worker); 0 (default): all on the calling thread. */
+void ad_exec_set_parallel (ad_exec *e, int parallel);
 /* Streaming: B = T = 1, with temporal-shift caches carried across calls. */
 void ad_exec_reset_state (ad_exec *e);
 ad_status ad_exec_stream (ad_exec *e, const float *in, float *out);

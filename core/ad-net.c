@@ -888,6 +888,12 @@ ad_exec_output (const ad_exec *e)
 }
 
 void
+ad_exec_set_parallel (ad_exec *e, int parallel)
+{
+  e->parallel = parallel;
+}
+
+void
 ad_exec_reset_state (ad_exec *e)
 {
   e->has_prev = 0;
@@ -948,7 +954,7 @@ ad_stream_new (const ad_model *m, ad_stream **out, ad_error *err)
   s->m = m;
   ad_status st = ad_exec_new (m, 1, 1, &s->exec, err);
   if (st == AD_OK)
-    s->exec->parallel = 1;        /* batch 1: layers split over the pool */
+    ad_exec_set_parallel (s->exec, 1);   /* batch 1: layers over the pool */
   size_t n = (size_t) ad_config_out_channels (&m->cfg) * m->cfg.width *
       m->cfg.height;
   if (st == AD_OK && !(s->pred = ad_alloc (n)))

@@ -360,6 +360,8 @@ ad_trainer_run (ad_trainer *t, ad_error *err)
     for (int i = 0; i < m->n_tensors && ok; i++)
       ok = (k->grads[i] = ad_alloc (m->tensors[i].count)) != NULL;
   }
+  if (ok && nw == 1)          /* a lone worker uses the core's thread pool */
+    ad_exec_set_parallel (wk[0].e, 1);
   for (int i = 0; i < m->n_tensors && ok; i++)
     ok = (opt[i].m = ad_alloc (m->tensors[i].count)) &&
         (opt[i].v = ad_alloc (m->tensors[i].count));
