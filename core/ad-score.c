@@ -264,6 +264,8 @@ struct ad_scorer {
   const ad_tensor *pixel_std;     /* [hw] or NULL */
   float *prev;              /* [ci, hw] previous frame's image channels */
   int have_prev;
+  float recent[AD_SCORE_WINDOW_MAX];  /* ring of the latest fused scores */
+  int n_recent;             /* frames in the ring since the last reset */
   float *lmap;              /* [hw] learned error map */
   float *work;              /* [hw] standardised map (calibration) */
   float *tmp;               /* [hw] blur and top-k workspace */
@@ -352,6 +354,7 @@ ad_scorer_reset (ad_scorer *sc)
 {
   if (sc) {
     sc->have_prev = 0;
+    sc->n_recent = 0;
     ad_flow_reset (sc->flow);
   }
 }
@@ -475,6 +478,34 @@ remember (ad_scorer *sc, const float *feat)
   sc->have_prev = 1;
 }
 
+/* Median of v [n], n <= AD_SCORE_WINDOW_MAX (mean of the two middle values
+ * for even n). */
+static float
+window_median (const float *v, int n)
+{
+  float s[AD_SCORE_WINDOW_MAX];
+  for (int i = 0; i < n; i++) {
+    int j = i;
+    for (; j > 0 && s[j - 1] > v[i]; j--)
+      s[j] = s[j - 1];
+    s[j] = v[i];
+  }
+  return n % 2 ? s[n / 2] : 0.5f * (s[n / 2 - 1] + s[n / 2]);
+}
+
+/* Temporal window of the frame score: the median of the fused scores of
+ * the latest score_window frames since the last reset (causal). */
+static float
+windowed (ad_scorer *sc, float fused)
+{
+  int n = sc->cfg.score_window;
+  if (n <= 1)
+    return fused;
+  sc->recent[sc->n_recent % n] = fused;
+  sc->n_recent++;
+  return window_median (sc->recent, sc->n_recent < n ? sc->n_recent : n);
+}
+
 /* The three parts, each divided by its spread on normal footage (s[3]:
  * learned, motion, motion pattern), fused as cfg->fuse says. */
 static float
@@ -546,6 +577,7 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   out->fused_raw = fuse (&sc->cfg, learned, motion, flow, s);
   out->floor = floor;
   int cal = c->valid && c->threshold > 0.0f;
+  out->fused_raw = windowed (sc, out->fused_raw);
   out->score = cal ? out->fused_raw / c->threshold : out->fused_raw;
   if (map) {
     fuse_map (sc, sc->lmap, sc->cwork, s, map);
@@ -700,18 +732,18 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
   int64_t total = nv * sc->hw;
   int64_t stride = (total + AD_PIXEL_SAMPLES - 1) / AD_PIXEL_SAMPLES;
   int64_t ns_max = total / stride + 1;
-  size_t nbuf = (size_t) (nv * 5 > ns_max * 2 ? nv * 5 : ns_max * 2);
+  size_t nbuf = (size_t) (nv * 6 > ns_max * 2 ? nv * 6 : ns_max * 2);
   float *buf = ad_alloc (nbuf);
   if (!buf)
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
   /* learned [nv], motion [nv], motion pattern [nv], fused [nv], tmp [nv];
    * later samples [ns_max] and tmp [ns_max] */
   float *lr = buf, *mr = lr + nv, *flr = mr + nv, *fr = flr + nv,
-      *tmp = fr + nv;
+      *tmp = fr + nv, *beg = tmp + nv;   /* beg [nv]: 1 at a segment start */
   float s[3];
   ad_tensor *fst = ad_model_tensor (m, "flow_stats");
   ad_status st = AD_OK;
-  int64_t j = 0;
+  int64_t j = 0, prev_i = -1;
   for (int64_t i = 0; i < r->n && st == AD_OK; i++) {
     const float *lmap, *cells;
     int v;
@@ -721,6 +753,8 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     lr[j] = ad_topk_mean (sc->work, sc->hw, cfg->topk_frac, sc->tmp);
     mr[j] = motion_score (sc, cells, sc->cwork);
     flr[j] = flow_score (sc, cells);
+    beg[j] = i == 0 || (r->seg && r->seg[i]) || (j > 0 && prev_i != i - 1);
+    prev_i = i;
     j++;
   }
   if (st == AD_OK) {
@@ -734,8 +768,12 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     s[2] = s[2] > AD_FLOW_BIN ? s[2] : AD_FLOW_BIN;
     if (fst && fst->count >= 3)
       fst->data[2] = s[2];
-    for (int64_t k = 0; k < nv; k++)
-      fr[k] = fuse (cfg, lr[k], mr[k], flr[k], s);
+    /* the live scorer's temporal window, restarted at segment starts */
+    for (int64_t k = 0; k < nv; k++) {
+      if (beg[k])
+        sc->n_recent = 0;
+      fr[k] = windowed (sc, fuse (cfg, lr[k], mr[k], flr[k], s));
+    }
     fill_q (c->learned_q, lr, nv, tmp);
     fill_q (c->motion_q, mr, nv, tmp);
     fill_q (c->fused_q, fr, nv, tmp);

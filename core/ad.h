@@ -83,6 +83,7 @@ typedef enum ad_fuse {
 } ad_fuse;
 
 #define AD_MAX_SCALES 4
+#define AD_SCORE_WINDOW_MAX 15   /* longest temporal window of the frame score */
 
 typedef struct ad_config {
   /* features (what anomalyextract produces) */
@@ -122,6 +123,7 @@ typedef struct ad_config {
   float flow_weight;          /* weight of the motion-pattern novelty */
   int32_t flow_spread;        /* neighbour cells sharing motion patterns */
   int32_t motion_comp;        /* 1: remove camera shake and brightness change */
+  int32_t score_window;       /* frame score: median of the latest N frames */
   int32_t pixel_std;          /* 1: standardise each pixel by normal spread */
   float calib_quantile;       /* normal-data quantile mapped to score 1.0 */
   float calib_margin;         /* threshold = margin * quantile */

@@ -16,6 +16,7 @@ small_cfg (ad_config *cfg)
    * compensation and motion patterns have tests of their own (test-flow) */
   cfg->motion_comp = 0;
   cfg->flow_weight = 0.0f;
+  cfg->score_window = 1;     /* per-frame scores; the window: test_window */
   cfg->width = W;
   cfg->height = H;
   cfg->widths[0] = 4;
@@ -589,6 +590,60 @@ out:
   ad_model_free (m);
 }
 
+/* The temporal window: the frame score is the median of the fused scores
+ * of the latest score_window frames, restarted by a reset.  Motion only, so
+ * the fused score is the cell motion of each frame. */
+static void
+edit_window (ad_config *c)
+{
+  c->fuse = AD_FUSE_MOTION;
+  c->score_window = 3;
+}
+
+static void
+test_window (void)
+{
+  ad_model *m = model_with (edit_window);
+  ad_scorer *sc = scorer_for (m);
+  if (!m || !sc)
+    goto out;
+  /* frames: flat, then a one-frame flash, flat, then a change held for
+   * three frames (alternating levels so each frame differs) */
+  const float level[] = { 0.5f, 0.5f, 0.9f, 0.5f, 0.5f, 0.5f, 0.8f, 0.2f,
+    0.8f, 0.5f };
+  float raw[10], got[10], f[HW];
+  ad_score o;
+  for (int i = 0; i < 10; i++) {
+    for (int p = 0; p < HW; p++)
+      f[p] = level[i];
+    CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
+    raw[i] = o.motion_raw;
+    got[i] = o.fused_raw;
+  }
+  /* a flash at frame 2: its own motion spike is out-voted by the two calm
+   * frames before it */
+  CHECK (fabsf (got[1] - 0.0f) < 1e-6f, "calm frame %g", got[1]);
+  CHECK (fabsf (got[2] - 0.0f) < 1e-6f && raw[2] > 0.3f,
+      "a one-frame spike (raw %g) is suppressed: %g", raw[2], got[2]);
+  /* frames 6-9 keep moving: by frame 8 the median sees the motion */
+  CHECK (got[8] > 0.3f, "sustained motion scores %g", got[8]);
+  /* a reset restarts the window: the first frame's score is its own */
+  ad_scorer_reset (sc);
+  for (int p = 0; p < HW; p++)
+    f[p] = 0.5f;
+  CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
+  CHECK (o.fused_raw == 0.0f, "after a reset %g", o.fused_raw);
+  for (int p = 0; p < HW; p++)
+    f[p] = 0.9f;
+  CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
+  CHECK (fabsf (o.fused_raw - 0.5f * o.motion_raw) < 1e-6f,
+      "two frames since the reset: mean of the two middle values, %g vs "
+      "raw %g", o.fused_raw, o.motion_raw);
+out:
+  ad_scorer_free (sc);
+  ad_model_free (m);
+}
+
 int
 main (void)
 {
@@ -602,5 +657,6 @@ main (void)
   test_calibrated ();
   test_buffers ();
   test_calibrate ();
+  test_window ();
   return check_report ("test-score");
 }

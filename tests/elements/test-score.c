@@ -55,6 +55,7 @@ make_model (void)
   cfg.blur_sigma = 0.0f;
   cfg.topk_frac = 0.01f;
   cfg.pixel_std = 0;
+  cfg.score_window = 1;         /* frame-exact timing checks below */
   fail_unless_equals_int (ad_model_new (&cfg, &m, &err), AD_OK);
 
   memset (&cal, 0, sizeof (cal));
