@@ -37,6 +37,9 @@ struct ad_flow {
   double *sums;             /* [n, 9] per-cell sums */
   float *uv;                /* [n, 2] motion vector per cell, px/frame */
   float *energy;            /* [n] mean |compensated difference| per cell */
+  float *puv;               /* [n, 2] the previous pair's vectors */
+  float *pen;               /* [n] the previous pair's energies */
+  int n_vec;                /* consecutive pairs with vectors (0, 1, 2+) */
   float *work;              /* [n] median scratch */
 };
 
@@ -54,6 +57,8 @@ ad_flow_free (ad_flow *f)
   free (f->sums);
   ad_free (f->uv);
   ad_free (f->energy);
+  ad_free (f->puv);
+  ad_free (f->pen);
   ad_free (f->work);
   free (f);
 }
@@ -84,9 +89,11 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->sums = calloc ((size_t) f->n * 9, sizeof (double));
   f->uv = ad_alloc ((size_t) f->n * 2);
   f->energy = ad_alloc (f->n);
+  f->puv = ad_alloc ((size_t) f->n * 2);
+  f->pen = ad_alloc (f->n);
   f->work = ad_alloc (f->n);
   if (!f->g[0] || !f->g[1] || !f->ix || !f->iy || !f->it || !f->tmp ||
-      !f->sums || !f->uv || !f->energy || !f->work) {
+      !f->sums || !f->uv || !f->energy || !f->puv || !f->pen || !f->work) {
     ad_flow_free (f);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
@@ -97,8 +104,10 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
 void
 ad_flow_reset (ad_flow *f)
 {
-  if (f)
+  if (f) {
     f->have_prev = 0;
+    f->n_vec = 0;
+  }
 }
 
 int
@@ -158,10 +167,14 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   f->cur ^= 1;
   if (!f->have_prev) {
     f->have_prev = 1;
+    f->n_vec = 0;
     memset (f->uv, 0, sizeof (float) * 2 * f->n);
     memset (f->energy, 0, sizeof (float) * f->n);
     return 0;
   }
+  memcpy (f->puv, f->uv, sizeof (float) * 2 * f->n);
+  memcpy (f->pen, f->energy, sizeof (float) * f->n);
+  f->n_vec = f->n_vec < 2 ? f->n_vec + 1 : 2;
   const float *gc = f->g[f->cur], *gp = f->g[f->cur ^ 1];
   /* per-cell sums: Ix^2, IxIy, Iy^2, IxIt, IyIt, Ix, Iy, pixels, It */
   memset (f->sums, 0, sizeof (double) * 9 * f->n);
@@ -270,9 +283,20 @@ gate (float e, float noise)
   return g < 1.0f ? g : 1.0f;
 }
 
+/* Change of a cell's vector since the previous pair, px/frame; 0 unless
+ * both pairs moved above the noise. */
+static float
+accel (const ad_flow *f, int k, float noise)
+{
+  if (f->n_vec < 2 || f->pen[k] <= noise || f->energy[k] <= noise)
+    return 0.0f;
+  return hypotf (f->uv[2 * k] - f->puv[2 * k],
+      f->uv[2 * k + 1] - f->puv[2 * k + 1]);
+}
+
 void
 ad_flow_novelty (const ad_flow *f, const float *dist, float noise,
-    float *out)
+    float accel_thr, float *out)
 {
   const int nb = AD_FLOW_BINS * AD_FLOW_BINS;
   for (int k = 0; k < f->n; k++) {
@@ -283,7 +307,14 @@ ad_flow_novelty (const ad_flow *f, const float *dist, float noise,
     }
     int b = flow_bin (f->uv[2 * k + 1]) * AD_FLOW_BINS +
         flow_bin (f->uv[2 * k]);
-    out[k] = g * dist[(size_t) k * nb + b];
+    float v = dist[(size_t) k * nb + b];
+    /* a sudden change of direction or speed beyond what normal footage
+     * shows (erratic motion made of individually normal vectors) */
+    if (accel_thr > 0.0f) {
+      float a = accel (f, k, noise) - accel_thr;
+      v = a > v ? a : v;
+    }
+    out[k] = g * v;
   }
 }
 
@@ -392,6 +423,9 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
     ad_flow_free (f);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for motion patterns");
   }
+  /* changes of vectors, in bins of 1/32 px/frame up to 8 */
+  enum { NA = 256 };
+  double ahist[NA] = { 0 }, an = 0.0;
   int64_t ns = 0, g = 0;
   for (int pass = 0; pass < 2; pass++) {
     float noise = 0.0f;
@@ -415,12 +449,23 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
         } else if (f->energy[k] > noise) {
           hist[(size_t) k * nb + flow_bin (f->uv[2 * k + 1]) * AD_FLOW_BINS
               + flow_bin (f->uv[2 * k])] += 1.0f;
+          if (f->n_vec >= 2 && f->pen[k] > noise) {
+            int b = (int) (accel (f, k, noise) * (NA / 8.0f));
+            ahist[b < NA ? b : NA - 1] += 1.0;
+            an += 1.0;
+          }
         }
       }
     }
   }
   distances (hist, f->gh, f->gw, cfg->flow_spread, td->data);
   ts->data[1] = 1.0f;     /* learned */
+  /* the 99th percentile of the changes seen on normal footage */
+  double acc = 0.0;
+  int ab = 0;
+  while (ab < NA - 1 && acc + ahist[ab] < 0.99 * an)
+    acc += ahist[ab++];
+  ts->data[3] = an > 0.0 ? (ab + 1) * (8.0f / NA) : 0.0f;
   ad_free (smp);
   ad_free (hist);
   ad_free (buf);

@@ -315,7 +315,7 @@ const float *ad_flow_residual (const ad_flow *f);  /* [H, W] |residual| */
 /* out [cells] = novelty of each cell against dist [cells, BINS*BINS]
  * (tensor flow_dist) given the noise level (flow_stats[0]). */
 void ad_flow_novelty (const ad_flow *f, const float *dist, float noise,
-    float *out);
+    float accel_thr, float *out);
 /* Frame i of n for ad_model_learn_motion_fn: returns the frame [fs] (may
  * fill and return buf [fs]); *new_segment = 1 at a discontinuity. */
 typedef const float *(*ad_frame_fn) (void *user, int64_t i, float *buf,

@@ -276,6 +276,7 @@ struct ad_scorer {
   ad_flow *flow;            /* local motion per cell */
   const ad_tensor *flow_dist;     /* [ncells, BINS^2] or NULL */
   float flow_noise;         /* energy gate of the motion patterns */
+  float flow_accel;         /* normal vector change (0: not scored) */
 };
 
 ad_status
@@ -312,6 +313,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
       t->count == (size_t) sc->ncells * AD_FLOW_BINS * AD_FLOW_BINS) {
     sc->flow_dist = t;
     sc->flow_noise = fs->data[0];
+    sc->flow_accel = m->cfg.flow_accel && fs->count >= 4 ? fs->data[3] : 0.0f;
   }
   if (ad_flow_new (sc->h, sc->w, sc->cell, &sc->flow, err) != AD_OK) {
     ad_scorer_free (sc);
@@ -437,7 +439,8 @@ motion_cells (ad_scorer *sc, const float *feat)
     ad_motion_cells (feat, sc->prev, sc->ci, sc->h, sc->w, sc->cell,
         sc->cells);
   if (ok && sc->flow_dist)
-    ad_flow_novelty (sc->flow, sc->flow_dist->data, sc->flow_noise, nov);
+    ad_flow_novelty (sc->flow, sc->flow_dist->data, sc->flow_noise,
+        sc->flow_accel, nov);
   else
     memset (nov, 0, sizeof (float) * sc->ncells);
 }

@@ -122,6 +122,7 @@ typedef struct ad_config {
   float fuse_weight;          /* w of AD_FUSE_SUM */
   float flow_weight;          /* weight of the motion-pattern novelty */
   int32_t flow_spread;        /* neighbour cells sharing motion patterns */
+  int32_t flow_accel;         /* 1: score abnormal changes of motion too */
   int32_t motion_comp;        /* 1: remove camera shake and brightness change */
   int32_t score_window;       /* frame score: median of the latest N frames */
   int32_t pixel_std;          /* 1: standardise each pixel by normal spread */

@@ -168,7 +168,7 @@ novelty_of (ad_model *m, float x0, float y0, float x1, float y1)
   render (b, x1, y1, 0, 0, 1.0f);
   ad_flow_push (f, a, 1, 1);
   ad_flow_push (f, b, 1, 1);
-  ad_flow_novelty (f, d->data, s->data[0], nov);
+  ad_flow_novelty (f, d->data, s->data[0], 0.0f, nov);
   float mx = 0.0f;
   for (int c = 0; c < ad_flow_n_cells (f); c++)
     mx = fmaxf (mx, nov[c]);
@@ -205,6 +205,38 @@ test_patterns (void)
   CHECK (back >= 0.45f && back > 3.0f * normal, "wrong way %g", back);
   CHECK (fast >= 0.45f && fast > 3.0f * normal, "fast %g", fast);
   CHECK (off > 0.3f && off > 3.0f * normal, "off the band %g", off);
+
+  /* changes of motion: the learned threshold is the 99th percentile of the
+   * changes on normal footage (large here: the square entering and leaving
+   * cells changes their vectors); a reversal (right, then left) exceeds it
+   * and raises the novelty only when the change is scored */
+  CHECK (s->count >= 4 && s->data[3] > 0.0f && s->data[3] < 2.0f,
+      "normal change of motion %g px/frame", s->data[3]);
+  {
+    ad_flow *f = NULL;
+    float a[HW], b[HW], c[HW], nov[(W / CELL) * (H / CELL)];
+    ad_tensor *d = ad_model_tensor (m, "flow_dist");
+    float with = 0.0f, without = 0.0f;
+    CHECK_OK (ad_flow_new (H, W, CELL, &f, NULL));
+    for (int scored = 0; f && scored < 2; scored++) {
+      ad_flow_reset (f);
+      render (a, 20.0f, 18.0f, 0, 0, 1.0f);
+      render (b, 22.0f, 18.0f, 0, 0, 1.0f);
+      render (c, 20.0f, 18.0f, 0, 0, 1.0f);
+      ad_flow_push (f, a, 1, 1);
+      ad_flow_push (f, b, 1, 1);
+      ad_flow_push (f, c, 1, 1);
+      ad_flow_novelty (f, d->data, s->data[0], scored ? s->data[3] : 0.0f,
+          nov);
+      for (int k = 0; k < ad_flow_n_cells (f); k++)
+        *(scored ? &with : &without) = fmaxf (scored ? with : without,
+            nov[k]);
+    }
+    printf ("reversal: novelty %.3f without the change cue, %.3f with it "
+        "(normal change %.3f)\n", without, with, s->data[3]);
+    CHECK (with > without + 0.3f, "reversal %g vs %g", with, without);
+    ad_flow_free (f);
+  }
 
   /* the patterns survive a save and load */
   char path[] = "/tmp/ad-test-flow-XXXXXX";
