@@ -22,7 +22,7 @@
 /* Settings for independent still images (inspection): reconstruct each
  * frame, no temporal shift, no motion signals. */
 #define AD_STILLS_CONFIG "task=0,diff_head=0,score_source=0,shift_frac=0," \
-    "clip_len=1,batch_clips=8,fuse=0,flow_weight=0"
+    "clip_len=1,batch_clips=8,fuse=0,flow_weight=0,score_window=1"
 
 #ifndef AD_SOURCE_DIR
 #define AD_SOURCE_DIR "."

@@ -296,6 +296,7 @@ main (int argc, char **argv)
     cfg.diff_head = 0;
     cfg.score_source = AD_SCORE_FRAME;
     cfg.flow_weight = 0.0f;
+    cfg.score_window = 1;
     cfg.shift_frac = 0.0f;
     cfg.clip_len = 1;
     cfg.batch_clips = 8;
