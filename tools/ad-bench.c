@@ -1,6 +1,7 @@
 /* ad-bench.c - speed and memory figures of the core, in one run.
  *
- *   ad-bench [--seconds S] [--frames N] [--config k=v,...] [--forward-only]
+ *   ad-bench [--seconds S] [--frames N] [--config k=v,...]
+ *            [--forward-only | --train-only]
  *   ad-bench --export DIR [--config k=v,...]
  *
  * Measures the configuration it is given (the defaults unless --config) and
@@ -244,7 +245,7 @@ main (int argc, char **argv)
 {
   double seconds = 5.0;
   long frames = 2000;
-  int forward_only = 0;
+  int forward_only = 0, train_only = 0;
   const char *spec = NULL, *export_dir = NULL;
   ad_config cfg;
   ad_config_default (&cfg);
@@ -260,9 +261,12 @@ main (int argc, char **argv)
       export_dir = argv[++i];
     else if (!strcmp (a, "--forward-only"))
       forward_only = 1;
+    else if (!strcmp (a, "--train-only"))
+      train_only = 1;
     else {
       fprintf (stderr, "usage: ad-bench [--seconds S] [--frames N] "
-          "[--config k=v,...] [--forward-only] [--export DIR]\n");
+          "[--config k=v,...] [--forward-only | --train-only] "
+          "[--export DIR]\n");
       return 2;
     }
   }
@@ -280,6 +284,16 @@ main (int argc, char **argv)
     printf ("exported weights, input and outputs to %s\n", export_dir);
     ad_model_free (m);
     return 0;
+  }
+  if (train_only) {
+    int64_t steps = 0;
+    double tfps = train_fps (m, seconds, &steps);
+    printf ("training (batch %dx%d):        %8.1f frames/s (ad_trainer_run, "
+        "%lld steps)\n", cfg.batch_clips, cfg.clip_len, tfps,
+        (long long) steps);
+    printf ("RESULT threads=%d train_fps=%.1f\n", ad_pool_threads (), tfps);
+    ad_model_free (m);
+    return isnan (tfps) ? 1 : 0;
   }
 
   /* sgemm with the core's thread count (the core then puts OpenBLAS back

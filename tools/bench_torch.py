@@ -2,13 +2,14 @@
 """The core's network in PyTorch, for speed comparison and forward parity.
 
 usage: bench_torch.py EXPORT_DIR [--seconds S] [--threads N]
+                      [--only all|forward|train]
 
 EXPORT_DIR is written by `ad-bench --export DIR` (weights as raw float32,
 manifest.txt with the config and tensor shapes, a 4-frame input clip and the
 C core's streamed outputs).  The script builds the same architecture,
 loads the same weights, checks that streaming the clip frame by frame gives
 the C outputs, then times batch-1 streaming forward and training steps with
-the same thread count.  Prints "RESULT torch_forward_fps=... ..." last.
+the same thread count.  Prints "RESULT parity_maxdiff=... ..." last.
 """
 import argparse
 import os
@@ -156,6 +157,8 @@ def main():
     ap.add_argument("export")
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--only", choices=("all", "forward", "train"), default="all",
+                    help="measure only this (the parity check always runs)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     try:
@@ -181,7 +184,20 @@ def main():
     scale = float(np.abs(ref).max())
     print("parity: max |torch - C| = %.3g (outputs up to %.3g)" % (diff, scale))
 
-    # Streaming forward, batch 1.
+    result = "RESULT parity_maxdiff=%.3g parity_scale=%.3g" % (diff, scale)
+    if a.only in ("all", "forward"):
+        fps = time_forward(net, x, a.seconds)
+        print("torch forward, batch 1:       %8.1f frames/s" % fps)
+        result += " torch_forward_fps=%.1f" % fps
+    if a.only in ("all", "train"):
+        tfps, B, T = time_training(net, cfg, cin, cout, H, W, a.seconds)
+        print("torch training (batch %dx%d): %8.1f frames/s" % (B, T, tfps))
+        result += " torch_train_fps=%.1f" % tfps
+    print(result)
+
+
+def time_forward(net, x, seconds):
+    """Median frames/s of batch-1 streaming with shift caches."""
     f = torch.from_numpy(x[:1])
     with torch.no_grad():
         prev = None
@@ -190,16 +206,17 @@ def main():
         runs = []
         for _ in range(9):
             n, t0 = 0, time.perf_counter()
-            while time.perf_counter() - t0 < a.seconds / 9 or n < 3:
+            while time.perf_counter() - t0 < seconds / 9 or n < 3:
                 _, prev, _ = net(f, 1, 1, prev)
                 n += 1
             runs.append(n / (time.perf_counter() - t0))
-    fps = median(runs)
-    print("torch forward, batch 1:       %8.1f frames/s" % fps)
+    return median(runs)
 
-    # Training: batch_clips x clip_len frames, the same losses as the C
-    # trainer (MSE + memory entropy, compactness, separateness), gradient-
-    # norm clipping, Adam.
+
+def time_training(net, cfg, cin, cout, H, W, seconds):
+    """Median frames/s of training steps: batch_clips x clip_len frames,
+    the same losses as the C trainer (MSE + memory entropy, compactness,
+    separateness), gradient-norm clipping, Adam."""
     B, T = int(cfg["batch_clips"]), int(cfg["clip_len"])
     xb = torch.rand(B * T, cin, H, W)
     tb = torch.rand(B * T, cout, H, W)
@@ -217,14 +234,11 @@ def main():
     runs = []
     for _ in range(5):
         n, t0 = 0, time.perf_counter()
-        while time.perf_counter() - t0 < a.seconds / 5 or n < 2:
+        while time.perf_counter() - t0 < seconds / 5 or n < 2:
             step()
             n += 1
         runs.append(n * B * T / (time.perf_counter() - t0))
-    tfps = median(runs)
-    print("torch training (batch %dx%d): %8.1f frames/s" % (B, T, tfps))
-    print("RESULT torch_forward_fps=%.1f torch_train_fps=%.1f parity_maxdiff=%.3g "
-          "parity_scale=%.3g" % (fps, tfps, diff, scale))
+    return median(runs), B, T
 
 
 if __name__ == "__main__":
