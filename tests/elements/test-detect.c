@@ -151,17 +151,20 @@ static const Proxy proxies[] = {
   {"width", "anomalyextract", "width"},
   {"height", "anomalyextract", "height"},
   {"color", "anomalyextract", "color"},
+  {"motion-inputs", "anomalyextract", "motion-inputs"},
   {"log", "anomalyscore", "log"},
   {"threshold", "anomalyscore", "threshold"},
   {"sensitivity", "anomalyscore", "sensitivity"},
   {"smoothing", "anomalyscore", "smoothing"},
   {"hysteresis", "anomalyscore", "hysteresis"},
   {"min-frames", "anomalyscore", "min-frames"},
+  {"min-region", "anomalyscore", "min-region"},
   {"post-messages", "anomalyscore", "post-messages"},
   {"stream-id", "anomalyscore", "stream-id"},
   {"overlay-mode", "anomalyoverlay", "mode"},
   {"alpha", "anomalyoverlay", "alpha"},
   {"colormap", "anomalyoverlay", "colormap"},
+  {"min-score", "anomalyoverlay", "min-score"},
   {"outline", "anomalyoverlay", "outline"},
   {"show-score", "anomalyoverlay", "show-score"},
 };
@@ -301,6 +304,50 @@ GST_START_TEST (test_proxied_properties)
   }
   fail_unless_equals_int (n_own, G_N_ELEMENTS (proxies) - 1);
   g_free (all);
+  gst_object_unref (bin);
+}
+
+GST_END_TEST;
+
+/* The extractor's motion-inputs, the scorer's min-region and the overlay's
+ * min-score, written as on a gst-launch-1.0 line, reach the children and
+ * read back from the bin. */
+GST_START_TEST (test_proxied_launch_line)
+{
+  GError *error = NULL;
+  GstElement *bin = gst_parse_launch ("anomalydetect motion-inputs=true "
+      "min-region=0.0125 min-score=0.75", &error);
+  GstElement *extract, *score, *overlay;
+  gboolean motion = FALSE;
+  gfloat min_region = 0.0f, min_score = 0.0f;
+
+  fail_unless (bin != NULL && error == NULL, "%s",
+      error ? error->message : "");
+  extract = get_child (bin, "anomalyextract");
+  score = get_child (bin, "anomalyscore");
+  overlay = get_child (bin, "anomalyoverlay");
+  fail_unless (extract && score && overlay);
+
+  g_object_get (extract, "motion-inputs", &motion, NULL);
+  g_object_get (score, "min-region", &min_region, NULL);
+  g_object_get (overlay, "min-score", &min_score, NULL);
+  fail_unless (motion);
+  fail_unless_equals_float (min_region, 0.0125f);
+  fail_unless_equals_float (min_score, 0.75f);
+
+  /* a change on a child shows on the bin: one value, kept by the child */
+  g_object_set (score, "min-region", 0.5f, NULL);
+  g_object_set (overlay, "min-score", 2.0f, NULL);
+  g_object_set (extract, "motion-inputs", FALSE, NULL);
+  g_object_get (bin, "motion-inputs", &motion, "min-region", &min_region,
+      "min-score", &min_score, NULL);
+  fail_if (motion);
+  fail_unless_equals_float (min_region, 0.5f);
+  fail_unless_equals_float (min_score, 2.0f);
+
+  gst_object_unref (extract);
+  gst_object_unref (score);
+  gst_object_unref (overlay);
   gst_object_unref (bin);
 }
 
@@ -676,6 +723,7 @@ anomalydetect_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_children);
   tcase_add_test (tc, test_proxied_properties);
+  tcase_add_test (tc, test_proxied_launch_line);
   tcase_add_test (tc, test_inspect_complete);
   tcase_add_test (tc, test_formats_odd_size);
   tcase_add_test (tc, test_map_mode_caps);
