@@ -12,10 +12,20 @@
  * `anomalyextract ! anomalyrecon ! anomalyscore ! anomalyoverlay` inside a
  * bin.  The main properties of the four elements are proxied under the same
  * names (the overlay's `mode` as `overlay-mode`); each keeps its range,
- * default and documentation.  Bus messages are those of the children
- * ("anomaly", "anomaly-start", "anomaly-end" from the scorer,
- * "anomaly-train-progress", "anomaly-train-done", "anomaly-learned" from the
- * reconstructor); their source is the child element.
+ * default and documentation.
+ *
+ * The children have fixed names: "extract" (anomalyextract), "recon"
+ * (anomalyrecon), "score" (anomalyscore) and "overlay" (anomalyoverlay).
+ * Any child property can be reached through #GstChildProxy as
+ * `CHILD::PROPERTY`, e.g. `score::min-frames=5` on a gst-launch-1.0 line or
+ * gst_child_proxy_set (bin, "score::min-frames", 5, NULL), and a child
+ * itself with gst_bin_get_by_name (bin, "score").
+ *
+ * Bus messages are those of the children ("anomaly", "anomaly-start",
+ * "anomaly-end" from the scorer, "anomaly-train-progress",
+ * "anomaly-train-done", "anomaly-learned" from the reconstructor); their
+ * source is the child element.  With #GstAnomalyDetect:stream-id unset, the
+ * stream id of the events and the log is the bin's name.
  *
  * ## Example launch lines
  * |[
@@ -32,6 +42,12 @@
  *   anomalydetect learn-frames=300 model=cam.model ! videoconvert ! \
  *   autovideosink
  * ]| Live: learn from the first 300 frames in the background, then detect.
+ * |[
+ * gst-launch-1.0 v4l2src ! videoconvert ! \
+ *   anomalydetect name=cam1 model=cam.model score::min-frames=5 ! \
+ *   videoconvert ! autovideosink
+ * ]| A child property set through the child's name (here the same as the
+ * proxied `min-frames=5`); events are reported for the stream "cam1".
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -43,7 +59,6 @@
 
 #define GST_CAT_DEFAULT gst_anomaly_debug
 
-#define GST_TYPE_ANOMALY_DETECT (gst_anomaly_detect_get_type ())
 G_DECLARE_FINAL_TYPE (GstAnomalyDetect, gst_anomaly_detect, GST,
     ANOMALY_DETECT, GstBin);
 
@@ -58,6 +73,12 @@ enum
 
 static const gchar *child_factories[N_CHILDREN] = {
   "anomalyextract", "anomalyrecon", "anomalyscore", "anomalyoverlay"
+};
+
+/* Fixed names, so that child properties can be set by name
+ * (score::min-region=...) whatever the number of bins in the process. */
+static const gchar *child_names[N_CHILDREN] = {
+  "extract", "recon", "score", "overlay"
 };
 
 struct _GstAnomalyDetect
@@ -265,7 +286,8 @@ gst_anomaly_detect_init (GstAnomalyDetect * self)
   GstPad *pad;
 
   for (guint c = 0; c < N_CHILDREN; c++) {
-    self->child[c] = gst_element_factory_make (child_factories[c], NULL);
+    self->child[c] = gst_element_factory_make (child_factories[c],
+        child_names[c]);
     if (!self->child[c]) {
       GST_ERROR_OBJECT (self, "element %s is missing", child_factories[c]);
       return;

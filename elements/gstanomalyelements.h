@@ -16,6 +16,10 @@ void anomaly_element_init (GstPlugin * plugin);
 
 GST_DEBUG_CATEGORY_EXTERN (gst_anomaly_debug);
 
+/* The anomalydetect bin: its scorer names the stream after the bin. */
+#define GST_TYPE_ANOMALY_DETECT (gst_anomaly_detect_get_type ())
+GType gst_anomaly_detect_get_type (void);
+
 GST_ELEMENT_REGISTER_DECLARE (anomalyextract);
 GST_ELEMENT_REGISTER_DECLARE (anomalyrecon);
 GST_ELEMENT_REGISTER_DECLARE (anomalyscore);

@@ -49,7 +49,8 @@
  * * "timestamp" (guint64): PTS of the frame that started the event
  * * "frame" (guint64): its frame counter
  * * "score" (gfloat): its score
- * * "stream-id" (gchararray): #GstAnomalyScore:stream-id or the element name
+ * * "stream-id" (gchararray): #GstAnomalyScore:stream-id, or the element
+ *   name (inside anomalydetect, the bin's name)
  *
  * and at its end (or at EOS, or on a flush, while an event is open) an
  * "anomaly-end" message:
@@ -300,11 +301,12 @@ gst_anomaly_score_class_init (GstAnomalyScoreClass * klass)
    * GstAnomalyScore:stream-id
    *
    * Name of the stream in events and in the log; NULL uses the element
-   * name.
+   * name, or inside anomalydetect the name of the bin.
    */
   g_object_class_install_property (gobject_class, PROP_STREAM_ID,
       g_param_spec_string ("stream-id", "Stream id",
-          "Name of the stream in events and log lines (NULL = element name)",
+          "Name of the stream in events and log lines (NULL = element name; "
+          "inside anomalydetect, the bin's name)",
           NULL,
           G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING |
           G_PARAM_STATIC_STRINGS));
@@ -464,15 +466,29 @@ release_model (GstAnomalyScore * self)
   self->model = NULL;
 }
 
+/* The stream-id property; unset, the element's name, or inside an
+ * anomalydetect (where the scorer is always called "score") the bin's. */
 static gchar *
 dup_stream_id (GstAnomalyScore * self)
 {
+  GstObject *parent;
   gchar *id;
 
   GST_OBJECT_LOCK (self);
-  id = self->stream_id ? g_strdup (self->stream_id) :
-      g_strdup (GST_OBJECT_NAME (self));
+  if (self->stream_id) {
+    id = g_strdup (self->stream_id);
+    GST_OBJECT_UNLOCK (self);
+    return id;
+  }
   GST_OBJECT_UNLOCK (self);
+
+  parent = gst_object_get_parent (GST_OBJECT (self));
+  if (parent && G_TYPE_CHECK_INSTANCE_TYPE (parent, GST_TYPE_ANOMALY_DETECT))
+    id = gst_object_get_name (parent);
+  else
+    id = gst_object_get_name (GST_OBJECT (self));
+  if (parent)
+    gst_object_unref (parent);
   return id;
 }
 

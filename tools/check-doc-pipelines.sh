@@ -12,8 +12,9 @@
 # sets a property.  For each of our plugin's elements in them (found with
 # gst-inspect-1.0 anomaly) it checks that every prop=value names a property
 # of that element (from its gst-inspect-1.0 output) that can be written
-# (child properties of anomalydetect, anomalyscore0::min-region=..., are
-# checked against the child's element), and
+# (child properties of anomalydetect, score::min-region=..., are checked
+# against the child's element; its children are named extract, recon,
+# score and overlay), and
 # that the value fits: an enum nick or number, a boolean, a number within
 # the range.  The config="key=value,..." of anomalyrecon and anomalydetect
 # (and inline `config=...` spans; not schematic ones like
@@ -74,13 +75,25 @@ for el in $ELEMENTS; do
   sh "$TOP/tools/gen-element-docs.sh" --props "$el" | sed "s/^/$el	/" >>"$TMP/props"
 done
 
-# The core's configuration fields: "name<TAB>min<TAB>max".
+# The core's configuration fields: "name<TAB>min<TAB>max", symbolic bounds
+# (AD_SCORE_WINDOW_MAX) resolved from the #defines and enums of core/ad.h.
 : >"$TMP/config"
 if [ -f "$TOP/core/ad-config.c" ]; then
-  awk '/^ *F \(/ { s = $0; sub(/^ *F \(/, "", s); split(s, a, /, */)
-                   print a[1] "\t" a[3] "\t" a[4] }
-       /^ *FA \(/ { s = $0; sub(/^ *FA \(/, "", s); split(s, a, /, */)
-                    print a[1] "_" a[2] "\t" a[3] "\t" a[4] }' \
+  awk -v hdr="$TOP/core/ad.h" '
+    function val(x) { return (x in sym) ? sym[x] : x }
+    BEGIN {
+      while ((getline l < hdr) > 0) {
+        if (match(l, /^#define AD_[A-Z0-9_]+[ \t]+-?[0-9.]+/)) {
+          split(substr(l, RSTART, RLENGTH), a, /[ \t]+/); sym[a[2]] = a[3]
+        } else if (match(l, /AD_[A-Z0-9_]+ = -?[0-9]+/)) {
+          split(substr(l, RSTART, RLENGTH), a, / = /); sym[a[1]] = a[2]
+        }
+      }
+    }
+    /^ *F \(/ { s = $0; sub(/^ *F \(/, "", s); split(s, a, /, */)
+                print a[1] "\t" val(a[3]) "\t" val(a[4]) }
+    /^ *FA \(/ { s = $0; sub(/^ *FA \(/, "", s); split(s, a, /, */)
+                 print a[1] "_" a[2] "\t" val(a[3]) "\t" val(a[4]) }' \
     "$TOP/core/ad-config.c" >"$TMP/config"
 fi
 
@@ -173,6 +186,11 @@ awk -F '\t' -v propfile="$TMP/props" -v cfgfile="$TMP/config" \
       cfmin[f[1]] = f[2]; cfmax[f[1]] = f[3]; ncfg++
     }
     errors = 0; ncmd = 0; nset = 0
+    # the fixed child names of anomalydetect (elements/gstanomalydetect.c)
+    detect_child["extract"] = "anomalyextract"
+    detect_child["recon"] = "anomalyrecon"
+    detect_child["score"] = "anomalyscore"
+    detect_child["overlay"] = "anomalyoverlay"
   }
   # config="key=value,...": as parse_config() in elements/gstanomalyrecon.c
   function check_config(el, val,    n, it, i, key, v, arr, idx, name) {
@@ -282,13 +300,18 @@ awk -F '\t' -v propfile="$TMP/props" -v cfgfile="$TMP/config" \
     for (; i <= ntok; i++) {
       t = tok[i]
       if (t == "!") { expect = 1; cur = ""; continue }
-      # child properties of a bin: anomalyscore0::min-region=0.01
+      # child properties of a bin: score::min-region=0.01
       if (!expect && t ~ /^[A-Za-z_][A-Za-z0-9_-]*::[A-Za-z_][A-Za-z0-9_-]*=/) {
         if (cur != "") {
-          c = t; sub(/::.*/, "", c); sub(/[0-9]+$/, "", c)
+          c = t; sub(/::.*/, "", c)
           p = t; sub(/^[^:]*::/, "", p); sub(/=.*/, "", p)
           v = t; sub(/^[^=]*=/, "", v)
-          if (c in ours) check(c, p, v, dyn[i] || v ~ /^[A-Z][A-Z0-9_]*$/)
+          if (cur == "anomalydetect") {
+            if (c in detect_child)
+              check(detect_child[c], p, v, dyn[i] || v ~ /^[A-Z][A-Z0-9_]*$/)
+            else
+              err("anomalydetect has no child \"" c "\" (extract, recon, score, overlay)")
+          }
         }
         continue
       }

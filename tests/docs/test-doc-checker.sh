@@ -25,9 +25,9 @@ expect 'bad-examples.md:13: no element "anomalydetec" in the anomaly plugin'
 # anomalymqttsink is built only with libmosquitto
 if gst-inspect-1.0 anomalymqttsink >/dev/null 2>&1; then
   expect 'bad-examples.md:14: anomalymqttsink.connected is read-only'
-  n=14
+  n=15
 else
-  n=13
+  n=14
 fi
 expect 'bad-examples.md:15: anomalyextract has no property "motion"'
 expect 'bad-examples.md:18: anomalyoverlay.alpha=two: not a number'
@@ -36,6 +36,7 @@ expect 'bad-examples.md:24: anomalydetect.config: unknown setting "mem_plce"'
 expect 'bad-examples.md:25: anomalyrecon.config: widths_3=300 is outside 4 - 256'
 expect 'bad-examples.md:28: anomalydetect.config: fuse=two is not a number'
 expect 'bad-examples.md:31: anomalyscore has no property "min-regio"'
+expect 'bad-examples.md:32: anomalydetect has no child "anomalyscore0"'
 expect " $n problems"
 [ "$fail" -eq 0 ] && echo "test-doc-checker: all $n planted problems found, none else"
 exit "$fail"

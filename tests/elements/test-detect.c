@@ -12,6 +12,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
+#include <json-glib/json-glib.h>
 
 #include "gstanomalymeta.h"
 #include "gstanomalymodel.h"
@@ -124,6 +125,84 @@ GST_START_TEST (test_children)
   }
   gst_object_unref (e);
   gst_object_unref (bin);
+}
+
+GST_END_TEST;
+
+/* The children are called extract, recon, score and overlay in every bin,
+ * found with gst_bin_get_by_name and reached through GstChildProxy. */
+GST_START_TEST (test_child_names)
+{
+  static const gchar *names[] = { "extract", "recon", "score", "overlay" };
+  GstElement *bins[2];
+  GError *error = NULL;
+  guint min_frames = 0;
+  gfloat min_region = 0.0f;
+
+  bins[0] = gst_element_factory_make ("anomalydetect", NULL);
+  bins[1] = gst_element_factory_make ("anomalydetect", NULL);
+  fail_unless (bins[0] && bins[1]);
+  for (guint b = 0; b < 2; b++) {
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+      GstElement *named = gst_bin_get_by_name (GST_BIN (bins[b]), names[i]);
+      GstElement *made = get_child (bins[b], chain[i]);
+
+      fail_unless (named != NULL, "bin %u has no child \"%s\"", b, names[i]);
+      fail_unless (named == made, "\"%s\" is not the %s", names[i],
+          chain[i]);
+      fail_unless (GST_OBJECT_PARENT (named) == GST_OBJECT (bins[b]));
+      gst_object_unref (named);
+      gst_object_unref (made);
+    }
+  }
+
+  /* GstChildProxy: set through the child's name, seen on the child and on
+   * the bin's proxy, and only in that bin */
+  gst_child_proxy_set (GST_CHILD_PROXY (bins[0]), "score::min-frames", 7,
+      "overlay::min-score", 1.5f, NULL);
+  {
+    GstElement *score = gst_bin_get_by_name (GST_BIN (bins[0]), "score");
+    GstElement *overlay = gst_bin_get_by_name (GST_BIN (bins[0]), "overlay");
+    gfloat min_score = 0.0f;
+
+    g_object_get (score, "min-frames", &min_frames, NULL);
+    fail_unless_equals_int (min_frames, 7);
+    g_object_get (overlay, "min-score", &min_score, NULL);
+    fail_unless_equals_float (min_score, 1.5f);
+    gst_object_unref (score);
+    gst_object_unref (overlay);
+  }
+  g_object_get (bins[0], "min-frames", &min_frames, NULL);
+  fail_unless_equals_int (min_frames, 7);
+  min_frames = 0;
+  gst_child_proxy_get (GST_CHILD_PROXY (bins[0]), "score::min-frames",
+      &min_frames, NULL);
+  fail_unless_equals_int (min_frames, 7);
+  g_object_get (bins[1], "min-frames", &min_frames, NULL);
+  fail_unless_equals_int (min_frames, 3);
+  gst_object_unref (bins[0]);
+  gst_object_unref (bins[1]);
+
+  /* the same on a launch line, with two bins in one pipeline */
+  bins[0] = gst_parse_launch ("anomalydetect name=a score::min-region=0.01 "
+      "anomalydetect name=b score::min-region=0.02 recon::learn-frames=9",
+      &error);
+  fail_unless (bins[0] != NULL && error == NULL, "%s",
+      error ? error->message : "");
+  gst_child_proxy_get (GST_CHILD_PROXY (bins[0]), "a::score::min-region",
+      &min_region, NULL);
+  fail_unless_equals_float (min_region, 0.01f);
+  gst_child_proxy_get (GST_CHILD_PROXY (bins[0]), "b::score::min-region",
+      &min_region, NULL);
+  fail_unless_equals_float (min_region, 0.02f);
+  {
+    guint learn = 0;
+
+    gst_child_proxy_get (GST_CHILD_PROXY (bins[0]), "b::learn-frames",
+        &learn, NULL);
+    fail_unless_equals_int (learn, 9);
+  }
+  gst_object_unref (bins[0]);
 }
 
 GST_END_TEST;
@@ -603,6 +682,66 @@ make_pipeline (const gchar * props, gint num_buffers, GstBus ** bus)
   return p;
 }
 
+/* The "stream" of the log lines: the stream-id property, else the bin's
+ * name (not the scorer's, which is "score" in every bin). */
+static gchar *
+logged_stream (const gchar * bin_props)
+{
+  gchar *model = test_make_model_file (tmpdir, "stream.model", MW, MH);
+  gchar *log = g_build_filename (tmpdir, "stream.jsonl", NULL);
+  gchar *props = g_strdup_printf ("model=\"%s\" log=\"%s\" %s", model, log,
+      bin_props);
+  GstBus *bus;
+  GstElement *p = make_pipeline (props, 3, &bus);
+  GPtrArray *msgs = test_run_to_eos (p, 60.0);
+  gchar *text = NULL, **lines, *stream = NULL;
+  JsonParser *parser = json_parser_new ();
+  guint n = 0;
+
+  fail_unless (g_file_get_contents (log, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] && *lines[i]; i++, n++) {
+    JsonObject *o;
+    const gchar *s;
+
+    fail_unless (json_parser_load_from_data (parser, lines[i], -1, NULL));
+    o = json_node_get_object (json_parser_get_root (parser));
+    s = json_object_get_string_member (o, "stream");
+    if (!stream)
+      stream = g_strdup (s);
+    fail_unless_equals_string (s, stream);
+  }
+  fail_unless_equals_int (n, 2);        /* frames 1 and 2 are scored */
+  g_object_unref (parser);
+  g_strfreev (lines);
+  g_free (text);
+  g_ptr_array_unref (msgs);
+  gst_object_unref (p);
+  test_drop_bus (bus);
+  g_free (props);
+  g_free (log);
+  g_free (model);
+  return stream;
+}
+
+GST_START_TEST (test_stream_id_default)
+{
+  gchar *s;
+
+  s = logged_stream ("name=cam1");
+  fail_unless_equals_string (s, "cam1");
+  g_free (s);
+  s = logged_stream ("name=cam2 stream-id=gate");
+  fail_unless_equals_string (s, "gate");
+  g_free (s);
+  /* unnamed: the bin's own default name */
+  s = logged_stream ("");
+  fail_unless (g_str_has_prefix (s, "anomalydetect"), "stream %s", s);
+  g_free (s);
+}
+
+GST_END_TEST;
+
 /* Starting must fail with an error naming `want1` and `want2`. */
 static void
 check_start_error (const gchar * props, const gchar * want1,
@@ -722,6 +861,8 @@ anomalydetect_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_children);
+  tcase_add_test (tc, test_child_names);
+  tcase_add_test (tc, test_stream_id_default);
   tcase_add_test (tc, test_proxied_properties);
   tcase_add_test (tc, test_proxied_launch_line);
   tcase_add_test (tc, test_inspect_complete);
