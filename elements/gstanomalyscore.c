@@ -58,7 +58,8 @@
  * * "timestamp" (guint64): PTS of the frame that ended the event
  * * "frame" (guint64): its frame counter
  * * "duration" (guint64): event duration in ns
- * * "peak" (gfloat): highest score during the event
+ * * "peak" (gfloat): highest frame score ("score" of the "anomaly"
+ *   messages: unsmoothed, with sensitivity) over the event's frames
  * * "n-frames" (guint64): frames of the event
  * * "stream-id" (gchararray): the stream id
  * * "regions" (GstValueArray of GstStructure "region"): the regions of the

@@ -18,9 +18,16 @@ G_BEGIN_DECLS
  * @y: top edge, as a fraction of the frame height (0..1)
  * @w: width, as a fraction of the frame width
  * @h: height, as a fraction of the frame height
- * @peak: highest normalised pixel score inside the region (1.0 = threshold)
+ * @peak: the highest value of #GstAnomalyMeta.map multiplied by the
+ *   scorer's sensitivity over the region's pixels.  Every pixel of the
+ *   region has map x sensitivity at or above #GstAnomalyMeta.threshold, so
+ *   @peak is at least that threshold; on the scale of the map (1.0 = the
+ *   calibrated pixel threshold), not of the frame score.
  *
- * An anomalous region.  Coordinates are resolution independent.
+ * An anomalous region: the bounding box, at model resolution, of one
+ * 8-connected component of the pixels whose map x sensitivity is at or
+ * above the threshold.  Coordinates are resolution independent: multiply
+ * by the video's width or height for pixels.
  */
 typedef struct
 {
@@ -33,26 +40,42 @@ typedef struct _GstAnomalyMeta GstAnomalyMeta;
 /**
  * GstAnomalyMeta:
  * @meta: parent #GstMeta
+ * @frame: frame counter of the stream, from anomalyextract: buffers since the
+ *   start of the stream or the last flush, from 0
  * @width: model resolution width (of @features, @recon and @map)
  * @height: model resolution height
- * @n_features: channels in @features
+ * @n_features: channels in @features (0 while there are none)
  * @features: (nullable): float [n_features, height, width], set by
- *   anomalyextract
- * @n_recon: channels in @recon
+ *   anomalyextract: gray or RGB values in [0,1], then, with motion inputs,
+ *   the absolute difference to the previous frame
+ * @n_recon: channels in @recon (0 while there is none)
  * @recon: (nullable): float [n_recon, height, width], the model's estimate of
  *   this frame, set by anomalyrecon; NULL while none exists yet
  * @model: (nullable): opaque reference to the model that made @recon
  *   (a #GstAnomalyModel, see gstanomalymodel.h), kept alive by the meta
- * @scored: TRUE once anomalyscore has filled the fields below
- * @score: normalised frame score (1.0 = calibrated threshold)
- * @raw_score: fused raw frame score before normalisation
- * @threshold: decision threshold applied to @score (1.0 unless changed by
- *   the scorer's threshold property)
- * @anomalous: TRUE when the smoothed, hysteresis-filtered decision says
- *   anomalous
- * @map: (nullable): float [height, width] normalised per-pixel score
- * @regions: (element-type GstAnomalyRegion) (nullable): anomalous regions
- * @frame: frame counter of the stream, from anomalyextract
+ * @scored: TRUE once anomalyscore has filled @score, @raw_score,
+ *   @threshold, @anomalous, @map and @regions; FALSE (and those fields
+ *   unset: 0, 1.0 for @threshold, NULL) before
+ * @score: frame score: @raw_score divided by the model's calibrated
+ *   threshold, times the scorer's sensitivity (1.0 = calibrated threshold
+ *   at sensitivity 1; @raw_score times the sensitivity when the model has
+ *   no calibration).  Per frame, before the scorer's smoothing.
+ * @raw_score: fused raw frame score of the core scorer (after its temporal
+ *   window), before normalisation and sensitivity
+ * @threshold: the scorer's threshold property when the frame was scored
+ *   (1.0 by default): the decision compares the smoothed @score with it,
+ *   and @regions hold map x sensitivity at or above it
+ * @anomalous: TRUE while an anomaly event is open, from the frame that
+ *   starts it (the smoothed score at or above @threshold for min-frames
+ *   frames) up to the frame before the one that ends it (smoothed score
+ *   below @threshold x hysteresis)
+ * @map: (nullable): float [height, width], row-major, the per-pixel score
+ *   normalised by the model's calibrated pixel threshold (1.0 = pixel
+ *   threshold; raw values when the model has no calibration); not
+ *   multiplied by the sensitivity
+ * @regions: (element-type GstAnomalyRegion) (nullable): anomalous regions of
+ *   this frame, largest first, at most 16, each at least the scorer's
+ *   min-region of the frame area; may be empty
  * @model_ref: function that takes a new reference to @model (used when the
  *   meta is copied)
  * @model_unref: function that releases the meta's reference to @model

@@ -295,6 +295,27 @@ GST_START_TEST (test_local_error)
     gst_buffer_unref (out);
   }
 
+  /* a region's peak is the highest map x sensitivity inside it (the map
+   * itself is stored without sensitivity), at least the threshold */
+  g_object_set (e, "sensitivity", 2.0f, NULL);
+  meta = push_pull (h, make_buffer (model, 3, TRUE, TRUE), &out);
+  fail_unless (meta->regions != NULL && meta->regions->len >= 1);
+  r = &g_array_index (meta->regions, GstAnomalyRegion, 0);
+  {
+    gint x0 = (gint) roundf (r->x * MW), y0 = (gint) roundf (r->y * MH);
+    gint x1 = x0 + (gint) roundf (r->w * MW), y1 = y0 + (gint) roundf (r->h
+        * MH);
+    gfloat mx = 0.0f;
+
+    for (gint y = y0; y < y1; y++)
+      for (gint x = x0; x < x1; x++)
+        mx = MAX (mx, meta->map[y * MW + x]);
+    fail_unless (fabsf (r->peak - 2.0f * mx) <= 1e-5f * r->peak,
+        "peak %f, map max %f", r->peak, mx);
+    fail_unless (r->peak >= meta->threshold);
+  }
+  gst_buffer_unref (out);
+
   gst_harness_teardown (h);
   gst_object_unref (e);
   gst_anomaly_model_unref (model);
