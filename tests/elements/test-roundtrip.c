@@ -2,7 +2,8 @@
  * test-roundtrip.c - the plugin end to end: train on a generated normal
  * clip, detect the anomalies of a test clip against its ground truth, the
  * JSON-lines log, two pipelines sharing one model, renegotiation and a
- * flushing seek mid-stream, learning on the fly from a live source.
+ * flushing seek mid-stream, learning on the fly from a live source and no
+ * false alarm on the normal video that follows.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -10,11 +11,13 @@
 #include <string.h>
 
 #include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 #include <json-glib/json-glib.h>
 
 #include "gstanomalymeta.h"
 #include "gstanomalymodel.h"
+#include "ad-scene.h"
 #include "test-util.h"
 
 /* Model: 32x24 gray features of 160x120 video, small widths.  The scoring
@@ -588,6 +591,103 @@ GST_START_TEST (test_live_learn)
 
 GST_END_TEST;
 
+/* Pushes frames [first, first + n) of a surveillance clip of seed SEED
+ * through h as 160x120 RGB buffers, 25 fps from `pts0` on, the first one
+ * DISCONT when `discont`; adds the frames that came out scored to
+ * *n_scored and those that came out anomalous to *n_anomalous (either may
+ * be NULL). */
+static void
+push_scene (GstHarness * h, ad_scene_clip clip, gint64 first, gint n,
+    guint64 pts0, gboolean discont, guint * n_scored, guint * n_anomalous)
+{
+  ad_scene *scene = NULL;
+  gsize size = 160 * 120 * 3;
+
+  fail_unless (ad_scene_new (AD_SCENE_SURVEILLANCE, clip, 160, 120, 0, SEED,
+          &scene, NULL) == AD_OK);
+  for (gint i = 0; i < n; i++) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, size, NULL), *out;
+    GstAnomalyMeta *meta;
+    GstMapInfo map;
+
+    fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+    fail_unless (ad_scene_render (scene, first + i, map.data, NULL, NULL,
+            NULL) == AD_OK);
+    gst_buffer_unmap (buf, &map);
+    GST_BUFFER_PTS (buf) = pts0 + i * FRAME_NS;
+    GST_BUFFER_DURATION (buf) = FRAME_NS;
+    if (discont && i == 0)
+      GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    out = gst_harness_push_and_pull (h, buf);
+    fail_unless (out != NULL);
+    meta = gst_buffer_get_anomaly_meta (out);
+    fail_unless (meta != NULL);
+    if (n_scored)
+      *n_scored += meta->scored;
+    if (n_anomalous)
+      *n_anomalous += meta->anomalous;
+    gst_buffer_unref (out);
+  }
+  ad_scene_free (scene);
+}
+
+/* learn-frames: once the learned model takes over, the normal video that
+ * follows raises no event (it used to start one right after the switch:
+ * the calibration saw only frames interleaved with the training ones, so
+ * any normal motion the model had not met counted as anomalous), while
+ * the car of the test clip still does. */
+#define LEARN 150
+/* the model at the video's size: at 32x24 (4x3 motion cells) the false
+ * alarms did not show */
+#define LEARN_SIZE "width=160 height=120"
+GST_START_TEST (test_learn_then_normal)
+{
+  GstHarness *h = gst_harness_new_parse ("anomalydetect learn-frames="
+      G_STRINGIFY (LEARN) " epochs=2 post-messages=false " LEARN_SIZE
+      " config=\"" MODEL_CONFIG "\" " DECISION);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+  guint scored = 0, anomalous = 0, starts;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB,width=160,"
+      "height=120,framerate=25/1");
+
+  /* learn from the first frames of the normal clip ... */
+  push_scene (h, AD_CLIP_TRAIN, 0, LEARN, 0, FALSE, &scored, NULL);
+  fail_unless_equals_int (scored, 0);
+  m = NULL;
+  while (!m) {
+    m = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR);
+    fail_unless (m != NULL, "no anomaly-learned within 60 s");
+    fail_unless (GST_MESSAGE_TYPE (m) != GST_MESSAGE_ERROR, "learning error");
+    if (!gst_message_has_name (m, "anomaly-learned"))
+      gst_clear_message (&m);
+  }
+  gst_message_unref (m);
+
+  /* ... then detect on the normal frames that follow: no event */
+  push_scene (h, AD_CLIP_TRAIN, LEARN, 150, LEARN * FRAME_NS, FALSE,
+      &scored, &anomalous);
+  starts = test_count_messages (bus, "anomaly-start", NULL);
+  fail_unless (scored >= 145, "only %u frames scored", scored);
+  fail_unless_equals_int (starts, 0);
+  fail_unless_equals_int (anomalous, 0);
+
+  /* the car of the test clip (frames 33-101) is still found */
+  push_scene (h, AD_CLIP_TEST, 0, TEST_FRAMES, 300 * FRAME_NS, TRUE,
+      NULL, &anomalous);
+  starts = test_count_messages (bus, "anomaly-start", NULL);
+  fail_unless (starts >= 1, "the car raised no event");
+  fail_unless (anomalous >= 20, "only %u anomalous frames", anomalous);
+
+  gst_harness_teardown (h);
+  test_drop_bus (bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 roundtrip_suite (void)
 {
@@ -600,6 +700,7 @@ roundtrip_suite (void)
   tcase_add_test (tc, test_parallel_shared_model);
   tcase_add_test (tc, test_renegotiate_and_seek);
   tcase_add_test (tc, test_live_learn);
+  tcase_add_test (tc, test_learn_then_normal);
   return s;
 }
 
