@@ -54,6 +54,7 @@ const ad_field ad_config_fields[] = {
   F (flow_accel, AD_FIELD_INT, 0, 1, 0, 1, "Also score sudden changes of a cell's motion beyond those of normal footage"),
   F (motion_comp, AD_FIELD_INT, 0, 1, 1, 1, "Remove camera shake and brightness change from the motion signals"),
   F (score_window, AD_FIELD_INT, 1, AD_SCORE_WINDOW_MAX, 3, 1, "Frame score: median of the fused scores of the latest N frames (causal; 1 = this frame)"),
+  F (map_gate, AD_FIELD_INT, 0, 1, 1, 1, "Heatmap: spread a cell's motion parts over its moving pixels only, not the whole cell"),
   F (pixel_std, AD_FIELD_INT, 0, 1, 0, 1, "Standardise each pixel by its normal spread"),
   F (calib_quantile, AD_FIELD_FLOAT, 0.5, 1.0, 0.999, 1, "Normal-data quantile that maps to score 1.0"),
   F (calib_margin, AD_FIELD_FLOAT, 0.5, 10.0, 1.1, 1, "Threshold = margin x calibration quantile"),

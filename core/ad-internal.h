@@ -296,6 +296,9 @@ int ad_motion_cells (const float *a, const float *b, int c, int h, int w,
 
 /* Histogram of motion vectors per cell: BINS x BINS bins of BIN px/frame,
  * centred on zero motion, covering +-RANGE (faster motion is clamped). */
+/* Fewest frames the trainer holds back for calibration (when holdout_frac
+ * > 0 and at least 4x as many are stored). */
+#define AD_MIN_HOLD_FRAMES 32
 #define AD_FLOW_BINS 17
 #define AD_FLOW_BIN 0.5f
 #define AD_FLOW_RANGE (0.5f * AD_FLOW_BINS * AD_FLOW_BIN)

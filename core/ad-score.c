@@ -14,6 +14,8 @@
 /* Calibration keeps every frame's learned map when this many floats fit
  * (256 MB); beyond it the network is run once per pass instead. */
 #define AD_CALIB_STORE_MAX ((size_t) 64 << 20)
+/* Blur of the per-pixel motion before it locates a cell's motion (px). */
+#define AD_GATE_BLUR 2.0f
 #define AD_TINY 1e-6f
 
 /* ------------------------------------------------------------------------ */
@@ -273,6 +275,7 @@ struct ad_scorer {
   float *cells;             /* [2, ncells] raw motion, then motion-pattern
                              * novelty per cell */
   float *cwork;             /* [2, ncells] cells after mean subtraction */
+  float *gate;              /* [hw] share of its cell's motion per pixel */
   ad_flow *flow;            /* local motion per cell */
   const ad_tensor *flow_dist;     /* [ncells, BINS^2] or NULL */
   float flow_noise;         /* energy gate of the motion patterns */
@@ -326,8 +329,9 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   sc->fmap = ad_alloc (sc->hw);
   sc->cells = ad_alloc ((size_t) sc->ncells * 2);
   sc->cwork = ad_alloc ((size_t) sc->ncells * 2);
+  sc->gate = ad_alloc (sc->hw);
   if (!sc->prev || !sc->lmap || !sc->work || !sc->tmp || !sc->fmap ||
-      !sc->cells || !sc->cwork) {
+      !sc->cells || !sc->cwork || !sc->gate) {
     ad_scorer_free (sc);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
@@ -347,6 +351,7 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->fmap);
   ad_free (sc->cells);
   ad_free (sc->cwork);
+  ad_free (sc->gate);
   ad_flow_free (sc->flow);
   free (sc);
 }
@@ -421,14 +426,53 @@ standardise (const ad_scorer *sc, const float *src, float *dst)
   }
 }
 
+/* sc->gate [hw] = where in its cell the motion is: the blurred compensated
+ * difference of each pixel over the largest one in its cell, in [0, 1]
+ * (ones without a difference, or with map_gate off), so that the heatmap
+ * paints a cell's motion parts on the moving object, not the whole cell.
+ * The cell's maximum keeps its full value: the map's peak stays the one
+ * the frame score saw. */
+static void
+motion_gate (ad_scorer *sc, int ok)
+{
+  float *g = sc->gate;
+  if (!ok || !sc->cfg.map_gate) {
+    for (int p = 0; p < sc->hw; p++)
+      g[p] = 1.0f;
+    return;
+  }
+  memcpy (g, ad_flow_residual (sc->flow), sizeof (float) * sc->hw);
+  ad_blur (g, sc->h, sc->w, AD_GATE_BLUR, sc->tmp);
+  float *mx = sc->cwork;    /* [ncells] scratch, rewritten by motion_score */
+  memset (mx, 0, sizeof (float) * sc->ncells);
+  for (int y = 0; y < sc->h; y++) {
+    float *mrow = mx + (size_t) (y / sc->cell) * sc->gw;
+    for (int x = 0; x < sc->w; x++) {
+      float v = g[(size_t) y * sc->w + x];
+      if (v > mrow[x / sc->cell])
+        mrow[x / sc->cell] = v;
+    }
+  }
+  for (int y = 0; y < sc->h; y++) {
+    const float *mrow = mx + (size_t) (y / sc->cell) * sc->gw;
+    for (int x = 0; x < sc->w; x++) {
+      float m = mrow[x / sc->cell];
+      size_t p = (size_t) y * sc->w + x;
+      g[p] = m > AD_TINY ? g[p] / m : 1.0f;
+    }
+  }
+}
+
 /* sc->cells = raw motion per cell of feat against sc->prev (zeros without
  * a previous frame): the mean absolute difference, or with motion_comp the
  * same after removing brightness change and camera shake; then the
- * motion-pattern novelty per cell (zeros without a learned model). */
+ * motion-pattern novelty per cell (zeros without a learned model); and
+ * sc->gate. */
 static void
 motion_cells (ad_scorer *sc, const float *feat)
 {
   int ok = ad_flow_push (sc->flow, feat, sc->ci, sc->cfg.motion_comp);
+  motion_gate (sc, ok && sc->have_prev);
   float *nov = sc->cells + sc->ncells;
   if (!sc->have_prev || !ok)
     memset (sc->cells, 0, sizeof (float) * sc->ncells);
@@ -528,18 +572,19 @@ fuse (const ad_config *cfg, float l, float mo, float fl, const float *s)
 }
 
 /* out [hw] = per-pixel fusion of lmap [hw] and the cell values of each
- * pixel (nearest cell) from cells [2, ncells] (motion, motion pattern). */
+ * pixel (nearest cell) from cells [2, ncells] (motion, motion pattern),
+ * the cell values weighted by gate [hw]. */
 static void
 fuse_map (const ad_scorer *sc, const float *lmap, const float *cells,
-    const float *s, float *out)
+    const float *gate, const float *s, float *out)
 {
   for (int y = 0; y < sc->h; y++) {
     const float *crow = cells + (size_t) (y / sc->cell) * sc->gw;
     const float *frow = crow + sc->ncells;
     for (int x = 0; x < sc->w; x++) {
       size_t p = (size_t) y * sc->w + x;
-      out[p] = fuse (&sc->cfg, lmap[p], crow[x / sc->cell],
-          frow[x / sc->cell], s);
+      out[p] = fuse (&sc->cfg, lmap[p], gate[p] * crow[x / sc->cell],
+          gate[p] * frow[x / sc->cell], s);
     }
   }
 }
@@ -583,7 +628,7 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   out->fused_raw = windowed (sc, out->fused_raw);
   out->score = cal ? out->fused_raw / c->threshold : out->fused_raw;
   if (map) {
-    fuse_map (sc, sc->lmap, sc->cwork, s, map);
+    fuse_map (sc, sc->lmap, sc->cwork, sc->gate, s, map);
     if (c->valid && c->pixel_threshold > 0.0f) {
       float k = 1.0f / c->pixel_threshold;
       for (int p = 0; p < sc->hw; p++)
@@ -609,19 +654,22 @@ typedef struct calib_run {
   float *recon;             /* [co, H, W] */
   float *maps;              /* [n, hw] stored learned maps, or NULL */
   float *cells;             /* [n, 2, ncells] stored raw cells, or NULL */
+  float *gates;             /* [n, hw] stored motion gates, or NULL */
   uint8_t *valid;           /* [n] 1 when the frame had an estimate */
   int64_t done;             /* frames already stored */
 } calib_run;
 
-/* Learned map and raw cells of frame i (passes go i = 0, 1, ...). */
+/* Learned map, raw cells and motion gate of frame i (passes go i = 0, 1,
+ * ...). */
 static ad_status
 calib_frame (calib_run *r, int64_t i, const float **lmap,
-    const float **cells, int *valid, ad_error *err)
+    const float **cells, const float **gate, int *valid, ad_error *err)
 {
   ad_scorer *sc = r->sc;
   if (r->maps && i < r->done) {
     *lmap = r->maps + (size_t) i * sc->hw;
     *cells = r->cells + (size_t) i * 2 * sc->ncells;
+    *gate = r->gates + (size_t) i * sc->hw;
     *valid = r->valid[i];
     return AD_OK;
   }
@@ -639,9 +687,11 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
   remember (sc, feat);
   *lmap = sc->lmap;
   *cells = sc->cells;
+  *gate = sc->gate;
   *valid = v;
   if (r->maps) {
     memcpy (r->maps + (size_t) i * sc->hw, sc->lmap, sizeof (float) * sc->hw);
+    memcpy (r->gates + (size_t) i * sc->hw, sc->gate, sizeof (float) * sc->hw);
     memcpy (r->cells + (size_t) i * 2 * sc->ncells, sc->cells,
         sizeof (float) * 2 * sc->ncells);
     r->valid[i] = (uint8_t) v;
@@ -663,10 +713,10 @@ calib_stats (calib_run *r, ad_model *m, int64_t *n_valid, ad_error *err)
   int64_t nv = 0, nm = 0;
   ad_status st = AD_OK;
   for (int64_t i = 0; i < r->n && st == AD_OK; i++) {
-    const float *lmap, *cells;
+    const float *lmap, *cells, *gate;
     int v;
     int moving = i > 0 && !(r->seg && r->seg[i]);
-    if ((st = calib_frame (r, i, &lmap, &cells, &v, err)) != AD_OK)
+    if ((st = calib_frame (r, i, &lmap, &cells, &gate, &v, err)) != AD_OK)
       break;
     if (moving) {
       for (int k = 0; k < nc; k++)
@@ -748,9 +798,10 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
   ad_status st = AD_OK;
   int64_t j = 0, prev_i = -1;
   for (int64_t i = 0; i < r->n && st == AD_OK; i++) {
-    const float *lmap, *cells;
+    const float *lmap, *cells, *gate;
     int v;
-    if ((st = calib_frame (r, i, &lmap, &cells, &v, err)) != AD_OK || !v)
+    if ((st = calib_frame (r, i, &lmap, &cells, &gate, &v, err)) != AD_OK ||
+        !v)
       continue;
     standardise (sc, lmap, sc->work);
     lr[j] = ad_topk_mean (sc->work, sc->hw, cfg->topk_frac, sc->tmp);
@@ -787,13 +838,14 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
   float *smp = buf, *stmp = buf + ns_max;
   int64_t ns = 0, g = 0;
   for (int64_t i = 0; i < r->n && st == AD_OK; i++) {
-    const float *lmap, *cells;
+    const float *lmap, *cells, *gate;
     int v;
-    if ((st = calib_frame (r, i, &lmap, &cells, &v, err)) != AD_OK || !v)
+    if ((st = calib_frame (r, i, &lmap, &cells, &gate, &v, err)) != AD_OK ||
+        !v)
       continue;
     standardise (sc, lmap, sc->work);
     motion_score (sc, cells, sc->cwork);
-    fuse_map (sc, sc->work, sc->cwork, s, sc->fmap);
+    fuse_map (sc, sc->work, sc->cwork, gate, s, sc->fmap);
     for (int p = 0; p < sc->hw; p++, g++)
       if (g % stride == 0 && ns < ns_max)
         smp[ns++] = sc->fmap[p];
@@ -826,17 +878,19 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
   if (st == AD_OK && !(r.recon = ad_alloc ((size_t) r.sc->co * r.sc->hw)))
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
   if (st == AD_OK) {
-    size_t per = (size_t) r.sc->hw + 2 * (size_t) r.sc->ncells;
+    size_t per = 2 * (size_t) r.sc->hw + 2 * (size_t) r.sc->ncells;
     if ((size_t) n <= AD_CALIB_STORE_MAX / per) {
       r.maps = ad_alloc ((size_t) n * r.sc->hw);
+      r.gates = ad_alloc ((size_t) n * r.sc->hw);
       r.cells = ad_alloc ((size_t) n * 2 * r.sc->ncells);
       r.valid = calloc ((size_t) n, 1);
-      if (!r.maps || !r.cells || !r.valid) {
+      if (!r.maps || !r.gates || !r.cells || !r.valid) {
         /* not fatal: recompute on every pass instead */
         ad_free (r.maps);
+        ad_free (r.gates);
         ad_free (r.cells);
         free (r.valid);
-        r.maps = r.cells = NULL;
+        r.maps = r.cells = r.gates = NULL;
         r.valid = NULL;
       }
     }
@@ -854,6 +908,7 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
     ad_model_set_calib (m, &c);
   }
   ad_free (r.maps);
+  ad_free (r.gates);
   ad_free (r.cells);
   free (r.valid);
   ad_free (r.recon);

@@ -2,8 +2,12 @@
  * epoch count or a wall-clock budget, calibration on held-back clips.
  *
  * Clips are clip_len+1 consecutive feature frames, stored quantised to 8
- * bits (features live in [0,1]), in two reservoirs: training clips and
- * held-back calibration clips (every round(1/holdout_frac)-th clip offered).
+ * bits (features live in [0,1]) in one reservoir with their time order.
+ * When training starts, the latest holdout_frac of the stored clips (in
+ * time) are held back for calibration and the rest train: normal footage
+ * the model has not seen and that does not interleave with what it saw
+ * (clips taken between training clips show the same passers-by a few
+ * frames apart, so their novelty, and the threshold, come out too low).
  */
 #include "ad-internal.h"
 
@@ -24,11 +28,15 @@ struct ad_trainer {
   float *window;           /* ring [len, fs] of the latest frames */
   int64_t win_fill;        /* frames since the segment start */
   int64_t since_offer;     /* frames since the last offered clip */
-  uint8_t *clips;          /* [cap, len, fs] training reservoir */
-  int64_t n_clips, cap, offered;
-  uint8_t *hold;           /* [hold_cap, len, fs] calibration reservoir */
-  int64_t n_hold, hold_cap, offered_hold;
-  int64_t n_offers;
+  uint8_t *clips;          /* [cap, len, fs] reservoir; after the split the
+                            * training clips first, then the held-back ones
+                            * in time order */
+  int64_t *ord;            /* [cap] offer number of each stored clip */
+  int64_t *segno;          /* [cap] segment number of each stored clip */
+  int64_t n_stored, cap, offered;
+  int64_t segment;         /* segments started so far */
+  int64_t n_clips, n_hold; /* set by the split */
+  int split;
   ad_rng rng;
 };
 
@@ -62,14 +70,15 @@ ad_trainer_new (ad_model *m, const ad_train_opts *opts, ad_trainer **out,
   const ad_config *cfg = &m->cfg;
   t->fs = (size_t) ad_config_in_channels (cfg) * cfg->width * cfg->height;
   t->len = cfg->clip_len + 1;
-  t->cap = t->opts.max_clips;
-  t->hold_cap = cfg->holdout_frac > 0 ?
-      (int64_t) ceil (t->cap * cfg->holdout_frac) + 8 : 0;
+  /* max_clips train; room for the held-back ones on top */
+  t->cap = t->opts.max_clips + (cfg->holdout_frac > 0 ?
+      (int64_t) ceil (t->opts.max_clips * cfg->holdout_frac) + 8 : 0);
   ad_rng_seed (&t->rng, cfg->seed ^ 0x7e57u);
   t->window = ad_alloc (t->fs * t->len);
   t->clips = malloc ((size_t) t->cap * t->len * t->fs);
-  t->hold = t->hold_cap ? malloc ((size_t) t->hold_cap * t->len * t->fs) : NULL;
-  if (!t->window || !t->clips || (t->hold_cap && !t->hold)) {
+  t->ord = malloc (sizeof (int64_t) * (size_t) t->cap);
+  t->segno = malloc (sizeof (int64_t) * (size_t) t->cap);
+  if (!t->window || !t->clips || !t->ord || !t->segno) {
     ad_trainer_free (t);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for %d training clips",
         (int) t->opts.max_clips);
@@ -85,14 +94,30 @@ ad_trainer_free (ad_trainer *t)
     return;
   ad_free (t->window);
   free (t->clips);
-  free (t->hold);
+  free (t->ord);
+  free (t->segno);
   free (t);
+}
+
+/* Clips held back out of n stored: holdout_frac of them, at least enough
+ * for AD_MIN_HOLD_FRAMES frames (a quantile of fewer says little) but at
+ * most a quarter, none with holdout_frac = 0. */
+static int64_t
+hold_count (const ad_trainer *t, int64_t n)
+{
+  float frac = t->m->cfg.holdout_frac;
+  if (frac <= 0.0f)
+    return 0;
+  int64_t h = (int64_t) llround ((double) n * frac);
+  int64_t lo = (AD_MIN_HOLD_FRAMES + t->len - 2) / (t->len - 1);
+  h = h > lo ? h : lo;
+  return h < n / 4 ? h : n / 4;
 }
 
 int64_t
 ad_trainer_n_clips (const ad_trainer *t)
 {
-  return t->n_clips;
+  return t->split ? t->n_clips : t->n_stored - hold_count (t, t->n_stored);
 }
 
 /* Reservoir sampling: the k-th offered item replaces a random slot with
@@ -116,15 +141,14 @@ reservoir_slot (ad_trainer *t, uint8_t *base, int64_t *n, int64_t cap,
 static void
 offer_clip (ad_trainer *t)
 {
-  const ad_config *cfg = &t->m->cfg;
-  int every = cfg->holdout_frac > 0 ? (int) lround (1.0 / cfg->holdout_frac)
-      : 0;
-  int to_hold = every > 0 && (t->n_offers++ % every) == every - 1;
-  uint8_t *dst = to_hold ?
-      reservoir_slot (t, t->hold, &t->n_hold, t->hold_cap, &t->offered_hold) :
-      reservoir_slot (t, t->clips, &t->n_clips, t->cap, &t->offered);
+  int64_t k = t->offered;
+  uint8_t *dst = reservoir_slot (t, t->clips, &t->n_stored, t->cap,
+      &t->offered);
   if (!dst)
     return;
+  size_t slot = (size_t) (dst - t->clips) / ((size_t) t->len * t->fs);
+  t->ord[slot] = k;
+  t->segno[slot] = t->segment;
   /* oldest frame first: the ring position of frame j is (fill - len + j) */
   for (int j = 0; j < t->len; j++) {
     int64_t r = (t->win_fill - t->len + j) % t->len;
@@ -143,9 +167,12 @@ ad_trainer_add_frame (ad_trainer *t, const float *feat, int new_segment,
 {
   if (!t || !feat)
     return ad_fail (err, AD_ERR_ARG, "missing argument");
+  if (t->split)
+    return ad_fail (err, AD_ERR_STATE, "frames added after training");
   if (new_segment) {
     t->win_fill = 0;
     t->since_offer = 0;
+    t->segment++;
   }
   memcpy (t->window + (size_t) (t->win_fill % t->len) * t->fs, feat,
       t->fs * sizeof (float));
@@ -292,26 +319,93 @@ learn_motion (ad_trainer *t, ad_error *err)
       t, err);
 }
 
-/* Calibrates on the held-back clips (or, without any, on training clips). */
+/* Sorts the stored clips by time (in place, one clip of scratch) and
+ * splits them: the first n_clips train, the last n_hold calibrate. */
+static ad_status
+split_clips (ad_trainer *t, ad_error *err)
+{
+  int64_t n = t->n_stored;
+  size_t cb = (size_t) t->len * t->fs;       /* bytes per clip */
+  int64_t *src = malloc (sizeof (int64_t) * (size_t) (3 * n + 1));  /* [3n] */
+  uint8_t *tmp = malloc (cb);
+  if (!src || !tmp) {
+    free (src);
+    free (tmp);
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory for sorting clips");
+  }
+  int64_t *o2 = src + n, *s2 = o2 + n;  /* [n] each */
+  /* src[k] = slot of the k-th clip in time */
+  for (int64_t k = 0; k < n; k++)
+    src[k] = k;
+  /* insertion sort: slots are in time order until the reservoir starts
+   * replacing, so this is mostly sorted already (n <= max_clips) */
+  for (int64_t k = 1; k < n; k++) {
+    int64_t v = src[k], j = k;
+    while (j > 0 && t->ord[src[j - 1]] > t->ord[v]) {
+      src[j] = src[j - 1];
+      j--;
+    }
+    src[j] = v;
+  }
+  for (int64_t k = 0; k < n; k++) {
+    o2[k] = t->ord[src[k]];
+    s2[k] = t->segno[src[k]];
+  }
+  /* move clip src[k] to position k, cycle by cycle; src[k] = -1 when k
+   * holds its clip */
+  for (int64_t k = 0; k < n; k++) {
+    if (src[k] < 0 || src[k] == k)
+      continue;
+    memcpy (tmp, t->clips + (size_t) k * cb, cb);
+    int64_t j = k;
+    while (src[j] != k) {
+      int64_t from = src[j];
+      memcpy (t->clips + (size_t) j * cb, t->clips + (size_t) from * cb, cb);
+      src[j] = -1;
+      j = from;
+    }
+    memcpy (t->clips + (size_t) j * cb, tmp, cb);
+    src[j] = -1;
+  }
+  memcpy (t->ord, o2, sizeof (int64_t) * (size_t) n);
+  memcpy (t->segno, s2, sizeof (int64_t) * (size_t) n);
+  free (src);
+  free (tmp);
+  t->n_hold = hold_count (t, n);
+  t->n_clips = n - t->n_hold;
+  t->split = 1;
+  return AD_OK;
+}
+
+/* Calibrates on the held-back clips as continuous footage: a clip that
+ * directly follows the previous one in the same segment continues it (its
+ * first frame is the previous clip's last).  Without held-back clips,
+ * calibrates on the first training clips. */
 static ad_status
 calibrate_holdout (ad_trainer *t, ad_error *err)
 {
-  const uint8_t *src = t->n_hold > 0 ? t->hold : t->clips;
+  int64_t c0 = t->n_hold > 0 ? t->n_clips : 0;
   int64_t nclips = t->n_hold > 0 ? t->n_hold :
       (t->n_clips < 64 ? t->n_clips : 64);
-  int64_t nf = nclips * t->len;
-  float *frames = ad_alloc ((size_t) nf * t->fs);
-  uint8_t *seg = calloc ((size_t) nf, 1);
-  ad_status st;
+  float *frames = ad_alloc ((size_t) nclips * t->len * t->fs);
+  uint8_t *seg = calloc ((size_t) nclips * t->len, 1);
+  ad_status st = AD_OK;
+  int64_t nf = 0;
   if (!frames || !seg)
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
-  else {
-    for (int64_t i = 0; i < nf * (int64_t) t->fs; i++)
-      frames[i] = src[i] * (1.0f / 255.0f);
-    for (int64_t c = 0; c < nclips; c++)
-      seg[c * t->len] = 1;
-    st = ad_model_calibrate (t->m, frames, nf, seg, err);
+  for (int64_t c = c0; c < c0 + nclips && st == AD_OK; c++) {
+    int cont = c > c0 && t->ord[c] == t->ord[c - 1] + 1 &&
+        t->segno[c] == t->segno[c - 1];
+    const uint8_t *src = t->clips + (size_t) c * t->len * t->fs;
+    for (int j = cont ? 1 : 0; j < t->len; j++, nf++) {
+      float *d = frames + (size_t) nf * t->fs;
+      for (size_t i = 0; i < t->fs; i++)
+        d[i] = src[(size_t) j * t->fs + i] * (1.0f / 255.0f);
+      seg[nf] = j == 0;
+    }
   }
+  if (st == AD_OK)
+    st = ad_model_calibrate (t->m, frames, nf, seg, err);
   ad_free (frames);
   free (seg);
   return st;
@@ -336,9 +430,14 @@ ad_trainer_run (ad_trainer *t, ad_error *err)
 {
   ad_model *m = t->m;
   const ad_config *cfg = &m->cfg;
-  if (t->n_clips < 1)
+  if (t->n_stored < 1)
     return ad_fail (err, AD_ERR_STATE, "no training clips: at least %d "
         "consecutive frames are needed", t->len + 1);
+  if (!t->split) {
+    ad_status ss = split_clips (t, err);
+    if (ss != AD_OK)
+      return ss;
+  }
   int B = cfg->batch_clips, T = cfg->clip_len;
   size_t hw = (size_t) cfg->width * cfg->height;
   size_t in_clip = (size_t) T * ad_config_in_channels (cfg) * hw;

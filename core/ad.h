@@ -125,6 +125,7 @@ typedef struct ad_config {
   int32_t flow_accel;         /* 1: score abnormal changes of motion too */
   int32_t motion_comp;        /* 1: remove camera shake and brightness change */
   int32_t score_window;       /* frame score: median of the latest N frames */
+  int32_t map_gate;           /* 1: heatmap motion parts on moving pixels only */
   int32_t pixel_std;          /* 1: standardise each pixel by normal spread */
   float calib_quantile;       /* normal-data quantile mapped to score 1.0 */
   float calib_margin;         /* threshold = margin * quantile */
@@ -282,14 +283,16 @@ typedef struct ad_train_opts {
 void ad_train_opts_default (ad_train_opts *o);
 
 /* The trainer gathers clips from a stream of feature frames with bounded
- * memory (reservoir of clips of clip_len+1 consecutive frames; every
- * 1/holdout_frac-th clip goes to the calibration reservoir). */
+ * memory (a reservoir of clips of clip_len+1 consecutive frames).  When it
+ * runs, the latest holdout_frac of the stored clips in time (at least 32
+ * frames, at most a quarter) are held back to calibrate, the rest train. */
 ad_status ad_trainer_new (ad_model *m, const ad_train_opts *opts,
     ad_trainer **out, ad_error *err);
 void ad_trainer_free (ad_trainer *t);
 /* feat [in_channels,H,W]; new_segment = 1 at a discontinuity. */
 ad_status ad_trainer_add_frame (ad_trainer *t, const float *feat,
     int new_segment, ad_error *err);
+/* Training clips (stored clips minus those that will be held back). */
 int64_t ad_trainer_n_clips (const ad_trainer *t);
 /* Trains the model in place, then calibrates it on the held-back clips. */
 ad_status ad_trainer_run (ad_trainer *t, ad_error *err);

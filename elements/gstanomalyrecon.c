@@ -19,7 +19,7 @@
  * bounded reservoir of #GstAnomalyRecon:max-clips clips), and at EOS
  * trains a new model (#GstAnomalyRecon:epochs passes, or
  * #GstAnomalyRecon:train-seconds of wall-clock time), calibrates it on
- * held-back clips, saves it atomically to #GstAnomalyRecon:model and then
+ * held-back clips (the latest of the footage, not trained on), saves it atomically to #GstAnomalyRecon:model and then
  * forwards the EOS.  Buffers pass without reconstruction meanwhile.  The
  * feature settings of the new model come from the meta; every other
  * setting from the core's defaults and #GstAnomalyRecon:config.
@@ -28,10 +28,6 @@
  * yet, the first N frames are used to train a model in the background
  * while the video keeps flowing without reconstruction; then the element
  * switches to the new model (saving it when #GstAnomalyRecon:model is set).
- * The last of the N frames (the configuration's holdout_frac of them, at
- * least 32 and at most a quarter) do not train the model but calibrate it,
- * so that its threshold comes from normal video it has not seen, as the
- * video it will score next.
  *
  * The temporal state is reset on flush, on DISCONT buffers and on caps
  * changes.
@@ -134,8 +130,6 @@ enum
 #define DEFAULT_MAX_CLIPS 2000
 #define MIN_MAX_CLIPS 4
 #define MAX_MAX_CLIPS 1000000
-/* learn-frames: fewest frames to calibrate on (see learn_calib_frames) */
-#define MIN_CALIB_FRAMES 32
 
 struct _GstAnomalyRecon
 {
@@ -172,13 +166,6 @@ struct _GstAnomalyRecon
   gint feat_w, feat_h, feat_n;
   guint collected;
   gboolean collecting;
-  /* learn-frames: the last calib_cap of the N frames calibrate the model
-   * instead of training it, quantised to 8 bits as the trainer's clips
-   * ([calib_n, fs]); calib_seg[i] marks a new segment (a discontinuity) */
-  guint run_learn;              /* learn-frames at start() */
-  guint calib_cap, calib_n;
-  guint8 *calib_frames;
-  guint8 *calib_seg;
   GThread *thread;
   gint cancel;                  /* atomic */
   gfloat last_loss;
@@ -657,103 +644,6 @@ train_at_eos (GstAnomalyRecon * self)
   return TRUE;
 }
 
-/* learn-frames: how many of the N frames calibrate the new model.
- *
- * The trainer calibrates on held-back clips taken between its training
- * clips, a few frames from the ones it learns.  On a long recording that is
- * fine; from the first seconds of a stream it is not: the normal motion of
- * the frames that follow (people on other paths, at other places) never
- * shows in those clips, so the scores are calibrated as if normal video had
- * none of it, and detection reports normal activity as anomalous as soon as
- * it starts.  So the last frames, after every training frame, calibrate the
- * model instead: normal video the model has not seen, as detection will
- * be.  They are the last holdout_frac of the N frames, but at least
- * MIN_CALIB_FRAMES (a quantile of fewer frames says little) and at most a
- * quarter of them, and no more than the trainer's own calibration
- * reservoir holds; none with holdout_frac=0 or when too few frames are left
- * to train or to calibrate. */
-static guint
-learn_calib_frames (GstAnomalyRecon * self, guint learn)
-{
-  const ad_config *cfg = &self->base_cfg;
-  guint len = (guint) cfg->clip_len + 1;
-  gdouble cap = (ceil (self->opts.max_clips * cfg->holdout_frac) + 8) * len;
-  gdouble n = floor (learn * cfg->holdout_frac + 0.5);
-
-  if (cfg->holdout_frac <= 0.0f)
-    return 0;
-  n = MAX (n, MIN_CALIB_FRAMES);
-  n = MIN (n, MIN (learn / 4, cap));
-  if (n < len || learn - n < 2 * len)
-    return 0;
-  return (guint) n;
-}
-
-static void
-calib_clear (GstAnomalyRecon * self)
-{
-  g_clear_pointer (&self->calib_frames, g_free);
-  g_clear_pointer (&self->calib_seg, g_free);
-  self->calib_cap = 0;
-  self->calib_n = 0;
-}
-
-/* Keeps a calibration frame (its features checked by collect_calib_frame). */
-static void
-calib_add (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
-{
-  gsize fs = (gsize) self->feat_n * self->feat_w * self->feat_h;
-  guint8 *d;
-
-  if (!self->calib_frames) {
-    self->calib_frames = g_malloc ((gsize) self->calib_cap * fs);
-    self->calib_seg = g_malloc0 (self->calib_cap);
-  }
-  d = self->calib_frames + (gsize) self->calib_n * fs;
-  for (gsize i = 0; i < fs; i++) {
-    gfloat v = meta->features[i] * 255.0f + 0.5f;
-
-    d[i] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (guint8) v;
-  }
-  /* the first calibration frame has no previous one among them */
-  self->calib_seg[self->calib_n] = self->calib_n == 0 || self->reset_pending;
-  self->reset_pending = FALSE;
-  self->calib_n++;
-}
-
-/* Calibrates the trained model on the frames kept by calib_add; on failure
- * the trainer's calibration stays. */
-static void
-learn_calibrate (GstAnomalyRecon * self)
-{
-  gsize fs = (gsize) self->feat_n * self->feat_w * self->feat_h;
-  gsize total = (gsize) self->calib_n * fs;
-  gfloat *frames;
-  ad_error err;
-  ad_status st;
-
-  if (self->calib_n == 0)
-    return;
-  frames = g_try_new (gfloat, total);
-  if (!frames) {
-    GST_WARNING_OBJECT (self, "no memory for %u calibration frames",
-        self->calib_n);
-    return;
-  }
-  for (gsize i = 0; i < total; i++)
-    frames[i] = self->calib_frames[i] * (1.0f / 255.0f);
-  memset (&err, 0, sizeof (err));
-  st = ad_model_calibrate (self->train_model, frames, self->calib_n,
-      self->calib_seg, &err);
-  g_free (frames);
-  if (st != AD_OK)
-    GST_WARNING_OBJECT (self, "calibration on the last %u frames failed "
-        "(%s): keeping the trainer's", self->calib_n, err.msg);
-  else
-    GST_INFO_OBJECT (self, "calibrated on the last %u frames: threshold %g",
-        self->calib_n, ad_model_calib (self->train_model)->threshold);
-}
-
 /* learn-frames: the background training thread. */
 static gpointer
 learn_thread (gpointer data)
@@ -777,7 +667,6 @@ learn_thread (gpointer data)
             self->collected, err.msg), ("%s", ad_status_name (st)));
     return NULL;
   }
-  learn_calibrate (self);
   if (self->run_path) {
     st = ad_model_save (self->train_model, self->run_path, &err);
     if (st != AD_OK)
@@ -865,7 +754,6 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   g_atomic_int_set (&self->cancel, 0);
   self->collected = 0;
   self->collecting = FALSE;
-  calib_clear (self);
   self->checked = FALSE;
   self->reset_pending = TRUE;
   self->last_loss = 0.0f;
@@ -889,10 +777,8 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   }
   if (learn > 0 && (!self->run_path ||
           !g_file_test (self->run_path, G_FILE_TEST_EXISTS))) {
-    self->run_learn = learn;
-    self->calib_cap = learn_calib_frames (self, learn);
-    GST_INFO_OBJECT (self, "learning a model from the first %u frames, the "
-        "last %u of them for calibration", learn, self->calib_cap);
+    GST_INFO_OBJECT (self, "learning a model from the first %u frames",
+        learn);
     self->collecting = TRUE;
     return TRUE;
   }
@@ -943,7 +829,6 @@ gst_anomaly_recon_stop (GstBaseTransform * trans)
     self->thread = NULL;
   }
   trainer_clear (self);
-  calib_clear (self);
   if (self->stream)
     ad_stream_free (self->stream);
   self->stream = NULL;
@@ -1007,16 +892,6 @@ gst_anomaly_recon_prepare_output_buffer (GstBaseTransform * trans,
 /* ------------------------------------------------------------------------ */
 /* Streaming                                                                */
 
-static void
-features_changed (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
-{
-  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-      ("The features changed during training from %dx%dx%d to %dx%dx%d. "
-          "Keep anomalyextract's settings fixed.", self->feat_n,
-          self->feat_h, self->feat_w, meta->n_features, meta->height,
-          meta->width), (NULL));
-}
-
 static GstFlowReturn
 collect_frame (GstAnomalyRecon * self, GstAnomalyMeta * meta)
 {
@@ -1041,22 +916,12 @@ collect_frame (GstAnomalyRecon * self, GstAnomalyMeta * meta)
   return GST_FLOW_OK;
 
 changed:
-  features_changed (self, meta);
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+      ("The features changed during training from %dx%dx%d to %dx%dx%d. "
+          "Keep anomalyextract's settings fixed.", self->feat_n,
+          self->feat_h, self->feat_w, meta->n_features, meta->height,
+          meta->width), (NULL));
   return GST_FLOW_ERROR;
-}
-
-/* learn-frames: one of the last frames, kept to calibrate the model. */
-static GstFlowReturn
-collect_calib_frame (GstAnomalyRecon * self, GstAnomalyMeta * meta)
-{
-  if (meta->width != self->feat_w || meta->height != self->feat_h ||
-      meta->n_features != self->feat_n) {
-    features_changed (self, meta);
-    return GST_FLOW_ERROR;
-  }
-  calib_add (self, meta);
-  self->collected++;
-  return GST_FLOW_OK;
 }
 
 /* Makes self->stream run `model` and checks the features against it. */
@@ -1134,17 +999,16 @@ gst_anomaly_recon_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     return collect_frame (self, meta);
 
   if (self->collecting) {
-    if (self->collected < self->run_learn - self->calib_cap)
-      ret = collect_frame (self, meta);
-    else
-      ret = collect_calib_frame (self, meta);
+    ret = collect_frame (self, meta);
     if (ret != GST_FLOW_OK)
       return ret;
-    if (self->collected >= self->run_learn) {
+    GST_OBJECT_LOCK (self);
+    if (self->collected >= self->learn_frames) {
       self->collecting = FALSE;
       GST_INFO_OBJECT (self, "collected %u frames: learning", self->collected);
       self->thread = g_thread_new ("anomaly-learn", learn_thread, self);
     }
+    GST_OBJECT_UNLOCK (self);
     return GST_FLOW_OK;
   }
 

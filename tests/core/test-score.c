@@ -17,6 +17,7 @@ small_cfg (ad_config *cfg)
   cfg->motion_comp = 0;
   cfg->flow_weight = 0.0f;
   cfg->score_window = 1;     /* per-frame scores; the window: test_window */
+  cfg->map_gate = 0;         /* whole cells in the map; the gate: test_gate */
   cfg->width = W;
   cfg->height = H;
   cfg->widths[0] = 4;
@@ -644,6 +645,67 @@ out:
   ad_model_free (m);
 }
 
+/* The map gate: a cell's motion part is painted on its moving pixels.  A
+ * 3x3 square moves inside one cell of a textureless frame; motion only.
+ * The moving pixels keep the full cell value (the map's peak is the frame
+ * score), the far corner of the same cell gets much less, and with the gate
+ * off every pixel of the cell has the cell value. */
+static void
+edit_gate (ad_config *c)
+{
+  c->fuse = AD_FUSE_MOTION;
+  c->map_gate = 1;
+}
+
+static void
+edit_nogate (ad_config *c)
+{
+  c->fuse = AD_FUSE_MOTION;
+  c->map_gate = 0;
+}
+
+static void
+test_gate (void)
+{
+  for (int gated = 0; gated < 2; gated++) {
+    ad_model *m = model_with (gated ? edit_gate : edit_nogate);
+    ad_scorer *sc = scorer_for (m);
+    float f[2][HW], map[HW];
+    ad_score o;
+    if (!m || !sc) {
+      ad_scorer_free (sc);
+      ad_model_free (m);
+      return;
+    }
+    /* cell (gx 1, gy 1) spans x 8..15, y 8..15; the square sits at x
+     * 9..11, y 9..11 in the second frame only */
+    for (int p = 0; p < HW; p++)
+      f[0][p] = f[1][p] = 0.3f;
+    for (int y = 9; y < 12; y++)
+      for (int x = 9; x < 12; x++)
+        f[1][y * W + x] = 0.9f;
+    CHECK_OK (ad_scorer_process (sc, f[0], NULL, map, &o, NULL));
+    CHECK_OK (ad_scorer_process (sc, f[1], NULL, map, &o, NULL));
+    float cell = o.motion_raw, on = map[10 * W + 10], corner = map[15 * W + 15];
+    float peak = map[argmax (map, HW)];
+    CHECK (cell > 0.01f, "gate %d: the cell moves (%g)", gated, cell);
+    CHECK (fabsf (peak - cell) < 1e-5f * (1.0f + cell),
+        "gate %d: map peak %g is the frame's motion %g", gated, peak, cell);
+    CHECK (on > 0.8f * cell, "gate %d: moving pixel %g of %g", gated, on,
+        cell);
+    if (gated)
+      CHECK (corner < 0.2f * cell, "gated: far corner of the cell %g of %g",
+          corner, cell);
+    else
+      CHECK (fabsf (corner - cell) < 1e-6f, "ungated: far corner %g is the "
+          "cell value %g", corner, cell);
+    CHECK (map[2 * W + 2] == 0.0f, "gate %d: still cell %g", gated,
+        map[2 * W + 2]);
+    ad_scorer_free (sc);
+    ad_model_free (m);
+  }
+}
+
 int
 main (void)
 {
@@ -658,5 +720,6 @@ main (void)
   test_buffers ();
   test_calibrate ();
   test_window ();
+  test_gate ();
   return check_report ("test-score");
 }

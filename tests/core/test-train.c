@@ -195,10 +195,58 @@ test_errors (void)
   ad_model_free (m);
 }
 
+/* Calibration comes from the latest footage, not from clips between
+ * training clips: 300 still frames, then 100 with moving squares.  The
+ * reservoir (52 slots for 99 clips) has to replace slots, so the clips are
+ * out of time order when the trainer splits them.  The held-back clips
+ * (8: a tenth is fewer) are the latest ones, all with motion, so the
+ * calibration's median motion is well above zero; clips taken between
+ * training clips would have been mostly still (median 0). */
+static void
+test_holdout_tail (void)
+{
+  ad_config cfg;
+  small_config (&cfg);
+  ad_model *m = NULL;
+  ad_error err = { { 0 } };
+  CHECK_OK (ad_model_new (&cfg, &m, &err));
+  ad_train_opts o;
+  ad_train_opts_default (&o);
+  o.epochs = 1;
+  o.max_clips = 40;
+  ad_trainer *t = NULL;
+  CHECK_OK (ad_trainer_new (m, &o, &t, &err));
+  if (!m || !t)
+    goto out;
+  float feat[W * H];
+  for (int i = 0; i < 400; i++) {
+    render (i < 300 ? 0 : i, 0, feat);
+    if (i < 300)      /* no squares: a still frame */
+      for (int p = 0; p < W * H; p++)
+        feat[p] = 0.35f + 0.1f * sinf ((p % W) * 0.7f) * cosf ((p / W) *
+            0.5f);
+    CHECK_OK (ad_trainer_add_frame (t, feat, i == 0, NULL));
+  }
+  CHECK (ad_trainer_n_clips (t) == 52 - 8, "training clips %lld, want 44",
+      (long long) ad_trainer_n_clips (t));
+  CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
+  const ad_calib *c = ad_model_calib (m);
+  CHECK (c->valid && c->n_frames == 8 * cfg.clip_len,
+      "calibrated on %d frames, want %d", c->n_frames, 8 * cfg.clip_len);
+  CHECK (c->motion_q[0] > 0.01f, "median calibration motion %g: the "
+      "held-back clips are the latest (moving) ones", c->motion_q[0]);
+  CHECK (ad_trainer_add_frame (t, feat, 0, &err) == AD_ERR_STATE,
+      "frames after training are refused");
+out:
+  ad_trainer_free (t);
+  ad_model_free (m);
+}
+
 int
 main (void)
 {
   test_errors ();
+  test_holdout_tail ();
   test_deterministic ();
   test_train_and_detect ();
   return check_report ("train");
