@@ -264,6 +264,12 @@ ad_flow_residual (const ad_flow *f)
   return f->tmp;
 }
 
+const float *
+ad_flow_gray (const ad_flow *f)
+{
+  return f->g[f->cur];
+}
+
 /* ------------------------------------------------------------------------ */
 /* Normal patterns                                                          */
 
@@ -408,6 +414,10 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   }
   int ci = ad_config_image_channels (cfg);
   size_t fs = (size_t) ad_config_in_channels (cfg) * cfg->height * cfg->width;
+  ad_tensor *tb = ad_model_tensor (m, "bg_image");
+  ad_tensor *tss = ad_model_tensor (m, "static_stats");
+  ad_bg_hist *bh = tb && tss && tb->count == (size_t) cfg->height *
+      cfg->width && tss->count >= 2 ? ad_bg_hist_new ((int) tb->count) : NULL;
   /* pass 1: noise level = 3 x the median cell energy (most cells of most
    * frames are static background), from a bounded, evenly spaced sample */
   int64_t cap = 1 << 20, stride = (n * f->n + cap - 1) / cap;
@@ -416,7 +426,8 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   float *smp = ad_alloc (nsmp * 2);          /* samples [nsmp], tmp [nsmp] */
   float *hist = ad_alloc ((size_t) f->n * nb);        /* [cells, BINS^2] */
   float *buf = ad_alloc (fs);                         /* [fs] */
-  if (!smp || !hist || !buf) {
+  if (!smp || !hist || !buf || !bh) {
+    ad_bg_hist_free (bh);
     ad_free (smp);
     ad_free (hist);
     ad_free (buf);
@@ -440,7 +451,10 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
       const float *feat = get (user, i, buf, &seg);
       if (seg)
         ad_flow_reset (f);
-      if (!ad_flow_push (f, feat, ci, cfg->motion_comp))
+      int ok = ad_flow_push (f, feat, ci, cfg->motion_comp);
+      if (pass == 0)
+        ad_bg_hist_add (bh, ad_flow_gray (f));
+      if (!ok)
         continue;
       for (int k = 0; k < f->n; k++, g++) {
         if (pass == 0) {
@@ -466,6 +480,9 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   while (ab < NA - 1 && acc + ahist[ab] < 0.99 * an)
     acc += ahist[ab++];
   ts->data[3] = an > 0.0 ? (ab + 1) * (8.0f / NA) : 0.0f;
+  /* the background: the median blurred gray of the frames */
+  tss->data[0] = (float) ad_bg_hist_median (bh, tb->data);
+  ad_bg_hist_free (bh);
   ad_free (smp);
   ad_free (hist);
   ad_free (buf);

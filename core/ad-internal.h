@@ -294,11 +294,12 @@ int ad_motion_cells (const float *a, const float *b, int c, int h, int w,
 /* ------------------------------------------------------------------------ */
 /* Local motion per cell and normal motion patterns (ad-flow.c).            */
 
-/* Histogram of motion vectors per cell: BINS x BINS bins of BIN px/frame,
- * centred on zero motion, covering +-RANGE (faster motion is clamped). */
 /* Fewest frames the trainer holds back for calibration (when holdout_frac
  * > 0 and at least 4x as many are stored). */
 #define AD_MIN_HOLD_FRAMES 32
+
+/* Histogram of motion vectors per cell: BINS x BINS bins of BIN px/frame,
+ * centred on zero motion, covering +-RANGE (faster motion is clamped). */
 #define AD_FLOW_BINS 17
 #define AD_FLOW_BIN 0.5f
 #define AD_FLOW_RANGE (0.5f * AD_FLOW_BINS * AD_FLOW_BIN)
@@ -315,6 +316,7 @@ int ad_flow_push (ad_flow *f, const float *feat, int c, int comp);
 const float *ad_flow_vectors (const ad_flow *f);   /* [cells, 2] (u, v) */
 const float *ad_flow_energy (const ad_flow *f);    /* [cells] */
 const float *ad_flow_residual (const ad_flow *f);  /* [H, W] |residual| */
+const float *ad_flow_gray (const ad_flow *f);      /* [H, W] blurred gray */
 /* out [cells] = novelty of each cell against dist [cells, BINS*BINS]
  * (tensor flow_dist) given the noise level (flow_stats[0]). */
 void ad_flow_novelty (const ad_flow *f, const float *dist, float noise,
@@ -325,5 +327,24 @@ typedef const float *(*ad_frame_fn) (void *user, int64_t i, float *buf,
     int *new_segment);
 ad_status ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
     void *user, ad_error *err);
+
+/* Stationary change (ad-static.c): what lies still where the learned
+ * background (tensor bg_image [H, W], median blurred gray of the training
+ * frames) shows something else, e.g. an object left behind. */
+#define AD_BG_BINS 64
+/* Per-cell parts of the scorer: motion, motion pattern, stationary. */
+#define AD_CELL_PARTS 3
+typedef struct ad_bg_hist ad_bg_hist;
+ad_bg_hist *ad_bg_hist_new (int hw);
+void ad_bg_hist_free (ad_bg_hist *b);
+void ad_bg_hist_add (ad_bg_hist *b, const float *gray);   /* gray [hw] */
+/* bg [hw] = per-pixel median; returns 0 when nothing was added. */
+int ad_bg_hist_median (const ad_bg_hist *b, float *bg);
+/* d [hw] = |gray - gain x bg| at its best match within +-AD_BG_SHIFT px
+ * (tolerates camera jitter), gain = the frame's median gray / bg ratio
+ * (tolerates lighting); tmp [hw] scratch. */
+#define AD_BG_SHIFT 2
+void ad_bg_diff (const float *gray, const float *bg, int h, int w,
+    float *tmp, float *d);
 
 #endif /* AD_INTERNAL_H */

@@ -283,6 +283,8 @@ ad_net_build (ad_model *m, ad_error *err)
       add_tensor (&b, "flow_dist", 0, 0, 1, 1,
           cells * AD_FLOW_BINS * AD_FLOW_BINS, 0, 0) < 0 ||
       add_tensor (&b, "flow_stats", 0, 0, 1, 1, 4, 0, 0) < 0 ||
+      add_tensor (&b, "bg_image", 0, 0, 1, 1, hw, 0, 0) < 0 ||
+      add_tensor (&b, "static_stats", 0, 0, 1, 1, 2, 0, 0) < 0 ||
       !ok || net->out_buf < 0)
     return ad_fail (err, AD_ERR_NOMEM, "could not build the network "
         "(out of memory or too many layers)");

@@ -16,6 +16,11 @@
 #define AD_CALIB_STORE_MAX ((size_t) 64 << 20)
 /* Blur of the per-pixel motion before it locates a cell's motion (px). */
 #define AD_GATE_BLUR 2.0f
+/* Stationary change: frames of its running mean, and the floor of its
+ * spread (gray levels in [0, 1]). */
+#define AD_STILL_FRAMES 25.0f
+#define AD_STILL_FLOOR 0.01f
+#define AD_STILL_FLOOR_K 3.0f
 #define AD_TINY 1e-6f
 
 /* ------------------------------------------------------------------------ */
@@ -272,10 +277,14 @@ struct ad_scorer {
   float *work;              /* [hw] standardised map (calibration) */
   float *tmp;               /* [hw] blur and top-k workspace */
   float *fmap;              /* [hw] fused map when the caller has none */
-  float *cells;             /* [2, ncells] raw motion, then motion-pattern
-                             * novelty per cell */
-  float *cwork;             /* [2, ncells] cells after mean subtraction */
-  float *gate;              /* [hw] share of its cell's motion per pixel */
+  float *cells;             /* [3, ncells] raw motion, motion-pattern
+                             * novelty and stationary change per cell */
+  float *cwork;             /* [3, ncells] cells after mean subtraction */
+  float *gate;              /* [2, hw] share of its cell's motion, and of its
+                             * stationary change, per pixel */
+  float *bgd;               /* [hw] difference to the background */
+  const ad_tensor *bg;      /* [hw] learned background or NULL */
+  int have_still;           /* cells[2] holds a running value */
   ad_flow *flow;            /* local motion per cell */
   const ad_tensor *flow_dist;     /* [ncells, BINS^2] or NULL */
   float flow_noise;         /* energy gate of the motion patterns */
@@ -327,11 +336,17 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   sc->work = ad_alloc (sc->hw);
   sc->tmp = ad_alloc (sc->hw);
   sc->fmap = ad_alloc (sc->hw);
-  sc->cells = ad_alloc ((size_t) sc->ncells * 2);
-  sc->cwork = ad_alloc ((size_t) sc->ncells * 2);
-  sc->gate = ad_alloc (sc->hw);
+  t = ad_model_tensor (mm, "bg_image");
+  const ad_tensor *ss = ad_model_tensor (mm, "static_stats");
+  if (t && t->count == (size_t) sc->hw && ss && ss->count >= 2 &&
+      ss->data[0] > 0.0f)
+    sc->bg = t;
+  sc->cells = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
+  sc->cwork = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
+  sc->gate = ad_alloc ((size_t) sc->hw * 2);
+  sc->bgd = ad_alloc (sc->hw);
   if (!sc->prev || !sc->lmap || !sc->work || !sc->tmp || !sc->fmap ||
-      !sc->cells || !sc->cwork || !sc->gate) {
+      !sc->cells || !sc->cwork || !sc->gate || !sc->bgd) {
     ad_scorer_free (sc);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
@@ -352,6 +367,7 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->cells);
   ad_free (sc->cwork);
   ad_free (sc->gate);
+  ad_free (sc->bgd);
   ad_flow_free (sc->flow);
   free (sc);
 }
@@ -361,6 +377,7 @@ ad_scorer_reset (ad_scorer *sc)
 {
   if (sc) {
     sc->have_prev = 0;
+    sc->have_still = 0;
     sc->n_recent = 0;
     ad_flow_reset (sc->flow);
   }
@@ -426,12 +443,36 @@ standardise (const ad_scorer *sc, const float *src, float *dst)
   }
 }
 
+/* dst [hw] = src [hw] over its largest value in the pixel's cell, in
+ * [0, 1] (1 in a cell without any); mx [ncells] scratch. */
+static void
+cell_share (const ad_scorer *sc, const float *src, float *dst, float *mx)
+{
+  memset (mx, 0, sizeof (float) * sc->ncells);
+  for (int y = 0; y < sc->h; y++) {
+    float *mrow = mx + (size_t) (y / sc->cell) * sc->gw;
+    for (int x = 0; x < sc->w; x++) {
+      float v = src[(size_t) y * sc->w + x];
+      if (v > mrow[x / sc->cell])
+        mrow[x / sc->cell] = v;
+    }
+  }
+  for (int y = 0; y < sc->h; y++) {
+    const float *mrow = mx + (size_t) (y / sc->cell) * sc->gw;
+    for (int x = 0; x < sc->w; x++) {
+      float m = mrow[x / sc->cell];
+      size_t p = (size_t) y * sc->w + x;
+      dst[p] = m > AD_TINY ? src[p] / m : 1.0f;
+    }
+  }
+}
+
 /* sc->gate [hw] = where in its cell the motion is: the blurred compensated
- * difference of each pixel over the largest one in its cell, in [0, 1]
- * (ones without a difference, or with map_gate off), so that the heatmap
- * paints a cell's motion parts on the moving object, not the whole cell.
- * The cell's maximum keeps its full value: the map's peak stays the one
- * the frame score saw. */
+ * difference of each pixel over the largest one in its cell (ones without
+ * a difference, or with map_gate off), so that the heatmap paints a cell's
+ * motion parts on the moving object, not the whole cell.  The cell's
+ * maximum keeps its full value: the map's peak stays the one the frame
+ * score saw. */
 static void
 motion_gate (ad_scorer *sc, int ok)
 {
@@ -443,24 +484,64 @@ motion_gate (ad_scorer *sc, int ok)
   }
   memcpy (g, ad_flow_residual (sc->flow), sizeof (float) * sc->hw);
   ad_blur (g, sc->h, sc->w, AD_GATE_BLUR, sc->tmp);
-  float *mx = sc->cwork;    /* [ncells] scratch, rewritten by motion_score */
-  memset (mx, 0, sizeof (float) * sc->ncells);
-  for (int y = 0; y < sc->h; y++) {
-    float *mrow = mx + (size_t) (y / sc->cell) * sc->gw;
-    for (int x = 0; x < sc->w; x++) {
-      float v = g[(size_t) y * sc->w + x];
-      if (v > mrow[x / sc->cell])
-        mrow[x / sc->cell] = v;
-    }
+  cell_share (sc, g, g, sc->cwork);  /* cwork: rewritten by motion_score */
+}
+
+/* Stationary change per cell into cells[2]: the mean over the cell of the
+ * difference to the learned background at the pixels that did not move
+ * (compensated difference below the motion noise), followed over time by
+ * a value that rises towards it by 1/AD_STILL_FRAMES a frame and falls to
+ * it at once (from 0 at the first frame), so a passer-by's brief
+ * mismatch hardly counts and an object left lying builds up.
+ * sc->gate + hw gets its per-pixel share (map_gate). */
+static void
+static_cells (ad_scorer *sc, int ok)
+{
+  float *out = sc->cells + 2 * (size_t) sc->ncells;
+  float *sg = sc->gate + sc->hw;
+  if (!sc->bg) {
+    memset (out, 0, sizeof (float) * sc->ncells);
+    for (int p = 0; p < sc->hw; p++)
+      sg[p] = 1.0f;
+    return;
   }
-  for (int y = 0; y < sc->h; y++) {
-    const float *mrow = mx + (size_t) (y / sc->cell) * sc->gw;
+  const float *r = ok ? ad_flow_residual (sc->flow) : NULL;
+  float *d = sc->bgd, *c = sc->cwork;       /* [ncells] scratch */
+  ad_bg_diff (ad_flow_gray (sc->flow), sc->bg->data, sc->h, sc->w, sc->tmp,
+      d);
+  /* the frame's own mismatch floor (noise, imperfect background) goes:
+   * AD_STILL_FLOOR_K x the median over an even sample of pixels */
+  int n = 0;
+  for (int p = 0; p < sc->hw; p += 3)
+    sc->tmp[n++] = d[p];
+  float fl = AD_STILL_FLOOR_K * ad_quantile (sc->tmp, n, 0.5f, sc->tmp + n);
+  memset (c, 0, sizeof (float) * sc->ncells);
+  for (int y = 0; y < sc->h; y++)
     for (int x = 0; x < sc->w; x++) {
-      float m = mrow[x / sc->cell];
       size_t p = (size_t) y * sc->w + x;
-      g[p] = m > AD_TINY ? g[p] / m : 1.0f;
+      d[p] = d[p] > fl ? d[p] - fl : 0.0f;
+      if (r && r[p] > sc->flow_noise)
+        d[p] = 0.0f;                        /* moving: not stationary */
+      c[(y / sc->cell) * sc->gw + x / sc->cell] += d[p];
     }
+  float a = 1.0f / AD_STILL_FRAMES;
+  for (int k = 0; k < sc->ncells; k++) {
+    int gy = k / sc->gw, gx = k % sc->gw;
+    int ny = (gy + 1) * sc->cell > sc->h ? sc->h - gy * sc->cell : sc->cell;
+    int nx = (gx + 1) * sc->cell > sc->w ? sc->w - gx * sc->cell : sc->cell;
+    float v = c[k] / (float) (ny * nx);
+    /* rises slowly, falls at once: only what stays builds up; nothing is
+     * known to stay at the first frame */
+    if (!sc->have_still)
+      out[k] = 0.0f;
+    out[k] = v > out[k] ? out[k] + a * (v - out[k]) : v;
   }
+  sc->have_still = 1;
+  if (sc->cfg.map_gate)
+    cell_share (sc, d, sg, c);
+  else
+    for (int p = 0; p < sc->hw; p++)
+      sg[p] = 1.0f;
 }
 
 /* sc->cells = raw motion per cell of feat against sc->prev (zeros without
@@ -487,6 +568,18 @@ motion_cells (ad_scorer *sc, const float *feat)
         sc->flow_accel, nov);
   else
     memset (nov, 0, sizeof (float) * sc->ncells);
+  static_cells (sc, ok && sc->have_prev);
+}
+
+/* Stationary-change frame score: the cell with the most. */
+static float
+static_score (const ad_scorer *sc, const float *cells)
+{
+  const float *v = cells + 2 * (size_t) sc->ncells;
+  float mx = 0.0f;
+  for (int i = 0; i < sc->ncells; i++)
+    mx = v[i] > mx ? v[i] : mx;
+  return mx;
 }
 
 /* Motion-pattern frame score: the most novel cell. */
@@ -500,13 +593,14 @@ flow_score (const ad_scorer *sc, const float *cells)
   return mx;
 }
 
-/* dst [2, ncells] = src [2, ncells] with the motion half minus the normal
+/* dst [3, ncells] = src [3, ncells] with the motion part minus the normal
  * mean per cell (clamped at 0) when cfg.motion_sub_mean; returns the max
- * of the motion half. */
+ * of the motion part. */
 static float
 motion_score (const ad_scorer *sc, const float *src, float *dst)
 {
-  memcpy (dst + sc->ncells, src + sc->ncells, sizeof (float) * sc->ncells);
+  memcpy (dst + sc->ncells, src + sc->ncells,
+      sizeof (float) * (AD_CELL_PARTS - 1) * sc->ncells);
   const float *mu = sc->cfg.motion_sub_mean && sc->motion_mean ?
       sc->motion_mean->data : NULL;
   float mx = 0.0f;
@@ -553,52 +647,61 @@ windowed (ad_scorer *sc, float fused)
   return window_median (sc->recent, sc->n_recent < n ? sc->n_recent : n);
 }
 
-/* The three parts, each divided by its spread on normal footage (s[3]:
- * learned, motion, motion pattern), fused as cfg->fuse says. */
+/* The four parts, each divided by its spread on normal footage (s[4]:
+ * learned, motion, motion pattern, stationary change), fused as cfg->fuse
+ * says. */
 static float
-fuse (const ad_config *cfg, float l, float mo, float fl, const float *s)
+fuse (const ad_config *cfg, float l, float mo, float fl, float sti,
+    const float *s)
 {
-  float a = l / s[0], b = mo / s[1], c = fl / s[2];
+  float a = l / s[0], b = mo / s[1], c = fl / s[2], d = sti / s[3];
   switch (cfg->fuse) {
     case AD_FUSE_LEARNED: return a;
     case AD_FUSE_MOTION: return b;
     case AD_FUSE_MAX: {
       float m = a > b ? a : b;
-      return cfg->flow_weight > 0.0f && c > m ? c : m;
+      m = cfg->flow_weight > 0.0f && c > m ? c : m;
+      return cfg->static_weight > 0.0f && d > m ? d : m;
     }
     default: return cfg->fuse_weight * a + (1.0f - cfg->fuse_weight) * b +
-          cfg->flow_weight * c;
+          cfg->flow_weight * c + cfg->static_weight * d;
   }
 }
 
 /* out [hw] = per-pixel fusion of lmap [hw] and the cell values of each
- * pixel (nearest cell) from cells [2, ncells] (motion, motion pattern),
- * the cell values weighted by gate [hw]. */
+ * pixel (nearest cell) from cells [3, ncells] (motion, motion pattern,
+ * stationary change), the motion parts weighted by gate [hw], the
+ * stationary one by gate [hw..2hw). */
 static void
 fuse_map (const ad_scorer *sc, const float *lmap, const float *cells,
     const float *gate, const float *s, float *out)
 {
+  const float *sg = gate + sc->hw;
   for (int y = 0; y < sc->h; y++) {
     const float *crow = cells + (size_t) (y / sc->cell) * sc->gw;
-    const float *frow = crow + sc->ncells;
+    const float *frow = crow + sc->ncells, *srow = frow + sc->ncells;
     for (int x = 0; x < sc->w; x++) {
       size_t p = (size_t) y * sc->w + x;
       out[p] = fuse (&sc->cfg, lmap[p], gate[p] * crow[x / sc->cell],
-          gate[p] * frow[x / sc->cell], s);
+          gate[p] * frow[x / sc->cell], sg[p] * srow[x / sc->cell], s);
     }
   }
 }
 
-/* s[3] = the spreads of the learned, motion and motion-pattern scores. */
+/* s[4] = the spreads of the learned, motion, motion-pattern and
+ * stationary-change scores. */
 static void
 scales (const ad_scorer *sc, float *s)
 {
   const ad_calib *c = &sc->m->calib;
   const ad_tensor *fs = ad_model_tensor ((ad_model *) sc->m, "flow_stats");
+  const ad_tensor *ss = ad_model_tensor ((ad_model *) sc->m, "static_stats");
   s[0] = c->valid && c->learned_scale > 0.0f ? c->learned_scale : 1.0f;
   s[1] = c->valid && c->motion_scale > 0.0f ? c->motion_scale : 1.0f;
   s[2] = c->valid && fs && fs->count >= 3 && fs->data[2] > 0.0f ?
       fs->data[2] : 1.0f;
+  s[3] = c->valid && ss && ss->count >= 2 && ss->data[1] > 0.0f ?
+      ss->data[1] : 1.0f;
 }
 
 ad_status
@@ -616,13 +719,15 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   remember (sc, feat);
 
   float flow = flow_score (sc, sc->cells);
+  float still = static_score (sc, sc->cells);
   const ad_calib *c = &sc->m->calib;
-  float s[3];
+  float s[4];
   scales (sc, s);
   out->learned_raw = learned;
   out->motion_raw = motion;
   out->flow_raw = flow;
-  out->fused_raw = fuse (&sc->cfg, learned, motion, flow, s);
+  out->static_raw = still;
+  out->fused_raw = fuse (&sc->cfg, learned, motion, flow, still, s);
   out->floor = floor;
   int cal = c->valid && c->threshold > 0.0f;
   out->fused_raw = windowed (sc, out->fused_raw);
@@ -653,8 +758,8 @@ typedef struct calib_run {
   ad_scorer *sc;
   float *recon;             /* [co, H, W] */
   float *maps;              /* [n, hw] stored learned maps, or NULL */
-  float *cells;             /* [n, 2, ncells] stored raw cells, or NULL */
-  float *gates;             /* [n, hw] stored motion gates, or NULL */
+  float *cells;             /* [n, 3, ncells] stored raw cells, or NULL */
+  float *gates;             /* [n, 2, hw] stored gates, or NULL */
   uint8_t *valid;           /* [n] 1 when the frame had an estimate */
   int64_t done;             /* frames already stored */
 } calib_run;
@@ -668,8 +773,8 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
   ad_scorer *sc = r->sc;
   if (r->maps && i < r->done) {
     *lmap = r->maps + (size_t) i * sc->hw;
-    *cells = r->cells + (size_t) i * 2 * sc->ncells;
-    *gate = r->gates + (size_t) i * sc->hw;
+    *cells = r->cells + (size_t) i * AD_CELL_PARTS * sc->ncells;
+    *gate = r->gates + (size_t) i * 2 * sc->hw;
     *valid = r->valid[i];
     return AD_OK;
   }
@@ -691,9 +796,10 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
   *valid = v;
   if (r->maps) {
     memcpy (r->maps + (size_t) i * sc->hw, sc->lmap, sizeof (float) * sc->hw);
-    memcpy (r->gates + (size_t) i * sc->hw, sc->gate, sizeof (float) * sc->hw);
-    memcpy (r->cells + (size_t) i * 2 * sc->ncells, sc->cells,
-        sizeof (float) * 2 * sc->ncells);
+    memcpy (r->gates + (size_t) i * 2 * sc->hw, sc->gate,
+        sizeof (float) * 2 * sc->hw);
+    memcpy (r->cells + (size_t) i * AD_CELL_PARTS * sc->ncells, sc->cells,
+        sizeof (float) * AD_CELL_PARTS * sc->ncells);
     r->valid[i] = (uint8_t) v;
     r->done = i + 1;
   }
@@ -785,16 +891,18 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
   int64_t total = nv * sc->hw;
   int64_t stride = (total + AD_PIXEL_SAMPLES - 1) / AD_PIXEL_SAMPLES;
   int64_t ns_max = total / stride + 1;
-  size_t nbuf = (size_t) (nv * 6 > ns_max * 2 ? nv * 6 : ns_max * 2);
+  size_t nbuf = (size_t) (nv * 7 > ns_max * 2 ? nv * 7 : ns_max * 2);
   float *buf = ad_alloc (nbuf);
   if (!buf)
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
-  /* learned [nv], motion [nv], motion pattern [nv], fused [nv], tmp [nv];
-   * later samples [ns_max] and tmp [ns_max] */
-  float *lr = buf, *mr = lr + nv, *flr = mr + nv, *fr = flr + nv,
-      *tmp = fr + nv, *beg = tmp + nv;   /* beg [nv]: 1 at a segment start */
-  float s[3];
+  /* learned [nv], motion [nv], motion pattern [nv], stationary [nv], fused
+   * [nv], tmp [nv]; later samples [ns_max] and tmp [ns_max] */
+  float *lr = buf, *mr = lr + nv, *flr = mr + nv, *sr = flr + nv,
+      *fr = sr + nv, *tmp = fr + nv, *beg = tmp + nv;   /* beg [nv]: 1 at a
+                                                         * segment start */
+  float s[4];
   ad_tensor *fst = ad_model_tensor (m, "flow_stats");
+  ad_tensor *sst = ad_model_tensor (m, "static_stats");
   ad_status st = AD_OK;
   int64_t j = 0, prev_i = -1;
   for (int64_t i = 0; i < r->n && st == AD_OK; i++) {
@@ -807,6 +915,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     lr[j] = ad_topk_mean (sc->work, sc->hw, cfg->topk_frac, sc->tmp);
     mr[j] = motion_score (sc, cells, sc->cwork);
     flr[j] = flow_score (sc, cells);
+    sr[j] = static_score (sc, cells);
     beg[j] = i == 0 || (r->seg && r->seg[i]) || (j > 0 && prev_i != i - 1);
     prev_i = i;
     j++;
@@ -822,11 +931,16 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     s[2] = s[2] > AD_FLOW_BIN ? s[2] : AD_FLOW_BIN;
     if (fst && fst->count >= 3)
       fst->data[2] = s[2];
+    /* likewise the stationary change, floored at AD_STILL_FLOOR */
+    s[3] = ad_quantile (sr, nv, 0.99f, tmp);
+    s[3] = s[3] > AD_STILL_FLOOR ? s[3] : AD_STILL_FLOOR;
+    if (sst && sst->count >= 2)
+      sst->data[1] = s[3];
     /* the live scorer's temporal window, restarted at segment starts */
     for (int64_t k = 0; k < nv; k++) {
       if (beg[k])
         sc->n_recent = 0;
-      fr[k] = windowed (sc, fuse (cfg, lr[k], mr[k], flr[k], s));
+      fr[k] = windowed (sc, fuse (cfg, lr[k], mr[k], flr[k], sr[k], s));
     }
     fill_q (c->learned_q, lr, nv, tmp);
     fill_q (c->motion_q, mr, nv, tmp);
@@ -878,11 +992,11 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
   if (st == AD_OK && !(r.recon = ad_alloc ((size_t) r.sc->co * r.sc->hw)))
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
   if (st == AD_OK) {
-    size_t per = 2 * (size_t) r.sc->hw + 2 * (size_t) r.sc->ncells;
+    size_t per = 3 * (size_t) r.sc->hw + AD_CELL_PARTS * (size_t) r.sc->ncells;
     if ((size_t) n <= AD_CALIB_STORE_MAX / per) {
       r.maps = ad_alloc ((size_t) n * r.sc->hw);
-      r.gates = ad_alloc ((size_t) n * r.sc->hw);
-      r.cells = ad_alloc ((size_t) n * 2 * r.sc->ncells);
+      r.gates = ad_alloc ((size_t) n * 2 * r.sc->hw);
+      r.cells = ad_alloc ((size_t) n * AD_CELL_PARTS * r.sc->ncells);
       r.valid = calloc ((size_t) n, 1);
       if (!r.maps || !r.gates || !r.cells || !r.valid) {
         /* not fatal: recompute on every pass instead */

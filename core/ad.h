@@ -122,6 +122,7 @@ typedef struct ad_config {
   float fuse_weight;          /* w of AD_FUSE_SUM */
   float flow_weight;          /* weight of the motion-pattern novelty */
   int32_t flow_spread;        /* neighbour cells sharing motion patterns */
+  float static_weight;        /* weight of the stationary change */
   int32_t flow_accel;         /* 1: score abnormal changes of motion too */
   int32_t motion_comp;        /* 1: remove camera shake and brightness change */
   int32_t score_window;       /* frame score: median of the latest N frames */
@@ -240,6 +241,7 @@ typedef struct ad_score {
   float learned_raw;    /* learned frame score before calibration */
   float motion_raw;     /* cell-max motion score */
   float flow_raw;       /* most novel cell's motion-pattern novelty */
+  float static_raw;     /* largest stationary change against the background */
   float fused_raw;      /* fused raw score */
   float score;          /* normalised: 1.0 = threshold */
   float floor;          /* histogram-estimated error floor removed */

@@ -1,5 +1,6 @@
 /* test-flow.c - local motion per cell, camera-shake and brightness
- * compensation, normal motion patterns and their novelty (ad-flow.c). */
+ * compensation, normal motion patterns and their novelty (ad-flow.c); the
+ * learned background and the stationary change (ad-static.c). */
 #include "ad-internal.h"
 #include "check.h"
 
@@ -288,10 +289,113 @@ out:
   ad_model_free (m);
 }
 
+/* The background: a per-pixel median; the difference to it tolerates
+ * lighting and a shift of up to 2 px, not a new object; the scorer's
+ * stationary change builds up under an object left lying and stays low
+ * for the normal passer-by. */
+static void
+test_static (void)
+{
+  enum { N = 200 };
+  /* median of 0.2 x3 and 0.8 x2 */
+  ad_bg_hist *bh = ad_bg_hist_new (HW);
+  float a[HW], b[HW], d[HW], tmp[HW];
+  CHECK (bh != NULL, "histogram");
+  if (!bh)
+    return;
+  CHECK (ad_bg_hist_median (bh, a) == 0, "no frames: no median");
+  for (int i = 0; i < 5; i++) {
+    for (int p = 0; p < HW; p++)
+      b[p] = i < 3 ? 0.2f : 0.8f;
+    ad_bg_hist_add (bh, b);
+  }
+  CHECK (ad_bg_hist_median (bh, a) == 1, "median");
+  CHECK (fabsf (a[7] - 0.2f) < 1.0f / AD_BG_BINS, "median %g want 0.2", a[7]);
+  ad_bg_hist_free (bh);
+
+  /* lighting x1.1 and a (1, 2) px shift: small; a new object: large */
+  render (a, -1.0f, 0, 0, 0, 1.0f);
+  render (b, -1.0f, 0, 1.0f, 2.0f, 1.1f);
+  ad_bg_diff (b, a, H, W, tmp, d);
+  float worst = 0.0f;
+  for (int y = 4; y < H - 4; y++)
+    for (int x = 4; x < W - 4; x++)
+      worst = fmaxf (worst, d[y * W + x]);
+  CHECK (worst < 0.05f, "lit and shifted background differs by %g", worst);
+  render (b, 30.0f, 30.0f, 0, 0, 1.0f);
+  ad_bg_diff (b, a, H, W, tmp, d);
+  {
+    double in = 0.0, outside = 0.0;
+    for (int y = 0; y < H; y++)
+      for (int x = 0; x < W; x++) {
+        int inside = x >= 30 && x < 42 && y >= 30 && y < 42;
+        *(inside ? &in : &outside) += d[y * W + x];
+      }
+    in /= 144.0;
+    outside /= (double) (HW - 144);
+    CHECK (in > 0.03 && in > 10.0 * outside, "a new object differs by %g "
+        "on average, the rest by %g", in, outside);
+  }
+
+  /* the scorer: normal passes along the band, then the square left lying
+   * off the band */
+  ad_model *m = small_model ();
+  float *fr = normal_frames (N);
+  ad_scorer *sc = NULL;
+  ad_error err = { { 0 } };
+  if (!m || !fr)
+    goto out;
+  CHECK (ad_model_learn_motion (m, fr, N, NULL, &err) == AD_OK, "%s",
+      err.msg);
+  ad_tensor *ss = ad_model_tensor (m, "static_stats");
+  ad_tensor *bg = ad_model_tensor (m, "bg_image");
+  CHECK (ss && ss->data[0] == 1.0f, "background learned");
+  render (a, -1.0f, 0, 0, 0, 1.0f);
+  CHECK (bg && fabsf (bg->data[40 * W + 10] - a[40 * W + 10]) < 0.03f,
+      "background %g where the picture is %g", bg->data[40 * W + 10],
+      a[40 * W + 10]);
+  CHECK (ad_model_calibrate (m, fr, N, NULL, &err) == AD_OK, "%s", err.msg);
+  CHECK (ss->data[1] >= 0.01f, "stationary spread %g", ss->data[1]);
+  CHECK_OK (ad_scorer_new (m, &sc, NULL));
+  if (!sc)
+    goto out;
+  ad_score o;
+  float normal = 0.0f, early = 0.0f, late = 0.0f, map[HW];
+  for (int t = 0; t < 50; t++) {
+    CHECK_OK (ad_scorer_process (sc, fr + (size_t) t * HW, NULL, NULL, &o,
+            NULL));
+    normal = fmaxf (normal, o.static_raw);
+  }
+  ad_scorer_reset (sc);
+  render (a, -1.0f, 0, 0, 0, 1.0f);
+  CHECK_OK (ad_scorer_process (sc, a, NULL, NULL, &o, NULL));
+  render (b, 30.0f, 30.0f, 0, 0, 1.0f);
+  for (int t = 1; t <= 60; t++) {
+    CHECK_OK (ad_scorer_process (sc, b, NULL, map, &o, NULL));
+    if (t == 2)
+      early = o.static_raw;
+    late = o.static_raw;
+  }
+  printf ("stationary change: normal pass max %.4f, left object after 2 "
+      "frames %.4f, after 60 %.4f\n", normal, early, late);
+  CHECK (late > 3.0f * early && late > 3.0f * normal + 0.01f,
+      "left object %g (early %g, normal %g)", late, early, normal);
+  int pk = 0;
+  for (int p = 1; p < HW; p++)
+    pk = map[p] > map[pk] ? p : pk;
+  CHECK (pk % W >= 28 && pk % W < 44 && pk / W >= 28 && pk / W < 44,
+      "map peak at (%d, %d), the object is at 30..41", pk % W, pk / W);
+out:
+  ad_scorer_free (sc);
+  ad_free (fr);
+  ad_model_free (m);
+}
+
 int
 main (void)
 {
   test_vectors ();
   test_patterns ();
+  test_static ();
   return check_report ("test-flow");
 }
