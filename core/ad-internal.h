@@ -296,7 +296,7 @@ int ad_motion_cells (const float *a, const float *b, int c, int h, int w,
 
 /* Fewest frames the trainer holds back for calibration (when holdout_frac
  * > 0 and at least 4x as many are stored). */
-#define AD_MIN_HOLD_FRAMES 32
+#define AD_MIN_HOLD_FRAMES 96
 
 /* Histogram of motion vectors per cell: BINS x BINS bins of BIN px/frame,
  * centred on zero motion, covering +-RANGE (faster motion is clamped). */

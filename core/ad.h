@@ -286,7 +286,7 @@ void ad_train_opts_default (ad_train_opts *o);
 
 /* The trainer gathers clips from a stream of feature frames with bounded
  * memory (a reservoir of clips of clip_len+1 consecutive frames).  When it
- * runs, the latest holdout_frac of the stored clips in time (at least 32
+ * runs, the latest holdout_frac of the stored clips in time (at least 96
  * frames, at most a quarter) are held back to calibrate, the rest train. */
 ad_status ad_trainer_new (ad_model *m, const ad_train_opts *opts,
     ad_trainer **out, ad_error *err);

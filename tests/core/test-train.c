@@ -92,8 +92,9 @@ train (const ad_config *cfg, int frames, int epochs, losses *l)
     render (i, 0, feat);
     CHECK_OK (ad_trainer_add_frame (t, feat, i == 0, NULL));
   }
-  CHECK (ad_trainer_n_clips (t) > frames / 5, "%lld clips gathered",
-      (long long) ad_trainer_n_clips (t));
+  /* a clip per clip_len frames, up to a quarter of them held back */
+  CHECK (ad_trainer_n_clips (t) >= (frames / cfg->clip_len) * 3 / 4,
+      "%lld training clips gathered", (long long) ad_trainer_n_clips (t));
   ad_status st = ad_trainer_run (t, &err);
   CHECK (st == AD_OK, "training: %s", err.msg);
   ad_trainer_free (t);
@@ -199,7 +200,8 @@ test_errors (void)
  * training clips: 300 still frames, then 100 with moving squares.  The
  * reservoir (52 slots for 99 clips) has to replace slots, so the clips are
  * out of time order when the trainer splits them.  The held-back clips
- * (8: a tenth is fewer) are the latest ones, all with motion, so the
+ * (13: a tenth is fewer than 96 frames, a quarter is the most) are the
+ * latest ones, all with motion, so the
  * calibration's median motion is well above zero; clips taken between
  * training clips would have been mostly still (median 0). */
 static void
@@ -227,12 +229,12 @@ test_holdout_tail (void)
             0.5f);
     CHECK_OK (ad_trainer_add_frame (t, feat, i == 0, NULL));
   }
-  CHECK (ad_trainer_n_clips (t) == 52 - 8, "training clips %lld, want 44",
+  CHECK (ad_trainer_n_clips (t) == 52 - 13, "training clips %lld, want 39",
       (long long) ad_trainer_n_clips (t));
   CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
   const ad_calib *c = ad_model_calib (m);
-  CHECK (c->valid && c->n_frames == 8 * cfg.clip_len,
-      "calibrated on %d frames, want %d", c->n_frames, 8 * cfg.clip_len);
+  CHECK (c->valid && c->n_frames == 13 * cfg.clip_len,
+      "calibrated on %d frames, want %d", c->n_frames, 13 * cfg.clip_len);
   CHECK (c->motion_q[0] > 0.01f, "median calibration motion %g: the "
       "held-back clips are the latest (moving) ones", c->motion_q[0]);
   CHECK (ad_trainer_add_frame (t, feat, 0, &err) == AD_ERR_STATE,
