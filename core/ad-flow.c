@@ -401,23 +401,24 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   const ad_config *cfg = &m->cfg;
   ad_tensor *td = ad_model_tensor (m, "flow_dist");
   ad_tensor *ts = ad_model_tensor (m, "flow_stats");
+  ad_tensor *tb = ad_model_tensor (m, "bg_image");
+  ad_tensor *tss = ad_model_tensor (m, "static_stats");
   ad_flow *f = NULL;
   ad_status st = ad_flow_new (cfg->height, cfg->width, cfg->motion_cell, &f,
       err);
   if (st != AD_OK)
     return st;
   const int nb = AD_FLOW_BINS * AD_FLOW_BINS;
-  if (!td || !ts || td->count != (size_t) f->n * nb || ts->count < 3) {
+  if (!td || !ts || td->count != (size_t) f->n * nb || ts->count < 3 ||
+      !tb || !tss || tb->count != (size_t) cfg->height * cfg->width ||
+      tss->count < 2) {
     ad_flow_free (f);
-    return ad_fail (err, AD_ERR_ARG, "the model has no motion-pattern "
-        "buffers for %d cells", f->n);
+    return ad_fail (err, AD_ERR_ARG, "the model has no motion-pattern and "
+        "background buffers for %d cells", f->n);
   }
   int ci = ad_config_image_channels (cfg);
   size_t fs = (size_t) ad_config_in_channels (cfg) * cfg->height * cfg->width;
-  ad_tensor *tb = ad_model_tensor (m, "bg_image");
-  ad_tensor *tss = ad_model_tensor (m, "static_stats");
-  ad_bg_hist *bh = tb && tss && tb->count == (size_t) cfg->height *
-      cfg->width && tss->count >= 2 ? ad_bg_hist_new ((int) tb->count) : NULL;
+  ad_bg_hist *bh = ad_bg_hist_new ((int) tb->count);
   /* pass 1: noise level = 3 x the median cell energy (most cells of most
    * frames are static background), from a bounded, evenly spaced sample */
   int64_t cap = 1 << 20, stride = (n * f->n + cap - 1) / cap;
