@@ -286,6 +286,10 @@ float ad_hist_floor (const float *map, int n);
 float ad_topk_mean (const float *v, int n, float frac, float *tmp);
 /* Quantile (linear interpolation) of v [n], tmp [n]. */
 float ad_quantile (const float *v, int64_t n, float q, float *tmp);
+/* High quantile q of v [n] that stays sound on few values: where fewer
+ * than AD_TAIL_MIN values lie above q, the larger of the empirical one and
+ * an exponential tail fitted above the 90th percentile; tmp [n]. */
+float ad_tail_quantile (const float *v, int64_t n, float q, float *tmp);
 /* Cell motion: mean |a-b| over the image channels per cell of cell x cell
  * px; cells [gh*gw] where gh = ceil(H/cell).  Returns the number of cells. */
 int ad_motion_cells (const float *a, const float *b, int c, int h, int w,

@@ -136,6 +136,39 @@ ad_quantile (const float *v, int64_t n, float q, float *tmp)
   return a + f * (b - a);
 }
 
+/* Values beyond the quantile below which the empirical quantile is
+ * extrapolated, and the anchor level of the fitted tail. */
+#define AD_TAIL_MIN 10
+#define AD_TAIL_ANCHOR 0.9f
+
+/* The empirical 0.999 quantile of 96 frames is their maximum, which a
+ * longer stretch of normal footage exceeds many times.  Above the anchor
+ * (the 90th percentile, a tenth of the values) the tail is taken as
+ * exponential (a generalised Pareto tail of shape 0): its scale is the
+ * mean excess over the anchor, and the quantile q lies ln((1 - anchor) /
+ * (1 - q)) scales above the anchor. */
+float
+ad_tail_quantile (const float *v, int64_t n, float q, float *tmp)
+{
+  float emp = ad_quantile (v, n, q, tmp);
+  if (n < AD_TAIL_MIN || (double) n * (1.0 - q) >= AD_TAIL_MIN
+      || q <= AD_TAIL_ANCHOR)
+    return emp;
+  float a = ad_quantile (v, n, AD_TAIL_ANCHOR, tmp);
+  double ex = 0.0;
+  int64_t k = 0;
+  for (int64_t i = 0; i < n; i++)
+    if (v[i] > a) {
+      ex += v[i] - a;
+      k++;
+    }
+  if (k == 0)
+    return emp;
+  float t = a + (float) (ex / (double) k) *
+      logf ((1.0f - AD_TAIL_ANCHOR) / fmaxf (1.0f - q, 1e-6f));
+  return t > emp ? t : emp;
+}
+
 float
 ad_topk_mean (const float *v, int n, float frac, float *tmp)
 {
@@ -276,6 +309,7 @@ struct ad_scorer {
   float *lmap;              /* [hw] learned error map */
   float *work;              /* [hw] standardised map (calibration) */
   float *tmp;               /* [hw] blur and top-k workspace */
+  float *resid;             /* [ci + 1, hw] signed residuals (resid_blur) */
   float *fmap;              /* [hw] fused map when the caller has none */
   float *cells;             /* [3, ncells] raw motion, motion-pattern
                              * novelty and stationary change per cell */
@@ -335,6 +369,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   sc->lmap = ad_alloc (sc->hw);
   sc->work = ad_alloc (sc->hw);
   sc->tmp = ad_alloc (sc->hw);
+  sc->resid = ad_alloc ((size_t) (sc->ci + 1) * sc->hw);
   sc->fmap = ad_alloc (sc->hw);
   t = ad_model_tensor (mm, "bg_image");
   const ad_tensor *ss = ad_model_tensor (mm, "static_stats");
@@ -345,7 +380,8 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   sc->cwork = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
   sc->gate = ad_alloc ((size_t) sc->hw * 2);
   sc->bgd = ad_alloc (sc->hw);
-  if (!sc->prev || !sc->lmap || !sc->work || !sc->tmp || !sc->fmap ||
+  if (!sc->prev || !sc->lmap || !sc->work || !sc->tmp || !sc->resid ||
+      !sc->fmap ||
       !sc->cells || !sc->cwork || !sc->gate || !sc->bgd) {
     ad_scorer_free (sc);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
@@ -363,6 +399,7 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->lmap);
   ad_free (sc->work);
   ad_free (sc->tmp);
+  ad_free (sc->resid);
   ad_free (sc->fmap);
   ad_free (sc->cells);
   ad_free (sc->cwork);
@@ -383,6 +420,58 @@ ad_scorer_reset (ad_scorer *sc)
   }
 }
 
+/* *a, *b = the gain and offset that best map the estimate y [n] onto the
+ * frame x [n] (least squares): a global lighting change the model did not
+ * see leaves no residual.  An anomaly covers too few pixels to move them
+ * much; a flat estimate keeps gain 1. */
+static void
+gain_fit (const float *x, const float *y, int n, float *a, float *b)
+{
+  double sx = 0.0, sy = 0.0, sxy = 0.0, syy = 0.0;
+  for (int p = 0; p < n; p++) {
+    sx += x[p];
+    sy += y[p];
+    sxy += (double) x[p] * y[p];
+    syy += (double) y[p] * y[p];
+  }
+  double mx = sx / n, my = sy / n, vy = syy / n - my * my;
+  double g = vy > 1e-8 ? (sxy / n - mx * my) / vy : 1.0;
+  *a = (float) g;
+  *b = (float) (mx - g * my);
+}
+
+/* sc->resid [ci + 1, hw] = the signed residuals of frame feat against
+ * recon, channel by channel, then that of the difference head (when it is
+ * scored), each blurred by cfg.resid_blur: zero-mean texture and sensor
+ * noise average out before squaring, a shifted area stays. */
+static void
+residuals (ad_scorer *sc, const float *feat, const float *recon, int src)
+{
+  int hw = sc->hw, ci = sc->ci;
+  float inv = 1.0f / (float) ci, *rd = sc->resid + (size_t) ci * hw;
+  for (int c = 0; c < ci; c++) {
+    const float *x = feat + (size_t) c * hw, *y = recon + (size_t) c * hw;
+    float a = 1.0f, b = 0.0f;
+    if (sc->cfg.learned_gain)
+      gain_fit (x, y, hw, &a, &b);
+    for (int p = 0; p < hw; p++)
+      sc->resid[(size_t) c * hw + p] = x[p] - (a * y[p] + b);
+  }
+  int nch = ci;
+  if (src != AD_SCORE_FRAME) {
+    for (int p = 0; p < hw; p++) {
+      float d = 0.0f;
+      for (int c = 0; c < ci && sc->have_prev; c++)
+        d += fabsf (feat[(size_t) c * hw + p] - sc->prev[(size_t) c * hw + p]);
+      rd[p] = d * inv - recon[(size_t) (sc->co - 1) * hw + p];
+    }
+    nch++;
+  }
+  for (int c = 0; c < nch; c++)
+    ad_blur (sc->resid + (size_t) c * hw, sc->h, sc->w, sc->cfg.resid_blur,
+        sc->tmp);
+}
+
 /* sc->lmap = blurred, floor-subtracted error map of frame feat against
  * recon (zeros when recon is NULL).  Uses sc->prev for the difference
  * target.  Returns the floor removed. */
@@ -397,23 +486,16 @@ learned_map (ad_scorer *sc, const float *feat, const float *recon)
   }
   int src = sc->cfg.diff_head ? sc->cfg.score_source : AD_SCORE_FRAME;
   float inv = 1.0f / (float) ci;
+  residuals (sc, feat, recon, src);
+  const float *rd = sc->resid + (size_t) ci * hw;
   for (int p = 0; p < hw; p++) {
-    float ei = 0.0f, d = 0.0f;
-    for (int c = 0; c < ci; c++) {
-      float x = feat[(size_t) c * hw + p];
-      float r = x - recon[(size_t) c * hw + p];
-      ei += r * r;
-      if (sc->have_prev)
-        d += fabsf (x - sc->prev[(size_t) c * hw + p]);
-    }
+    float ei = 0.0f;
+    for (int c = 0; c < ci; c++)
+      ei += sc->resid[(size_t) c * hw + p] * sc->resid[(size_t) c * hw + p];
     ei *= inv;
-    if (src == AD_SCORE_FRAME) {
-      e[p] = ei;
-      continue;
-    }
-    float r = d * inv - recon[(size_t) (sc->co - 1) * hw + p];
-    float ed = r * r;
-    e[p] = src == AD_SCORE_DIFF ? ed : 0.5f * (ei + ed);
+    float ed = src == AD_SCORE_FRAME ? 0.0f : rd[p] * rd[p];
+    e[p] = src == AD_SCORE_FRAME ? ei : src == AD_SCORE_DIFF ? ed
+        : 0.5f * (ei + ed);
   }
   ad_blur (e, sc->h, sc->w, sc->cfg.blur_sigma, sc->tmp);
   float floor = 0.0f;
@@ -946,7 +1028,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     fill_q (c->motion_q, mr, nv, tmp);
     fill_q (c->fused_q, fr, nv, tmp);
     c->threshold = cfg->calib_margin *
-        positive (ad_quantile (fr, nv, cfg->calib_quantile, tmp));
+        positive (ad_tail_quantile (fr, nv, cfg->calib_quantile, tmp));
   }
   /* pixel pass */
   float *smp = buf, *stmp = buf + ns_max;

@@ -113,6 +113,8 @@ typedef struct ad_config {
   float holdout_frac;         /* share of clips held back for calibration */
   /* scoring */
   float blur_sigma;           /* Gaussian blur of the error map, px */
+  float resid_blur;           /* Gaussian blur of the signed residual, px */
+  int32_t learned_gain;       /* 1: fit gain and offset of the estimate */
   float topk_frac;            /* frame score = mean of the top fraction */
   int32_t hist_floor;         /* 1: subtract the histogram-estimated floor */
   int32_t score_source;       /* ad_score_source */

@@ -11,6 +11,9 @@
  *   ad-tune --scene surveillance --seconds 120 --model /tmp/s.model \
  *           --train "mem_place=2" --score ";fuse=1;fuse=0;fuse_weight=0.3"
  *
+ * --dump F writes the first scoring's per-frame parts (raw learned, motion,
+ * motion-pattern and stationary-change scores, final score) as CSV.
+ *
  * The final numbers are measured through the plugin with ad-eval; this tool
  * is the fast inner loop (see docs/benchmarks.md).
  *
@@ -151,9 +154,14 @@ fail:
   return NULL;
 }
 
-/* Scores a clip causally: frame scores [n] and maps [n, H, W]. */
+/* Per-frame parts of the first configuration go here (--dump), or NULL. */
+static FILE *dump_file;
+
+/* Scores a clip causally: frame scores [n] and maps [n, H, W]; with
+ * dump_file, one CSV line per frame (tag names the clip). */
 static int
-score_clip (const ad_model *m, const clip *c, float *score, float *maps)
+score_clip (const ad_model *m, const clip *c, float *score, float *maps,
+    const char *tag)
 {
   ad_error err = { { 0 } };
   const ad_config *cfg = ad_model_config (m);
@@ -172,6 +180,10 @@ score_clip (const ad_model *m, const clip *c, float *score, float *maps)
         valid ? recon : NULL, maps ? maps + (size_t) i * hw : NULL, &s,
         &err) == AD_OK;
     score[i] = s.score;
+    if (ok && dump_file)
+      fprintf (dump_file, "%s,%lld,%s,%g,%g,%g,%g,%g\n", tag, (long long) i,
+          ad_anomaly_name ((ad_anomaly_kind) c->kind[i]), s.learned_raw,
+          s.motion_raw, s.flow_raw, s.static_raw, s.score);
   }
   if (!ok)
     fprintf (stderr, "ad-tune: scoring: %s\n", err.msg);
@@ -206,8 +218,8 @@ report (const char *name, const ad_model *m, const clip *te,
       nu->n), *maps = malloc (sizeof (float) * te->n * hw);
   float *s2 = malloc (sizeof (float) * te->n);
   uint8_t *l2 = malloc (te->n);
-  if (!s || !sn || !maps || !s2 || !l2 || !score_clip (m, te, s, maps) ||
-      !score_clip (m, nu, sn, NULL))
+  if (!s || !sn || !maps || !s2 || !l2 || !score_clip (m, te, s, maps, "test") ||
+      !score_clip (m, nu, sn, NULL, "nuisance"))
     goto done;
   int present[AD_ANOM_COUNT] = { 0 };
   for (int64_t i = 0; i < te->n; i++)
@@ -253,6 +265,10 @@ report (const char *name, const ad_model *m, const clip *te,
     fan += sn[i] > 1.0f;
   printf (" %d | %d | %d/%d |\n", fa, fan, det, nan_);
   fflush (stdout);
+  if (dump_file) {
+    fclose (dump_file);
+    dump_file = NULL;
+  }
 done:
   free (s);
   free (sn);
@@ -277,12 +293,19 @@ main (int argc, char **argv)
     else if (!strcmp (a, "--train")) train_cfg = v;
     else if (!strcmp (a, "--score")) scoring = v;
     else if (!strcmp (a, "--model")) model_path = v;
-    else if (!strcmp (a, "--size")) {
+    else if (!strcmp (a, "--dump")) {
+      if (!(dump_file = fopen (v, "w"))) {
+        perror (v);
+        return 1;
+      }
+      fprintf (dump_file, "clip,frame,kind,learned,motion,flow,static,score\n");
+    } else if (!strcmp (a, "--size")) {
       if (sscanf (v, "%dx%d", &vw, &vh) != 2) return 2;
     } else {
       fprintf (stderr, "usage: ad-tune [--scene surveillance|sparse|"
           "industrial] [--seed K] [--seconds T] [--train K=V,...] "
-          "[--score 'K=V,...;K=V,...'] [--model PATH] [--size WxH]\n");
+          "[--score 'K=V,...;K=V,...'] [--model PATH] [--size WxH]\n"
+          "       [--dump CSV (per-frame parts of the first scoring)]\n");
       return 2;
     }
   }

@@ -119,6 +119,47 @@ test_quantile_topk (void)
   free (bt);
 }
 
+/* The small-sample threshold: an exponential tail above the 90th
+ * percentile where few values lie beyond the quantile. */
+static void
+test_tail_quantile (void)
+{
+  enum { N = 100, M = 20000 };
+  float v[N], tmp[N];
+  for (int i = 0; i < N; i++)
+    v[i] = (float) ((i * 37) % N);          /* 0..99, shuffled */
+  /* anchor 89.1, mean excess of 90..99 over it 5.4, ln(0.1 / 0.001) */
+  float want = 89.1f + 5.4f * logf (100.0f);
+  float t = ad_tail_quantile (v, N, 0.999f, tmp);
+  CHECK (fabsf (t - want) < 1e-2f, "tail 0.999 of 0..99: %g want %g", t,
+      want);
+  CHECK (ad_tail_quantile (v, N, 0.5f, tmp) == ad_quantile (v, N, 0.5f, tmp),
+      "below the anchor: empirical");
+  CHECK (ad_tail_quantile (v, N, 0.9f, tmp) == ad_quantile (v, N, 0.9f, tmp),
+      "at the anchor: empirical");
+
+  /* exponential values: 96 of them extrapolate near the true 0.999
+   * quantile (ln 1000 = 6.9) and beyond their own maximum; with enough
+   * values beyond it the empirical quantile is returned as it is */
+  float *big = malloc (sizeof (float) * M), *bt = malloc (sizeof (float) * M);
+  if (big && bt) {
+    ad_rng r;
+    ad_rng_seed (&r, 11);
+    for (int i = 0; i < M; i++)
+      big[i] = -logf (1.0f - ad_rng_uniform (&r));
+    float mx = 0.0f;
+    for (int i = 0; i < 96; i++)
+      mx = big[i] > mx ? big[i] : mx;
+    t = ad_tail_quantile (big, 96, 0.999f, bt);
+    CHECK (t >= mx && t > 4.5f && t < 10.0f, "96 exponential values: %g "
+        "(max %g, true 6.91)", t, mx);
+    CHECK (ad_tail_quantile (big, M, 0.999f, bt) ==
+        ad_quantile (big, M, 0.999f, bt), "20000 values: empirical");
+  }
+  free (big);
+  free (bt);
+}
+
 static void
 test_hist_floor (void)
 {
@@ -285,6 +326,106 @@ test_blob (void)
 out:
   ad_scorer_free (sc);
   ad_model_free (m);
+}
+
+static void
+edit_resid_blur (ad_config *c)
+{
+  edit_frame_learned (c);
+  c->resid_blur = 2.0f;
+}
+
+/* resid_blur: a zero-mean residual (texture the model does not render)
+ * cancels before squaring, a shifted area stays where it is. */
+static void
+test_resid_blur (void)
+{
+  float feat[HW], recon[2 * HW], map[HW];
+  float learned[2][2];     /* [resid_blur off/on][checkerboard/blob] */
+  int peak = -1;
+  for (int on = 0; on < 2; on++) {
+    ad_model *m = model_with (on ? edit_resid_blur : edit_frame_learned);
+    ad_scorer *sc = scorer_for (m);
+    if (!sc) {
+      ad_model_free (m);
+      return;
+    }
+    ad_score s;
+    texture (feat, 7);
+    memset (recon + HW, 0, sizeof (float) * HW);
+    for (int i = 0; i < HW; i++)        /* checkerboard residual of 0.2 */
+      recon[i] = feat[i] + (((i % W) + (i / W)) % 2 ? 0.2f : -0.2f);
+    CHECK_OK (ad_scorer_process (sc, feat, recon, map, &s, NULL));
+    learned[on][0] = s.learned_raw + s.floor;
+    memcpy (recon, feat, sizeof feat);
+    for (int y = 8; y < 14; y++)        /* 6x6 area 0.5 brighter */
+      for (int x = 18; x < 24; x++)
+        recon[y * W + x] -= 0.5f;
+    CHECK_OK (ad_scorer_process (sc, feat, recon, map, &s, NULL));
+    learned[on][1] = s.learned_raw;
+    if (on)
+      peak = argmax (map, HW);
+    ad_scorer_free (sc);
+    ad_model_free (m);
+  }
+  CHECK (learned[1][0] < 0.05f * learned[0][0], "checkerboard: %g with "
+      "resid_blur, %g without", learned[1][0], learned[0][0]);
+  CHECK (learned[1][1] > 0.3f * learned[0][1], "area: %g with resid_blur, "
+      "%g without", learned[1][1], learned[0][1]);
+  CHECK (abs (peak % W - 20) <= 1 && abs (peak / W - 10) <= 1, "area peak "
+      "at (%d,%d)", peak % W, peak / W);
+}
+
+static void
+edit_learned_gain (ad_config *c)
+{
+  edit_frame_learned (c);
+  c->learned_gain = 1;
+}
+
+/* learned_gain: a frame 20% brighter than its estimate leaves no learned
+ * error; a dark area on it still does, where it is. */
+static void
+test_learned_gain (void)
+{
+  float feat[HW], lit[HW], recon[2 * HW], map[HW];
+  float learned[2][2];     /* [gain fit off/on][lit frame, lit + area] */
+  int peak = -1;
+  texture (feat, 9);
+  for (int i = 0; i < HW; i++)
+    lit[i] = 1.2f * feat[i] + 0.02f;
+  memcpy (recon, feat, sizeof feat);
+  memset (recon + HW, 0, sizeof (float) * HW);
+  for (int on = 0; on < 2; on++) {
+    ad_model *m = model_with (on ? edit_learned_gain : edit_frame_learned);
+    ad_scorer *sc = scorer_for (m);
+    if (!sc) {
+      ad_model_free (m);
+      return;
+    }
+    ad_score s;
+    CHECK_OK (ad_scorer_process (sc, lit, recon, map, &s, NULL));
+    learned[on][0] = s.learned_raw;
+    float dark[HW];
+    memcpy (dark, lit, sizeof lit);
+    for (int y = 4; y < 10; y++)
+      for (int x = 5; x < 11; x++)
+        dark[y * W + x] = 0.05f;
+    CHECK_OK (ad_scorer_process (sc, dark, recon, map, &s, NULL));
+    learned[on][1] = s.learned_raw;
+    if (on)
+      peak = argmax (map, HW);
+    ad_scorer_free (sc);
+    ad_model_free (m);
+  }
+  CHECK (learned[0][0] > 1e-3f, "lit frame without the fit: %g",
+      learned[0][0]);
+  CHECK (learned[1][0] < 1e-4f * learned[0][0] + 1e-9f, "lit frame: %g "
+      "with the gain fit, %g without", learned[1][0], learned[0][0]);
+  CHECK (learned[1][1] > 0.01f, "dark area on the lit frame: %g",
+      learned[1][1]);
+  CHECK (abs (peak % W - 7) <= 2 && abs (peak / W - 6) <= 2, "dark area "
+      "peak at (%d,%d)", peak % W, peak / W);
 }
 
 static int fuse_mode;
@@ -711,10 +852,13 @@ main (void)
 {
   test_blur ();
   test_quantile_topk ();
+  test_tail_quantile ();
   test_hist_floor ();
   test_motion_cells ();
   test_identical ();
   test_blob ();
+  test_resid_blur ();
+  test_learned_gain ();
   test_fusion ();
   test_calibrated ();
   test_buffers ();
