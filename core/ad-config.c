@@ -43,7 +43,7 @@ const ad_field ad_config_fields[] = {
   F (holdout_frac, AD_FIELD_FLOAT, 0.0, 0.5, 0.1, 0, "Share of clips held back for calibration"),
   F (blur_sigma, AD_FIELD_FLOAT, 0.0, 16.0, 2.0, 1, "Gaussian blur of the error map (px)"),
   F (resid_blur, AD_FIELD_FLOAT, 0.0, 16.0, 0.0, 1, "Gaussian blur of the signed residual before squaring (px): zero-mean texture and noise cancel, a shifted area stays (0 = off)"),
-  F (learned_gain, AD_FIELD_INT, 0, 1, 0, 1, "Fit the frame's gain and offset to the estimate before the learned error (global lighting changes leave no error)"),
+  F (learned_gain, AD_FIELD_INT, 0, 1, 1, 1, "Fit the frame's gain and offset to the estimate before the learned error (global lighting changes leave no error)"),
   F (topk_frac, AD_FIELD_FLOAT, 0.0001, 1.0, 0.01, 1, "Frame score: mean of this top fraction of the map"),
   F (hist_floor, AD_FIELD_INT, 0, 1, 1, 1, "Subtract the histogram-estimated error floor"),
   F (score_source, AD_FIELD_INT, 0, 2, AD_SCORE_BOTH, 1, "Score 0 frame error, 1 difference error, 2 both"),

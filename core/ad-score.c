@@ -420,24 +420,22 @@ ad_scorer_reset (ad_scorer *sc)
   }
 }
 
-/* *a, *b = the gain and offset that best map the estimate y [n] onto the
- * frame x [n] (least squares): a global lighting change the model did not
- * see leaves no residual.  An anomaly covers too few pixels to move them
- * much; a flat estimate keeps gain 1. */
-static void
-gain_fit (const float *x, const float *y, int n, float *a, float *b)
+/* The gain that maps the estimate y [n] onto the frame x [n]: the ratio
+ * of their medians, within [1/AD_GAIN_MAX, AD_GAIN_MAX], so that a global
+ * lighting change the model did not see leaves no residual.  Medians
+ * ignore an anomaly that covers less than half the picture (a least-squares
+ * fit would fold a large one into the gain); a dark estimate keeps 1.
+ * tmp [n]. */
+#define AD_GAIN_MAX 2.0f
+static float
+gain_fit (const float *x, const float *y, int n, float *tmp)
 {
-  double sx = 0.0, sy = 0.0, sxy = 0.0, syy = 0.0;
-  for (int p = 0; p < n; p++) {
-    sx += x[p];
-    sy += y[p];
-    sxy += (double) x[p] * y[p];
-    syy += (double) y[p] * y[p];
-  }
-  double mx = sx / n, my = sy / n, vy = syy / n - my * my;
-  double g = vy > 1e-8 ? (sxy / n - mx * my) / vy : 1.0;
-  *a = (float) g;
-  *b = (float) (mx - g * my);
+  float my = ad_quantile (y, n, 0.5f, tmp);
+  if (!(my > 1e-3f))
+    return 1.0f;
+  float g = ad_quantile (x, n, 0.5f, tmp) / my;
+  return g < 1.0f / AD_GAIN_MAX ? 1.0f / AD_GAIN_MAX : g > AD_GAIN_MAX ?
+      AD_GAIN_MAX : g;
 }
 
 /* sc->resid [ci + 1, hw] = the signed residuals of frame feat against
@@ -451,11 +449,9 @@ residuals (ad_scorer *sc, const float *feat, const float *recon, int src)
   float inv = 1.0f / (float) ci, *rd = sc->resid + (size_t) ci * hw;
   for (int c = 0; c < ci; c++) {
     const float *x = feat + (size_t) c * hw, *y = recon + (size_t) c * hw;
-    float a = 1.0f, b = 0.0f;
-    if (sc->cfg.learned_gain)
-      gain_fit (x, y, hw, &a, &b);
+    float g = sc->cfg.learned_gain ? gain_fit (x, y, hw, sc->tmp) : 1.0f;
     for (int p = 0; p < hw; p++)
-      sc->resid[(size_t) c * hw + p] = x[p] - (a * y[p] + b);
+      sc->resid[(size_t) c * hw + p] = x[p] - g * y[p];
   }
   int nch = ci;
   if (src != AD_SCORE_FRAME) {

@@ -20,9 +20,10 @@
 #include <glib/gstdio.h>
 
 /* Settings for independent still images (inspection): reconstruct each
- * frame, no temporal shift, no motion signals. */
+ * frame, no temporal shift, no motion signals, memory on every skip (a
+ * U-Net without it copies a defect through its skips). */
 #define AD_STILLS_CONFIG "task=0,diff_head=0,score_source=0,shift_frac=0," \
-    "clip_len=1,batch_clips=8,fuse=0,flow_weight=0,score_window=1"
+    "clip_len=1,batch_clips=8,fuse=0,flow_weight=0,score_window=1,mem_place=3"
 
 #ifndef AD_SOURCE_DIR
 #define AD_SOURCE_DIR "."

@@ -18,6 +18,7 @@ small_cfg (ad_config *cfg)
   cfg->flow_weight = 0.0f;
   cfg->score_window = 1;     /* per-frame scores; the window: test_window */
   cfg->map_gate = 0;         /* whole cells in the map; the gate: test_gate */
+  cfg->learned_gain = 0;     /* raw residuals; the gain fit: test_learned_gain */
   cfg->width = W;
   cfg->height = H;
   cfg->widths[0] = 4;
@@ -383,8 +384,9 @@ edit_learned_gain (ad_config *c)
   c->learned_gain = 1;
 }
 
-/* learned_gain: a frame 20% brighter than its estimate leaves no learned
- * error; a dark area on it still does, where it is. */
+/* learned_gain: a frame 25% brighter than its estimate leaves no learned
+ * error; a dark area on it still does, where it is; on a flat frame a
+ * bright area of the estimate is not folded into the gain. */
 static void
 test_learned_gain (void)
 {
@@ -393,7 +395,7 @@ test_learned_gain (void)
   int peak = -1;
   texture (feat, 9);
   for (int i = 0; i < HW; i++)
-    lit[i] = 1.2f * feat[i] + 0.02f;
+    lit[i] = 1.25f * feat[i];
   memcpy (recon, feat, sizeof feat);
   memset (recon + HW, 0, sizeof (float) * HW);
   for (int on = 0; on < 2; on++) {
@@ -426,6 +428,22 @@ test_learned_gain (void)
       learned[1][1]);
   CHECK (abs (peak % W - 7) <= 2 && abs (peak / W - 6) <= 2, "dark area "
       "peak at (%d,%d)", peak % W, peak / W);
+
+  ad_model *m = model_with (edit_learned_gain);
+  ad_scorer *sc = scorer_for (m);
+  if (sc) {
+    ad_score s;
+    for (int i = 0; i < HW; i++)
+      feat[i] = recon[i] = 0.1f;
+    for (int y = 10; y < 20; y++)
+      for (int x = 10; x < 20; x++)
+        recon[y * W + x] = 0.9f;
+    CHECK_OK (ad_scorer_process (sc, feat, recon, map, &s, NULL));
+    CHECK (s.learned_raw > 0.3f, "flat frame, bright estimate area: %g",
+        s.learned_raw);
+  }
+  ad_scorer_free (sc);
+  ad_model_free (m);
 }
 
 static int fuse_mode;
