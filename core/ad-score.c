@@ -319,6 +319,8 @@ struct ad_scorer {
   float *bgd;               /* [hw] difference to the background */
   const ad_tensor *bg;      /* [hw] learned background or NULL */
   int have_still;           /* cells[2] holds a running value */
+  int full;                 /* compute every part and gate (calibration),
+                             * not only what the settings use */
   ad_flow *flow;            /* local motion per cell */
   const ad_tensor *flow_dist;     /* [ncells, BINS^2] or NULL */
   float flow_noise;         /* energy gate of the motion patterns */
@@ -573,7 +575,7 @@ motion_gate (ad_scorer *sc, int ok)
  * mismatch hardly counts and an object left lying builds up.
  * sc->gate + hw gets its per-pixel share (map_gate). */
 static void
-static_cells (ad_scorer *sc, int ok)
+static_cells (ad_scorer *sc, int ok, int want_map)
 {
   float *out = sc->cells + 2 * (size_t) sc->ncells;
   float *sg = sc->gate + sc->hw;
@@ -615,6 +617,8 @@ static_cells (ad_scorer *sc, int ok)
     out[k] = v > out[k] ? out[k] + a * (v - out[k]) : v;
   }
   sc->have_still = 1;
+  if (!want_map)
+    return;
   if (sc->cfg.map_gate)
     cell_share (sc, d, sg, c);
   else
@@ -628,10 +632,12 @@ static_cells (ad_scorer *sc, int ok)
  * motion-pattern novelty per cell (zeros without a learned model); and
  * sc->gate. */
 static void
-motion_cells (ad_scorer *sc, const float *feat)
+motion_cells (ad_scorer *sc, const float *feat, int want_map)
 {
   int ok = ad_flow_push (sc->flow, feat, sc->ci, sc->cfg.motion_comp);
-  motion_gate (sc, ok && sc->have_prev);
+  want_map = want_map || sc->full;
+  if (want_map)
+    motion_gate (sc, ok && sc->have_prev);
   float *nov = sc->cells + sc->ncells;
   if (!sc->have_prev || !ok)
     memset (sc->cells, 0, sizeof (float) * sc->ncells);
@@ -646,7 +652,11 @@ motion_cells (ad_scorer *sc, const float *feat)
         sc->flow_accel, nov);
   else
     memset (nov, 0, sizeof (float) * sc->ncells);
-  static_cells (sc, ok && sc->have_prev);
+  if (sc->full || sc->cfg.static_weight > 0.0f)
+    static_cells (sc, ok && sc->have_prev, want_map);
+  else
+    memset (sc->cells + 2 * (size_t) sc->ncells, 0,
+        sizeof (float) * sc->ncells);
 }
 
 /* Stationary-change frame score: the cell with the most. */
@@ -792,7 +802,7 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   standardise (sc, sc->lmap, sc->lmap);
   float learned = recon ? ad_topk_mean (sc->lmap, sc->hw,
       sc->cfg.topk_frac, sc->tmp) : 0.0f;
-  motion_cells (sc, feat);
+  motion_cells (sc, feat, map != NULL);
   float motion = motion_score (sc, sc->cells, sc->cwork);
   remember (sc, feat);
 
@@ -866,7 +876,7 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
   if (s != AD_OK)
     return s;
   learned_map (sc, feat, v ? r->recon : NULL);
-  motion_cells (sc, feat);
+  motion_cells (sc, feat, 1);
   remember (sc, feat);
   *lmap = sc->lmap;
   *cells = sc->cells;
@@ -1067,6 +1077,8 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
   ad_status st = ad_stream_new (m, &r.st, err);
   if (st == AD_OK)
     st = ad_scorer_new (m, &r.sc, err);
+  if (st == AD_OK)
+    r.sc->full = 1;     /* every part's statistics, whatever the weights */
   if (st == AD_OK && !(r.recon = ad_alloc ((size_t) r.sc->co * r.sc->hw)))
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
   if (st == AD_OK) {

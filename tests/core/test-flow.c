@@ -385,6 +385,36 @@ test_static (void)
     pk = map[p] > map[pk] ? p : pk;
   CHECK (pk % W >= 28 && pk % W < 44 && pk / W >= 28 && pk / W < 44,
       "map peak at (%d, %d), the object is at 30..41", pk % W, pk / W);
+
+  /* what a scorer skips (the gates without a map, the stationary change
+   * at weight 0) changes no score: the same frames with and without a map
+   * give the same scores, and at weight 0 every other part is unchanged */
+  {
+    ad_scorer *s2 = NULL, *s3 = NULL;
+    ad_config c1 = *ad_model_config (m), c0 = c1;
+    CHECK_OK (ad_scorer_new (m, &s2, NULL));
+    c0.static_weight = 0.0f;     /* a scorer keeps the settings it began with */
+    CHECK_OK (ad_model_set_scoring (m, &c0, NULL));
+    CHECK_OK (ad_scorer_new (m, &s3, NULL));
+    CHECK_OK (ad_model_set_scoring (m, &c1, NULL));
+    ad_scorer_reset (sc);
+    int same = 1, rest = 1, zero = 1;
+    for (int t = 0; s2 && s3 && t < 80; t++) {
+      const float *f = t < 40 ? fr + (size_t) t * HW : b;
+      ad_score o2, o3;
+      CHECK_OK (ad_scorer_process (sc, f, NULL, map, &o, NULL));
+      CHECK_OK (ad_scorer_process (s2, f, NULL, NULL, &o2, NULL));
+      CHECK_OK (ad_scorer_process (s3, f, NULL, NULL, &o3, NULL));
+      same &= o.score == o2.score && o.static_raw == o2.static_raw;
+      rest &= o.motion_raw == o3.motion_raw && o.flow_raw == o3.flow_raw;
+      zero &= o3.static_raw == 0.0f;
+    }
+    CHECK (same, "scores differ with and without a map");
+    CHECK (rest && zero, "static_weight 0: other parts unchanged %d, "
+        "stationary part 0 %d", rest, zero);
+    ad_scorer_free (s2);
+    ad_scorer_free (s3);
+  }
 out:
   ad_scorer_free (sc);
   ad_free (fr);
