@@ -11,6 +11,8 @@
  *   ad-tune --scene surveillance --seconds 120 --model /tmp/s.model \
  *           --train "mem_place=2" --score ";fuse=1;fuse=0;fuse_weight=0.3"
  *
+ * --calib-frames N calibrates on the last N frames of the holdout clip only,
+ * as a trainer given little footage does.
  * --dump F writes the first scoring's per-frame parts (raw learned, motion,
  * motion-pattern and stationary-change scores, final score) as CSV.
  *
@@ -284,6 +286,7 @@ main (int argc, char **argv)
       *model_path = NULL;
   double seconds = 120.0;
   uint32_t seed = 1;
+  long calib_frames = 0;
   int vw = 320, vh = 240;
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *a = argv[i], *v = argv[i + 1];
@@ -293,6 +296,7 @@ main (int argc, char **argv)
     else if (!strcmp (a, "--train")) train_cfg = v;
     else if (!strcmp (a, "--score")) scoring = v;
     else if (!strcmp (a, "--model")) model_path = v;
+    else if (!strcmp (a, "--calib-frames")) calib_frames = atol (v);
     else if (!strcmp (a, "--dump")) {
       if (!(dump_file = fopen (v, "w"))) {
         perror (v);
@@ -305,7 +309,8 @@ main (int argc, char **argv)
       fprintf (stderr, "usage: ad-tune [--scene surveillance|sparse|"
           "industrial] [--seed K] [--seconds T] [--train K=V,...] "
           "[--score 'K=V,...;K=V,...'] [--model PATH] [--size WxH]\n"
-          "       [--dump CSV (per-frame parts of the first scoring)]\n");
+          "       [--dump CSV (per-frame parts of the first scoring)]\n"
+          "       [--calib-frames N (calibrate on the holdout clip's last N)]\n");
       return 2;
     }
   }
@@ -348,6 +353,12 @@ main (int argc, char **argv)
     if (model_path && ad_model_save (m, model_path, &err) != AD_OK)
       fprintf (stderr, "ad-tune: %s\n", err.msg);
   }
+  /* calibrate on the last n_cal frames of the holdout clip (--calib-frames:
+   * what a short stretch of footage gives the trainer) */
+  int64_t n_cal = calib_frames > 0 && calib_frames < ho.n ? calib_frames :
+      ho.n;
+  size_t fs_ho = (size_t) ad_config_in_channels (ad_model_config (m)) *
+      ad_model_config (m)->width * ad_model_config (m)->height;
   char *list = strdup (scoring);
   int first = 1;
   /* strtok skips empty fields, so walk ';' by hand: "" is the defaults */
@@ -364,7 +375,8 @@ main (int argc, char **argv)
     if (parse_kv (&sc, p) &&
         ad_model_set_scoring (m, &sc, &err) == AD_OK &&
         ad_model_learn_motion (m, tr.feat, tr.n, NULL, &err) == AD_OK &&
-        ad_model_calibrate (m, ho.feat, ho.n, NULL, &err) == AD_OK)
+        ad_model_calibrate (m, ho.feat + (size_t) (ho.n - n_cal) * fs_ho,
+            n_cal, NULL, &err) == AD_OK)
       report (p, m, &te, &nu, first);
     else
       fprintf (stderr, "ad-tune: '%s': %s\n", p, err.msg);
