@@ -63,6 +63,7 @@ case $NAME in
   multi-stream) PROMISED="multi-0.jsonl multi-1.jsonl multi-2.jsonl multi-3.jsonl" ;;
   network-udp) PROMISED="udp-scores.jsonl" ;;
   live-learn) PROMISED="live.model live-scores.jsonl live-messages.txt" ;;
+  inspect-images) PROMISED="parts.model inspected inspect-scores.jsonl" ;;
   *) echo "check-pipeline.sh: no checks for $NAME; add them" >&2; exit 1 ;;
 esac
 for f in $PROMISED; do rm -rf "${OUT:?}/$f"; done
@@ -100,6 +101,12 @@ case $NAME in
     grep -q anomaly-learned live-messages.txt ||
       fail "no anomaly-learned message"
     jsonl live-scores.jsonl 100 ;;     # the 300 test frames at least
+  inspect-images)
+    nonempty parts.model
+    [ "$(ls inspected | wc -l)" -eq 40 ] ||
+      fail "inspected: $(ls inspected | wc -l) files, expected 40"
+    png inspected/00000.png inspected/00039.png
+    jsonl inspect-scores.jsonl 40 ;;   # one line per image
 esac
 [ "$FAILED" = 0 ] && echo "$NAME: outputs checked"
 exit "$FAILED"
