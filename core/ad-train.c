@@ -411,6 +411,36 @@ calibrate_holdout (ad_trainer *t, ad_error *err)
   return st;
 }
 
+/* Share of the first image channel's pixels that change by more than
+ * AD_ACTIVE_DIFF between consecutive frames of clips c0 .. c0+n-1. */
+static double
+active_share (const ad_trainer *t, int64_t c0, int64_t n)
+{
+  size_t hw = (size_t) t->m->cfg.width * t->m->cfg.height;
+  double moving = 0.0, total = 0.0;
+  for (int64_t c = c0; c < c0 + n; c++) {
+    const uint8_t *clip = t->clips + (size_t) c * t->len * t->fs;
+    for (int j = 1; j < t->len; j++) {
+      const uint8_t *a = clip + (size_t) (j - 1) * t->fs;
+      const uint8_t *b = clip + (size_t) j * t->fs;
+      for (size_t p = 0; p < hw; p++)
+        moving += abs ((int) a[p] - (int) b[p]) > AD_ACTIVE_DIFF;
+      total += (double) hw;
+    }
+  }
+  return total > 0.0 ? moving / total : 0.0;
+}
+
+double
+ad_trainer_holdout_activity (const ad_trainer *t)
+{
+  if (!t || !t->split || t->n_hold < 1 || t->n_clips < 1 || t->len < 2)
+    return -1.0;
+  double tr = active_share (t, 0, t->n_clips);
+  double ho = active_share (t, t->n_clips, t->n_hold);
+  return tr > 0.0 ? ho / tr : -1.0;
+}
+
 static void
 shuffle (ad_trainer *t, int64_t *order)
 {

@@ -300,6 +300,16 @@ ad_status ad_trainer_add_frame (ad_trainer *t, const float *feat,
 int64_t ad_trainer_n_clips (const ad_trainer *t);
 /* Trains the model in place, then calibrates it on the held-back clips. */
 ad_status ad_trainer_run (ad_trainer *t, ad_error *err);
+/* After ad_trainer_run: how much moves in the held-back clips against the
+ * training clips (ratio of their shares of pixels that change by more than
+ * AD_ACTIVE_DIFF between frames), or -1 when there is nothing to compare.
+ * The threshold comes from the held-back clips, the end of the footage:
+ * well below 1 (an empty scene at the end) it comes out too low. */
+double ad_trainer_holdout_activity (const ad_trainer *t);
+/* Below this ratio the held-back footage is called quiet. */
+#define AD_QUIET_HOLDOUT 0.25
+/* Change of an 8-bit gray level between frames that counts as moving. */
+#define AD_ACTIVE_DIFF 13
 
 /* Calibrates a trained model from held-back normal feature frames:
  * frames float [n, in_channels, H, W], consecutive; seg_start[i] = 1 where a

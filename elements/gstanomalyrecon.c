@@ -51,6 +51,9 @@
  * * "seconds" (gdouble): training time
  * * "clips" (gint64): training clips used
  * * "loss" (gfloat): final running loss
+ * * "holdout-activity" (gdouble): moving pixels in the held-back end of the
+ *   footage against the rest (-1: nothing to compare); below 0.25 a
+ *   warning says the threshold may be too low
  *
  * "anomaly-learned", when a learn-frames model takes over:
  *
@@ -594,6 +597,25 @@ trainer_clear (GstAnomalyRecon * self)
   self->train_model = NULL;
 }
 
+/* After training: a warning when the held-back end of the footage, which
+ * sets the threshold, is much quieter than the rest.  Returns the ratio of
+ * their activity (-1 when there is nothing to compare). */
+static gdouble
+check_holdout (GstAnomalyRecon * self)
+{
+  gdouble r = ad_trainer_holdout_activity (self->trainer);
+
+  GST_INFO_OBJECT (self, "held-back footage activity %.3f of the rest", r);
+  if (r >= 0.0 && r < AD_QUIET_HOLDOUT)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The end of the training footage, held back to set the threshold, "
+            "shows little movement (%.0f%% of the rest): the threshold may "
+            "come out too low and ordinary activity raise alarms. Train on "
+            "footage whose last tenth shows ordinary activity.", 100.0 * r),
+        ("holdout activity ratio %.3f", r));
+  return r;
+}
+
 /* Train mode, at EOS. */
 static gboolean
 train_at_eos (GstAnomalyRecon * self)
@@ -601,7 +623,7 @@ train_at_eos (GstAnomalyRecon * self)
   ad_error err;
   ad_status st;
   gint64 clips;
-  gdouble t0, secs;
+  gdouble t0, secs, activity;
 
   if (!self->trainer) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
@@ -634,13 +656,15 @@ train_at_eos (GstAnomalyRecon * self)
   }
   GST_INFO_OBJECT (self, "saved model '%s' after %.1f s", self->run_path,
       secs);
+  activity = check_holdout (self);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),
           gst_structure_new ("anomaly-train-done",
               "path", G_TYPE_STRING, self->run_path,
               "seconds", G_TYPE_DOUBLE, secs,
               "clips", G_TYPE_INT64, clips,
-              "loss", G_TYPE_FLOAT, self->last_loss, NULL)));
+              "loss", G_TYPE_FLOAT, self->last_loss,
+              "holdout-activity", G_TYPE_DOUBLE, activity, NULL)));
   return TRUE;
 }
 
@@ -675,6 +699,7 @@ learn_thread (gpointer data)
               "with it, but it will be learned again next time.",
               self->run_path, err.msg), (NULL));
   }
+  check_holdout (self);
   ad_trainer_free (self->trainer);
   self->trainer = NULL;
   model = gst_anomaly_model_new_take (self->train_model);

@@ -239,6 +239,42 @@ test_holdout_tail (void)
       "held-back clips are the latest (moving) ones", c->motion_q[0]);
   CHECK (ad_trainer_add_frame (t, feat, 0, &err) == AD_ERR_STATE,
       "frames after training are refused");
+  CHECK (ad_trainer_holdout_activity (t) > 1.0, "held-back (moving) clips "
+      "against still training clips: activity ratio %g",
+      ad_trainer_holdout_activity (t));
+out:
+  ad_trainer_free (t);
+  ad_model_free (m);
+}
+
+/* The other way round: footage that ends still is reported as a quiet
+ * held-back part (the element warns). */
+static void
+test_quiet_holdout (void)
+{
+  ad_config cfg;
+  small_config (&cfg);
+  ad_model *m = NULL;
+  ad_error err = { { 0 } };
+  CHECK_OK (ad_model_new (&cfg, &m, &err));
+  ad_train_opts o;
+  ad_train_opts_default (&o);
+  o.epochs = 1;
+  o.max_clips = 40;
+  ad_trainer *t = NULL;
+  CHECK_OK (ad_trainer_new (m, &o, &t, &err));
+  if (!m || !t)
+    goto out;
+  CHECK (ad_trainer_holdout_activity (t) == -1.0, "before training: -1");
+  float feat[W * H];
+  for (int i = 0; i < 400; i++) {
+    render (i < 300 ? i : 300, 0, feat);     /* still from frame 300 on */
+    CHECK_OK (ad_trainer_add_frame (t, feat, i == 0, NULL));
+  }
+  CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
+  double r = ad_trainer_holdout_activity (t);
+  CHECK (r >= 0.0 && r < AD_QUIET_HOLDOUT, "still end of the footage: "
+      "activity ratio %g, want below %g", r, AD_QUIET_HOLDOUT);
 out:
   ad_trainer_free (t);
   ad_model_free (m);
@@ -249,6 +285,7 @@ main (void)
 {
   test_errors ();
   test_holdout_tail ();
+  test_quiet_holdout ();
   test_deterministic ();
   test_train_and_detect ();
   return check_report ("train");

@@ -272,6 +272,7 @@ GST_START_TEST (test_train)
   ad_error err = { {0} };
   const gchar *p;
   gint64 clips;
+  gdouble act;
 
   /* the config's width is overridden by the features (24x16) */
   g_object_set (e, "epochs", 2, "config", "width=32,height=24,"
@@ -314,6 +315,10 @@ GST_START_TEST (test_train)
   fail_unless_equals_string (p, path);
   fail_unless (gst_structure_get_int64 (done, "clips", &clips));
   fail_unless (clips > 0);
+  fail_unless (gst_structure_get_double (done, "holdout-activity", &act));
+  fail_unless (act >= 0.25, "moving all along: holdout activity %g", act);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
+      "a warning although the footage moves to its end");
   gst_structure_free (done);
 
   gst_harness_teardown (h);
@@ -330,6 +335,46 @@ GST_START_TEST (test_train)
       fail_unless (gst_buffer_get_anomaly_meta (out)->recon != NULL);
     gst_buffer_unref (out);
   }
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  test_drop_bus (bus);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+/* Footage that ends still: the held-back end sets the threshold, so the
+ * element warns and reports the low activity. */
+GST_START_TEST (test_train_quiet_end)
+{
+  GstBus *bus = gst_bus_new ();
+  gchar *path = g_build_filename (tmpdir, "quiet.model", NULL);
+  GstElement *e = make_recon (bus, path, "train");
+  GstHarness *h;
+  GstStructure *done = NULL;
+  gchar *text;
+  gdouble act;
+
+  g_object_set (e, "epochs", 1, "config", "width=32,height=24,"
+      TEST_TINY_CONFIG, NULL);
+  h = make_harness (e);
+  for (guint64 i = 0; i < 80; i++) {
+    /* the square moves for 40 frames, then stays where it is */
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (i < 40 ? i :
+                40, 24, 16)), GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (g_file_test (path, G_FILE_TEST_EXISTS), "model still saved");
+  text = test_pop_report (bus, GST_MESSAGE_WARNING);
+  fail_unless (strstr (text, "little movement") != NULL, "warning '%s'",
+      text);
+  g_free (text);
+  fail_unless_equals_int (test_count_messages (bus, "anomaly-train-done",
+          &done), 1);
+  fail_unless (gst_structure_get_double (done, "holdout-activity", &act));
+  fail_unless (act >= 0.0 && act < 0.25, "holdout activity %g", act);
+  gst_structure_free (done);
   gst_harness_teardown (h);
   gst_object_unref (e);
   test_drop_bus (bus);
@@ -571,6 +616,7 @@ anomalyrecon_suite (void)
   tcase_add_test (tc, test_mismatched_model);
   tcase_add_test (tc, test_detect);
   tcase_add_test (tc, test_train);
+  tcase_add_test (tc, test_train_quiet_end);
   tcase_add_test (tc, test_train_progress_messages);
   tcase_add_test (tc, test_state_cycles);
   tcase_add_test (tc, test_learn_frames);

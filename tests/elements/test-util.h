@@ -79,20 +79,32 @@ test_drop_bus (GstBus * bus)
   gst_object_unref (bus);
 }
 
-/* Pops the first error on the bus and returns its user message. */
+/* Pops the first message of `type` (GST_MESSAGE_ERROR or
+ * GST_MESSAGE_WARNING) on the bus and returns its user message. */
 static inline gchar *
-test_pop_error (GstBus * bus)
+test_pop_report (GstBus * bus, GstMessageType type)
 {
-  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GstMessage *msg = gst_bus_pop_filtered (bus, type);
   GError *error = NULL;
   gchar *text;
 
-  fail_unless (msg != NULL, "no error message posted");
-  gst_message_parse_error (msg, &error, NULL);
+  fail_unless (msg != NULL, "no %s message posted",
+      gst_message_type_get_name (type));
+  if (type == GST_MESSAGE_WARNING)
+    gst_message_parse_warning (msg, &error, NULL);
+  else
+    gst_message_parse_error (msg, &error, NULL);
   text = g_strdup (error->message);
   g_error_free (error);
   gst_message_unref (msg);
   return text;
+}
+
+/* Pops the first error on the bus and returns its user message. */
+static inline gchar *
+test_pop_error (GstBus * bus)
+{
+  return test_pop_report (bus, GST_MESSAGE_ERROR);
 }
 
 /* Counts element messages named `name` on the bus (popping them all); with
