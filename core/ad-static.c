@@ -98,7 +98,8 @@ ad_bg_diff (const float *gray, const float *bg, int h, int w, float *tmp,
         const float *row = bg + (size_t) yy * w;
         for (int dx = -AD_BG_SHIFT; dx <= AD_BG_SHIFT; dx++) {
           int xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
-          float e = fabsf (v - gain * row[xx]);
+          /* the camera clips at white: a brighter picture saturates */
+          float e = fabsf (v - fminf (gain * row[xx], 1.0f));
           best = e < best ? e : best;
         }
       }

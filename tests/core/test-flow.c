@@ -322,6 +322,15 @@ test_static (void)
     for (int x = 4; x < W - 4; x++)
       worst = fmaxf (worst, d[y * W + x]);
   CHECK (worst < 0.05f, "lit and shifted background differs by %g", worst);
+  /* twice as bright, clipped at white as a camera does: still small */
+  render (b, -1.0f, 0, 0, 0, 2.0f);
+  for (int p = 0; p < HW; p++)
+    b[p] = b[p] > 1.0f ? 1.0f : b[p];
+  ad_bg_diff (b, a, H, W, tmp, d);
+  worst = 0.0f;
+  for (int p = 0; p < HW; p++)
+    worst = fmaxf (worst, d[p]);
+  CHECK (worst < 0.05f, "clipped bright background differs by %g", worst);
   render (b, 30.0f, 30.0f, 0, 0, 1.0f);
   ad_bg_diff (b, a, H, W, tmp, d);
   {
