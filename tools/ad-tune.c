@@ -13,6 +13,9 @@
  *
  * --calib-frames N calibrates on the last N frames of the holdout clip only,
  * as a trainer given little footage does.
+ * --step G also scores the holdout clip with its second half lit G times
+ * (clipped at white), a sudden lighting change on normal footage, and
+ * prints the highest score before and after it.
  * --dump F writes the first scoring's per-frame parts (raw learned, motion,
  * motion-pattern and stationary-change scores, final score) as CSV.
  *
@@ -58,10 +61,11 @@ parse_kv (ad_config *cfg, const char *str)
 
 /* Renders a clip at vw x vh and turns it into model features; masks are
  * reduced to model resolution (a model pixel is anomalous when at least
- * half of its area is). */
+ * half of its area is).  From the middle frame on, the picture is
+ * multiplied by step and clipped as a camera would (1: unchanged). */
 static int
 render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
-    uint32_t seed, int vw, int vh, clip *out)
+    uint32_t seed, int vw, int vh, float step, clip *out)
 {
   ad_error err = { { 0 } };
   ad_scene *s = NULL;
@@ -84,7 +88,11 @@ render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
   for (int64_t i = 0; ok && i < n; i++) {
     ad_anomaly_kind k;
     ad_image img = { rgb, vw, vh, vw * 3, 3, 3, { 0, 1, 2 } };
-    ok = ad_scene_render (s, i, rgb, m, &k, &err) == AD_OK &&
+    ok = ad_scene_render (s, i, rgb, m, &k, &err) == AD_OK;
+    for (size_t p = 0; ok && step != 1.0f && i >= n / 2 &&
+        p < (size_t) vw * vh * 3; p++)
+      rgb[p] = (uint8_t) fminf (rgb[p] * step + 0.5f, 255.0f);
+    ok = ok &&
         ad_extractor_process (x, &img,
         out->feat + (size_t) i * cin * W * H, &err) == AD_OK;
     out->kind[i] = (uint8_t) k;
@@ -279,6 +287,23 @@ done:
   free (l2);
 }
 
+/* A sudden lighting change on normal footage (--step): the highest score
+ * on the lit clip before and after its middle frame. */
+static void
+report_step (const char *name, const ad_model *m, const clip *c, float step)
+{
+  float *s = malloc (sizeof (float) * c->n), before = 0.0f, after = 0.0f;
+  if (s && score_clip (m, c, s, NULL, "step"))
+    for (int64_t i = 0; i < c->n; i++) {
+      float *mx = i < c->n / 2 ? &before : &after;
+      *mx = s[i] > *mx ? s[i] : *mx;
+    }
+  printf ("| %s | lighting x%.2f from frame %lld of the holdout clip | "
+      "highest score before %.2f, after %.2f |\n", *name ? name :
+      "(defaults)", step, (long long) (c->n / 2), before, after);
+  free (s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -287,6 +312,7 @@ main (int argc, char **argv)
   double seconds = 120.0;
   uint32_t seed = 1;
   long calib_frames = 0;
+  float step = 0.0f;
   int vw = 320, vh = 240;
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *a = argv[i], *v = argv[i + 1];
@@ -297,6 +323,7 @@ main (int argc, char **argv)
     else if (!strcmp (a, "--score")) scoring = v;
     else if (!strcmp (a, "--model")) model_path = v;
     else if (!strcmp (a, "--calib-frames")) calib_frames = atol (v);
+    else if (!strcmp (a, "--step")) step = (float) atof (v);
     else if (!strcmp (a, "--dump")) {
       if (!(dump_file = fopen (v, "w"))) {
         perror (v);
@@ -310,7 +337,9 @@ main (int argc, char **argv)
           "industrial] [--seed K] [--seconds T] [--train K=V,...] "
           "[--score 'K=V,...;K=V,...'] [--model PATH] [--size WxH]\n"
           "       [--dump CSV (per-frame parts of the first scoring)]\n"
-          "       [--calib-frames N (calibrate on the holdout clip's last N)]\n");
+          "       [--calib-frames N (calibrate on the holdout clip's last N)]\n"
+          "       [--step G (also score the holdout clip lit G times from "
+          "its middle on)]\n");
       return 2;
     }
   }
@@ -338,13 +367,16 @@ main (int argc, char **argv)
     fprintf (stderr, "ad-tune: loaded %s\n", model_path);
   else
     m = NULL;
-  clip tr = { 0 }, ho = { 0 }, te = { 0 }, nu = { 0 };
+  clip tr = { 0 }, ho = { 0 }, te = { 0 }, nu = { 0 }, lit = { 0 };
   const ad_config *mc = m ? ad_model_config (m) : &cfg;
-  if (!render_clip (mc, sk, AD_CLIP_HOLDOUT, seed, vw, vh, &ho) ||
-      !render_clip (mc, sk, AD_CLIP_TEST, seed, vw, vh, &te) ||
-      !render_clip (mc, sk, AD_CLIP_NUISANCE, seed, vw, vh, &nu))
+  if (!render_clip (mc, sk, AD_CLIP_HOLDOUT, seed, vw, vh, 1.0f, &ho) ||
+      !render_clip (mc, sk, AD_CLIP_TEST, seed, vw, vh, 1.0f, &te) ||
+      !render_clip (mc, sk, AD_CLIP_NUISANCE, seed, vw, vh, 1.0f, &nu))
     return 1;
-  if (!render_clip (mc, sk, AD_CLIP_TRAIN, seed, vw, vh, &tr))
+  if (!render_clip (mc, sk, AD_CLIP_TRAIN, seed, vw, vh, 1.0f, &tr))
+    return 1;
+  if (step > 0.0f &&
+      !render_clip (mc, sk, AD_CLIP_HOLDOUT, seed, vw, vh, step, &lit))
     return 1;
   if (!m) {
     m = train_model (&cfg, &tr, seconds);
@@ -376,9 +408,11 @@ main (int argc, char **argv)
         ad_model_set_scoring (m, &sc, &err) == AD_OK &&
         ad_model_learn_motion (m, tr.feat, tr.n, NULL, &err) == AD_OK &&
         ad_model_calibrate (m, ho.feat + (size_t) (ho.n - n_cal) * fs_ho,
-            n_cal, NULL, &err) == AD_OK)
+            n_cal, NULL, &err) == AD_OK) {
       report (p, m, &te, &nu, first);
-    else
+      if (step > 0.0f)
+        report_step (p, m, &lit, step);
+    } else
       fprintf (stderr, "ad-tune: '%s': %s\n", p, err.msg);
     first = 0;
     p = semi ? semi + 1 : NULL;
@@ -388,6 +422,7 @@ main (int argc, char **argv)
   clip_free (&ho);
   clip_free (&te);
   clip_free (&nu);
+  clip_free (&lit);
   ad_model_free (m);
   return 0;
 }
