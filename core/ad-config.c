@@ -54,6 +54,7 @@ const ad_field ad_config_fields[] = {
   F (flow_weight, AD_FIELD_FLOAT, 0.0, 4.0, 1.0, 1, "Weight of the motion-pattern novelty in the sum"),
   F (flow_spread, AD_FIELD_INT, 0, 3, 2, 1, "Neighbour cells (each way) whose normal motion patterns a cell shares"),
   F (static_weight, AD_FIELD_FLOAT, 0.0, 4.0, 0.5, 1, "Weight of the stationary change (what lies still where the learned background differs, e.g. a left object) in the sum"),
+  F (static_absorb, AD_FIELD_INT, 0, 10000000, 0, 1, "Frames a pixel must stay different while still before it joins the stream's background, ending its stationary change (0 = never: a parked car stays a change until retraining)"),
   F (flow_accel, AD_FIELD_INT, 0, 1, 0, 1, "Also score sudden changes of a cell's motion beyond those of normal footage"),
   F (motion_comp, AD_FIELD_INT, 0, 1, 1, 1, "Remove camera shake and brightness change from the motion signals"),
   F (score_window, AD_FIELD_INT, 1, AD_SCORE_WINDOW_MAX, 3, 1, "Frame score: median of the fused scores of the latest N frames (causal; 1 = this frame)"),

@@ -318,6 +318,10 @@ struct ad_scorer {
                              * stationary change, per pixel */
   float *bgd;               /* [hw] difference to the background */
   const ad_tensor *bg;      /* [hw] learned background or NULL */
+  float *bg_live;           /* [hw] the background this stream compares
+                             * with: bg, plus what static_absorb took in */
+  float *still_age;         /* [hw] frames each pixel has stayed different
+                             * while still */
   int have_still;           /* cells[2] holds a running value */
   int full;                 /* compute every part and gate (calibration),
                              * not only what the settings use */
@@ -376,8 +380,16 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   t = ad_model_tensor (mm, "bg_image");
   const ad_tensor *ss = ad_model_tensor (mm, "static_stats");
   if (t && t->count == (size_t) sc->hw && ss && ss->count >= 2 &&
-      ss->data[0] > 0.0f)
+      ss->data[0] > 0.0f) {
     sc->bg = t;
+    sc->bg_live = ad_alloc (sc->hw);
+    sc->still_age = ad_alloc (sc->hw);
+    if (!sc->bg_live || !sc->still_age) {
+      ad_scorer_free (sc);
+      return ad_fail (err, AD_ERR_NOMEM, "out of memory");
+    }
+    memcpy (sc->bg_live, t->data, sizeof (float) * sc->hw);
+  }
   sc->cells = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
   sc->cwork = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
   sc->gate = ad_alloc ((size_t) sc->hw * 2);
@@ -407,6 +419,8 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->cwork);
   ad_free (sc->gate);
   ad_free (sc->bgd);
+  ad_free (sc->bg_live);
+  ad_free (sc->still_age);
   ad_flow_free (sc->flow);
   free (sc);
 }
@@ -418,6 +432,10 @@ ad_scorer_reset (ad_scorer *sc)
     sc->have_prev = 0;
     sc->have_still = 0;
     sc->n_recent = 0;
+    if (sc->bg_live) {
+      memcpy (sc->bg_live, sc->bg->data, sizeof (float) * sc->hw);
+      memset (sc->still_age, 0, sizeof (float) * sc->hw);
+    }
     ad_flow_reset (sc->flow);
   }
 }
@@ -587,8 +605,8 @@ static_cells (ad_scorer *sc, int ok, int want_map)
   }
   const float *r = ok ? ad_flow_residual (sc->flow) : NULL;
   float *d = sc->bgd, *c = sc->cwork;       /* [ncells] scratch */
-  ad_bg_diff (ad_flow_gray (sc->flow), sc->bg->data, sc->h, sc->w, sc->tmp,
-      d);
+  const float *gray = ad_flow_gray (sc->flow);
+  ad_bg_diff (gray, sc->bg_live, sc->h, sc->w, sc->tmp, d);
   /* the frame's own mismatch floor (noise, imperfect background) goes:
    * AD_STILL_FLOOR_K x the median over an even sample of pixels */
   int n = 0;
@@ -603,6 +621,13 @@ static_cells (ad_scorer *sc, int ok, int want_map)
       if (r && r[p] > sc->flow_noise)
         d[p] = 0.0f;                        /* moving: not stationary */
       c[(y / sc->cell) * sc->gw + x / sc->cell] += d[p];
+      /* what has stayed long enough joins this stream's background */
+      sc->still_age[p] = d[p] > 0.0f ? sc->still_age[p] + 1.0f : 0.0f;
+      if (sc->cfg.static_absorb > 0 &&
+          sc->still_age[p] >= (float) sc->cfg.static_absorb) {
+        sc->bg_live[p] = gray[p];
+        sc->still_age[p] = 0.0f;
+      }
     }
   float a = 1.0f / AD_STILL_FRAMES;
   for (int k = 0; k < sc->ncells; k++) {

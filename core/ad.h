@@ -125,6 +125,8 @@ typedef struct ad_config {
   float flow_weight;          /* weight of the motion-pattern novelty */
   int32_t flow_spread;        /* neighbour cells sharing motion patterns */
   float static_weight;        /* weight of the stationary change */
+  int32_t static_absorb;      /* frames after which a still change joins the
+                               * stream's background (0: never) */
   int32_t flow_accel;         /* 1: score abnormal changes of motion too */
   int32_t motion_comp;        /* 1: remove camera shake and brightness change */
   int32_t score_window;       /* frame score: median of the latest N frames */

@@ -395,6 +395,36 @@ test_static (void)
   CHECK (pk % W >= 28 && pk % W < 44 && pk / W >= 28 && pk / W < 44,
       "map peak at (%d, %d), the object is at 30..41", pk % W, pk / W);
 
+  /* static_absorb: what lies still long enough joins the stream's
+   * background, and a reset forgets it */
+  {
+    ad_config ca = *ad_model_config (m), c1 = ca;
+    ad_scorer *sa = NULL;
+    ca.static_absorb = 30;
+    CHECK_OK (ad_model_set_scoring (m, &ca, NULL));
+    CHECK_OK (ad_scorer_new (m, &sa, NULL));
+    CHECK_OK (ad_model_set_scoring (m, &c1, NULL));
+    float mid = 0.0f, end = 0.0f, again = 0.0f;
+    for (int pass = 0; sa && pass < 2; pass++) {
+      ad_scorer_reset (sa);
+      CHECK_OK (ad_scorer_process (sa, a, NULL, NULL, &o, NULL));
+      for (int t = 1; t <= 80; t++) {
+        CHECK_OK (ad_scorer_process (sa, b, NULL, NULL, &o, NULL));
+        if (pass == 0 && t == 25)
+          mid = o.static_raw;
+        if (pass == 0 && t == 80)
+          end = o.static_raw;
+        if (pass == 1 && t == 25)
+          again = o.static_raw;
+      }
+    }
+    CHECK (mid > 0.5f * early + 0.005f && end < 0.2f * mid, "absorbed after "
+        "30 frames: %g at 25 frames, %g at 80", mid, end);
+    CHECK (fabsf (again - mid) < 1e-6f, "after a reset the object is a "
+        "change again: %g vs %g", again, mid);
+    ad_scorer_free (sa);
+  }
+
   /* what a scorer skips (the gates without a map, the stationary change
    * at weight 0) changes no score: the same frames with and without a map
    * give the same scores, and at weight 0 every other part is unchanged */
