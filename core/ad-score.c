@@ -309,7 +309,8 @@ struct ad_scorer {
   float *lmap;              /* [hw] learned error map */
   float *work;              /* [hw] standardised map (calibration) */
   float *tmp;               /* [hw] blur and top-k workspace */
-  float *resid;             /* [ci + 1, hw] signed residuals (resid_blur) */
+  float *resid;             /* [ci + 1, hw] signed residuals of the image
+                             * channels and of the difference head */
   float *fmap;              /* [hw] fused map when the caller has none */
   float *cells;             /* [3, ncells] raw motion, motion-pattern
                              * novelty and stationary change per cell */
@@ -591,7 +592,7 @@ motion_gate (ad_scorer *sc, int ok)
  * a value that rises towards it by 1/AD_STILL_FRAMES a frame and falls to
  * it at once (from 0 at the first frame), so a passer-by's brief
  * mismatch hardly counts and an object left lying builds up.
- * sc->gate + hw gets its per-pixel share (map_gate). */
+ * sc->gate + hw gets its per-pixel share (map_gate) when want_map. */
 static void
 static_cells (ad_scorer *sc, int ok, int want_map)
 {
@@ -654,8 +655,9 @@ static_cells (ad_scorer *sc, int ok, int want_map)
 /* sc->cells = raw motion per cell of feat against sc->prev (zeros without
  * a previous frame): the mean absolute difference, or with motion_comp the
  * same after removing brightness change and camera shake; then the
- * motion-pattern novelty per cell (zeros without a learned model); and
- * sc->gate. */
+ * motion-pattern novelty per cell (zeros without a learned model); the
+ * stationary change unless its weight is 0; and sc->gate when want_map
+ * (always in a full scorer). */
 static void
 motion_cells (ad_scorer *sc, const float *feat, int want_map)
 {
