@@ -196,6 +196,22 @@ test_errors (void)
   ad_model_free (m);
 }
 
+/* A small model and a trainer for one epoch over a 40-clip reservoir;
+ * 0 when either could not be made. */
+static int
+small_trainer (ad_config *cfg, ad_model **m, ad_trainer **t)
+{
+  small_config (cfg);
+  CHECK_OK (ad_model_new (cfg, m, NULL));
+  ad_train_opts o;
+  ad_train_opts_default (&o);
+  o.epochs = 1;
+  o.max_clips = 40;
+  if (*m)
+    CHECK_OK (ad_trainer_new (*m, &o, t, NULL));
+  return *m && *t;
+}
+
 /* Calibration comes from the latest footage, not from clips between
  * training clips: 300 still frames, then 100 with moving squares.  The
  * reservoir (52 slots for 99 clips) has to replace slots, so the clips are
@@ -208,17 +224,10 @@ static void
 test_holdout_tail (void)
 {
   ad_config cfg;
-  small_config (&cfg);
   ad_model *m = NULL;
-  ad_error err = { { 0 } };
-  CHECK_OK (ad_model_new (&cfg, &m, &err));
-  ad_train_opts o;
-  ad_train_opts_default (&o);
-  o.epochs = 1;
-  o.max_clips = 40;
   ad_trainer *t = NULL;
-  CHECK_OK (ad_trainer_new (m, &o, &t, &err));
-  if (!m || !t)
+  ad_error err = { { 0 } };
+  if (!small_trainer (&cfg, &m, &t))
     goto out;
   float feat[W * H];
   for (int i = 0; i < 400; i++) {
@@ -253,17 +262,10 @@ static void
 test_quiet_holdout (void)
 {
   ad_config cfg;
-  small_config (&cfg);
   ad_model *m = NULL;
-  ad_error err = { { 0 } };
-  CHECK_OK (ad_model_new (&cfg, &m, &err));
-  ad_train_opts o;
-  ad_train_opts_default (&o);
-  o.epochs = 1;
-  o.max_clips = 40;
   ad_trainer *t = NULL;
-  CHECK_OK (ad_trainer_new (m, &o, &t, &err));
-  if (!m || !t)
+  ad_error err = { { 0 } };
+  if (!small_trainer (&cfg, &m, &t))
     goto out;
   CHECK (ad_trainer_holdout_activity (t) == -1.0, "before training: -1");
   float feat[W * H];
