@@ -623,11 +623,12 @@ static_cells (ad_scorer *sc, int ok, int want_map)
         d[p] = 0.0f;                        /* moving: not stationary */
       c[(y / sc->cell) * sc->gw + x / sc->cell] += d[p];
       /* what has stayed long enough joins this stream's background */
-      sc->still_age[p] = d[p] > 0.0f ? sc->still_age[p] + 1.0f : 0.0f;
-      if (sc->cfg.static_absorb > 0 &&
-          sc->still_age[p] >= (float) sc->cfg.static_absorb) {
-        sc->bg_live[p] = gray[p];
-        sc->still_age[p] = 0.0f;
+      if (sc->cfg.static_absorb > 0) {
+        sc->still_age[p] = d[p] > 0.0f ? sc->still_age[p] + 1.0f : 0.0f;
+        if (sc->still_age[p] >= (float) sc->cfg.static_absorb) {
+          sc->bg_live[p] = gray[p];
+          sc->still_age[p] = 0.0f;
+        }
       }
     }
   float a = 1.0f / AD_STILL_FRAMES;
