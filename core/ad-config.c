@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define F(name, type, lo, hi, def, scoring, blurb) \
@@ -112,6 +113,119 @@ ad_config_default (ad_config *cfg)
   memset (cfg, 0, sizeof *cfg);
   for (int i = 0; i < ad_config_n_fields; i++)
     ad_config_set (cfg, &ad_config_fields[i], ad_config_fields[i].def);
+}
+
+/* Named starting points for a config string ("preset=NAME"). */
+static const struct {
+  const char *name, *settings;
+} presets[] = {
+  /* the defaults: next-frame prediction on video */
+  { "video", "" },
+  /* independent still images (inspection): reconstruct each frame, no
+   * temporal shift, no motion signals, memory on every skip (a U-Net
+   * without it copies a defect through its skips) */
+  { "stills", "task=0,diff_head=0,score_source=0,shift_frac=0,clip_len=1,"
+        "batch_clips=8,fuse=0,flow_weight=0,score_window=1,mem_place=3" },
+};
+
+const char *
+ad_config_preset (const char *name)
+{
+  for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+    if (strcmp (presets[i].name, name) == 0)
+      return presets[i].settings;
+  return NULL;
+}
+
+/* Trims spaces at both ends of s in place. */
+static char *
+trim (char *s)
+{
+  while (*s == ' ' || *s == '\t')
+    s++;
+  size_t n = strlen (s);
+  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+    s[--n] = '\0';
+  return s;
+}
+
+static ad_status
+parse_items (ad_config *cfg, char *str, int depth, ad_error *err)
+{
+  char array[64] = "";          /* base name of the last array field */
+  int array_idx = 0;
+  char *save = NULL;
+  for (char *item = strtok_r (str, ",", &save); item;
+      item = strtok_r (NULL, ",", &save)) {
+    item = trim (item);
+    if (*item == '\0')
+      continue;
+    char name[80];
+    const char *val;
+    char *eq = strchr (item, '=');
+    if (eq) {
+      *eq = '\0';
+      char *key = trim (item);
+      val = trim (eq + 1);
+      for (char *c = key; *c; c++)
+        *c = *c == '-' ? '_' : *c;
+      array[0] = '\0';
+      if (strcmp (key, "preset") == 0) {
+        const char *p = ad_config_preset (val);
+        if (!p)
+          return ad_fail (err, AD_ERR_ARG, "unknown preset '%s' (video, "
+              "stills)", val);
+        if (depth > 0)
+          return ad_fail (err, AD_ERR_ARG, "a preset cannot name a preset");
+        char *dup = strdup (p);
+        if (!dup)
+          return ad_fail (err, AD_ERR_NOMEM, "out of memory");
+        ad_status st = parse_items (cfg, dup, depth + 1, err);
+        free (dup);
+        if (st != AD_OK)
+          return st;
+        continue;
+      }
+      snprintf (name, sizeof name, "%s_0", key);
+      if (!ad_config_field (key) && ad_config_field (name)
+          && strlen (key) < sizeof array) {
+        strcpy (array, key);    /* array field: "widths=4,8,8,8" */
+        array_idx = 1;
+      } else {
+        snprintf (name, sizeof name, "%s", key);
+      }
+    } else if (array[0]) {
+      val = item;
+      snprintf (name, sizeof name, "%s_%d", array, array_idx++);
+    } else {
+      return ad_fail (err, AD_ERR_ARG, "'%s' is not key=value", item);
+    }
+    const ad_field *f = ad_config_field (name);
+    if (!f)
+      return ad_fail (err, AD_ERR_ARG, "unknown setting '%s'", name);
+    char *end;
+    double v = strtod (val, &end);
+    if (*val == '\0' || *end != '\0' || !isfinite (v))
+      return ad_fail (err, AD_ERR_ARG, "%s: '%s' is not a number", name, val);
+    if (v < f->min || v > f->max)
+      return ad_fail (err, AD_ERR_ARG, "%s=%g is outside %g..%g", name, v,
+          f->min, f->max);
+    ad_config_set (cfg, f, v);
+  }
+  return AD_OK;
+}
+
+ad_status
+ad_config_parse (ad_config *cfg, const char *str, ad_error *err)
+{
+  if (!cfg)
+    return ad_fail (err, AD_ERR_ARG, "no configuration to set");
+  char *dup = strdup (str ? str : "");
+  if (!dup)
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory");
+  ad_status st = parse_items (cfg, dup, 0, err);
+  free (dup);
+  return st;
 }
 
 ad_status

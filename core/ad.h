@@ -137,6 +137,15 @@ typedef struct ad_config {
 } ad_config;
 
 void ad_config_default (ad_config *cfg);
+/* Applies "key=value,..." over cfg, in order.  Keys may use '-' for '_';
+ * a bare value after an array field continues it ("widths=4,8,8,8" sets
+ * widths_0..widths_3); "preset=NAME" applies a named set of settings at
+ * that point (video: the defaults; stills: independent still images).
+ * Values must be numbers within the field's range.  On error cfg may be
+ * partly set and err names the first bad item. */
+ad_status ad_config_parse (ad_config *cfg, const char *str, ad_error *err);
+/* The settings string of a preset, or NULL for an unknown name. */
+const char *ad_config_preset (const char *name);
 /* Checks ranges and consistency; fills err with the first problem. */
 ad_status ad_config_validate (const ad_config *cfg, ad_error *err);
 int ad_config_in_channels (const ad_config *cfg);

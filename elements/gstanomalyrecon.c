@@ -302,7 +302,8 @@ gst_anomaly_recon_class_init (GstAnomalyReconClass * klass)
   g_object_class_install_property (gobject_class, PROP_CONFIG,
       g_param_spec_string ("config", "Config",
           "Model settings for training, \"key=value,...\" (e.g. "
-          "\"task=1,mem_place=2\")", NULL, flags));
+          "\"task=1,mem_place=2\"); \"preset=stills\" sets up still-image "
+          "inspection, later items override it", NULL, flags));
 
   gst_element_class_set_static_metadata (element_class,
       "Anomaly reconstruction", "Filter/Analyzer/Video",
@@ -427,72 +428,17 @@ gst_anomaly_recon_get_property (GObject * object, guint prop_id,
 /* ------------------------------------------------------------------------ */
 /* config="key=value,..."                                                   */
 
-/* Parses str over cfg.  A bare value after an array field continues it:
- * "widths=4,8,8,8" sets widths_0..widths_3. */
+/* Parses str over cfg (ad_config_parse: key=value items, array fields,
+ * presets). */
 static gboolean
 parse_config (const gchar * str, ad_config * cfg, gchar ** error)
 {
-  gchar **items = g_strsplit (str ? str : "", ",", -1);
-  gchar *array = NULL;          /* base name of the last array field */
-  gint array_idx = 0;
-  gboolean ok = TRUE;
+  ad_error err = { {0} };
 
-  for (gint i = 0; ok && items[i]; i++) {
-    gchar *item = g_strstrip (items[i]);
-    gchar *eq = strchr (item, '=');
-    gchar *key, *val, *end, *name;
-    const ad_field *f;
-    gdouble v;
-
-    if (*item == '\0')
-      continue;
-    if (eq) {
-      *eq = '\0';
-      key = g_strstrip (item);
-      val = g_strstrip (eq + 1);
-      g_strdelimit (key, "-", '_');
-      g_clear_pointer (&array, g_free);
-      array_idx = 0;
-      name = g_strdup_printf ("%s_0", key);
-      if (!ad_config_field (key) && ad_config_field (name)) {
-        /* array field: "widths=4,8,8,8" */
-        array = g_strdup (key);
-        array_idx = 1;
-      } else {
-        g_free (name);
-        name = g_strdup (key);
-      }
-    } else if (array) {
-      val = item;
-      name = g_strdup_printf ("%s_%d", array, array_idx++);
-    } else {
-      *error = g_strdup_printf ("'%s' is not key=value", item);
-      ok = FALSE;
-      break;
-    }
-
-    f = ad_config_field (name);
-    if (!f) {
-      *error = g_strdup_printf ("unknown setting '%s'", name);
-      ok = FALSE;
-    } else {
-      v = g_ascii_strtod (val, &end);
-      if (*val == '\0' || *end != '\0' || !isfinite (v)) {
-        *error = g_strdup_printf ("%s: '%s' is not a number", name, val);
-        ok = FALSE;
-      } else if (v < f->min || v > f->max) {
-        *error = g_strdup_printf ("%s=%g is outside %g..%g", name, v, f->min,
-            f->max);
-        ok = FALSE;
-      } else {
-        ad_config_set (cfg, f, v);
-      }
-    }
-    g_free (name);
-  }
-  g_free (array);
-  g_strfreev (items);
-  return ok;
+  if (ad_config_parse (cfg, str, &err) == AD_OK)
+    return TRUE;
+  *error = g_strdup (err.msg);
+  return FALSE;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -14,10 +14,10 @@ GOOD=${1:-}
 TEST=${2:-}
 MODEL=${3:-$OUT/parts.model}
 need anomalydetect pngdec pngenc multifilesrc multifilesink
-# The stills settings of docs/tuning.md: reconstruct each image on its own
+# The stills preset of docs/tuning.md: reconstruct each image on its own
 # (no prediction from a previous frame, no temporal shift, no motion
 # signals), memory on every skip connection.
-STILLS="task=0,diff_head=0,score_source=0,shift_frac=0,clip_len=1,batch_clips=8,fuse=0,flow_weight=0,score_window=1,mem_place=3"
+STILLS="preset=stills"
 N=$([ -n "$QUICK" ] && echo 40 || echo 200)
 if [ -z "$GOOD" ] || [ -z "$TEST" ]; then
   need anomalyscenesrc

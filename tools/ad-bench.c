@@ -86,20 +86,11 @@ rss_kb (void)
 static int
 apply_config (ad_config *cfg, const char *spec)
 {
-  char *dup = strdup (spec), *save = NULL;
-  int ok = 1;
-  for (char *tok = strtok_r (dup, ",", &save); tok && ok;
-      tok = strtok_r (NULL, ",", &save)) {
-    char *eq = strchr (tok, '=');
-    const ad_field *f = eq ? (*eq = 0, ad_config_field (tok)) : NULL;
-    if (!f) {
-      fprintf (stderr, "ad-bench: unknown config entry '%s'\n", tok);
-      ok = 0;
-    } else
-      ad_config_set (cfg, f, strtod (eq + 1, NULL));
-  }
-  free (dup);
-  return ok;
+  ad_error err = { { 0 } };
+  if (ad_config_parse (cfg, spec, &err) == AD_OK)
+    return 1;
+  fprintf (stderr, "ad-bench: %s\n", err.msg);
+  return 0;
 }
 
 static int

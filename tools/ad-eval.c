@@ -19,11 +19,9 @@
 
 #include <glib/gstdio.h>
 
-/* Settings for independent still images (inspection): reconstruct each
- * frame, no temporal shift, no motion signals, memory on every skip (a
- * U-Net without it copies a defect through its skips). */
-#define AD_STILLS_CONFIG "task=0,diff_head=0,score_source=0,shift_frac=0," \
-    "clip_len=1,batch_clips=8,fuse=0,flow_weight=0,score_window=1,mem_place=3"
+/* Settings for independent still images: the core's stills preset
+ * (ad_config_preset in core/ad-config.c). */
+#define AD_STILLS_CONFIG "preset=stills"
 
 #ifndef AD_SOURCE_DIR
 #define AD_SOURCE_DIR "."
@@ -520,14 +518,18 @@ main (int argc, char **argv)
     return 2;
   }
   if (opt_config) {
-    gchar **kv = g_strsplit_set (opt_config, ",", -1);
-    for (gchar ** p = kv; *p; p++) {
-      if (g_str_has_prefix (g_strstrip (*p), "width="))
-        model_w = atoi (*p + 6);
-      else if (g_str_has_prefix (*p, "height="))
-        model_h = atoi (*p + 7);
+    /* the model size, for the masks and the ground truth */
+    ad_config c;
+    ad_error cerr = { {0} };
+    ad_config_default (&c);
+    c.width = model_w;
+    c.height = model_h;
+    if (ad_config_parse (&c, opt_config, &cerr) != AD_OK) {
+      g_printerr ("ad-eval: --config: %s\n", cerr.msg);
+      return 2;
     }
-    g_strfreev (kv);
+    model_w = c.width;
+    model_h = c.height;
   }
   if (opt_cell < 2 || opt_cell > 64 || vid_w < 32 || vid_h < 32) {
     g_printerr ("ad-eval: --cell must be 2..64 and --size at least 32x32\n");

@@ -42,21 +42,11 @@ typedef struct clip {
 static int
 parse_kv (ad_config *cfg, const char *str)
 {
-  char *dup = strdup (str), *save = NULL;
-  int ok = 1;
-  for (char *kv = strtok_r (dup, ",", &save); kv;
-      kv = strtok_r (NULL, ",", &save)) {
-    char *eq = strchr (kv, '=');
-    const ad_field *f = eq ? (*eq = 0, ad_config_field (kv)) : NULL;
-    if (!f) {
-      fprintf (stderr, "ad-tune: unknown setting '%s'\n", kv);
-      ok = 0;
-      break;
-    }
-    ad_config_set (cfg, f, atof (eq + 1));
-  }
-  free (dup);
-  return ok;
+  ad_error err = { { 0 } };
+  if (ad_config_parse (cfg, str, &err) == AD_OK)
+    return 1;
+  fprintf (stderr, "ad-tune: %s\n", err.msg);
+  return 0;
 }
 
 /* Renders a clip at vw x vh and turns it into model features; masks are
@@ -347,18 +337,8 @@ main (int argc, char **argv)
       !strcmp (scene, "sparse") ? AD_SCENE_SPARSE : AD_SCENE_SURVEILLANCE;
   ad_config cfg;
   ad_config_default (&cfg);
-  if (sk == AD_SCENE_INDUSTRIAL) {
-    /* stills: reconstruct, no temporal shift, no motion */
-    cfg.task = AD_TASK_RECON;
-    cfg.diff_head = 0;
-    cfg.score_source = AD_SCORE_FRAME;
-    cfg.flow_weight = 0.0f;
-    cfg.score_window = 1;
-    cfg.shift_frac = 0.0f;
-    cfg.clip_len = 1;
-    cfg.batch_clips = 8;
-    cfg.fuse = AD_FUSE_LEARNED;
-  }
+  if (sk == AD_SCENE_INDUSTRIAL && !parse_kv (&cfg, "preset=stills"))
+    return 2;
   if (!parse_kv (&cfg, train_cfg))
     return 2;
   ad_error err = { { 0 } };

@@ -205,6 +205,11 @@ awk -F '\t' -v propfile="$TMP/props" -v cfgfile="$TMP/config" \
         key = it[i]; sub(/=.*/, "", key); gsub(/[ \t]/, "", key); gsub(/-/, "_", key)
         v = it[i]; sub(/^[^=]*=[ \t]*/, "", v)
         arr = ""
+        # named presets: ad_config_preset() in core/ad-config.c
+        if (key == "preset") {
+          if (v != "video" && v != "stills") err(el ".config: unknown preset \"" v "\" (video, stills)")
+          continue
+        }
         if (!(key in cfmin) && ((key "_0") in cfmin)) { arr = key; idx = 1; name = key "_0" }
         else name = key
       } else if (arr != "") {

@@ -653,6 +653,51 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
   free (buf);
 }
 
+/* ad_config_parse: items in order, arrays, '-' for '_', presets that
+ * later items override, and an error naming each kind of bad item. */
+static void
+test_config_parse (void)
+{
+  ad_config c, d;
+  ad_error err = { { 0 } };
+  ad_config_default (&d);
+  ad_config_default (&c);
+  CHECK (ad_config_parse (&c, "", &err) == AD_OK && memcmp (&c, &d,
+          sizeof c) == 0, "empty string changes nothing");
+  CHECK (ad_config_parse (&c, " task = 0 , mem-place=2, widths=4,8,8,16,"
+          "lr=0.002", &err) == AD_OK, "parse: %s", err.msg);
+  CHECK (c.task == 0 && c.mem_place == 2 && c.widths[0] == 4 &&
+      c.widths[1] == 8 && c.widths[2] == 8 && c.widths[3] == 16 &&
+      fabsf (c.lr - 0.002f) < 1e-7f, "values set");
+  /* the stills preset, then an override */
+  ad_config_default (&c);
+  CHECK (ad_config_parse (&c, "preset=stills,mem_items=64", &err) == AD_OK,
+      "preset: %s", err.msg);
+  CHECK (c.task == AD_TASK_RECON && c.diff_head == 0 && c.clip_len == 1 &&
+      c.shift_frac == 0.0f && c.mem_place == 3 && c.score_window == 1 &&
+      c.fuse == AD_FUSE_LEARNED && c.mem_items == 64, "stills settings");
+  CHECK (ad_config_parse (&c, "preset=video", &err) == AD_OK && memcmp (&c,
+          &d, sizeof c) != 0, "video preset keeps earlier settings");
+  CHECK (ad_config_parse (&c, "mem_place=1,preset=stills", &err) == AD_OK &&
+      c.mem_place == 3, "a preset overrides earlier items");
+  CHECK (ad_config_validate (&c, &err) == AD_OK, "stills validate: %s",
+      err.msg);
+  const char *const bad[][2] = {
+    { "preset=nope", "nope" }, { "nonsense=3", "nonsense" },
+    { "mem_place=9", "mem_place" }, { "task", "key=value" },
+    { "lr=fast", "not a number" }, { "lr=", "not a number" },
+    { "lr=nan", "not a number" }, { "4,8", "key=value" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    err.msg[0] = '\0';
+    ad_config_default (&c);
+    CHECK (ad_config_parse (&c, bad[i][0], &err) == AD_ERR_ARG &&
+        strstr (err.msg, bad[i][1]), "'%s' -> '%s'", bad[i][0], err.msg);
+  }
+  CHECK (ad_config_parse (NULL, "task=0", &err) == AD_ERR_ARG, "no config");
+  CHECK (ad_config_preset ("stills") && !ad_config_preset ("x"), "lookup");
+}
+
 int
 main (void)
 {
@@ -661,6 +706,7 @@ main (void)
     return 1;
   }
   test_round_trip ();
+  test_config_parse ();
 
   ad_config cfg;
   small_cfg (&cfg);

@@ -151,6 +151,8 @@ GST_START_TEST (test_bad_config)
   check_start_error (e, bus, "mem_place");
   g_object_set (e, "config", "task", NULL);
   check_start_error (e, bus, "key=value");
+  g_object_set (e, "config", "preset=nope", NULL);
+  check_start_error (e, bus, "preset");
   g_free (path);
   gst_object_unref (e);
   test_drop_bus (bus);
