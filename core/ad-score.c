@@ -441,24 +441,6 @@ ad_scorer_reset (ad_scorer *sc)
   }
 }
 
-/* The gain that maps the estimate y [n] onto the frame x [n]: the ratio
- * of their medians, within [1/AD_GAIN_MAX, AD_GAIN_MAX], so that a global
- * lighting change the model did not see leaves no residual.  Medians
- * ignore an anomaly that covers less than half the picture (a least-squares
- * fit would fold a large one into the gain); a dark estimate keeps 1.
- * tmp [n]. */
-#define AD_GAIN_MAX 2.0f
-static float
-gain_fit (const float *x, const float *y, int n, float *tmp)
-{
-  float my = ad_quantile (y, n, 0.5f, tmp);
-  if (!(my > 1e-3f))
-    return 1.0f;
-  float g = ad_quantile (x, n, 0.5f, tmp) / my;
-  return g < 1.0f / AD_GAIN_MAX ? 1.0f / AD_GAIN_MAX : g > AD_GAIN_MAX ?
-      AD_GAIN_MAX : g;
-}
-
 /* sc->resid [ci + 1, hw] = the signed residuals of frame feat against
  * recon, channel by channel, then that of the difference head (when it is
  * scored), each blurred by cfg.resid_blur: zero-mean texture and sensor
@@ -470,7 +452,7 @@ residuals (ad_scorer *sc, const float *feat, const float *recon, int src)
   float inv = 1.0f / (float) ci, *rd = sc->resid + (size_t) ci * hw;
   for (int c = 0; c < ci; c++) {
     const float *x = feat + (size_t) c * hw, *y = recon + (size_t) c * hw;
-    float g = sc->cfg.learned_gain ? gain_fit (x, y, hw, sc->tmp) : 1.0f;
+    float g = sc->cfg.learned_gain ? ad_gain (x, y, hw, sc->tmp) : 1.0f;
     for (int p = 0; p < hw; p++)
       sc->resid[(size_t) c * hw + p] = x[p] - g * y[p];
   }

@@ -78,18 +78,25 @@ ad_bg_hist_median (const ad_bg_hist *b, float *bg)
   return 1;
 }
 
+float
+ad_gain (const float *x, const float *ref, int n, float *tmp)
+{
+  int m = 0;
+  for (int p = 0; p < n; p += AD_GAIN_STRIDE)
+    if (ref[p] > 0.05f)
+      tmp[m++] = x[p] / ref[p];
+  float g = m > 0 ? ad_quantile (tmp, m, 0.5f, tmp + m) : 1.0f;
+  if (!(g == g))
+    return 1.0f;
+  return g < 1.0f / AD_GAIN_MAX ? 1.0f / AD_GAIN_MAX : g > AD_GAIN_MAX ?
+      AD_GAIN_MAX : g;
+}
+
 void
 ad_bg_diff (const float *gray, const float *bg, int h, int w, float *tmp,
     float *d)
 {
-  int hw = h * w, n = 0;
-  /* gain: median ratio over an even sample of pixels bright enough */
-  for (int p = 0; p < hw; p += 3)
-    if (bg[p] > 0.05f)
-      tmp[n++] = gray[p] / bg[p];
-  float gain = n > 0 ? ad_quantile (tmp, n, 0.5f, tmp + n) : 1.0f;
-  if (!(gain > 0.5f && gain < 2.0f))
-    gain = 1.0f;
+  float gain = ad_gain (gray, bg, h * w, tmp);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++) {
       float v = gray[y * w + x], best = 1e30f;

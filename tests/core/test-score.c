@@ -387,6 +387,34 @@ edit_learned_gain (ad_config *c)
 /* learned_gain: a frame 25% brighter than its estimate leaves no learned
  * error; a dark area on it still does, where it is; on a flat frame a
  * bright area of the estimate is not folded into the gain. */
+/* ad_gain: the median ratio, clamped, ignoring dark reference pixels and
+ * an anomaly on under half of the picture. */
+static void
+test_gain (void)
+{
+  enum { N = 600 };
+  float x[N], r[N], tmp[N];
+  for (int i = 0; i < N; i++) {
+    r[i] = 0.2f + 0.6f * (float) ((i * 37) % 101) / 100.0f;
+    x[i] = 1.25f * r[i];
+  }
+  CHECK (fabsf (ad_gain (x, r, N, tmp) - 1.25f) < 1e-5f, "gain %g",
+      ad_gain (x, r, N, tmp));
+  for (int i = 0; i < N / 3; i++)     /* a bright anomaly on a third */
+    x[i] = 1.0f;
+  CHECK (fabsf (ad_gain (x, r, N, tmp) - 1.25f) < 0.05f, "anomaly: %g",
+      ad_gain (x, r, N, tmp));
+  for (int i = 0; i < N; i++)
+    x[i] = 5.0f * r[i];
+  CHECK (ad_gain (x, r, N, tmp) == AD_GAIN_MAX, "clamped up");
+  for (int i = 0; i < N; i++)
+    x[i] = 0.1f * r[i];
+  CHECK (ad_gain (x, r, N, tmp) == 1.0f / AD_GAIN_MAX, "clamped down");
+  for (int i = 0; i < N; i++)
+    r[i] = 0.01f;                     /* a dark reference: no ratio */
+  CHECK (ad_gain (x, r, N, tmp) == 1.0f, "dark reference");
+}
+
 static void
 test_learned_gain (void)
 {
@@ -876,6 +904,7 @@ main (void)
   test_identical ();
   test_blob ();
   test_resid_blur ();
+  test_gain ();
   test_learned_gain ();
   test_fusion ();
   test_calibrated ();
