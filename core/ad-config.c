@@ -60,6 +60,8 @@ const ad_field ad_config_fields[] = {
   F (motion_comp, AD_FIELD_INT, 0, 1, 1, 1, "Remove camera shake and brightness change from the motion signals"),
   F (score_window, AD_FIELD_INT, 1, AD_SCORE_WINDOW_MAX, 3, 1, "Frame score: median of the fused scores of the latest N frames (causal; 1 = this frame)"),
   F (map_gate, AD_FIELD_INT, 0, 1, 1, 1, "Heatmap: spread a cell's motion parts over its moving pixels only, not the whole cell"),
+  F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not)"),
+  F (map_motion, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap: weight of the plain cell motion, times its weight in the frame score (fuse 2 and 3; 0 = the map shows what is novel, not every moving object)"),
   F (pixel_std, AD_FIELD_INT, 0, 1, 0, 1, "Standardise each pixel by its normal spread"),
   F (calib_quantile, AD_FIELD_FLOAT, 0.5, 1.0, 0.999, 1, "Normal-data quantile that maps to score 1.0"),
   F (calib_margin, AD_FIELD_FLOAT, 0.5, 10.0, 1.1, 1, "Threshold = margin x calibration quantile"),

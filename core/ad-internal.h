@@ -345,13 +345,15 @@ void ad_bg_hist_add (ad_bg_hist *b, const float *gray);   /* gray [hw] */
 /* bg [hw] = per-pixel median; returns 0 when nothing was added. */
 int ad_bg_hist_median (const ad_bg_hist *b, float *bg);
 /* The gain g with x ~ g x ref (a global lighting change): the median of
- * x / ref over every AD_GAIN_STRIDE-th element whose ref exceeds 0.05
- * (dark pixels carry no ratio; a median ignores an anomaly covering less
- * than half of them, where a least-squares fit would fold it into the
- * gain), within [1/AD_GAIN_MAX, AD_GAIN_MAX]; 1 when no element
- * qualifies.  x, ref [n]; tmp [n] scratch (2n / AD_GAIN_STRIDE used). */
+ * x / ref over every AD_GAIN_STRIDE-th element whose ref exceeds
+ * AD_GAIN_MIN_REF (black carries no ratio; a night scene's dark pixels
+ * still do; a median ignores an anomaly covering less than half of them,
+ * where a least-squares fit would fold it into the gain), within
+ * [1/AD_GAIN_MAX, AD_GAIN_MAX]; 1 when no element qualifies.
+ * x, ref [n]; tmp [n] scratch (2n / AD_GAIN_STRIDE used). */
 #define AD_GAIN_MAX 2.0f
 #define AD_GAIN_STRIDE 3
+#define AD_GAIN_MIN_REF 0.01f
 float ad_gain (const float *x, const float *ref, int n, float *tmp);
 /* d [hw] = |gray - gain x bg| at its best match within +-AD_BG_SHIFT px
  * (tolerates camera jitter), gain = ad_gain (gray, bg) (tolerates

@@ -193,6 +193,15 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     uint32_t u = get_u32le (val);
     memcpy ((char *) cfg + f->offset, &u, sizeof u);
   }
+  /* Files older than the map weights calibrated their map as the frame
+   * score's fusion: keep that, or their pixel threshold would not fit. */
+  static const char *legacy_one[] = { "map_learned", "map_motion" };
+  for (size_t i = 0; i < sizeof legacy_one / sizeof legacy_one[0]; i++) {
+    const ad_field *f = ad_config_field (legacy_one[i]);
+    int idx = (int) (f - ad_config_fields);
+    if (idx < (int) sizeof seen && !seen[idx])
+      ad_config_set (cfg, f, 1.0);
+  }
   return AD_OK;
 }
 

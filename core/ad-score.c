@@ -769,19 +769,26 @@ fuse (const ad_config *cfg, float l, float mo, float fl, float sti,
 /* out [hw] = per-pixel fusion of lmap [hw] and the cell values of each
  * pixel (nearest cell) from cells [3, ncells] (motion, motion pattern,
  * stationary change), the motion parts weighted by gate [hw], the
- * stationary one by gate [hw..2hw). */
+ * stationary one by gate [hw..2hw).  With two or more parts (fuse SUM or
+ * MAX), the learned and plain-motion parts are weighted by map_learned and
+ * map_motion on top of their frame-score weights: every normal mover
+ * leaves prediction error and motion, only anomalies leave novelty. */
 static void
 fuse_map (const ad_scorer *sc, const float *lmap, const float *cells,
     const float *gate, const float *s, float *out)
 {
   const float *sg = gate + sc->hw;
+  int mixed = sc->cfg.fuse == AD_FUSE_SUM || sc->cfg.fuse == AD_FUSE_MAX;
+  float ml = mixed ? sc->cfg.map_learned : 1.0f;
+  float mm = mixed ? sc->cfg.map_motion : 1.0f;
   for (int y = 0; y < sc->h; y++) {
     const float *crow = cells + (size_t) (y / sc->cell) * sc->gw;
     const float *frow = crow + sc->ncells, *srow = frow + sc->ncells;
     for (int x = 0; x < sc->w; x++) {
       size_t p = (size_t) y * sc->w + x;
-      out[p] = fuse (&sc->cfg, lmap[p], gate[p] * crow[x / sc->cell],
-          gate[p] * frow[x / sc->cell], sg[p] * srow[x / sc->cell], s);
+      int k = x / sc->cell;
+      out[p] = fuse (&sc->cfg, ml * lmap[p], mm * gate[p] * crow[k],
+          gate[p] * frow[k], sg[p] * srow[k], s);
     }
   }
 }

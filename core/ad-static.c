@@ -83,7 +83,7 @@ ad_gain (const float *x, const float *ref, int n, float *tmp)
 {
   int m = 0;
   for (int p = 0; p < n; p += AD_GAIN_STRIDE)
-    if (ref[p] > 0.05f)
+    if (ref[p] > AD_GAIN_MIN_REF)
       tmp[m++] = x[p] / ref[p];
   float g = m > 0 ? ad_quantile (tmp, m, 0.5f, tmp + m) : 1.0f;
   if (!(g == g))

@@ -131,6 +131,8 @@ typedef struct ad_config {
   int32_t motion_comp;        /* 1: remove camera shake and brightness change */
   int32_t score_window;       /* frame score: median of the latest N frames */
   int32_t map_gate;           /* 1: heatmap motion parts on moving pixels only */
+  float map_learned;          /* heatmap weight of the learned part, x fuse */
+  float map_motion;           /* heatmap weight of the plain motion, x fuse */
   int32_t pixel_std;          /* 1: standardise each pixel by normal spread */
   float calib_quantile;       /* normal-data quantile mapped to score 1.0 */
   float calib_margin;         /* threshold = margin * quantile */

@@ -526,6 +526,36 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     free (cut);
   }
 
+  /* A file older than the map weights keeps the map it was calibrated
+   * with (both weights 1), not the defaults. */
+  {
+    uint8_t *cut = malloc (size);
+    size_t n = size;
+    memcpy (cut, good, size);
+    const char *mnames[] = { "map_learned", "map_motion" };
+    for (int i = 0; i < 2; i++) {
+      size_t a = field_offset (cut, mnames[i]);
+      size_t rec = 2 + strlen (mnames[i]) + 1 + 4;
+      memmove (cut + a, cut + a + rec, n - a - rec);
+      n -= rec;
+      set32 (cut + 12, get32 (cut + 12) - 1);
+    }
+    fix_crc (cut, n);
+    ad_model *m = NULL;
+    CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
+        err.msg);
+    if (m)
+      CHECK (m->cfg.map_learned == 1.0f && m->cfg.map_motion == 1.0f,
+          "legacy map weights %g %g", m->cfg.map_learned, m->cfg.map_motion);
+    ad_model_free (m);
+    m = NULL;
+    CHECK (ad_model_load_mem (good, size, &m, &err) == AD_OK &&
+        m->cfg.map_learned == ref->cfg.map_learned &&
+        m->cfg.map_motion == ref->cfg.map_motion, "new file keeps its own");
+    ad_model_free (m);
+    free (cut);
+  }
+
   /* Field with the wrong type. */
   memcpy (buf, good, size);
   fo = field_offset (buf, "height");

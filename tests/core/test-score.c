@@ -411,8 +411,14 @@ test_gain (void)
     x[i] = 0.1f * r[i];
   CHECK (ad_gain (x, r, N, tmp) == 1.0f / AD_GAIN_MAX, "clamped down");
   for (int i = 0; i < N; i++)
-    r[i] = 0.01f;                     /* a dark reference: no ratio */
-  CHECK (ad_gain (x, r, N, tmp) == 1.0f, "dark reference");
+    r[i] = 0.005f;                    /* a black reference: no ratio */
+  CHECK (ad_gain (x, r, N, tmp) == 1.0f, "black reference");
+  for (int i = 0; i < N; i++) {
+    r[i] = 0.03f;                     /* a night scene, one bright object */
+    x[i] = i < N / 10 ? 0.9f : 0.03f;
+  }
+  CHECK (fabsf (ad_gain (x, r, N, tmp) - 1.0f) < 1e-6f, "night scene %g",
+      ad_gain (x, r, N, tmp));
 }
 
 static void
@@ -475,12 +481,15 @@ test_learned_gain (void)
 }
 
 static int fuse_mode;
+static float map_l = 0.5f, map_m = 2.0f;     /* map weights under test */
 static void
 edit_fuse (ad_config *c)
 {
   c->score_source = AD_SCORE_FRAME;
   c->fuse = fuse_mode;
   c->fuse_weight = 0.25f;
+  c->map_learned = map_l;
+  c->map_motion = map_m;
 }
 
 /* Two frames: a square moves (motion) and the estimate has a blob error
@@ -536,14 +545,15 @@ test_fusion (void)
     CHECK (fabsf (s.fused_raw - want) < 1e-6f && s.score == s.fused_raw,
         "mode %d: fused %g want %g", fuse_mode, s.fused_raw, want);
     /* map: the moving cell carries the motion value, the blob the learned
-     * one */
+     * one; with both parts, times the map weights */
     float pm = map[4 * W + 4], pl = map[16 * W + 26];
     float wm = fuse_mode == AD_FUSE_LEARNED ? 0.0f :
         fuse_mode == AD_FUSE_MOTION ? 0.6f :
-        fuse_mode == AD_FUSE_SUM ? 0.75f * 0.6f : 0.6f;
+        fuse_mode == AD_FUSE_SUM ? map_m * 0.75f * 0.6f : map_m * 0.6f;
     float wl = fuse_mode == AD_FUSE_LEARNED ? lmap_peak :
         fuse_mode == AD_FUSE_MOTION ? 0.0f :
-        fuse_mode == AD_FUSE_SUM ? 0.25f * lmap_peak : lmap_peak;
+        fuse_mode == AD_FUSE_SUM ? map_l * 0.25f * lmap_peak :
+        map_l * lmap_peak;
     CHECK (fabsf (pm - wm) < 1e-5f, "mode %d: motion pixel %g want %g",
         fuse_mode, pm, wm);
     CHECK (fabsf (pl - wl) < 1e-5f, "mode %d: blob pixel %g want %g",
@@ -558,6 +568,43 @@ edit_sum (ad_config *c)
   c->score_source = AD_SCORE_FRAME;
   c->fuse = AD_FUSE_SUM;
   c->fuse_weight = 0.5f;
+  c->map_motion = 1.0f;       /* the map as the frame score fuses */
+  c->map_learned = 1.0f;
+}
+
+/* The default map weights: a moving square with no novelty leaves no heat
+ * (map_motion 0); the learned blob keeps map_learned of its frame-score
+ * share; the frame score is the same whatever the map weights. */
+static void
+test_map_defaults (void)
+{
+  ad_config d;
+  ad_config_default (&d);
+  CHECK (d.map_motion == 0.0f && d.map_learned > 0.0f &&
+      d.map_learned < 1.0f, "defaults %g %g", d.map_motion, d.map_learned);
+  float map[HW], map1[HW];
+  ad_score s, s1;
+  fuse_mode = AD_FUSE_SUM;
+  map_l = d.map_learned;
+  map_m = d.map_motion;
+  ad_model *m = model_with (edit_fuse);
+  int ok = m && two_frames (m, map, &s);
+  ad_model_free (m);
+  map_l = map_m = 1.0f;
+  m = model_with (edit_fuse);
+  ok = ok && m && two_frames (m, map1, &s1);
+  ad_model_free (m);
+  map_l = 0.5f;
+  map_m = 2.0f;
+  if (!ok)
+    return;
+  CHECK (s.fused_raw == s1.fused_raw, "frame score %g vs %g", s.fused_raw,
+      s1.fused_raw);
+  CHECK (map[4 * W + 4] == 0.0f && map1[4 * W + 4] > 0.1f,
+      "moving square %g (weight 1: %g)", map[4 * W + 4], map1[4 * W + 4]);
+  CHECK (fabsf (map[16 * W + 26] - d.map_learned * map1[16 * W + 26])
+      < 1e-6f && map[16 * W + 26] > 0.0f, "blob %g of %g",
+      map[16 * W + 26], map1[16 * W + 26]);
 }
 
 static void
@@ -905,6 +952,7 @@ main (void)
   test_blob ();
   test_resid_blur ();
   test_gain ();
+  test_map_defaults ();
   test_learned_gain ();
   test_fusion ();
   test_calibrated ();
