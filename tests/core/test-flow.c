@@ -460,11 +460,65 @@ out:
   ad_model_free (m);
 }
 
+/* With a learned background the heatmap paints a moving object where it
+ * is (its difference to the background), where the frame difference
+ * alone also paints where it was: the share of the map on a flat square
+ * moving down off the band, with the background and without it. */
+static void
+test_gate_silhouette (void)
+{
+  enum { N = 200, S = 12 };
+  ad_model *m = small_model ();
+  float *fr = normal_frames (N), f[HW], map[HW];
+  ad_error err = { { 0 } };
+  float share[2] = { 0.0f, 0.0f };
+  if (!m || !fr)
+    goto out;
+  CHECK (ad_model_learn_motion (m, fr, N, NULL, &err) == AD_OK, "%s",
+      err.msg);
+  CHECK (ad_model_calibrate (m, fr, N, NULL, &err) == AD_OK, "%s", err.msg);
+  ad_tensor *ss = ad_model_tensor (m, "static_stats");
+  for (int pass = 0; ss && pass < 2; pass++) {
+    if (pass == 1)
+      ss->data[0] = 0.0f;         /* no learned background */
+    ad_scorer *sc = NULL;
+    ad_score o;
+    int y0 = 0;
+    CHECK_OK (ad_scorer_new (m, &sc, NULL));
+    for (int t = 0; sc && t <= 6; t++) {
+      render (f, -1.0f, 0, 0, 0, 1.0f);
+      y0 = 28 + t;                /* a flat square, one pixel a frame */
+      for (int y = y0; y < y0 + S; y++)
+        for (int x = 30; x < 30 + S; x++)
+          f[y * W + x] = 0.85f;
+      CHECK_OK (ad_scorer_process (sc, f, NULL, map, &o, NULL));
+    }
+    ad_scorer_free (sc);
+    double in = 0.0, all = 0.0;
+    for (int y = 0; y < H; y++)
+      for (int x = 0; x < W; x++) {
+        all += map[y * W + x];
+        if (x >= 30 && x < 30 + S && y >= y0 && y < y0 + S)
+          in += map[y * W + x];
+      }
+    CHECK (all > 0.0, "the novel square is on the map");
+    share[pass] = all > 0.0 ? (float) (in / all) : 0.0f;
+  }
+  printf ("heatmap share on the moving square: %.2f with the background, "
+      "%.2f with the frame difference alone\n", share[0], share[1]);
+  CHECK (share[0] > 0.8f && share[0] > share[1] + 0.1f, "share %g vs %g",
+      share[0], share[1]);
+out:
+  ad_free (fr);
+  ad_model_free (m);
+}
+
 int
 main (void)
 {
   test_vectors ();
   test_patterns ();
   test_static ();
+  test_gate_silhouette ();
   return check_report ("test-flow");
 }
