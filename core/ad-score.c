@@ -19,6 +19,10 @@
 /* Share of the frame difference in the heatmap gate beside the difference
  * to the background (measured flat between 0.03 and 0.3). */
 #define AD_GATE_DIFF_SHARE 0.1f
+/* Share of a cell's motion-pattern novelty the map paints on the moving
+ * pixels of its neighbouring cells (an object spans cells; the one that
+ * saw its novel motion is only one of them). */
+#define AD_MAP_NEIGHBOUR 0.5f
 /* Stationary change: frames of its running mean, and the floor of its
  * spread (gray levels in [0, 1]). */
 #define AD_STILL_FRAMES 25.0f
@@ -318,6 +322,7 @@ struct ad_scorer {
   float *cells;             /* [3, ncells] raw motion, motion-pattern
                              * novelty and stationary change per cell */
   float *cwork;             /* [3, ncells] cells after mean subtraction */
+  float *fspread;           /* [ncells] motion pattern as the map paints it */
   float *gate;              /* [2, hw] share of its cell's motion, and of its
                              * stationary change, per pixel */
   float *bgd;               /* [hw] difference to the background, still */
@@ -397,12 +402,13 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   }
   sc->cells = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
   sc->cwork = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
+  sc->fspread = ad_alloc (sc->ncells);
   sc->gate = ad_alloc ((size_t) sc->hw * 2);
   sc->bgd = ad_alloc (sc->hw);
   sc->fg = ad_alloc (sc->hw);
   if (!sc->prev || !sc->lmap || !sc->work || !sc->tmp || !sc->resid ||
       !sc->fmap ||
-      !sc->cells || !sc->cwork || !sc->gate || !sc->bgd || !sc->fg) {
+      !sc->cells || !sc->cwork || !sc->gate || !sc->bgd || !sc->fg || !sc->fspread) {
     ad_scorer_free (sc);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
@@ -426,6 +432,7 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->gate);
   ad_free (sc->bgd);
   ad_free (sc->fg);
+  ad_free (sc->fspread);
   ad_free (sc->bg_live);
   ad_free (sc->still_age);
   ad_flow_free (sc->flow);
@@ -781,24 +788,51 @@ fuse (const ad_config *cfg, float l, float mo, float fl, float sti,
   }
 }
 
+/* sc->fspread [ncells] = the motion-pattern part as the map paints it:
+ * in a cell that moves (energy above the motion noise), the larger of its
+ * own novelty and AD_MAP_NEIGHBOUR x the largest of its 8 neighbours';
+ * elsewhere its own.  cells [3, ncells] as fuse_map's. */
+static void
+spread_novelty (const ad_scorer *sc, const float *cells)
+{
+  const float *mo = cells, *nov = cells + sc->ncells;
+  int gh = sc->ncells / sc->gw;
+  for (int k = 0; k < sc->ncells; k++) {
+    float v = nov[k];
+    if (mo[k] > sc->flow_noise) {
+      int gy = k / sc->gw, gx = k % sc->gw;
+      for (int y = gy - 1; y <= gy + 1; y++)
+        for (int x = gx - 1; x <= gx + 1; x++)
+          if (y >= 0 && y < gh && x >= 0 && x < sc->gw) {
+            float u = AD_MAP_NEIGHBOUR * nov[y * sc->gw + x];
+            v = u > v ? u : v;
+          }
+    }
+    sc->fspread[k] = v;
+  }
+}
+
 /* out [hw] = per-pixel fusion of lmap [hw] and the cell values of each
  * pixel (nearest cell) from cells [3, ncells] (motion, motion pattern,
  * stationary change), the motion parts weighted by gate [hw], the
- * stationary one by gate [hw..2hw).  With two or more parts (fuse SUM or
+ * stationary one by gate [hw..2hw); the motion pattern spread to moving
+ * neighbours (spread_novelty).  With two or more parts (fuse SUM or
  * MAX), the learned and plain-motion parts are weighted by map_learned and
  * map_motion on top of their frame-score weights: every normal mover
  * leaves prediction error and motion, only anomalies leave novelty. */
 static void
-fuse_map (const ad_scorer *sc, const float *lmap, const float *cells,
+fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
     const float *gate, const float *s, float *out)
 {
   const float *sg = gate + sc->hw;
   int mixed = sc->cfg.fuse == AD_FUSE_SUM || sc->cfg.fuse == AD_FUSE_MAX;
   float ml = mixed ? sc->cfg.map_learned : 1.0f;
   float mm = mixed ? sc->cfg.map_motion : 1.0f;
+  spread_novelty (sc, cells);
   for (int y = 0; y < sc->h; y++) {
-    const float *crow = cells + (size_t) (y / sc->cell) * sc->gw;
-    const float *frow = crow + sc->ncells, *srow = frow + sc->ncells;
+    size_t row = (size_t) (y / sc->cell) * sc->gw;
+    const float *crow = cells + row, *frow = sc->fspread + row;
+    const float *srow = cells + 2 * (size_t) sc->ncells + row;
     for (int x = 0; x < sc->w; x++) {
       size_t p = (size_t) y * sc->w + x;
       int k = x / sc->cell;

@@ -513,6 +513,63 @@ out:
   ad_model_free (m);
 }
 
+/* The map paints a cell's motion-pattern novelty at half its value on the
+ * moving pixels of its neighbouring cells (an object spans cells), never
+ * on a neighbour where nothing moves. */
+static void
+test_map_spread (void)
+{
+  enum { N = 200 };
+  ad_model *m = small_model ();
+  float *fr = normal_frames (N), f[HW], map[HW];
+  ad_error err = { { 0 } };
+  ad_scorer *sc = NULL;
+  if (!m || !fr)
+    goto out;
+  CHECK (ad_model_learn_motion (m, fr, N, NULL, &err) == AD_OK, "%s",
+      err.msg);
+  CHECK (ad_model_calibrate (m, fr, N, NULL, &err) == AD_OK, "%s", err.msg);
+  /* every motion is novel in the cells of column 2 (x 16..23), none
+   * elsewhere */
+  ad_tensor *td = ad_model_tensor (m, "flow_dist");
+  const int nb = AD_FLOW_BINS * AD_FLOW_BINS, gw = W / CELL;
+  for (int k = 0; td && k < (W / CELL) * (H / CELL); k++)
+    for (int b = 0; b < nb; b++)
+      td->data[(size_t) k * nb + b] = k % gw == 2 && b != nb / 2 ? 1.0f :
+          0.0f;
+  CHECK_OK (ad_scorer_new (m, &sc, NULL));
+  ad_score o;
+  for (int t = 0; sc && t <= 4; t++) {
+    /* a square over columns 2 and 3 (x 18..29), rows 4 and 5, moving
+     * right one pixel a frame */
+    render (f, 18.0f + (float) t, 34.0f, 0, 0, 1.0f);
+    CHECK_OK (ad_scorer_process (sc, f, NULL, map, &o, NULL));
+  }
+  if (!sc)
+    goto out;
+  float own = 0.0f, next = 0.0f, still = 0.0f;
+  for (int y = 32; y < 48; y++)
+    for (int x = 0; x < W; x++) {
+      float v = map[y * W + x];
+      int col = x / CELL;
+      if (col == 2)
+        own = fmaxf (own, v);
+      else if (col == 3)
+        next = fmaxf (next, v);
+      else if (col == 1)
+        still = fmaxf (still, v);
+    }
+  CHECK (o.flow_raw > 0.0f && own > 0.0f, "novel cell %g, map %g",
+      o.flow_raw, own);
+  CHECK (next > 0.2f * own && next < 0.8f * own, "moving neighbour %g of %g",
+      next, own);
+  CHECK (still == 0.0f, "neighbour where nothing moves %g", still);
+out:
+  ad_scorer_free (sc);
+  ad_free (fr);
+  ad_model_free (m);
+}
+
 int
 main (void)
 {
@@ -520,5 +577,6 @@ main (void)
   test_patterns ();
   test_static ();
   test_gate_silhouette ();
+  test_map_spread ();
   return check_report ("test-flow");
 }
