@@ -439,6 +439,19 @@ ad_scorer_free (ad_scorer *sc)
   free (sc);
 }
 
+ad_status
+ad_scorer_set_static_absorb (ad_scorer *sc, int frames, ad_error *err)
+{
+  const ad_field *f = ad_config_field ("static_absorb");
+  if (!sc || frames < f->min || frames > f->max)
+    return ad_fail (err, AD_ERR_ARG, "static_absorb must be %g..%g frames",
+        f->min, f->max);
+  if (frames != sc->cfg.static_absorb && sc->still_age)
+    memset (sc->still_age, 0, sizeof (float) * sc->hw);
+  sc->cfg.static_absorb = frames;
+  return AD_OK;
+}
+
 void
 ad_scorer_reset (ad_scorer *sc)
 {

@@ -265,6 +265,11 @@ typedef struct ad_score {
 ad_status ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err);
 void ad_scorer_free (ad_scorer *sc);
 void ad_scorer_reset (ad_scorer *sc);
+/* This scorer's static_absorb (frames; 0 = never), overriding the model's
+ * for this stream only: a still change that lasts that long joins the
+ * stream's background.  Changing it restarts the per-pixel counts. */
+ad_status ad_scorer_set_static_absorb (ad_scorer *sc, int frames,
+    ad_error *err);
 /* feat [in,H,W], recon [out,H,W] (may be NULL when not valid);
  * map [H,W] receives the normalised per-pixel score (1.0 = pixel threshold,
  * may be NULL).  Uses the model's calibration when valid, raw values else. */

@@ -118,6 +118,7 @@ static const ProxyProp proxy_props[] = {
   {"min-region", TO (CHILD_SCORE), "min-region"},
   {"post-messages", TO (CHILD_SCORE), "post-messages"},
   {"stream-id", TO (CHILD_SCORE), "stream-id"},
+  {"static-absorb", TO (CHILD_SCORE), "static-absorb"},
   {"overlay-mode", TO (CHILD_OVERLAY), "mode"},
   {"alpha", TO (CHILD_OVERLAY), "alpha"},
   {"colormap", TO (CHILD_OVERLAY), "colormap"},

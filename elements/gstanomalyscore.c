@@ -119,7 +119,8 @@ enum
   PROP_MIN_REGION,
   PROP_POST_MESSAGES,
   PROP_LOG,
-  PROP_STREAM_ID
+  PROP_STREAM_ID,
+  PROP_STATIC_ABSORB
 };
 
 #define DEFAULT_THRESHOLD 1.0f
@@ -129,6 +130,7 @@ enum
 #define DEFAULT_MIN_FRAMES 3
 #define DEFAULT_MIN_REGION 0.0005f
 #define DEFAULT_POST_MESSAGES TRUE
+#define DEFAULT_STATIC_ABSORB -1
 
 #define MAX_REGIONS 16
 
@@ -146,10 +148,12 @@ struct _GstAnomalyScore
   gboolean post_messages;
   gchar *log_path;
   gchar *stream_id;
+  gint static_absorb;           /* -1: the model's */
 
   /* streaming state */
   GstAnomalyModel *model;
   ad_scorer *scorer;
+  gint absorb_applied;          /* static_absorb the scorer has (-1: none) */
   gint *labels;                 /* [H*W] component labels */
   gint *stack;                  /* [H*W] flood-fill stack */
   gint n_alloc;
@@ -311,6 +315,22 @@ gst_anomaly_score_class_init (GstAnomalyScoreClass * klass)
           NULL,
           G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING |
           G_PARAM_STATIC_STRINGS));
+  /**
+   * GstAnomalyScore:static-absorb
+   *
+   * Frames a pixel must stay different from the learned background while
+   * lying still before it joins this stream's background, ending its
+   * stationary change (a car parked for good stops being an anomaly).
+   * -1 keeps the model's setting (`static_absorb` of its config), 0 never
+   * absorbs.  A discontinuity restores the learned background.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATIC_ABSORB,
+      g_param_spec_int ("static-absorb", "Static absorb",
+          "Frames a still change must last before it joins this stream's "
+          "background, ending its stationary change (-1 = the model's "
+          "setting, 0 = never)", -1, 10000000, DEFAULT_STATIC_ABSORB,
+          G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING |
+          G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -338,6 +358,8 @@ gst_anomaly_score_init (GstAnomalyScore * self)
   self->min_frames = DEFAULT_MIN_FRAMES;
   self->min_region = DEFAULT_MIN_REGION;
   self->post_messages = DEFAULT_POST_MESSAGES;
+  self->static_absorb = DEFAULT_STATIC_ABSORB;
+  self->absorb_applied = -1;
   self->ev_regions = g_array_new (FALSE, FALSE, sizeof (GstAnomalyRegion));
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 }
@@ -378,6 +400,9 @@ gst_anomaly_score_set_property (GObject * object, guint prop_id,
     case PROP_STREAM_ID:
       g_free (self->stream_id);
       self->stream_id = g_value_dup_string (value);
+      break;
+    case PROP_STATIC_ABSORB:
+      self->static_absorb = g_value_get_int (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -421,6 +446,9 @@ gst_anomaly_score_get_property (GObject * object, guint prop_id,
     case PROP_STREAM_ID:
       g_value_set_string (value, self->stream_id);
       break;
+    case PROP_STATIC_ABSORB:
+      g_value_set_int (value, self->static_absorb);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -462,6 +490,7 @@ release_model (GstAnomalyScore * self)
   if (self->scorer)
     ad_scorer_free (self->scorer);
   self->scorer = NULL;
+  self->absorb_applied = -1;
   if (self->model)
     gst_anomaly_model_unref (self->model);
   self->model = NULL;
@@ -944,6 +973,7 @@ gst_anomaly_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstAnomalyMeta *meta = gst_buffer_get_anomaly_meta (buf);
   gfloat thr, sens, smooth, hyst, min_region, s;
   guint min_frames;
+  gint absorb;
   gboolean post, started = FALSE;
   ad_error err = { {0} };
   ad_score sc;
@@ -966,7 +996,23 @@ gst_anomaly_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   min_frames = self->min_frames;
   min_region = self->min_region;
   post = self->post_messages;
+  absorb = self->static_absorb;
   GST_OBJECT_UNLOCK (self);
+
+  /* the stream's own static_absorb, set here in the streaming thread */
+  if (absorb != self->absorb_applied) {
+    gint frames = absorb >= 0 ? absorb :
+        ad_model_config (gst_anomaly_model_get (self->model))->static_absorb;
+
+    st = ad_scorer_set_static_absorb (self->scorer, frames, &err);
+    if (st != AD_OK) {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("Could not set static-absorb: %s.", err.msg),
+          ("ad_scorer_set_static_absorb: %s", ad_status_name (st)));
+      return GST_FLOW_ERROR;
+    }
+    self->absorb_applied = absorb;
+  }
 
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT)) {
     GST_DEBUG_OBJECT (self, "discontinuity: reset the scorer");

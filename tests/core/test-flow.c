@@ -423,6 +423,26 @@ test_static (void)
     CHECK (fabsf (again - mid) < 1e-6f, "after a reset the object is a "
         "change again: %g vs %g", again, mid);
     ad_scorer_free (sa);
+    /* the same set on one scorer of a model that never absorbs */
+    sa = NULL;
+    CHECK_OK (ad_scorer_new (m, &sa, NULL));
+    ad_error e2 = { { 0 } };
+    CHECK (sa && ad_scorer_set_static_absorb (sa, -1, &e2) == AD_ERR_ARG &&
+        strstr (e2.msg, "static_absorb"), "bad count: %s", e2.msg);
+    CHECK (ad_scorer_set_static_absorb (NULL, 5, NULL) == AD_ERR_ARG,
+        "no scorer");
+    CHECK_OK (sa ? ad_scorer_set_static_absorb (sa, 30, NULL) : AD_ERR_ARG);
+    float end2 = -1.0f;
+    if (sa) {
+      CHECK_OK (ad_scorer_process (sa, a, NULL, NULL, &o, NULL));
+      for (int t = 1; t <= 80; t++) {
+        CHECK_OK (ad_scorer_process (sa, b, NULL, NULL, &o, NULL));
+        end2 = o.static_raw;
+      }
+    }
+    CHECK (fabsf (end2 - end) < 1e-6f, "per-scorer absorb: %g vs %g", end2,
+        end);
+    ad_scorer_free (sa);
   }
 
   /* what a scorer skips (the gates without a map, the stationary change

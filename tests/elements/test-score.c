@@ -29,8 +29,9 @@
 #define BW 8
 #define BH 8
 
-static GstAnomalyModel *
-make_model (void)
+/* The test model: recon, learned score only, a fixed calibration. */
+static ad_model *
+make_ad_model (void)
 {
   ad_config cfg;
   ad_calib cal;
@@ -71,7 +72,13 @@ make_model (void)
   cal.threshold = 0.1f;
   cal.pixel_threshold = 0.1f;
   ad_model_set_calib (m, &cal);
-  return gst_anomaly_model_new_take (m);
+  return m;
+}
+
+static GstAnomalyModel *
+make_model (void)
+{
+  return gst_anomaly_model_new_take (make_ad_model ());
 }
 
 /* A buffer with features 0.05 everywhere and a reconstruction equal to
@@ -739,6 +746,111 @@ GST_START_TEST (test_log_unwritable)
 
 GST_END_TEST;
 
+/* A model whose only non-zero part is the stationary change: the learned
+ * background is the features' 0.05 and a still block of 0.9 differs. */
+static GstAnomalyModel *
+make_static_model (void)
+{
+  ad_model *m = make_ad_model ();
+  ad_config c = *ad_model_config (m);
+  ad_error err = { {0} };
+  gfloat *flat = g_new (gfloat, 8 * MW * MH);
+
+  for (int i = 0; i < 8 * MW * MH; i++)
+    flat[i] = 0.05f;
+  fail_unless_equals_int (ad_model_learn_motion (m, flat, 8, NULL, &err),
+      AD_OK);
+  g_free (flat);
+  c.fuse = AD_FUSE_SUM;
+  c.fuse_weight = 1.0f;         /* the learned part (zero here), no motion */
+  c.flow_weight = 0.0f;
+  c.static_weight = 1.0f;
+  fail_unless_equals_int (ad_model_set_scoring (m, &c, &err), AD_OK);
+  return gst_anomaly_model_new_take (m);
+}
+
+/* Features 0.05 with a still 0.9 block (BX, BY, BW, BH), reconstruction
+ * equal to them. */
+static GstBuffer *
+make_still_buffer (GstAnomalyModel * model, guint64 frame)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, VW * VH, NULL);
+  GstAnomalyMeta *meta;
+  gfloat *feat = g_new (gfloat, MW * MH);
+
+  gst_buffer_memset (buf, 0, 100, VW * VH);
+  GST_BUFFER_PTS (buf) = frame * FRAME_NS;
+  GST_BUFFER_DURATION (buf) = FRAME_NS;
+  meta = gst_buffer_add_anomaly_meta (buf, MW, MH);
+  meta->frame = frame;
+  for (int i = 0; i < MW * MH; i++)
+    feat[i] = 0.05f;
+  for (int y = BY; y < BY + BH; y++)
+    for (int x = BX; x < BX + BW; x++)
+      feat[y * MW + x] = 0.9f;
+  gst_anomaly_meta_take_features (meta, 1, feat);
+  gst_anomaly_meta_take_recon (meta, 1, g_memdup2 (feat,
+          sizeof (gfloat) * MW * MH), model);
+  return buf;
+}
+
+/* The score of frame 59 of a still block with static-absorb = absorb. */
+static gfloat
+still_score (GstAnomalyModel * model, gint absorb)
+{
+  GstElement *e = gst_element_factory_make ("anomalyscore", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstMessage *msg;
+  gfloat last = -1.0f;
+
+  g_object_set (e, "smoothing", 0.0f, "static-absorb", absorb, NULL);
+  h = make_harness (e, bus);
+  for (guint64 i = 0; i < 60; i++) {
+    GstBuffer *out;
+
+    push_pull (h, make_still_buffer (model, i), &out);
+    gst_buffer_unref (out);
+  }
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (msg);
+    guint64 f;
+
+    if (gst_structure_has_name (st, "anomaly") &&
+        gst_structure_get_uint64 (st, "frame", &f) && f == 59)
+      fail_unless (test_get_float (st, "score", &last));
+    gst_message_unref (msg);
+  }
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  return last;
+}
+
+/* static-absorb: a still change that lasted that many frames joins the
+ * stream's background and stops scoring; -1 keeps the model's setting
+ * (here 0, never), as does an explicit 0. */
+GST_START_TEST (test_static_absorb)
+{
+  GstAnomalyModel *model = make_static_model ();
+  GstElement *e = gst_element_factory_make ("anomalyscore", NULL);
+  gint v;
+  gfloat kept, absorbed, never;
+
+  g_object_get (e, "static-absorb", &v, NULL);
+  fail_unless_equals_int (v, -1);
+  gst_object_unref (e);
+  kept = still_score (model, -1);
+  never = still_score (model, 0);
+  absorbed = still_score (model, 20);
+  fail_unless (kept > 1.0f, "still block, the model's setting: %f", kept);
+  fail_unless_equals_float (never, kept);
+  fail_unless (absorbed >= 0.0f && absorbed < 0.1f * kept,
+      "absorbed after 20 frames: %f (kept %f)", absorbed, kept);
+  gst_anomaly_model_unref (model);
+}
+
+GST_END_TEST;
+
 static Suite *
 anomalyscore_suite (void)
 {
@@ -747,6 +859,7 @@ anomalyscore_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_static_absorb);
   tcase_add_test (tc, test_passthrough_without_recon);
   tcase_add_test (tc, test_zero_error);
   tcase_add_test (tc, test_local_error);
