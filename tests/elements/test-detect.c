@@ -240,6 +240,7 @@ static const Proxy proxies[] = {
   {"min-region", "anomalyscore", "min-region"},
   {"post-messages", "anomalyscore", "post-messages"},
   {"stream-id", "anomalyscore", "stream-id"},
+  {"static-absorb", "anomalyscore", "static-absorb"},
   {"overlay-mode", "anomalyoverlay", "mode"},
   {"alpha", "anomalyoverlay", "alpha"},
   {"colormap", "anomalyoverlay", "colormap"},
