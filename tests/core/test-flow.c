@@ -480,6 +480,25 @@ out:
   ad_model_free (m);
 }
 
+/* small_model with its motion patterns and background learned from, and
+ * calibrated on, normal_frames (N_LEARN); *frames gets them (ad_free). */
+enum { N_LEARN = 200 };
+static ad_model *
+learned_model (float **frames)
+{
+  ad_model *m = small_model ();
+  float *fr = normal_frames (N_LEARN);
+  ad_error err = { { 0 } };
+  *frames = fr;
+  if (m && fr) {
+    CHECK (ad_model_learn_motion (m, fr, N_LEARN, NULL, &err) == AD_OK,
+        "%s", err.msg);
+    CHECK (ad_model_calibrate (m, fr, N_LEARN, NULL, &err) == AD_OK, "%s",
+        err.msg);
+  }
+  return m;
+}
+
 /* With a learned background the heatmap paints a moving object where it
  * is (its difference to the background), where the frame difference
  * alone also paints where it was: the share of the map on a flat square
@@ -487,16 +506,12 @@ out:
 static void
 test_gate_silhouette (void)
 {
-  enum { N = 200, S = 12 };
-  ad_model *m = small_model ();
-  float *fr = normal_frames (N), f[HW], map[HW];
-  ad_error err = { { 0 } };
+  enum { S = 12 };
+  float *fr, f[HW], map[HW];
+  ad_model *m = learned_model (&fr);
   float share[2] = { 0.0f, 0.0f };
   if (!m || !fr)
     goto out;
-  CHECK (ad_model_learn_motion (m, fr, N, NULL, &err) == AD_OK, "%s",
-      err.msg);
-  CHECK (ad_model_calibrate (m, fr, N, NULL, &err) == AD_OK, "%s", err.msg);
   ad_tensor *ss = ad_model_tensor (m, "static_stats");
   for (int pass = 0; ss && pass < 2; pass++) {
     if (pass == 1)
@@ -526,7 +541,7 @@ test_gate_silhouette (void)
   }
   printf ("heatmap share on the moving square: %.2f with the background, "
       "%.2f with the frame difference alone\n", share[0], share[1]);
-  CHECK (share[0] > 0.8f && share[0] > share[1] + 0.1f, "share %g vs %g",
+  CHECK (share[0] > 0.7f && share[0] > share[1] + 0.2f, "share %g vs %g",
       share[0], share[1]);
 out:
   ad_free (fr);
@@ -539,16 +554,11 @@ out:
 static void
 test_map_spread (void)
 {
-  enum { N = 200 };
-  ad_model *m = small_model ();
-  float *fr = normal_frames (N), f[HW], map[HW];
-  ad_error err = { { 0 } };
+  float *fr, f[HW], map[HW];
+  ad_model *m = learned_model (&fr);
   ad_scorer *sc = NULL;
   if (!m || !fr)
     goto out;
-  CHECK (ad_model_learn_motion (m, fr, N, NULL, &err) == AD_OK, "%s",
-      err.msg);
-  CHECK (ad_model_calibrate (m, fr, N, NULL, &err) == AD_OK, "%s", err.msg);
   /* every motion is novel in the cells of column 2 (x 16..23), none
    * elsewhere */
   ad_tensor *td = ad_model_tensor (m, "flow_dist");

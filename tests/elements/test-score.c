@@ -81,24 +81,34 @@ make_model (void)
   return gst_anomaly_model_new_take (make_ad_model ());
 }
 
+/* A GRAY8 buffer of frame with an anomaly meta that takes feat [MH, MW]. */
+static GstBuffer *
+buffer_with_features (guint64 frame, gfloat * feat, GstAnomalyMeta ** meta)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, VW * VH, NULL);
+
+  gst_buffer_memset (buf, 0, 100, VW * VH);
+  GST_BUFFER_PTS (buf) = frame * FRAME_NS;
+  GST_BUFFER_DURATION (buf) = FRAME_NS;
+  *meta = gst_buffer_add_anomaly_meta (buf, MW, MH);
+  (*meta)->frame = frame;
+  gst_anomaly_meta_take_features (*meta, 1, feat);
+  return buf;
+}
+
 /* A buffer with features 0.05 everywhere and a reconstruction equal to
  * them, except (anomalous) a block of BWxBH model pixels where it is 0.95. */
 static GstBuffer *
 make_buffer (GstAnomalyModel * model, guint64 frame, gboolean anomalous,
     gboolean with_recon)
 {
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, VW * VH, NULL);
   GstAnomalyMeta *meta;
   gfloat *feat = g_new (gfloat, MW * MH);
+  GstBuffer *buf;
 
-  gst_buffer_memset (buf, 0, 100, VW * VH);
-  GST_BUFFER_PTS (buf) = frame * FRAME_NS;
-  GST_BUFFER_DURATION (buf) = FRAME_NS;
-  meta = gst_buffer_add_anomaly_meta (buf, MW, MH);
-  meta->frame = frame;
   for (int i = 0; i < MW * MH; i++)
     feat[i] = 0.05f;
-  gst_anomaly_meta_take_features (meta, 1, feat);
+  buf = buffer_with_features (frame, feat, &meta);
   if (with_recon) {
     gfloat *rec = g_memdup2 (meta->features, sizeof (gfloat) * MW * MH);
 
@@ -774,21 +784,16 @@ make_static_model (void)
 static GstBuffer *
 make_still_buffer (GstAnomalyModel * model, guint64 frame)
 {
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, VW * VH, NULL);
   GstAnomalyMeta *meta;
   gfloat *feat = g_new (gfloat, MW * MH);
+  GstBuffer *buf;
 
-  gst_buffer_memset (buf, 0, 100, VW * VH);
-  GST_BUFFER_PTS (buf) = frame * FRAME_NS;
-  GST_BUFFER_DURATION (buf) = FRAME_NS;
-  meta = gst_buffer_add_anomaly_meta (buf, MW, MH);
-  meta->frame = frame;
   for (int i = 0; i < MW * MH; i++)
     feat[i] = 0.05f;
   for (int y = BY; y < BY + BH; y++)
     for (int x = BX; x < BX + BW; x++)
       feat[y * MW + x] = 0.9f;
-  gst_anomaly_meta_take_features (meta, 1, feat);
+  buf = buffer_with_features (frame, feat, &meta);
   gst_anomaly_meta_take_recon (meta, 1, g_memdup2 (feat,
           sizeof (gfloat) * MW * MH), model);
   return buf;
