@@ -310,12 +310,12 @@ stored_frame (void *user, int64_t i, float *buf, int *new_segment)
   return buf;
 }
 
-/* Learns the normal motion patterns from the training clips (the held-back
- * ones then calibrate them like the network). */
+/* Learns the normal motion patterns and the background from the first
+ * n_clips stored clips (in time order after split_clips). */
 static ad_status
-learn_motion (ad_trainer *t, ad_error *err)
+learn_motion (ad_trainer *t, int64_t n_clips, ad_error *err)
 {
-  return ad_model_learn_motion_fn (t->m, t->n_clips * t->len, stored_frame,
+  return ad_model_learn_motion_fn (t->m, n_clips * t->len, stored_frame,
       t, err);
 }
 
@@ -632,10 +632,18 @@ restore:
 #ifdef AD_HAVE_OPENBLAS
   openblas_set_num_threads (blas_threads);
 #endif
+  /* The motion patterns are calibrated like the network: learned from the
+   * training clips, scored on the held-back ones they never saw.  Then the
+   * model keeps patterns learned from all the footage: with a few hundred
+   * frames, a third more footage fills in much of what normal motion looks
+   * like, and the calibration stays on the safe side (more footage can
+   * only add motion the patterns count as seen). */
   if (st == AD_OK)
-    st = learn_motion (t, err);
+    st = learn_motion (t, t->n_clips, err);
   if (st == AD_OK)
     st = calibrate_holdout (t, err);
+  if (st == AD_OK && t->n_hold > 0)
+    st = learn_motion (t, t->n_clips + t->n_hold, err);
 
 done:
   for (int w = 0; w < nw; w++) {

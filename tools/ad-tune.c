@@ -11,6 +11,12 @@
  *   ad-tune --scene surveillance --seconds 120 --model /tmp/s.model \
  *           --train "mem_place=2" --score ";fuse=1;fuse=0;fuse_weight=0.3"
  *
+ * --keep-calib 1 scores the first row with the loaded model as it is (its
+ * own motion patterns, background and calibration, e.g. a model ad-eval
+ * trained through the pipeline with --workdir); the other rows as usual.
+ * --holdback N learns the motion patterns from the training clip without
+ * its last N frames, calibrates on those N, then learns the patterns again
+ * from the whole clip, as the trainer does.
  * --calib-frames N calibrates on the last N frames of the holdout clip only,
  * as a trainer given little footage does.
  * --step G also scores the holdout clip with its second half lit G times
@@ -302,6 +308,8 @@ main (int argc, char **argv)
   double seconds = 120.0;
   uint32_t seed = 1;
   long calib_frames = 0;
+  int keep_calib = 0;
+  long holdback = 0;
   float step = 0.0f;
   int vw = 320, vh = 240;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -314,6 +322,8 @@ main (int argc, char **argv)
     else if (!strcmp (a, "--model")) model_path = v;
     else if (!strcmp (a, "--calib-frames")) calib_frames = atol (v);
     else if (!strcmp (a, "--step")) step = (float) atof (v);
+    else if (!strcmp (a, "--keep-calib")) keep_calib = atoi (v);
+    else if (!strcmp (a, "--holdback")) holdback = atol (v);
     else if (!strcmp (a, "--dump")) {
       if (!(dump_file = fopen (v, "w"))) {
         perror (v);
@@ -328,6 +338,11 @@ main (int argc, char **argv)
           "[--score 'K=V,...;K=V,...'] [--model PATH] [--size WxH]\n"
           "       [--dump CSV (per-frame parts of the first scoring)]\n"
           "       [--calib-frames N (calibrate on the holdout clip's last N)]\n"
+          "       [--keep-calib 1 (first row: the loaded model's own motion "
+          "patterns and calibration)]\n"
+          "       [--holdback N (as the trainer: patterns from the training "
+          "clip but its last N frames, calibration on those, patterns "
+          "again from all)]\n"
           "       [--step G (also score the holdout clip lit G times from "
           "its middle on)]\n");
       return 2;
@@ -371,6 +386,15 @@ main (int argc, char **argv)
       ho.n;
   size_t fs_ho = (size_t) ad_config_in_channels (ad_model_config (m)) *
       ad_model_config (m)->width * ad_model_config (m)->height;
+  /* --holdback: the motion patterns from the training clip without its
+   * last N frames, the calibration on those N, as the trainer splits */
+  int64_t n_pat = tr.n;
+  const float *cal = ho.feat + (size_t) (ho.n - n_cal) * fs_ho;
+  if (holdback > 0 && holdback < tr.n) {
+    n_pat = tr.n - holdback;
+    n_cal = holdback;
+    cal = tr.feat + (size_t) n_pat * fs_ho;
+  }
   char *list = strdup (scoring);
   int first = 1;
   /* strtok skips empty fields, so walk ';' by hand: "" is the defaults */
@@ -384,11 +408,16 @@ main (int argc, char **argv)
       if (ad_config_fields[i].scoring_only)
         ad_config_set (&sc, &ad_config_fields[i],
             ad_config_get (&cfg, &ad_config_fields[i]));
-    if (parse_kv (&sc, p) &&
+    /* --keep-calib: the first row scores with the model as trained (its
+     * scoring settings, motion patterns and calibration from the
+     * pipeline), to see what a deployed model does */
+    int keep = keep_calib && first && model_path;
+    if (keep ? 1 : parse_kv (&sc, p) &&
         ad_model_set_scoring (m, &sc, &err) == AD_OK &&
-        ad_model_learn_motion (m, tr.feat, tr.n, NULL, &err) == AD_OK &&
-        ad_model_calibrate (m, ho.feat + (size_t) (ho.n - n_cal) * fs_ho,
-            n_cal, NULL, &err) == AD_OK) {
+        ad_model_learn_motion (m, tr.feat, n_pat, NULL, &err) == AD_OK &&
+        ad_model_calibrate (m, cal, n_cal, NULL, &err) == AD_OK &&
+        (holdback <= 0 || ad_model_learn_motion (m, tr.feat, tr.n, NULL,
+                &err) == AD_OK)) {
       report (p, m, &te, &nu, first);
       if (step > 0.0f)
         report_step (p, m, &lit, step);
