@@ -212,6 +212,46 @@ small_trainer (ad_config *cfg, ad_model **m, ad_trainer **t)
   return *m && *t;
 }
 
+/* Feeds frames 0..399 of frame (i, feat [H, W]) to t. */
+static void
+feed_400 (ad_trainer *t, void (*frame) (int i, float *feat))
+{
+  float feat[W * H];
+  for (int i = 0; i < 400; i++) {
+    frame (i, feat);
+    CHECK_OK (ad_trainer_add_frame (t, feat, i == 0, NULL));
+  }
+}
+
+/* 300 still frames, then 100 with moving squares. */
+static void
+still_then_moving (int i, float *feat)
+{
+  render (i < 300 ? 0 : i, 0, feat);
+  if (i < 300)        /* no squares: a still frame */
+    for (int p = 0; p < W * H; p++)
+      feat[p] = 0.35f + 0.1f * sinf ((p % W) * 0.7f) * cosf ((p / W) * 0.5f);
+}
+
+/* 300 frames with moving squares, then still ones. */
+static void
+moving_then_still (int i, float *feat)
+{
+  render (i < 300 ? i : 300, 0, feat);
+}
+
+/* Moving squares throughout, and a block moving down in the right-hand
+ * column during the last 40 frames only. */
+static void
+moving_then_down (int i, float *feat)
+{
+  render (i, 0, feat);
+  if (i >= 360)
+    for (int y = (i - 360) % 16; y < (i - 360) % 16 + 6; y++)
+      for (int x = 25; x < 31; x++)
+        feat[y * W + x] = 0.05f;
+}
+
 /* Calibration comes from the latest footage, not from clips between
  * training clips: 300 still frames, then 100 with moving squares.  The
  * reservoir (52 slots for 99 clips) has to replace slots, so the clips are
@@ -229,15 +269,7 @@ test_holdout_tail (void)
   ad_error err = { { 0 } };
   if (!small_trainer (&cfg, &m, &t))
     goto out;
-  float feat[W * H];
-  for (int i = 0; i < 400; i++) {
-    render (i < 300 ? 0 : i, 0, feat);
-    if (i < 300)      /* no squares: a still frame */
-      for (int p = 0; p < W * H; p++)
-        feat[p] = 0.35f + 0.1f * sinf ((p % W) * 0.7f) * cosf ((p / W) *
-            0.5f);
-    CHECK_OK (ad_trainer_add_frame (t, feat, i == 0, NULL));
-  }
+  feed_400 (t, still_then_moving);
   CHECK (ad_trainer_n_clips (t) == 52 - 13, "training clips %lld, want 39",
       (long long) ad_trainer_n_clips (t));
   CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
@@ -246,6 +278,8 @@ test_holdout_tail (void)
       "calibrated on %d frames, want %d", c->n_frames, 13 * cfg.clip_len);
   CHECK (c->motion_q[0] > 0.01f, "median calibration motion %g: the "
       "held-back clips are the latest (moving) ones", c->motion_q[0]);
+  float feat[W * H];
+  render (0, 0, feat);
   CHECK (ad_trainer_add_frame (t, feat, 0, &err) == AD_ERR_STATE,
       "frames after training are refused");
   CHECK (ad_trainer_holdout_activity (t) > 1.0, "held-back (moving) clips "
@@ -268,11 +302,7 @@ test_quiet_holdout (void)
   if (!small_trainer (&cfg, &m, &t))
     goto out;
   CHECK (ad_trainer_holdout_activity (t) == -1.0, "before training: -1");
-  float feat[W * H];
-  for (int i = 0; i < 400; i++) {
-    render (i < 300 ? i : 300, 0, feat);     /* still from frame 300 on */
-    CHECK_OK (ad_trainer_add_frame (t, feat, i == 0, NULL));
-  }
+  feed_400 (t, moving_then_still);
   CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
   double r = ad_trainer_holdout_activity (t);
   CHECK (r >= 0.0 && r < AD_QUIET_HOLDOUT, "still end of the footage: "
@@ -296,15 +326,7 @@ test_patterns_from_all (void)
   ad_error err = { { 0 } };
   if (!small_trainer (&cfg, &m, &t))
     goto out;
-  float feat[W * H];
-  for (int i = 0; i < 400; i++) {
-    render (i, 0, feat);
-    if (i >= 360)
-      for (int y = (i - 360) % 16; y < (i - 360) % 16 + 6; y++)
-        for (int x = 25; x < 31; x++)
-          feat[y * W + x] = 0.05f;
-    CHECK_OK (ad_trainer_add_frame (t, feat, i == 0, NULL));
-  }
+  feed_400 (t, moving_then_down);
   CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
   ad_tensor *d = ad_model_tensor (m, "flow_dist");
   const int nb = AD_FLOW_BINS * AD_FLOW_BINS, gw = W / 8;
