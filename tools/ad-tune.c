@@ -23,7 +23,8 @@
  * (clipped at white), a sudden lighting change on normal footage, and
  * prints the highest score before and after it.
  * --dump F writes the first scoring's per-frame parts (raw learned, motion,
- * motion-pattern and stationary-change scores, final score) as CSV.
+ * motion-pattern and stationary-change scores, final score) as CSV, for
+ * the test, nuisance and (with --step) lit holdout clips.
  *
  * The final numbers are measured through the plugin with ad-eval; this tool
  * is the fast inner loop (see docs/benchmarks.md).
@@ -271,10 +272,6 @@ report (const char *name, const ad_model *m, const clip *te,
     fan += sn[i] > 1.0f;
   printf (" %d | %d | %d/%d |\n", fa, fan, det, nan_);
   fflush (stdout);
-  if (dump_file) {
-    fclose (dump_file);
-    dump_file = NULL;
-  }
 done:
   free (s);
   free (sn);
@@ -421,6 +418,10 @@ main (int argc, char **argv)
       report (p, m, &te, &nu, first);
       if (step > 0.0f)
         report_step (p, m, &lit, step);
+      if (dump_file) {          /* the first row only, --step's clip too */
+        fclose (dump_file);
+        dump_file = NULL;
+      }
     } else
       fprintf (stderr, "ad-tune: '%s': %s\n", p, err.msg);
     first = 0;
