@@ -174,9 +174,14 @@ parse_items (ad_config *cfg, char *str, int depth, ad_error *err)
       array[0] = '\0';
       if (strcmp (key, "preset") == 0) {
         const char *p = ad_config_preset (val);
-        if (!p)
-          return ad_fail (err, AD_ERR_ARG, "unknown preset '%s' (video, "
-              "stills)", val);
+        if (!p) {
+          char names[128] = "";
+          for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+            snprintf (names + strlen (names), sizeof names - strlen (names),
+                "%s%s", i ? ", " : "", presets[i].name);
+          return ad_fail (err, AD_ERR_ARG, "unknown preset '%s' (%s)", val,
+              names);
+        }
         if (depth > 0)
           return ad_fail (err, AD_ERR_ARG, "a preset cannot name a preset");
         char *dup = strdup (p);

@@ -713,7 +713,8 @@ test_config_parse (void)
   CHECK (ad_config_validate (&c, &err) == AD_OK, "stills validate: %s",
       err.msg);
   const char *const bad[][2] = {
-    { "preset=nope", "nope" }, { "nonsense=3", "nonsense" },
+    { "preset=nope", "nope" }, { "preset=x", "video, stills" },
+    { "nonsense=3", "nonsense" },
     { "mem_place=9", "mem_place" }, { "task", "key=value" },
     { "lr=fast", "not a number" }, { "lr=", "not a number" },
     { "lr=nan", "not a number" }, { "4,8", "key=value" },
