@@ -53,7 +53,10 @@ const ad_field ad_config_fields[] = {
   F (fuse, AD_FIELD_INT, 0, 3, AD_FUSE_SUM, 1, "Fusion: 0 learned, 1 motion, 2 weighted sum, 3 max"),
   F (fuse_weight, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Weight of the learned score in the sum"),
   F (flow_weight, AD_FIELD_FLOAT, 0.0, 4.0, 1.0, 1, "Weight of the motion-pattern novelty in the sum"),
-  F (flow_spread, AD_FIELD_INT, 0, 3, 2, 1, "Neighbour cells (each way) whose normal motion patterns a cell shares"),
+  F (flow_spread, AD_FIELD_INT, 0, 3, 3, 1, "Neighbour cells (each way) whose normal motion patterns a cell shares, at most (see flow_spread_vectors)"),
+  F (flow_bins, AD_FIELD_INT, 5, AD_FLOW_BINS_MAX, 35, 0, "Motion-pattern histogram bins per axis over +-4.25 px/frame (odd; 35 = 0.25 px/frame: a slow walker going the wrong way lands in a bin of its own)"),
+  F (flow_spread_vectors, AD_FIELD_INT, 0, 100000000, 1200, 1, "Share motion patterns only as far as needed: the smallest spread (1 up to flow_spread cells each way) whose neighbourhood saw this many vectors on average on normal footage (0 = always flow_spread); plenty of footage keeps patterns local, little borrows from further"),
+  F (flow_window, AD_FIELD_INT, 1, AD_FLOW_WINDOW_MAX, 3, 1, "Motion patterns compare a cell's vector averaged over the latest N frame pairs, and only when it moved in all of them (one pair's vector is noisy; a walker's is steady)"),
   F (static_weight, AD_FIELD_FLOAT, 0.0, 4.0, 0.5, 1, "Weight of the stationary change (what lies still where the learned background differs, e.g. a left object) in the sum"),
   F (static_absorb, AD_FIELD_INT, 0, 10000000, 0, 1, "Frames a pixel must stay different while still before it joins the stream's background, ending its stationary change (0 = never: a parked car stays a change until retraining)"),
   F (flow_accel, AD_FIELD_INT, 0, 1, 0, 1, "Also score sudden changes of a cell's motion beyond those of normal footage"),
@@ -285,6 +288,9 @@ ad_config_validate (const ad_config *cfg, ad_error *err)
     return ad_fail (err, AD_ERR_ARG, "mem_grid %d is larger than the "
         "bottleneck (%dx%d)", cfg->mem_grid, cfg->width / 8,
         cfg->height / 8);
+  if (cfg->flow_bins % 2 == 0)
+    return ad_fail (err, AD_ERR_ARG, "flow_bins %d must be odd (a bin "
+        "centred on zero motion)", cfg->flow_bins);
   if (!cfg->diff_head && cfg->score_source != AD_SCORE_FRAME)
     return ad_fail (err, AD_ERR_ARG, "score_source %d needs diff_head=1",
         cfg->score_source);

@@ -37,9 +37,11 @@ struct ad_flow {
   double *sums;             /* [n, 9] per-cell sums */
   float *uv;                /* [n, 2] motion vector per cell, px/frame */
   float *energy;            /* [n] mean |compensated difference| per cell */
-  float *puv;               /* [n, 2] the previous pair's vectors */
-  float *pen;               /* [n] the previous pair's energies */
-  int n_vec;                /* consecutive pairs with vectors (0, 1, 2+) */
+  float *ring_uv;           /* [AD_FLOW_WINDOW_MAX, n, 2] latest vectors */
+  float *ring_en;           /* [AD_FLOW_WINDOW_MAX, n] latest energies */
+  int head;                 /* ring slot of the latest pair */
+  int n_vec;                /* consecutive pairs with vectors, capped at
+                             * AD_FLOW_WINDOW_MAX */
   float *work;              /* [n] median scratch */
 };
 
@@ -57,8 +59,8 @@ ad_flow_free (ad_flow *f)
   free (f->sums);
   ad_free (f->uv);
   ad_free (f->energy);
-  ad_free (f->puv);
-  ad_free (f->pen);
+  ad_free (f->ring_uv);
+  ad_free (f->ring_en);
   ad_free (f->work);
   free (f);
 }
@@ -89,11 +91,11 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->sums = calloc ((size_t) f->n * 9, sizeof (double));
   f->uv = ad_alloc ((size_t) f->n * 2);
   f->energy = ad_alloc (f->n);
-  f->puv = ad_alloc ((size_t) f->n * 2);
-  f->pen = ad_alloc (f->n);
+  f->ring_uv = ad_alloc ((size_t) AD_FLOW_WINDOW_MAX * f->n * 2);
+  f->ring_en = ad_alloc ((size_t) AD_FLOW_WINDOW_MAX * f->n);
   f->work = ad_alloc (f->n);
   if (!f->g[0] || !f->g[1] || !f->ix || !f->iy || !f->it || !f->tmp ||
-      !f->sums || !f->uv || !f->energy || !f->puv || !f->pen || !f->work) {
+      !f->sums || !f->uv || !f->energy || !f->ring_uv || !f->ring_en || !f->work) {
     ad_flow_free (f);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
@@ -172,9 +174,7 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
     memset (f->energy, 0, sizeof (float) * f->n);
     return 0;
   }
-  memcpy (f->puv, f->uv, sizeof (float) * 2 * f->n);
-  memcpy (f->pen, f->energy, sizeof (float) * f->n);
-  f->n_vec = f->n_vec < 2 ? f->n_vec + 1 : 2;
+  f->n_vec = f->n_vec < AD_FLOW_WINDOW_MAX ? f->n_vec + 1 : AD_FLOW_WINDOW_MAX;
   const float *gc = f->g[f->cur], *gp = f->g[f->cur ^ 1];
   /* per-cell sums: Ix^2, IxIy, Iy^2, IxIt, IyIt, Ix, Iy, pixels, It */
   memset (f->sums, 0, sizeof (double) * 9 * f->n);
@@ -255,6 +255,11 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   }
   for (int k = 0; k < f->n; k++)
     f->energy[k] /= (float) f->sums[k * 9 + 7];
+  f->head = (f->head + 1) % AD_FLOW_WINDOW_MAX;
+  memcpy (f->ring_uv + (size_t) f->head * f->n * 2, f->uv,
+      sizeof (float) * 2 * f->n);
+  memcpy (f->ring_en + (size_t) f->head * f->n, f->energy,
+      sizeof (float) * f->n);
   return 1;
 }
 
@@ -273,11 +278,17 @@ ad_flow_gray (const ad_flow *f)
 /* ------------------------------------------------------------------------ */
 /* Normal patterns                                                          */
 
+/* Bin of a (u, v) vector in a bins x bins histogram. */
 static int
-flow_bin (float u)
+flow_bin (const float *uv, int bins)
 {
-  int b = (int) floorf ((u + AD_FLOW_RANGE) / AD_FLOW_BIN);
-  return b < 0 ? 0 : b >= AD_FLOW_BINS ? AD_FLOW_BINS - 1 : b;
+  float w = AD_FLOW_BIN_W (bins);
+  int b[2];
+  for (int d = 0; d < 2; d++) {
+    b[d] = (int) floorf ((uv[d] + AD_FLOW_RANGE) / w);
+    b[d] = b[d] < 0 ? 0 : b[d] >= bins ? bins - 1 : b[d];
+  }
+  return b[1] * bins + b[0];
 }
 
 static float
@@ -289,31 +300,64 @@ gate (float e, float noise)
   return g < 1.0f ? g : 1.0f;
 }
 
+/* Cell k's vector and energy j pairs ago (j < n_vec). */
+static const float *
+past_uv (const ad_flow *f, int k, int j)
+{
+  int slot = (f->head - j + AD_FLOW_WINDOW_MAX) % AD_FLOW_WINDOW_MAX;
+  return f->ring_uv + ((size_t) slot * f->n + k) * 2;
+}
+
+static float
+past_en (const ad_flow *f, int k, int j)
+{
+  int slot = (f->head - j + AD_FLOW_WINDOW_MAX) % AD_FLOW_WINDOW_MAX;
+  return f->ring_en[(size_t) slot * f->n + k];
+}
+
+/* Cell k's mean vector over the latest win pairs into uv [2]: 1 when it
+ * moved above the noise in each of them, else 0.  A walker's vectors are
+ * steady over a few frames while one pair's fit is noisy. */
+static int
+window_vector (const ad_flow *f, int k, int win, float noise, float *uv)
+{
+  if (win < 1 || f->n_vec < win)
+    return 0;
+  float su = 0.0f, sv = 0.0f;
+  for (int j = 0; j < win; j++) {
+    if (past_en (f, k, j) <= noise)
+      return 0;
+    su += past_uv (f, k, j)[0];
+    sv += past_uv (f, k, j)[1];
+  }
+  uv[0] = su / (float) win;
+  uv[1] = sv / (float) win;
+  return 1;
+}
+
 /* Change of a cell's vector since the previous pair, px/frame; 0 unless
  * both pairs moved above the noise. */
 static float
 accel (const ad_flow *f, int k, float noise)
 {
-  if (f->n_vec < 2 || f->pen[k] <= noise || f->energy[k] <= noise)
+  if (f->n_vec < 2 || past_en (f, k, 1) <= noise || f->energy[k] <= noise)
     return 0.0f;
-  return hypotf (f->uv[2 * k] - f->puv[2 * k],
-      f->uv[2 * k + 1] - f->puv[2 * k + 1]);
+  return hypotf (f->uv[2 * k] - past_uv (f, k, 1)[0],
+      f->uv[2 * k + 1] - past_uv (f, k, 1)[1]);
 }
 
 void
-ad_flow_novelty (const ad_flow *f, const float *dist, float noise,
-    float accel_thr, float *out)
+ad_flow_novelty (const ad_flow *f, const float *dist, int bins,
+    float noise, float accel_thr, int win, float *out)
 {
-  const int nb = AD_FLOW_BINS * AD_FLOW_BINS;
+  const int nb = bins * bins;
   for (int k = 0; k < f->n; k++) {
-    float g = gate (f->energy[k], noise);
-    if (g <= 0.0f || !dist) {
+    float g = gate (f->energy[k], noise), uv[2];
+    if (g <= 0.0f || !dist || !window_vector (f, k, win, noise, uv)) {
       out[k] = 0.0f;
       continue;
     }
-    int b = flow_bin (f->uv[2 * k + 1]) * AD_FLOW_BINS +
-        flow_bin (f->uv[2 * k]);
-    float v = dist[(size_t) k * nb + b];
+    float v = dist[(size_t) k * nb + flow_bin (uv, bins)];
     /* a sudden change of direction or speed beyond what normal footage
      * shows (erratic motion made of individually normal vectors) */
     if (accel_thr > 0.0f) {
@@ -328,11 +372,12 @@ ad_flow_novelty (const ad_flow *f, const float *dist, float noise,
  * the nearest bin seen in the cell or within `spread` cells of it (the
  * zero-motion bin always counts as seen). */
 static void
-distances (const float *hist, int gh, int gw, int spread, float *dist)
+distances (const float *hist, int gh, int gw, int spread, int B,
+    float *dist)
 {
-  const int B = AD_FLOW_BINS, nb = B * B;
-  uint8_t seen[AD_FLOW_BINS * AD_FLOW_BINS];
-  int list[AD_FLOW_BINS * AD_FLOW_BINS];
+  const int nb = B * B;
+  uint8_t seen[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
+  int list[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
   for (int cy = 0; cy < gh; cy++)
     for (int cx = 0; cx < gw; cx++) {
       memset (seen, 0, sizeof seen);
@@ -358,9 +403,35 @@ distances (const float *hist, int gh, int gw, int spread, float *dist)
           int d2 = oy * oy + ox * ox;
           best = d2 < best ? d2 : best;
         }
-        dk[b] = AD_FLOW_BIN * sqrtf ((float) best);
+        dk[b] = AD_FLOW_BIN_W (B) * sqrtf ((float) best);
       }
     }
+}
+
+/* How many cells each way a cell shares patterns with: flow_spread, or
+ * with flow_spread_vectors > 0 the smallest spread from 1 up to it whose
+ * neighbourhood holds that many vectors on average (the mean count of the
+ * cells that saw any, times the neighbourhood's cells).  Little footage
+ * borrows from further; plenty keeps a cell's patterns local. */
+static int
+pick_spread (const ad_config *cfg, const float *hist, int n, int nb)
+{
+  if (cfg->flow_spread_vectors <= 0 || cfg->flow_spread <= 1)
+    return cfg->flow_spread;
+  double total = 0.0;
+  int active = 0;
+  for (int k = 0; k < n; k++) {
+    double c = 0.0;
+    for (int b = 0; b < nb; b++)
+      c += hist[(size_t) k * nb + b];
+    total += c;
+    active += c > 0.0;
+  }
+  double mean = active ? total / active : 0.0;
+  for (int s = 1; s < cfg->flow_spread; s++)
+    if (mean * (2 * s + 1) * (2 * s + 1) >= cfg->flow_spread_vectors)
+      return s;
+  return cfg->flow_spread;
 }
 
 /* Frames of an array, for ad_model_learn_motion. */
@@ -408,7 +479,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
       err);
   if (st != AD_OK)
     return st;
-  const int nb = AD_FLOW_BINS * AD_FLOW_BINS;
+  const int nb = cfg->flow_bins * cfg->flow_bins;
   if (!td || !ts || td->count != (size_t) f->n * nb || ts->count < 3 ||
       !tb || !tss || tb->count != (size_t) cfg->height * cfg->width ||
       tss->count < 2) {
@@ -462,9 +533,10 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
           if (g % stride == 0 && ns < (int64_t) nsmp)
             smp[ns++] = f->energy[k];
         } else if (f->energy[k] > noise) {
-          hist[(size_t) k * nb + flow_bin (f->uv[2 * k + 1]) * AD_FLOW_BINS
-              + flow_bin (f->uv[2 * k])] += 1.0f;
-          if (f->n_vec >= 2 && f->pen[k] > noise) {
+          float uv[2];
+          if (window_vector (f, k, cfg->flow_window, noise, uv))
+            hist[(size_t) k * nb + flow_bin (uv, cfg->flow_bins)] += 1.0f;
+          if (f->n_vec >= 2 && past_en (f, k, 1) > noise) {
             int b = (int) (accel (f, k, noise) * (NA / 8.0f));
             ahist[b < NA ? b : NA - 1] += 1.0;
             an += 1.0;
@@ -473,7 +545,8 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
       }
     }
   }
-  distances (hist, f->gh, f->gw, cfg->flow_spread, td->data);
+  int spread = pick_spread (cfg, hist, f->n, nb);
+  distances (hist, f->gh, f->gw, spread, cfg->flow_bins, td->data);
   ts->data[1] = 1.0f;     /* learned */
   /* the 99th percentile of the changes seen on normal footage */
   double acc = 0.0;

@@ -302,11 +302,16 @@ int ad_motion_cells (const float *a, const float *b, int c, int h, int w,
  * > 0 and at least 4x as many are stored). */
 #define AD_MIN_HOLD_FRAMES 96
 
-/* Histogram of motion vectors per cell: BINS x BINS bins of BIN px/frame,
- * centred on zero motion, covering +-RANGE (faster motion is clamped). */
-#define AD_FLOW_BINS 17
-#define AD_FLOW_BIN 0.5f
-#define AD_FLOW_RANGE (0.5f * AD_FLOW_BINS * AD_FLOW_BIN)
+/* Histogram of motion vectors per cell: bins x bins (config flow_bins,
+ * odd, at most AD_FLOW_BINS_MAX) centred on zero motion, covering +-RANGE
+ * px/frame (faster motion is clamped); a bin is AD_FLOW_BIN_W (bins) wide. */
+#define AD_FLOW_BINS_MAX 65
+#define AD_FLOW_RANGE 4.25f
+#define AD_FLOW_WINDOW_MAX 8  /* most pairs a motion vector is averaged over */
+#define AD_FLOW_BIN_W(bins) (2.0f * AD_FLOW_RANGE / (float) (bins))
+/* Least spread of the motion-pattern novelty on normal footage, px/frame:
+ * a short calibration stretch may hold no novel vector at all. */
+#define AD_FLOW_FLOOR 0.5f
 
 typedef struct ad_flow ad_flow;
 ad_status ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err);
@@ -322,9 +327,10 @@ const float *ad_flow_energy (const ad_flow *f);    /* [cells] */
 const float *ad_flow_residual (const ad_flow *f);  /* [H, W] |residual| */
 const float *ad_flow_gray (const ad_flow *f);      /* [H, W] blurred gray */
 /* out [cells] = novelty of each cell against dist [cells, BINS*BINS]
- * (tensor flow_dist) given the noise level (flow_stats[0]). */
-void ad_flow_novelty (const ad_flow *f, const float *dist, float noise,
-    float accel_thr, float *out);
+ * (tensor flow_dist, BINS = bins) given the noise level (flow_stats[0]),
+ * for the cell's vector averaged over the latest win pairs. */
+void ad_flow_novelty (const ad_flow *f, const float *dist, int bins,
+    float noise, float accel_thr, int win, float *out);
 /* Frame i of n for ad_model_learn_motion_fn: returns the frame [fs] (may
  * fill and return buf [fs]); *new_segment = 1 at a discontinuity. */
 typedef const float *(*ad_frame_fn) (void *user, int64_t i, float *buf,

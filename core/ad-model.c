@@ -193,14 +193,18 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     uint32_t u = get_u32le (val);
     memcpy ((char *) cfg + f->offset, &u, sizeof u);
   }
-  /* Files older than the map weights calibrated their map as the frame
-   * score's fusion: keep that, or their pixel threshold would not fit. */
-  static const char *legacy_one[] = { "map_learned", "map_motion" };
-  for (size_t i = 0; i < sizeof legacy_one / sizeof legacy_one[0]; i++) {
-    const ad_field *f = ad_config_field (legacy_one[i]);
+  /* Fields older files lack take the value those files were made with:
+   * the map weights (their map was calibrated as the frame score's
+   * fusion) and the motion patterns' bins (their tensor's size), window
+   * (learned from single pairs) and fixed spread. */
+  static const struct { const char *name; double value; } legacy[] = {
+    { "map_learned", 1.0 }, { "map_motion", 1.0 }, { "flow_bins", 17.0 },
+    { "flow_window", 1.0 }, { "flow_spread_vectors", 0.0 } };
+  for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
+    const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);
     if (idx < (int) sizeof seen && !seen[idx])
-      ad_config_set (cfg, f, 1.0);
+      ad_config_set (cfg, f, legacy[i].value);
   }
   return AD_OK;
 }
@@ -428,7 +432,7 @@ config_floats (const ad_config *cfg)
 #undef CONV
   uint64_t cell = (uint64_t) cfg->motion_cell;
   n += ((h + cell - 1) / cell) * ((w + cell - 1) / cell) *
-      (1 + AD_FLOW_BINS * AD_FLOW_BINS) + 4 + 2 * h * w;
+      (1 + (uint64_t) cfg->flow_bins * cfg->flow_bins) + 4 + 2 * h * w;
   return n;
 }
 

@@ -105,7 +105,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   t = ad_model_tensor (mm, "flow_dist");
   const ad_tensor *fs = ad_model_tensor (mm, "flow_stats");
   if (t && fs && fs->count >= 3 && fs->data[1] > 0.0f &&
-      t->count == (size_t) sc->ncells * AD_FLOW_BINS * AD_FLOW_BINS) {
+      t->count == (size_t) sc->ncells * m->cfg.flow_bins * m->cfg.flow_bins) {
     sc->flow_dist = t;
     sc->flow_noise = fs->data[0];
     sc->flow_accel = m->cfg.flow_accel && fs->count >= 4 ? fs->data[3] : 0.0f;
@@ -422,8 +422,9 @@ motion_cells (ad_scorer *sc, const float *feat, int want_map)
     ad_motion_cells (feat, sc->prev, sc->ci, sc->h, sc->w, sc->cell,
         sc->cells);
   if (ok && sc->flow_dist)
-    ad_flow_novelty (sc->flow, sc->flow_dist->data, sc->flow_noise,
-        sc->flow_accel, nov);
+    ad_flow_novelty (sc->flow, sc->flow_dist->data, sc->cfg.flow_bins,
+        sc->flow_noise,
+        sc->flow_accel, sc->cfg.flow_window, nov);
   else
     memset (nov, 0, sizeof (float) * sc->ncells);
   /* the background difference also shapes the map's motion gate */
@@ -826,9 +827,9 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     s[0] = c->learned_scale;
     s[1] = c->motion_scale;
     /* the novelty is zero on most normal frames: its spread is taken at
-     * the 99th percentile but not below the motion-pattern bin size */
+     * the 99th percentile but not below AD_FLOW_FLOOR */
     s[2] = ad_quantile (flr, nv, 0.99f, tmp);
-    s[2] = s[2] > AD_FLOW_BIN ? s[2] : AD_FLOW_BIN;
+    s[2] = s[2] > AD_FLOW_FLOOR ? s[2] : AD_FLOW_FLOOR;
     if (fst && fst->count >= 3)
       fst->data[2] = s[2];
     /* likewise the stationary change, floored at AD_STILL_FLOOR */

@@ -123,7 +123,12 @@ typedef struct ad_config {
   int32_t fuse;               /* ad_fuse */
   float fuse_weight;          /* w of AD_FUSE_SUM */
   float flow_weight;          /* weight of the motion-pattern novelty */
-  int32_t flow_spread;        /* neighbour cells sharing motion patterns */
+  int32_t flow_spread;        /* neighbour cells sharing motion patterns,
+                               * at most */
+  int32_t flow_bins;          /* motion-pattern bins per axis (odd) */
+  int32_t flow_spread_vectors;  /* share only until this many vectors */
+  int32_t flow_window;        /* patterns of vectors averaged over the
+                               * latest N frame pairs */
   float static_weight;        /* weight of the stationary change */
   int32_t static_absorb;      /* frames after which a still change joins the
                                * stream's background (0: never) */

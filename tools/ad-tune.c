@@ -22,6 +22,9 @@
  * --step G also scores the holdout clip with its second half lit G times
  * (clipped at white), a sudden lighting change on normal footage, and
  * prints the highest score before and after it.
+ * --bins N re-bins a loaded model's motion patterns (flow_bins, a
+ * training setting: a new model with the loaded one's network), to compare
+ * bin sizes on one network.
  * --dump F writes the first scoring's per-frame parts (raw learned, motion,
  * motion-pattern and stationary-change scores, final score) as CSV, for
  * the test, nuisance and (with --step) lit holdout clips.
@@ -297,6 +300,30 @@ report_step (const char *name, const ad_model *m, const clip *c, float step)
   free (s);
 }
 
+/* A copy of m with flow_bins = bins: every tensor of the same name and size
+ * (the network and the buffers bins do not change) comes from m. */
+static ad_model *
+rebin (ad_model *m, int bins)
+{
+  ad_config c = *ad_model_config (m);
+  char kv[32];
+  snprintf (kv, sizeof kv, "flow_bins=%d", bins);
+  ad_error err = { { 0 } };
+  ad_model *n = NULL;
+  if (!parse_kv (&c, kv) || ad_model_new (&c, &n, &err) != AD_OK) {
+    fprintf (stderr, "ad-tune: %s\n", err.msg);
+    ad_model_free (m);
+    return NULL;
+  }
+  for (int i = 0; i < n->n_tensors; i++) {
+    ad_tensor *t = ad_model_tensor (m, n->tensors[i].name);
+    if (t && t->count == n->tensors[i].count)
+      memcpy (n->tensors[i].data, t->data, sizeof (float) * t->count);
+  }
+  ad_model_free (m);
+  return n;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -308,7 +335,7 @@ main (int argc, char **argv)
   int keep_calib = 0;
   long holdback = 0;
   float step = 0.0f;
-  int vw = 320, vh = 240;
+  int vw = 320, vh = 240, bins = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *a = argv[i], *v = argv[i + 1];
     if (!strcmp (a, "--scene")) scene = v;
@@ -321,6 +348,7 @@ main (int argc, char **argv)
     else if (!strcmp (a, "--step")) step = (float) atof (v);
     else if (!strcmp (a, "--keep-calib")) keep_calib = atoi (v);
     else if (!strcmp (a, "--holdback")) holdback = atol (v);
+    else if (!strcmp (a, "--bins")) bins = atoi (v);
     else if (!strcmp (a, "--dump")) {
       if (!(dump_file = fopen (v, "w"))) {
         perror (v);
@@ -341,7 +369,8 @@ main (int argc, char **argv)
           "clip but its last N frames, calibration on those, patterns "
           "again from all)]\n"
           "       [--step G (also score the holdout clip lit G times from "
-          "its middle on)]\n");
+          "its middle on)]\n"
+          "       [--bins N (re-bin the loaded model's motion patterns)]\n");
       return 2;
     }
   }
@@ -355,9 +384,12 @@ main (int argc, char **argv)
     return 2;
   ad_error err = { { 0 } };
   ad_model *m = NULL;
-  if (model_path && ad_model_load (model_path, &m, &err) == AD_OK)
+  if (model_path && ad_model_load (model_path, &m, &err) == AD_OK) {
     fprintf (stderr, "ad-tune: loaded %s\n", model_path);
-  else
+    if (bins > 0 && bins != ad_model_config (m)->flow_bins &&
+        !(m = rebin (m, bins)))
+      return 1;
+  } else
     m = NULL;
   clip tr = { 0 }, ho = { 0 }, te = { 0 }, nu = { 0 }, lit = { 0 };
   const ad_config *mc = m ? ad_model_config (m) : &cfg;

@@ -154,8 +154,32 @@ small_model (void)
   return m;
 }
 
+/* The highest cell novelty after the square visits x[0..n-1] on row y,
+ * for vectors averaged over win pairs. */
+static float
+novelty_path (ad_model *m, const float *x, int n, float y, int win)
+{
+  ad_tensor *d = ad_model_tensor (m, "flow_dist");
+  ad_tensor *s = ad_model_tensor (m, "flow_stats");
+  ad_flow *f = NULL;
+  float a[HW], nov[(W / CELL) * (H / CELL)];
+  if (ad_flow_new (H, W, CELL, &f, NULL) != AD_OK)
+    return -1.0f;
+  for (int i = 0; i < n; i++) {
+    render (a, x[i], y, 0, 0, 1.0f);
+    ad_flow_push (f, a, 1, 1);
+  }
+  ad_flow_novelty (f, d->data, ad_model_config (m)->flow_bins, s->data[0],
+      0.0f, win, nov);
+  float mx = 0.0f;
+  for (int c = 0; c < ad_flow_n_cells (f); c++)
+    mx = fmaxf (mx, nov[c]);
+  ad_flow_free (f);
+  return mx;
+}
+
 /* The novelty of the cell at the square's middle after it moves from
- * (x0, y0) to (x1, y1). */
+ * (x0, y0) to (x1, y1) (one pair). */
 static float
 novelty_of (ad_model *m, float x0, float y0, float x1, float y1)
 {
@@ -169,7 +193,8 @@ novelty_of (ad_model *m, float x0, float y0, float x1, float y1)
   render (b, x1, y1, 0, 0, 1.0f);
   ad_flow_push (f, a, 1, 1);
   ad_flow_push (f, b, 1, 1);
-  ad_flow_novelty (f, d->data, s->data[0], 0.0f, nov);
+  ad_flow_novelty (f, d->data, ad_model_config (m)->flow_bins, s->data[0],
+      0.0f, 1, nov);
   float mx = 0.0f;
   for (int c = 0; c < ad_flow_n_cells (f); c++)
     mx = fmaxf (mx, nov[c]);
@@ -227,8 +252,8 @@ test_patterns (void)
       ad_flow_push (f, a, 1, 1);
       ad_flow_push (f, b, 1, 1);
       ad_flow_push (f, c, 1, 1);
-      ad_flow_novelty (f, d->data, s->data[0], scored ? s->data[3] : 0.0f,
-          nov);
+      ad_flow_novelty (f, d->data, ad_model_config (m)->flow_bins,
+          s->data[0], scored ? s->data[3] : 0.0f, 1, nov);
       for (int k = 0; k < ad_flow_n_cells (f); k++)
         *(scored ? &with : &without) = fmaxf (scored ? with : without,
             nov[k]);
@@ -237,6 +262,23 @@ test_patterns (void)
         "(normal change %.3f)\n", without, with, s->data[3]);
     CHECK (with > without + 0.3f, "reversal %g vs %g", with, without);
     ad_flow_free (f);
+  }
+
+  /* averaged over three pairs (the default window): a steady walk back
+   * is novel, a normal walk is not, and two frames are too few to say */
+  {
+    const float back3[4] = { 24.0f, 23.0f, 22.0f, 21.0f };
+    const float fwd3[4] = { 20.0f, 21.0f, 22.0f, 23.0f };
+    int win = ad_model_config (m)->flow_window;
+    float b3 = novelty_path (m, back3, 4, 18.0f, win);
+    float n3 = novelty_path (m, fwd3, 4, 18.0f, win);
+    float short2 = novelty_path (m, back3, 2, 18.0f, win);
+    printf ("window %d: wrong way %.3f, normal %.3f, two frames %.3f\n",
+        win, b3, n3, short2);
+    CHECK (win == 3, "default window %d", win);
+    CHECK (b3 >= 0.45f && b3 > 3.0f * n3, "wrong way over the window %g "
+        "vs %g", b3, n3);
+    CHECK (short2 == 0.0f, "one pair scored with a window of 3: %g", short2);
   }
 
   /* the patterns survive a save and load */
@@ -263,7 +305,7 @@ test_patterns (void)
    * a wrong-way pass then scores above the threshold while normal passes
    * stay below */
   CHECK (ad_model_calibrate (m, fr, N, NULL, &err) == AD_OK, "%s", err.msg);
-  CHECK (s->data[2] >= AD_FLOW_BIN, "pattern spread %g", s->data[2]);
+  CHECK (s->data[2] >= AD_FLOW_FLOOR, "pattern spread %g", s->data[2]);
   ad_scorer *sc = NULL;
   CHECK_OK (ad_scorer_new (m, &sc, NULL));
   float f[HW], worst_normal = 0.0f, best_back = 0.0f;
@@ -293,6 +335,36 @@ out:
  * lighting and a shift of up to 2 px, not a new object; the scorer's
  * stationary change builds up under an object left lying and stays low
  * for the normal passer-by. */
+/* flow_spread_vectors: with few vectors per cell the patterns are shared
+ * up to flow_spread cells each way (the off-band pass, two cells from the
+ * band, is then seen motion); when one cell's neighbours hold enough, they
+ * stay within one cell (the pass is novel). */
+static void
+test_auto_spread (void)
+{
+  enum { N = 200 };
+  float *fr = normal_frames (N);
+  float off[2] = { -1.0f, -1.0f };
+  for (int few = 0; fr && few < 2; few++) {
+    ad_model *m = small_model ();
+    ad_config c = *ad_model_config (m);
+    c.flow_spread = 3;
+    c.flow_spread_vectors = few ? 100000000 : 1;
+    ad_error err = { { 0 } };
+    CHECK (m && ad_model_set_scoring (m, &c, &err) == AD_OK &&
+        ad_model_learn_motion (m, fr, N, NULL, &err) == AD_OK, "%s",
+        err.msg);
+    if (m)
+      off[few] = novelty_of (m, 20.0f, 34.0f, 21.0f, 34.0f);
+    ad_model_free (m);
+  }
+  printf ("off the band: novelty %.3f with enough vectors, %.3f with too "
+      "few\n", off[0], off[1]);
+  CHECK (off[0] > 0.3f && off[1] == 0.0f, "auto spread %g / %g", off[0],
+      off[1]);
+  ad_free (fr);
+}
+
 static void
 test_static (void)
 {
@@ -562,7 +634,7 @@ test_map_spread (void)
   /* every motion is novel in the cells of column 2 (x 16..23), none
    * elsewhere */
   ad_tensor *td = ad_model_tensor (m, "flow_dist");
-  const int nb = AD_FLOW_BINS * AD_FLOW_BINS, gw = W / CELL;
+  const int B = ad_model_config (m)->flow_bins, nb = B * B, gw = W / CELL;
   for (int k = 0; td && k < (W / CELL) * (H / CELL); k++)
     for (int b = 0; b < nb; b++)
       td->data[(size_t) k * nb + b] = k % gw == 2 && b != nb / 2 ? 1.0f :
@@ -605,6 +677,7 @@ main (void)
 {
   test_vectors ();
   test_patterns ();
+  test_auto_spread ();
   test_static ();
   test_gate_silhouette ();
   test_map_spread ();

@@ -456,6 +456,18 @@ test_truncation_and_corruption (const uint8_t *good, size_t size)
   free (buf);
 }
 
+/* buf [*n] without config field `name` (count and CRC fixed). */
+static void
+drop_field (uint8_t *buf, size_t *n, const char *name)
+{
+  size_t a = field_offset (buf, name);
+  size_t rec = 2 + strlen (name) + 1 + 4;
+  memmove (buf + a, buf + a + rec, *n - a - rec);
+  *n -= rec;
+  set32 (buf + 12, get32 (buf + 12) - 1);
+  fix_crc (buf, *n);
+}
+
 static void
 test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
 {
@@ -532,15 +544,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     uint8_t *cut = malloc (size);
     size_t n = size;
     memcpy (cut, good, size);
-    const char *mnames[] = { "map_learned", "map_motion" };
-    for (int i = 0; i < 2; i++) {
-      size_t a = field_offset (cut, mnames[i]);
-      size_t rec = 2 + strlen (mnames[i]) + 1 + 4;
-      memmove (cut + a, cut + a + rec, n - a - rec);
-      n -= rec;
-      set32 (cut + 12, get32 (cut + 12) - 1);
-    }
-    fix_crc (cut, n);
+    drop_field (cut, &n, "map_learned");
+    drop_field (cut, &n, "map_motion");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -685,6 +690,58 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
 
 /* ad_config_parse: items in order, arrays, '-' for '_', presets that
  * later items override, and an error naming each kind of bad item. */
+/* Files older than flow_bins and flow_window held 17 x 17 bins per cell
+ * learned from single pairs: they load with those values; a file whose
+ * tensor does not fit the bins it implies is refused with the reason. */
+static void
+test_legacy_patterns (void)
+{
+  for (int old = 1; old >= 0; old--) {
+    ad_config cfg;
+    small_cfg (&cfg);
+    if (old) {
+      cfg.flow_bins = 17;
+      cfg.flow_window = 1;
+    }
+    CHECK (cfg.flow_bins == (old ? 17 : 35) && cfg.flow_window ==
+        (old ? 1 : 3), "defaults %d %d", cfg.flow_bins, cfg.flow_window);
+    ad_model *m = make_model (&cfg);
+    ad_error err = { { 0 } };
+    const char *path = tmp_path ("legacy.model");
+    size_t n = 0;
+    uint8_t *buf = NULL;
+    if (m && ad_model_save (m, path, &err) == AD_OK)
+      buf = read_all (path, &n);
+    ad_model_free (m);
+    CHECK (buf != NULL, "saved: %s", err.msg);
+    if (!buf)
+      continue;
+    drop_field (buf, &n, "flow_bins");
+    drop_field (buf, &n, "flow_window");
+    m = NULL;
+    ad_status st = ad_model_load_mem (buf, n, &m, &err);
+    if (old) {
+      CHECK (st == AD_OK, "old file: %s", err.msg);
+      ad_tensor *t = m ? ad_model_tensor (m, "flow_dist") : NULL;
+      CHECK (m && m->cfg.flow_bins == 17 && m->cfg.flow_window == 1 && t &&
+          t->count == (size_t) 12 * 17 * 17, "legacy patterns");
+    } else {
+      CHECK (st == AD_ERR_MISMATCH && strstr (err.msg, "flow_dist"),
+          "35 bins read as 17: %s", err.msg);
+    }
+    ad_model_free (m);
+    free (buf);
+    unlink (path);
+  }
+  /* the bins need a centre bin */
+  ad_config cfg;
+  ad_error err = { { 0 } };
+  ad_config_default (&cfg);
+  cfg.flow_bins = 34;
+  CHECK (ad_config_validate (&cfg, &err) == AD_ERR_ARG &&
+      strstr (err.msg, "odd"), "even bins: %s", err.msg);
+}
+
 static void
 test_config_parse (void)
 {
@@ -738,6 +795,7 @@ main (void)
   }
   test_round_trip ();
   test_config_parse ();
+  test_legacy_patterns ();
 
   ad_config cfg;
   small_cfg (&cfg);

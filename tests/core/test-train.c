@@ -68,6 +68,7 @@ small_config (ad_config *cfg)
   cfg->fuse = AD_FUSE_LEARNED;      /* judge the learned model alone */
   cfg->blur_sigma = 1.0f;
   cfg->topk_frac = 0.02f;
+  cfg->flow_spread = 1;             /* columns of cells stay apart */
 }
 
 static ad_model *
@@ -329,12 +330,13 @@ test_patterns_from_all (void)
   feed_400 (t, moving_then_down);
   CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
   ad_tensor *d = ad_model_tensor (m, "flow_dist");
-  const int nb = AD_FLOW_BINS * AD_FLOW_BINS, gw = W / 8;
+  const int B = cfg.flow_bins, nb = B * B, gw = W / 8;
+  const float bw = AD_FLOW_BIN_W (B);
   /* the bins of downward motion, 0.5 to 2 px a frame, |u| < 0.5 */
   float left = 0.0f, right = 0.0f;
   for (int b = 0; d && b < nb; b++) {
-    float u = (b % AD_FLOW_BINS + 0.5f) * AD_FLOW_BIN - AD_FLOW_RANGE;
-    float v = (b / AD_FLOW_BINS + 0.5f) * AD_FLOW_BIN - AD_FLOW_RANGE;
+    float u = (b % B + 0.5f) * bw - AD_FLOW_RANGE;
+    float v = (b / B + 0.5f) * bw - AD_FLOW_RANGE;
     if (fabsf (u) > 0.5f || v < 0.5f || v > 2.0f)
       continue;
     for (int row = 0; row < H / 8; row++) {
