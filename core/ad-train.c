@@ -295,28 +295,65 @@ n_workers_for (int clips)
   return cores > AD_MAX_WORKERS ? AD_MAX_WORKERS : (int) cores;
 }
 
-/* Frame i of the stored training clips, dequantised into buf [fs]; each
- * clip is a segment of its own. */
+/* The frames of clips c0 .. c0+n-1 as continuous footage: idx [n*len]
+ * gets each frame's index in t->clips (clip * len + frame), seg [n*len] 1
+ * where a segment starts.  A clip that directly follows the previous one
+ * in the same segment continues it (its first frame is the previous
+ * clip's last, so it is left out).  Returns the number of frames. */
+static int64_t
+continuous_frames (const ad_trainer *t, int64_t c0, int64_t n, int64_t *idx,
+    uint8_t *seg)
+{
+  int64_t nf = 0;
+  for (int64_t c = c0; c < c0 + n; c++) {
+    int cont = c > c0 && t->ord[c] == t->ord[c - 1] + 1 &&
+        t->segno[c] == t->segno[c - 1];
+    for (int j = cont ? 1 : 0; j < t->len; j++, nf++) {
+      idx[nf] = c * t->len + j;
+      seg[nf] = j == 0;
+    }
+  }
+  return nf;
+}
+
+/* Stored frames in the order of a continuous_frames list. */
+typedef struct frame_list {
+  const ad_trainer *t;
+  const int64_t *idx;       /* [n] */
+  const uint8_t *seg;       /* [n] */
+} frame_list;
+
+/* Frame i of a frame_list, dequantised into buf [fs]. */
 static const float *
 stored_frame (void *user, int64_t i, float *buf, int *new_segment)
 {
-  const ad_trainer *t = user;
-  int64_t c = i / t->len;
-  const uint8_t *src = t->clips + ((size_t) c * t->len + (size_t) (i %
-          t->len)) * t->fs;
-  for (size_t k = 0; k < t->fs; k++)
+  const frame_list *l = user;
+  const uint8_t *src = l->t->clips + (size_t) l->idx[i] * l->t->fs;
+  for (size_t k = 0; k < l->t->fs; k++)
     buf[k] = src[k] * (1.0f / 255.0f);
-  *new_segment = i % t->len == 0;
+  *new_segment = l->seg[i];
   return buf;
 }
 
 /* Learns the normal motion patterns and the background from the first
- * n_clips stored clips (in time order after split_clips). */
+ * n_clips stored clips (in time order after split_clips) as continuous
+ * footage. */
 static ad_status
 learn_motion (ad_trainer *t, int64_t n_clips, ad_error *err)
 {
-  return ad_model_learn_motion_fn (t->m, n_clips * t->len, stored_frame,
-      t, err);
+  int64_t *idx = malloc (sizeof (int64_t) * (size_t) (n_clips * t->len + 1));
+  uint8_t *seg = malloc ((size_t) (n_clips * t->len + 1));
+  if (!idx || !seg) {
+    free (idx);
+    free (seg);
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory for motion patterns");
+  }
+  frame_list l = { t, idx, seg };
+  int64_t nf = continuous_frames (t, 0, n_clips, idx, seg);
+  ad_status st = ad_model_learn_motion_fn (t->m, nf, stored_frame, &l, err);
+  free (idx);
+  free (seg);
+  return st;
 }
 
 /* Sorts the stored clips by time (in place, one clip of scratch) and
@@ -387,26 +424,23 @@ calibrate_holdout (ad_trainer *t, ad_error *err)
   int64_t c0 = t->n_hold > 0 ? t->n_clips : 0;
   int64_t nclips = t->n_hold > 0 ? t->n_hold :
       (t->n_clips < 64 ? t->n_clips : 64);
-  float *frames = ad_alloc ((size_t) nclips * t->len * t->fs);
-  uint8_t *seg = calloc ((size_t) nclips * t->len, 1);
+  size_t cap = (size_t) (nclips * t->len + 1);
+  float *frames = ad_alloc (cap * t->fs);     /* [nf, fs] */
+  int64_t *idx = malloc (sizeof (int64_t) * cap);
+  uint8_t *seg = calloc (cap, 1);
   ad_status st = AD_OK;
-  int64_t nf = 0;
-  if (!frames || !seg)
+  if (!frames || !idx || !seg)
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
-  for (int64_t c = c0; c < c0 + nclips && st == AD_OK; c++) {
-    int cont = c > c0 && t->ord[c] == t->ord[c - 1] + 1 &&
-        t->segno[c] == t->segno[c - 1];
-    const uint8_t *src = t->clips + (size_t) c * t->len * t->fs;
-    for (int j = cont ? 1 : 0; j < t->len; j++, nf++) {
-      float *d = frames + (size_t) nf * t->fs;
-      for (size_t i = 0; i < t->fs; i++)
-        d[i] = src[(size_t) j * t->fs + i] * (1.0f / 255.0f);
-      seg[nf] = j == 0;
-    }
+  int64_t nf = st == AD_OK ? continuous_frames (t, c0, nclips, idx, seg) : 0;
+  frame_list l = { t, idx, seg };
+  for (int64_t f = 0; f < nf; f++) {
+    int ns;
+    stored_frame (&l, f, frames + (size_t) f * t->fs, &ns);
   }
   if (st == AD_OK)
     st = ad_model_calibrate (t->m, frames, nf, seg, err);
   ad_free (frames);
+  free (idx);
   free (seg);
   return st;
 }

@@ -253,6 +253,60 @@ moving_then_down (int i, float *feat)
         feat[y * W + x] = 0.05f;
 }
 
+/* The trainer learns the motion patterns from its stored clips as the
+ * footage they came from: with every clip stored (they overlap by one
+ * frame), the patterns and background equal those learned from frames
+ * 0..396 in one piece (8-bit, as stored).  Clips treated as separate
+ * pieces would lose the vectors that span two clips (a window of 3 pairs
+ * fits only twice in a 5-frame clip). */
+static void
+test_patterns_continuous (void)
+{
+  enum { NF = 397 };
+  ad_config cfg;
+  small_config (&cfg);
+  ad_model *m = NULL, *ref = NULL;
+  ad_trainer *t = NULL;
+  ad_error err = { { 0 } };
+  float *fr = ad_alloc ((size_t) NF * W * H);   /* [NF, H, W] */
+  CHECK_OK (ad_model_new (&cfg, &m, NULL));
+  CHECK_OK (ad_model_new (&cfg, &ref, NULL));
+  ad_train_opts o;
+  ad_train_opts_default (&o);
+  o.epochs = 1;
+  o.max_clips = 1000;
+  if (!fr || !m || !ref || ad_trainer_new (m, &o, &t, &err) != AD_OK)
+    goto out;
+  feed_400 (t, moving_then_down);
+  CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
+  for (int i = 0; i < NF; i++) {
+    float *f = fr + (size_t) i * W * H;
+    moving_then_down (i, f);
+    for (int p = 0; p < W * H; p++)
+      f[p] = (float) (int) (f[p] * 255.0f + 0.5f) * (1.0f / 255.0f);
+  }
+  CHECK (ad_model_learn_motion (ref, fr, NF, NULL, &err) == AD_OK, "%s",
+      err.msg);
+  const char *names[] = { "flow_dist", "bg_image" };
+  for (int k = 0; k < 2; k++) {
+    ad_tensor *a = ad_model_tensor (m, names[k]);
+    ad_tensor *b = ad_model_tensor (ref, names[k]);
+    size_t diff = 0;
+    for (size_t i = 0; a && b && i < a->count; i++)
+      diff += fabsf (a->data[i] - b->data[i]) > 1e-6f;
+    CHECK (a && b && diff == 0, "%s: %zu values differ from one piece",
+        names[k], diff);
+  }
+  float na = ad_model_tensor (m, "flow_stats")->data[0];
+  float nb = ad_model_tensor (ref, "flow_stats")->data[0];
+  CHECK (na == nb, "same noise level %g %g", na, nb);
+out:
+  ad_trainer_free (t);
+  ad_model_free (m);
+  ad_model_free (ref);
+  ad_free (fr);
+}
+
 /* Calibration comes from the latest footage, not from clips between
  * training clips: 300 still frames, then 100 with moving squares.  The
  * reservoir (52 slots for 99 clips) has to replace slots, so the clips are
@@ -360,6 +414,7 @@ main (void)
   test_holdout_tail ();
   test_quiet_holdout ();
   test_patterns_from_all ();
+  test_patterns_continuous ();
   test_deterministic ();
   test_train_and_detect ();
   return check_report ("train");
