@@ -40,6 +40,7 @@ struct ad_flow {
   float *ring_uv;           /* [AD_FLOW_WINDOW_MAX, n, 2] latest vectors */
   float *ring_en;           /* [AD_FLOW_WINDOW_MAX, n] latest energies */
   int head;                 /* ring slot of the latest pair */
+  float ring_cam[AD_FLOW_WINDOW_MAX];   /* camera motion of each pair, px */
   int n_vec;                /* consecutive pairs with vectors, capped at
                              * AD_FLOW_WINDOW_MAX */
   float *work;              /* [n] median scratch */
@@ -256,6 +257,7 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   for (int k = 0; k < f->n; k++)
     f->energy[k] /= (float) f->sums[k * 9 + 7];
   f->head = (f->head + 1) % AD_FLOW_WINDOW_MAX;
+  f->ring_cam[f->head] = (float) hypot (gu, gv);
   memcpy (f->ring_uv + (size_t) f->head * f->n * 2, f->uv,
       sizeof (float) * 2 * f->n);
   memcpy (f->ring_en + (size_t) f->head * f->n, f->energy,
@@ -316,8 +318,10 @@ past_en (const ad_flow *f, int k, int j)
 }
 
 /* Cell k's mean vector over the latest win pairs into uv [2]: 1 when it
- * moved above the noise in each of them, else 0.  A walker's vectors are
- * steady over a few frames while one pair's fit is noisy. */
+ * moved above the noise in each of them and the camera held still (moved
+ * at most AD_FLOW_SHAKE), else 0.  A walker's vectors are steady over a
+ * few frames while one pair's fit is noisy; a pair in which the camera
+ * jumped carries the compensation's error in every cell. */
 static int
 window_vector (const ad_flow *f, int k, int win, float noise, float *uv)
 {
@@ -326,6 +330,9 @@ window_vector (const ad_flow *f, int k, int win, float noise, float *uv)
   float su = 0.0f, sv = 0.0f;
   for (int j = 0; j < win; j++) {
     if (past_en (f, k, j) <= noise)
+      return 0;
+    if (f->ring_cam[(f->head - j + AD_FLOW_WINDOW_MAX) % AD_FLOW_WINDOW_MAX]
+        > AD_FLOW_SHAKE)
       return 0;
     su += past_uv (f, k, j)[0];
     sv += past_uv (f, k, j)[1];

@@ -308,6 +308,9 @@ int ad_motion_cells (const float *a, const float *b, int c, int h, int w,
 #define AD_FLOW_BINS_MAX 65
 #define AD_FLOW_RANGE 4.25f
 #define AD_FLOW_WINDOW_MAX 8  /* most pairs a motion vector is averaged over */
+/* Camera motion (px/frame at model resolution) above which a frame pair
+ * gives no motion-pattern vectors. */
+#define AD_FLOW_SHAKE 0.5f
 #define AD_FLOW_BIN_W(bins) (2.0f * AD_FLOW_RANGE / (float) (bins))
 /* Least spread of the motion-pattern novelty on normal footage, px/frame:
  * a short calibration stretch may hold no novel vector at all. */

@@ -154,10 +154,12 @@ small_model (void)
   return m;
 }
 
-/* The highest cell novelty after the square visits x[0..n-1] on row y,
- * for vectors averaged over win pairs. */
+/* The highest cell novelty after the square visits x[0..n-1] on row y
+ * while the camera sits at cx[0..n-1] (NULL: still), for vectors averaged
+ * over win pairs. */
 static float
-novelty_path (ad_model *m, const float *x, int n, float y, int win)
+novelty_path (ad_model *m, const float *x, const float *cx, int n, float y,
+    int win)
 {
   ad_tensor *d = ad_model_tensor (m, "flow_dist");
   ad_tensor *s = ad_model_tensor (m, "flow_stats");
@@ -166,7 +168,7 @@ novelty_path (ad_model *m, const float *x, int n, float y, int win)
   if (ad_flow_new (H, W, CELL, &f, NULL) != AD_OK)
     return -1.0f;
   for (int i = 0; i < n; i++) {
-    render (a, x[i], y, 0, 0, 1.0f);
+    render (a, x[i], y, cx ? cx[i] : 0.0f, 0, 1.0f);
     ad_flow_push (f, a, 1, 1);
   }
   ad_flow_novelty (f, d->data, ad_model_config (m)->flow_bins, s->data[0],
@@ -270,15 +272,19 @@ test_patterns (void)
     const float back3[4] = { 24.0f, 23.0f, 22.0f, 21.0f };
     const float fwd3[4] = { 20.0f, 21.0f, 22.0f, 23.0f };
     int win = ad_model_config (m)->flow_window;
-    float b3 = novelty_path (m, back3, 4, 18.0f, win);
-    float n3 = novelty_path (m, fwd3, 4, 18.0f, win);
-    float short2 = novelty_path (m, back3, 2, 18.0f, win);
-    printf ("window %d: wrong way %.3f, normal %.3f, two frames %.3f\n",
-        win, b3, n3, short2);
+    const float jump[4] = { 0.0f, 0.0f, 2.0f, 2.0f };
+    float b3 = novelty_path (m, back3, NULL, 4, 18.0f, win);
+    float n3 = novelty_path (m, fwd3, NULL, 4, 18.0f, win);
+    float short2 = novelty_path (m, back3, NULL, 2, 18.0f, win);
+    float shaken = novelty_path (m, back3, jump, 4, 18.0f, win);
+    printf ("window %d: wrong way %.3f, normal %.3f, two frames %.3f, "
+        "camera jumped 2 px %.3f\n", win, b3, n3, short2, shaken);
     CHECK (win == 3, "default window %d", win);
     CHECK (b3 >= 0.45f && b3 > 3.0f * n3, "wrong way over the window %g "
         "vs %g", b3, n3);
     CHECK (short2 == 0.0f, "one pair scored with a window of 3: %g", short2);
+    CHECK (shaken == 0.0f, "a pair with the camera jumping is not scored: "
+        "%g", shaken);
   }
 
   /* the patterns survive a save and load */
