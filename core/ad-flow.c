@@ -96,7 +96,8 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->ring_en = ad_alloc ((size_t) AD_FLOW_WINDOW_MAX * f->n);
   f->work = ad_alloc (f->n);
   if (!f->g[0] || !f->g[1] || !f->ix || !f->iy || !f->it || !f->tmp ||
-      !f->sums || !f->uv || !f->energy || !f->ring_uv || !f->ring_en || !f->work) {
+      !f->sums || !f->uv || !f->energy || !f->ring_uv || !f->ring_en ||
+      !f->work) {
     ad_flow_free (f);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
@@ -302,19 +303,24 @@ gate (float e, float noise)
   return g < 1.0f ? g : 1.0f;
 }
 
-/* Cell k's vector and energy j pairs ago (j < n_vec). */
+/* Ring slot of the pair j pairs ago (j < n_vec). */
+static int
+slot (const ad_flow *f, int j)
+{
+  return (f->head - j + AD_FLOW_WINDOW_MAX) % AD_FLOW_WINDOW_MAX;
+}
+
+/* Cell k's vector and energy j pairs ago. */
 static const float *
 past_uv (const ad_flow *f, int k, int j)
 {
-  int slot = (f->head - j + AD_FLOW_WINDOW_MAX) % AD_FLOW_WINDOW_MAX;
-  return f->ring_uv + ((size_t) slot * f->n + k) * 2;
+  return f->ring_uv + ((size_t) slot (f, j) * f->n + k) * 2;
 }
 
 static float
 past_en (const ad_flow *f, int k, int j)
 {
-  int slot = (f->head - j + AD_FLOW_WINDOW_MAX) % AD_FLOW_WINDOW_MAX;
-  return f->ring_en[(size_t) slot * f->n + k];
+  return f->ring_en[(size_t) slot (f, j) * f->n + k];
 }
 
 /* Cell k's mean vector over the latest win pairs into uv [2]: 1 when it
@@ -329,10 +335,8 @@ window_vector (const ad_flow *f, int k, int win, float noise, float *uv)
     return 0;
   float su = 0.0f, sv = 0.0f;
   for (int j = 0; j < win; j++) {
-    if (past_en (f, k, j) <= noise)
-      return 0;
-    if (f->ring_cam[(f->head - j + AD_FLOW_WINDOW_MAX) % AD_FLOW_WINDOW_MAX]
-        > AD_FLOW_SHAKE)
+    if (past_en (f, k, j) <= noise ||
+        f->ring_cam[slot (f, j)] > AD_FLOW_SHAKE)
       return 0;
     su += past_uv (f, k, j)[0];
     sv += past_uv (f, k, j)[1];
