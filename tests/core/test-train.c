@@ -197,17 +197,17 @@ test_errors (void)
   ad_model_free (m);
 }
 
-/* A small model and a trainer for one epoch over a 40-clip reservoir;
- * 0 when either could not be made. */
+/* A small model and a trainer for one epoch over a reservoir of
+ * max_clips clips; 0 when either could not be made. */
 static int
-small_trainer (ad_config *cfg, ad_model **m, ad_trainer **t)
+small_trainer (ad_config *cfg, ad_model **m, ad_trainer **t, int max_clips)
 {
   small_config (cfg);
   CHECK_OK (ad_model_new (cfg, m, NULL));
   ad_train_opts o;
   ad_train_opts_default (&o);
   o.epochs = 1;
-  o.max_clips = 40;
+  o.max_clips = max_clips;
   if (*m)
     CHECK_OK (ad_trainer_new (*m, &o, t, NULL));
   return *m && *t;
@@ -264,18 +264,14 @@ test_patterns_continuous (void)
 {
   enum { NF = 397 };
   ad_config cfg;
-  small_config (&cfg);
   ad_model *m = NULL, *ref = NULL;
   ad_trainer *t = NULL;
   ad_error err = { { 0 } };
   float *fr = ad_alloc ((size_t) NF * W * H);   /* [NF, H, W] */
-  CHECK_OK (ad_model_new (&cfg, &m, NULL));
+  if (!small_trainer (&cfg, &m, &t, 1000))      /* every clip stored */
+    goto out;
   CHECK_OK (ad_model_new (&cfg, &ref, NULL));
-  ad_train_opts o;
-  ad_train_opts_default (&o);
-  o.epochs = 1;
-  o.max_clips = 1000;
-  if (!fr || !m || !ref || ad_trainer_new (m, &o, &t, &err) != AD_OK)
+  if (!fr || !ref)
     goto out;
   feed_400 (t, moving_then_down);
   CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
@@ -322,7 +318,7 @@ test_holdout_tail (void)
   ad_model *m = NULL;
   ad_trainer *t = NULL;
   ad_error err = { { 0 } };
-  if (!small_trainer (&cfg, &m, &t))
+  if (!small_trainer (&cfg, &m, &t, 40))
     goto out;
   feed_400 (t, still_then_moving);
   CHECK (ad_trainer_n_clips (t) == 52 - 13, "training clips %lld, want 39",
@@ -354,7 +350,7 @@ test_quiet_holdout (void)
   ad_model *m = NULL;
   ad_trainer *t = NULL;
   ad_error err = { { 0 } };
-  if (!small_trainer (&cfg, &m, &t))
+  if (!small_trainer (&cfg, &m, &t, 40))
     goto out;
   CHECK (ad_trainer_holdout_activity (t) == -1.0, "before training: -1");
   feed_400 (t, moving_then_still);
@@ -379,7 +375,7 @@ test_patterns_from_all (void)
   ad_model *m = NULL;
   ad_trainer *t = NULL;
   ad_error err = { { 0 } };
-  if (!small_trainer (&cfg, &m, &t))
+  if (!small_trainer (&cfg, &m, &t, 40))
     goto out;
   feed_400 (t, moving_then_down);
   CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
