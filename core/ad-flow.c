@@ -379,22 +379,46 @@ ad_flow_novelty (const ad_flow *f, const float *dist, int bins,
   }
 }
 
+/* Vectors counted in hist [gh*gw, nb] within s cells of (cy, cx). */
+static double
+count_near (const float *hist, int gh, int gw, int nb, int cy, int cx,
+    int s)
+{
+  double c = 0.0;
+  for (int y = cy - s; y <= cy + s; y++)
+    for (int x = cx - s; x <= cx + s; x++)
+      if (y >= 0 && y < gh && x >= 0 && x < gw)
+        for (int b = 0; b < nb; b++)
+          c += hist[((size_t) y * gw + x) * nb + b];
+  return c;
+}
+
 /* dist [n, B*B] from hist [n, B*B]: for every bin, the distance in px to
  * the nearest bin seen in the cell or within `spread` cells of it (the
- * zero-motion bin always counts as seen). */
+ * zero-motion bin always counts as seen).  A cell with no vector within
+ * `local` cells (0: no such rule) is a place where nobody moves: it looks
+ * no further than `local`, and a bin at least 1.4 bins from zero motion
+ * is at least `unseen` px/frame from normal however slow (a walker there
+ * moves at 0.5 px/frame, as close to zero as a normal walker's vector is
+ * to the nearest bin the patterns saw). */
 static void
-distances (const float *hist, int gh, int gw, int spread, int B,
-    float *dist)
+distances (const float *hist, int gh, int gw, int spread, int local, int B,
+    float unseen, float *dist)
 {
   const int nb = B * B;
   uint8_t seen[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
   int list[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
   for (int cy = 0; cy < gh; cy++)
     for (int cx = 0; cx < gw; cx++) {
+      int s = spread, empty = 0;
+      if (local > 0 && count_near (hist, gh, gw, nb, cy, cx, local) <= 0.0) {
+        s = local < spread ? local : spread;
+        empty = 1;
+      }
       memset (seen, 0, sizeof seen);
       seen[(B / 2) * B + B / 2] = 1;
-      for (int dy = -spread; dy <= spread; dy++)
-        for (int dx = -spread; dx <= spread; dx++) {
+      for (int dy = -s; dy <= s; dy++)
+        for (int dx = -s; dx <= s; dx++) {
           int y = cy + dy, x = cx + dx;
           if (y < 0 || y >= gh || x < 0 || x >= gw)
             continue;
@@ -415,6 +439,8 @@ distances (const float *hist, int gh, int gw, int spread, int B,
           best = d2 < best ? d2 : best;
         }
         dk[b] = AD_FLOW_BIN_W (B) * sqrtf ((float) best);
+        if (empty && unseen > dk[b] && best >= 2)
+          dk[b] = unseen;
       }
     }
 }
@@ -557,7 +583,8 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
     }
   }
   int spread = pick_spread (cfg, hist, f->n, nb);
-  distances (hist, f->gh, f->gw, spread, cfg->flow_bins, td->data);
+  distances (hist, f->gh, f->gw, spread, cfg->flow_local, cfg->flow_bins,
+      cfg->flow_unseen, td->data);
   ts->data[1] = 1.0f;     /* learned */
   /* the 99th percentile of the changes seen on normal footage */
   double acc = 0.0;

@@ -129,6 +129,9 @@ typedef struct ad_config {
   int32_t flow_spread_vectors;  /* share only until this many vectors */
   int32_t flow_window;        /* patterns of vectors averaged over the
                                * latest N frame pairs */
+  float flow_unseen;          /* novelty of motion where none was seen */
+  int32_t flow_local;         /* cells near no normal motion borrow no
+                               * patterns from further (0: off) */
   float static_weight;        /* weight of the stationary change */
   int32_t static_absorb;      /* frames after which a still change joins the
                                * stream's background (0: never) */
