@@ -337,6 +337,57 @@ out:
   ad_model_free (m);
 }
 
+/* A place where nobody moves (no normal vector within flow_local cells):
+ * clear motion there is flow_unseen px/frame from normal however slow,
+ * while a drift within a bin of zero and normal motion stay low; without
+ * the rule a slow pass there scores only its speed. */
+static void
+test_unseen (void)
+{
+  enum { N = 200 };
+  float *fr = normal_frames (N);
+  /* sensor noise (+-0.01), so that the noise level means something: on
+   * clean frames any rounding counts as motion everywhere */
+  uint32_t st = 12345;
+  for (size_t i = 0; fr && i < (size_t) N * HW; i++) {
+    st = st * 1664525u + 1013904223u;
+    fr[i] += 0.02f * ((float) (st >> 8) / 16777216.0f - 0.5f);
+  }
+  /* the square in rows 0-1 of cells, the band in rows 2-3: row 0 is a
+   * place where nobody moves; 0.5 px/frame, 0.15 px/frame, and the
+   * normal pass */
+  const float slow[4] = { 20.0f, 20.5f, 21.0f, 21.5f };
+  const float drift[4] = { 20.0f, 20.15f, 20.3f, 20.45f };
+  const float fwd[4] = { 20.0f, 21.0f, 22.0f, 23.0f };
+  float v_slow[2] = { -1, -1 }, v_drift[2] = { -1, -1 }, v_fwd[2] = { -1, -1 };
+  for (int rule = 0; fr && rule < 2; rule++) {
+    ad_model *m = small_model ();
+    ad_config c = *ad_model_config (m);
+    CHECK (c.flow_local == 1 && c.flow_unseen == 1.5f, "defaults %d %g",
+        c.flow_local, c.flow_unseen);
+    c.flow_unseen = rule ? 1.5f : 0.0f;
+    ad_error err = { { 0 } };
+    CHECK (m && ad_model_set_scoring (m, &c, &err) == AD_OK &&
+        ad_model_learn_motion (m, fr, N, NULL, &err) == AD_OK, "%s",
+        err.msg);
+    if (!m)
+      continue;
+    v_slow[rule] = novelty_path (m, slow, NULL, 4, 0.0f, c.flow_window);
+    v_drift[rule] = novelty_path (m, drift, NULL, 4, 0.0f, c.flow_window);
+    v_fwd[rule] = novelty_path (m, fwd, NULL, 4, 18.0f, c.flow_window);
+    ad_model_free (m);
+  }
+  printf ("where nobody moves: slow pass %.3f (its speed alone %.3f), "
+      "drift %.3f, normal pass %.3f\n", v_slow[1], v_slow[0], v_drift[1],
+      v_fwd[1]);
+  CHECK (v_slow[1] > 1.2f && v_slow[0] < 0.7f, "slow pass %g / %g",
+      v_slow[1], v_slow[0]);
+  CHECK (v_drift[1] < 0.5f, "drift within a bin of zero %g", v_drift[1]);
+  CHECK (v_fwd[1] < 0.3f && v_fwd[0] < 0.3f, "normal pass %g / %g",
+      v_fwd[1], v_fwd[0]);
+  ad_free (fr);
+}
+
 /* The background: a per-pixel median; the difference to it tolerates
  * lighting and a shift of up to 2 px, not a new object; the scorer's
  * stationary change builds up under an object left lying and stays low
@@ -684,6 +735,7 @@ main (void)
   test_vectors ();
   test_patterns ();
   test_auto_spread ();
+  test_unseen ();
   test_static ();
   test_gate_silhouette ();
   test_map_spread ();

@@ -691,7 +691,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
 /* ad_config_parse: items in order, arrays, '-' for '_', presets that
  * later items override, and an error naming each kind of bad item. */
 /* Files older than flow_bins and flow_window held 17 x 17 bins per cell
- * learned from single pairs: they load with those values; a file whose
+ * learned from single pairs (and, older than flow_local / flow_unseen,
+ * without places where nobody moves): they load with those values; a file whose
  * tensor does not fit the bins it implies is refused with the reason. */
 static void
 test_legacy_patterns (void)
@@ -718,6 +719,8 @@ test_legacy_patterns (void)
       continue;
     drop_field (buf, &n, "flow_bins");
     drop_field (buf, &n, "flow_window");
+    drop_field (buf, &n, "flow_local");
+    drop_field (buf, &n, "flow_unseen");
     m = NULL;
     ad_status st = ad_model_load_mem (buf, n, &m, &err);
     if (old) {
@@ -725,6 +728,10 @@ test_legacy_patterns (void)
       ad_tensor *t = m ? ad_model_tensor (m, "flow_dist") : NULL;
       CHECK (m && m->cfg.flow_bins == 17 && m->cfg.flow_window == 1 && t &&
           t->count == (size_t) 12 * 17 * 17, "legacy patterns");
+      /* learned without the place-where-nobody-moves rule */
+      CHECK (m && m->cfg.flow_local == 0 && m->cfg.flow_unseen == 0.0f,
+          "legacy rule %d %g", m ? m->cfg.flow_local : -1,
+          m ? m->cfg.flow_unseen : -1.0f);
     } else {
       CHECK (st == AD_ERR_MISMATCH && strstr (err.msg, "flow_dist"),
           "35 bins read as 17: %s", err.msg);
