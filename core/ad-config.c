@@ -41,7 +41,7 @@ const ad_field ad_config_fields[] = {
   F (batch_clips, AD_FIELD_INT, 1, 64, 2, 0, "Clips per training step"),
   F (lr, AD_FIELD_FLOAT, 1e-6, 1.0, 1e-3, 0, "Adam learning rate"),
   F (seed, AD_FIELD_INT, 0, 2147483647.0, 1, 0, "Random seed"),
-  F (holdout_frac, AD_FIELD_FLOAT, 0.0, 0.5, 0.1, 0, "Share of clips held back for calibration"),
+  F (holdout_frac, AD_FIELD_FLOAT, 0.0, 0.5, 0.2, 0, "Share of clips held back for calibration (the latest footage, at least 96 frames, at most a quarter)"),
   F (blur_sigma, AD_FIELD_FLOAT, 0.0, 16.0, 2.0, 1, "Gaussian blur of the error map (px)"),
   F (resid_blur, AD_FIELD_FLOAT, 0.0, 16.0, 0.0, 1, "Gaussian blur of the signed residual before squaring (px): zero-mean texture and noise cancel, a shifted area stays (0 = off)"),
   F (learned_gain, AD_FIELD_INT, 0, 1, 1, 1, "Fit the frame's gain and offset to the estimate before the learned error (global lighting changes leave no error)"),
