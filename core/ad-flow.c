@@ -379,31 +379,42 @@ ad_flow_novelty (const ad_flow *f, const float *dist, int bins,
   }
 }
 
-/* Vectors counted in hist [gh*gw, nb] within s cells of (cy, cx). */
+/* tot [n] = the vectors each cell of hist [n, nb] counted. */
+static void
+cell_totals (const float *hist, int n, int nb, float *tot)
+{
+  for (int k = 0; k < n; k++) {
+    double c = 0.0;
+    for (int b = 0; b < nb; b++)
+      c += hist[(size_t) k * nb + b];
+    tot[k] = (float) c;
+  }
+}
+
+/* Vectors counted within s cells of (cy, cx), from tot [gh*gw]. */
 static double
-count_near (const float *hist, int gh, int gw, int nb, int cy, int cx,
-    int s)
+count_near (const float *tot, int gh, int gw, int cy, int cx, int s)
 {
   double c = 0.0;
   for (int y = cy - s; y <= cy + s; y++)
     for (int x = cx - s; x <= cx + s; x++)
       if (y >= 0 && y < gh && x >= 0 && x < gw)
-        for (int b = 0; b < nb; b++)
-          c += hist[((size_t) y * gw + x) * nb + b];
+        c += tot[y * gw + x];
   return c;
 }
 
-/* dist [n, B*B] from hist [n, B*B]: for every bin, the distance in px to
- * the nearest bin seen in the cell or within `spread` cells of it (the
- * zero-motion bin always counts as seen).  A cell with no vector within
- * `local` cells (0: no such rule) is a place where nobody moves: it looks
- * no further than `local`, and a bin at least 1.4 bins from zero motion
- * is at least `unseen` px/frame from normal however slow (a walker there
- * moves at 0.5 px/frame, as close to zero as a normal walker's vector is
- * to the nearest bin the patterns saw). */
+/* dist [n, B*B] from hist [n, B*B] (tot [n]: its cells' totals): for
+ * every bin, the distance in px to the nearest bin seen in the cell or
+ * within `spread` cells of it (the zero-motion bin always counts as
+ * seen).  A cell with no vector within `local` cells (0: no such rule)
+ * is a place where nobody moves: it looks no further than `local`, and a
+ * bin at least 1.4 bins from zero motion is at least `unseen` px/frame
+ * from normal however slow (a walker there moves at 0.5 px/frame, as
+ * close to zero as a normal walker's vector is to the nearest bin the
+ * patterns saw). */
 static void
-distances (const float *hist, int gh, int gw, int spread, int local, int B,
-    float unseen, float *dist)
+distances (const float *hist, const float *tot, int gh, int gw, int spread,
+    int local, int B, float unseen, float *dist)
 {
   const int nb = B * B;
   uint8_t seen[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
@@ -411,7 +422,7 @@ distances (const float *hist, int gh, int gw, int spread, int local, int B,
   for (int cy = 0; cy < gh; cy++)
     for (int cx = 0; cx < gw; cx++) {
       int s = spread, empty = 0;
-      if (local > 0 && count_near (hist, gh, gw, nb, cy, cx, local) <= 0.0) {
+      if (local > 0 && count_near (tot, gh, gw, cy, cx, local) <= 0.0) {
         s = local < spread ? local : spread;
         empty = 1;
       }
@@ -451,18 +462,15 @@ distances (const float *hist, int gh, int gw, int spread, int local, int B,
  * cells that saw any, times the neighbourhood's cells).  Little footage
  * borrows from further; plenty keeps a cell's patterns local. */
 static int
-pick_spread (const ad_config *cfg, const float *hist, int n, int nb)
+pick_spread (const ad_config *cfg, const float *tot, int n)
 {
   if (cfg->flow_spread_vectors <= 0 || cfg->flow_spread <= 1)
     return cfg->flow_spread;
   double total = 0.0;
   int active = 0;
   for (int k = 0; k < n; k++) {
-    double c = 0.0;
-    for (int b = 0; b < nb; b++)
-      c += hist[(size_t) k * nb + b];
-    total += c;
-    active += c > 0.0;
+    total += tot[k];
+    active += tot[k] > 0.0f;
   }
   double mean = active ? total / active : 0.0;
   for (int s = 1; s < cfg->flow_spread; s++)
@@ -534,11 +542,13 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   size_t nsmp = (size_t) (n * f->n / stride + 2);
   float *smp = ad_alloc (nsmp * 2);          /* samples [nsmp], tmp [nsmp] */
   float *hist = ad_alloc ((size_t) f->n * nb);        /* [cells, BINS^2] */
+  float *tot = ad_alloc ((size_t) f->n);              /* [cells] */
   float *buf = ad_alloc (fs);                         /* [fs] */
-  if (!smp || !hist || !buf || !bh) {
+  if (!smp || !hist || !tot || !buf || !bh) {
     ad_bg_hist_free (bh);
     ad_free (smp);
     ad_free (hist);
+    ad_free (tot);
     ad_free (buf);
     ad_flow_free (f);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for motion patterns");
@@ -582,9 +592,10 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
       }
     }
   }
-  int spread = pick_spread (cfg, hist, f->n, nb);
-  distances (hist, f->gh, f->gw, spread, cfg->flow_local, cfg->flow_bins,
-      cfg->flow_unseen, td->data);
+  cell_totals (hist, f->n, nb, tot);
+  int spread = pick_spread (cfg, tot, f->n);
+  distances (hist, tot, f->gh, f->gw, spread, cfg->flow_local,
+      cfg->flow_bins, cfg->flow_unseen, td->data);
   ts->data[1] = 1.0f;     /* learned */
   /* the 99th percentile of the changes seen on normal footage */
   double acc = 0.0;
@@ -597,6 +608,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   ad_bg_hist_free (bh);
   ad_free (smp);
   ad_free (hist);
+  ad_free (tot);
   ad_free (buf);
   ad_flow_free (f);
   return AD_OK;

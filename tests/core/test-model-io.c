@@ -692,8 +692,9 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
  * later items override, and an error naming each kind of bad item. */
 /* Files older than flow_bins and flow_window held 17 x 17 bins per cell
  * learned from single pairs (and, older than flow_local / flow_unseen,
- * without places where nobody moves): they load with those values; a file whose
- * tensor does not fit the bins it implies is refused with the reason. */
+ * without places where nobody moves): they load with those values; a
+ * file whose tensor does not fit the bins it implies is refused with the
+ * reason. */
 static void
 test_legacy_patterns (void)
 {
