@@ -34,6 +34,12 @@
 /* ------------------------------------------------------------------------ */
 /* Scorer                                                                   */
 
+/* The latest values of a frame-score part since the last reset. */
+typedef struct ad_ring {
+  float v[AD_SCORE_WINDOW_MAX];
+  int n;                    /* values pushed since the reset */
+} ad_ring;
+
 struct ad_scorer {
   const ad_model *m;
   ad_config cfg;            /* scoring settings at creation */
@@ -44,8 +50,8 @@ struct ad_scorer {
   const ad_tensor *pixel_std;     /* [hw] or NULL */
   float *prev;              /* [ci, hw] previous frame's image channels */
   int have_prev;
-  float recent[AD_SCORE_WINDOW_MAX];  /* ring of the latest fused scores */
-  int n_recent;             /* frames in the ring since the last reset */
+  ad_ring fast_ring;        /* latest learned-and-motion values */
+  float flow_mean;          /* running mean of the motion-pattern score */
   float *lmap;              /* [hw] learned error map */
   float *work;              /* [hw] standardised map (calibration) */
   float *tmp;               /* [hw] blur and top-k workspace */
@@ -185,13 +191,21 @@ ad_scorer_set_static_absorb (ad_scorer *sc, int frames, ad_error *err)
   return AD_OK;
 }
 
+/* The frame score's temporal state starts over (a reset, a segment). */
+static void
+restart_windows (ad_scorer *sc)
+{
+  sc->fast_ring.n = 0;
+  sc->flow_mean = 0.0f;
+}
+
 void
 ad_scorer_reset (ad_scorer *sc)
 {
   if (sc) {
     sc->have_prev = 0;
     sc->have_still = 0;
-    sc->n_recent = 0;
+    restart_windows (sc);
     if (sc->bg_live) {
       memcpy (sc->bg_live, sc->bg->data, sizeof (float) * sc->hw);
       memset (sc->still_age, 0, sizeof (float) * sc->hw);
@@ -501,38 +515,79 @@ window_median (const float *v, int n)
   return n % 2 ? s[n / 2] : 0.5f * (s[n / 2 - 1] + s[n / 2]);
 }
 
-/* Temporal window of the frame score: the median of the fused scores of
+/* Temporal window of a frame-score part: the median of its values over
  * the latest score_window frames since the last reset (causal). */
 static float
-windowed (ad_scorer *sc, float fused)
+windowed (const ad_scorer *sc, ad_ring *r, float x)
 {
   int n = sc->cfg.score_window;
   if (n <= 1)
-    return fused;
-  sc->recent[sc->n_recent % n] = fused;
-  sc->n_recent++;
-  return window_median (sc->recent, sc->n_recent < n ? sc->n_recent : n);
+    return x;
+  r->v[r->n % n] = x;
+  r->n++;
+  return window_median (r->v, r->n < n ? r->n : n);
+}
+
+/* The motion-pattern frame score over time: a running mean that each
+ * frame moves 1/cfg.flow_smooth of the way, from 0 at a reset (causal). */
+static float
+smoothed_flow (ad_scorer *sc, float flow)
+{
+  sc->flow_mean += (flow - sc->flow_mean) / sc->cfg.flow_smooth;
+  return sc->flow_mean;
+}
+
+/* The learned and plain-motion parts, each already divided by its spread
+ * on normal footage, fused as cfg->fuse says. */
+static float
+fuse_fast (const ad_config *cfg, float a, float b)
+{
+  switch (cfg->fuse) {
+    case AD_FUSE_LEARNED: return a;
+    case AD_FUSE_MOTION: return b;
+    case AD_FUSE_MAX: return a > b ? a : b;
+    default: return cfg->fuse_weight * a + (1.0f - cfg->fuse_weight) * b;
+  }
+}
+
+/* fuse_fast's value joined with the motion-pattern (c) and stationary-
+ * change (d) parts, each already divided by its spread. */
+static float
+fuse_join (const ad_config *cfg, float fast, float c, float d)
+{
+  switch (cfg->fuse) {
+    case AD_FUSE_LEARNED:
+    case AD_FUSE_MOTION: return fast;
+    case AD_FUSE_MAX: {
+      float m = cfg->flow_weight > 0.0f && c > fast ? c : fast;
+      return cfg->static_weight > 0.0f && d > m ? d : m;
+    }
+    default: return fast + cfg->flow_weight * c + cfg->static_weight * d;
+  }
 }
 
 /* The four parts, each divided by its spread on normal footage (s[4]:
  * learned, motion, motion pattern, stationary change), fused as cfg->fuse
- * says. */
+ * says (one pixel of the map). */
 static float
 fuse (const ad_config *cfg, float l, float mo, float fl, float sti,
     const float *s)
 {
-  float a = l / s[0], b = mo / s[1], c = fl / s[2], d = sti / s[3];
-  switch (cfg->fuse) {
-    case AD_FUSE_LEARNED: return a;
-    case AD_FUSE_MOTION: return b;
-    case AD_FUSE_MAX: {
-      float m = a > b ? a : b;
-      m = cfg->flow_weight > 0.0f && c > m ? c : m;
-      return cfg->static_weight > 0.0f && d > m ? d : m;
-    }
-    default: return cfg->fuse_weight * a + (1.0f - cfg->fuse_weight) * b +
-          cfg->flow_weight * c + cfg->static_weight * d;
-  }
+  return fuse_join (cfg, fuse_fast (cfg, l / s[0], mo / s[1]), fl / s[2],
+      sti / s[3]);
+}
+
+/* The frame score from its four raw parts: the learned and plain-motion
+ * parts, whose one-frame spikes are noise, as the median of the latest
+ * score_window frames; the motion pattern (its own running mean,
+ * flow_smooth) and the stationary change (its own rise) as they are. */
+static float
+frame_fuse (ad_scorer *sc, float l, float mo, float fl, float sti,
+    const float *s)
+{
+  float fast = windowed (sc, &sc->fast_ring,
+      fuse_fast (&sc->cfg, l / s[0], mo / s[1]));
+  return fuse_join (&sc->cfg, fast, fl / s[2], sti / s[3]);
 }
 
 /* sc->fspread [ncells] = the motion-pattern part as the map paints it:
@@ -619,7 +674,7 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   float motion = motion_score (sc, sc->cells, sc->cwork);
   remember (sc, feat);
 
-  float flow = flow_score (sc, sc->cells);
+  float flow = smoothed_flow (sc, flow_score (sc, sc->cells));
   float still = static_score (sc, sc->cells);
   const ad_calib *c = &sc->m->calib;
   float s[4];
@@ -628,10 +683,9 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   out->motion_raw = motion;
   out->flow_raw = flow;
   out->static_raw = still;
-  out->fused_raw = fuse (&sc->cfg, learned, motion, flow, still, s);
+  out->fused_raw = frame_fuse (sc, learned, motion, flow, still, s);
   out->floor = floor;
   int cal = c->valid && c->threshold > 0.0f;
-  out->fused_raw = windowed (sc, out->fused_raw);
   out->score = cal ? out->fused_raw / c->threshold : out->fused_raw;
   if (map) {
     fuse_map (sc, sc->lmap, sc->cwork, sc->gate, s, map);
@@ -822,6 +876,12 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     j++;
   }
   if (st == AD_OK) {
+    /* the live scorer's running mean, restarted at segment starts */
+    for (int64_t k = 0; k < nv; k++) {
+      if (beg[k])
+        restart_windows (sc);
+      flr[k] = smoothed_flow (sc, flr[k]);
+    }
     c->learned_scale = positive (ad_quantile (lr, nv, 0.99f, tmp));
     c->motion_scale = positive (ad_quantile (mr, nv, 0.99f, tmp));
     s[0] = c->learned_scale;
@@ -840,8 +900,8 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     /* the live scorer's temporal window, restarted at segment starts */
     for (int64_t k = 0; k < nv; k++) {
       if (beg[k])
-        sc->n_recent = 0;
-      fr[k] = windowed (sc, fuse (cfg, lr[k], mr[k], flr[k], sr[k], s));
+        restart_windows (sc);
+      fr[k] = frame_fuse (sc, lr[k], mr[k], flr[k], sr[k], s);
     }
     fill_q (c->learned_q, lr, nv, tmp);
     fill_q (c->motion_q, mr, nv, tmp);

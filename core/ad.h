@@ -132,12 +132,15 @@ typedef struct ad_config {
   float flow_unseen;          /* novelty of motion where none was seen */
   int32_t flow_local;         /* cells near no normal motion borrow no
                                * patterns from further (0: off) */
+  float flow_smooth;          /* frame's motion-pattern score: running mean
+                               * over about N frames (1: this frame) */
   float static_weight;        /* weight of the stationary change */
   int32_t static_absorb;      /* frames after which a still change joins the
                                * stream's background (0: never) */
   int32_t flow_accel;         /* 1: score abnormal changes of motion too */
   int32_t motion_comp;        /* 1: remove camera shake and brightness change */
-  int32_t score_window;       /* frame score: median of the latest N frames */
+  int32_t score_window;       /* learned and motion parts: median of the
+                               * latest N frames */
   int32_t map_gate;           /* 1: heatmap motion parts on moving pixels only */
   float map_learned;          /* heatmap weight of the learned part, x fuse */
   float map_motion;           /* heatmap weight of the plain motion, x fuse */
@@ -263,7 +266,8 @@ typedef struct ad_scorer ad_scorer;
 typedef struct ad_score {
   float learned_raw;    /* learned frame score before calibration */
   float motion_raw;     /* cell-max motion score */
-  float flow_raw;       /* most novel cell's motion-pattern novelty */
+  float flow_raw;       /* most novel cell's motion-pattern novelty, as a
+                         * running mean over flow_smooth frames */
   float static_raw;     /* largest stationary change against the background */
   float fused_raw;      /* fused raw score */
   float score;          /* normalised: 1.0 = threshold */

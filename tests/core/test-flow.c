@@ -729,6 +729,80 @@ out:
   ad_model_free (m);
 }
 
+/* The frame's motion-pattern part is a running mean over flow_smooth
+ * frames (each frame moves it 1/flow_smooth of the way, from 0 at a
+ * reset), and the score_window median covers only the learned and
+ * plain-motion parts: a square walks the wrong way for 16 frames, then
+ * stands; no estimate, so the learned part is 0. */
+static void
+test_smooth (void)
+{
+  enum { T = 28 };
+  float *fr, f[HW], r1[T], r4[T], mo[T], st[T], fused[T];
+  ad_model *m = learned_model (&fr);
+  if (!m || !fr)
+    goto out;
+  CHECK (ad_model_config (m)->flow_smooth == 4.0f &&
+      ad_model_config (m)->score_window == 3, "defaults %g %d",
+      ad_model_config (m)->flow_smooth, ad_model_config (m)->score_window);
+  for (int pass = 0; pass < 2; pass++) {
+    ad_config c = *ad_model_config (m);
+    c.flow_smooth = pass ? 4.0f : 1.0f;
+    ad_scorer *sc = NULL;
+    ad_score o;
+    CHECK_OK (ad_model_set_scoring (m, &c, NULL));
+    CHECK_OK (ad_scorer_new (m, &sc, NULL));
+    for (int t = 0; sc && t < T; t++) {
+      render (f, 40.0f - (float) (t < 16 ? t : 16), 18.0f, 0, 0, 1.0f);
+      CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
+      (pass ? r4 : r1)[t] = o.flow_raw;
+      mo[t] = o.motion_raw;
+      st[t] = o.static_raw;
+      fused[t] = o.fused_raw;
+    }
+    ad_scorer_free (sc);
+  }
+  /* the recurrence, exactly */
+  float prev = 0.0f, worst = 0.0f, peak1 = 0.0f;
+  for (int t = 0; t < T; t++) {
+    float want = prev + (r1[t] - prev) / 4.0f;
+    worst = fmaxf (worst, fabsf (r4[t] - want));
+    prev = r4[t];
+    peak1 = fmaxf (peak1, r1[t]);
+  }
+  printf ("running mean: wrong way %.3f a frame at most, mean %.3f at frame "
+      "15, %.3f three frames after it stops (off by %g)\n", peak1, r4[15],
+      r4[19], worst);
+  CHECK (worst < 1e-6f, "running mean off by %g", worst);
+  CHECK (peak1 > 0.45f && r4[15] > 0.5f * peak1, "the wrong way adds up: "
+      "%g of %g", r4[15], peak1);
+  CHECK (r1[19] == 0.0f && r4[19] > 0.0f && r4[19] < r4[16],
+      "standing: the mean fades, %g after %g", r4[19], r4[16]);
+  /* the fused score: median of the latest three fast parts (motion only
+   * here) plus the motion pattern and the stationary change as they are */
+  const ad_config *c = ad_model_config (m);
+  const ad_calib *cal = ad_model_calib (m);
+  const ad_tensor *fs = ad_model_tensor (m, "flow_stats");
+  const ad_tensor *ss = ad_model_tensor (m, "static_stats");
+  float s1 = cal->motion_scale, s2 = fs->data[2], s3 = ss->data[1];
+  float fast[T];
+  worst = 0.0f;
+  for (int t = 0; t < T; t++) {
+    fast[t] = (1.0f - c->fuse_weight) * mo[t] / s1;
+    float a = fast[t > 1 ? t - 2 : 0], b = fast[t > 0 ? t - 1 : 0],
+        d = fast[t];
+    float med = t == 0 ? d : t == 1 ? 0.5f * (b + d) :
+        fmaxf (fminf (a, b), fminf (fmaxf (a, b), d));
+    float want = med + c->flow_weight * r4[t] / s2 +
+        c->static_weight * st[t] / s3;
+    worst = fmaxf (worst, fabsf (fused[t] - want) / fmaxf (want, 1e-3f));
+  }
+  CHECK (worst < 1e-5f, "fused score off by %g (relative)", worst);
+out:
+  ad_free (fr);
+  ad_model_free (m);
+}
+
 int
 main (void)
 {
@@ -738,6 +812,7 @@ main (void)
   test_unseen ();
   test_static ();
   test_gate_silhouette ();
+  test_smooth ();
   test_map_spread ();
   return check_report ("test-flow");
 }
