@@ -34,12 +34,6 @@
 /* ------------------------------------------------------------------------ */
 /* Scorer                                                                   */
 
-/* The latest values of a frame-score part since the last reset. */
-typedef struct ad_ring {
-  float v[AD_SCORE_WINDOW_MAX];
-  int n;                    /* values pushed since the reset */
-} ad_ring;
-
 struct ad_scorer {
   const ad_model *m;
   ad_config cfg;            /* scoring settings at creation */
@@ -50,7 +44,9 @@ struct ad_scorer {
   const ad_tensor *pixel_std;     /* [hw] or NULL */
   float *prev;              /* [ci, hw] previous frame's image channels */
   int have_prev;
-  ad_ring fast_ring;        /* latest learned-and-motion values */
+  float recent[AD_SCORE_WINDOW_MAX];  /* ring of the latest fused learned
+                                       * and plain-motion values */
+  int n_recent;             /* frames in the ring since the last reset */
   float flow_mean;          /* running mean of the motion-pattern score */
   float *lmap;              /* [hw] learned error map */
   float *work;              /* [hw] standardised map (calibration) */
@@ -195,7 +191,7 @@ ad_scorer_set_static_absorb (ad_scorer *sc, int frames, ad_error *err)
 static void
 restart_windows (ad_scorer *sc)
 {
-  sc->fast_ring.n = 0;
+  sc->n_recent = 0;
   sc->flow_mean = 0.0f;
 }
 
@@ -515,17 +511,18 @@ window_median (const float *v, int n)
   return n % 2 ? s[n / 2] : 0.5f * (s[n / 2 - 1] + s[n / 2]);
 }
 
-/* Temporal window of a frame-score part: the median of its values over
- * the latest score_window frames since the last reset (causal). */
+/* Temporal window of the learned and plain-motion parts: the median of
+ * their fused values over the latest score_window frames since the last
+ * reset (causal). */
 static float
-windowed (const ad_scorer *sc, ad_ring *r, float x)
+windowed (ad_scorer *sc, float fast)
 {
   int n = sc->cfg.score_window;
   if (n <= 1)
-    return x;
-  r->v[r->n % n] = x;
-  r->n++;
-  return window_median (r->v, r->n < n ? r->n : n);
+    return fast;
+  sc->recent[sc->n_recent % n] = fast;
+  sc->n_recent++;
+  return window_median (sc->recent, sc->n_recent < n ? sc->n_recent : n);
 }
 
 /* The motion-pattern frame score over time: a running mean that each
@@ -585,8 +582,7 @@ static float
 frame_fuse (ad_scorer *sc, float l, float mo, float fl, float sti,
     const float *s)
 {
-  float fast = windowed (sc, &sc->fast_ring,
-      fuse_fast (&sc->cfg, l / s[0], mo / s[1]));
+  float fast = windowed (sc, fuse_fast (&sc->cfg, l / s[0], mo / s[1]));
   return fuse_join (&sc->cfg, fast, fl / s[2], sti / s[3]);
 }
 
