@@ -299,7 +299,8 @@ int ad_motion_cells (const float *a, const float *b, int c, int h, int w,
 /* Local motion per cell and normal motion patterns (ad-flow.c).            */
 
 /* Fewest frames the trainer holds back for calibration (when holdout_frac
- * > 0 and at least 4x as many are stored). */
+ * > 0 and at least 4x as many are stored), and the shortest stretch of
+ * footage it holds back (see holdout_blocks). */
 #define AD_MIN_HOLD_FRAMES 96
 
 /* Histogram of motion vectors per cell: bins x bins (config flow_bins,

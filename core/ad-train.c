@@ -3,10 +3,10 @@
  *
  * Clips are clip_len+1 consecutive feature frames, stored quantised to 8
  * bits (features live in [0,1]) in one reservoir with their time order.
- * When training starts, the latest holdout_frac of the stored clips (in
- * time) are held back for calibration and the rest train: normal footage
- * the model has not seen and that does not interleave with what it saw
- * (clips taken between training clips show the same passers-by a few
+ * When training starts, holdout_frac of the stored clips are held back for
+ * calibration and the rest train: normal footage the model has not seen,
+ * in holdout_blocks long stretches spread over the recording (not single
+ * clips between training clips: those show the same passers-by a few
  * frames apart, so their novelty, and the threshold, come out too low).
  */
 #include "ad-internal.h"
@@ -295,25 +295,45 @@ n_workers_for (int clips)
   return cores > AD_MAX_WORKERS ? AD_MAX_WORKERS : (int) cores;
 }
 
-/* The frames of clips c0 .. c0+n-1 as continuous footage: idx [n*len]
- * gets each frame's index in t->clips (clip * len + frame), seg [n*len] 1
- * where a segment starts.  A clip that directly follows the previous one
- * in the same segment continues it (its first frame is the previous
- * clip's last, so it is left out).  Returns the number of frames. */
+/* The frames of the clips in slots [n] (in time order) as continuous
+ * footage: idx [n*len] gets each frame's index in t->clips (clip * len +
+ * frame), seg [n*len] 1 where a segment starts.  A clip that directly
+ * follows the previous one in the same segment continues it (its first
+ * frame is the previous clip's last, so it is left out).  Returns the
+ * number of frames. */
 static int64_t
-continuous_frames (const ad_trainer *t, int64_t c0, int64_t n, int64_t *idx,
-    uint8_t *seg)
+continuous_frames (const ad_trainer *t, const int64_t *slots, int64_t n,
+    int64_t *idx, uint8_t *seg)
 {
   int64_t nf = 0;
-  for (int64_t c = c0; c < c0 + n; c++) {
-    int cont = c > c0 && t->ord[c] == t->ord[c - 1] + 1 &&
-        t->segno[c] == t->segno[c - 1];
+  for (int64_t k = 0; k < n; k++) {
+    int64_t c = slots[k], p = k > 0 ? slots[k - 1] : -1;
+    int cont = p >= 0 && t->ord[c] == t->ord[p] + 1 &&
+        t->segno[c] == t->segno[p];
     for (int j = cont ? 1 : 0; j < t->len; j++, nf++) {
       idx[nf] = c * t->len + j;
       seg[nf] = j == 0;
     }
   }
   return nf;
+}
+
+/* slots [n] = c0 .. c0+n-1, or with all, every stored clip in time order:
+ * the training clips and the held-back ones (each run in time order after
+ * split_clips) merged. */
+static void
+clip_slots (const ad_trainer *t, int64_t c0, int64_t n, int all,
+    int64_t *slots)
+{
+  if (!all) {
+    for (int64_t k = 0; k < n; k++)
+      slots[k] = c0 + k;
+    return;
+  }
+  int64_t a = 0, b = t->n_clips, k = 0;
+  while (a < t->n_clips || b < t->n_clips + t->n_hold)
+    slots[k++] = b >= t->n_clips + t->n_hold ||
+        (a < t->n_clips && t->ord[a] < t->ord[b]) ? a++ : b++;
 }
 
 /* Stored frames in the order of a continuous_frames list. */
@@ -335,54 +355,86 @@ stored_frame (void *user, int64_t i, float *buf, int *new_segment)
   return buf;
 }
 
-/* Learns the normal motion patterns and the background from the first
- * n_clips stored clips (in time order after split_clips) as continuous
- * footage. */
+/* Learns the normal motion patterns and the background from the training
+ * clips, or with all from every stored clip, as continuous footage in
+ * time order. */
 static ad_status
-learn_motion (ad_trainer *t, int64_t n_clips, ad_error *err)
+learn_motion (ad_trainer *t, int all, ad_error *err)
 {
-  int64_t *idx = malloc (sizeof (int64_t) * (size_t) (n_clips * t->len + 1));
-  uint8_t *seg = malloc ((size_t) (n_clips * t->len + 1));
-  if (!idx || !seg) {
+  int64_t n = all ? t->n_clips + t->n_hold : t->n_clips;
+  int64_t *slots = malloc (sizeof (int64_t) * (size_t) (n + 1));  /* [n] */
+  int64_t *idx = malloc (sizeof (int64_t) * (size_t) (n * t->len + 1));
+  uint8_t *seg = malloc ((size_t) (n * t->len + 1));
+  if (!slots || !idx || !seg) {
+    free (slots);
     free (idx);
     free (seg);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for motion patterns");
   }
+  clip_slots (t, 0, n, all, slots);
   frame_list l = { t, idx, seg };
-  int64_t nf = continuous_frames (t, 0, n_clips, idx, seg);
+  int64_t nf = continuous_frames (t, slots, n, idx, seg);
   ad_status st = ad_model_learn_motion_fn (t->m, nf, stored_frame, &l, err);
+  free (slots);
   free (idx);
   free (seg);
   return st;
 }
 
-/* Sorts the stored clips by time (in place, one clip of scratch) and
- * splits them: the first n_clips train, the last n_hold calibrate. */
+/* Sorts the stored clips by time and splits them (in place, one clip of
+ * scratch): n_clips training clips first, then n_hold held-back ones, each
+ * run in time order.  The held-back clips come from holdout_blocks
+ * stretches of footage spread evenly over it, the last one ending with the
+ * latest clip, each at least AD_MIN_HOLD_FRAMES long (in a shorter one
+ * most passers-by were also seen in the training clips around it):
+ * activity varies over a recording, and a threshold set on its last
+ * stretch alone is as quiet or as busy as that stretch was. */
 static ad_status
 split_clips (ad_trainer *t, ad_error *err)
 {
   int64_t n = t->n_stored;
   size_t cb = (size_t) t->len * t->fs;       /* bytes per clip */
-  int64_t *src = malloc (sizeof (int64_t) * (size_t) (3 * n + 1));  /* [3n] */
+  /* src, time, o2, s2 [n] each */
+  int64_t *src = malloc (sizeof (int64_t) * (size_t) (4 * n + 1));
   uint8_t *tmp = malloc (cb);
   if (!src || !tmp) {
     free (src);
     free (tmp);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for sorting clips");
   }
-  int64_t *o2 = src + n, *s2 = o2 + n;  /* [n] each */
-  /* src[k] = slot of the k-th clip in time */
+  int64_t *time = src + n, *o2 = time + n, *s2 = o2 + n;
+  /* time[k] = slot of the k-th clip in time */
   for (int64_t k = 0; k < n; k++)
-    src[k] = k;
+    time[k] = k;
   /* insertion sort: slots are in time order until the reservoir starts
    * replacing, so this is mostly sorted already (n <= max_clips) */
   for (int64_t k = 1; k < n; k++) {
-    int64_t v = src[k], j = k;
-    while (j > 0 && t->ord[src[j - 1]] > t->ord[v]) {
-      src[j] = src[j - 1];
+    int64_t v = time[k], j = k;
+    while (j > 0 && t->ord[time[j - 1]] > t->ord[v]) {
+      time[j] = time[j - 1];
       j--;
     }
-    src[j] = v;
+    time[j] = v;
+  }
+  t->n_hold = hold_count (t, n);
+  t->n_clips = n - t->n_hold;
+  /* src[k] = slot of the clip that goes to position k: the time ranks not
+   * in a block, then those in blocks; block b holds the ranks
+   * [end_b - count_b, end_b), end_b = n (b+1) / nb */
+  int64_t nb = t->m->cfg.holdout_blocks;
+  int64_t most = t->n_hold * (t->len - 1) / AD_MIN_HOLD_FRAMES;
+  nb = nb > most ? most : nb;
+  nb = nb < 1 ? 1 : nb;
+  int64_t ktr = 0, kho = t->n_clips, b = 0;
+  for (int64_t k = 0; k < n; k++) {
+    while (b < nb - 1 && k >= n * (b + 1) / nb)
+      b++;
+    int64_t end = n * (b + 1) / nb;
+    int64_t cnt = t->n_hold * (b + 1) / nb - t->n_hold * b / nb;
+    if (k >= end - cnt)
+      src[kho++] = time[k];
+    else
+      src[ktr++] = time[k];
   }
   for (int64_t k = 0; k < n; k++) {
     o2[k] = t->ord[src[k]];
@@ -408,16 +460,14 @@ split_clips (ad_trainer *t, ad_error *err)
   memcpy (t->segno, s2, sizeof (int64_t) * (size_t) n);
   free (src);
   free (tmp);
-  t->n_hold = hold_count (t, n);
-  t->n_clips = n - t->n_hold;
   t->split = 1;
   return AD_OK;
 }
 
 /* Calibrates on the held-back clips as continuous footage: a clip that
  * directly follows the previous one in the same segment continues it (its
- * first frame is the previous clip's last).  Without held-back clips,
- * calibrates on the first training clips. */
+ * first frame is the previous clip's last); a new block starts a segment.
+ * Without held-back clips, calibrates on the first training clips. */
 static ad_status
 calibrate_holdout (ad_trainer *t, ad_error *err)
 {
@@ -427,11 +477,16 @@ calibrate_holdout (ad_trainer *t, ad_error *err)
   size_t cap = (size_t) (nclips * t->len + 1);
   float *frames = ad_alloc (cap * t->fs);     /* [nf, fs] */
   int64_t *idx = malloc (sizeof (int64_t) * cap);
+  int64_t *slots = malloc (sizeof (int64_t) * (size_t) (nclips + 1));
   uint8_t *seg = calloc (cap, 1);
   ad_status st = AD_OK;
-  if (!frames || !idx || !seg)
+  if (!frames || !idx || !slots || !seg)
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
-  int64_t nf = st == AD_OK ? continuous_frames (t, c0, nclips, idx, seg) : 0;
+  int64_t nf = 0;
+  if (st == AD_OK) {
+    clip_slots (t, c0, nclips, 0, slots);
+    nf = continuous_frames (t, slots, nclips, idx, seg);
+  }
   frame_list l = { t, idx, seg };
   for (int64_t f = 0; f < nf; f++) {
     int ns;
@@ -441,6 +496,7 @@ calibrate_holdout (ad_trainer *t, ad_error *err)
     st = ad_model_calibrate (t->m, frames, nf, seg, err);
   ad_free (frames);
   free (idx);
+  free (slots);
   free (seg);
   return st;
 }
@@ -673,11 +729,11 @@ restore:
    * like, and the calibration stays on the safe side (more footage can
    * only add motion the patterns count as seen). */
   if (st == AD_OK)
-    st = learn_motion (t, t->n_clips, err);
+    st = learn_motion (t, 0, err);
   if (st == AD_OK)
     st = calibrate_holdout (t, err);
   if (st == AD_OK && t->n_hold > 0)
-    st = learn_motion (t, t->n_clips + t->n_hold, err);
+    st = learn_motion (t, 1, err);
 
 done:
   for (int w = 0; w < nw; w++) {

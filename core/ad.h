@@ -111,6 +111,7 @@ typedef struct ad_config {
   float lr;                   /* Adam learning rate (decays to lr/10) */
   uint32_t seed;
   float holdout_frac;         /* share of clips held back for calibration */
+  int32_t holdout_blocks;     /* stretches of footage they come from */
   /* scoring */
   float blur_sigma;           /* Gaussian blur of the error map, px */
   float resid_blur;           /* Gaussian blur of the signed residual, px */
@@ -318,8 +319,10 @@ void ad_train_opts_default (ad_train_opts *o);
 
 /* The trainer gathers clips from a stream of feature frames with bounded
  * memory (a reservoir of clips of clip_len+1 consecutive frames).  When it
- * runs, the latest holdout_frac of the stored clips in time (at least 96
- * frames, at most a quarter) are held back to calibrate, the rest train. */
+ * runs, holdout_frac of the stored clips (at least 96 frames, at most a
+ * quarter) are held back to calibrate, the rest train: holdout_blocks
+ * stretches of at least 96 frames spread over the footage, the last
+ * ending with the latest clip. */
 ad_status ad_trainer_new (ad_model *m, const ad_train_opts *opts,
     ad_trainer **out, ad_error *err);
 void ad_trainer_free (ad_trainer *t);

@@ -543,8 +543,8 @@ trainer_clear (GstAnomalyRecon * self)
   self->train_model = NULL;
 }
 
-/* After training: a warning when the held-back end of the footage, which
- * sets the threshold, is much quieter than the rest.  Returns the ratio of
+/* After training: a warning when the held-back footage, which sets the
+ * threshold, is much quieter than the rest.  Returns the ratio of
  * their activity (-1 when there is nothing to compare). */
 static gdouble
 check_holdout (GstAnomalyRecon * self)
@@ -554,10 +554,11 @@ check_holdout (GstAnomalyRecon * self)
   GST_INFO_OBJECT (self, "held-back footage activity %.3f of the rest", r);
   if (r >= 0.0 && r < AD_QUIET_HOLDOUT)
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        ("The end of the training footage, held back to set the threshold, "
-            "shows little movement (%.0f%% of the rest): the threshold may "
-            "come out too low and ordinary activity raise alarms. Train on "
-            "footage whose last tenth shows ordinary activity.", 100.0 * r),
+        ("The training footage held back to set the threshold shows "
+            "little movement (%.0f%% of the rest): the threshold may come "
+            "out too low and ordinary activity raise alarms. Train on "
+            "footage that shows ordinary activity throughout, its end "
+            "included.", 100.0 * r),
         ("holdout activity ratio %.3f", r));
   return r;
 }

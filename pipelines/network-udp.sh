@@ -18,8 +18,11 @@ rm -f "$OUT/udp-scores.jsonl"
 
 # Receiver.  RTP has no end of stream: the receiver is stopped with SIGINT
 # once the sender is done, and gst-launch-1.0 -e turns that into EOS so the
-# log is complete.  timeout(1) stops it all the same if anything hangs.
-timeout -s INT -k 10 $((N / 25 + 60)) \
+# log is complete.  timeout(1) stops it all the same if anything hangs;
+# --foreground makes it pass a signal on to gst-launch-1.0 once (without
+# it, timeout also signals its process group, and a second SIGINT arriving
+# after the first was handled kills gst-launch-1.0 with status 130).
+timeout --foreground -s INT -k 10 $((N / 25 + 60)) \
   gst-launch-1.0 -e -q udpsrc address=127.0.0.1 port="$PORT" \
     caps="application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=96" ! \
   rtpjitterbuffer ! rtph264depay ! avdec_h264 ! videoconvert ! \

@@ -693,7 +693,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
 /* Files older than flow_bins and flow_window held 17 x 17 bins per cell
  * learned from single pairs (and, older than flow_local / flow_unseen,
  * without places where nobody moves; older than flow_smooth, with an
- * unsmoothed motion-pattern score): they load with those values; a
+ * unsmoothed motion-pattern score; older than holdout_blocks, calibrated
+ * on the latest footage): they load with those values; a
  * file whose tensor does not fit the bins it implies is refused with the
  * reason. */
 static void
@@ -724,6 +725,7 @@ test_legacy_patterns (void)
     drop_field (buf, &n, "flow_local");
     drop_field (buf, &n, "flow_unseen");
     drop_field (buf, &n, "flow_smooth");
+    drop_field (buf, &n, "holdout_blocks");
     m = NULL;
     ad_status st = ad_model_load_mem (buf, n, &m, &err);
     if (old) {
@@ -737,6 +739,8 @@ test_legacy_patterns (void)
           m ? m->cfg.flow_unseen : -1.0f);
       CHECK (m && m->cfg.flow_smooth == 1.0f, "legacy smoothing %g",
           m ? m->cfg.flow_smooth : -1.0f);
+      CHECK (m && m->cfg.holdout_blocks == 1, "legacy calibration "
+          "stretches %d", m ? m->cfg.holdout_blocks : -1);
     } else {
       CHECK (st == AD_ERR_MISMATCH && strstr (err.msg, "flow_dist"),
           "35 bins read as 17: %s", err.msg);

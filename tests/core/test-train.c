@@ -200,11 +200,14 @@ test_errors (void)
 }
 
 /* A small model and a trainer for one epoch over a reservoir of
- * max_clips clips; 0 when either could not be made. */
+ * max_clips clips, holding back clips from `blocks` stretches of footage;
+ * 0 when either could not be made. */
 static int
-small_trainer (ad_config *cfg, ad_model **m, ad_trainer **t, int max_clips)
+small_trainer (ad_config *cfg, ad_model **m, ad_trainer **t, int max_clips,
+    int blocks)
 {
   small_config (cfg);
+  cfg->holdout_blocks = blocks;
   CHECK_OK (ad_model_new (cfg, m, NULL));
   ad_train_opts o;
   ad_train_opts_default (&o);
@@ -270,7 +273,7 @@ test_patterns_continuous (void)
   ad_trainer *t = NULL;
   ad_error err = { { 0 } };
   float *fr = ad_alloc ((size_t) NF * W * H);   /* [NF, H, W] */
-  if (!small_trainer (&cfg, &m, &t, 1000))      /* every clip stored */
+  if (!small_trainer (&cfg, &m, &t, 1000, 1))      /* every clip stored */
     goto out;
   CHECK_OK (ad_model_new (&cfg, &ref, NULL));
   if (!fr || !ref)
@@ -305,8 +308,9 @@ out:
   ad_free (fr);
 }
 
-/* Calibration comes from the latest footage, not from clips between
- * training clips: 300 still frames, then 100 with moving squares.  The
+/* With holdout_blocks 1, calibration comes from the latest footage, not
+ * from clips between training clips: 300 still frames, then 100 with
+ * moving squares.  The
  * reservoir (52 slots for 99 clips) has to replace slots, so the clips are
  * out of time order when the trainer splits them.  The held-back clips
  * (13: a tenth is fewer than 96 frames, a quarter is the most) are the
@@ -320,7 +324,7 @@ test_holdout_tail (void)
   ad_model *m = NULL;
   ad_trainer *t = NULL;
   ad_error err = { { 0 } };
-  if (!small_trainer (&cfg, &m, &t, 40))
+  if (!small_trainer (&cfg, &m, &t, 40, 1))
     goto out;
   feed_400 (t, still_then_moving);
   CHECK (ad_trainer_n_clips (t) == 52 - 13, "training clips %lld, want 39",
@@ -343,6 +347,65 @@ out:
   ad_model_free (m);
 }
 
+/* 900 still frames, then 300 with moving squares. */
+static void
+still_900_then_moving (int i, float *feat)
+{
+  still_then_moving (i < 900 ? 0 : i - 600, feat);
+}
+
+/* With holdout_blocks 3 the held-back clips come from three stretches
+ * spread over the footage, the last ending with the latest clip.  1200
+ * frames, all stored (300 clips), a quarter held back: 75 clips, 300
+ * frames, three stretches of 100 ending at frames 400, 800 and 1200.  Of
+ * 900 still frames and then 300 moving ones, the first two stretches are
+ * still and the last moves, so the calibration's median motion is zero
+ * and its 90th percentile is not.  With the 400-frame footage of
+ * test_holdout_tail, 52 held-back frames make a single stretch (a
+ * stretch is at least AD_MIN_HOLD_FRAMES long), the latest. */
+static void
+test_holdout_blocks (void)
+{
+  ad_config cfg;
+  ad_model *m = NULL;
+  ad_trainer *t = NULL;
+  ad_error err = { { 0 } };
+  if (!small_trainer (&cfg, &m, &t, 300, 3))
+    goto out;
+  m->cfg.holdout_frac = 0.25f;
+  float feat[W * H];
+  for (int i = 0; i < 1200; i++) {
+    still_900_then_moving (i, feat);
+    CHECK_OK (ad_trainer_add_frame (t, feat, i == 0, NULL));
+  }
+  CHECK (ad_trainer_n_clips (t) == 225, "training clips %lld, want 225",
+      (long long) ad_trainer_n_clips (t));
+  CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
+  const ad_calib *c = ad_model_calib (m);
+  /* 75 clips in three runs: 3 + 75 x clip_len frames, less the first
+   * frames of each run that have no score yet */
+  CHECK (c->valid && c->n_frames >= 75 * cfg.clip_len - 12 &&
+      c->n_frames <= 75 * cfg.clip_len + 3, "calibrated on %d frames",
+      c->n_frames);
+  CHECK (c->motion_q[0] < 0.01f, "median calibration motion %g: two of "
+      "three stretches are still", c->motion_q[0]);
+  CHECK (c->motion_q[1] > 0.01f, "90th percentile of calibration motion "
+      "%g: the last stretch moves", c->motion_q[1]);
+  ad_trainer_free (t);
+  ad_model_free (m);
+  /* the short footage: one stretch, all moving */
+  if (!small_trainer (&cfg, &m, &t, 40, 3))
+    goto out;
+  feed_400 (t, still_then_moving);
+  CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
+  c = ad_model_calib (m);
+  CHECK (c->motion_q[0] > 0.01f, "short footage: median calibration "
+      "motion %g, want the latest (moving) stretch", c->motion_q[0]);
+out:
+  ad_trainer_free (t);
+  ad_model_free (m);
+}
+
 /* The other way round: footage that ends still is reported as a quiet
  * held-back part (the element warns). */
 static void
@@ -352,7 +415,7 @@ test_quiet_holdout (void)
   ad_model *m = NULL;
   ad_trainer *t = NULL;
   ad_error err = { { 0 } };
-  if (!small_trainer (&cfg, &m, &t, 40))
+  if (!small_trainer (&cfg, &m, &t, 40, 1))
     goto out;
   CHECK (ad_trainer_holdout_activity (t) == -1.0, "before training: -1");
   feed_400 (t, moving_then_still);
@@ -377,7 +440,7 @@ test_patterns_from_all (void)
   ad_model *m = NULL;
   ad_trainer *t = NULL;
   ad_error err = { { 0 } };
-  if (!small_trainer (&cfg, &m, &t, 40))
+  if (!small_trainer (&cfg, &m, &t, 40, 1))
     goto out;
   feed_400 (t, moving_then_down);
   CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
@@ -410,6 +473,7 @@ main (void)
 {
   test_errors ();
   test_holdout_tail ();
+  test_holdout_blocks ();
   test_quiet_holdout ();
   test_patterns_from_all ();
   test_patterns_continuous ();
