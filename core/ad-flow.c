@@ -44,6 +44,10 @@ struct ad_flow {
   int n_vec;                /* consecutive pairs with vectors, capped at
                              * AD_FLOW_WINDOW_MAX */
   float *work;              /* [n] median scratch */
+  float *wring;             /* [AD_WANDER_MAX, n, 2] each cell's window
+                             * vector in the latest pairs (ad_flow_wander) */
+  uint8_t *wvalid;          /* [AD_WANDER_MAX, n] 1 where it had one */
+  int whead, wfill;         /* slot of the latest pair; pairs recorded */
 };
 
 void
@@ -63,6 +67,8 @@ ad_flow_free (ad_flow *f)
   ad_free (f->ring_uv);
   ad_free (f->ring_en);
   ad_free (f->work);
+  ad_free (f->wring);
+  free (f->wvalid);
   free (f);
 }
 
@@ -95,9 +101,11 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->ring_uv = ad_alloc ((size_t) AD_FLOW_WINDOW_MAX * f->n * 2);
   f->ring_en = ad_alloc ((size_t) AD_FLOW_WINDOW_MAX * f->n);
   f->work = ad_alloc (f->n);
+  f->wring = ad_alloc ((size_t) AD_WANDER_MAX * f->n * 2);
+  f->wvalid = calloc ((size_t) AD_WANDER_MAX * f->n, 1);
   if (!f->g[0] || !f->g[1] || !f->ix || !f->iy || !f->it || !f->tmp ||
       !f->sums || !f->uv || !f->energy || !f->ring_uv || !f->ring_en ||
-      !f->work) {
+      !f->work || !f->wring || !f->wvalid) {
     ad_flow_free (f);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
@@ -111,6 +119,7 @@ ad_flow_reset (ad_flow *f)
   if (f) {
     f->have_prev = 0;
     f->n_vec = 0;
+    f->wfill = 0;
   }
 }
 
@@ -376,6 +385,39 @@ ad_flow_novelty (const ad_flow *f, const float *dist, int bins,
       v = a > v ? a : v;
     }
     out[k] = g * v;
+  }
+}
+
+void
+ad_flow_wander (ad_flow *f, float noise, int win, int frames, float *out)
+{
+  frames = frames < 1 ? 1 : frames > AD_WANDER_MAX ? AD_WANDER_MAX : frames;
+  f->whead = (f->whead + 1) % AD_WANDER_MAX;
+  f->wfill += f->wfill < AD_WANDER_MAX;
+  float *ring = f->wring + (size_t) f->whead * f->n * 2;
+  uint8_t *ok = f->wvalid + (size_t) f->whead * f->n;
+  for (int k = 0; k < f->n; k++) {
+    ok[k] = gate (f->energy[k], noise) > 0.0f &&
+        window_vector (f, k, win, noise, ring + 2 * k);
+    if (!ok[k])
+      ring[2 * k] = ring[2 * k + 1] = 0.0f;
+  }
+  int m = f->wfill < frames ? f->wfill : frames;
+  for (int k = 0; k < f->n; k++) {
+    double su = 0.0, sv = 0.0, len = 0.0;
+    int cnt = 0;
+    for (int j = 0; j < m; j++) {
+      int s = (f->whead - j + AD_WANDER_MAX) % AD_WANDER_MAX;
+      if (!f->wvalid[(size_t) s * f->n + k])
+        continue;
+      const float *v = f->wring + ((size_t) s * f->n + k) * 2;
+      su += v[0];
+      sv += v[1];
+      len += hypot (v[0], v[1]);
+      cnt++;
+    }
+    out[k] = 2 * cnt >= frames && len >= AD_WANDER_MIN_SPEED * cnt ?
+        (float) ((len - hypot (su, sv)) / cnt) : 0.0f;
   }
 }
 

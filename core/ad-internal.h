@@ -316,6 +316,11 @@ int ad_motion_cells (const float *a, const float *b, int c, int h, int w,
 /* Least spread of the motion-pattern novelty on normal footage, px/frame:
  * a short calibration stretch may hold no novel vector at all. */
 #define AD_FLOW_FLOOR 0.5f
+/* Wandering (ad_flow_wander): most frame pairs looked back over, and the
+ * mean speed (px/frame) below which a cell's vectors are too small to
+ * tell a direction. */
+#define AD_WANDER_MAX 32
+#define AD_WANDER_MIN_SPEED 0.3f
 
 typedef struct ad_flow ad_flow;
 ad_status ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err);
@@ -335,6 +340,16 @@ const float *ad_flow_gray (const ad_flow *f);      /* [H, W] blurred gray */
  * for the cell's vector averaged over the latest win pairs. */
 void ad_flow_novelty (const ad_flow *f, const float *dist, int bins,
     float noise, float accel_thr, int win, float *out);
+/* out [cells] = how much each cell moved without getting anywhere over the
+ * latest `frames` pairs (at most AD_WANDER_MAX), in px/frame: with v_j its
+ * vector averaged over win pairs in each pair j where it moved above the
+ * noise, (sum |v_j| - |sum v_j|) / count, when it moved in at least half
+ * of them at a mean speed of AD_WANDER_MIN_SPEED or more, else 0.  A
+ * passer-by's vectors point one way (about 0); someone pacing back and
+ * forth travels without displacement.  Call once per pair ad_flow_push
+ * made (it records the pair's vectors). */
+void ad_flow_wander (ad_flow *f, float noise, int win, int frames,
+    float *out);
 /* Frame i of n for ad_model_learn_motion_fn: returns the frame [fs] (may
  * fill and return buf [fs]); *new_segment = 1 at a discontinuity. */
 typedef const float *(*ad_frame_fn) (void *user, int64_t i, float *buf,
@@ -346,8 +361,9 @@ ad_status ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
  * background (tensor bg_image [H, W], median blurred gray of the training
  * frames) shows something else, e.g. an object left behind. */
 #define AD_BG_BINS 64
-/* Per-cell parts of the scorer: motion, motion pattern, stationary. */
-#define AD_CELL_PARTS 3
+/* Per-cell parts of the scorer: motion, motion pattern, stationary,
+ * wandering. */
+#define AD_CELL_PARTS 4
 typedef struct ad_bg_hist ad_bg_hist;
 ad_bg_hist *ad_bg_hist_new (int hw);
 void ad_bg_hist_free (ad_bg_hist *b);

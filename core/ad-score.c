@@ -48,15 +48,17 @@ struct ad_scorer {
                                        * and plain-motion values */
   int n_recent;             /* frames in the ring since the last reset */
   float flow_mean;          /* running mean of the motion-pattern score */
+  float wander_mean;        /* running mean of the wandering score */
   float *lmap;              /* [hw] learned error map */
   float *work;              /* [hw] standardised map (calibration) */
   float *tmp;               /* [hw] blur and top-k workspace */
   float *resid;             /* [ci + 1, hw] signed residuals of the image
                              * channels and of the difference head */
   float *fmap;              /* [hw] fused map when the caller has none */
-  float *cells;             /* [3, ncells] raw motion, motion-pattern
-                             * novelty and stationary change per cell */
-  float *cwork;             /* [3, ncells] cells after mean subtraction */
+  float *cells;             /* [4, ncells] raw motion, motion-pattern
+                             * novelty, stationary change and wandering
+                             * per cell */
+  float *cwork;             /* [4, ncells] cells after mean subtraction */
   float *fspread;           /* [ncells] motion pattern as the map paints it */
   float *gate;              /* [2, hw] share of its cell's motion, and of its
                              * stationary change, per pixel */
@@ -193,6 +195,7 @@ restart_windows (ad_scorer *sc)
 {
   sc->n_recent = 0;
   sc->flow_mean = 0.0f;
+  sc->wander_mean = 0.0f;
 }
 
 void
@@ -415,8 +418,9 @@ static_cells (ad_scorer *sc, int ok, int want_map)
  * a previous frame): the mean absolute difference, or with motion_comp the
  * same after removing brightness change and camera shake; then the
  * motion-pattern novelty per cell (zeros without a learned model); the
- * stationary change unless its weight is 0; and sc->gate when want_map
- * (always in a full scorer). */
+ * stationary change unless its weight is 0; the wandering unless its
+ * weight is 0 (zeros without a learned model, whose noise level it
+ * needs); and sc->gate when want_map (always in a full scorer). */
 static void
 motion_cells (ad_scorer *sc, const float *feat, int want_map)
 {
@@ -437,6 +441,12 @@ motion_cells (ad_scorer *sc, const float *feat, int want_map)
         sc->flow_accel, sc->cfg.flow_window, nov);
   else
     memset (nov, 0, sizeof (float) * sc->ncells);
+  float *wan = sc->cells + 3 * (size_t) sc->ncells;
+  if (ok && sc->flow_dist && (sc->full || sc->cfg.wander_weight > 0.0f))
+    ad_flow_wander (sc->flow, sc->flow_noise, sc->cfg.flow_window,
+        sc->cfg.wander_frames, wan);
+  else
+    memset (wan, 0, sizeof (float) * sc->ncells);
   /* the background difference also shapes the map's motion gate */
   int gate_fg = want_map && sc->cfg.map_gate && sc->bg != NULL;
   if (sc->full || sc->cfg.static_weight > 0.0f || gate_fg)
@@ -448,25 +458,14 @@ motion_cells (ad_scorer *sc, const float *feat, int want_map)
     motion_gate (sc, ok && sc->have_prev, gate_fg);
 }
 
-/* Stationary-change frame score: the cell with the most. */
+/* Largest value of cell part `part` (0-3, as in sc->cells). */
 static float
-static_score (const ad_scorer *sc, const float *cells)
+cell_max (const ad_scorer *sc, const float *cells, int part)
 {
-  const float *v = cells + 2 * (size_t) sc->ncells;
+  const float *v = cells + (size_t) part * sc->ncells;
   float mx = 0.0f;
   for (int i = 0; i < sc->ncells; i++)
     mx = v[i] > mx ? v[i] : mx;
-  return mx;
-}
-
-/* Motion-pattern frame score: the most novel cell. */
-static float
-flow_score (const ad_scorer *sc, const float *cells)
-{
-  const float *nov = cells + sc->ncells;
-  float mx = 0.0f;
-  for (int i = 0; i < sc->ncells; i++)
-    mx = nov[i] > mx ? nov[i] : mx;
   return mx;
 }
 
@@ -525,13 +524,14 @@ windowed (ad_scorer *sc, float fast)
   return window_median (sc->recent, sc->n_recent < n ? sc->n_recent : n);
 }
 
-/* The motion-pattern frame score over time: a running mean that each
- * frame moves 1/cfg.flow_smooth of the way, from 0 at a reset (causal). */
+/* The motion-pattern and wandering frame scores over time: running means
+ * that each frame moves 1/cfg.flow_smooth of the way, from 0 at a reset
+ * (causal). */
 static float
-smoothed_flow (ad_scorer *sc, float flow)
+smoothed (const ad_scorer *sc, float *mean, float v)
 {
-  sc->flow_mean += (flow - sc->flow_mean) / sc->cfg.flow_smooth;
-  return sc->flow_mean;
+  *mean += (v - *mean) / sc->cfg.flow_smooth;
+  return *mean;
 }
 
 /* The learned and plain-motion parts, each already divided by its spread
@@ -548,48 +548,52 @@ fuse_fast (const ad_config *cfg, float a, float b)
 }
 
 /* fuse_fast's value joined with the motion-pattern (c) and stationary-
- * change (d) parts, each already divided by its spread. */
+ * change (d) parts, each already divided by its spread, and the
+ * wandering (e, px/frame: its weight is per px/frame). */
 static float
-fuse_join (const ad_config *cfg, float fast, float c, float d)
+fuse_join (const ad_config *cfg, float fast, float c, float d, float e)
 {
   switch (cfg->fuse) {
     case AD_FUSE_LEARNED:
     case AD_FUSE_MOTION: return fast;
     case AD_FUSE_MAX: {
       float m = cfg->flow_weight > 0.0f && c > fast ? c : fast;
-      return cfg->static_weight > 0.0f && d > m ? d : m;
+      m = cfg->static_weight > 0.0f && d > m ? d : m;
+      return cfg->wander_weight * e > m ? cfg->wander_weight * e : m;
     }
-    default: return fast + cfg->flow_weight * c + cfg->static_weight * d;
+    default: return fast + cfg->flow_weight * c + cfg->static_weight * d +
+        cfg->wander_weight * e;
   }
 }
 
-/* The four parts, each divided by its spread on normal footage (s[4]:
- * learned, motion, motion pattern, stationary change), fused as cfg->fuse
- * says (one pixel of the map). */
+/* The five parts, the first four divided by their spreads on normal
+ * footage (s[4]: learned, motion, motion pattern, stationary change), the
+ * wandering in px/frame, fused as cfg->fuse says (one pixel of the map). */
 static float
 fuse (const ad_config *cfg, float l, float mo, float fl, float sti,
-    const float *s)
+    float wa, const float *s)
 {
   return fuse_join (cfg, fuse_fast (cfg, l / s[0], mo / s[1]), fl / s[2],
-      sti / s[3]);
+      sti / s[3], wa);
 }
 
-/* The frame score from its four raw parts: the learned and plain-motion
+/* The frame score from its five raw parts: the learned and plain-motion
  * parts, whose one-frame spikes are noise, as the median of the latest
- * score_window frames; the motion pattern (its own running mean,
- * flow_smooth) and the stationary change (its own rise) as they are. */
+ * score_window frames; the motion pattern and the wandering (their own
+ * running means, flow_smooth) and the stationary change (its own rise) as
+ * they are. */
 static float
 frame_fuse (ad_scorer *sc, float l, float mo, float fl, float sti,
-    const float *s)
+    float wa, const float *s)
 {
   float fast = windowed (sc, fuse_fast (&sc->cfg, l / s[0], mo / s[1]));
-  return fuse_join (&sc->cfg, fast, fl / s[2], sti / s[3]);
+  return fuse_join (&sc->cfg, fast, fl / s[2], sti / s[3], wa);
 }
 
 /* sc->fspread [ncells] = the motion-pattern part as the map paints it:
  * in a cell that moves (energy above the motion noise), the larger of its
  * own novelty and AD_MAP_NEIGHBOUR x the largest of its 8 neighbours';
- * elsewhere its own.  cells [3, ncells] as fuse_map's. */
+ * elsewhere its own.  cells [4, ncells] as fuse_map's. */
 static void
 spread_novelty (const ad_scorer *sc, const float *cells)
 {
@@ -611,8 +615,8 @@ spread_novelty (const ad_scorer *sc, const float *cells)
 }
 
 /* out [hw] = per-pixel fusion of lmap [hw] and the cell values of each
- * pixel (nearest cell) from cells [3, ncells] (motion, motion pattern,
- * stationary change), the motion parts weighted by gate [hw], the
+ * pixel (nearest cell) from cells [4, ncells] (motion, motion pattern,
+ * stationary change, wandering), the motion parts weighted by gate [hw], the
  * stationary one by gate [hw..2hw); the motion pattern spread to moving
  * neighbours (spread_novelty).  With two or more parts (fuse SUM or
  * MAX), the learned and plain-motion parts are weighted by map_learned and
@@ -631,11 +635,12 @@ fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
     size_t row = (size_t) (y / sc->cell) * sc->gw;
     const float *crow = cells + row, *frow = sc->fspread + row;
     const float *srow = cells + 2 * (size_t) sc->ncells + row;
+    const float *wrow = cells + 3 * (size_t) sc->ncells + row;
     for (int x = 0; x < sc->w; x++) {
       size_t p = (size_t) y * sc->w + x;
       int k = x / sc->cell;
       out[p] = fuse (&sc->cfg, ml * lmap[p], mm * gate[p] * crow[k],
-          gate[p] * frow[k], sg[p] * srow[k], s);
+          gate[p] * frow[k], sg[p] * srow[k], gate[p] * wrow[k], s);
     }
   }
 }
@@ -670,8 +675,9 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   float motion = motion_score (sc, sc->cells, sc->cwork);
   remember (sc, feat);
 
-  float flow = smoothed_flow (sc, flow_score (sc, sc->cells));
-  float still = static_score (sc, sc->cells);
+  float flow = smoothed (sc, &sc->flow_mean, cell_max (sc, sc->cells, 1));
+  float still = cell_max (sc, sc->cells, 2);
+  float wander = smoothed (sc, &sc->wander_mean, cell_max (sc, sc->cells, 3));
   const ad_calib *c = &sc->m->calib;
   float s[4];
   scales (sc, s);
@@ -679,7 +685,8 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   out->motion_raw = motion;
   out->flow_raw = flow;
   out->static_raw = still;
-  out->fused_raw = frame_fuse (sc, learned, motion, flow, still, s);
+  out->wander_raw = wander;
+  out->fused_raw = frame_fuse (sc, learned, motion, flow, still, wander, s);
   out->floor = floor;
   int cal = c->valid && c->threshold > 0.0f;
   out->score = cal ? out->fused_raw / c->threshold : out->fused_raw;
@@ -842,15 +849,15 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
   int64_t total = nv * sc->hw;
   int64_t stride = (total + AD_PIXEL_SAMPLES - 1) / AD_PIXEL_SAMPLES;
   int64_t ns_max = total / stride + 1;
-  size_t nbuf = (size_t) (nv * 7 > ns_max * 2 ? nv * 7 : ns_max * 2);
+  size_t nbuf = (size_t) (nv * 8 > ns_max * 2 ? nv * 8 : ns_max * 2);
   float *buf = ad_alloc (nbuf);
   if (!buf)
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
-  /* learned [nv], motion [nv], motion pattern [nv], stationary [nv], fused
-   * [nv], tmp [nv]; later samples [ns_max] and tmp [ns_max] */
+  /* learned [nv], motion [nv], motion pattern [nv], stationary [nv],
+   * wandering [nv], fused [nv], tmp [nv], beg [nv] (1 at a segment start);
+   * later samples [ns_max] and tmp [ns_max] */
   float *lr = buf, *mr = lr + nv, *flr = mr + nv, *sr = flr + nv,
-      *fr = sr + nv, *tmp = fr + nv, *beg = tmp + nv;   /* beg [nv]: 1 at a
-                                                         * segment start */
+      *wr = sr + nv, *fr = wr + nv, *tmp = fr + nv, *beg = tmp + nv;
   float s[4];
   ad_tensor *fst = ad_model_tensor (m, "flow_stats");
   ad_tensor *sst = ad_model_tensor (m, "static_stats");
@@ -865,18 +872,20 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     standardise (sc, lmap, sc->work);
     lr[j] = ad_topk_mean (sc->work, sc->hw, cfg->topk_frac, sc->tmp);
     mr[j] = motion_score (sc, cells, sc->cwork);
-    flr[j] = flow_score (sc, cells);
-    sr[j] = static_score (sc, cells);
+    flr[j] = cell_max (sc, cells, 1);
+    sr[j] = cell_max (sc, cells, 2);
+    wr[j] = cell_max (sc, cells, 3);
     beg[j] = i == 0 || (r->seg && r->seg[i]) || (j > 0 && prev_i != i - 1);
     prev_i = i;
     j++;
   }
   if (st == AD_OK) {
-    /* the live scorer's running mean, restarted at segment starts */
+    /* the live scorer's running means, restarted at segment starts */
     for (int64_t k = 0; k < nv; k++) {
       if (beg[k])
         restart_windows (sc);
-      flr[k] = smoothed_flow (sc, flr[k]);
+      flr[k] = smoothed (sc, &sc->flow_mean, flr[k]);
+      wr[k] = smoothed (sc, &sc->wander_mean, wr[k]);
     }
     c->learned_scale = positive (ad_quantile (lr, nv, 0.99f, tmp));
     c->motion_scale = positive (ad_quantile (mr, nv, 0.99f, tmp));
@@ -897,7 +906,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     for (int64_t k = 0; k < nv; k++) {
       if (beg[k])
         restart_windows (sc);
-      fr[k] = frame_fuse (sc, lr[k], mr[k], flr[k], sr[k], s);
+      fr[k] = frame_fuse (sc, lr[k], mr[k], flr[k], sr[k], wr[k], s);
     }
     fill_q (c->learned_q, lr, nv, tmp);
     fill_q (c->motion_q, mr, nv, tmp);

@@ -135,6 +135,8 @@ typedef struct ad_config {
                                * patterns from further (0: off) */
   float flow_smooth;          /* frame's motion-pattern score: running mean
                                * over about N frames (1: this frame) */
+  float wander_weight;        /* weight per px/frame of the wandering part */
+  int32_t wander_frames;      /* frame pairs the wandering looks back over */
   float static_weight;        /* weight of the stationary change */
   int32_t static_absorb;      /* frames after which a still change joins the
                                * stream's background (0: never) */
@@ -270,6 +272,8 @@ typedef struct ad_score {
   float flow_raw;       /* most novel cell's motion-pattern novelty, as a
                          * running mean over flow_smooth frames */
   float static_raw;     /* largest stationary change against the background */
+  float wander_raw;     /* most wandering cell, px/frame, as a running mean
+                         * over flow_smooth frames */
   float fused_raw;      /* fused raw score */
   float score;          /* normalised: 1.0 = threshold */
   float floor;          /* histogram-estimated error floor removed */

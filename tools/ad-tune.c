@@ -26,8 +26,8 @@
  * training setting: a new model with the loaded one's network), to compare
  * bin sizes on one network.
  * --dump F writes the first scoring's per-frame parts (raw learned, motion,
- * motion-pattern and stationary-change scores, final score) as CSV, for
- * the test, nuisance and (with --step) lit holdout clips.
+ * motion-pattern, stationary-change and wandering scores, final score) as
+ * CSV, for the test, nuisance and (with --step) lit holdout clips.
  *
  * The final numbers are measured through the plugin with ad-eval; this tool
  * is the fast inner loop (see docs/benchmarks.md).
@@ -191,9 +191,10 @@ score_clip (const ad_model *m, const clip *c, float *score, float *maps,
         &err) == AD_OK;
     score[i] = s.score;
     if (ok && dump_file)
-      fprintf (dump_file, "%s,%lld,%s,%g,%g,%g,%g,%g\n", tag, (long long) i,
-          ad_anomaly_name ((ad_anomaly_kind) c->kind[i]), s.learned_raw,
-          s.motion_raw, s.flow_raw, s.static_raw, s.score);
+      fprintf (dump_file, "%s,%lld,%s,%g,%g,%g,%g,%g,%g\n", tag,
+          (long long) i, ad_anomaly_name ((ad_anomaly_kind) c->kind[i]),
+          s.learned_raw, s.motion_raw, s.flow_raw, s.static_raw,
+          s.wander_raw, s.score);
   }
   if (!ok)
     fprintf (stderr, "ad-tune: scoring: %s\n", err.msg);
@@ -354,7 +355,7 @@ main (int argc, char **argv)
         perror (v);
         return 1;
       }
-      fprintf (dump_file, "clip,frame,kind,learned,motion,flow,static,score\n");
+      fprintf (dump_file, "clip,frame,kind,learned,motion,flow,static,wander,score\n");
     } else if (!strcmp (a, "--size")) {
       if (sscanf (v, "%dx%d", &vw, &vh) != 2) return 2;
     } else {

@@ -738,7 +738,7 @@ static void
 test_smooth (void)
 {
   enum { T = 28 };
-  float *fr, f[HW], r1[T], r4[T], mo[T], st[T], fused[T];
+  float *fr, f[HW], r1[T], r4[T], mo[T], st[T], wa[T], fused[T];
   ad_model *m = learned_model (&fr);
   if (!m || !fr)
     goto out;
@@ -748,6 +748,7 @@ test_smooth (void)
   for (int pass = 0; pass < 2; pass++) {
     ad_config c = *ad_model_config (m);
     c.flow_smooth = pass ? 4.0f : 1.0f;
+    c.wander_weight = 0.6f;     /* its term in the fused score below */
     ad_scorer *sc = NULL;
     ad_score o;
     CHECK_OK (ad_model_set_scoring (m, &c, NULL));
@@ -758,6 +759,7 @@ test_smooth (void)
       (pass ? r4 : r1)[t] = o.flow_raw;
       mo[t] = o.motion_raw;
       st[t] = o.static_raw;
+      wa[t] = o.wander_raw;
       fused[t] = o.fused_raw;
     }
     ad_scorer_free (sc);
@@ -779,7 +781,8 @@ test_smooth (void)
   CHECK (r1[19] == 0.0f && r4[19] > 0.0f && r4[19] < r4[16],
       "standing: the mean fades, %g after %g", r4[19], r4[16]);
   /* the fused score: median of the latest three fast parts (motion only
-   * here) plus the motion pattern and the stationary change as they are */
+   * here) plus the motion pattern, the stationary change and the
+   * wandering as they are */
   const ad_config *c = ad_model_config (m);
   const ad_calib *cal = ad_model_calib (m);
   const ad_tensor *fs = ad_model_tensor (m, "flow_stats");
@@ -794,10 +797,60 @@ test_smooth (void)
     float med = t == 0 ? d : t == 1 ? 0.5f * (b + d) :
         fmaxf (fminf (a, b), fminf (fmaxf (a, b), d));
     float want = med + c->flow_weight * r4[t] / s2 +
-        c->static_weight * st[t] / s3;
+        c->static_weight * st[t] / s3 + c->wander_weight * wa[t];
     worst = fmaxf (worst, fabsf (fused[t] - want) / fmaxf (want, 1e-3f));
   }
   CHECK (worst < 1e-5f, "fused score off by %g (relative)", worst);
+out:
+  ad_free (fr);
+  ad_model_free (m);
+}
+
+/* The wandering part: on the band where the square walks right, a square
+ * pacing back and forth (1 px/frame, turning every 4 frames) travels
+ * without getting anywhere, a square walking right at the same speed
+ * does not.  The frame's part is the most wandering cell as a running mean
+ * over flow_smooth frames; with wander_weight 0 (the default) it is not
+ * computed. */
+static void
+test_wander (void)
+{
+  enum { T = 40 };
+  float *fr, f[HW];
+  ad_model *m = learned_model (&fr);
+  if (!m || !fr)
+    goto out;
+  CHECK (ad_model_config (m)->wander_weight == 0.0f &&
+      ad_model_config (m)->wander_frames == 12, "defaults %g %d",
+      ad_model_config (m)->wander_weight, ad_model_config (m)->wander_frames);
+  float pace = 0.0f, walk = 0.0f, off = 0.0f, pace_early = 0.0f;
+  for (int run = 0; run < 3; run++) {
+    ad_config c = *ad_model_config (m);
+    c.wander_weight = run == 2 ? 0.0f : 0.6f;
+    ad_scorer *sc = NULL;
+    ad_score o;
+    CHECK_OK (ad_model_set_scoring (m, &c, NULL));
+    CHECK_OK (ad_scorer_new (m, &sc, NULL));
+    for (int t = 0; sc && t < T; t++) {
+      int ph = t % 8;       /* triangle wave: 4 frames right, 4 left */
+      float x = run == 1 ? 10.0f + t : 20.0f + (ph < 4 ? ph : 8 - ph);
+      render (f, x, 18.0f, 0, 0, 1.0f);
+      CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
+      float *v = run == 1 ? &walk : run == 0 ? &pace : &off;
+      if (t >= 16)
+        *v = fmaxf (*v, o.wander_raw);
+      else if (run == 0 && t < 8)
+        pace_early = fmaxf (pace_early, o.wander_raw);
+    }
+    ad_scorer_free (sc);
+  }
+  printf ("wandering: pacing %.3f px/frame, walking %.3f, pacing in its "
+      "first 8 frames %.3f\n", pace, walk, pace_early);
+  CHECK (pace > 0.25f, "pacing wanders %g px/frame", pace);
+  CHECK (walk < 0.1f, "walking one way does not: %g", walk);
+  CHECK (pace_early == 0.0f, "fewer than half of the 12 pairs moved: "
+      "%g", pace_early);
+  CHECK (off == 0.0f, "wander_weight 0: not computed, %g", off);
 out:
   ad_free (fr);
   ad_model_free (m);
@@ -813,6 +866,7 @@ main (void)
   test_static ();
   test_gate_silhouette ();
   test_smooth ();
+  test_wander ();
   test_map_spread ();
   return check_report ("test-flow");
 }
