@@ -469,7 +469,7 @@ cell_max (const ad_scorer *sc, const float *cells, int part)
   return mx;
 }
 
-/* dst [3, ncells] = src [3, ncells] with the motion part minus the normal
+/* dst [4, ncells] = src [4, ncells] with the motion part minus the normal
  * mean per cell (clamped at 0) when cfg.motion_sub_mean; returns the max
  * of the motion part. */
 static float

@@ -394,7 +394,7 @@ split_clips (ad_trainer *t, ad_error *err)
 {
   int64_t n = t->n_stored;
   size_t cb = (size_t) t->len * t->fs;       /* bytes per clip */
-  /* src, time, o2, s2 [n] each */
+  /* src, by_time, o2, s2 [n] each */
   int64_t *src = malloc (sizeof (int64_t) * (size_t) (4 * n + 1));
   uint8_t *tmp = malloc (cb);
   if (!src || !tmp) {
@@ -402,19 +402,19 @@ split_clips (ad_trainer *t, ad_error *err)
     free (tmp);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for sorting clips");
   }
-  int64_t *time = src + n, *o2 = time + n, *s2 = o2 + n;
-  /* time[k] = slot of the k-th clip in time */
+  int64_t *by_time = src + n, *o2 = by_time + n, *s2 = o2 + n;
+  /* by_time[k] = slot of the k-th clip in time */
   for (int64_t k = 0; k < n; k++)
-    time[k] = k;
+    by_time[k] = k;
   /* insertion sort: slots are in time order until the reservoir starts
    * replacing, so this is mostly sorted already (n <= max_clips) */
   for (int64_t k = 1; k < n; k++) {
-    int64_t v = time[k], j = k;
-    while (j > 0 && t->ord[time[j - 1]] > t->ord[v]) {
-      time[j] = time[j - 1];
+    int64_t v = by_time[k], j = k;
+    while (j > 0 && t->ord[by_time[j - 1]] > t->ord[v]) {
+      by_time[j] = by_time[j - 1];
       j--;
     }
-    time[j] = v;
+    by_time[j] = v;
   }
   t->n_hold = hold_count (t, n);
   t->n_clips = n - t->n_hold;
@@ -432,9 +432,9 @@ split_clips (ad_trainer *t, ad_error *err)
     int64_t end = n * (b + 1) / nb;
     int64_t cnt = t->n_hold * (b + 1) / nb - t->n_hold * b / nb;
     if (k >= end - cnt)
-      src[kho++] = time[k];
+      src[kho++] = by_time[k];
     else
-      src[ktr++] = time[k];
+      src[ktr++] = by_time[k];
   }
   for (int64_t k = 0; k < n; k++) {
     o2[k] = t->ord[src[k]];
