@@ -791,6 +791,9 @@ test_config_parse (void)
     { "mem_place=9", "mem_place" }, { "task", "key=value" },
     { "lr=fast", "not a number" }, { "lr=", "not a number" },
     { "lr=nan", "not a number" }, { "4,8", "key=value" },
+    { "holdout_blocks=0", "holdout_blocks" },
+    { "wander_frames=33", "wander_frames" },
+    { "wander_weight=-1", "wander_weight" },
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     err.msg[0] = '\0';
