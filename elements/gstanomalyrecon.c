@@ -168,6 +168,7 @@ struct _GstAnomalyRecon
   ad_trainer *trainer;
   gint feat_w, feat_h, feat_n;
   guint collected;
+  guint segments;           /* stretches of training footage (DISCONT) */
   gboolean collecting;
   GThread *thread;
   gint cancel;                  /* atomic */
@@ -875,6 +876,12 @@ collect_frame (GstAnomalyRecon * self, GstAnomalyMeta * meta)
   if (meta->width != self->feat_w || meta->height != self->feat_h ||
       meta->n_features != self->feat_n)
     goto changed;
+  if (self->collected == 0 || self->reset_pending) {
+    self->segments = self->collected == 0 ? 1 : self->segments + 1;
+    if (self->segments > 1)
+      GST_INFO_OBJECT (self, "training footage: segment %u starts at frame "
+          "%u", self->segments, self->collected);
+  }
   memset (&err, 0, sizeof (err));
   st = ad_trainer_add_frame (self->trainer, meta->features,
       self->reset_pending ? 1 : 0, &err);

@@ -197,6 +197,27 @@ diff_frame (Diff * d, const gfloat * feat, gfloat * whole, gfloat * cellmax,
 /* ------------------------------------------------------------------------ */
 /* Running a pipeline: optional appsrc feeding files, appsink samples.      */
 
+/* Flags DISCONT the decoded frames where feed->discont says a clip starts
+ * (image decoders do not pass the flag on from their input); frame i has
+ * PTS i / 25 s. */
+static GstPadProbeReturn
+mark_clip_starts (GstPad * pad, GstPadProbeInfo * info, gpointer user)
+{
+  const Feed *feed = user;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  (void) pad;
+  if (!GST_BUFFER_PTS_IS_VALID (buf))
+    return GST_PAD_PROBE_OK;
+  guint64 i = gst_util_uint64_scale_round (GST_BUFFER_PTS (buf), 25,
+      GST_SECOND);
+  if (i < (guint64) feed->n && feed->discont[i]) {
+    buf = gst_buffer_make_writable (buf);
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    GST_PAD_PROBE_INFO_DATA (info) = buf;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 gboolean
 run_pipeline (const gchar * desc, const Feed * feed, SampleFn fn,
     gpointer user, gdouble * wall_s, GError ** err)
@@ -225,6 +246,15 @@ run_pipeline (const gchar * desc, const Feed * feed, SampleFn fn,
           "max-bytes", (guint64) 0, NULL);
       gst_caps_unref (caps);
     }
+    GstElement *conv = gst_bin_get_by_name (GST_BIN (pipe), "conv");
+    if (conv && feed->discont) {
+      GstPad *pad = gst_element_get_static_pad (conv, "sink");
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, mark_clip_starts,
+          (gpointer) feed, NULL);
+      gst_object_unref (pad);
+    }
+    if (conv)
+      gst_object_unref (conv);
   }
   bus = gst_element_get_bus (pipe);
   t0 = g_get_monotonic_time ();
@@ -340,8 +370,11 @@ gboolean
 on_train_sample (gpointer user, GstSample * s, gint64 index, GError ** err)
 {
   Ctx *c = user;
-  GstAnomalyMeta *meta = gst_buffer_get_anomaly_meta (gst_sample_get_buffer
-      (s));
+  GstBuffer *buf = gst_sample_get_buffer (s);
+  GstAnomalyMeta *meta = gst_buffer_get_anomaly_meta (buf);
+  if (GST_BUFFER_IS_DISCONT (buf) && index > 0) {
+    diff_clear (&c->diff);      /* a new clip: no difference across it */
+  }
   return baseline_from_meta (c, meta, -1, err);
 }
 

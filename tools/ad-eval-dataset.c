@@ -66,7 +66,7 @@ static Feed
 feed_of (GPtrArray * files)
 {
   Feed f = { (gchar **) files->pdata, (gint) files->len, "image/png",
-    "decodebin"
+    "decodebin", NULL
   };
   if (files->len)
     f.caps = image_caps (g_ptr_array_index (files, 0), &f.decoder);
@@ -75,11 +75,13 @@ feed_of (GPtrArray * files)
   return f;
 }
 
-/* appsrc ! decoder ! videoconvert ! rest */
+/* appsrc ! decoder ! videoconvert ! rest (feed->discont flags frames at
+ * the converter's input, see run_pipeline) */
 static gchar *
 feed_desc (const Feed * f, const gchar * rest)
 {
-  return g_strdup_printf ("appsrc name=src ! %s ! videoconvert ! %s",
+  return g_strdup_printf ("appsrc name=src ! %s ! videoconvert name=conv ! "
+      "%s",
       f->decoder, rest);
 }
 
@@ -203,10 +205,17 @@ run_dataset (const gchar * root, const gchar * config, gint idx,
         "%s: expected clip directories in %s and %s", root, dtrain, dtest);
     ok = FALSE;
   }
+  /* all training clips in one stream, each clip's first frame flagged
+   * DISCONT: the trainer starts a segment there (no motion, prediction or
+   * calibration stretch across two clips) */
+  GByteArray *starts = g_byte_array_new ();
   for (guint i = 0; ok && i < trc->len; i++) {
     GPtrArray *fl = list_dir (g_ptr_array_index (trc, i), FALSE);
-    for (guint j = 0; j < fl->len; j++)
+    for (guint j = 0; j < fl->len; j++) {
+      guint8 first = j == 0 && i > 0;
       g_ptr_array_add (train, g_strdup (g_ptr_array_index (fl, j)));
+      g_byte_array_append (starts, &first, 1);
+    }
     g_ptr_array_unref (fl);
   }
   for (guint i = 0; ok && i < tec->len; i++) {
@@ -240,6 +249,7 @@ run_dataset (const gchar * root, const gchar * config, gint idx,
         "appsink name=sink sync=false max-buffers=8" : "fakesink");
     f = feed_of (train);
     f.n = train->len;
+    f.discont = starts->data;
     desc = feed_desc (&f, rest);
     g_free (rest);
     ok = run_pipeline (desc, &f, on_train_sample, &ctx, &train_s, err);
@@ -310,6 +320,7 @@ run_dataset (const gchar * root, const gchar * config, gint idx,
       g_ptr_array_unref (test[i]);
   g_free (test);
   g_ptr_array_unref (train);
+  g_byte_array_unref (starts);
   g_ptr_array_unref (trc);
   g_ptr_array_unref (tec);
   g_free (dtrain);

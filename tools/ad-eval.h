@@ -84,6 +84,8 @@ typedef struct
   gint n;
   const gchar *caps;
   const gchar *decoder;          /* element after the appsrc */
+  const guint8 *discont;         /* [n] 1 where a new clip starts (its
+                                  * buffer is flagged DISCONT), or NULL */
 } Feed;
 
 /* State of the per-buffer handlers. */
