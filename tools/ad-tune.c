@@ -25,6 +25,9 @@
  * --bins N re-bins a loaded model's motion patterns (flow_bins, a
  * training setting: a new model with the loaded one's network), to compare
  * bin sizes on one network.
+ * --cut N scores the test and nuisance clips as pieces of N frames, each
+ * from a fresh stream and scorer, as benchmark test clips that start in
+ * the middle of an event are scored.
  * --dump F writes the first scoring's per-frame parts (raw learned, motion,
  * motion-pattern, stationary-change and wandering scores, final score) as
  * CSV, for the test, nuisance and (with --step) lit holdout clips.
@@ -166,6 +169,9 @@ fail:
 
 /* Per-frame parts of the first configuration go here (--dump), or NULL. */
 static FILE *dump_file;
+/* --cut N: test and nuisance clips scored as pieces of N frames, each from
+ * a fresh stream (0: whole). */
+static long cut_frames;
 
 /* Scores a clip causally: frame scores [n] and maps [n, H, W]; with
  * dump_file, one CSV line per frame (tag names the clip). */
@@ -185,6 +191,10 @@ score_clip (const ad_model *m, const clip *c, float *score, float *maps,
   for (int64_t i = 0; ok && i < c->n; i++) {
     int valid = 0;
     ad_score s;
+    if (cut_frames > 0 && i > 0 && i % cut_frames == 0) {
+      ad_stream_reset (st);
+      ad_scorer_reset (sc);
+    }
     ok = ad_stream_process (st, c->feat + (size_t) i * fs, recon, &valid,
         &err) == AD_OK && ad_scorer_process (sc, c->feat + (size_t) i * fs,
         valid ? recon : NULL, maps ? maps + (size_t) i * hw : NULL, &s,
@@ -348,6 +358,7 @@ main (int argc, char **argv)
     else if (!strcmp (a, "--calib-frames")) calib_frames = atol (v);
     else if (!strcmp (a, "--step")) step = (float) atof (v);
     else if (!strcmp (a, "--keep-calib")) keep_calib = atoi (v);
+    else if (!strcmp (a, "--cut")) cut_frames = atol (v);
     else if (!strcmp (a, "--holdback")) holdback = atol (v);
     else if (!strcmp (a, "--bins")) bins = atoi (v);
     else if (!strcmp (a, "--dump")) {
@@ -363,6 +374,8 @@ main (int argc, char **argv)
           "industrial] [--seed K] [--seconds T] [--train K=V,...] "
           "[--score 'K=V,...;K=V,...'] [--model PATH] [--size WxH]\n"
           "       [--dump CSV (per-frame parts of the first scoring)]\n"
+          "       [--cut N (score the test clips as N-frame pieces, each "
+          "from a fresh stream, as benchmark clips that start mid-event)]\n"
           "       [--calib-frames N (calibrate on the holdout clip's last N)]\n"
           "       [--keep-calib 1 (first row: the loaded model's own motion "
           "patterns and calibration)]\n"

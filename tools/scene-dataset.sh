@@ -1,0 +1,78 @@
+#!/bin/sh
+# tools/scene-dataset.sh OUT [SCENE] [TRAIN_CLIPS] [TRAIN_LEN] [TEST_CLIPS]
+#                        [TEST_LEN] [SIZE]
+#
+# Writes a generated scene as a folder in the UCSD Ped2 / CUHK Avenue layout
+# that `ad-eval --dataset OUT` reads (docs/evaluation.md):
+#   OUT/training/frames/NN/%05d.png  TRAIN_CLIPS clips of TRAIN_LEN frames
+#                                    of the scene's training clip, spread
+#                                    evenly over it (gaps between them)
+#   OUT/testing/frames/NN/%05d.png   the test clip cut into TEST_CLIPS
+#                                    clips of TEST_LEN frames
+#   OUT/testing/labels/NN.txt        one 0/1 per frame
+# Defaults: surveillance, 8 x 120 training frames, 4 x 225 test frames,
+# 320x240.  Needs gst-launch-1.0 with the plugin on GST_PLUGIN_PATH and
+# ad-scene-tool (for the labels) in $ANOMALY_BUILD_DIR/tools (default
+# build).
+set -eu
+OUT=${1:?usage: scene-dataset.sh OUT [SCENE] [TRAIN_CLIPS] [TRAIN_LEN] [TEST_CLIPS] [TEST_LEN] [SIZE]}
+SCENE=${2:-surveillance}
+NTR=${3:-8}
+LTR=${4:-120}
+NTE=${5:-4}
+LTE=${6:-225}
+SIZE=${7:-320x240}
+W=${SIZE%x*}
+H=${SIZE#*x}
+TOOL=${ANOMALY_BUILD_DIR:-build}/tools/ad-scene-tool
+[ -x "$TOOL" ] || { echo "scene-dataset.sh: no $TOOL (build first)" >&2; exit 1; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# render CLIP DIR: the whole clip as PNG files
+render () {
+  mkdir -p "$2"
+  gst-launch-1.0 -q anomalyscenesrc scene="$SCENE" clip="$1" ! \
+    "video/x-raw,width=$W,height=$H" ! videoconvert ! pngenc ! \
+    multifilesink location="$2/%05d.png"
+}
+
+# cut SRC DST FIRST N: frames FIRST.. FIRST+N-1 of SRC into DST, renumbered
+cut () {
+  mkdir -p "$2"
+  i=0
+  while [ "$i" -lt "$4" ]; do
+    src=$(printf '%s/%05d.png' "$1" $(($3 + i)))
+    [ -f "$src" ] || { echo "scene-dataset.sh: $src: clip too short" >&2; exit 1; }
+    cp "$src" "$(printf '%s/%05d.png' "$2" "$i")"
+    i=$((i + 1))
+  done
+}
+
+render train "$TMP/train"
+total=$(ls "$TMP/train" | wc -l)
+step=$(( NTR > 1 ? (total - LTR) / (NTR - 1) : 0 ))
+[ "$step" -ge "$LTR" ] || [ "$NTR" -eq 1 ] ||
+  echo "scene-dataset.sh: training clips overlap ($total frames)" >&2
+c=0
+while [ "$c" -lt "$NTR" ]; do
+  cut "$TMP/train" "$(printf '%s/training/frames/%02d' "$OUT" "$c")" \
+    $((c * step)) "$LTR"
+  c=$((c + 1))
+done
+
+render test "$TMP/test"
+"$TOOL" --scene "$SCENE" --clip test --size "$SIZE" --out "$TMP/truth" \
+  > /dev/null
+mkdir -p "$OUT/testing/labels"
+c=0
+while [ "$c" -lt "$NTE" ]; do
+  first=$((c * LTE))
+  cut "$TMP/test" "$(printf '%s/testing/frames/%02d' "$OUT" "$c")" \
+    "$first" "$LTE"
+  awk -F, -v a="$first" -v b=$((first + LTE)) \
+    'NR > 1 && $1 >= a && $1 < b { print $2 }' "$TMP/truth/labels.csv" \
+    > "$(printf '%s/testing/labels/%02d.txt' "$OUT" "$c")"
+  c=$((c + 1))
+done
+echo "scene-dataset.sh: $OUT: $NTR training clips of $LTR frames, $NTE test clips of $LTE"
