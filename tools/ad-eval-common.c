@@ -491,8 +491,7 @@ decide (const Truth * t, Method * m)
 }
 
 static gdouble
-auroc_range (const Method * m, const Truth * t, gboolean per_clip_norm,
-    gint skip_clip)
+auroc_range (const Method * m, const Truth * t, gboolean per_clip_norm)
 {
   gfloat *s = g_new (gfloat, t->n);
   guint8 *l = g_new (guint8, t->n);
@@ -511,7 +510,7 @@ auroc_range (const Method * m, const Truth * t, gboolean per_clip_norm,
     }
     /* Min-max normalising a clip without anomalies would blow its noise up
      * to full scale; papers normalise only clips that have anomalies. */
-    if ((per_clip_norm && !pos) || c == skip_clip)
+    if (per_clip_norm && !pos)
       continue;
     for (gint64 f = a; f < b; f++) {
       gfloat v = isnan (m->score[f]) ? 0.0f : m->score[f];
@@ -611,13 +610,12 @@ add_rows (const gchar * scene, const gchar * config, const Truth * t,
     r->method = g_strdup (method_names[k]);
     r->config = g_strdup (k == M_DET && config && *config ? config : "-");
     r->note = m[k].note;
-    r->auc = r->auc_test = r->auc_norm = r->pauc = r->pap = NAN;
+    r->auc = r->auc_norm = r->pauc = r->pap = NAN;
     r->train_s = k == M_DET ? train_s : NAN;
     r->fps = k == M_DET ? fps : NAN;
     if (m[k].available) {
-      r->auc = auroc_range (&m[k], t, FALSE, -1);
-      r->auc_test = auroc_range (&m[k], t, FALSE, nuisance_clip);
-      r->auc_norm = auroc_range (&m[k], t, TRUE, -1);
+      r->auc = auroc_range (&m[k], t, FALSE);
+      r->auc_norm = auroc_range (&m[k], t, TRUE);
       pixel_metrics (&m[k], t, &r->pauc, &r->pap);
       r->has_flags = m[k].have_flags;
       if (r->has_flags)

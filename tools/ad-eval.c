@@ -429,21 +429,17 @@ print_rows (FILE * out, gboolean csv)
   const gchar *sep = csv ? "," : " | ";
   if (csv)
     fprintf (out, "scene,method,config,frame_auroc_causal,"
-        "frame_auroc_test_clips,frame_auroc_clip_norm,pixel_auroc,pixel_ap,"
-        "events_detected,events,false_alarms_per_hour,nuisance_fa_frames,"
-        "train_s,detect_fps,note\n");
+        "frame_auroc_clip_norm,pixel_auroc,pixel_ap,events_detected,events,"
+        "false_alarms_per_hour,nuisance_fa_frames,train_s,detect_fps,note\n");
   else
     fprintf (out, "| scene | method | config | frame AUROC causal | frame "
-        "AUROC test clips | frame AUROC per-clip norm. | pixel AUROC | "
-        "pixel AP | events detected | false alarms/h | nuisance FA frames | "
-        "train s | detect fps |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        "AUROC per-clip norm. | pixel AUROC | pixel AP | events detected | "
+        "false alarms/h | nuisance FA frames | train s | detect fps |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (guint i = 0; i < rows->len; i++) {
     Row *r = g_ptr_array_index (rows, i);
-    gchar a[32], at[32], b[32], c[32], d[32], ev[32], fa[32], nf[32],
-        ts[32], fp[32];
+    gchar a[32], b[32], c[32], d[32], ev[32], fa[32], nf[32], ts[32], fp[32];
     fmt_num (a, sizeof a, r->auc, "%.3f");
-    fmt_num (at, sizeof at, r->auc_test, "%.3f");
     fmt_num (b, sizeof b, r->auc_norm, "%.3f");
     fmt_num (c, sizeof c, r->pauc, "%.3f");
     fmt_num (d, sizeof d, r->pap, "%.3f");
@@ -460,16 +456,16 @@ print_rows (FILE * out, gboolean csv)
       g_strlcpy (nf, "-", sizeof nf);
     }
     if (!csv && r->note && isnan (r->auc))
-      fprintf (out, "| %s | %s | %s | %s ||||||||||\n", r->scene, r->method,
+      fprintf (out, "| %s | %s | %s | %s |||||||||\n", r->scene, r->method,
           r->config, r->note);
     else if (csv)
-      fprintf (out, "%s,%s,\"%s\",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
-          r->scene, r->method, r->config, a, at, b, c, d, ev, fa, nf, ts, fp,
+      fprintf (out, "%s,%s,\"%s\",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+          r->scene, r->method, r->config, a, b, c, d, ev, fa, nf, ts, fp,
           isnan (r->auc) && r->note ? r->note : "");
     else
-      fprintf (out, "| %s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s |\n",
-          r->scene, sep, r->method, sep, r->config, sep, a, sep, at, sep, b,
-          sep, c, sep, d, sep, ev, sep, fa, sep, nf, sep, ts, sep, fp);
+      fprintf (out, "| %s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s |\n",
+          r->scene, sep, r->method, sep, r->config, sep, a, sep, b, sep, c,
+          sep, d, sep, ev, sep, fa, sep, nf, sep, ts, sep, fp);
   }
 }
 

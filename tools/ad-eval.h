@@ -57,8 +57,7 @@ typedef struct
 typedef struct
 {
   gchar *scene, *method, *config;
-  gdouble auc, auc_test, auc_norm, pauc, pap;   /* auc_test: as auc
-                                                 * without the nuisance clip */
+  gdouble auc, auc_norm, pauc, pap;
   gint ev_det, ev_n;
   gdouble fa_h;
   gint64 nuis_fa;
