@@ -61,6 +61,7 @@ const ad_field ad_config_fields[] = {
   F (flow_unseen, AD_FIELD_FLOAT, 0.0, 4.25, 1.5, 1, "Motion-pattern novelty (px/frame) of clear motion (at least 1.4 bins) where nobody moves on normal footage (see flow_local), however slow: a person walking where nobody walks (0 = its own speed)"),
   F (flow_smooth, AD_FIELD_FLOAT, 1.0, 64.0, 4.0, 1, "Frame's motion-pattern score: running mean over about N frames (each frame moves it 1/N of the way; 1 = this frame alone): someone wandering shows a little novelty frame after frame and it adds up, a normal walker's odd vector fades"),
   F (flow_window, AD_FIELD_INT, 1, AD_FLOW_WINDOW_MAX, 3, 1, "Motion patterns compare a cell's vector averaged over the latest N frame pairs, and only when it moved in all of them (one pair's vector is noisy; a walker's is steady)"),
+  F (flow_scale, AD_FIELD_INT, 1, 2, 1, 1, "Motion vectors fitted at model resolution (1) or at half of it (2: twice the speed within reach, for fast motion or a camera at 10 frames a second or less; needs an even motion_cell); the motion patterns are learned with it"),
   F (wander_weight, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Weight in the sum, per px/frame, of the wandering part: motion that goes back and forth in one place (someone pacing, dithering or moving erratically), the path a cell's motion travelled over the latest wander_frames frames less the distance it got, per frame; 0 = off (the default: people passing each other on a busy two-way path wander too, see docs/tuning.md); try 0.6"),
   F (wander_frames, AD_FIELD_INT, 4, AD_WANDER_MAX, 12, 1, "Frame pairs the wandering part looks back over"),
   F (static_weight, AD_FIELD_FLOAT, 0.0, 4.0, 0.5, 1, "Weight of the stationary change (what lies still where the learned background differs, e.g. a left object) in the sum"),
@@ -294,6 +295,9 @@ ad_config_validate (const ad_config *cfg, ad_error *err)
     return ad_fail (err, AD_ERR_ARG, "mem_grid %d is larger than the "
         "bottleneck (%dx%d)", cfg->mem_grid, cfg->width / 8,
         cfg->height / 8);
+  if (cfg->flow_scale == 2 && cfg->motion_cell % 2)
+    return ad_fail (err, AD_ERR_ARG, "flow_scale=2 needs an even "
+        "motion_cell (%d)", cfg->motion_cell);
   if (cfg->flow_bins % 2 == 0)
     return ad_fail (err, AD_ERR_ARG, "flow_bins %d must be odd (a bin "
         "centred on zero motion)", cfg->flow_bins);

@@ -48,6 +48,10 @@ struct ad_flow {
                              * vector in the latest pairs (ad_flow_wander) */
   uint8_t *wvalid;          /* [AD_WANDER_MAX, n] 1 where it had one */
   int whead, wfill;         /* slot of the latest pair; pairs recorded */
+  int scale;                /* 1, or 2: vectors fitted at half resolution */
+  float *half[2];           /* [hw/4] the two latest grays at half
+                             * resolution (scale 2) */
+  double *hsums;            /* [n, 9] per-cell sums at half resolution */
 };
 
 void
@@ -69,6 +73,9 @@ ad_flow_free (ad_flow *f)
   ad_free (f->work);
   ad_free (f->wring);
   free (f->wvalid);
+  ad_free (f->half[0]);
+  ad_free (f->half[1]);
+  free (f->hsums);
   free (f);
 }
 
@@ -89,6 +96,7 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->gh = (h + cell - 1) / cell;
   f->gw = (w + cell - 1) / cell;
   f->n = f->gh * f->gw;
+  f->scale = 1;
   f->g[0] = ad_alloc (hw);
   f->g[1] = ad_alloc (hw);
   f->ix = ad_alloc (hw);
@@ -110,6 +118,28 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
   *out = f;
+  return AD_OK;
+}
+
+ad_status
+ad_flow_set_scale (ad_flow *f, int scale, ad_error *err)
+{
+  if (scale == 1 || f->scale == scale) {
+    f->scale = scale;
+    return AD_OK;
+  }
+  if (scale != 2 || f->cell % 2 || f->h % 2 || f->w % 2)
+    return ad_fail (err, AD_ERR_ARG, "flow_scale=%d needs 1, or 2 with an "
+        "even motion cell and picture size (cell %d px, %dx%d)", scale,
+        f->cell, f->w, f->h);
+  size_t q = (size_t) (f->h / 2) * (f->w / 2);
+  f->half[0] = ad_alloc (q);
+  f->half[1] = ad_alloc (q);
+  f->hsums = calloc ((size_t) f->n * 9, sizeof (double));
+  if (!f->half[0] || !f->half[1] || !f->hsums)
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory");
+  f->scale = 2;
+  f->have_prev = 0;
   return AD_OK;
 }
 
@@ -164,6 +194,46 @@ cmp_float (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
+/* sums [gh*gw, 9] of the cells of cell x cell px of the pair gc, gp [H,W]
+ * (H = h, W = w): Ix^2, IxIy, Iy^2, IxIt, IyIt, Ix, Iy, pixels, It, with
+ * central differences averaged over both frames; ix, iy, it [H,W] get the
+ * per-pixel values when not NULL. */
+static void
+cell_sums (const float *gc, const float *gp, int h, int w, int cell, int gw,
+    double *sums, float *pix, float *piy, float *pit)
+{
+  memset (sums, 0, sizeof (double) * 9 * (size_t) ((h + cell - 1) / cell) *
+      gw);
+  for (int y = 0; y < h; y++) {
+    int ym = y > 0 ? y - 1 : y, yp = y < h - 1 ? y + 1 : y;
+    double *srow = sums + (size_t) (y / cell) * gw * 9;
+    for (int x = 0; x < w; x++) {
+      int xm = x > 0 ? x - 1 : x, xp = x < w - 1 ? x + 1 : x;
+      size_t p = (size_t) y * w + x;
+      float ix = 0.25f * (gc[y * w + xp] + gp[y * w + xp] -
+          gc[y * w + xm] - gp[y * w + xm]);
+      float iy = 0.25f * (gc[yp * w + x] + gp[yp * w + x] -
+          gc[ym * w + x] - gp[ym * w + x]);
+      float it = gc[p] - gp[p];
+      if (pix) {
+        pix[p] = ix;
+        piy[p] = iy;
+        pit[p] = it;
+      }
+      double *s = srow + (size_t) (x / cell) * 9;
+      s[0] += ix * ix;
+      s[1] += ix * iy;
+      s[2] += iy * iy;
+      s[3] += ix * it;
+      s[4] += iy * it;
+      s[5] += ix;
+      s[6] += iy;
+      s[7] += 1.0;
+      s[8] += it;
+    }
+  }
+}
+
 int
 ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
 {
@@ -178,6 +248,15 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   }
   ad_blur (g, h, w, FLOW_BLUR, f->tmp);
   f->cur ^= 1;
+  if (f->scale == 2) {          /* 2x2 means */
+    float *hg = f->half[f->cur];
+    int w2 = w / 2;
+    for (int y = 0; y < h / 2; y++)
+      for (int x = 0; x < w2; x++)
+        hg[y * w2 + x] = 0.25f * (g[2 * y * w + 2 * x] +
+            g[2 * y * w + 2 * x + 1] + g[(2 * y + 1) * w + 2 * x] +
+            g[(2 * y + 1) * w + 2 * x + 1]);
+  }
   if (!f->have_prev) {
     f->have_prev = 1;
     f->n_vec = 0;
@@ -187,33 +266,16 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   }
   f->n_vec = f->n_vec < AD_FLOW_WINDOW_MAX ? f->n_vec + 1 : AD_FLOW_WINDOW_MAX;
   const float *gc = f->g[f->cur], *gp = f->g[f->cur ^ 1];
-  /* per-cell sums: Ix^2, IxIy, Iy^2, IxIt, IyIt, Ix, Iy, pixels, It */
-  memset (f->sums, 0, sizeof (double) * 9 * f->n);
-  for (int y = 0; y < h; y++) {
-    int ym = y > 0 ? y - 1 : y, yp = y < h - 1 ? y + 1 : y;
-    double *srow = f->sums + (size_t) (y / cell) * f->gw * 9;
-    for (int x = 0; x < w; x++) {
-      int xm = x > 0 ? x - 1 : x, xp = x < w - 1 ? x + 1 : x;
-      size_t p = (size_t) y * w + x;
-      float ix = 0.25f * (gc[y * w + xp] + gp[y * w + xp] -
-          gc[y * w + xm] - gp[y * w + xm]);
-      float iy = 0.25f * (gc[yp * w + x] + gp[yp * w + x] -
-          gc[ym * w + x] - gp[ym * w + x]);
-      float it = gc[p] - gp[p];
-      f->ix[p] = ix;
-      f->iy[p] = iy;
-      f->it[p] = it;
-      double *s = srow + (size_t) (x / cell) * 9;
-      s[0] += ix * ix;
-      s[1] += ix * iy;
-      s[2] += iy * iy;
-      s[3] += ix * it;
-      s[4] += iy * it;
-      s[5] += ix;
-      s[6] += iy;
-      s[7] += 1.0;
-      s[8] += it;
-    }
+  cell_sums (gc, gp, h, w, cell, f->gw, f->sums, f->ix, f->iy, f->it);
+  /* scale 2: the vectors come from the half-resolution pair (a
+   * displacement there is half as many pixels, within the one-step fit's
+   * reach at twice the speed) */
+  double *vs = f->sums;
+  const float vscale = (float) f->scale;
+  if (f->scale == 2) {
+    cell_sums (f->half[f->cur], f->half[f->cur ^ 1], h / 2, w / 2, cell / 2,
+        f->gw, f->hsums, NULL, NULL, NULL);
+    vs = f->hsums;
   }
   /* brightness change: the median over cells of the mean difference (a
    * moving object changes the mean of a few cells only) */
@@ -226,12 +288,16 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   }
   int nt = 0;
   for (int k = 0; k < f->n; k++) {
-    double *s = f->sums + (size_t) k * 9;
+    double *s = vs + (size_t) k * 9;
     /* brightness change: It - mb */
     s[3] -= mb * s[5];
     s[4] -= mb * s[6];
     solve (s, FLOW_RIDGE * s[7], 0.0, 0.0, f->uv + 2 * k);
-    if (comp && (s[0] + s[2]) > 4.0 * FLOW_RIDGE * s[7])
+    f->uv[2 * k] *= vscale;
+    f->uv[2 * k + 1] *= vscale;
+    /* textured at model resolution (half of it blurs faint texture) */
+    const double *t = f->sums + (size_t) k * 9;
+    if (comp && (t[0] + t[2]) > 4.0 * FLOW_RIDGE * t[7])
       f->work[nt++] = (float) k;
   }
   /* camera motion: the median vector of the textured cells */
@@ -247,9 +313,12 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
       else
         gv = med;
     }
-    for (int k = 0; k < f->n; k++)
-      solve (f->sums + (size_t) k * 9, FLOW_RIDGE * f->sums[k * 9 + 7],
-          gu, gv, f->uv + 2 * k);
+    for (int k = 0; k < f->n; k++) {
+      solve (vs + (size_t) k * 9, FLOW_RIDGE * vs[k * 9 + 7],
+          gu / vscale, gv / vscale, f->uv + 2 * k);
+      f->uv[2 * k] *= vscale;
+      f->uv[2 * k + 1] *= vscale;
+    }
   }
   /* energy: mean |It - mb - Ix gu - Iy gv| per cell (the camera's motion
    * predicts It = -(Ix gu + Iy gv)) */
@@ -566,6 +635,10 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
       err);
   if (st != AD_OK)
     return st;
+  if ((st = ad_flow_set_scale (f, cfg->flow_scale, err)) != AD_OK) {
+    ad_flow_free (f);
+    return st;
+  }
   const int nb = cfg->flow_bins * cfg->flow_bins;
   if (!td || !ts || td->count != (size_t) f->n * nb || ts->count < 3 ||
       !tb || !tss || tb->count != (size_t) cfg->height * cfg->width ||

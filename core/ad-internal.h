@@ -325,6 +325,10 @@ int ad_motion_cells (const float *a, const float *b, int c, int h, int w,
 typedef struct ad_flow ad_flow;
 ad_status ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err);
 void ad_flow_free (ad_flow *f);
+/* 2: fit the vectors on the pair at half resolution (twice the speed
+ * within reach, cells of half as many pixels); 1: at full resolution (the
+ * default).  2 needs an even cell and picture size.  Restarts the pair. */
+ad_status ad_flow_set_scale (ad_flow *f, int scale, ad_error *err);
 void ad_flow_reset (ad_flow *f);
 int ad_flow_n_cells (const ad_flow *f);
 /* Feeds frame feat [c,H,W] (image channels); returns 1 when vectors and

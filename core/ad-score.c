@@ -114,9 +114,11 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     sc->flow_noise = fs->data[0];
     sc->flow_accel = m->cfg.flow_accel && fs->count >= 4 ? fs->data[3] : 0.0f;
   }
-  if (ad_flow_new (sc->h, sc->w, sc->cell, &sc->flow, err) != AD_OK) {
+  ad_status fst;
+  if ((fst = ad_flow_new (sc->h, sc->w, sc->cell, &sc->flow, err)) != AD_OK ||
+      (fst = ad_flow_set_scale (sc->flow, m->cfg.flow_scale, err)) != AD_OK) {
     ad_scorer_free (sc);
-    return AD_ERR_NOMEM;
+    return fst;
   }
   sc->prev = ad_alloc ((size_t) sc->ci * sc->hw);
   sc->lmap = ad_alloc (sc->hw);

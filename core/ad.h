@@ -130,6 +130,8 @@ typedef struct ad_config {
   int32_t flow_spread_vectors;  /* share only until this many vectors */
   int32_t flow_window;        /* patterns of vectors averaged over the
                                * latest N frame pairs */
+  int32_t flow_scale;         /* 1: vectors fitted at model resolution,
+                               * 2: at half of it (fast motion, low fps) */
   float flow_unseen;          /* novelty of motion where none was seen */
   int32_t flow_local;         /* cells near no normal motion borrow no
                                * patterns from further (0: off) */

@@ -28,6 +28,8 @@
  * --cut N scores the test and nuisance clips as pieces of N frames, each
  * from a fresh stream and scorer, as benchmark test clips that start in
  * the middle of an event are scored.
+ * --stride K keeps every K-th frame of every clip, a camera at 25 / K
+ * frames a second (UCSD Ped2 was filmed at 10).
  * --dump F writes the first scoring's per-frame parts (raw learned, motion,
  * motion-pattern, stationary-change and wandering scores, final score) as
  * CSV, for the test, nuisance and (with --step) lit holdout clips.
@@ -62,6 +64,10 @@ parse_kv (ad_config *cfg, const char *str)
   return 0;
 }
 
+/* --stride K: every clip keeps every K-th frame of the scene, a camera at
+ * 25 / K frames a second (1: all). */
+static int frame_stride = 1;
+
 /* Renders a clip at vw x vh and turns it into model features; masks are
  * reduced to model resolution (a model pixel is anomalous when at least
  * half of its area is).  From the middle frame on, the picture is
@@ -80,7 +86,7 @@ render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
     ad_scene_free (s);
     return 0;
   }
-  int64_t n = ad_scene_n_frames (s);
+  int64_t n = ad_scene_n_frames (s) / frame_stride;
   out->n = n;
   out->feat = malloc (sizeof (float) * (size_t) n * cin * W * H);
   out->mask = calloc ((size_t) n * W * H, 1);
@@ -91,7 +97,7 @@ render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
   for (int64_t i = 0; ok && i < n; i++) {
     ad_anomaly_kind k;
     ad_image img = { rgb, vw, vh, vw * 3, 3, 3, { 0, 1, 2 } };
-    ok = ad_scene_render (s, i, rgb, m, &k, &err) == AD_OK;
+    ok = ad_scene_render (s, i * frame_stride, rgb, m, &k, &err) == AD_OK;
     for (size_t p = 0; ok && step != 1.0f && i >= n / 2 &&
         p < (size_t) vw * vh * 3; p++)
       rgb[p] = (uint8_t) fminf (rgb[p] * step + 0.5f, 255.0f);
@@ -359,6 +365,10 @@ main (int argc, char **argv)
     else if (!strcmp (a, "--step")) step = (float) atof (v);
     else if (!strcmp (a, "--keep-calib")) keep_calib = atoi (v);
     else if (!strcmp (a, "--cut")) cut_frames = atol (v);
+    else if (!strcmp (a, "--stride")) {
+      frame_stride = atoi (v);
+      if (frame_stride < 1) return 2;
+    }
     else if (!strcmp (a, "--holdback")) holdback = atol (v);
     else if (!strcmp (a, "--bins")) bins = atoi (v);
     else if (!strcmp (a, "--dump")) {
@@ -376,6 +386,8 @@ main (int argc, char **argv)
           "       [--dump CSV (per-frame parts of the first scoring)]\n"
           "       [--cut N (score the test clips as N-frame pieces, each "
           "from a fresh stream, as benchmark clips that start mid-event)]\n"
+          "       [--stride K (every K-th frame of each clip: a camera at "
+          "25/K fps)]\n"
           "       [--calib-frames N (calibrate on the holdout clip's last N)]\n"
           "       [--keep-calib 1 (first row: the loaded model's own motion "
           "patterns and calibration)]\n"

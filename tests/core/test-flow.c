@@ -35,6 +35,16 @@ render (float *f, float sx, float sy, float cx, float cy, float gain)
     }
 }
 
+/* frame [H, W]: static texture plus a smooth bright blob at (bx, by). */
+static void
+blob (float *f, float bx, float by)
+{
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      f[y * W + x] = 0.3f + 0.1f * tex ((float) x, (float) y) + 0.5f *
+          expf (-((x - bx) * (x - bx) + (y - by) * (y - by)) / 32.0f);
+}
+
 static int
 cell_of (float x, float y)
 {
@@ -120,6 +130,43 @@ test_vectors (void)
 
   CHECK (ad_flow_new (2, 2, 8, &f, NULL) != AD_OK && f == NULL,
       "a 2x2 picture is refused");
+
+  /* a smooth blob moving right by 3 px: the one-step fit at model
+   * resolution reads far less; at half resolution (flow_scale 2) the move
+   * is 1.5 px there and reads closer; 1 px still reads about right */
+  float at[2][2];
+  for (int scale = 1; scale <= 2; scale++)
+    for (int fast = 0; fast < 2; fast++) {
+      CHECK_OK (ad_flow_new (H, W, CELL, &f, NULL));
+      if (!f)
+        return;
+      CHECK_OK (ad_flow_set_scale (f, scale, NULL));
+      blob (a, 28.0f, 24.0f);
+      blob (b, fast ? 31.0f : 29.0f, 24.0f);
+      ad_flow_push (f, a, 1, 1);
+      ad_flow_push (f, b, 1, 1);
+      /* the mean over the four cells around the blob */
+      float u = 0.0f;
+      for (int dy = 0; dy < 2; dy++)
+        for (int dx = 0; dx < 2; dx++)
+          u += 0.25f * ad_flow_vectors (f)[2 * cell_of (24.0f + 8 * dx,
+                  16.0f + 8 * dy)];
+      at[scale - 1][fast] = u;
+      ad_flow_free (f);
+    }
+  printf ("one-step fit, u of a 1 / 3 px move: %.2f / %.2f at model "
+      "resolution, %.2f / %.2f at half\n", at[0][0], at[0][1], at[1][0],
+      at[1][1]);
+  CHECK (at[1][1] > at[0][1] + 0.3f && at[1][1] > 1.5f, "3 px: %g at half "
+      "resolution, %g at full", at[1][1], at[0][1]);
+  CHECK (at[1][0] > 0.6f && at[1][0] < 1.4f, "1 px at half resolution: %g",
+      at[1][0]);
+  CHECK_OK (ad_flow_new (H, W, CELL, &f, NULL));
+  CHECK (f && ad_flow_set_scale (f, 3, NULL) == AD_ERR_ARG, "scale 3");
+  ad_flow_free (f);
+  CHECK_OK (ad_flow_new (H, W, 7, &f, NULL));
+  CHECK (f && ad_flow_set_scale (f, 2, NULL) == AD_ERR_ARG, "odd cell");
+  ad_flow_free (f);
 }
 
 /* Normal footage: the square walks right along the band y = 18, with

@@ -794,6 +794,7 @@ test_config_parse (void)
     { "holdout_blocks=0", "holdout_blocks" },
     { "wander_frames=33", "wander_frames" },
     { "wander_weight=-1", "wander_weight" },
+    { "flow_scale=3", "flow_scale" },
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     err.msg[0] = '\0';
@@ -802,6 +803,11 @@ test_config_parse (void)
         strstr (err.msg, bad[i][1]), "'%s' -> '%s'", bad[i][0], err.msg);
   }
   CHECK (ad_config_parse (NULL, "task=0", &err) == AD_ERR_ARG, "no config");
+  ad_config_default (&c);
+  CHECK (ad_config_parse (&c, "flow_scale=2,motion_cell=7", &err) == AD_OK &&
+      ad_config_validate (&c, &err) == AD_ERR_ARG &&
+      strstr (err.msg, "flow_scale"), "odd cell at half resolution: %s",
+      err.msg);
   CHECK (ad_config_preset ("stills") && !ad_config_preset ("x"), "lookup");
 }
 
