@@ -11,7 +11,9 @@
 #                                    clips of TEST_LEN frames
 #   OUT/testing/labels/NN.txt        one 0/1 per frame
 # Defaults: surveillance, 8 x 120 training frames, 4 x 225 test frames,
-# 320x240.  Needs gst-launch-1.0 with the plugin on GST_PLUGIN_PATH and
+# 320x240.  FORMAT=jpg writes JPEG files instead of PNG (quality
+# $JPEG_QUALITY, default 75: compression artefacts as many datasets
+# have).  Needs gst-launch-1.0 with the plugin on GST_PLUGIN_PATH and
 # ad-scene-tool (for the labels) in $ANOMALY_BUILD_DIR/tools (default
 # build).
 set -eu
@@ -24,6 +26,12 @@ LTE=${6:-225}
 SIZE=${7:-320x240}
 W=${SIZE%x*}
 H=${SIZE#*x}
+FORMAT=${FORMAT:-png}
+case $FORMAT in
+  png) ENC=pngenc ;;
+  jpg) ENC="jpegenc quality=${JPEG_QUALITY:-75}" ;;
+  *) echo "scene-dataset.sh: FORMAT must be png or jpg" >&2; exit 2 ;;
+esac
 TOOL=${ANOMALY_BUILD_DIR:-build}/tools/ad-scene-tool
 [ -x "$TOOL" ] || { echo "scene-dataset.sh: no $TOOL (build first)" >&2; exit 1; }
 TMP=$(mktemp -d)
@@ -33,8 +41,8 @@ trap 'rm -rf "$TMP"' EXIT
 render () {
   mkdir -p "$2"
   gst-launch-1.0 -q anomalyscenesrc scene="$SCENE" clip="$1" ! \
-    "video/x-raw,width=$W,height=$H" ! videoconvert ! pngenc ! \
-    multifilesink location="$2/%05d.png"
+    "video/x-raw,width=$W,height=$H" ! videoconvert ! $ENC ! \
+    multifilesink location="$2/%05d.$FORMAT"
 }
 
 # cut SRC DST FIRST N: frames FIRST.. FIRST+N-1 of SRC into DST, renumbered
@@ -42,9 +50,9 @@ cut () {
   mkdir -p "$2"
   i=0
   while [ "$i" -lt "$4" ]; do
-    src=$(printf '%s/%05d.png' "$1" $(($3 + i)))
+    src=$(printf '%s/%05d.%s' "$1" $(($3 + i)) "$FORMAT")
     [ -f "$src" ] || { echo "scene-dataset.sh: $src: clip too short" >&2; exit 1; }
-    cp "$src" "$(printf '%s/%05d.png' "$2" "$i")"
+    cp "$src" "$(printf '%s/%05d.%s' "$2" "$i" "$FORMAT")"
     i=$((i + 1))
   done
 }
