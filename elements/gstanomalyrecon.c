@@ -94,6 +94,10 @@
 
 #define GST_CAT_DEFAULT gst_anomaly_debug
 
+/* Frame rate at or below which training scores single frame pairs
+ * (flow_window=1) unless config sets flow_window. */
+#define GST_ANOMALY_SLOW_FPS 12.5
+
 /**
  * GstAnomalyReconMode:
  * @GST_ANOMALY_RECON_MODE_DETECT: run the model on every frame
@@ -162,6 +166,8 @@ struct _GstAnomalyRecon
   GstAnomalyModel *stream_model;        /* model self->stream was made for */
   gboolean checked;             /* features checked against stream_model */
   gboolean reset_pending;
+  gdouble fps;                  /* the input's frame rate (0: unknown) */
+  gboolean window_set;          /* config sets flow_window itself */
 
   /* training (train mode) or collecting (learn-frames) */
   ad_model *train_model;
@@ -499,6 +505,13 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
 
   cfg.width = meta->width;
   cfg.height = meta->height;
+  /* a slow camera: fast motion crosses a motion cell in a frame or two,
+   * so the motion patterns score single pairs (docs/tuning.md) */
+  if (!self->window_set && self->fps > 0.0 &&
+      self->fps <= GST_ANOMALY_SLOW_FPS) {
+    cfg.flow_window = 1;
+    GST_INFO_OBJECT (self, "%.1f frames a second: flow_window=1", self->fps);
+  }
   cfg.color = (n >= 3) ? 1 : 0;
   cfg.motion_inputs = (n == 2 || n == 4) ? 1 : 0;
   memset (&err, 0, sizeof (err));
@@ -732,6 +745,14 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   self->last_loss = 0.0f;
 
   ad_config_default (&self->base_cfg);
+  if (config) {                 /* does config name flow_window? */
+    ad_config probe = self->base_cfg;
+    probe.flow_window = 0;
+    self->window_set = ad_config_parse (&probe, config, NULL) == AD_OK &&
+        probe.flow_window != 0;
+  } else {
+    self->window_set = FALSE;
+  }
   if (config && !parse_config (config, &self->base_cfg, &msg)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("Invalid config \"%s\": %s. Use key=value pairs separated by "
@@ -823,8 +844,11 @@ gst_anomaly_recon_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     GstCaps * outcaps)
 {
   GstAnomalyRecon *self = GST_ANOMALY_RECON (trans);
+  gint n = 0, d = 1;
 
   self->reset_pending = TRUE;
+  self->fps = gst_structure_get_fraction (gst_caps_get_structure (incaps, 0),
+      "framerate", &n, &d) && n > 0 && d > 0 ? (gdouble) n / d : 0.0;
   return TRUE;
 }
 

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
@@ -345,6 +346,59 @@ GST_START_TEST (test_train)
 
 GST_END_TEST;
 
+/* Trains on 20 frames at `fps` with `config` appended to the tiny config;
+ * returns the saved model's flow_window. */
+static gint
+trained_window (const gchar * fps, const gchar * config)
+{
+  GstBus *bus = gst_bus_new ();
+  gchar *path = g_build_filename (tmpdir, "window.model", NULL);
+  gchar *caps = g_strdup_printf ("video/x-raw,format=GRAY8,width=64,"
+      "height=48,framerate=%s", fps);
+  gchar *cfgs = g_strdup_printf ("%s%s", TEST_TINY_CONFIG, config);
+  GstElement *e = make_recon (bus, path, "train");
+  GstHarness *h;
+  ad_config cfg;
+  ad_error err = { {0} };
+
+  g_unlink (path);
+  g_object_set (e, "epochs", 1, "config", cfgs, NULL);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_harness_set_src_caps_str (h, caps);
+  for (guint64 i = 0; i < 20; i++) {
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (i, 24, 16)),
+        GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int (ad_model_peek_config (path, &cfg, &err), AD_OK);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  test_drop_bus (bus);
+  g_unlink (path);
+  g_free (path);
+  g_free (caps);
+  g_free (cfgs);
+  return cfg.flow_window;
+}
+
+/* A camera at 12.5 frames a second or less trains with flow_window=1
+ * (fast motion crosses a cell in a frame or two), unless config sets
+ * it; faster cameras and unknown rates keep the default. */
+GST_START_TEST (test_train_frame_rate)
+{
+  ad_config d;
+
+  ad_config_default (&d);
+  fail_unless_equals_int (trained_window ("10/1", ""), 1);
+  fail_unless_equals_int (trained_window ("25/2", ""), 1);
+  fail_unless_equals_int (trained_window ("25/1", ""), d.flow_window);
+  fail_unless_equals_int (trained_window ("0/1", ""), d.flow_window);
+  fail_unless_equals_int (trained_window ("10/1", ",flow_window=2"), 2);
+}
+
+GST_END_TEST;
+
 /* Footage that ends still: the held-back end sets the threshold, so the
  * element warns and reports the low activity. */
 GST_START_TEST (test_train_quiet_end)
@@ -620,6 +674,7 @@ anomalyrecon_suite (void)
   tcase_add_test (tc, test_detect);
   tcase_add_test (tc, test_train);
   tcase_add_test (tc, test_train_quiet_end);
+  tcase_add_test (tc, test_train_frame_rate);
   tcase_add_test (tc, test_train_progress_messages);
   tcase_add_test (tc, test_state_cycles);
   tcase_add_test (tc, test_learn_frames);
