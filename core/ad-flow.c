@@ -133,9 +133,11 @@ ad_flow_set_scale (ad_flow *f, int scale, ad_error *err)
         "even motion cell and picture size (cell %d px, %dx%d)", scale,
         f->cell, f->w, f->h);
   size_t q = (size_t) (f->h / 2) * (f->w / 2);
-  f->half[0] = ad_alloc (q);
-  f->half[1] = ad_alloc (q);
-  f->hsums = calloc ((size_t) f->n * 9, sizeof (double));
+  if (!f->half[0]) {            /* kept once made (2, 1, 2 again) */
+    f->half[0] = ad_alloc (q);
+    f->half[1] = ad_alloc (q);
+    f->hsums = calloc ((size_t) f->n * 9, sizeof (double));
+  }
   if (!f->half[0] || !f->half[1] || !f->hsums)
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   f->scale = 2;
