@@ -16,7 +16,9 @@
  * The same scene, clip, seed and size always give the same pixels.
  *
  * The source sends EOS after the clip's frames (set num-buffers to stop
- * earlier).  Each buffer's offset is its frame index.  When a frame shows an
+ * earlier).  Each buffer's offset is its frame index (with frame-step N,
+ * buffer i shows the scene's frame i x N: a camera at 25/N frames a
+ * second).  When a frame shows an
  * anomaly, the buffer carries a #GstVideoRegionOfInterestMeta with roi_type
  * "anomaly-truth" covering the bounding box of the anomalous pixels, with a
  * param structure "anomaly-truth" whose field "kind" (string) names the
@@ -56,13 +58,16 @@ enum
   PROP_SCENE,
   PROP_CLIP,
   PROP_SEED,
-  PROP_IS_LIVE
+  PROP_IS_LIVE,
+  PROP_FRAME_STEP
 };
 
 #define DEFAULT_SCENE AD_SCENE_SURVEILLANCE
 #define DEFAULT_CLIP AD_CLIP_TRAIN
 #define DEFAULT_SEED 1
 #define DEFAULT_IS_LIVE FALSE
+#define DEFAULT_FRAME_STEP 1
+#define MAX_FRAME_STEP 25
 
 struct _GstAnomalySceneSrc
 {
@@ -72,12 +77,14 @@ struct _GstAnomalySceneSrc
   gint scene_kind;
   gint clip;
   guint seed;
+  guint frame_step;
 
   /* streaming state */
   GstVideoInfo info;
   ad_scene *scene;
   guint8 *mask;                 /* [height, width] */
-  gint64 frame;                 /* next frame index */
+  gint64 frame;                 /* next output frame index */
+  gint64 step;                  /* scene frames per output frame */
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -205,6 +212,19 @@ gst_anomaly_scene_src_class_init (GstAnomalySceneSrcClass * klass)
           "Act as a live source, producing frames at the framerate",
           DEFAULT_IS_LIVE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  /**
+   * GstAnomalySceneSrc:frame-step
+   *
+   * Output every N-th frame of the scene, as a camera at 25/N frames a
+   * second would film it (the default framerate becomes 25/N).
+   */
+  g_object_class_install_property (gobject_class, PROP_FRAME_STEP,
+      g_param_spec_uint ("frame-step", "Frame step",
+          "Output every N-th frame of the clip: the same scene filmed by a "
+          "camera at 25/N frames a second (fixates framerate to 25/N; "
+          "buffer offset i shows scene frame i x N)", 1, MAX_FRAME_STEP,
+          DEFAULT_FRAME_STEP, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   gst_element_class_set_static_metadata (element_class,
       "Anomaly scene source", "Source/Video",
@@ -229,6 +249,8 @@ gst_anomaly_scene_src_init (GstAnomalySceneSrc * self)
 {
   self->scene_kind = DEFAULT_SCENE;
   self->clip = DEFAULT_CLIP;
+  self->frame_step = DEFAULT_FRAME_STEP;
+  self->step = DEFAULT_FRAME_STEP;
   self->seed = DEFAULT_SEED;
   gst_video_info_init (&self->info);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
@@ -270,6 +292,11 @@ gst_anomaly_scene_src_set_property (GObject * object, guint prop_id,
     case PROP_IS_LIVE:
       gst_base_src_set_live (GST_BASE_SRC (self), g_value_get_boolean (value));
       break;
+    case PROP_FRAME_STEP:
+      GST_OBJECT_LOCK (self);
+      self->frame_step = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -301,6 +328,11 @@ gst_anomaly_scene_src_get_property (GObject * object, guint prop_id,
     case PROP_IS_LIVE:
       g_value_set_boolean (value, gst_base_src_is_live (GST_BASE_SRC (self)));
       break;
+    case PROP_FRAME_STEP:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->frame_step);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -310,13 +342,18 @@ gst_anomaly_scene_src_get_property (GObject * object, guint prop_id,
 static GstCaps *
 gst_anomaly_scene_src_fixate (GstBaseSrc * src, GstCaps * caps)
 {
+  GstAnomalySceneSrc *self = GST_ANOMALY_SCENE_SRC (src);
   GstStructure *s;
+  guint step;
 
+  GST_OBJECT_LOCK (self);
+  step = self->frame_step;
+  GST_OBJECT_UNLOCK (self);
   caps = gst_caps_make_writable (caps);
   s = gst_caps_get_structure (caps, 0);
   gst_structure_fixate_field_nearest_int (s, "width", 160);
   gst_structure_fixate_field_nearest_int (s, "height", 120);
-  gst_structure_fixate_field_nearest_fraction (s, "framerate", 25, 1);
+  gst_structure_fixate_field_nearest_fraction (s, "framerate", 25, step);
 
   return GST_BASE_SRC_CLASS (gst_anomaly_scene_src_parent_class)->fixate (src,
       caps);
@@ -342,6 +379,7 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
   kind = self->scene_kind;
   clip = self->clip;
   seed = self->seed;
+  self->step = self->frame_step;
   GST_OBJECT_UNLOCK (self);
 
   if (ad_scene_new ((ad_scene_kind) kind, (ad_scene_clip) clip,
@@ -443,7 +481,7 @@ gst_anomaly_scene_src_create (GstPushSrc * src, GstBuffer ** ret)
 
   if (G_UNLIKELY (!self->scene))
     goto not_negotiated;
-  if (self->frame >= ad_scene_n_frames (self->scene)) {
+  if (self->frame * self->step >= ad_scene_n_frames (self->scene)) {
     GST_DEBUG_OBJECT (self, "end of clip after %" G_GINT64_FORMAT " frames",
         self->frame);
     return GST_FLOW_EOS;
@@ -461,7 +499,8 @@ gst_anomaly_scene_src_create (GstPushSrc * src, GstBuffer ** ret)
   dst = GST_VIDEO_FRAME_PLANE_DATA (&vframe, 0);
   /* the core writes packed [h, w, 3]; GStreamer rows may be padded */
   rgb = stride == w * 3 ? dst : g_malloc ((gsize) w * h * 3);
-  st = ad_scene_render (self->scene, self->frame, rgb, self->mask, &kind,
+  st = ad_scene_render (self->scene, self->frame * self->step, rgb,
+      self->mask, &kind,
       &err);
   if (rgb != dst) {
     for (gint y = 0; y < h; y++)

@@ -197,6 +197,8 @@ diff_frame (Diff * d, const gfloat * feat, gfloat * whole, gfloat * cellmax,
 /* ------------------------------------------------------------------------ */
 /* Running a pipeline: optional appsrc feeding files, appsink samples.      */
 
+gdouble eval_fps = FPS;
+
 /* Flags DISCONT the decoded frames where feed->discont says a clip starts
  * (image decoders do not pass the flag on from their input); frame i has
  * PTS i / 25 s. */
@@ -592,7 +594,7 @@ event_metrics (const Method * m, const Truth * t, gint nuisance_clip, Row * r)
       for (gint64 f = a; f < b; f++)
         r->nuis_fa += m->flag[f];
   }
-  r->fa_h = fa / (t->n / FPS / 3600.0);
+  r->fa_h = fa / (t->n / eval_fps / 3600.0);
   r->has_nuis = nuisance_clip >= 0;
 }
 

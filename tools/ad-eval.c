@@ -44,6 +44,7 @@ gchar *opt_workdir = NULL;
 gint opt_cell = 8;
 static gboolean opt_no_mog2 = FALSE;
 gint opt_max_frames = 0;
+static gint opt_frame_step = 1;
 
 static GOptionEntry entries[] = {
   {"scene", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_scenes,
@@ -76,6 +77,9 @@ static GOptionEntry entries[] = {
   {"no-mog2", 0, 0, G_OPTION_ARG_NONE, &opt_no_mog2, "Skip MOG2", NULL},
   {"max-frames", 0, 0, G_OPTION_ARG_INT, &opt_max_frames,
       "Cap every clip at N frames (0 = whole clips)", "N"},
+  {"frame-step", 0, 0, G_OPTION_ARG_INT, &opt_frame_step,
+      "Scenes: every N-th frame, a camera at 25/N frames a second "
+      "(default 1)", "N"},
   {NULL}
 };
 
@@ -206,7 +210,7 @@ clip_frames (ad_scene_kind kind, ad_scene_clip clip, guint seed)
   ad_error e;
   gint64 n = 0;
   if (ad_scene_new (kind, clip, 32, 32, 0, seed, &sc, &e) == AD_OK) {
-    n = ad_scene_n_frames (sc);
+    n = (ad_scene_n_frames (sc) + opt_frame_step - 1) / opt_frame_step;
     ad_scene_free (sc);
   }
   if (opt_max_frames > 0 && n > opt_max_frames)
@@ -214,7 +218,19 @@ clip_frames (ad_scene_kind kind, ad_scene_clip clip, guint seed)
   return n;
 }
 
-/* Renders the test and nuisance clips with the core: masks and kinds. */
+/* "anomalyscenesrc ... ! videoconvert": n frames of a clip of the scene
+ * at the video size, every opt_frame_step-th frame (g_free). */
+static gchar *
+scene_src (const SceneSpec * sp, const gchar * clip, guint seed, gint64 n)
+{
+  return g_strdup_printf ("anomalyscenesrc scene=%s clip=%s seed=%u "
+      "frame-step=%d num-buffers=%" G_GINT64_FORMAT " ! "
+      "video/x-raw,width=%d,height=%d ! videoconvert", sp->element_scene,
+      clip, seed, opt_frame_step, n, vid_w, vid_h);
+}
+
+/* Renders the test and nuisance clips with the core (every
+ * opt_frame_step-th frame, as the source does): masks and kinds. */
 static gboolean
 scene_truth (Truth * t, const SceneSpec * sp, guint seed, GError ** err)
 {
@@ -243,7 +259,8 @@ scene_truth (Truth * t, const SceneSpec * sp, guint seed, GError ** err)
     }
     for (gint64 i = 0; i < n[c] && ok; i++) {
       ad_anomaly_kind kind;
-      if (ad_scene_render (sc, i, rgb, mask, &kind, &e) != AD_OK) {
+      if (ad_scene_render (sc, i * opt_frame_step, rgb, mask, &kind, &e) !=
+          AD_OK) {
         g_set_error (err, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
             "ad_scene_render frame %" G_GINT64_FORMAT ": %s", i, e.msg);
         ok = FALSE;
@@ -292,9 +309,7 @@ run_scene (const SceneSpec * sp, const gchar * config, gint idx,
   ctx.calib_diff = g_array_new (FALSE, FALSE, sizeof (gfloat));
   ctx.calib_cell = g_array_new (FALSE, FALSE, sizeof (gfloat));
 
-  src_train = g_strdup_printf ("anomalyscenesrc scene=%s clip=train seed=%u "
-      "num-buffers=%" G_GINT64_FORMAT " ! video/x-raw,width=%d,height=%d ! "
-      "videoconvert", sp->element_scene, seed, n_train, vid_w, vid_h);
+  src_train = scene_src (sp, "train", seed, n_train);
   if (ok) {
     g_printerr ("ad-eval: %s: training (%.0f s budget, %" G_GINT64_FORMAT
         " frames)\n", sp->name, opt_train_s, n_train);
@@ -321,12 +336,11 @@ run_scene (const SceneSpec * sp, const gchar * config, gint idx,
     ctx.limit = t.clip_start[c + 1] - t.clip_start[c];
     g_printerr ("ad-eval: %s: scoring the %s clip (%" G_GINT64_FORMAT
         " frames)\n", sp->name, clip_names[c], ctx.limit);
-    desc = g_strdup_printf ("anomalyscenesrc scene=%s clip=%s seed=%u "
-        "num-buffers=%" G_GINT64_FORMAT " ! video/x-raw,width=%d,height=%d ! "
-        "videoconvert ! anomalydetect model=\"%s\" overlay-mode=map "
-        "post-messages=false%s ! appsink name=sink sync=false max-buffers=8",
-        sp->element_scene, clip_names[c], seed, ctx.limit, vid_w, vid_h,
-        model, logp);
+    gchar *src = scene_src (sp, clip_names[c], seed, ctx.limit);
+    desc = g_strdup_printf ("%s ! anomalydetect model=\"%s\" "
+        "overlay-mode=map post-messages=false%s ! appsink name=sink "
+        "sync=false max-buffers=8", src, model, logp);
+    g_free (src);
     ok = run_pipeline (desc, NULL, on_score_sample, &ctx, &wall, err);
     score_s += wall;
     diff_clear (&ctx.diff);
@@ -364,10 +378,9 @@ run_scene (const SceneSpec * sp, const gchar * config, gint idx,
     for (gint c = 0; c < 2 && ok; c++) {
       ctx.base = t.clip_start[c];
       ctx.limit = t.clip_start[c + 1] - t.clip_start[c];
-      desc = g_strdup_printf ("anomalyscenesrc scene=%s clip=%s seed=%u "
-          "num-buffers=%" G_GINT64_FORMAT " ! video/x-raw,width=%d,height=%d "
-          "! videoconvert ! %s", sp->element_scene, clip_names[c], seed,
-          ctx.limit, vid_w, vid_h, seg);
+      gchar *src = scene_src (sp, clip_names[c], seed, ctx.limit);
+      desc = g_strdup_printf ("%s ! %s", src, seg);
+      g_free (src);
       ok = run_pipeline (desc, NULL, on_mog2_sample, &ctx, NULL, err);
       g_free (desc);
     }
@@ -388,12 +401,11 @@ run_scene (const SceneSpec * sp, const gchar * config, gint idx,
           e++;
         p.pick[p.n_pick++] = (f + e) / 2;
       }
-    desc = g_strdup_printf ("anomalyscenesrc scene=%s clip=test seed=%u "
-        "num-buffers=%" G_GINT64_FORMAT " ! video/x-raw,width=%d,height=%d ! "
-        "videoconvert ! anomalydetect model=\"%s\" post-messages=false ! "
-        "videoconvert ! video/x-raw,format=RGB ! appsink name=sink "
-        "sync=false max-buffers=8", sp->element_scene, seed, t.clip_start[1],
-        vid_w, vid_h, model);
+    gchar *src = scene_src (sp, "test", seed, t.clip_start[1]);
+    desc = g_strdup_printf ("%s ! anomalydetect model=\"%s\" "
+        "post-messages=false ! videoconvert ! video/x-raw,format=RGB ! "
+        "appsink name=sink sync=false max-buffers=8", src, model);
+    g_free (src);
     ok = run_pipeline (desc, NULL, on_picture_sample, &p, NULL, err);
     g_free (desc);
   }
@@ -535,6 +547,11 @@ main (int argc, char **argv)
     g_printerr ("ad-eval: --cell must be 2..64 and --size at least 32x32\n");
     return 2;
   }
+  if (opt_frame_step < 1 || opt_frame_step > 25) {
+    g_printerr ("ad-eval: --frame-step must be 1..25\n");
+    return 2;
+  }
+  eval_fps = FPS / opt_frame_step;
   if (opt_quick) {
     if (!opt_scenes)
       opt_scenes = g_strsplit ("surveillance", ",", -1);

@@ -13,6 +13,9 @@
 #include "ad.h"
 
 #define FPS 25.0
+/* Frames a second of the footage scored (FPS / --frame-step), for false
+ * alarms per hour. */
+extern gdouble eval_fps;
 #define MAX_PIX_SAMPLES 2000000
 /* The decision rule of anomalyscore with its defaults, for the baselines. */
 #define DEC_SMOOTHING 0.5f

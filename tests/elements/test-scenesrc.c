@@ -86,6 +86,42 @@ GST_START_TEST (test_count_and_timestamps)
 
 GST_END_TEST;
 
+/* frame-step=3: a camera at 25/3 frames a second filming the same scene:
+ * buffer i is the scene's frame 3i, the clip ends after ceil(50/3). */
+GST_START_TEST (test_frame_step)
+{
+  GstHarness *h = scene_harness ("scene=industrial clip=holdout frame-step=3",
+      "video/x-raw,format=RGB,width=64,height=48");
+  ad_scene *scene = NULL;
+  guint8 rgb[64 * 48 * 3];
+  GstVideoInfo info;
+  GstCaps *caps;
+
+  fail_unless (ad_scene_new (AD_SCENE_INDUSTRIAL, AD_CLIP_HOLDOUT, 64, 48, 0,
+          1, &scene, NULL) == AD_OK);
+  for (guint64 i = 0; i < 17; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+    fail_unless (buf != NULL, "buffer %" G_GUINT64_FORMAT " missing", i);
+    fail_unless (ad_scene_render (scene, (gint64) i * 3, rgb, NULL, NULL,
+            NULL) == AD_OK);
+    fail_unless (gst_buffer_memcmp (buf, 0, rgb, sizeof rgb) == 0,
+        "buffer %" G_GUINT64_FORMAT " is not scene frame %" G_GUINT64_FORMAT,
+        i, i * 3);
+    fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), i);
+    gst_buffer_unref (buf);
+  }
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (caps && gst_video_info_from_caps (&info, caps));
+  fail_unless_equals_int (GST_VIDEO_INFO_FPS_N (&info), 25);
+  fail_unless_equals_int (GST_VIDEO_INFO_FPS_D (&info), 3);
+  gst_caps_unref (caps);
+  expect_eos (h);
+  ad_scene_free (scene);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_num_buffers)
 {
   GstHarness *h = scene_harness ("scene=surveillance clip=test num-buffers=5",
@@ -242,6 +278,7 @@ scenesrc_suite (void)
   tcase_add_test (tc, test_default_caps);
   tcase_add_test (tc, test_count_and_timestamps);
   tcase_add_test (tc, test_num_buffers);
+  tcase_add_test (tc, test_frame_step);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_determinism);
   tcase_add_test (tc, test_truth_meta);
