@@ -201,7 +201,7 @@ gdouble eval_fps = FPS;
 
 /* Flags DISCONT the decoded frames where feed->discont says a clip starts
  * (image decoders do not pass the flag on from their input); frame i has
- * PTS i / 25 s. */
+ * PTS i / FEED_FPS s. */
 static GstPadProbeReturn
 mark_clip_starts (GstPad * pad, GstPadProbeInfo * info, gpointer user)
 {
@@ -210,7 +210,7 @@ mark_clip_starts (GstPad * pad, GstPadProbeInfo * info, gpointer user)
   (void) pad;
   if (!GST_BUFFER_PTS_IS_VALID (buf))
     return GST_PAD_PROBE_OK;
-  guint64 i = gst_util_uint64_scale_round (GST_BUFFER_PTS (buf), 25,
+  guint64 i = gst_util_uint64_scale_round (GST_BUFFER_PTS (buf), FEED_FPS,
       GST_SECOND);
   if (i < (guint64) feed->n && feed->discont[i]) {
     buf = gst_buffer_make_writable (buf);
@@ -280,8 +280,9 @@ run_pipeline (const gchar * desc, const Feed * feed, SampleFn fn,
         break;
       }
       buf = gst_buffer_new_wrapped (data, len);
-      GST_BUFFER_PTS (buf) = gst_util_uint64_scale (next, GST_SECOND, 25);
-      GST_BUFFER_DURATION (buf) = GST_SECOND / 25;
+      GST_BUFFER_PTS (buf) = gst_util_uint64_scale (next, GST_SECOND,
+          FEED_FPS);
+      GST_BUFFER_DURATION (buf) = GST_SECOND / FEED_FPS;
       GST_BUFFER_OFFSET (buf) = next;
       gst_app_src_push_buffer (GST_APP_SRC (src), buf);
       if (++next == feed->n)

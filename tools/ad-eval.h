@@ -80,6 +80,10 @@ typedef struct
 typedef gboolean (*SampleFn) (gpointer user, GstSample * sample, gint64 index,
     GError ** err);
 
+/* Frames a second image files are fed at (their PTS; the caps in
+ * ad-eval-dataset.c say the same). */
+#define FEED_FPS 25
+
 /* Image files pushed through an appsrc named "src". */
 typedef struct
 {
