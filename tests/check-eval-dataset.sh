@@ -5,8 +5,9 @@
 # test clips, one with per-frame labels and one with PNG masks.  Checks
 # that the table has a row for the detector with a frame AUROC and, from
 # the masks, a pixel AP; that both training clips reach the trainer as
-# stretches of their own (DISCONT at the second); and that a test clip
-# without ground truth is refused by name.  Run by meson
+# stretches of their own (DISCONT at the second); that --fps 10 reaches
+# the element through the caps (it trains with flow_window=1); and that a
+# test clip without ground truth or --fps without --dataset is refused.  Run by meson
 # (tools/meson.build), which sets the GStreamer plugin paths.
 set -eu
 AD_EVAL=$1
@@ -38,9 +39,12 @@ gst-launch-1.0 -q videotestsrc pattern=white num-buffers=40 ! \
   videoconvert ! video/x-raw,format=RGB ! pngenc ! \
   multifilesink location="$D/testing/gt/01_gt/1%02d.png"
 
-out=$(GST_DEBUG=anomaly:4 "$AD_EVAL" --dataset "$D" -t 5 --no-mog2 \
-  2> "$D/err.log") || { cat "$D/err.log" >&2; fail "ad-eval exited $?"; }
+out=$(GST_DEBUG=anomaly:4 "$AD_EVAL" --dataset "$D" --fps 10 -t 5 \
+  --no-mog2 2> "$D/err.log") || { cat "$D/err.log" >&2; fail "ad-eval exited $?"; }
 echo "$out"
+grep -q "10.0 frames a second: flow_window=1" "$D/err.log" ||
+  fail "the element did not see 10 frames a second"
+echo "$out" | grep -q "dataset $D at 10 fps" || fail "no 'at 10 fps' in the header"
 grep -q "training on 120 frames of 2 clips" "$D/err.log" ||
   fail "no 'training on 120 frames of 2 clips'"
 grep -q "training footage: segment 2 starts at frame 60" "$D/err.log" ||
@@ -61,4 +65,9 @@ if "$AD_EVAL" --dataset "$D" -t 2 --no-mog2 > /dev/null 2> "$D/err.log"; then
 fi
 grep -q "no ground truth for test clip 00" "$D/err.log" ||
   { cat "$D/err.log" >&2; fail "the error does not name clip 00"; }
+# --fps is for image files; a scene's rate is --frame-step
+if "$AD_EVAL" --fps 10 --quick > /dev/null 2> "$D/err.log"; then
+  fail "--fps without --dataset was accepted"
+fi
+grep -q "applies to --dataset" "$D/err.log" || fail "no reason for --fps"
 exit $FAILED

@@ -198,10 +198,11 @@ diff_frame (Diff * d, const gfloat * feat, gfloat * whole, gfloat * cellmax,
 /* Running a pipeline: optional appsrc feeding files, appsink samples.      */
 
 gdouble eval_fps = FPS;
+gint feed_fps = (gint) FPS;
 
 /* Flags DISCONT the decoded frames where feed->discont says a clip starts
  * (image decoders do not pass the flag on from their input); frame i has
- * PTS i / FEED_FPS s. */
+ * PTS i / feed_fps s. */
 static GstPadProbeReturn
 mark_clip_starts (GstPad * pad, GstPadProbeInfo * info, gpointer user)
 {
@@ -210,7 +211,7 @@ mark_clip_starts (GstPad * pad, GstPadProbeInfo * info, gpointer user)
   (void) pad;
   if (!GST_BUFFER_PTS_IS_VALID (buf))
     return GST_PAD_PROBE_OK;
-  guint64 i = gst_util_uint64_scale_round (GST_BUFFER_PTS (buf), FEED_FPS,
+  guint64 i = gst_util_uint64_scale_round (GST_BUFFER_PTS (buf), feed_fps,
       GST_SECOND);
   if (i < (guint64) feed->n && feed->discont[i]) {
     buf = gst_buffer_make_writable (buf);
@@ -244,6 +245,8 @@ run_pipeline (const gchar * desc, const Feed * feed, SampleFn fn,
     src = gst_bin_get_by_name (GST_BIN (pipe), "src");
     if (src) {
       GstCaps *caps = gst_caps_from_string (feed->caps);
+      gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, feed_fps, 1,
+          NULL);
       g_object_set (src, "caps", caps, "format", GST_FORMAT_TIME,
           "max-bytes", (guint64) 0, NULL);
       gst_caps_unref (caps);
@@ -281,8 +284,8 @@ run_pipeline (const gchar * desc, const Feed * feed, SampleFn fn,
       }
       buf = gst_buffer_new_wrapped (data, len);
       GST_BUFFER_PTS (buf) = gst_util_uint64_scale (next, GST_SECOND,
-          FEED_FPS);
-      GST_BUFFER_DURATION (buf) = GST_SECOND / FEED_FPS;
+          feed_fps);
+      GST_BUFFER_DURATION (buf) = GST_SECOND / feed_fps;
       GST_BUFFER_OFFSET (buf) = next;
       gst_app_src_push_buffer (GST_APP_SRC (src), buf);
       if (++next == feed->n)

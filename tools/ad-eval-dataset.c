@@ -9,7 +9,7 @@
 
 #include "ad-eval.h"
 
-/* Caps of an image file, and the decoder: decodebin for PNG and JPEG;
+/* Caps of an image file (without framerate), and the decoder: decodebin for PNG and JPEG;
  * gdkpixbufdec (rank none, so decodebin skips it) for TIFF and BMP. */
 static const gchar *
 image_caps (const gchar * path, const gchar ** decoder)
@@ -17,16 +17,16 @@ image_caps (const gchar * path, const gchar ** decoder)
   gchar *lower = g_ascii_strdown (path, -1);
   const gchar *caps = NULL, *dec = "decodebin";
   if (g_str_has_suffix (lower, ".png")) {
-    caps = "image/png,framerate=25/1";
+    caps = "image/png";
   } else if (g_str_has_suffix (lower, ".jpg") || g_str_has_suffix (lower,
           ".jpeg")) {
-    caps = "image/jpeg,framerate=25/1";
+    caps = "image/jpeg";
   } else if (g_str_has_suffix (lower, ".tif") || g_str_has_suffix (lower,
           ".tiff")) {
-    caps = "image/tiff,framerate=25/1";
+    caps = "image/tiff";
     dec = "gdkpixbufdec";
   } else if (g_str_has_suffix (lower, ".bmp")) {
-    caps = "image/bmp,framerate=25/1";
+    caps = "image/bmp";
     dec = "gdkpixbufdec";
   }
   g_free (lower);

@@ -45,6 +45,7 @@ gint opt_cell = 8;
 static gboolean opt_no_mog2 = FALSE;
 gint opt_max_frames = 0;
 static gint opt_frame_step = 1;
+static gint opt_fps = 0;
 
 static GOptionEntry entries[] = {
   {"scene", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_scenes,
@@ -80,6 +81,10 @@ static GOptionEntry entries[] = {
   {"frame-step", 0, 0, G_OPTION_ARG_INT, &opt_frame_step,
       "Scenes: every N-th frame, a camera at 25/N frames a second "
       "(default 1)", "N"},
+  {"fps", 0, 0, G_OPTION_ARG_INT, &opt_fps,
+      "--dataset: frames a second the footage was filmed at (default 25; "
+      "UCSD Ped2: 10): the rate its frames are fed at, which anomalydetect "
+      "reads from the caps, and of false alarms per hour", "N"},
   {NULL}
 };
 
@@ -552,6 +557,13 @@ main (int argc, char **argv)
     return 2;
   }
   eval_fps = FPS / opt_frame_step;
+  if (opt_fps != 0 && (!opt_dataset || opt_fps < 1 || opt_fps > 120)) {
+    g_printerr ("ad-eval: --fps is 1..120 and applies to --dataset (a "
+        "scene at a lower rate: --frame-step)\n");
+    return 2;
+  }
+  if (opt_dataset && opt_fps)
+    eval_fps = feed_fps = opt_fps;
   if (opt_quick) {
     if (!opt_scenes)
       opt_scenes = g_strsplit ("surveillance", ",", -1);
@@ -633,9 +645,9 @@ main (int argc, char **argv)
   now = g_date_time_new_now_local ();
   date = g_date_time_format (now, "%Y-%m-%d %H:%M");
   if (opt_dataset)
-    printf ("\nad-eval, %s: dataset %s, model %dx%d, %.0f s training, "
-        "cell %d px\n\n", date, opt_dataset, model_w, model_h, opt_train_s,
-        opt_cell);
+    printf ("\nad-eval, %s: dataset %s at %d fps, model %dx%d, %.0f s "
+        "training, cell %d px\n\n", date, opt_dataset, feed_fps, model_w,
+        model_h, opt_train_s, opt_cell);
   else
     printf ("\nad-eval, %s: video %dx%d, model %dx%d, seed %u, %.0f s "
         "training, cell %d px%s\n\n", date, vid_w, vid_h, model_w, model_h,

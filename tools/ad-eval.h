@@ -13,8 +13,8 @@
 #include "ad.h"
 
 #define FPS 25.0
-/* Frames a second of the footage scored (FPS / --frame-step), for false
- * alarms per hour. */
+/* Frames a second of the footage scored (scenes: FPS / --frame-step;
+ * datasets: --fps), for false alarms per hour. */
 extern gdouble eval_fps;
 #define MAX_PIX_SAMPLES 2000000
 /* The decision rule of anomalyscore with its defaults, for the baselines. */
@@ -80,16 +80,17 @@ typedef struct
 typedef gboolean (*SampleFn) (gpointer user, GstSample * sample, gint64 index,
     GError ** err);
 
-/* Frames a second image files are fed at (their PTS; the caps in
- * ad-eval-dataset.c say the same). */
-#define FEED_FPS 25
+/* Frames a second image files are fed at (--fps: their PTS and the
+ * framerate of their caps, from which anomalydetect picks its settings
+ * for slow cameras). */
+extern gint feed_fps;
 
 /* Image files pushed through an appsrc named "src". */
 typedef struct
 {
   gchar **files;
   gint n;
-  const gchar *caps;
+  const gchar *caps;              /* without framerate: feed_fps's is added */
   const gchar *decoder;          /* element after the appsrc */
   const guint8 *discont;         /* [n] 1 where a new clip starts (its
                                   * buffer is flagged DISCONT), or NULL */
