@@ -13,7 +13,8 @@
 # Defaults: surveillance, 8 x 120 training frames, 4 x 225 test frames,
 # 320x240.  FORMAT=jpg writes JPEG files instead of PNG (quality
 # $JPEG_QUALITY, default 75: compression artefacts as many datasets
-# have).  Needs gst-launch-1.0 with the plugin on GST_PLUGIN_PATH and
+# have).  STEP=N keeps every N-th frame of the scene (a camera at 25/N
+# frames a second; give ad-eval --fps to match).  Needs gst-launch-1.0 with the plugin on GST_PLUGIN_PATH and
 # ad-scene-tool (for the labels) in $ANOMALY_BUILD_DIR/tools (default
 # build).
 set -eu
@@ -27,6 +28,7 @@ SIZE=${7:-320x240}
 W=${SIZE%x*}
 H=${SIZE#*x}
 FORMAT=${FORMAT:-png}
+STEP=${STEP:-1}
 case $FORMAT in
   png) ENC=pngenc ;;
   jpg) ENC="jpegenc quality=${JPEG_QUALITY:-75}" ;;
@@ -40,7 +42,8 @@ trap 'rm -rf "$TMP"' EXIT
 # render CLIP DIR: the whole clip as PNG files
 render () {
   mkdir -p "$2"
-  gst-launch-1.0 -q anomalyscenesrc scene="$SCENE" clip="$1" ! \
+  gst-launch-1.0 -q anomalyscenesrc scene="$SCENE" clip="$1" \
+    frame-step="$STEP" ! \
     "video/x-raw,width=$W,height=$H" ! videoconvert ! $ENC ! \
     multifilesink location="$2/%05d.$FORMAT"
 }
@@ -78,9 +81,11 @@ while [ "$c" -lt "$NTE" ]; do
   first=$((c * LTE))
   cut "$TMP/test" "$(printf '%s/testing/frames/%02d' "$OUT" "$c")" \
     "$first" "$LTE"
-  awk -F, -v a="$first" -v b=$((first + LTE)) \
-    'NR > 1 && $1 >= a && $1 < b { print $2 }' "$TMP/truth/labels.csv" \
+  # test frame i is the scene's frame i x STEP
+  awk -F, -v a="$first" -v b=$((first + LTE)) -v s="$STEP" \
+    'NR > 1 && $1 % s == 0 && $1 / s >= a && $1 / s < b { print $2 }' \
+    "$TMP/truth/labels.csv" \
     > "$(printf '%s/testing/labels/%02d.txt' "$OUT" "$c")"
   c=$((c + 1))
 done
-echo "scene-dataset.sh: $OUT: $NTR training clips of $LTR frames, $NTE test clips of $LTE"
+echo "scene-dataset.sh: $OUT: $NTR training clips of $LTR frames, $NTE test clips of $LTE$( [ "$STEP" -gt 1 ] && echo ", one scene frame in $STEP")"
