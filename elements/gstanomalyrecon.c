@@ -724,6 +724,7 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   GstAnomalyRecon *self = GST_ANOMALY_RECON (trans);
   gchar *config, *msg = NULL;
   guint learn;
+  gint32 default_window;
 
   GST_OBJECT_LOCK (self);
   self->run_mode = self->mode;
@@ -745,14 +746,10 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   self->last_loss = 0.0f;
 
   ad_config_default (&self->base_cfg);
-  if (config) {                 /* does config name flow_window? */
-    ad_config probe = self->base_cfg;
-    probe.flow_window = 0;
-    self->window_set = ad_config_parse (&probe, config, NULL) == AD_OK &&
-        probe.flow_window != 0;
-  } else {
-    self->window_set = FALSE;
-  }
+  /* flow_window reads 0 (outside its range) unless config names it: the
+   * rule for slow cameras applies only when it does not */
+  default_window = self->base_cfg.flow_window;
+  self->base_cfg.flow_window = 0;
   if (config && !parse_config (config, &self->base_cfg, &msg)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("Invalid config \"%s\": %s. Use key=value pairs separated by "
@@ -763,6 +760,9 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
     return FALSE;
   }
   g_free (config);
+  self->window_set = self->base_cfg.flow_window != 0;
+  if (!self->window_set)
+    self->base_cfg.flow_window = default_window;
 
   if (self->run_mode == GST_ANOMALY_RECON_MODE_TRAIN) {
     if (!self->run_path)
