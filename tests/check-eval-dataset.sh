@@ -7,8 +7,8 @@
 # the masks, a pixel AP; that both training clips reach the trainer as
 # stretches of their own (DISCONT at the second); that --fps 10 reaches
 # the element through the caps (it trains with flow_window=1); and that a
-# test clip without ground truth or --fps without --dataset is refused.  Run by meson
-# (tools/meson.build), which sets the GStreamer plugin paths.
+# test clip without ground truth, or --fps without --dataset, is refused.
+# Run by meson (tools/meson.build), which sets the GStreamer plugin paths.
 set -eu
 AD_EVAL=$1
 SRC=$2
@@ -40,11 +40,13 @@ gst-launch-1.0 -q videotestsrc pattern=white num-buffers=40 ! \
   multifilesink location="$D/testing/gt/01_gt/1%02d.png"
 
 out=$(GST_DEBUG=anomaly:4 "$AD_EVAL" --dataset "$D" --fps 10 -t 5 \
-  --no-mog2 2> "$D/err.log") || { cat "$D/err.log" >&2; fail "ad-eval exited $?"; }
+  --no-mog2 2> "$D/err.log") ||
+  { cat "$D/err.log" >&2; fail "ad-eval exited $?"; }
 echo "$out"
 grep -q "10.0 frames a second: flow_window=1" "$D/err.log" ||
   fail "the element did not see 10 frames a second"
-echo "$out" | grep -q "dataset $D at 10 fps" || fail "no 'at 10 fps' in the header"
+echo "$out" | grep -q "dataset $D at 10 fps" ||
+  fail "no 'at 10 fps' in the header"
 grep -q "training on 120 frames of 2 clips" "$D/err.log" ||
   fail "no 'training on 120 frames of 2 clips'"
 grep -q "training footage: segment 2 starts at frame 60" "$D/err.log" ||

@@ -9,8 +9,9 @@
 
 #include "ad-eval.h"
 
-/* Caps of an image file (without framerate), and the decoder: decodebin for PNG and JPEG;
- * gdkpixbufdec (rank none, so decodebin skips it) for TIFF and BMP. */
+/* Caps of an image file (without framerate: run_pipeline adds feed_fps),
+ * and the decoder: decodebin for PNG and JPEG; gdkpixbufdec (rank none,
+ * so decodebin skips it) for TIFF and BMP. */
 static const gchar *
 image_caps (const gchar * path, const gchar ** decoder)
 {

@@ -14,9 +14,9 @@
 # 320x240.  FORMAT=jpg writes JPEG files instead of PNG (quality
 # $JPEG_QUALITY, default 75: compression artefacts as many datasets
 # have).  STEP=N keeps every N-th frame of the scene (a camera at 25/N
-# frames a second; give ad-eval --fps to match).  Needs gst-launch-1.0 with the plugin on GST_PLUGIN_PATH and
-# ad-scene-tool (for the labels) in $ANOMALY_BUILD_DIR/tools (default
-# build).
+# frames a second; give ad-eval --fps to match).  Needs gst-launch-1.0
+# with the plugin on GST_PLUGIN_PATH and ad-scene-tool (for the labels)
+# in $ANOMALY_BUILD_DIR/tools (default build).
 set -eu
 OUT=${1:?usage: scene-dataset.sh OUT [SCENE] [TRAIN_CLIPS] [TRAIN_LEN] [TEST_CLIPS] [TEST_LEN] [SIZE]}
 SCENE=${2:-surveillance}
@@ -88,4 +88,7 @@ while [ "$c" -lt "$NTE" ]; do
     > "$(printf '%s/testing/labels/%02d.txt' "$OUT" "$c")"
   c=$((c + 1))
 done
-echo "scene-dataset.sh: $OUT: $NTR training clips of $LTR frames, $NTE test clips of $LTE$( [ "$STEP" -gt 1 ] && echo ", one scene frame in $STEP")"
+rate=""
+[ "$STEP" -gt 1 ] && rate=", one scene frame in $STEP"
+echo "scene-dataset.sh: $OUT: $NTR training clips of $LTR frames," \
+  "$NTE test clips of $LTE$rate"
