@@ -18,10 +18,10 @@
  * The source sends EOS after the clip's frames (set num-buffers to stop
  * earlier).  Each buffer's offset is its frame index (with frame-step N,
  * buffer i shows the scene's frame i x N: a camera at 25/N frames a
- * second).  When a frame shows an
- * anomaly, the buffer carries a #GstVideoRegionOfInterestMeta with roi_type
- * "anomaly-truth" covering the bounding box of the anomalous pixels, with a
- * param structure "anomaly-truth" whose field "kind" (string) names the
+ * second).  When a frame shows an anomaly, the buffer carries a
+ * #GstVideoRegionOfInterestMeta with roi_type "anomaly-truth" covering the
+ * bounding box of the anomalous pixels, with a param structure
+ * "anomaly-truth" whose field "kind" (string) names the
  * anomaly ("running", "off-path", "wrong-way", "vehicle", "left-object",
  * "erratic", "scratch", "spot", "crack" or "missing").
  *
@@ -500,8 +500,7 @@ gst_anomaly_scene_src_create (GstPushSrc * src, GstBuffer ** ret)
   /* the core writes packed [h, w, 3]; GStreamer rows may be padded */
   rgb = stride == w * 3 ? dst : g_malloc ((gsize) w * h * 3);
   st = ad_scene_render (self->scene, self->frame * self->step, rgb,
-      self->mask, &kind,
-      &err);
+      self->mask, &kind, &err);
   if (rgb != dst) {
     for (gint y = 0; y < h; y++)
       memcpy (dst + (gsize) y * stride, rgb + (gsize) y * w * 3, w * 3);

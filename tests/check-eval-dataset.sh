@@ -7,7 +7,8 @@
 # the masks, a pixel AP; that both training clips reach the trainer as
 # stretches of their own (DISCONT at the second); that --fps 10 reaches
 # the element through the caps (it trains with flow_window=1); and that a
-# test clip without ground truth, or --fps without --dataset, is refused.
+# test clip without ground truth, --fps without --dataset or --frame-step
+# with it, is refused.
 # Run by meson (tools/meson.build), which sets the GStreamer plugin paths.
 set -eu
 AD_EVAL=$1
@@ -72,4 +73,8 @@ if "$AD_EVAL" --fps 10 --quick > /dev/null 2> "$D/err.log"; then
   fail "--fps without --dataset was accepted"
 fi
 grep -q "applies to --dataset" "$D/err.log" || fail "no reason for --fps"
+if "$AD_EVAL" --dataset "$D" --frame-step 3 > /dev/null 2> "$D/err.log"; then
+  fail "--frame-step with --dataset was accepted"
+fi
+grep -q "applies to scenes" "$D/err.log" || fail "no reason for --frame-step"
 exit $FAILED

@@ -556,14 +556,19 @@ main (int argc, char **argv)
     g_printerr ("ad-eval: --frame-step must be 1..25\n");
     return 2;
   }
-  eval_fps = FPS / opt_frame_step;
+  if (opt_dataset && opt_frame_step != 1) {
+    g_printerr ("ad-eval: --frame-step applies to scenes (a dataset's "
+        "frame rate: --fps)\n");
+    return 2;
+  }
   if (opt_fps != 0 && (!opt_dataset || opt_fps < 1 || opt_fps > 120)) {
     g_printerr ("ad-eval: --fps is 1..120 and applies to --dataset (a "
         "scene at a lower rate: --frame-step)\n");
     return 2;
   }
-  if (opt_dataset && opt_fps)
-    eval_fps = feed_fps = opt_fps;
+  if (opt_fps)
+    feed_fps = opt_fps;
+  eval_fps = opt_dataset ? feed_fps : FPS / opt_frame_step;
   if (opt_quick) {
     if (!opt_scenes)
       opt_scenes = g_strsplit ("surveillance", ",", -1);
