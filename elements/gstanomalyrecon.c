@@ -97,6 +97,12 @@
 /* Frame rate at or below which training scores single frame pairs
  * (flow_window=1) unless config sets flow_window. */
 #define GST_ANOMALY_SLOW_FPS 12.5
+/* Frame rate calib_quantile refers to: a slower camera shows fewer frames
+ * an hour, so training a video model lowers the per-frame tail 1 - q by
+ * the ratio unless config sets calib_quantile (the same false-alarm frames
+ * an hour), but not below GST_ANOMALY_MIN_QUANTILE. */
+#define GST_ANOMALY_REF_FPS 25.0
+#define GST_ANOMALY_MIN_QUANTILE 0.99
 
 /**
  * GstAnomalyReconMode:
@@ -168,6 +174,7 @@ struct _GstAnomalyRecon
   gboolean reset_pending;
   gdouble fps;                  /* the input's frame rate (0: unknown) */
   gboolean window_set;          /* config sets flow_window itself */
+  gboolean quantile_set;        /* config sets calib_quantile itself */
 
   /* training (train mode) or collecting (learn-frames) */
   ad_model *train_model;
@@ -512,6 +519,16 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
     cfg.flow_window = 1;
     GST_INFO_OBJECT (self, "%.1f frames a second: flow_window=1", self->fps);
   }
+  /* video only: independent stills (clip_len 1) count images, not time */
+  if (!self->quantile_set && cfg.clip_len > 1 && self->fps > 0.0 &&
+      self->fps < GST_ANOMALY_REF_FPS) {
+    gdouble q = 1.0 - (1.0 - cfg.calib_quantile) * GST_ANOMALY_REF_FPS /
+        self->fps;
+
+    cfg.calib_quantile = (gfloat) MAX (q, GST_ANOMALY_MIN_QUANTILE);
+    GST_INFO_OBJECT (self, "%.1f frames a second: calib_quantile=%.5f",
+        self->fps, cfg.calib_quantile);
+  }
   cfg.color = (n >= 3) ? 1 : 0;
   cfg.motion_inputs = (n == 2 || n == 4) ? 1 : 0;
   memset (&err, 0, sizeof (err));
@@ -725,6 +742,7 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   gchar *config, *msg = NULL;
   guint learn;
   gint32 default_window;
+  gfloat default_quantile;
 
   GST_OBJECT_LOCK (self);
   self->run_mode = self->mode;
@@ -746,10 +764,13 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   self->last_loss = 0.0f;
 
   ad_config_default (&self->base_cfg);
-  /* flow_window reads 0 (outside its range) unless config names it: the
-   * rule for slow cameras applies only when it does not */
+  /* flow_window and calib_quantile read 0 (outside their ranges) unless
+   * config names them: the rules for slow cameras apply only when it does
+   * not */
   default_window = self->base_cfg.flow_window;
+  default_quantile = self->base_cfg.calib_quantile;
   self->base_cfg.flow_window = 0;
+  self->base_cfg.calib_quantile = 0.0f;
   if (config && !parse_config (config, &self->base_cfg, &msg)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("Invalid config \"%s\": %s. Use key=value pairs separated by "
@@ -763,6 +784,9 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   self->window_set = self->base_cfg.flow_window != 0;
   if (!self->window_set)
     self->base_cfg.flow_window = default_window;
+  self->quantile_set = self->base_cfg.calib_quantile != 0.0f;
+  if (!self->quantile_set)
+    self->base_cfg.calib_quantile = default_quantile;
 
   if (self->run_mode == GST_ANOMALY_RECON_MODE_TRAIN) {
     if (!self->run_path)

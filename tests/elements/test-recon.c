@@ -347,9 +347,9 @@ GST_START_TEST (test_train)
 GST_END_TEST;
 
 /* Trains on 20 frames at `fps` with `config` appended to the tiny config;
- * returns the saved model's flow_window. */
-static gint
-trained_window (const gchar * fps, const gchar * config)
+ * returns the saved model's settings. */
+static ad_config
+trained_config (const gchar * fps, const gchar * config)
 {
   GstBus *bus = gst_bus_new ();
   gchar *path = g_build_filename (tmpdir, "window.model", NULL);
@@ -379,22 +379,47 @@ trained_window (const gchar * fps, const gchar * config)
   g_free (path);
   g_free (caps);
   g_free (cfgs);
-  return cfg.flow_window;
+  return cfg;
 }
 
 /* A camera at 12.5 frames a second or less trains with flow_window=1
  * (fast motion crosses a cell in a frame or two), unless config sets
- * it; faster cameras and unknown rates keep the default. */
+ * it; faster cameras and unknown rates keep the default.  Below 25 frames
+ * a second a video model's calib_quantile tail 1 - q grows by 25 / fps
+ * (the same false-alarm frames an hour), down to 0.99, unless config sets
+ * it; stills (clip_len=1) keep it. */
 GST_START_TEST (test_train_frame_rate)
 {
-  ad_config d;
+  ad_config d, c;
 
   ad_config_default (&d);
-  fail_unless_equals_int (trained_window ("10/1", ""), 1);
-  fail_unless_equals_int (trained_window ("25/2", ""), 1);
-  fail_unless_equals_int (trained_window ("25/1", ""), d.flow_window);
-  fail_unless_equals_int (trained_window ("0/1", ""), d.flow_window);
-  fail_unless_equals_int (trained_window ("10/1", ",flow_window=2"), 2);
+  c = trained_config ("10/1", "");
+  fail_unless_equals_int (c.flow_window, 1);
+  fail_unless_equals_float (c.calib_quantile, 1.0f - (1.0f -
+          d.calib_quantile) * 2.5f);
+  c = trained_config ("25/2", "");
+  fail_unless_equals_int (c.flow_window, 1);
+  fail_unless_equals_float (c.calib_quantile, 1.0f - (1.0f -
+          d.calib_quantile) * 2.0f);
+  c = trained_config ("20/1", "");
+  fail_unless_equals_int (c.flow_window, d.flow_window);
+  fail_unless_equals_float (c.calib_quantile, 1.0f - (1.0f -
+          d.calib_quantile) * 1.25f);
+  c = trained_config ("1/1", "");
+  fail_unless_equals_float (c.calib_quantile, 0.99f);
+  c = trained_config ("25/1", "");
+  fail_unless_equals_int (c.flow_window, d.flow_window);
+  fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
+  c = trained_config ("30/1", "");
+  fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
+  c = trained_config ("0/1", "");
+  fail_unless_equals_int (c.flow_window, d.flow_window);
+  fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
+  c = trained_config ("10/1", ",flow_window=2,calib_quantile=0.995");
+  fail_unless_equals_int (c.flow_window, 2);
+  fail_unless_equals_float (c.calib_quantile, 0.995f);
+  c = trained_config ("10/1", ",clip_len=1");
+  fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
 }
 
 GST_END_TEST;
