@@ -660,19 +660,21 @@ sc_pick_path (ad_scene *s, ad_rng *r, int *dir)
   return k;
 }
 
-/* Normal activity: 2..5 walkers on screen at any time. */
+/* Normal activity: 2..5 walkers on screen at any time (crowded: 8..16). */
 static ad_status
 sc_normal_activity (ad_scene *s, ad_rng *r, ad_error *err)
 {
-  int64_t ends[8];
+  int64_t ends[16];
   int n_on = 0;
+  int lo = s->kind == AD_SCENE_CROWDED ? 8 : 2;
+  int hi = s->kind == AD_SCENE_CROWDED ? 16 : 5;
   for (int64_t t = -400; t < s->n; t++) {
     int keep = 0;
     for (int j = 0; j < n_on; j++)
       if (ends[j] > t)
         ends[keep++] = ends[j];
     n_on = keep;
-    if (n_on >= 5 || (n_on >= 2 && ad_rng_uniform (r) > 1.0f / 45.0f))
+    if (n_on >= hi || (n_on >= lo && ad_rng_uniform (r) > 1.0f / 45.0f))
       continue;
     int dir, k = sc_pick_path (s, r, &dir);
     sc_actor *a = sc_walker (s, r, k, dir, t, sc_range (r, WALK_MIN, WALK_MAX));
@@ -1244,7 +1246,7 @@ ad_scene_new (ad_scene_kind kind, ad_scene_clip clip, int width,
   if (!out)
     return ad_fail (err, AD_ERR_ARG, "scene: out is NULL");
   *out = NULL;
-  if ((unsigned) kind > AD_SCENE_SPARSE)
+  if ((unsigned) kind > AD_SCENE_CROWDED)
     return ad_fail (err, AD_ERR_ARG, "scene: unknown scene kind %d", kind);
   if ((unsigned) clip > AD_CLIP_NUISANCE)
     return ad_fail (err, AD_ERR_ARG, "scene: unknown clip %d", clip);

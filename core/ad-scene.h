@@ -6,6 +6,8 @@
  * directions.  Test clips add anomalies (running, walking off the paths,
  * wrong-way walking, a vehicle, an object left behind, erratic motion);
  * nuisance clips add only lighting drift, sensor noise and camera jitter.
+ * Crowded scene: the same layout with a crowd on the paths (people pass
+ * and overlap each other all the time, as on a busy walkway).
  *
  * Industrial scene: still textured surfaces from several families with
  * defects (scratch, spot, crack, missing area), one image per frame.
@@ -18,7 +20,8 @@
 typedef enum ad_scene_kind {
   AD_SCENE_SURVEILLANCE = 0,
   AD_SCENE_INDUSTRIAL = 1,
-  AD_SCENE_SPARSE = 2        /* surveillance layout with few normal frames */
+  AD_SCENE_SPARSE = 2,       /* surveillance layout with few normal frames */
+  AD_SCENE_CROWDED = 3       /* surveillance layout, 8-16 walkers on screen */
 } ad_scene_kind;
 
 typedef enum ad_scene_clip {

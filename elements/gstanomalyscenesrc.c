@@ -120,6 +120,8 @@ gst_anomaly_scene_kind_get_type (void)
         "industrial"},
     {AD_SCENE_SPARSE, "Surveillance layout with a short training clip",
         "sparse"},
+    {AD_SCENE_CROWDED, "Surveillance layout with 8-16 people on the paths",
+        "crowded"},
     {0, NULL, NULL}
   };
 
@@ -174,8 +176,9 @@ gst_anomaly_scene_src_class_init (GstAnomalySceneSrcClass * klass)
   g_object_class_install_property (gobject_class, PROP_SCENE,
       g_param_spec_enum ("scene", "Scene",
           "Generated scene: surveillance (park with paths), industrial "
-          "(textured surface) or sparse (surveillance with a short "
-          "training clip)", GST_TYPE_ANOMALY_SCENE_KIND, DEFAULT_SCENE,
+          "(textured surface), sparse (surveillance with a short "
+          "training clip) or crowded (surveillance with 8-16 people)",
+          GST_TYPE_ANOMALY_SCENE_KIND, DEFAULT_SCENE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   /**

@@ -49,8 +49,8 @@ static gint opt_fps = 0;
 
 static GOptionEntry entries[] = {
   {"scene", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_scenes,
-      "Scene: surveillance, sparse, nuisance-check, industrial (repeatable; "
-        "default all four)", "S"},
+      "Scene: surveillance, sparse, nuisance-check, industrial, crowded "
+        "(repeatable; default the first four)", "S"},
   {"seed", 0, 0, G_OPTION_ARG_INT, &opt_seed, "Scene seed (default 1)", "K"},
   {"size", 0, 0, G_OPTION_ARG_STRING, &opt_size,
       "Video size of the scene source (default 320x240)", "WxH"},
@@ -203,6 +203,8 @@ static const SceneSpec scene_specs[] = {
   {"nuisance-check", "surveillance", AD_SCENE_SURVEILLANCE, 1000, NULL},
   /* independent stills: the "stills" settings of docs/tuning.md */
   {"industrial", "industrial", AD_SCENE_INDUSTRIAL, 0, AD_STILLS_CONFIG},
+  /* not in the default run: a busy walkway, people passing each other */
+  {"crowded", "crowded", AD_SCENE_CROWDED, 0, NULL},
 };
 
 static gint vid_w = 320, vid_h = 240;
@@ -622,7 +624,7 @@ main (int argc, char **argv)
           sp = &scene_specs[k];
       if (!sp) {
         g_printerr ("ad-eval: unknown scene \"%s\" (surveillance, sparse, "
-            "nuisance-check, industrial)\n", opt_scenes[s]);
+            "nuisance-check, industrial, crowded)\n", opt_scenes[s]);
         all_ok = FALSE;
         continue;
       }

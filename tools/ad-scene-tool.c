@@ -1,6 +1,6 @@
 /* ad-scene-tool.c - writes a generated scene clip to disk.
  *
- *   ad-scene-tool --scene surveillance|industrial|sparse
+ *   ad-scene-tool --scene surveillance|industrial|sparse|crowded
  *                 --clip train|holdout|test|nuisance
  *                 [--size 160x120] [--frames N] [--seed S] --out DIR
  *
@@ -20,7 +20,7 @@ static void
 usage (FILE *f)
 {
   fprintf (f,
-      "usage: ad-scene-tool --scene surveillance|industrial|sparse\n"
+      "usage: ad-scene-tool --scene surveillance|industrial|sparse|crowded\n"
       "                     --clip train|holdout|test|nuisance\n"
       "                     [--size WxH] [--frames N] [--seed S] --out DIR\n"
       "\n"
@@ -69,7 +69,7 @@ int
 main (int argc, char **argv)
 {
   static const char *const scenes[] = { "surveillance", "industrial",
-    "sparse" };
+    "sparse", "crowded" };
   static const char *const clips[] = { "train", "holdout", "test",
     "nuisance" };
   int scene = -1, clip = -1, w = 160, h = 120;
@@ -91,7 +91,7 @@ main (int argc, char **argv)
     const char *v = argv[++k];
     char *end = NULL;
     if (strcmp (a, "--scene") == 0) {
-      if ((scene = pick (v, scenes, 3)) < 0) {
+      if ((scene = pick (v, scenes, 4)) < 0) {
         fprintf (stderr, "ad-scene-tool: unknown scene '%s'\n", v);
         return 2;
       }

@@ -401,7 +401,8 @@ main (int argc, char **argv)
     }
   }
   ad_scene_kind sk = !strcmp (scene, "industrial") ? AD_SCENE_INDUSTRIAL :
-      !strcmp (scene, "sparse") ? AD_SCENE_SPARSE : AD_SCENE_SURVEILLANCE;
+      !strcmp (scene, "sparse") ? AD_SCENE_SPARSE :
+      !strcmp (scene, "crowded") ? AD_SCENE_CROWDED : AD_SCENE_SURVEILLANCE;
   ad_config cfg;
   ad_config_default (&cfg);
   if (sk == AD_SCENE_INDUSTRIAL && !parse_kv (&cfg, "preset=stills"))

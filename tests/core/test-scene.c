@@ -320,6 +320,51 @@ test_industrial (void)
   ad_scene_free (s);
 }
 
+/* Pixels of a and b [n / 3, 3] whose colour changed by more than sensor
+ * noise does. */
+static int
+moved_px (const uint8_t *a, const uint8_t *b, size_t n)
+{
+  int c = 0;
+  for (size_t i = 0; i < n; i += 3)
+    c += abs (a[i] - b[i]) + abs (a[i + 1] - b[i + 1]) +
+        abs (a[i + 2] - b[i + 2]) > 30;
+  return c;
+}
+
+/* The crowded scene: the surveillance layout of the same seed with more
+ * people moving, so more pixels change from one frame to the next. */
+static void
+test_crowded (void)
+{
+  size_t n = (size_t) W * H * 3;
+  uint8_t *m1 = malloc (n), *m2 = malloc (n), *a = malloc (n),
+      *b = malloc (n);
+  ad_scene *sv = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, W, H, 0, 11);
+  ad_scene *cr = make (AD_SCENE_CROWDED, AD_CLIP_TRAIN, W, H, 0, 11);
+  CHECK (ad_scene_n_frames (cr) == 1500, "crowded train length %lld",
+      (long long) ad_scene_n_frames (cr));
+  median_bg (sv, m1);
+  median_bg (cr, m2);
+  double bg = mean_abs (m1, m2, n), busy[2] = { 0, 0 };
+  CHECK (bg < 4.0, "crowded and surveillance backgrounds differ by %.2f",
+      bg);
+  for (int c = 0; c < 2; c++)
+    for (int64_t i = 100; i < 1500; i += 100) {
+      CHECK_OK (ad_scene_render (c ? cr : sv, i, a, NULL, NULL, NULL));
+      CHECK_OK (ad_scene_render (c ? cr : sv, i + 1, b, NULL, NULL, NULL));
+      busy[c] += moved_px (a, b, n);
+    }
+  CHECK (busy[1] > 2.0 * busy[0], "crowded frames change %.0f px, "
+      "surveillance %.0f", busy[1], busy[0]);
+  ad_scene_free (sv);
+  ad_scene_free (cr);
+  free (m1);
+  free (m2);
+  free (a);
+  free (b);
+}
+
 static void
 test_speed (void)
 {
@@ -348,6 +393,10 @@ main (void)
   for (uint32_t seed = 1; seed <= 6; seed++)
     test_surveillance_truth (AD_SCENE_SURVEILLANCE, seed);
   test_surveillance_truth (AD_SCENE_SPARSE, 1);
+  test_surveillance_truth (AD_SCENE_CROWDED, 1);
+  test_surveillance_truth (AD_SCENE_CROWDED, 2);
+  test_determinism (AD_SCENE_CROWDED);
+  test_crowded ();
   test_normal_clips ();
   test_industrial ();
   test_speed ();

@@ -159,6 +159,15 @@ GST_START_TEST (test_properties)
     g_free (s);
     g_value_unset (&v);
   }
+  gst_util_set_object_arg (G_OBJECT (src), "scene", "crowded");
+  {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, g_object_class_find_property (G_OBJECT_GET_CLASS (src),
+            "scene")->value_type);
+    g_object_get_property (G_OBJECT (src), "scene", &v);
+    fail_unless_equals_int (g_value_get_enum (&v), AD_SCENE_CROWDED);
+    g_value_unset (&v);
+  }
   gst_object_unref (src);
 }
 
