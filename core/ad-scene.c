@@ -1228,6 +1228,19 @@ ad_anomaly_name (ad_anomaly_kind k)
   return (unsigned) k < AD_ANOM_COUNT ? names[k] : "unknown";
 }
 
+int
+ad_scene_kind_from_name (const char *name, ad_scene_kind *kind)
+{
+  static const char *names[] = { "surveillance", "industrial", "sparse",
+    "crowded" };
+  for (int k = 0; name && k < (int) (sizeof names / sizeof names[0]); k++)
+    if (strcmp (name, names[k]) == 0) {
+      *kind = (ad_scene_kind) k;
+      return 1;
+    }
+  return 0;
+}
+
 static int64_t
 sc_default_len (ad_scene_kind kind, ad_scene_clip clip)
 {

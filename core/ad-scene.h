@@ -47,6 +47,9 @@ typedef enum ad_anomaly_kind {
 } ad_anomaly_kind;
 
 const char *ad_anomaly_name (ad_anomaly_kind k);
+/* The scene kind named "surveillance", "industrial", "sparse" or
+ * "crowded" into *kind; 0 for any other name (kind untouched). */
+int ad_scene_kind_from_name (const char *name, ad_scene_kind *kind);
 
 typedef struct ad_scene ad_scene;
 

@@ -68,11 +68,10 @@ write_file (const char *path, const char *header, const uint8_t *data,
 int
 main (int argc, char **argv)
 {
-  static const char *const scenes[] = { "surveillance", "industrial",
-    "sparse", "crowded" };
   static const char *const clips[] = { "train", "holdout", "test",
     "nuisance" };
-  int scene = -1, clip = -1, w = 160, h = 120;
+  ad_scene_kind scene = AD_SCENE_SURVEILLANCE;
+  int have_scene = 0, clip = -1, w = 160, h = 120;
   long long frames = 0;
   unsigned long seed = 1;
   const char *out = NULL;
@@ -91,12 +90,13 @@ main (int argc, char **argv)
     const char *v = argv[++k];
     char *end = NULL;
     if (strcmp (a, "--scene") == 0) {
-      if ((scene = pick (v, scenes, 4)) < 0) {
+      if (!(have_scene = ad_scene_kind_from_name (v, &scene))) {
         fprintf (stderr, "ad-scene-tool: unknown scene '%s'\n", v);
         return 2;
       }
     } else if (strcmp (a, "--clip") == 0) {
-      if ((clip = pick (v, clips, 4)) < 0) {
+      if ((clip = pick (v, clips, (int) (sizeof clips / sizeof clips[0])))
+          < 0) {
         fprintf (stderr, "ad-scene-tool: unknown clip '%s'\n", v);
         return 2;
       }
@@ -126,7 +126,7 @@ main (int argc, char **argv)
       return 2;
     }
   }
-  if (scene < 0 || clip < 0 || !out) {
+  if (!have_scene || clip < 0 || !out) {
     fprintf (stderr, "ad-scene-tool: --scene, --clip and --out are "
         "required\n");
     usage (stderr);
@@ -135,7 +135,7 @@ main (int argc, char **argv)
 
   ad_error err = { { 0 } };
   ad_scene *s = NULL;
-  if (ad_scene_new ((ad_scene_kind) scene, (ad_scene_clip) clip, w, h,
+  if (ad_scene_new (scene, (ad_scene_clip) clip, w, h,
           frames, (uint32_t) seed, &s, &err) != AD_OK) {
     fprintf (stderr, "ad-scene-tool: %s\n", err.msg);
     return 1;

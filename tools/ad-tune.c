@@ -400,9 +400,12 @@ main (int argc, char **argv)
       return 2;
     }
   }
-  ad_scene_kind sk = !strcmp (scene, "industrial") ? AD_SCENE_INDUSTRIAL :
-      !strcmp (scene, "sparse") ? AD_SCENE_SPARSE :
-      !strcmp (scene, "crowded") ? AD_SCENE_CROWDED : AD_SCENE_SURVEILLANCE;
+  ad_scene_kind sk;
+  if (!ad_scene_kind_from_name (scene, &sk)) {
+    fprintf (stderr, "ad-tune: unknown scene '%s' (surveillance, industrial, "
+        "sparse, crowded)\n", scene);
+    return 2;
+  }
   ad_config cfg;
   ad_config_default (&cfg);
   if (sk == AD_SCENE_INDUSTRIAL && !parse_kv (&cfg, "preset=stills"))

@@ -66,6 +66,14 @@ test_errors (void)
   CHECK (strcmp (ad_anomaly_name (AD_ANOM_LEFT_OBJECT), "left-object") == 0,
       "name");
   CHECK (strcmp (ad_anomaly_name (AD_ANOM_NONE), "none") == 0, "name none");
+  ad_scene_kind kind = AD_SCENE_INDUSTRIAL;
+  CHECK (ad_scene_kind_from_name ("crowded", &kind) &&
+      kind == AD_SCENE_CROWDED, "crowded by name");
+  CHECK (ad_scene_kind_from_name ("surveillance", &kind) &&
+      kind == AD_SCENE_SURVEILLANCE, "surveillance by name");
+  CHECK (!ad_scene_kind_from_name ("nuisance-check", &kind) &&
+      kind == AD_SCENE_SURVEILLANCE, "unknown name accepted");
+  CHECK (!ad_scene_kind_from_name (NULL, &kind), "NULL name accepted");
 }
 
 static void
