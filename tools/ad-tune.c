@@ -11,6 +11,10 @@
  *   ad-tune --scene surveillance --seconds 120 --model /tmp/s.model \
  *           --train "mem_place=2" --score ";fuse=1;fuse=0;fuse_weight=0.3"
  *
+ * Every row starts from the tool's defaults plus --train, also with a
+ * loaded model, not from the model's own scoring settings: score a model
+ * trained with --train "flow_window=1" (a slow camera) with the same
+ * --train, or its rows use the default window.
  * --keep-calib 1 scores the first row with the loaded model as it is (its
  * own motion patterns, background and calibration, e.g. a model ad-eval
  * trained through the pipeline with --workdir); the other rows as usual.
