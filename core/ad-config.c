@@ -65,6 +65,7 @@ const ad_field ad_config_fields[] = {
   F (wander_weight, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Weight in the sum, per px/frame, of the wandering part: motion that goes back and forth in one place (someone pacing, dithering or moving erratically), the path a cell's motion travelled over the latest wander_frames frames less the distance it got, per frame; 0 = off (the default: people passing each other on a busy two-way path wander too, see docs/tuning.md); try 0.6"),
   F (wander_frames, AD_FIELD_INT, 4, AD_WANDER_MAX, 12, 1, "Frame pairs the wandering part looks back over"),
   F (static_weight, AD_FIELD_FLOAT, 0.0, 4.0, 1.0, 1, "Weight of the stationary change (what lies still where the learned background differs, e.g. a left object) in the sum"),
+  F (static_rise, AD_FIELD_FLOAT, 1.0, 1000.0, 25.0, 1, "Frames over which the stationary change builds up: each frame it rises 1/N of the way to what lies still now, and falls at once (a passer-by's brief mismatch hardly counts, an object left lying builds up); anomalyrecon sets it to one second of the input's frame rate unless config names it"),
   F (static_absorb, AD_FIELD_INT, 0, 10000000, 0, 1, "Frames a pixel must stay different while still before it joins the stream's background, ending its stationary change (0 = never: a parked car stays a change until retraining)"),
   F (flow_accel, AD_FIELD_INT, 0, 1, 0, 1, "Also score sudden changes of a cell's motion beyond those of normal footage"),
   F (motion_comp, AD_FIELD_INT, 0, 1, 1, 1, "Remove camera shake and brightness change from the motion signals"),

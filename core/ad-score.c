@@ -24,9 +24,7 @@
  * pixels of its neighbouring cells (an object spans cells; the one that
  * saw its novel motion is only one of them). */
 #define AD_MAP_NEIGHBOUR 0.5f
-/* Stationary change: frames of its running mean, and the floor of its
- * spread (gray levels in [0, 1]). */
-#define AD_STILL_FRAMES 25.0f
+/* Stationary change: the floor of its spread (gray levels in [0, 1]). */
 #define AD_STILL_FLOOR 0.01f
 #define AD_STILL_FLOOR_K 3.0f
 #define AD_TINY 1e-6f
@@ -351,7 +349,7 @@ motion_gate (ad_scorer *sc, int ok, int have_fg)
 /* Stationary change per cell into cells[2]: the mean over the cell of the
  * difference to the learned background at the pixels that did not move
  * (compensated difference below the motion noise), followed over time by
- * a value that rises towards it by 1/AD_STILL_FRAMES a frame and falls to
+ * a value that rises towards it by 1/static_rise a frame and falls to
  * it at once (from 0 at the first frame), so a passer-by's brief
  * mismatch hardly counts and an object left lying builds up.
  * sc->gate + hw gets its per-pixel share (map_gate) when want_map. */
@@ -394,7 +392,7 @@ static_cells (ad_scorer *sc, int ok, int want_map)
         }
       }
     }
-  float a = 1.0f / AD_STILL_FRAMES;
+  float a = 1.0f / sc->cfg.static_rise;
   for (int k = 0; k < sc->ncells; k++) {
     int gy = k / sc->gw, gx = k % sc->gw;
     int ny = (gy + 1) * sc->cell > sc->h ? sc->h - gy * sc->cell : sc->cell;

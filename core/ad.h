@@ -140,6 +140,7 @@ typedef struct ad_config {
   float wander_weight;        /* weight per px/frame of the wandering part */
   int32_t wander_frames;      /* frame pairs the wandering looks back over */
   float static_weight;        /* weight of the stationary change */
+  float static_rise;          /* frames over which it builds up */
   int32_t static_absorb;      /* frames after which a still change joins the
                                * stream's background (0: never) */
   int32_t flow_accel;         /* 1: score abnormal changes of motion too */

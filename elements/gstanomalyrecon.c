@@ -103,6 +103,22 @@
  * an hour), but not below GST_ANOMALY_MIN_QUANTILE. */
 #define GST_ANOMALY_REF_FPS 25.0
 #define GST_ANOMALY_MIN_QUANTILE 0.99
+/* Seconds over which the stationary change builds up (static_rise is in
+ * frames: one second of the input's frame rate) unless config sets it. */
+#define GST_ANOMALY_STILL_SECONDS 1.0
+
+/* The settings the frame-rate rules of trainer_create() choose unless
+ * config names them (itself or through a preset); bit i of
+ * GstAnomalyRecon.rate_named is set when config names rate_fields[i]. */
+enum
+{
+  RATE_WINDOW = 1 << 0,
+  RATE_QUANTILE = 1 << 1,
+  RATE_RISE = 1 << 2
+};
+static const gchar *const rate_fields[] = {
+  "flow_window", "calib_quantile", "static_rise"
+};
 
 /**
  * GstAnomalyReconMode:
@@ -173,8 +189,7 @@ struct _GstAnomalyRecon
   gboolean checked;             /* features checked against stream_model */
   gboolean reset_pending;
   gdouble fps;                  /* the input's frame rate (0: unknown) */
-  gboolean window_set;          /* config sets flow_window itself */
-  gboolean quantile_set;        /* config sets calib_quantile itself */
+  guint rate_named;             /* RATE_* bits: config names the field */
 
   /* training (train mode) or collecting (learn-frames) */
   ad_model *train_model;
@@ -514,20 +529,27 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
   cfg.height = meta->height;
   /* a slow camera: fast motion crosses a motion cell in a frame or two,
    * so the motion patterns score single pairs (docs/tuning.md) */
-  if (!self->window_set && self->fps > 0.0 &&
+  if (!(self->rate_named & RATE_WINDOW) && self->fps > 0.0 &&
       self->fps <= GST_ANOMALY_SLOW_FPS) {
     cfg.flow_window = 1;
     GST_INFO_OBJECT (self, "%.1f frames a second: flow_window=1", self->fps);
   }
   /* video only: independent stills (clip_len 1) count images, not time */
-  if (!self->quantile_set && cfg.clip_len > 1 && self->fps > 0.0 &&
-      self->fps < GST_ANOMALY_REF_FPS) {
+  if (!(self->rate_named & RATE_QUANTILE) && cfg.clip_len > 1 &&
+      self->fps > 0.0 && self->fps < GST_ANOMALY_REF_FPS) {
     gdouble q = 1.0 - (1.0 - cfg.calib_quantile) * GST_ANOMALY_REF_FPS /
         self->fps;
 
     cfg.calib_quantile = (gfloat) MAX (q, GST_ANOMALY_MIN_QUANTILE);
     GST_INFO_OBJECT (self, "%.1f frames a second: calib_quantile=%.5f",
         self->fps, cfg.calib_quantile);
+  }
+  if (!(self->rate_named & RATE_RISE) && cfg.clip_len > 1 &&
+      self->fps > 0.0) {
+    cfg.static_rise = (gfloat) CLAMP (self->fps * GST_ANOMALY_STILL_SECONDS,
+        1.0, 1000.0);
+    GST_INFO_OBJECT (self, "%.1f frames a second: static_rise=%.1f",
+        self->fps, cfg.static_rise);
   }
   cfg.color = (n >= 3) ? 1 : 0;
   cfg.motion_inputs = (n == 2 || n == 4) ? 1 : 0;
@@ -740,9 +762,9 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
 {
   GstAnomalyRecon *self = GST_ANOMALY_RECON (trans);
   gchar *config, *msg = NULL;
-  guint learn;
-  gint32 default_window;
-  gfloat default_quantile;
+  guint learn, i;
+  gdouble rate_default[G_N_ELEMENTS (rate_fields)];
+  const ad_field *f;
 
   GST_OBJECT_LOCK (self);
   self->run_mode = self->mode;
@@ -764,13 +786,13 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   self->last_loss = 0.0f;
 
   ad_config_default (&self->base_cfg);
-  /* flow_window and calib_quantile read 0 (outside their ranges) unless
-   * config names them: the rules for slow cameras apply only when it does
-   * not */
-  default_window = self->base_cfg.flow_window;
-  default_quantile = self->base_cfg.calib_quantile;
-  self->base_cfg.flow_window = 0;
-  self->base_cfg.calib_quantile = 0.0f;
+  /* the fields of the frame-rate rules read -1 (outside their ranges)
+   * unless config names them: the rules apply only when it does not */
+  for (i = 0; i < G_N_ELEMENTS (rate_fields); i++) {
+    f = ad_config_field (rate_fields[i]);
+    rate_default[i] = ad_config_get (&self->base_cfg, f);
+    ad_config_set (&self->base_cfg, f, -1.0);
+  }
   if (config && !parse_config (config, &self->base_cfg, &msg)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("Invalid config \"%s\": %s. Use key=value pairs separated by "
@@ -781,12 +803,14 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
     return FALSE;
   }
   g_free (config);
-  self->window_set = self->base_cfg.flow_window != 0;
-  if (!self->window_set)
-    self->base_cfg.flow_window = default_window;
-  self->quantile_set = self->base_cfg.calib_quantile != 0.0f;
-  if (!self->quantile_set)
-    self->base_cfg.calib_quantile = default_quantile;
+  self->rate_named = 0;
+  for (i = 0; i < G_N_ELEMENTS (rate_fields); i++) {
+    f = ad_config_field (rate_fields[i]);
+    if (ad_config_get (&self->base_cfg, f) != -1.0)
+      self->rate_named |= 1u << i;
+    else
+      ad_config_set (&self->base_cfg, f, rate_default[i]);
+  }
 
   if (self->run_mode == GST_ANOMALY_RECON_MODE_TRAIN) {
     if (!self->run_path)

@@ -545,7 +545,7 @@ test_static (void)
   if (!sc)
     goto out;
   ad_score o;
-  float normal = 0.0f, early = 0.0f, late = 0.0f, map[HW];
+  float normal = 0.0f, early = 0.0f, fifth = 0.0f, late = 0.0f, map[HW];
   for (int t = 0; t < 50; t++) {
     CHECK_OK (ad_scorer_process (sc, fr + (size_t) t * HW, NULL, NULL, &o,
             NULL));
@@ -559,6 +559,8 @@ test_static (void)
     CHECK_OK (ad_scorer_process (sc, b, NULL, map, &o, NULL));
     if (t == 2)
       early = o.static_raw;
+    if (t == 5)
+      fifth = o.static_raw;
     late = o.static_raw;
   }
   printf ("stationary change: normal pass max %.4f, left object after 2 "
@@ -570,6 +572,31 @@ test_static (void)
     pk = map[p] > map[pk] ? p : pk;
   CHECK (pk % W >= 28 && pk % W < 44 && pk / W >= 28 && pk / W < 44,
       "map peak at (%d, %d), the object is at 30..41", pk % W, pk / W);
+
+  /* static_rise: over 5 frames instead of 25 (a camera at 5 frames a
+   * second), the change has risen 1 - 0.8^5 = 67% of the way by the fifth
+   * frame instead of 1 - 0.96^5 = 18% */
+  {
+    ad_config cr = *ad_model_config (m), c1 = cr;
+    ad_scorer *sr = NULL;
+    float fast = 0.0f;
+    cr.static_rise = 5.0f;
+    CHECK_OK (ad_model_set_scoring (m, &cr, NULL));
+    CHECK_OK (ad_scorer_new (m, &sr, NULL));
+    CHECK_OK (ad_model_set_scoring (m, &c1, NULL));
+    if (sr) {
+      CHECK_OK (ad_scorer_process (sr, a, NULL, NULL, &o, NULL));
+      for (int t = 1; t <= 5; t++) {
+        CHECK_OK (ad_scorer_process (sr, b, NULL, NULL, &o, NULL));
+        fast = o.static_raw;
+      }
+    }
+    printf ("stationary change after 5 frames: %.4f rising over 25 frames, "
+        "%.4f over 5 (%.4f after 60)\n", fifth, fast, late);
+    CHECK (fast > 2.5f * fifth && fast > 0.5f * late, "static_rise 5: %g "
+        "after 5 frames, %g with 25 (%g after 60)", fast, fifth, late);
+    ad_scorer_free (sr);
+  }
 
   /* static_absorb: what lies still long enough joins the stream's
    * background, and a reset forgets it */

@@ -387,7 +387,9 @@ trained_config (const gchar * fps, const gchar * config)
  * it; faster cameras and unknown rates keep the default.  Below 25 frames
  * a second a video model's calib_quantile tail 1 - q grows by 25 / fps
  * (the same false-alarm frames an hour), down to 0.99, unless config sets
- * it; stills (clip_len=1) keep it. */
+ * it; stills (clip_len=1) keep it.  A video model's stationary change
+ * builds up over one second of frames (static_rise = fps) unless config
+ * sets it; unknown rates and stills keep the default. */
 GST_START_TEST (test_train_frame_rate)
 {
   ad_config d, c;
@@ -395,10 +397,12 @@ GST_START_TEST (test_train_frame_rate)
   ad_config_default (&d);
   c = trained_config ("10/1", "");
   fail_unless_equals_int (c.flow_window, 1);
+  fail_unless_equals_float (c.static_rise, 10.0f);
   fail_unless_equals_float (c.calib_quantile, 1.0f - (1.0f -
           d.calib_quantile) * 2.5f);
   c = trained_config ("25/2", "");
   fail_unless_equals_int (c.flow_window, 1);
+  fail_unless_equals_float (c.static_rise, 12.5f);
   fail_unless_equals_float (c.calib_quantile, 1.0f - (1.0f -
           d.calib_quantile) * 2.0f);
   c = trained_config ("20/1", "");
@@ -409,17 +413,23 @@ GST_START_TEST (test_train_frame_rate)
   fail_unless_equals_float (c.calib_quantile, 0.99f);
   c = trained_config ("25/1", "");
   fail_unless_equals_int (c.flow_window, d.flow_window);
+  fail_unless_equals_float (c.static_rise, 25.0f);
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   c = trained_config ("30/1", "");
+  fail_unless_equals_float (c.static_rise, 30.0f);
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   c = trained_config ("0/1", "");
   fail_unless_equals_int (c.flow_window, d.flow_window);
+  fail_unless_equals_float (c.static_rise, d.static_rise);
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
-  c = trained_config ("10/1", ",flow_window=2,calib_quantile=0.995");
+  c = trained_config ("10/1", ",flow_window=2,calib_quantile=0.995,"
+      "static_rise=40");
   fail_unless_equals_int (c.flow_window, 2);
   fail_unless_equals_float (c.calib_quantile, 0.995f);
+  fail_unless_equals_float (c.static_rise, 40.0f);
   c = trained_config ("10/1", ",clip_len=1");
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
+  fail_unless_equals_float (c.static_rise, d.static_rise);
 }
 
 GST_END_TEST;
