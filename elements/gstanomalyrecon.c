@@ -104,7 +104,11 @@
 #define GST_ANOMALY_REF_FPS 25.0
 #define GST_ANOMALY_MIN_QUANTILE 0.99
 /* Seconds over which the stationary change builds up (static_rise is in
- * frames: one second of the input's frame rate) unless config sets it. */
+ * frames: one second of the input's frame rate) unless config sets it.
+ * Below GST_ANOMALY_REF_FPS the motion pattern's running mean
+ * (flow_smooth, frames) shrinks by sqrt (fps / GST_ANOMALY_REF_FPS): an
+ * event spans fewer frames, while each frame's noise still wants
+ * averaging (measured between the two: docs/benchmarks.md). */
 #define GST_ANOMALY_STILL_SECONDS 1.0
 
 /* The settings the frame-rate rules of trainer_create() choose unless
@@ -114,10 +118,11 @@ enum
 {
   RATE_WINDOW = 1 << 0,
   RATE_QUANTILE = 1 << 1,
-  RATE_RISE = 1 << 2
+  RATE_RISE = 1 << 2,
+  RATE_SMOOTH = 1 << 3
 };
 static const gchar *const rate_fields[] = {
-  "flow_window", "calib_quantile", "static_rise"
+  "flow_window", "calib_quantile", "static_rise", "flow_smooth"
 };
 
 /**
@@ -550,6 +555,13 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
         1.0, 1000.0);
     GST_INFO_OBJECT (self, "%.1f frames a second: static_rise=%.1f",
         self->fps, cfg.static_rise);
+  }
+  if (!(self->rate_named & RATE_SMOOTH) && cfg.clip_len > 1 &&
+      self->fps > 0.0 && self->fps < GST_ANOMALY_REF_FPS) {
+    cfg.flow_smooth = (gfloat) MAX (cfg.flow_smooth *
+        sqrt (self->fps / GST_ANOMALY_REF_FPS), 1.0);
+    GST_INFO_OBJECT (self, "%.1f frames a second: flow_smooth=%.2f",
+        self->fps, cfg.flow_smooth);
   }
   cfg.color = (n >= 3) ? 1 : 0;
   cfg.motion_inputs = (n == 2 || n == 4) ? 1 : 0;

@@ -388,8 +388,10 @@ trained_config (const gchar * fps, const gchar * config)
  * a second a video model's calib_quantile tail 1 - q grows by 25 / fps
  * (the same false-alarm frames an hour), down to 0.99, unless config sets
  * it; stills (clip_len=1) keep it.  A video model's stationary change
- * builds up over one second of frames (static_rise = fps) unless config
- * sets it; unknown rates and stills keep the default. */
+ * builds up over one second of frames (static_rise = fps), and below 25
+ * frames a second its motion pattern's running mean (flow_smooth) shrinks
+ * by sqrt (fps / 25), unless config sets them; unknown rates and stills
+ * keep the defaults. */
 GST_START_TEST (test_train_frame_rate)
 {
   ad_config d, c;
@@ -398,6 +400,7 @@ GST_START_TEST (test_train_frame_rate)
   c = trained_config ("10/1", "");
   fail_unless_equals_int (c.flow_window, 1);
   fail_unless_equals_float (c.static_rise, 10.0f);
+  fail_unless_equals_float (c.flow_smooth, d.flow_smooth * sqrtf (0.4f));
   fail_unless_equals_float (c.calib_quantile, 1.0f - (1.0f -
           d.calib_quantile) * 2.5f);
   c = trained_config ("25/2", "");
@@ -414,22 +417,27 @@ GST_START_TEST (test_train_frame_rate)
   c = trained_config ("25/1", "");
   fail_unless_equals_int (c.flow_window, d.flow_window);
   fail_unless_equals_float (c.static_rise, 25.0f);
+  fail_unless_equals_float (c.flow_smooth, d.flow_smooth);
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   c = trained_config ("30/1", "");
   fail_unless_equals_float (c.static_rise, 30.0f);
+  fail_unless_equals_float (c.flow_smooth, d.flow_smooth);
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   c = trained_config ("0/1", "");
   fail_unless_equals_int (c.flow_window, d.flow_window);
   fail_unless_equals_float (c.static_rise, d.static_rise);
+  fail_unless_equals_float (c.flow_smooth, d.flow_smooth);
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   c = trained_config ("10/1", ",flow_window=2,calib_quantile=0.995,"
-      "static_rise=40");
+      "static_rise=40,flow_smooth=6");
   fail_unless_equals_int (c.flow_window, 2);
   fail_unless_equals_float (c.calib_quantile, 0.995f);
   fail_unless_equals_float (c.static_rise, 40.0f);
+  fail_unless_equals_float (c.flow_smooth, 6.0f);
   c = trained_config ("10/1", ",clip_len=1");
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   fail_unless_equals_float (c.static_rise, d.static_rise);
+  fail_unless_equals_float (c.flow_smooth, d.flow_smooth);
 }
 
 GST_END_TEST;
