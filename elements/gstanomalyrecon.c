@@ -97,6 +97,10 @@
 /* Frame rate at or below which training scores single frame pairs
  * (flow_window=1) unless config sets flow_window. */
 #define GST_ANOMALY_SLOW_FPS 12.5
+/* Frame rate at or below which the motion vectors are fitted at half the
+ * model resolution (flow_scale=2: a walker moves 2-4 px a frame there)
+ * unless config sets flow_scale or an odd motion_cell. */
+#define GST_ANOMALY_HALF_SCALE_FPS 9.0
 /* Frame rate calib_quantile refers to: a slower camera shows fewer frames
  * an hour, so training a video model lowers the per-frame tail 1 - q by
  * the ratio unless config sets calib_quantile (the same false-alarm frames
@@ -119,10 +123,11 @@ enum
   RATE_WINDOW = 1 << 0,
   RATE_QUANTILE = 1 << 1,
   RATE_RISE = 1 << 2,
-  RATE_SMOOTH = 1 << 3
+  RATE_SMOOTH = 1 << 3,
+  RATE_SCALE = 1 << 4
 };
 static const gchar *const rate_fields[] = {
-  "flow_window", "calib_quantile", "static_rise", "flow_smooth"
+  "flow_window", "calib_quantile", "static_rise", "flow_smooth", "flow_scale"
 };
 
 /**
@@ -538,6 +543,11 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
       self->fps <= GST_ANOMALY_SLOW_FPS) {
     cfg.flow_window = 1;
     GST_INFO_OBJECT (self, "%.1f frames a second: flow_window=1", self->fps);
+  }
+  if (!(self->rate_named & RATE_SCALE) && self->fps > 0.0 &&
+      self->fps <= GST_ANOMALY_HALF_SCALE_FPS && cfg.motion_cell % 2 == 0) {
+    cfg.flow_scale = 2;
+    GST_INFO_OBJECT (self, "%.1f frames a second: flow_scale=2", self->fps);
   }
   /* video only: independent stills (clip_len 1) count images, not time */
   if (!(self->rate_named & RATE_QUANTILE) && cfg.clip_len > 1 &&

@@ -391,7 +391,9 @@ trained_config (const gchar * fps, const gchar * config)
  * builds up over one second of frames (static_rise = fps), and below 25
  * frames a second its motion pattern's running mean (flow_smooth) shrinks
  * by sqrt (fps / 25), unless config sets them; unknown rates and stills
- * keep the defaults. */
+ * keep the defaults.  At 9 frames a second or less the motion vectors are
+ * fitted at half resolution (flow_scale=2) unless config sets flow_scale
+ * or an odd motion_cell. */
 GST_START_TEST (test_train_frame_rate)
 {
   ad_config d, c;
@@ -434,6 +436,14 @@ GST_START_TEST (test_train_frame_rate)
   fail_unless_equals_float (c.calib_quantile, 0.995f);
   fail_unless_equals_float (c.static_rise, 40.0f);
   fail_unless_equals_float (c.flow_smooth, 6.0f);
+  fail_unless_equals_int (c.flow_scale, 1);
+  c = trained_config ("25/4", "");
+  fail_unless_equals_int (c.flow_scale, 2);
+  fail_unless_equals_int (c.flow_window, 1);
+  c = trained_config ("25/4", ",flow_scale=1");
+  fail_unless_equals_int (c.flow_scale, 1);
+  c = trained_config ("25/4", ",motion_cell=7");
+  fail_unless_equals_int (c.flow_scale, 1);
   c = trained_config ("10/1", ",clip_len=1");
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   fail_unless_equals_float (c.static_rise, d.static_rise);
