@@ -110,9 +110,10 @@
 /* Seconds over which the stationary change builds up (static_rise is in
  * frames: one second of the input's frame rate) unless config sets it.
  * Below GST_ANOMALY_REF_FPS the motion pattern's running mean
- * (flow_smooth, frames) shrinks by sqrt (fps / GST_ANOMALY_REF_FPS): an
+ * (flow_smooth, frames) shrinks by (fps / GST_ANOMALY_REF_FPS)^(1/4): an
  * event spans fewer frames, while each frame's noise still wants
- * averaging (measured between the two: docs/benchmarks.md). */
+ * averaging and a shorter mean costs steady anomalies their margin over
+ * the threshold (measured: docs/benchmarks.md). */
 #define GST_ANOMALY_STILL_SECONDS 1.0
 
 /* The settings the frame-rate rules of trainer_create() choose unless
@@ -569,7 +570,7 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
   if (!(self->rate_named & RATE_SMOOTH) && cfg.clip_len > 1 &&
       self->fps > 0.0 && self->fps < GST_ANOMALY_REF_FPS) {
     cfg.flow_smooth = (gfloat) MAX (cfg.flow_smooth *
-        sqrt (self->fps / GST_ANOMALY_REF_FPS), 1.0);
+        pow (self->fps / GST_ANOMALY_REF_FPS, 0.25), 1.0);
     GST_INFO_OBJECT (self, "%.1f frames a second: flow_smooth=%.2f",
         self->fps, cfg.flow_smooth);
   }

@@ -390,7 +390,7 @@ trained_config (const gchar * fps, const gchar * config)
  * it; stills (clip_len=1) keep it.  A video model's stationary change
  * builds up over one second of frames (static_rise = fps), and below 25
  * frames a second its motion pattern's running mean (flow_smooth) shrinks
- * by sqrt (fps / 25), unless config sets them; unknown rates and stills
+ * by (fps / 25)^(1/4), unless config sets them; unknown rates and stills
  * keep the defaults.  At 9 frames a second or less the motion vectors are
  * fitted at half resolution (flow_scale=2) unless config sets flow_scale
  * or an odd motion_cell. */
@@ -402,7 +402,7 @@ GST_START_TEST (test_train_frame_rate)
   c = trained_config ("10/1", "");
   fail_unless_equals_int (c.flow_window, 1);
   fail_unless_equals_float (c.static_rise, 10.0f);
-  fail_unless_equals_float (c.flow_smooth, d.flow_smooth * sqrtf (0.4f));
+  fail_unless_equals_float (c.flow_smooth, d.flow_smooth * powf (0.4f, 0.25f));
   fail_unless_equals_float (c.calib_quantile, 1.0f - (1.0f -
           d.calib_quantile) * 2.5f);
   c = trained_config ("25/2", "");
