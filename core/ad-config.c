@@ -59,8 +59,8 @@ const ad_field ad_config_fields[] = {
   F (flow_spread_vectors, AD_FIELD_INT, 0, 100000000, 1200, 1, "Share motion patterns only as far as needed: the smallest spread (1 up to flow_spread cells each way) whose neighbourhood saw this many vectors on average on normal footage (0 = always flow_spread); plenty of footage keeps patterns local, little borrows from further"),
   F (flow_local, AD_FIELD_INT, 0, 3, 1, 1, "Cells each way within which nothing moved on normal footage makes a cell a place where nobody moves: it borrows no motion patterns from further away, and clear motion in it scores flow_unseen (0 = off)"),
   F (flow_unseen, AD_FIELD_FLOAT, 0.0, 4.25, 1.5, 1, "Motion-pattern novelty (px/frame) of clear motion (at least 1.4 bins) where nobody moves on normal footage (see flow_local), however slow: a person walking where nobody walks (0 = its own speed)"),
-  F (flow_smooth, AD_FIELD_FLOAT, 1.0, 64.0, 4.0, 1, "Frame's motion-pattern score: running mean over about N frames (each frame moves it 1/N of the way; 1 = this frame alone): someone wandering shows a little novelty frame after frame and it adds up, a normal walker's odd vector fades"),
-  F (flow_window, AD_FIELD_INT, 1, AD_FLOW_WINDOW_MAX, 3, 1, "Motion patterns compare a cell's vector averaged over the latest N frame pairs, and only when it moved in all of them (one pair's vector is noisy; a walker's is steady)"),
+  F (flow_smooth, AD_FIELD_FLOAT, 1.0, 64.0, 4.0, 1, "Frame's motion-pattern score: running mean over about N frames (each frame moves it 1/N of the way; 1 = this frame alone): someone wandering shows a little novelty frame after frame and it adds up, a normal walker's odd vector fades; anomalyrecon shortens it for a camera below 25 frames a second unless config names it"),
+  F (flow_window, AD_FIELD_INT, 1, AD_FLOW_WINDOW_MAX, 3, 1, "Motion patterns compare a cell's vector averaged over the latest N frame pairs, and only when it moved in all of them (one pair's vector is noisy; a walker's is steady); anomalyrecon sets 1 for a camera at 12.5 frames a second or less unless config names it"),
   F (flow_scale, AD_FIELD_INT, 1, 2, 1, 1, "Motion vectors fitted at model resolution (1) or at half of it (2: twice the speed within reach, for fast motion or a slow camera, which anomalyrecon picks at 9 frames a second or less; needs an even motion_cell); the motion patterns are learned with it"),
   F (wander_weight, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Weight in the sum, per px/frame, of the wandering part: motion that goes back and forth in one place (someone pacing, dithering or moving erratically), the path a cell's motion travelled over the latest wander_frames frames less the distance it got, per frame; 0 = off (the default: people passing each other on a busy two-way path wander too, see docs/tuning.md); try 0.6"),
   F (wander_frames, AD_FIELD_INT, 4, AD_WANDER_MAX, 12, 1, "Frame pairs the wandering part looks back over"),
@@ -74,7 +74,7 @@ const ad_field ad_config_fields[] = {
   F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not)"),
   F (map_motion, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap: weight of the plain cell motion, times its weight in the frame score (fuse 2 and 3; 0 = the map shows what is novel, not every moving object)"),
   F (pixel_std, AD_FIELD_INT, 0, 1, 0, 1, "Standardise each pixel by its normal spread"),
-  F (calib_quantile, AD_FIELD_FLOAT, 0.5, 1.0, 0.999, 1, "Normal-data quantile that maps to score 1.0"),
+  F (calib_quantile, AD_FIELD_FLOAT, 0.5, 1.0, 0.999, 1, "Normal-data quantile that maps to score 1.0 (per frame at 25 frames a second: anomalyrecon lowers it for a slower video camera unless config names it)"),
   F (calib_margin, AD_FIELD_FLOAT, 0.5, 10.0, 1.1, 1, "Threshold = margin x calibration quantile"),
 };
 const int ad_config_n_fields =
