@@ -108,13 +108,15 @@
 #define GST_ANOMALY_REF_FPS 25.0
 #define GST_ANOMALY_MIN_QUANTILE 0.99
 /* Seconds over which the stationary change builds up (static_rise is in
- * frames: one second of the input's frame rate) unless config sets it.
- * Below GST_ANOMALY_REF_FPS the motion pattern's running mean
- * (flow_smooth, frames) shrinks by (fps / GST_ANOMALY_REF_FPS)^(1/4): an
- * event spans fewer frames, while each frame's noise still wants
- * averaging and a shorter mean costs steady anomalies their margin over
- * the threshold (measured: docs/benchmarks.md). */
+ * frames: one second of the input's frame rate) unless config sets it. */
 #define GST_ANOMALY_STILL_SECONDS 1.0
+/* Below GST_ANOMALY_REF_FPS the motion pattern's running mean
+ * (flow_smooth, frames) shrinks by (fps / GST_ANOMALY_REF_FPS) to this
+ * power unless config sets it: an event spans fewer frames, while each
+ * frame's noise still wants averaging and a shorter mean costs steady
+ * anomalies their margin over the threshold (1 keeps the time, 0 the
+ * frames; measured in docs/benchmarks.md). */
+#define GST_ANOMALY_SMOOTH_POWER 0.25
 
 /* The settings the frame-rate rules of trainer_create() choose unless
  * config names them (itself or through a preset); bit i of
@@ -562,15 +564,19 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
   }
   if (!(self->rate_named & RATE_RISE) && cfg.clip_len > 1 &&
       self->fps > 0.0) {
+    const ad_field *f = ad_config_field ("static_rise");
+
     cfg.static_rise = (gfloat) CLAMP (self->fps * GST_ANOMALY_STILL_SECONDS,
-        1.0, 1000.0);
+        f->min, f->max);
     GST_INFO_OBJECT (self, "%.1f frames a second: static_rise=%.1f",
         self->fps, cfg.static_rise);
   }
   if (!(self->rate_named & RATE_SMOOTH) && cfg.clip_len > 1 &&
       self->fps > 0.0 && self->fps < GST_ANOMALY_REF_FPS) {
-    cfg.flow_smooth = (gfloat) MAX (cfg.flow_smooth *
-        pow (self->fps / GST_ANOMALY_REF_FPS, 0.25), 1.0);
+    gdouble shrink = pow (self->fps / GST_ANOMALY_REF_FPS,
+        GST_ANOMALY_SMOOTH_POWER);
+
+    cfg.flow_smooth = (gfloat) MAX (cfg.flow_smooth * shrink, 1.0);
     GST_INFO_OBJECT (self, "%.1f frames a second: flow_smooth=%.2f",
         self->fps, cfg.flow_smooth);
   }
