@@ -119,19 +119,25 @@
 #define GST_ANOMALY_SMOOTH_POWER 0.25
 
 /* The settings the frame-rate rules of trainer_create() choose unless
- * config names them (itself or through a preset); bit i of
- * GstAnomalyRecon.rate_named is set when config names rate_fields[i]. */
+ * config names them (itself or through a preset); bit 1 << RATE_X of
+ * GstAnomalyRecon.rate_named is set when config names rate_fields[RATE_X]. */
 enum
 {
-  RATE_WINDOW = 1 << 0,
-  RATE_QUANTILE = 1 << 1,
-  RATE_RISE = 1 << 2,
-  RATE_SMOOTH = 1 << 3,
-  RATE_SCALE = 1 << 4
+  RATE_WINDOW,
+  RATE_QUANTILE,
+  RATE_RISE,
+  RATE_SMOOTH,
+  RATE_SCALE,
+  RATE_N
 };
-static const gchar *const rate_fields[] = {
-  "flow_window", "calib_quantile", "static_rise", "flow_smooth", "flow_scale"
+static const gchar *const rate_fields[RATE_N] = {
+  [RATE_WINDOW] = "flow_window",
+  [RATE_QUANTILE] = "calib_quantile",
+  [RATE_RISE] = "static_rise",
+  [RATE_SMOOTH] = "flow_smooth",
+  [RATE_SCALE] = "flow_scale"
 };
+#define RATE_NAMED(self, r) (((self)->rate_named >> (r)) & 1u)
 
 /**
  * GstAnomalyReconMode:
@@ -202,7 +208,7 @@ struct _GstAnomalyRecon
   gboolean checked;             /* features checked against stream_model */
   gboolean reset_pending;
   gdouble fps;                  /* the input's frame rate (0: unknown) */
-  guint rate_named;             /* RATE_* bits: config names the field */
+  guint rate_named;             /* 1 << RATE_*: config names the field */
 
   /* training (train mode) or collecting (learn-frames) */
   ad_model *train_model;
@@ -542,18 +548,18 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
   cfg.height = meta->height;
   /* a slow camera: fast motion crosses a motion cell in a frame or two,
    * so the motion patterns score single pairs (docs/tuning.md) */
-  if (!(self->rate_named & RATE_WINDOW) && self->fps > 0.0 &&
+  if (!RATE_NAMED (self, RATE_WINDOW) && self->fps > 0.0 &&
       self->fps <= GST_ANOMALY_SLOW_FPS) {
     cfg.flow_window = 1;
     GST_INFO_OBJECT (self, "%.1f frames a second: flow_window=1", self->fps);
   }
-  if (!(self->rate_named & RATE_SCALE) && self->fps > 0.0 &&
+  if (!RATE_NAMED (self, RATE_SCALE) && self->fps > 0.0 &&
       self->fps <= GST_ANOMALY_HALF_SCALE_FPS && cfg.motion_cell % 2 == 0) {
     cfg.flow_scale = 2;
     GST_INFO_OBJECT (self, "%.1f frames a second: flow_scale=2", self->fps);
   }
   /* video only: independent stills (clip_len 1) count images, not time */
-  if (!(self->rate_named & RATE_QUANTILE) && cfg.clip_len > 1 &&
+  if (!RATE_NAMED (self, RATE_QUANTILE) && cfg.clip_len > 1 &&
       self->fps > 0.0 && self->fps < GST_ANOMALY_REF_FPS) {
     gdouble q = 1.0 - (1.0 - cfg.calib_quantile) * GST_ANOMALY_REF_FPS /
         self->fps;
@@ -562,7 +568,7 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
     GST_INFO_OBJECT (self, "%.1f frames a second: calib_quantile=%.5f",
         self->fps, cfg.calib_quantile);
   }
-  if (!(self->rate_named & RATE_RISE) && cfg.clip_len > 1 &&
+  if (!RATE_NAMED (self, RATE_RISE) && cfg.clip_len > 1 &&
       self->fps > 0.0) {
     const ad_field *f = ad_config_field ("static_rise");
 
@@ -571,7 +577,7 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
     GST_INFO_OBJECT (self, "%.1f frames a second: static_rise=%.1f",
         self->fps, cfg.static_rise);
   }
-  if (!(self->rate_named & RATE_SMOOTH) && cfg.clip_len > 1 &&
+  if (!RATE_NAMED (self, RATE_SMOOTH) && cfg.clip_len > 1 &&
       self->fps > 0.0 && self->fps < GST_ANOMALY_REF_FPS) {
     gdouble shrink = pow (self->fps / GST_ANOMALY_REF_FPS,
         GST_ANOMALY_SMOOTH_POWER);
@@ -792,7 +798,7 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   GstAnomalyRecon *self = GST_ANOMALY_RECON (trans);
   gchar *config, *msg = NULL;
   guint learn, i;
-  gdouble rate_default[G_N_ELEMENTS (rate_fields)];
+  gdouble rate_default[RATE_N];
   const ad_field *f;
 
   GST_OBJECT_LOCK (self);
@@ -817,7 +823,7 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   ad_config_default (&self->base_cfg);
   /* the fields of the frame-rate rules read -1 (outside their ranges)
    * unless config names them: the rules apply only when it does not */
-  for (i = 0; i < G_N_ELEMENTS (rate_fields); i++) {
+  for (i = 0; i < RATE_N; i++) {
     f = ad_config_field (rate_fields[i]);
     rate_default[i] = ad_config_get (&self->base_cfg, f);
     ad_config_set (&self->base_cfg, f, -1.0);
@@ -833,7 +839,7 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   }
   g_free (config);
   self->rate_named = 0;
-  for (i = 0; i < G_N_ELEMENTS (rate_fields); i++) {
+  for (i = 0; i < RATE_N; i++) {
     f = ad_config_field (rate_fields[i]);
     if (ad_config_get (&self->base_cfg, f) != -1.0)
       self->rate_named |= 1u << i;
