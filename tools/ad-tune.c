@@ -345,6 +345,31 @@ rebin (ad_model *m, int bins)
   return n;
 }
 
+static int
+usage (void)
+{
+  fprintf (stderr, "usage: ad-tune [--scene surveillance|sparse|"
+      "crowded|industrial] [--seed K] [--seconds T] [--train K=V,...] "
+      "[--score 'K=V,...;K=V,...'] [--size WxH]\n"
+      "       [--model PATH (loaded if it exists, else trained for "
+      "--seconds and saved there)]\n"
+      "       [--dump CSV (per-frame parts of the first scoring)]\n"
+      "       [--cut N (score the test clips as N-frame pieces, each "
+      "from a fresh stream, as benchmark clips that start mid-event)]\n"
+      "       [--stride K (every K-th frame of each clip: a camera at "
+      "25/K fps)]\n"
+      "       [--calib-frames N (calibrate on the holdout clip's last N)]\n"
+      "       [--keep-calib 1 (first row: the loaded model's own motion "
+      "patterns and calibration)]\n"
+      "       [--holdback N (as the trainer: patterns from the training "
+      "clip but its last N frames, calibration on those, patterns "
+      "again from all)]\n"
+      "       [--step G (also score the holdout clip lit G times from "
+      "its middle on)]\n"
+      "       [--bins N (re-bin the loaded model's motion patterns)]\n");
+  return 2;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -357,7 +382,8 @@ main (int argc, char **argv)
   long holdback = 0;
   float step = 0.0f;
   int vw = 320, vh = 240, bins = 0;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
+    if (i + 1 >= argc) return usage ();     /* a flag without its value: --help */
     const char *a = argv[i], *v = argv[i + 1];
     if (!strcmp (a, "--scene")) scene = v;
     else if (!strcmp (a, "--seed")) seed = (uint32_t) atol (v);
@@ -384,24 +410,7 @@ main (int argc, char **argv)
     } else if (!strcmp (a, "--size")) {
       if (sscanf (v, "%dx%d", &vw, &vh) != 2) return 2;
     } else {
-      fprintf (stderr, "usage: ad-tune [--scene surveillance|sparse|"
-          "industrial] [--seed K] [--seconds T] [--train K=V,...] "
-          "[--score 'K=V,...;K=V,...'] [--model PATH] [--size WxH]\n"
-          "       [--dump CSV (per-frame parts of the first scoring)]\n"
-          "       [--cut N (score the test clips as N-frame pieces, each "
-          "from a fresh stream, as benchmark clips that start mid-event)]\n"
-          "       [--stride K (every K-th frame of each clip: a camera at "
-          "25/K fps)]\n"
-          "       [--calib-frames N (calibrate on the holdout clip's last N)]\n"
-          "       [--keep-calib 1 (first row: the loaded model's own motion "
-          "patterns and calibration)]\n"
-          "       [--holdback N (as the trainer: patterns from the training "
-          "clip but its last N frames, calibration on those, patterns "
-          "again from all)]\n"
-          "       [--step G (also score the holdout clip lit G times from "
-          "its middle on)]\n"
-          "       [--bins N (re-bin the loaded model's motion patterns)]\n");
-      return 2;
+      return usage ();
     }
   }
   ad_scene_kind sk;
