@@ -71,6 +71,8 @@ const ad_field ad_config_fields[] = {
   F (motion_comp, AD_FIELD_INT, 0, 1, 1, 1, "Remove camera shake and brightness change from the motion signals"),
   F (score_window, AD_FIELD_INT, 1, AD_SCORE_WINDOW_MAX, 3, 1, "Frame score: the learned and plain-motion parts as the median of their fused values over the latest N frames (causal; 1 = this frame): their one-frame spikes are noise (the motion pattern has flow_smooth, the stationary change its own rise)"),
   F (map_gate, AD_FIELD_INT, 0, 1, 1, 1, "Heatmap: spread a cell's motion parts over its moving pixels only, not the whole cell"),
+  F (map_gate_floor, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Heatmap gate: a pixel's share is its foreground over the largest in its cell, but over no less than this share of the frame's largest (a cell holding only a shadow or what something left behind is not painted at full strength; 0 = the cell's own largest)"),
+  F (map_gate_power, AD_FIELD_FLOAT, 0.1, 4.0, 0.7, 1, "Heatmap gate: the share is raised to this power (below 1 paints an object's faint parts nearer its cell's value; 1 = linear)"),
   F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not)"),
   F (map_motion, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap: weight of the plain cell motion, times its weight in the frame score (fuse 2 and 3; 0 = the map shows what is novel, not every moving object)"),
   F (pixel_std, AD_FIELD_INT, 0, 1, 0, 1, "Standardise each pixel by its normal spread"),

@@ -296,8 +296,9 @@ standardise (const ad_scorer *sc, const float *src, float *dst)
   }
 }
 
-/* dst [hw] = src [hw] over its largest value in the pixel's cell, in
- * [0, 1] (1 in a cell without any); mx [ncells] scratch. */
+/* dst [hw] = (src [hw] over the largest of its cell's largest value and
+ * map_gate_floor x the frame's largest) ^ map_gate_power, in [0, 1] (1 in
+ * a frame without any); mx [ncells] scratch. */
 static void
 cell_share (const ad_scorer *sc, const float *src, float *dst, float *mx)
 {
@@ -310,12 +311,21 @@ cell_share (const ad_scorer *sc, const float *src, float *dst, float *mx)
         mrow[x / sc->cell] = v;
     }
   }
+  /* a cell whose strongest pixel is weak beside the frame's strongest
+   * (a shadow, the rest of something that has moved on) counts as
+   * holding nothing at full strength: its pixels are divided by at least
+   * map_gate_floor x the frame's strongest */
+  float top = 0.0f;
+  for (int k = 0; k < sc->ncells; k++)
+    top = mx[k] > top ? mx[k] : top;
+  float lo = sc->cfg.map_gate_floor * top, pw = sc->cfg.map_gate_power;
   for (int y = 0; y < sc->h; y++) {
     const float *mrow = mx + (size_t) (y / sc->cell) * sc->gw;
     for (int x = 0; x < sc->w; x++) {
-      float m = mrow[x / sc->cell];
+      float m = mrow[x / sc->cell] > lo ? mrow[x / sc->cell] : lo;
       size_t p = (size_t) y * sc->w + x;
-      dst[p] = m > AD_TINY ? src[p] / m : 1.0f;
+      float v = m > AD_TINY ? src[p] / m : 1.0f;
+      dst[p] = pw == 1.0f ? v : powf (v, pw);
     }
   }
 }

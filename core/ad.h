@@ -148,6 +148,9 @@ typedef struct ad_config {
   int32_t score_window;       /* learned and motion parts: median of the
                                * latest N frames */
   int32_t map_gate;           /* 1: heatmap motion parts on moving pixels only */
+  float map_gate_floor;       /* the gate divides by at least this share of
+                               * the frame's strongest pixel */
+  float map_gate_power;       /* the gate's share raised to this power */
   float map_learned;          /* heatmap weight of the learned part, x fuse */
   float map_motion;           /* heatmap weight of the plain motion, x fuse */
   int32_t pixel_std;          /* 1: standardise each pixel by normal spread */

@@ -182,6 +182,9 @@ static FILE *dump_file;
 /* --cut N: test and nuisance clips scored as pieces of N frames, each from
  * a fresh stream (0: whole). */
 static long cut_frames;
+/* --pixel-detail R: the map's false positives within R px of the mask and
+ * beyond, per row (0: off). */
+static int pixel_near;
 
 /* Scores a clip causally: frame scores [n] and maps [n, H, W]; with
  * dump_file, one CSV line per frame (tag names the clip). */
@@ -239,6 +242,70 @@ kind_auroc (const float *score, const uint8_t *kind, int64_t n, int k,
   return ad_metric_auroc (s2, l2, j);
 }
 
+/* --pixel-detail R: where the map's false positives are, on stderr.  Pixel
+ * AP over the anomalous frames only (all kinds, then each), then with the
+ * negatives split: those within R px of the mask (the map spilling over
+ * the object's edge, a shadow) and those further away (other movers).
+ * maps [n, H, W]; ps [n * H * W / 4] and pl the same, scratch. */
+static void
+pixel_detail (const clip *te, const float *maps, int W, int H,
+    const int *present, float *ps, uint8_t *pl)
+{
+  size_t hw = (size_t) W * H;
+  for (int k = -1; k < AD_ANOM_COUNT; k++) {
+    if (k == 0 || (k > 0 && !present[k]))
+      continue;
+    int64_t q = 0;
+    for (int64_t f = 0; f < te->n; f++)
+      if (te->kind[f] != 0 && (k < 0 || te->kind[f] == k))
+        for (size_t p = 0; p < hw; p += 4, q++) {
+          ps[q] = maps[f * hw + p];
+          pl[q] = te->mask[f * hw + p];
+        }
+    fprintf (stderr, "pixel AP on anomalous frames, %s: %.3f\n",
+        k < 0 ? "all" : ad_anomaly_name ((ad_anomaly_kind) k),
+        ad_metric_ap (ps, pl, q));
+  }
+  /* near [hw]; sn, sf [n * hw] and ln, lf: mask and near / far pixels */
+  int R = pixel_near;
+  uint8_t *near = malloc (hw), *ln = malloc (te->n * hw),
+      *lf = malloc (te->n * hw);
+  float *sn = malloc (sizeof (float) * te->n * hw),
+      *sf = malloc (sizeof (float) * te->n * hw);
+  int64_t qn = 0, qf = 0;
+  for (int64_t f = 0; near && ln && lf && sn && sf && f < te->n; f++) {
+    if (te->kind[f] == 0)
+      continue;
+    const uint8_t *mk = te->mask + f * hw;
+    const float *mp = maps + f * hw;
+    memset (near, 0, hw);
+    for (int y = 0; y < H; y++)
+      for (int x = 0; x < W; x++)
+        for (int yy = y - R; mk[y * W + x] && yy <= y + R; yy++)
+          for (int xx = x - R; xx <= x + R; xx++)
+            if (yy >= 0 && yy < H && xx >= 0 && xx < W)
+              near[yy * W + xx] = 1;
+    for (size_t p = 0; p < hw; p++) {
+      if (mk[p] || near[p]) {
+        sn[qn] = mp[p];
+        ln[qn++] = mk[p] != 0;
+      }
+      if (mk[p] || !near[p]) {
+        sf[qf] = mp[p];
+        lf[qf++] = mk[p] != 0;
+      }
+    }
+  }
+  fprintf (stderr, "pixel AP on anomalous frames, negatives within %d px "
+      "of the mask only: %.3f, further only: %.3f\n", R,
+      ad_metric_ap (sn, ln, qn), ad_metric_ap (sf, lf, qf));
+  free (near);
+  free (ln);
+  free (lf);
+  free (sn);
+  free (sf);
+}
+
 static void
 report (const char *name, const ad_model *m, const clip *te,
     const clip *nu, int header)
@@ -283,6 +350,8 @@ report (const char *name, const ad_model *m, const clip *te,
     }
     printf (" %.3f | %.3f |", ad_metric_auroc (ps, pl, j),
         ad_metric_ap (ps, pl, j));
+    if (pixel_near > 0)
+      pixel_detail (te, maps, cfg->width, cfg->height, present, ps, pl);
   }
   free (ps);
   free (pl);
@@ -366,7 +435,10 @@ usage (void)
       "again from all)]\n"
       "       [--step G (also score the holdout clip lit G times from "
       "its middle on)]\n"
-      "       [--bins N (re-bin the loaded model's motion patterns)]\n");
+      "       [--bins N (re-bin the loaded model's motion patterns)]\n"
+      "       [--pixel-detail R (on stderr: pixel AP on the anomalous "
+      "frames, per kind, and with the negatives within R px of the mask "
+      "or beyond only)]\n");
   return 2;
 }
 
@@ -401,6 +473,7 @@ main (int argc, char **argv)
     }
     else if (!strcmp (a, "--holdback")) holdback = atol (v);
     else if (!strcmp (a, "--bins")) bins = atoi (v);
+    else if (!strcmp (a, "--pixel-detail")) pixel_near = atoi (v);
     else if (!strcmp (a, "--dump")) {
       if (!(dump_file = fopen (v, "w"))) {
         perror (v);

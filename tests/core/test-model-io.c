@@ -539,19 +539,26 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
   }
 
   /* A file older than the map weights keeps the map it was calibrated
-   * with (both weights 1), not the defaults. */
+   * with (both weights 1), not the defaults; older than the gate's floor
+   * and power, the linear gate of each cell's own largest. */
   {
     uint8_t *cut = malloc (size);
     size_t n = size;
     memcpy (cut, good, size);
     drop_field (cut, &n, "map_learned");
     drop_field (cut, &n, "map_motion");
+    drop_field (cut, &n, "map_gate_floor");
+    drop_field (cut, &n, "map_gate_power");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
-    if (m)
+    if (m) {
       CHECK (m->cfg.map_learned == 1.0f && m->cfg.map_motion == 1.0f,
           "legacy map weights %g %g", m->cfg.map_learned, m->cfg.map_motion);
+      CHECK (m->cfg.map_gate_floor == 0.0f && m->cfg.map_gate_power == 1.0f,
+          "legacy map gate %g %g", m->cfg.map_gate_floor,
+          m->cfg.map_gate_power);
+    }
     ad_model_free (m);
     m = NULL;
     CHECK (ad_model_load_mem (good, size, &m, &err) == AD_OK &&

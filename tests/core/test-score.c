@@ -940,6 +940,83 @@ test_gate (void)
   }
 }
 
+/* The gate's floor and power: two squares move in two cells, a bright
+ * one (0.3 -> 0.9) in cell (1, 1) and a faint one (0.3 -> 0.4) in cell
+ * (3, 1); motion only.  With floor 0 each cell's strongest pixel keeps its
+ * cell's value.  With floor 0.5 the faint cell's strongest is divided by
+ * half the frame's strongest instead: about a third of its value, the
+ * bright one's unchanged.  Power 0.5 takes each share to its square
+ * root. */
+static float gate_floor_v, gate_power_v;
+
+static void
+edit_gate_floor (ad_config *c)
+{
+  c->fuse = AD_FUSE_MOTION;
+  c->map_gate = 1;
+  c->map_gate_floor = gate_floor_v;
+  c->map_gate_power = gate_power_v;
+}
+
+/* peak [2]: the map's largest in the bright and the faint cell; map [HW] */
+static int
+two_squares (float floor, float power, float *peak, float *map)
+{
+  gate_floor_v = floor;
+  gate_power_v = power;
+  ad_model *m = model_with (edit_gate_floor);
+  ad_scorer *sc = scorer_for (m);
+  float f[2][HW];
+  ad_score o;
+  int ok = m && sc;
+  for (int p = 0; ok && p < HW; p++)
+    f[0][p] = f[1][p] = 0.3f;
+  for (int y = 9; ok && y < 12; y++)
+    for (int x = 9; x < 12; x++) {
+      f[1][y * W + x] = 0.9f;
+      f[1][y * W + x + 16] = 0.4f;
+    }
+  ok = ok && ad_scorer_process (sc, f[0], NULL, map, &o, NULL) == AD_OK &&
+      ad_scorer_process (sc, f[1], NULL, map, &o, NULL) == AD_OK;
+  peak[0] = peak[1] = 0.0f;
+  for (int y = 8; ok && y < 16; y++)
+    for (int x = 0; x < 8; x++) {
+      peak[0] = fmaxf (peak[0], map[y * W + 8 + x]);
+      peak[1] = fmaxf (peak[1], map[y * W + 24 + x]);
+    }
+  ad_scorer_free (sc);
+  ad_model_free (m);
+  CHECK (ok, "two squares scored (floor %g, power %g)", floor, power);
+  return ok;
+}
+
+static void
+test_gate_floor (void)
+{
+  ad_config d;
+  ad_config_default (&d);
+  CHECK (d.map_gate_floor > 0.0f && d.map_gate_power < 1.0f,
+      "defaults: floor %g, power %g", d.map_gate_floor, d.map_gate_power);
+  float own[2], half[2], root[2], m0[HW], m1[HW];
+  if (!two_squares (0.0f, 1.0f, own, m0) ||
+      !two_squares (0.5f, 1.0f, half, m1))
+    return;
+  CHECK (own[1] > 0.0f && own[0] > 5.0f * own[1], "cell values %g, %g",
+      own[0], own[1]);
+  CHECK (fabsf (half[0] - own[0]) < 1e-6f * (1.0f + own[0]),
+      "bright cell %g, was %g", half[0], own[0]);
+  CHECK (half[1] > 0.2f * own[1] && half[1] < 0.5f * own[1],
+      "faint cell %g of %g", half[1], own[1]);
+  if (!two_squares (0.0f, 0.5f, root, m1))
+    return;
+  CHECK (fabsf (root[1] - own[1]) < 1e-6f, "power: peak keeps %g, was %g",
+      root[1], own[1]);
+  /* a pixel beside the bright square, a share of its cell's peak */
+  float s1 = m0[10 * W + 13] / own[0], s2 = m1[10 * W + 13] / own[0];
+  CHECK (s1 > 0.01f && s1 < 0.9f && fabsf (s2 - sqrtf (s1)) < 1e-4f,
+      "power 0.5: share %g, linear %g", s2, s1);
+}
+
 int
 main (void)
 {
@@ -960,5 +1037,6 @@ main (void)
   test_calibrate ();
   test_window ();
   test_gate ();
+  test_gate_floor ();
   return check_report ("test-score");
 }
