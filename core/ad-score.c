@@ -325,7 +325,7 @@ cell_share (const ad_scorer *sc, const float *src, float *dst, float *mx)
       float m = mrow[x / sc->cell] > lo ? mrow[x / sc->cell] : lo;
       size_t p = (size_t) y * sc->w + x;
       float v = m > AD_TINY ? src[p] / m : 1.0f;
-      dst[p] = pw == 1.0f ? v : powf (v, pw);
+      dst[p] = pw == 1.0f || v <= 0.0f ? v : powf (v, pw);
     }
   }
 }

@@ -280,11 +280,14 @@ pixel_detail (const clip *te, const float *maps, int W, int H,
     const float *mp = maps + f * hw;
     memset (near, 0, hw);
     for (int y = 0; y < H; y++)
-      for (int x = 0; x < W; x++)
-        for (int yy = y - R; mk[y * W + x] && yy <= y + R; yy++)
+      for (int x = 0; x < W; x++) {
+        if (!mk[y * W + x])
+          continue;
+        for (int yy = y - R; yy <= y + R; yy++)
           for (int xx = x - R; xx <= x + R; xx++)
             if (yy >= 0 && yy < H && xx >= 0 && xx < W)
               near[yy * W + xx] = 1;
+      }
     for (size_t p = 0; p < hw; p++) {
       if (mk[p] || near[p]) {
         sn[qn] = mp[p];
