@@ -101,6 +101,12 @@
  * model resolution (flow_scale=2: a walker moves 2-4 px a frame there)
  * unless config sets flow_scale or an odd motion_cell. */
 #define GST_ANOMALY_HALF_SCALE_FPS 9.0
+/* With those half-resolution vectors the motion patterns take this many
+ * bins a side (0.5 px/frame) unless config sets flow_bins: a slow camera
+ * gives a third of the vectors a minute of footage gives at 25 frames a
+ * second, too few to fill the finer default bins (docs/benchmarks.md,
+ * "Frame rate"). */
+#define GST_ANOMALY_SLOW_BINS 17
 /* Frame rate calib_quantile refers to: a slower camera shows fewer frames
  * an hour, so training a video model lowers the per-frame tail 1 - q by
  * the ratio unless config sets calib_quantile (the same false-alarm frames
@@ -128,6 +134,7 @@ enum
   RATE_RISE,
   RATE_SMOOTH,
   RATE_SCALE,
+  RATE_BINS,
   RATE_N
 };
 static const gchar *const rate_fields[RATE_N] = {
@@ -135,7 +142,8 @@ static const gchar *const rate_fields[RATE_N] = {
   [RATE_QUANTILE] = "calib_quantile",
   [RATE_RISE] = "static_rise",
   [RATE_SMOOTH] = "flow_smooth",
-  [RATE_SCALE] = "flow_scale"
+  [RATE_SCALE] = "flow_scale",
+  [RATE_BINS] = "flow_bins"
 };
 #define RATE_NAMED(self, r) (((self)->rate_named >> (r)) & 1u)
 
@@ -557,6 +565,12 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
       self->fps <= GST_ANOMALY_HALF_SCALE_FPS && cfg.motion_cell % 2 == 0) {
     cfg.flow_scale = 2;
     GST_INFO_OBJECT (self, "%.1f frames a second: flow_scale=2", self->fps);
+  }
+  if (!RATE_NAMED (self, RATE_BINS) && self->fps > 0.0 &&
+      self->fps <= GST_ANOMALY_HALF_SCALE_FPS && cfg.flow_scale == 2) {
+    cfg.flow_bins = GST_ANOMALY_SLOW_BINS;
+    GST_INFO_OBJECT (self, "%.1f frames a second: flow_bins=%d", self->fps,
+        cfg.flow_bins);
   }
   /* video only: independent stills (clip_len 1) count images, not time */
   if (!RATE_NAMED (self, RATE_QUANTILE) && cfg.clip_len > 1 &&

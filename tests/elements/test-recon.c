@@ -393,7 +393,8 @@ trained_config (const gchar * fps, const gchar * config)
  * by (fps / 25)^(1/4), unless config sets them; unknown rates and stills
  * keep the defaults.  At 9 frames a second or less the motion vectors are
  * fitted at half resolution (flow_scale=2) unless config sets flow_scale
- * or an odd motion_cell. */
+ * or an odd motion_cell, and then the motion patterns take 17 bins a side
+ * unless config sets flow_bins. */
 GST_START_TEST (test_train_frame_rate)
 {
   ad_config d, c;
@@ -437,13 +438,22 @@ GST_START_TEST (test_train_frame_rate)
   fail_unless_equals_float (c.static_rise, 40.0f);
   fail_unless_equals_float (c.flow_smooth, 6.0f);
   fail_unless_equals_int (c.flow_scale, 1);
+  fail_unless_equals_int (c.flow_bins, d.flow_bins);
   c = trained_config ("25/4", "");
   fail_unless_equals_int (c.flow_scale, 2);
   fail_unless_equals_int (c.flow_window, 1);
+  fail_unless_equals_int (c.flow_bins, 17);
+  c = trained_config ("25/4", ",flow_bins=35");
+  fail_unless_equals_int (c.flow_scale, 2);
+  fail_unless_equals_int (c.flow_bins, 35);
   c = trained_config ("25/4", ",flow_scale=1");
   fail_unless_equals_int (c.flow_scale, 1);
+  fail_unless_equals_int (c.flow_bins, d.flow_bins);
   c = trained_config ("25/4", ",motion_cell=7");
   fail_unless_equals_int (c.flow_scale, 1);
+  fail_unless_equals_int (c.flow_bins, d.flow_bins);
+  c = trained_config ("10/1", "");
+  fail_unless_equals_int (c.flow_bins, d.flow_bins);
   c = trained_config ("10/1", ",clip_len=1");
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   fail_unless_equals_float (c.static_rise, d.static_rise);
