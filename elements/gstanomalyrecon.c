@@ -561,16 +561,18 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
     cfg.flow_window = 1;
     GST_INFO_OBJECT (self, "%.1f frames a second: flow_window=1", self->fps);
   }
-  if (!RATE_NAMED (self, RATE_SCALE) && self->fps > 0.0 &&
-      self->fps <= GST_ANOMALY_HALF_SCALE_FPS && cfg.motion_cell % 2 == 0) {
-    cfg.flow_scale = 2;
-    GST_INFO_OBJECT (self, "%.1f frames a second: flow_scale=2", self->fps);
-  }
-  if (!RATE_NAMED (self, RATE_BINS) && self->fps > 0.0 &&
-      self->fps <= GST_ANOMALY_HALF_SCALE_FPS && cfg.flow_scale == 2) {
-    cfg.flow_bins = GST_ANOMALY_SLOW_BINS;
-    GST_INFO_OBJECT (self, "%.1f frames a second: flow_bins=%d", self->fps,
-        cfg.flow_bins);
+  /* slower still: half-resolution vectors, and with them coarser bins */
+  if (self->fps > 0.0 && self->fps <= GST_ANOMALY_HALF_SCALE_FPS) {
+    if (!RATE_NAMED (self, RATE_SCALE) && cfg.motion_cell % 2 == 0) {
+      cfg.flow_scale = 2;
+      GST_INFO_OBJECT (self, "%.1f frames a second: flow_scale=2",
+          self->fps);
+    }
+    if (!RATE_NAMED (self, RATE_BINS) && cfg.flow_scale == 2) {
+      cfg.flow_bins = GST_ANOMALY_SLOW_BINS;
+      GST_INFO_OBJECT (self, "%.1f frames a second: flow_bins=%d",
+          self->fps, cfg.flow_bins);
+    }
   }
   /* video only: independent stills (clip_len 1) count images, not time */
   if (!RATE_NAMED (self, RATE_QUANTILE) && cfg.clip_len > 1 &&

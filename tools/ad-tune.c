@@ -273,7 +273,11 @@ pixel_detail (const clip *te, const float *maps, int W, int H,
   float *sn = malloc (sizeof (float) * te->n * hw),
       *sf = malloc (sizeof (float) * te->n * hw);
   int64_t qn = 0, qf = 0;
-  for (int64_t f = 0; near && ln && lf && sn && sf && f < te->n; f++) {
+  if (!near || !ln || !lf || !sn || !sf) {
+    fprintf (stderr, "ad-tune: --pixel-detail: out of memory\n");
+    goto done;
+  }
+  for (int64_t f = 0; f < te->n; f++) {
     if (te->kind[f] == 0)
       continue;
     const uint8_t *mk = te->mask + f * hw;
@@ -302,6 +306,7 @@ pixel_detail (const clip *te, const float *maps, int W, int H,
   fprintf (stderr, "pixel AP on anomalous frames, negatives within %d px "
       "of the mask only: %.3f, further only: %.3f\n", R,
       ad_metric_ap (sn, ln, qn), ad_metric_ap (sf, lf, qf));
+done:
   free (near);
   free (ln);
   free (lf);
