@@ -13,6 +13,11 @@
  * of in_w * pixel_stride values; that row is then resized horizontally per
  * channel.  Boundary source rows shared by two output rows are read twice;
  * nothing else is.
+ *
+ * Planar YUV for an RGB model: Y, U and V are each resized to the model's
+ * resolution (the chroma planes with their own taps), then converted to
+ * RGB.  The conversion is affine, so converting the averages equals
+ * averaging the converted pixels (up to the clamp at 0 and 255).
  */
 #include "ad-internal.h"
 
@@ -36,6 +41,9 @@ struct ad_extractor {
   int ci;                 /* model image channels (1 or 3) */
   int in_w, in_h;         /* input size the tables were built for (0: none) */
   ad_axis ax, ay;
+  int cin_w, cin_h;       /* chroma size of cax, cay (0: none) */
+  ad_axis cax, cay;
+  float *yuv;             /* [3, h, w] resized Y, U, V (planar input), or NULL */
   float *vrow;            /* [in_w * pixel_stride] vertically summed bytes */
   size_t vrow_cap;        /* floats allocated in vrow */
   float *acc;             /* [3, w] one output row, 0..255 units */
@@ -123,6 +131,9 @@ ad_extractor_free (ad_extractor *x)
     return;
   axis_clear (&x->ax);
   axis_clear (&x->ay);
+  axis_clear (&x->cax);
+  axis_clear (&x->cay);
+  ad_free (x->yuv);
   ad_free (x->vrow);
   ad_free (x->acc);
   ad_free (x->prev);
@@ -137,11 +148,10 @@ ad_extractor_reset (ad_extractor *x)
 }
 
 /* Horizontally resizes the summed row x->vrow (interleaved, pixel stride
- * ps) into acc [nc, w] (0..255 units). */
+ * ps) into acc [nc, w] (0..255 units) with the taps a. */
 static void
-resize_row (ad_extractor *x, const ad_image *img)
+resize_row (ad_extractor *x, const ad_image *img, const ad_axis *a)
 {
-  const ad_axis *a = &x->ax;
   const float *row = x->vrow;
   float *dst = x->acc;
   int ps = img->pixel_stride, w = x->w;
@@ -173,11 +183,10 @@ resize_row (ad_extractor *x, const ad_image *img)
   }
 }
 
-/* x->vrow = sum over the taps of output row oy of weight * source row. */
+/* x->vrow = sum over the taps a of output row oy of weight * source row. */
 static void
-sum_rows (ad_extractor *x, const ad_image *img, int oy)
+sum_rows (ad_extractor *x, const ad_image *img, const ad_axis *a, int oy)
 {
-  const ad_axis *a = &x->ay;
   const float *wt = a->w + (size_t) oy * a->max_taps;
   size_t n = (size_t) img->width * img->pixel_stride;
   float *restrict v = x->vrow;
@@ -219,37 +228,100 @@ check_image (const ad_image *img, ad_error *err)
   return AD_OK;
 }
 
-ad_status
-ad_extractor_process (ad_extractor *x, const ad_image *img, float *feat,
-    ad_error *err)
+/* The chroma planes of planar YUV: sizes and strides within reach. */
+static ad_status
+check_chroma (const ad_image *img, ad_error *err)
 {
-  if (!x || !feat)
-    return ad_fail (err, AD_ERR_ARG, "missing argument");
-  ad_status st = check_image (img, err);
-  if (st != AD_OK)
-    return st;
-  /* Workspace changes only with the input layout, never per frame. */
-  size_t need = (size_t) img->width * img->pixel_stride;
-  if (need > x->vrow_cap) {
-    ad_free (x->vrow);
-    x->vrow_cap = 0;
-    if (!(x->vrow = ad_alloc (need)))
-      return ad_fail (err, AD_ERR_NOMEM, "out of memory for a row");
-    x->vrow_cap = need;
+  if (img->chroma_width < 1 || img->chroma_height < 1 ||
+      img->chroma_width > img->width || img->chroma_height > img->height)
+    return ad_fail (err, AD_ERR_ARG, "bad chroma size %dx%d for a %dx%d "
+        "image", img->chroma_width, img->chroma_height, img->width,
+        img->height);
+  if (img->chroma_pixel_stride < 1 || (int64_t) img->chroma_row_stride <
+      (int64_t) img->chroma_width * img->chroma_pixel_stride)
+    return ad_fail (err, AD_ERR_ARG, "chroma row stride %d is less than %d "
+        "x %d", img->chroma_row_stride, img->chroma_width,
+        img->chroma_pixel_stride);
+  return AD_OK;
+}
+
+/* One chroma plane (which: 0 U, 1 V) as a one-channel image.  When U and
+ * V share a plane (NV12, NV21) the view starts at the first of the two so
+ * that a row read never passes the plane's row. */
+static ad_image
+chroma_view (const ad_image *img, int which)
+{
+  const uint8_t *me = which ? img->v : img->u, *other = which ? img->u :
+      img->v;
+  ad_image c;
+  memset (&c, 0, sizeof c);
+  c.data = me;
+  c.width = img->chroma_width;
+  c.height = img->chroma_height;
+  c.row_stride = img->chroma_row_stride;
+  c.pixel_stride = img->chroma_pixel_stride;
+  c.n_channels = 1;
+  if (me > other && me - other < img->chroma_pixel_stride) {
+    c.data = other;
+    c.ch_offset[0] = (int32_t) (me - other);
   }
-  if (img->width != x->in_w || img->height != x->in_h) {
-    x->in_w = x->in_h = 0;
-    if (!axis_build (&x->ax, img->width, x->w) ||
-        !axis_build (&x->ay, img->height, x->h))
+  return c;
+}
+
+/* out [h, w] = the one-channel img resized with the taps ax, ay (0..255
+ * units). */
+static void
+resize_plane (ad_extractor *x, const ad_image *img, const ad_axis *ax,
+    const ad_axis *ay, float *out)
+{
+  for (int oy = 0; oy < x->h; oy++) {
+    sum_rows (x, img, ay, oy);
+    resize_row (x, img, ax);
+    memcpy (out + (size_t) oy * x->w, x->acc, sizeof (float) * x->w);
+  }
+}
+
+/* feat [3, h, w] = RGB in [0, 1] (before the clamp) of planar YUV img
+ * (chroma checked), BT.601 limited range, via x->yuv [3, h, w]. */
+static ad_status
+planar_rgb (ad_extractor *x, const ad_image *img, float *feat, ad_error *err)
+{
+  if (!x->yuv && !(x->yuv = ad_alloc (3 * (size_t) x->hw)))
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory for YUV planes");
+  if (img->chroma_width != x->cin_w || img->chroma_height != x->cin_h) {
+    x->cin_w = x->cin_h = 0;
+    if (!axis_build (&x->cax, img->chroma_width, x->w) ||
+        !axis_build (&x->cay, img->chroma_height, x->h))
       return ad_fail (err, AD_ERR_NOMEM, "out of memory for resize tables");
-    x->in_w = img->width;
-    x->in_h = img->height;
+    x->cin_w = img->chroma_width;
+    x->cin_h = img->chroma_height;
   }
+  size_t hw = (size_t) x->hw;
+  float *yp = x->yuv, *up = yp + hw, *vp = up + hw;
+  ad_image u = chroma_view (img, 0), v = chroma_view (img, 1);
+  resize_plane (x, img, &x->ax, &x->ay, yp);
+  resize_plane (x, &u, &x->cax, &x->cay, up);
+  resize_plane (x, &v, &x->cax, &x->cay, vp);
+  const float k = 1.0f / 255.0f;
+  for (size_t p = 0; p < hw; p++) {
+    float l = 1.164f * (yp[p] - 16.0f), cb = up[p] - 128.0f,
+        cr = vp[p] - 128.0f;
+    feat[p] = (l + 1.596f * cr) * k;
+    feat[hw + p] = (l - 0.392f * cb - 0.813f * cr) * k;
+    feat[2 * hw + p] = (l + 2.017f * cb) * k;
+  }
+  return AD_OK;
+}
+
+/* feat [ci, h, w] in [0, 1] (before the clamp) of the interleaved img. */
+static void
+interleaved (ad_extractor *x, const ad_image *img, float *feat)
+{
   int w = x->w, hw = x->hw, nc = img->n_channels;
   const float k = 1.0f / 255.0f;
   for (int oy = 0; oy < x->h; oy++) {
-    sum_rows (x, img, oy);
-    resize_row (x, img);
+    sum_rows (x, img, &x->ay, oy);
+    resize_row (x, img, &x->ax);
     const float *acc = x->acc;   /* [nc, w] output row oy, 0..255 units */
     float *f = feat + (size_t) oy * w;
     if (x->ci == nc) {
@@ -267,6 +339,46 @@ ad_extractor_process (ad_extractor *x, const ad_image *img, float *feat,
         for (int i = 0; i < w; i++)
           f[(size_t) c * hw + i] = acc[i] * k;
     }
+  }
+}
+
+ad_status
+ad_extractor_process (ad_extractor *x, const ad_image *img, float *feat,
+    ad_error *err)
+{
+  if (!x || !feat)
+    return ad_fail (err, AD_ERR_ARG, "missing argument");
+  ad_status st = check_image (img, err);
+  if (st != AD_OK)
+    return st;
+  int planar = x->ci == 3 && img->u && img->v;
+  if (planar && (st = check_chroma (img, err)) != AD_OK)
+    return st;
+  /* Workspace changes only with the input layout, never per frame. */
+  size_t need = (size_t) img->width * img->pixel_stride;
+  if (planar && (size_t) img->chroma_width * img->chroma_pixel_stride > need)
+    need = (size_t) img->chroma_width * img->chroma_pixel_stride;
+  if (need > x->vrow_cap) {
+    ad_free (x->vrow);
+    x->vrow_cap = 0;
+    if (!(x->vrow = ad_alloc (need)))
+      return ad_fail (err, AD_ERR_NOMEM, "out of memory for a row");
+    x->vrow_cap = need;
+  }
+  if (img->width != x->in_w || img->height != x->in_h) {
+    x->in_w = x->in_h = 0;
+    if (!axis_build (&x->ax, img->width, x->w) ||
+        !axis_build (&x->ay, img->height, x->h))
+      return ad_fail (err, AD_ERR_NOMEM, "out of memory for resize tables");
+    x->in_w = img->width;
+    x->in_h = img->height;
+  }
+  int hw = x->hw;
+  if (planar) {
+    if ((st = planar_rgb (x, img, feat, err)) != AD_OK)
+      return st;
+  } else {
+    interleaved (x, img, feat);
   }
   /* Clamp rounding excursions so values stay in [0,1]. */
   for (size_t i = 0; i < (size_t) x->ci * hw; i++)

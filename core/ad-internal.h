@@ -389,6 +389,19 @@ float ad_gain (const float *x, const float *ref, int n, float *tmp);
  * (tolerates camera jitter), gain = ad_gain (gray, bg) (tolerates
  * lighting); tmp [hw] scratch. */
 #define AD_BG_SHIFT 2
+/* The map's shadow test (colour models, ad-score.c): a shadow leaves the
+ * lit background's gray between AD_SHADOW_LO and AD_SHADOW_HI of it (where
+ * that exceeds AD_SHADOW_MIN) and its chromaticity within
+ * AD_SHADOW_CHROMA; the background's chromaticity follows the footage
+ * over AD_CHROMA_FRAMES frames.  Frames with fewer than AD_COLOUR_SHARE
+ * of their pixels AD_COLOUR_MIN from gray have no colour to test. */
+#define AD_SHADOW_LO 0.5f
+#define AD_SHADOW_HI 0.95f
+#define AD_SHADOW_MIN 0.02f
+#define AD_SHADOW_CHROMA 0.03f
+#define AD_CHROMA_FRAMES 20.0f
+#define AD_COLOUR_MIN 0.02f
+#define AD_COLOUR_SHARE 0.01f
 void ad_bg_diff (const float *gray, const float *bg, int h, int w,
     float *tmp, float *d);
 

@@ -62,6 +62,10 @@ struct ad_scorer {
                              * stationary change, per pixel */
   float *bgd;               /* [hw] difference to the background, still */
   float *fg;                /* [hw] the same, moving pixels included */
+  float *chroma;            /* [2, hw] colour models: the background's
+                             * chromaticity (r, g), a running mean */
+  int have_chroma;          /* chroma holds a value */
+  int colourful;            /* the latest frame had colour (the test runs) */
   const ad_tensor *bg;      /* [hw] learned background or NULL */
   float *bg_live;           /* [hw] the background this stream compares
                              * with: bg, plus what static_absorb took in */
@@ -143,6 +147,11 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   sc->gate = ad_alloc ((size_t) sc->hw * 2);
   sc->bgd = ad_alloc (sc->hw);
   sc->fg = ad_alloc (sc->hw);
+  if (sc->ci == 3 && sc->cfg.map_shadow < 1.0f &&
+      !(sc->chroma = ad_alloc (2 * (size_t) sc->hw))) {
+    ad_scorer_free (sc);
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory");
+  }
   if (!sc->prev || !sc->lmap || !sc->work || !sc->tmp || !sc->resid ||
       !sc->fmap ||
       !sc->cells || !sc->cwork || !sc->gate || !sc->bgd || !sc->fg || !sc->fspread) {
@@ -169,6 +178,7 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->gate);
   ad_free (sc->bgd);
   ad_free (sc->fg);
+  ad_free (sc->chroma);
   ad_free (sc->fspread);
   ad_free (sc->bg_live);
   ad_free (sc->still_age);
@@ -204,6 +214,7 @@ ad_scorer_reset (ad_scorer *sc)
   if (sc) {
     sc->have_prev = 0;
     sc->have_still = 0;
+    sc->have_chroma = 0;
     restart_windows (sc);
     if (sc->bg_live) {
       memcpy (sc->bg_live, sc->bg->data, sizeof (float) * sc->hw);
@@ -356,15 +367,67 @@ motion_gate (ad_scorer *sc, int ok, int have_fg)
   cell_share (sc, g, g, sc->cwork);  /* cwork: rewritten by motion_score */
 }
 
+/* Shadows out of the map's gate (colour models, map_shadow < 1): a pixel
+ * whose gray is AD_SHADOW_LO..AD_SHADOW_HI of the lit background's and
+ * whose chromaticity (r, g) = (R, G) / (R + G + B) lies within
+ * AD_SHADOW_CHROMA (sum of both differences) of the background's is
+ * the background darkened, not an object: its sc->fg is multiplied by
+ * map_shadow.  The background's chromaticity sc->chroma [2, hw] is a
+ * running mean, 1/AD_CHROMA_FRAMES a frame, over the frames where the
+ * pixel matches the background (d == 0), started from the stream's first
+ * frame.  Gray footage (a gray camera, night infrared) carries no
+ * chromaticity, so a dark gray coat would pass for a shadow: the test runs
+ * only on a frame that follows one where at least AD_COLOUR_SHARE of the
+ * pixels are AD_COLOUR_MIN away from gray.
+ * feat [3, hw]; gray, bg [hw] as ad_bg_diff's; d [hw] its
+ * difference after the frame's floor (sc->fg, changed in place). */
+static void
+shadows (ad_scorer *sc, const float *feat, const float *gray, const float *bg,
+    float *d)
+{
+  const size_t hw = (size_t) sc->hw;
+  const float *r = feat, *g = feat + hw, *b = feat + 2 * hw;
+  float *cr = sc->chroma, *cg = sc->chroma + hw;
+  const float a = 1.0f / AD_CHROMA_FRAMES;
+  float gain = ad_gain (gray, bg, sc->hw, sc->tmp);
+  int test = sc->have_chroma && sc->colourful;
+  size_t coloured = 0;
+  for (size_t p = 0; p < hw; p++) {
+    float s = r[p] + g[p] + b[p];
+    float u = s > AD_TINY ? r[p] / s : 1.0f / 3.0f;
+    float v = s > AD_TINY ? g[p] / s : 1.0f / 3.0f;
+    coloured += fabsf (u - 1.0f / 3.0f) + fabsf (v - 1.0f / 3.0f) >
+        AD_COLOUR_MIN;
+    if (!sc->have_chroma) {
+      cr[p] = u;
+      cg[p] = v;
+      continue;
+    }
+    float lit = gain * bg[p], dv = d[p];
+    if (test && dv > 0.0f && lit > AD_SHADOW_MIN && gray[p] >= AD_SHADOW_LO * lit &&
+        gray[p] <= AD_SHADOW_HI * lit &&
+        fabsf (u - cr[p]) + fabsf (v - cg[p]) < AD_SHADOW_CHROMA)
+      d[p] = dv * sc->cfg.map_shadow;
+    if (dv == 0.0f) {
+      cr[p] += a * (u - cr[p]);
+      cg[p] += a * (v - cg[p]);
+    }
+  }
+  sc->have_chroma = 1;
+  sc->colourful = (float) coloured >= AD_COLOUR_SHARE * (float) hw;
+}
+
 /* Stationary change per cell into cells[2]: the mean over the cell of the
  * difference to the learned background at the pixels that did not move
  * (compensated difference below the motion noise), followed over time by
  * a value that rises towards it by 1/static_rise a frame and falls to
  * it at once (from 0 at the first frame), so a passer-by's brief
  * mismatch hardly counts and an object left lying builds up.
- * sc->gate + hw gets its per-pixel share (map_gate) when want_map. */
+ * sc->gate + hw gets its per-pixel share (map_gate) when want_map;
+ * sc->fg the difference with moving pixels, shadows out (colour models).
+ * feat [ci, hw] the frame. */
 static void
-static_cells (ad_scorer *sc, int ok, int want_map)
+static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
 {
   float *out = sc->cells + 2 * (size_t) sc->ncells;
   float *sg = sc->gate + sc->hw;
@@ -402,6 +465,8 @@ static_cells (ad_scorer *sc, int ok, int want_map)
         }
       }
     }
+  if (sc->chroma)
+    shadows (sc, feat, gray, sc->bg_live, sc->fg);
   float a = 1.0f / sc->cfg.static_rise;
   for (int k = 0; k < sc->ncells; k++) {
     int gy = k / sc->gw, gx = k % sc->gw;
@@ -460,7 +525,7 @@ motion_cells (ad_scorer *sc, const float *feat, int want_map)
   /* the background difference also shapes the map's motion gate */
   int gate_fg = want_map && sc->cfg.map_gate && sc->bg != NULL;
   if (sc->full || sc->cfg.static_weight > 0.0f || gate_fg)
-    static_cells (sc, ok && sc->have_prev, want_map);
+    static_cells (sc, feat, ok && sc->have_prev, want_map);
   else
     memset (sc->cells + 2 * (size_t) sc->ncells, 0,
         sizeof (float) * sc->ncells);

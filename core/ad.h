@@ -151,6 +151,8 @@ typedef struct ad_config {
   float map_gate_floor;       /* the gate divides by at least this share of
                                * the frame's strongest pixel */
   float map_gate_power;       /* the gate's share raised to this power */
+  float map_shadow;           /* colour models: a shadow pixel's share of the
+                               * gate's foreground (1 = no shadow test) */
   float map_learned;          /* heatmap weight of the learned part, x fuse */
   float map_motion;           /* heatmap weight of the plain motion, x fuse */
   int32_t pixel_std;          /* 1: standardise each pixel by normal spread */
@@ -241,6 +243,14 @@ typedef struct ad_image {
   int32_t pixel_stride; /* bytes per pixel */
   int32_t n_channels;   /* 1 (luma) or 3 (RGB) */
   int32_t ch_offset[3];
+  /* Planar YUV (I420, NV12; n_channels 1, data the Y plane): with u and v
+   * set, an RGB model gets RGB from Y, U and V (BT.601, limited range);
+   * a gray model reads Y alone.  The chroma planes are chroma_width x
+   * chroma_height, rows chroma_row_stride and pixels chroma_pixel_stride
+   * bytes apart (NV12: u and v one byte apart in one plane, stride 2). */
+  const uint8_t *u, *v;
+  int32_t chroma_width, chroma_height;
+  int32_t chroma_row_stride, chroma_pixel_stride;
 } ad_image;
 
 ad_status ad_extractor_new (const ad_config *cfg, ad_extractor **out,

@@ -13,7 +13,9 @@
  * RGB values in [0,1] (#GstAnomalyExtract:color), followed, with
  * #GstAnomalyExtract:motion-inputs, by a channel holding the absolute
  * difference to the previous frame.  The video itself passes through
- * unchanged.  For I420, NV12 and GRAY8 the luma plane is used.
+ * unchanged.  GRAY8 gives luma alone.  For I420 and NV12 a gray model
+ * reads the luma plane; an RGB model also the chroma planes, converted to
+ * RGB (BT.601).
  *
  * When #GstAnomalyExtract:model names an existing model file, the feature
  * settings are read from it and override the four properties above, so the
@@ -27,7 +29,7 @@
  * |[
  * gst-launch-1.0 videotestsrc ! anomalyextract width=64 height=48 ! \
  *   fakesink
- * ]| Attach 64x48 gray features to every frame.
+ * ]| Attach 64x48 RGB features to every frame.
  * |[
  * gst-launch-1.0 filesrc location=normal.avi ! decodebin ! videoconvert ! \
  *   anomalyextract model=scene.model ! anomalyrecon model=scene.model \
@@ -68,7 +70,7 @@ enum
 #define DEFAULT_HEIGHT 120
 #define MIN_SIZE 16
 #define MAX_SIZE 1024
-#define DEFAULT_COLOR FALSE
+#define DEFAULT_COLOR TRUE
 #define DEFAULT_MOTION_INPUTS FALSE
 
 struct _GstAnomalyExtract
@@ -162,11 +164,14 @@ gst_anomaly_extract_class_init (GstAnomalyExtractClass * klass)
    * GstAnomalyExtract:color
    *
    * TRUE: three RGB feature channels; FALSE: one gray (luma) channel.
-   * Overridden by #GstAnomalyExtract:model.
+   * Colour lets the heatmap tell a shadow from an object (the core's
+   * map_shadow); a gray camera's frames give three equal channels and
+   * no shadow test.  Overridden by #GstAnomalyExtract:model.
    */
   g_object_class_install_property (gobject_class, PROP_COLOR,
       g_param_spec_boolean ("color", "Color",
-          "RGB features (TRUE) or gray features (FALSE)", DEFAULT_COLOR,
+          "RGB features (TRUE: the heatmap can tell shadows from objects) "
+          "or gray features (FALSE)", DEFAULT_COLOR,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   /**
@@ -405,10 +410,16 @@ gst_anomaly_extract_set_info (GstVideoFilter * filter, GstCaps * incaps,
     for (int c = 0; c < 3; c++)
       l->ch_offset[c] = GST_VIDEO_INFO_COMP_POFFSET (in_info, c);
   } else {
-    /* GRAY8, I420, NV12: the luma plane */
+    /* GRAY8, I420, NV12: the luma plane; I420 and NV12 also give an RGB
+     * model their chroma (the pointers are set per frame) */
     l->n_channels = 1;
     l->pixel_stride = GST_VIDEO_INFO_COMP_PSTRIDE (in_info, 0);
     l->ch_offset[0] = GST_VIDEO_INFO_COMP_POFFSET (in_info, 0);
+    if (GST_VIDEO_INFO_IS_YUV (in_info) && self->cfg.color) {
+      l->chroma_width = GST_VIDEO_INFO_COMP_WIDTH (in_info, 1);
+      l->chroma_height = GST_VIDEO_INFO_COMP_HEIGHT (in_info, 1);
+      l->chroma_pixel_stride = GST_VIDEO_INFO_COMP_PSTRIDE (in_info, 1);
+    }
   }
 
   if (self->extractor) {
@@ -461,6 +472,12 @@ gst_anomaly_extract_transform_frame_ip (GstVideoFilter * filter,
   img = self->layout;
   img.data = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
   img.row_stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
+  if (img.chroma_width > 0) {
+    /* U and V: their own planes (I420) or one shared plane (NV12) */
+    img.u = GST_VIDEO_FRAME_COMP_DATA (frame, 1);
+    img.v = GST_VIDEO_FRAME_COMP_DATA (frame, 2);
+    img.chroma_row_stride = GST_VIDEO_FRAME_COMP_STRIDE (frame, 1);
+  }
 
   count = (gsize) self->n_features * self->cfg.width * self->cfg.height;
   feat = g_new (gfloat, count);

@@ -11,6 +11,8 @@
  *   ad-tune --scene surveillance --seconds 120 --model /tmp/s.model \
  *           --train "mem_place=2" --score ";fuse=1;fuse=0;fuse_weight=0.3"
  *
+ * The tool's defaults are the core's with RGB features (color=1), as
+ * the plugin's anomalyextract gives; --train color=0 for a gray model.
  * Every row starts from the tool's defaults plus --train, also with a
  * loaded model, not from the model's own scoring settings: score a model
  * trained with --train "flow_window=1" (a slow camera) with the same
@@ -428,6 +430,8 @@ usage (void)
   fprintf (stderr, "usage: ad-tune [--scene surveillance|sparse|"
       "crowded|industrial] [--seed K] [--seconds T] [--train K=V,...] "
       "[--score 'K=V,...;K=V,...'] [--size WxH]\n"
+      "       (defaults: the core's with color=1, RGB features as the "
+      "plugin's; --train color=0 for gray)\n"
       "       [--model PATH (loaded if it exists, else trained for "
       "--seconds and saved there)]\n"
       "       [--dump CSV (per-frame parts of the first scoring)]\n"
@@ -502,6 +506,7 @@ main (int argc, char **argv)
   }
   ad_config cfg;
   ad_config_default (&cfg);
+  cfg.color = 1;          /* RGB features, as anomalyextract's default */
   if (sk == AD_SCENE_INDUSTRIAL && !parse_kv (&cfg, "preset=stills"))
     return 2;
   if (!parse_kv (&cfg, train_cfg))

@@ -3,6 +3,7 @@
 #include "ad-internal.h"
 #include "check.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -373,6 +374,89 @@ out:
   ad_extractor_free (x);
 }
 
+/* Planar YUV for an RGB model: a 34x40 picture, left half one colour and
+ * right half another, written as I420 and as NV12 (BT.601 limited range,
+ * rounded to bytes), comes out as those colours within 2/255 away from the
+ * edge, the same from both layouts.  A gray model reads Y alone.  Chroma
+ * planes larger than the picture are refused. */
+static void
+test_yuv (void)
+{
+  enum { IW = 34, IH = 40, CW = IW / 2, CH = IH / 2, MW = 16, MH = 16 };
+  static const float col[2][3] = { { 200, 60, 40 }, { 30, 110, 220 } };
+  uint8_t y[IW * IH], u[CW * CH], v[CW * CH], uv[CW * CH * 2];
+  for (int py = 0; py < IH; py++)
+    for (int px = 0; px < IW; px++) {
+      const float *c = col[px >= IW / 2];
+      y[py * IW + px] = (uint8_t) lrintf (16.0f + 0.257f * c[0] +
+          0.504f * c[1] + 0.098f * c[2]);
+    }
+  for (int py = 0; py < CH; py++)
+    for (int px = 0; px < CW; px++) {
+      const float *c = col[2 * px >= IW / 2];
+      int i = py * CW + px;
+      u[i] = (uint8_t) lrintf (128.0f - 0.148f * c[0] - 0.291f * c[1] +
+          0.439f * c[2]);
+      v[i] = (uint8_t) lrintf (128.0f + 0.439f * c[0] - 0.368f * c[1] -
+          0.071f * c[2]);
+      uv[2 * i] = u[i];
+      uv[2 * i + 1] = v[i];
+    }
+  ad_image i420 = view (y, IW, IH, 1, 1, 0, 0, 0);
+  i420.u = u;
+  i420.v = v;
+  i420.chroma_width = CW;
+  i420.chroma_height = CH;
+  i420.chroma_row_stride = CW;
+  i420.chroma_pixel_stride = 1;
+  ad_image nv12 = i420;
+  nv12.u = uv;
+  nv12.v = uv + 1;
+  nv12.chroma_row_stride = 2 * CW;
+  nv12.chroma_pixel_stride = 2;
+
+  ad_config cfg;
+  model_cfg (&cfg, MW, MH, 1, 0);
+  ad_extractor *x = make_extractor (&cfg), *g = NULL;
+  float a[3 * MW * MH], b[3 * MW * MH], gray[MW * MH];
+  if (!x)
+    return;
+  CHECK_OK (ad_extractor_process (x, &i420, a, NULL));
+  CHECK_OK (ad_extractor_process (x, &nv12, b, NULL));
+  float worst = 0.0f;
+  for (int c = 0; c < 3; c++)
+    for (int py = 0; py < MH; py++)
+      for (int px = 0; px < MW; px++) {
+        if (px == MW / 2 - 1 || px == MW / 2)
+          continue;                       /* the edge's mixed pixels */
+        float want = col[px >= MW / 2][c] / 255.0f;
+        worst = fmaxf (worst, fabsf (a[(c * MH + py) * MW + px] - want));
+      }
+  CHECK (worst < 2.0f / 255.0f, "I420 to RGB off by %g", worst);
+  CHECK (max_abs_diff (a, b, 3 * MW * MH) < 1e-6f, "NV12 and I420 differ "
+      "by %g", max_abs_diff (a, b, 3 * MW * MH));
+
+  model_cfg (&cfg, MW, MH, 0, 0);
+  g = make_extractor (&cfg);
+  if (g) {
+    CHECK_OK (ad_extractor_process (g, &i420, gray, NULL));
+    CHECK (fabsf (gray[0] - y[0] / 255.0f) < 1e-5f, "gray model reads Y: "
+        "%g, Y %g", gray[0], y[0] / 255.0f);
+  }
+
+  ad_error err = { { 0 } };
+  i420.chroma_width = IW + 1;
+  CHECK (ad_extractor_process (x, &i420, a, &err) == AD_ERR_ARG &&
+      strstr (err.msg, "chroma"), "chroma wider than the picture: %s",
+      err.msg);
+  i420.chroma_width = CW;
+  i420.chroma_row_stride = CW - 1;
+  CHECK (ad_extractor_process (x, &i420, a, NULL) == AD_ERR_ARG,
+      "chroma row stride too small");
+  ad_extractor_free (g);
+  ad_extractor_free (x);
+}
+
 int
 main (void)
 {
@@ -384,6 +468,7 @@ main (void)
   test_motion ();
   test_size_change ();
   test_errors ();
+  test_yuv ();
   test_speed ();
   return check_report ("test-extract");
 }

@@ -540,7 +540,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
 
   /* A file older than the map weights keeps the map it was calibrated
    * with (both weights 1), not the defaults; older than the gate's floor
-   * and power, the linear gate of each cell's own largest. */
+   * and power, the linear gate of each cell's own largest; older than the
+   * shadow test, none. */
   {
     uint8_t *cut = malloc (size);
     size_t n = size;
@@ -549,6 +550,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "map_motion");
     drop_field (cut, &n, "map_gate_floor");
     drop_field (cut, &n, "map_gate_power");
+    drop_field (cut, &n, "map_shadow");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -558,6 +560,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
       CHECK (m->cfg.map_gate_floor == 0.0f && m->cfg.map_gate_power == 1.0f,
           "legacy map gate %g %g", m->cfg.map_gate_floor,
           m->cfg.map_gate_power);
+      CHECK (m->cfg.map_shadow == 1.0f, "legacy shadow test %g",
+          m->cfg.map_shadow);
     }
     ad_model_free (m);
     m = NULL;

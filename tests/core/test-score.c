@@ -1017,6 +1017,100 @@ test_gate_floor (void)
       "power 0.5: share %g, linear %g", s2, s1);
 }
 
+/* The shadow test (colour models): on a learned background of one colour
+ * (0.6, 0.5, 0.4), an object of another colour (0.1, 0.2, 0.9) and, in
+ * the same cell, a shadow (the background at 0.7) appear.  The shadow
+ * differs more from the background (0.15 against 0.1 in gray), so
+ * without the test it holds the cell's peak; with map_shadow 0 it keeps
+ * only the frame difference's share of the gate and the object holds the
+ * peak.  A gray model of the same frames has nothing to tell them
+ * apart, nor has a colour model fed gray frames (a gray camera: every
+ * darker pixel would pass for a shadow), so the test stays off there. */
+static float shadow_v;
+static int shadow_color;
+
+static void
+edit_shadow (ad_config *c)
+{
+  c->fuse = AD_FUSE_MOTION;
+  c->map_gate = 1;
+  c->map_gate_floor = 0.0f;
+  c->map_gate_power = 1.0f;
+  c->map_shadow = shadow_v;
+  c->color = shadow_color;
+}
+
+/* at [2]: the map at the object's and at the shadow's centre; gray_in:
+ * each channel of a colour model gets the gray picture */
+static int
+object_and_shadow (int color, int gray_in, float shadow, float *at)
+{
+  static const float bgc[3] = { 0.6f, 0.5f, 0.4f }, obj[3] = { 0.1f, 0.2f,
+    0.9f };
+  shadow_v = shadow;
+  shadow_color = color;
+  ad_model *m = model_with (edit_shadow);
+  ad_tensor *bg = m ? ad_model_tensor (m, "bg_image") : NULL;
+  ad_tensor *ss = m ? ad_model_tensor (m, "static_stats") : NULL;
+  int ok = bg && ss, nc = color ? 3 : 1;
+  for (int p = 0; ok && p < HW; p++)
+    bg->data[p] = 0.5f;
+  if (ok)
+    ss->data[0] = 1.0f;           /* learned */
+  ad_scorer *sc = ok ? scorer_for (m) : NULL;
+  float f[2][3 * HW], map[HW];
+  ad_score o;
+  ok = ok && sc;
+  /* [nc, H, W]; a gray model sees the channels' mean */
+  for (int c = 0; ok && c < nc; c++)
+    for (int p = 0; p < HW; p++) {
+      int y = p / W, x = p % W;
+      int rgb = color && !gray_in;
+      float b = rgb ? bgc[c] : 0.5f;
+      float v = b;
+      if (y >= 9 && y < 12 && x >= 9 && x < 12)
+        v = rgb ? obj[c] : 0.4f;
+      else if (y >= 9 && y < 12 && x >= 13 && x < 16)
+        v = 0.7f * b;
+      f[0][c * HW + p] = b;
+      f[1][c * HW + p] = v;
+    }
+  ok = ok && ad_scorer_process (sc, f[0], NULL, map, &o, NULL) == AD_OK &&
+      ad_scorer_process (sc, f[1], NULL, map, &o, NULL) == AD_OK;
+  at[0] = ok ? map[10 * W + 10] : 0.0f;
+  at[1] = ok ? map[10 * W + 14] : 0.0f;
+  ad_scorer_free (sc);
+  ad_model_free (m);
+  CHECK (ok, "object and shadow scored (color %d, gray in %d, map_shadow "
+      "%g)", color, gray_in, shadow);
+  return ok;
+}
+
+static void
+test_shadow (void)
+{
+  ad_config d;
+  ad_config_default (&d);
+  CHECK (d.map_shadow == 0.0f, "default map_shadow %g", d.map_shadow);
+  float off[2], on[2], gray[2], gin[2], goff[2];
+  if (!object_and_shadow (1, 0, 1.0f, off) ||
+      !object_and_shadow (1, 0, 0.0f, on) ||
+      !object_and_shadow (0, 0, 0.0f, gray) ||
+      !object_and_shadow (1, 1, 0.0f, gin) ||
+      !object_and_shadow (1, 1, 1.0f, goff))
+    return;
+  CHECK (off[0] > 0.0f && off[1] > off[0], "no test: shadow %g above the "
+      "object %g", off[1], off[0]);
+  CHECK (on[0] > 0.0f && on[1] < 0.5f * on[0], "map_shadow 0: shadow %g, "
+      "object %g", on[1], on[0]);
+  CHECK (gray[1] > gray[0], "gray model: shadow %g above the object %g",
+      gray[1], gray[0]);
+  for (int k = 0; k < 2; k++)
+    CHECK (gin[k] > 0.0f && fabsf (gin[k] - goff[k]) < 1e-6f, "colour model, "
+        "gray frames: %s %g with the test, %g without", k ? "shadow" :
+        "object", gin[k], goff[k]);
+}
+
 int
 main (void)
 {
@@ -1038,5 +1132,6 @@ main (void)
   test_window ();
   test_gate ();
   test_gate_floor ();
+  test_shadow ();
   return check_report ("test-score");
 }

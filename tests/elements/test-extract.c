@@ -87,7 +87,8 @@ all_near (const gfloat * v, gint n, gfloat want, gfloat tol)
 GST_START_TEST (test_formats_passthrough)
 {
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
-    GstHarness *h = make_harness ("width=32 height=24", formats[i], VW, VH);
+    GstHarness *h = make_harness ("width=32 height=24 color=false",
+        formats[i], VW, VH);
     GstBuffer *in = make_frame (formats[i], VW, VH, 200, 100, 50, 90);
     GstBuffer *out;
     GstMapInfo a, b;
@@ -186,10 +187,75 @@ GST_START_TEST (test_color_values)
 
 GST_END_TEST;
 
+/* An RGB model fed I420 or NV12 reads the chroma planes too: a frame of
+ * Y 120, U 90, V 170 gives BT.601 RGB (about 0.61, 0.37, 0.22), not three
+ * copies of the luma. */
+static GstBuffer *
+make_yuv_frame (const gchar * format, gint w, gint h, guint8 y, guint8 u,
+    guint8 v)
+{
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  GstBuffer *buf;
+
+  gst_video_info_set_format (&info, gst_video_format_from_string (format), w,
+      h);
+  buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&info), NULL);
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_WRITE));
+  for (gint c = 0; c < 3; c++) {
+    guint8 val = c == 0 ? y : c == 1 ? u : v;
+    gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE (&frame, c);
+
+    for (gint row = 0; row < GST_VIDEO_FRAME_COMP_HEIGHT (&frame, c); row++) {
+      guint8 *p = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (&frame, c) +
+          row * GST_VIDEO_FRAME_COMP_STRIDE (&frame, c);
+
+      for (gint x = 0; x < GST_VIDEO_FRAME_COMP_WIDTH (&frame, c); x++)
+        p[x * ps] = val;
+    }
+  }
+  gst_video_frame_unmap (&frame);
+  GST_BUFFER_PTS (buf) = 0;
+  GST_BUFFER_DURATION (buf) = 40 * GST_MSECOND;
+  return buf;
+}
+
+GST_START_TEST (test_color_yuv)
+{
+  static const gchar *yuvf[] = { "I420", "NV12" };
+  const gfloat l = 1.164f * (120 - 16), cb = 90 - 128, cr = 170 - 128;
+  const gfloat want[3] = { (l + 1.596f * cr) / 255.0f,
+    (l - 0.392f * cb - 0.813f * cr) / 255.0f, (l + 2.017f * cb) / 255.0f
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (yuvf); i++) {
+    GstHarness *h = make_harness ("width=16 height=16 color=true", yuvf[i],
+        40, 30);
+    GstBuffer *out;
+    GstAnomalyMeta *meta;
+    const gint n = 16 * 16;
+
+    fail_unless_equals_int (gst_harness_push (h, make_yuv_frame (yuvf[i], 40,
+                30, 120, 90, 170)), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    meta = gst_buffer_get_anomaly_meta (out);
+    fail_unless (meta != NULL);
+    fail_unless_equals_int (meta->n_features, 3);
+    for (gint c = 0; c < 3; c++)
+      fail_unless (all_near (meta->features + c * n, n, want[c], 1e-3f),
+          "%s channel %d: %f, expected %f", yuvf[i], c,
+          meta->features[c * n], want[c]);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_motion_and_resets)
 {
-  GstHarness *h = make_harness ("width=16 height=16 motion-inputs=true",
-      "GRAY8", VW, VH);
+  GstHarness *h = make_harness ("width=16 height=16 color=false "
+      "motion-inputs=true", "GRAY8", VW, VH);
   const gint n = 16 * 16;
   guint8 levels[] = { 100, 150, 150, 120, 200 };
   gfloat want[] = { 0, 50, 0, 30, 0 };
@@ -276,8 +342,10 @@ GST_START_TEST (test_model_overrides)
   fail_unless_equals_int (meta->width, 24);
   fail_unless_equals_int (meta->height, 16);
   fail_unless_equals_int (meta->n_features, 4);      /* RGB + motion */
-  /* luma replicated into the three channels */
-  fail_unless (all_near (meta->features, 3 * 24 * 16, 60 / 255.0f, 1e-4f));
+  /* neutral chroma: the same gray in the three channels, luma 60 taken
+   * from limited to full range */
+  fail_unless (all_near (meta->features, 3 * 24 * 16, 1.164f * (60 - 16) /
+          255.0f, 1e-3f), "feature %f", meta->features[0]);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
   g_free (props);
@@ -291,7 +359,7 @@ GST_START_TEST (test_model_overrides)
   meta = gst_buffer_get_anomaly_meta (out);
   fail_unless_equals_int (meta->width, 32);
   fail_unless_equals_int (meta->height, 16);
-  fail_unless_equals_int (meta->n_features, 1);
+  fail_unless_equals_int (meta->n_features, 3);      /* color by default */
   gst_buffer_unref (out);
   gst_harness_teardown (h);
 
@@ -323,7 +391,7 @@ GST_START_TEST (test_properties)
   fail_unless_equals_int (pi->maximum, 1024);
   fail_unless_equals_int (pi->default_value, 120);
   ps = g_object_class_find_property (klass, "color");
-  fail_unless (!G_PARAM_SPEC_BOOLEAN (ps)->default_value);
+  fail_unless (G_PARAM_SPEC_BOOLEAN (ps)->default_value);
   ps = g_object_class_find_property (klass, "motion-inputs");
   fail_unless (!G_PARAM_SPEC_BOOLEAN (ps)->default_value);
   ps = g_object_class_find_property (klass, "model");
@@ -358,6 +426,7 @@ anomalyextract_suite (void)
   tcase_add_test (tc, test_formats_passthrough);
   tcase_add_test (tc, test_shared_input);
   tcase_add_test (tc, test_color_values);
+  tcase_add_test (tc, test_color_yuv);
   tcase_add_test (tc, test_motion_and_resets);
   tcase_add_test (tc, test_model_overrides);
   tcase_add_test (tc, test_properties);
