@@ -36,6 +36,24 @@ make_harness (const gchar * props, const gchar * format, gint w, gint h)
   return hh;
 }
 
+/* A new 40 ms buffer of format at w x h, filled with 128 and mapped for
+ * writing into frame (the caller unmaps it). */
+static GstBuffer *
+begin_frame (const gchar * format, gint w, gint h, GstVideoInfo * info,
+    GstVideoFrame * frame)
+{
+  GstBuffer *buf;
+
+  gst_video_info_set_format (info, gst_video_format_from_string (format), w,
+      h);
+  buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (info), NULL);
+  gst_buffer_memset (buf, 0, 128, GST_VIDEO_INFO_SIZE (info));
+  GST_BUFFER_PTS (buf) = 0;
+  GST_BUFFER_DURATION (buf) = 40 * GST_MSECOND;
+  fail_unless (gst_video_frame_map (frame, info, buf, GST_MAP_WRITE));
+  return buf;
+}
+
 /* A frame whose every pixel has the given R, G, B (RGB formats) or luma
  * value y with neutral chroma (YUV/GRAY formats). */
 static GstBuffer *
@@ -44,13 +62,8 @@ make_frame (const gchar * format, gint w, gint h, guint8 r, guint8 g,
 {
   GstVideoInfo info;
   GstVideoFrame frame;
-  GstBuffer *buf;
+  GstBuffer *buf = begin_frame (format, w, h, &info, &frame);
 
-  gst_video_info_set_format (&info, gst_video_format_from_string (format), w,
-      h);
-  buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&info), NULL);
-  gst_buffer_memset (buf, 0, 128, GST_VIDEO_INFO_SIZE (&info));
-  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_WRITE));
   for (gint row = 0; row < h; row++) {
     guint8 *p = (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0) +
         row * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
@@ -70,8 +83,6 @@ make_frame (const gchar * format, gint w, gint h, guint8 r, guint8 g,
     }
   }
   gst_video_frame_unmap (&frame);
-  GST_BUFFER_PTS (buf) = 0;
-  GST_BUFFER_DURATION (buf) = 40 * GST_MSECOND;
   return buf;
 }
 
@@ -196,12 +207,8 @@ make_yuv_frame (const gchar * format, gint w, gint h, guint8 y, guint8 u,
 {
   GstVideoInfo info;
   GstVideoFrame frame;
-  GstBuffer *buf;
+  GstBuffer *buf = begin_frame (format, w, h, &info, &frame);
 
-  gst_video_info_set_format (&info, gst_video_format_from_string (format), w,
-      h);
-  buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&info), NULL);
-  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_WRITE));
   for (gint c = 0; c < 3; c++) {
     guint8 val = c == 0 ? y : c == 1 ? u : v;
     gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE (&frame, c);
@@ -215,8 +222,6 @@ make_yuv_frame (const gchar * format, gint w, gint h, guint8 y, guint8 u,
     }
   }
   gst_video_frame_unmap (&frame);
-  GST_BUFFER_PTS (buf) = 0;
-  GST_BUFFER_DURATION (buf) = 40 * GST_MSECOND;
   return buf;
 }
 
