@@ -631,9 +631,12 @@ add_rows (const gchar * scene, const gchar * config, const Truth * t,
   }
 }
 
+gboolean opt_gray = FALSE;
+
 gchar *
-config_prop (const gchar * config)
+train_props (const gchar * config)
 {
-  return config && *config ? g_strdup_printf (" config=\"%s\"", config) :
-      g_strdup ("");
+  return g_strdup_printf ("%s%s%s%s", opt_gray ? " color=false" : "",
+      config && *config ? " config=\"" : "", config && *config ? config : "",
+      config && *config ? "\"" : "");
 }

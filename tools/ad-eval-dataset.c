@@ -192,7 +192,7 @@ run_dataset (const gchar * root, const gchar * config, gint idx,
   GPtrArray *train = g_ptr_array_new_with_free_func (g_free);
   GPtrArray **test = g_new0 (GPtrArray *, MAX (tec->len, 1));
   gchar *model = g_strdup_printf ("%s/%s-%d.model", opt_workdir, name, idx);
-  gchar *cfg = config_prop (config), *desc;
+  gchar *cfg = train_props (config), *desc;
   Truth t = { 0 };
   Method m[N_METHODS];
   Ctx ctx = { 0 };

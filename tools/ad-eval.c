@@ -85,6 +85,9 @@ static GOptionEntry entries[] = {
       "--dataset: frames a second the footage was filmed at (default 25; "
       "UCSD Ped2: 10): the rate its frames are fed at, which anomalydetect "
       "reads from the caps, and of false alarms per hour", "N"},
+  {"gray", 0, 0, G_OPTION_ARG_NONE, &opt_gray,
+      "Train gray models (anomalydetect color=false; the plugin's default "
+      "is RGB features)", NULL},
   {NULL}
 };
 
@@ -298,7 +301,7 @@ run_scene (const SceneSpec * sp, const gchar * config, gint idx,
   Ctx ctx = { 0 };
   gchar *model = g_strdup_printf ("%s/%s-%d.model", opt_workdir, sp->name,
       idx);
-  gchar *cfg = config_prop (config);
+  gchar *cfg = train_props (config);
   gchar *src_train, *desc, *log = NULL;
   gdouble train_s = 0.0, score_s = 0.0, wall;
   gint64 n_train = clip_frames (sp->kind, AD_CLIP_TRAIN, seed);
@@ -652,13 +655,14 @@ main (int argc, char **argv)
   now = g_date_time_new_now_local ();
   date = g_date_time_format (now, "%Y-%m-%d %H:%M");
   if (opt_dataset)
-    printf ("\nad-eval, %s: dataset %s at %d fps, model %dx%d, %.0f s "
+    printf ("\nad-eval, %s: dataset %s at %d fps, model %dx%d %s, %.0f s "
         "training, cell %d px\n\n", date, opt_dataset, feed_fps, model_w,
-        model_h, opt_train_s, opt_cell);
+        model_h, opt_gray ? "gray" : "RGB", opt_train_s, opt_cell);
   else
-    printf ("\nad-eval, %s: video %dx%d, model %dx%d, seed %u, %.0f s "
+    printf ("\nad-eval, %s: video %dx%d, model %dx%d %s, seed %u, %.0f s "
         "training, cell %d px%s\n\n", date, vid_w, vid_h, model_w, model_h,
-        opt_seed, opt_train_s, opt_cell, opt_quick ? ", quick mode" : "");
+        opt_gray ? "gray" : "RGB", opt_seed, opt_train_s, opt_cell,
+        opt_quick ? ", quick mode" : "");
   print_rows (stdout, FALSE);
   if (!mog2_ok && !opt_no_mog2)
     printf ("\nMOG2: element 'segmentation' not found (apt-get install "

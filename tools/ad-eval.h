@@ -140,7 +140,10 @@ void decide (const Truth * t, Method * m);
 void add_rows (const gchar * scene, const gchar * config, const Truth * t,
     Method * m, gboolean baselines, gint nuisance_clip, gdouble train_s,
     gdouble fps);
-gchar *config_prop (const gchar * config);
+/* The training line's extra properties: config="..." and, with --gray,
+ * color=false (g_free). */
+gchar *train_props (const gchar * config);
+extern gboolean opt_gray;
 
 /* ad-eval-dataset.c */
 gboolean run_dataset (const gchar * root, const gchar * config, gint idx,
