@@ -387,8 +387,11 @@ int ad_bg_hist_median (const ad_bg_hist *b, float *bg);
 float ad_gain (const float *x, const float *ref, int n, float *tmp);
 /* d [hw] = |gray - gain x bg| at its best match within +-AD_BG_SHIFT px
  * (tolerates camera jitter), gain = ad_gain (gray, bg) (tolerates
- * lighting); tmp [hw] scratch. */
+ * lighting); tmp [hw] scratch.  Returns the gain. */
 #define AD_BG_SHIFT 2
+float ad_bg_diff (const float *gray, const float *bg, int h, int w,
+    float *tmp, float *d);
+
 /* The map's shadow test (colour models, ad-score.c): a shadow leaves the
  * lit background's gray between AD_SHADOW_LO and AD_SHADOW_HI of it (where
  * that exceeds AD_SHADOW_MIN) and its chromaticity within
@@ -402,7 +405,5 @@ float ad_gain (const float *x, const float *ref, int n, float *tmp);
 #define AD_CHROMA_FRAMES 20.0f
 #define AD_COLOUR_MIN 0.02f
 #define AD_COLOUR_SHARE 0.01f
-void ad_bg_diff (const float *gray, const float *bg, int h, int w,
-    float *tmp, float *d);
 
 #endif /* AD_INTERNAL_H */

@@ -379,17 +379,16 @@ motion_gate (ad_scorer *sc, int ok, int have_fg)
  * chromaticity, so a dark gray coat would pass for a shadow: the test runs
  * only on a frame that follows one where at least AD_COLOUR_SHARE of the
  * pixels are AD_COLOUR_MIN away from gray.
- * feat [3, hw]; gray, bg [hw] as ad_bg_diff's; d [hw] its
+ * feat [3, hw]; gray, bg [hw] and gain as ad_bg_diff's; d [hw] its
  * difference after the frame's floor (sc->fg, changed in place). */
 static void
 shadows (ad_scorer *sc, const float *feat, const float *gray, const float *bg,
-    float *d)
+    float gain, float *d)
 {
   const size_t hw = (size_t) sc->hw;
   const float *r = feat, *g = feat + hw, *b = feat + 2 * hw;
   float *cr = sc->chroma, *cg = sc->chroma + hw;
   const float a = 1.0f / AD_CHROMA_FRAMES;
-  float gain = ad_gain (gray, bg, sc->hw, sc->tmp);
   int test = sc->have_chroma && sc->colourful;
   size_t coloured = 0;
   for (size_t p = 0; p < hw; p++) {
@@ -404,8 +403,8 @@ shadows (ad_scorer *sc, const float *feat, const float *gray, const float *bg,
       continue;
     }
     float lit = gain * bg[p], dv = d[p];
-    if (test && dv > 0.0f && lit > AD_SHADOW_MIN && gray[p] >= AD_SHADOW_LO * lit &&
-        gray[p] <= AD_SHADOW_HI * lit &&
+    if (test && dv > 0.0f && lit > AD_SHADOW_MIN &&
+        gray[p] >= AD_SHADOW_LO * lit && gray[p] <= AD_SHADOW_HI * lit &&
         fabsf (u - cr[p]) + fabsf (v - cg[p]) < AD_SHADOW_CHROMA)
       d[p] = dv * sc->cfg.map_shadow;
     if (dv == 0.0f) {
@@ -440,7 +439,7 @@ static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
   const float *r = ok ? ad_flow_residual (sc->flow) : NULL;
   float *d = sc->bgd, *c = sc->cwork;       /* [ncells] scratch */
   const float *gray = ad_flow_gray (sc->flow);
-  ad_bg_diff (gray, sc->bg_live, sc->h, sc->w, sc->tmp, d);
+  float gain = ad_bg_diff (gray, sc->bg_live, sc->h, sc->w, sc->tmp, d);
   /* the frame's own mismatch floor (noise, imperfect background) goes:
    * AD_STILL_FLOOR_K x the median over an even sample of pixels */
   int n = 0;
@@ -466,7 +465,7 @@ static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
       }
     }
   if (sc->chroma)
-    shadows (sc, feat, gray, sc->bg_live, sc->fg);
+    shadows (sc, feat, gray, sc->bg_live, gain, sc->fg);
   float a = 1.0f / sc->cfg.static_rise;
   for (int k = 0; k < sc->ncells; k++) {
     int gy = k / sc->gw, gx = k % sc->gw;

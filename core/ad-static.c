@@ -92,7 +92,7 @@ ad_gain (const float *x, const float *ref, int n, float *tmp)
       AD_GAIN_MAX : g;
 }
 
-void
+float
 ad_bg_diff (const float *gray, const float *bg, int h, int w, float *tmp,
     float *d)
 {
@@ -112,4 +112,5 @@ ad_bg_diff (const float *gray, const float *bg, int h, int w, float *tmp,
       }
       d[y * w + x] = best;
     }
+  return gain;
 }
