@@ -6,9 +6,10 @@
 # that the table has a row for the detector with a frame AUROC and, from
 # the masks, a pixel AP; that both training clips reach the trainer as
 # stretches of their own (DISCONT at the second); that --fps 10 reaches
-# the element through the caps (it trains with flow_window=1); and that a
-# test clip without ground truth, --fps without --dataset or --frame-step
-# with it, is refused.
+# the element through the caps (it trains with flow_window=1); that the
+# model is RGB by default and gray with --gray; and that a test clip
+# without ground truth, --fps without --dataset or --frame-step with it,
+# is refused.
 # Run by meson (tools/meson.build), which sets the GStreamer plugin paths.
 set -eu
 AD_EVAL=$1
@@ -60,6 +61,15 @@ auroc=$(col 5)
 ap=$(col 8)
 echo "$auroc" | grep -Eq '^[01]\.[0-9]{3}$' || fail "frame AUROC '$auroc'"
 echo "$ap" | grep -Eq '^[01]\.[0-9]{3}$' || fail "pixel AP '$ap'"
+grep -q "features from model '.*': 160x120 RGB" "$D/err.log" ||
+  fail "the default model is not RGB"
+
+# --gray trains a gray model, and detection reads it from the file
+out=$(GST_DEBUG=anomaly:4 "$AD_EVAL" --dataset "$D" --gray -t 2 --no-mog2 \
+  2> "$D/err.log") || { cat "$D/err.log" >&2; fail "ad-eval --gray exited"; }
+echo "$out" | grep -q "model 160x120 gray" || fail "no 'gray' in the header"
+grep -q "features from model '.*': 160x120 gray" "$D/err.log" ||
+  fail "--gray did not give a gray model"
 
 # a test clip without ground truth: refused, naming it
 rm "$D/testing/labels/00.txt"
