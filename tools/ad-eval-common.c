@@ -636,7 +636,9 @@ gboolean opt_gray = FALSE;
 gchar *
 train_props (const gchar * config)
 {
-  return g_strdup_printf ("%s%s%s%s", opt_gray ? " color=false" : "",
-      config && *config ? " config=\"" : "", config && *config ? config : "",
-      config && *config ? "\"" : "");
+  const gchar *gray = opt_gray ? " color=false" : "";
+
+  if (config && *config)
+    return g_strdup_printf ("%s config=\"%s\"", gray, config);
+  return g_strdup (gray);
 }
