@@ -13,8 +13,9 @@
 # Defaults: surveillance, 8 x 120 training frames, 4 x 225 test frames,
 # 320x240.  FORMAT=jpg writes JPEG files instead of PNG (quality
 # $JPEG_QUALITY, default 75: compression artefacts as many datasets
-# have).  STEP=N keeps every N-th frame of the scene (a camera at 25/N
-# frames a second; give ad-eval --fps to match).  Needs gst-launch-1.0
+# have).  GRAY=1 writes 8-bit gray files (as UCSD Ped2 has).  STEP=N
+# keeps every N-th frame of the scene (a camera at 25/N frames a second;
+# give ad-eval --fps to match).  Needs gst-launch-1.0
 # with the plugin on GST_PLUGIN_PATH and ad-scene-tool (for the labels)
 # in $ANOMALY_BUILD_DIR/tools (default build).
 set -eu
@@ -29,6 +30,8 @@ W=${SIZE%x*}
 H=${SIZE#*x}
 FORMAT=${FORMAT:-png}
 STEP=${STEP:-1}
+OUTCAPS=video/x-raw
+[ "${GRAY:-0}" = 1 ] && OUTCAPS="video/x-raw,format=GRAY8"
 case $FORMAT in
   png) ENC=pngenc ;;
   jpg) ENC="jpegenc quality=${JPEG_QUALITY:-75}" ;;
@@ -44,7 +47,7 @@ render () {
   mkdir -p "$2"
   gst-launch-1.0 -q anomalyscenesrc scene="$SCENE" clip="$1" \
     frame-step="$STEP" ! \
-    "video/x-raw,width=$W,height=$H" ! videoconvert ! $ENC ! \
+    "video/x-raw,width=$W,height=$H" ! videoconvert ! "$OUTCAPS" ! $ENC ! \
     multifilesink location="$2/%05d.$FORMAT"
 }
 
