@@ -1,12 +1,16 @@
 /* ad-flow.c - local motion per cell and the normal motion-pattern model.
  *
  * Motion vectors: a Lucas-Kanade least-squares fit over each cell of a pair
- * of blurred gray frames (spatial gradients of their average, temporal
- * difference), regularised so that flat cells read no motion.  With
- * compensation on, the frame's mean brightness change and the median
- * motion of the textured cells (camera shake: most of a fixed camera's
- * picture is static background, so the median is the camera's own motion)
- * are removed before the fit.
+ * of blurred frames (spatial gradients of their average, temporal
+ * difference), regularised so that flat cells read no motion.  RGB frames
+ * can be fitted on their three channels together (ad_flow_set_colour: the
+ * normal equations of the channels summed), so that an object whose
+ * brightness matches the ground but whose colour does not still moves;
+ * otherwise, and for gray frames, the fit is on one gray channel (the
+ * channels' mean).  With compensation on, each channel's brightness change and the
+ * median motion of the textured cells (camera shake: most of a fixed
+ * camera's picture is static background, so the median is the camera's own
+ * motion) are removed before the fit.
  *
  * Normal patterns: a 2-D histogram per cell of the motion vectors seen on
  * normal footage, counted where the cell's motion energy (mean absolute
@@ -30,11 +34,18 @@
 
 struct ad_flow {
   int h, w, cell, gh, gw, n, spread;
-  float *g[2];              /* [hw] blurred gray of the two latest frames */
+  float *g[2];              /* [hw] blurred gray (channel mean) of the two
+                             * latest frames */
+  float *ch[2];             /* [3, hw] their blurred channels (RGB only) */
+  int colour;               /* 1: RGB frames fitted on their channels */
+  int nch;                  /* channels fitted: 3 (RGB with colour), or 1
+                             * (the gray) */
   int cur, have_prev;
-  float *ix, *iy, *it;      /* [hw] gradients and temporal difference */
+  float *ix, *iy, *it;      /* [3, hw] gradients and temporal difference
+                             * per fitted channel */
   float *tmp;               /* [hw] blur scratch, then |residual| */
-  double *sums;             /* [n, 9] per-cell sums */
+  double *csums;            /* [3, n, 9] per-channel cell sums */
+  double *sums;             /* [n, 9] per-cell sums over the channels */
   float *uv;                /* [n, 2] motion vector per cell, px/frame */
   float *energy;            /* [n] mean |compensated difference| per cell */
   float *ring_uv;           /* [AD_FLOW_WINDOW_MAX, n, 2] latest vectors */
@@ -49,8 +60,9 @@ struct ad_flow {
   uint8_t *wvalid;          /* [AD_WANDER_MAX, n] 1 where it had one */
   int whead, wfill;         /* slot of the latest pair; pairs recorded */
   int scale;                /* 1, or 2: vectors fitted at half resolution */
-  float *half[2];           /* [hw/4] the two latest grays at half
-                             * resolution (scale 2) */
+  float *half[2];           /* [3, hw/4] the two latest frames' fitted
+                             * channels at half resolution (scale 2) */
+  double *hcsums;           /* [3, n, 9] per-channel sums at half res. */
   double *hsums;            /* [n, 9] per-cell sums at half resolution */
 };
 
@@ -61,6 +73,10 @@ ad_flow_free (ad_flow *f)
     return;
   ad_free (f->g[0]);
   ad_free (f->g[1]);
+  ad_free (f->ch[0]);
+  ad_free (f->ch[1]);
+  free (f->csums);
+  free (f->hcsums);
   ad_free (f->ix);
   ad_free (f->iy);
   ad_free (f->it);
@@ -99,10 +115,13 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->scale = 1;
   f->g[0] = ad_alloc (hw);
   f->g[1] = ad_alloc (hw);
-  f->ix = ad_alloc (hw);
-  f->iy = ad_alloc (hw);
-  f->it = ad_alloc (hw);
+  f->ch[0] = ad_alloc (3 * hw);
+  f->ch[1] = ad_alloc (3 * hw);
+  f->ix = ad_alloc (3 * hw);
+  f->iy = ad_alloc (3 * hw);
+  f->it = ad_alloc (3 * hw);
   f->tmp = ad_alloc (hw);
+  f->csums = calloc ((size_t) f->n * 9 * 3, sizeof (double));
   f->sums = calloc ((size_t) f->n * 9, sizeof (double));
   f->uv = ad_alloc ((size_t) f->n * 2);
   f->energy = ad_alloc (f->n);
@@ -111,8 +130,8 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->work = ad_alloc (f->n);
   f->wring = ad_alloc ((size_t) AD_WANDER_MAX * f->n * 2);
   f->wvalid = calloc ((size_t) AD_WANDER_MAX * f->n, 1);
-  if (!f->g[0] || !f->g[1] || !f->ix || !f->iy || !f->it || !f->tmp ||
-      !f->sums || !f->uv || !f->energy || !f->ring_uv || !f->ring_en ||
+  if (!f->g[0] || !f->g[1] || !f->ch[0] || !f->ch[1] || !f->ix || !f->iy ||
+      !f->it || !f->tmp || !f->csums || !f->sums || !f->uv || !f->energy || !f->ring_uv || !f->ring_en ||
       !f->work || !f->wring || !f->wvalid) {
     ad_flow_free (f);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
@@ -134,15 +153,24 @@ ad_flow_set_scale (ad_flow *f, int scale, ad_error *err)
         f->cell, f->w, f->h);
   size_t q = (size_t) (f->h / 2) * (f->w / 2);
   if (!f->half[0]) {            /* kept once made (2, 1, 2 again) */
-    f->half[0] = ad_alloc (q);
-    f->half[1] = ad_alloc (q);
+    f->half[0] = ad_alloc (3 * q);
+    f->half[1] = ad_alloc (3 * q);
+    f->hcsums = calloc ((size_t) f->n * 9 * 3, sizeof (double));
     f->hsums = calloc ((size_t) f->n * 9, sizeof (double));
   }
-  if (!f->half[0] || !f->half[1] || !f->hsums)
+  if (!f->half[0] || !f->half[1] || !f->hcsums || !f->hsums)
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   f->scale = 2;
   f->have_prev = 0;
   return AD_OK;
+}
+
+void
+ad_flow_set_colour (ad_flow *f, int on)
+{
+  if (f->colour != !!on)
+    f->have_prev = 0;
+  f->colour = !!on;
 }
 
 void
@@ -236,11 +264,60 @@ cell_sums (const float *gc, const float *gp, int h, int w, int cell, int gw,
   }
 }
 
+/* Plane k (< f->nch) of frame slot i at full resolution: a blurred
+ * channel, or the gray when one channel is fitted. */
+static float *
+plane (ad_flow *f, int i, int k)
+{
+  return f->nch == 3 ? f->ch[i] + (size_t) k * f->h * f->w : f->g[i];
+}
+
+/* dst [h/2, w/2] = 2x2 means of src [h, w]. */
+static void
+halve (const float *src, int h, int w, float *dst)
+{
+  int w2 = w / 2;
+  for (int y = 0; y < h / 2; y++)
+    for (int x = 0; x < w2; x++)
+      dst[y * w2 + x] = 0.25f * (src[2 * y * w + 2 * x] +
+          src[2 * y * w + 2 * x + 1] + src[(2 * y + 1) * w + 2 * x] +
+          src[(2 * y + 1) * w + 2 * x + 1]);
+}
+
+/* Median over cells of the mean temporal difference in the cell sums s
+ * [n, 9] (a moving object changes the mean of a few cells only). */
+static double
+median_change (ad_flow *f, const double *s)
+{
+  for (int k = 0; k < f->n; k++)
+    f->tmp[k] = (float) (s[k * 9 + 8] / s[k * 9 + 7]);
+  qsort (f->tmp, (size_t) f->n, sizeof (float), cmp_float);
+  return 0.5 * (f->tmp[(f->n - 1) / 2] + f->tmp[f->n / 2]);
+}
+
+/* out [n, 9] = the sum over nch channels of cs [nch, n, 9], each with its
+ * brightness change mb [nch] taken out of It (IxIt, IyIt). */
+static void
+combine (const double *cs, int nch, int n, const double *mb, double *out)
+{
+  memset (out, 0, sizeof (double) * 9 * (size_t) n);
+  for (int c = 0; c < nch; c++)
+    for (int k = 0; k < n; k++) {
+      const double *s = cs + ((size_t) c * n + k) * 9;
+      double *o = out + (size_t) k * 9;
+      for (int j = 0; j < 9; j++)
+        o[j] += s[j];
+      o[3] -= mb[c] * s[5];
+      o[4] -= mb[c] * s[6];
+    }
+}
+
 int
 ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
 {
   int h = f->h, w = f->w, cell = f->cell;
-  size_t hw = (size_t) h * w;
+  size_t hw = (size_t) h * w, q = hw / 4;
+  int nch = c == 3 && f->colour ? 3 : 1;
   float *g = f->g[f->cur ^ 1];
   for (size_t p = 0; p < hw; p++) {
     float s = 0.0f;
@@ -249,16 +326,19 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
     g[p] = s / (float) c;
   }
   ad_blur (g, h, w, FLOW_BLUR, f->tmp);
+  if (nch == 3)
+    for (int k = 0; k < 3; k++) {
+      float *d = f->ch[f->cur ^ 1] + (size_t) k * hw;
+      memcpy (d, feat + (size_t) k * hw, sizeof (float) * hw);
+      ad_blur (d, h, w, FLOW_BLUR, f->tmp);
+    }
   f->cur ^= 1;
-  if (f->scale == 2) {          /* 2x2 means */
-    float *hg = f->half[f->cur];
-    int w2 = w / 2;
-    for (int y = 0; y < h / 2; y++)
-      for (int x = 0; x < w2; x++)
-        hg[y * w2 + x] = 0.25f * (g[2 * y * w + 2 * x] +
-            g[2 * y * w + 2 * x + 1] + g[(2 * y + 1) * w + 2 * x] +
-            g[(2 * y + 1) * w + 2 * x + 1]);
-  }
+  if (f->nch != nch)            /* the channels changed: a new start */
+    f->have_prev = 0;
+  f->nch = nch;
+  if (f->scale == 2)
+    for (int k = 0; k < nch; k++)
+      halve (plane (f, f->cur, k), h, w, f->half[f->cur] + (size_t) k * q);
   if (!f->have_prev) {
     f->have_prev = 1;
     f->n_vec = 0;
@@ -267,33 +347,32 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
     return 0;
   }
   f->n_vec = f->n_vec < AD_FLOW_WINDOW_MAX ? f->n_vec + 1 : AD_FLOW_WINDOW_MAX;
-  const float *gc = f->g[f->cur], *gp = f->g[f->cur ^ 1];
-  cell_sums (gc, gp, h, w, cell, f->gw, f->sums, f->ix, f->iy, f->it);
-  /* scale 2: the vectors come from the half-resolution pair (a
-   * displacement there is half as many pixels, within the one-step fit's
-   * reach at twice the speed) */
-  double *vs = f->sums;
+  size_t cn = (size_t) f->n * 9;
+  for (int k = 0; k < nch; k++) {
+    cell_sums (plane (f, f->cur, k), plane (f, f->cur ^ 1, k), h, w, cell,
+        f->gw, f->csums + k * cn, f->ix + k * hw, f->iy + k * hw,
+        f->it + k * hw);
+    /* scale 2: the vectors come from the half-resolution pair (a
+     * displacement there is half as many pixels, within the one-step
+     * fit's reach at twice the speed) */
+    if (f->scale == 2)
+      cell_sums (f->half[f->cur] + k * q, f->half[f->cur ^ 1] + k * q,
+          h / 2, w / 2, cell / 2, f->gw, f->hcsums + k * cn, NULL, NULL,
+          NULL);
+  }
+  /* brightness change per channel */
+  double mb[3] = { 0.0, 0.0, 0.0 }, zero[3] = { 0.0, 0.0, 0.0 };
+  for (int k = 0; comp && k < nch; k++)
+    mb[k] = median_change (f, f->csums + k * cn);
+  /* f->sums: full resolution, as measured (texture, pixel counts);
+   * vs: what the vectors are fitted on, brightness change removed */
+  combine (f->csums, nch, f->n, zero, f->sums);
+  double *vs = f->scale == 2 ? f->hsums : f->sums;
+  combine (f->scale == 2 ? f->hcsums : f->csums, nch, f->n, mb, vs);
   const float vscale = (float) f->scale;
-  if (f->scale == 2) {
-    cell_sums (f->half[f->cur], f->half[f->cur ^ 1], h / 2, w / 2, cell / 2,
-        f->gw, f->hsums, NULL, NULL, NULL);
-    vs = f->hsums;
-  }
-  /* brightness change: the median over cells of the mean difference (a
-   * moving object changes the mean of a few cells only) */
-  double mb = 0.0;
-  if (comp) {
-    for (int k = 0; k < f->n; k++)
-      f->tmp[k] = (float) (f->sums[k * 9 + 8] / f->sums[k * 9 + 7]);
-    qsort (f->tmp, (size_t) f->n, sizeof (float), cmp_float);
-    mb = 0.5 * (f->tmp[(f->n - 1) / 2] + f->tmp[f->n / 2]);
-  }
   int nt = 0;
   for (int k = 0; k < f->n; k++) {
     double *s = vs + (size_t) k * 9;
-    /* brightness change: It - mb */
-    s[3] -= mb * s[5];
-    s[4] -= mb * s[6];
     solve (s, FLOW_RIDGE * s[7], 0.0, 0.0, f->uv + 2 * k);
     f->uv[2 * k] *= vscale;
     f->uv[2 * k + 1] *= vscale;
@@ -322,21 +401,25 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
       f->uv[2 * k + 1] *= vscale;
     }
   }
-  /* energy: mean |It - mb - Ix gu - Iy gv| per cell (the camera's motion
-   * predicts It = -(Ix gu + Iy gv)) */
+  /* energy: mean over the channels of |It - mb - Ix gu - Iy gv| per cell
+   * (the camera's motion predicts It = -(Ix gu + Iy gv)) */
   memset (f->energy, 0, sizeof (float) * f->n);
   for (int y = 0; y < h; y++) {
     float *erow = f->energy + (size_t) (y / cell) * f->gw;
     for (int x = 0; x < w; x++) {
       size_t p = (size_t) y * w + x;
-      float r = f->it[p] - (float) mb + f->ix[p] * (float) gu +
-          f->iy[p] * (float) gv;
-      f->tmp[p] = fabsf (r);
+      float a = 0.0f;
+      for (int k = 0; k < nch; k++) {
+        size_t i = (size_t) k * hw + p;
+        a += fabsf (f->it[i] - (float) mb[k] + f->ix[i] * (float) gu +
+            f->iy[i] * (float) gv);
+      }
+      f->tmp[p] = a / (float) nch;
       erow[x / cell] += f->tmp[p];
     }
   }
   for (int k = 0; k < f->n; k++)
-    f->energy[k] /= (float) f->sums[k * 9 + 7];
+    f->energy[k] /= (float) (f->sums[k * 9 + 7] / nch);
   f->head = (f->head + 1) % AD_FLOW_WINDOW_MAX;
   f->ring_cam[f->head] = (float) hypot (gu, gv);
   memcpy (f->ring_uv + (size_t) f->head * f->n * 2, f->uv,
@@ -637,6 +720,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
       err);
   if (st != AD_OK)
     return st;
+  ad_flow_set_colour (f, cfg->flow_color);
   if ((st = ad_flow_set_scale (f, cfg->flow_scale, err)) != AD_OK) {
     ad_flow_free (f);
     return st;

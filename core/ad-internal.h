@@ -329,10 +329,15 @@ void ad_flow_free (ad_flow *f);
  * within reach, cells of half as many pixels); 1: at full resolution (the
  * default).  2 needs an even cell and picture size.  Restarts the pair. */
 ad_status ad_flow_set_scale (ad_flow *f, int scale, ad_error *err);
+/* 1: fit RGB frames on their three channels together (an object that
+ * differs from the ground in colour alone moves); 0: on their channel
+ * mean (the default).  Restarts the pair when it changes. */
+void ad_flow_set_colour (ad_flow *f, int on);
 void ad_flow_reset (ad_flow *f);
 int ad_flow_n_cells (const ad_flow *f);
-/* Feeds frame feat [c,H,W] (image channels); returns 1 when vectors and
- * energies against the previous frame are ready, 0 for a first frame.
+/* Feeds frame feat [c,H,W] (image channels: 1, or 3 for RGB); returns 1
+ * when vectors and energies against the previous frame are ready, 0 for a
+ * first frame.
  * comp: remove the mean brightness change and the camera's motion. */
 int ad_flow_push (ad_flow *f, const float *feat, int c, int comp);
 const float *ad_flow_vectors (const ad_flow *f);   /* [cells, 2] (u, v) */

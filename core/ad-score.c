@@ -122,6 +122,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     ad_scorer_free (sc);
     return fst;
   }
+  ad_flow_set_colour (sc->flow, m->cfg.flow_color);
   sc->prev = ad_alloc ((size_t) sc->ci * sc->hw);
   sc->lmap = ad_alloc (sc->hw);
   sc->work = ad_alloc (sc->hw);
