@@ -4,17 +4,18 @@
  * of blurred frames (spatial gradients of their average, temporal
  * difference), regularised so that flat cells read no motion.  RGB frames
  * can be fitted on their three channels together (ad_flow_set_colour: the
- * normal equations of the channels summed), so that an object whose
- * brightness matches the ground but whose colour does not still moves;
+ * normal equations of the channels summed), so that the vectors use colour
+ * edges too (a walker whose brightness barely differs from the ground);
  * otherwise, and for gray frames, the fit is on one gray channel (the
- * channels' mean).  With compensation on, each channel's brightness change and the
- * median motion of the textured cells (camera shake: most of a fixed
- * camera's picture is static background, so the median is the camera's own
- * motion) are removed before the fit.
+ * channels' mean).  With compensation on, each channel's brightness change
+ * and the median motion of the textured cells (camera shake: most of a
+ * fixed camera's picture is static background, so the median is the
+ * camera's own motion) are removed before the fit.
  *
  * Normal patterns: a 2-D histogram per cell of the motion vectors seen on
  * normal footage, counted where the cell's motion energy (mean absolute
- * compensated difference) exceeds the noise level.  A cell's novelty is the
+ * compensated difference of the channels' mean, where sensor noise
+ * averages down) exceeds the noise level.  A cell's novelty is the
  * distance, in pixels per frame, from its motion vector to the nearest
  * vector seen in it or its neighbours on normal footage, scaled by how far
  * its energy is above the noise; zero motion always counts as seen.  So a
@@ -401,8 +402,11 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
       f->uv[2 * k + 1] *= vscale;
     }
   }
-  /* energy: mean over the channels of |It - mb - Ix gu - Iy gv| per cell
-   * (the camera's motion predicts It = -(Ix gu + Iy gv)) */
+  /* energy: |It - mb - Ix gu - Iy gv| per cell (the camera's motion
+   * predicts It = -(Ix gu + Iy gv)), of the channels' mean: the mean
+   * averages each channel's sensor noise down, where the mean of the
+   * channels' absolute values would count it in full (false alarms on
+   * noisy footage, benchmarks.md "Motion in colour") */
   memset (f->energy, 0, sizeof (float) * f->n);
   for (int y = 0; y < h; y++) {
     float *erow = f->energy + (size_t) (y / cell) * f->gw;
@@ -411,10 +415,10 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
       float a = 0.0f;
       for (int k = 0; k < nch; k++) {
         size_t i = (size_t) k * hw + p;
-        a += fabsf (f->it[i] - (float) mb[k] + f->ix[i] * (float) gu +
-            f->iy[i] * (float) gv);
+        a += f->it[i] - (float) mb[k] + f->ix[i] * (float) gu +
+            f->iy[i] * (float) gv;
       }
-      f->tmp[p] = a / (float) nch;
+      f->tmp[p] = fabsf (a) / (float) nch;
       erow[x / cell] += f->tmp[p];
     }
   }

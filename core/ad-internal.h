@@ -329,9 +329,10 @@ void ad_flow_free (ad_flow *f);
  * within reach, cells of half as many pixels); 1: at full resolution (the
  * default).  2 needs an even cell and picture size.  Restarts the pair. */
 ad_status ad_flow_set_scale (ad_flow *f, int scale, ad_error *err);
-/* 1: fit RGB frames on their three channels together (an object that
- * differs from the ground in colour alone moves); 0: on their channel
- * mean (the default).  Restarts the pair when it changes. */
+/* 1: fit RGB frames' vectors on their three channels together (colour
+ * edges count; the config's default, flow_color); 0: on their channel
+ * mean (a new ad_flow's).  The energy is the channel mean's either way.
+ * Restarts the pair when it changes. */
 void ad_flow_set_colour (ad_flow *f, int on);
 void ad_flow_reset (ad_flow *f);
 int ad_flow_n_cells (const ad_flow *f);

@@ -200,14 +200,15 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
    * moves rule, an unsmoothed motion-pattern score, calibration on the
    * latest footage only, no wandering part and the linear map gate of
    * each cell's own largest without a shadow test (their pixel threshold
-   * was calibrated on it). */
+   * was calibrated on it); colour models' vectors from the channel mean
+   * (their motion patterns were learned on it). */
   static const struct { const char *name; double value; } legacy[] = {
     { "map_learned", 1.0 }, { "map_motion", 1.0 }, { "flow_bins", 17.0 },
     { "flow_window", 1.0 }, { "flow_spread_vectors", 0.0 },
     { "flow_local", 0.0 }, { "flow_unseen", 0.0 }, { "flow_smooth", 1.0 },
     { "holdout_blocks", 1.0 }, { "wander_weight", 0.0 },
     { "map_gate_floor", 0.0 }, { "map_gate_power", 1.0 },
-    { "map_shadow", 1.0 } };
+    { "map_shadow", 1.0 }, { "flow_color", 0.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);

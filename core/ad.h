@@ -133,7 +133,7 @@ typedef struct ad_config {
   int32_t flow_scale;         /* 1: vectors fitted at model resolution,
                                * 2: at half of it (fast motion, low fps) */
   int32_t flow_color;         /* colour models: 1 fit the vectors on the
-                               * three channels, 0 on their mean */
+                               * three channels (default), 0 on their mean */
   float flow_unseen;          /* novelty of motion where none was seen */
   int32_t flow_local;         /* cells near no normal motion borrow no
                                * patterns from further (0: off) */

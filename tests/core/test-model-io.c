@@ -541,7 +541,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
   /* A file older than the map weights keeps the map it was calibrated
    * with (both weights 1), not the defaults; older than the gate's floor
    * and power, the linear gate of each cell's own largest; older than the
-   * shadow test, none. */
+   * shadow test, none; older than colour motion vectors, the channel
+   * mean's. */
   {
     uint8_t *cut = malloc (size);
     size_t n = size;
@@ -551,6 +552,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "map_gate_floor");
     drop_field (cut, &n, "map_gate_power");
     drop_field (cut, &n, "map_shadow");
+    drop_field (cut, &n, "flow_color");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -562,12 +564,16 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           m->cfg.map_gate_power);
       CHECK (m->cfg.map_shadow == 1.0f, "legacy shadow test %g",
           m->cfg.map_shadow);
+      CHECK (m->cfg.flow_color == 0, "legacy colour vectors %d",
+          (int) m->cfg.flow_color);
     }
     ad_model_free (m);
     m = NULL;
     CHECK (ad_model_load_mem (good, size, &m, &err) == AD_OK &&
         m->cfg.map_learned == ref->cfg.map_learned &&
-        m->cfg.map_motion == ref->cfg.map_motion, "new file keeps its own");
+        m->cfg.map_motion == ref->cfg.map_motion &&
+        m->cfg.flow_color == ref->cfg.flow_color && m->cfg.flow_color == 1,
+        "new file keeps its own");
     ad_model_free (m);
     free (cut);
   }
