@@ -948,6 +948,26 @@ render_colour (float *f, float sx, float sy)
     }
 }
 
+/* *f (colour on) and *g (one channel), both fitting at scale; 0 (both
+ * NULL) when either cannot be made. */
+static int
+flow_pair (int scale, ad_flow **f, ad_flow **g)
+{
+  *f = *g = NULL;
+  CHECK_OK (ad_flow_new (H, W, CELL, f, NULL));
+  CHECK_OK (ad_flow_new (H, W, CELL, g, NULL));
+  if (!*f || !*g) {
+    ad_flow_free (*f);
+    ad_flow_free (*g);
+    *f = *g = NULL;
+    return 0;
+  }
+  CHECK_OK (ad_flow_set_scale (*f, scale, NULL));
+  CHECK_OK (ad_flow_set_scale (*g, scale, NULL));
+  ad_flow_set_colour (*f, 1);
+  return 1;
+}
+
 /* ad_flow_set_colour: RGB frames' vectors are fitted on their three
  * channels, so a square that differs from the ground in colour alone
  * reads its motion, at both fitting scales; in the frames' channel mean
@@ -967,17 +987,9 @@ test_colour (void)
   }
   int k = cell_of (26.0f, 24.0f);
   for (int scale = 1; scale <= 2; scale++) {
-    ad_flow *f = NULL, *g = NULL;
-    CHECK_OK (ad_flow_new (H, W, CELL, &f, NULL));
-    CHECK_OK (ad_flow_new (H, W, CELL, &g, NULL));
-    if (!f || !g) {
-      ad_flow_free (f);
-      ad_flow_free (g);
+    ad_flow *f, *g;
+    if (!flow_pair (scale, &f, &g))
       return;
-    }
-    CHECK_OK (ad_flow_set_scale (f, scale, NULL));
-    CHECK_OK (ad_flow_set_scale (g, scale, NULL));
-    ad_flow_set_colour (f, 1);
     ad_flow_push (f, a, 3, 1);
     ad_flow_push (g, ga, 1, 1);
     CHECK (ad_flow_push (f, b, 3, 1) == 1 && ad_flow_push (g, gb, 1, 1) == 1,
@@ -996,7 +1008,7 @@ test_colour (void)
         "the channel mean's (none)", scale, e[k], ge[k]);
     CHECK (fabsf (guv[2 * k]) < 0.05f, "scale %d: the channel mean moved: "
         "(%g, %g)", scale, guv[2 * k], guv[2 * k + 1]);
-    /* the default (colour off) reads the RGB frames as their mean */
+    /* colour off (a new ad_flow's setting) reads RGB frames as their mean */
     ad_flow_set_colour (f, 0);
     CHECK (ad_flow_push (f, a, 3, 1) == 0, "switching restarts the pair");
     CHECK (ad_flow_push (f, b, 3, 1) == 1, "second frame");
@@ -1009,15 +1021,9 @@ test_colour (void)
    * colour fit's energy is the channel mean's, where the noise averages
    * down (the mean of the channels' absolute differences would be about
    * 1.7 times as high: false alarms on a noisy camera) */
-  ad_flow *f = NULL, *g = NULL;
-  CHECK_OK (ad_flow_new (H, W, CELL, &f, NULL));
-  CHECK_OK (ad_flow_new (H, W, CELL, &g, NULL));
-  if (!f || !g) {
-    ad_flow_free (f);
-    ad_flow_free (g);
+  ad_flow *f, *g;
+  if (!flow_pair (1, &f, &g))
     return;
-  }
-  ad_flow_set_colour (f, 1);
   ad_rng r;
   ad_rng_seed (&r, 9);
   double ef = 0.0, eg = 0.0;
