@@ -132,8 +132,8 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->wring = ad_alloc ((size_t) AD_WANDER_MAX * f->n * 2);
   f->wvalid = calloc ((size_t) AD_WANDER_MAX * f->n, 1);
   if (!f->g[0] || !f->g[1] || !f->ch[0] || !f->ch[1] || !f->ix || !f->iy ||
-      !f->it || !f->tmp || !f->csums || !f->sums || !f->uv || !f->energy || !f->ring_uv || !f->ring_en ||
-      !f->work || !f->wring || !f->wvalid) {
+      !f->it || !f->tmp || !f->csums || !f->sums || !f->uv || !f->energy ||
+      !f->ring_uv || !f->ring_en || !f->work || !f->wring || !f->wvalid) {
     ad_flow_free (f);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
