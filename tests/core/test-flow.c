@@ -884,8 +884,8 @@ out:
  * pacing back and forth (1 px/frame, turning every 4 frames) travels
  * without getting anywhere, a square walking right at the same speed
  * does not.  The frame's part is the most wandering cell as a running mean
- * over flow_smooth frames; with wander_weight 0 (the default) it is not
- * computed. */
+ * over flow_smooth frames; with wander_weight 0 (off; the default is 0.6)
+ * it is not computed. */
 static void
 test_wander (void)
 {
@@ -894,7 +894,7 @@ test_wander (void)
   ad_model *m = learned_model (&fr);
   if (!m || !fr)
     goto out;
-  CHECK (ad_model_config (m)->wander_weight == 0.0f &&
+  CHECK (ad_model_config (m)->wander_weight == 0.6f &&
       ad_model_config (m)->wander_frames == 12, "defaults %g %d",
       ad_model_config (m)->wander_weight, ad_model_config (m)->wander_frames);
   float pace = 0.0f, walk = 0.0f, off = 0.0f, pace_early = 0.0f;
