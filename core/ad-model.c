@@ -206,7 +206,7 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "map_learned", 1.0 }, { "map_motion", 1.0 }, { "flow_bins", 17.0 },
     { "flow_window", 1.0 }, { "flow_spread_vectors", 0.0 },
     { "flow_local", 0.0 }, { "flow_unseen", 0.0 }, { "flow_smooth", 1.0 },
-    { "holdout_blocks", 1.0 }, { "wander_weight", 0.0 },
+    { "holdout_blocks", 1.0 }, { "wander_weight", 0.0 }, { "wander_norm", 0.0 },
     { "map_gate_floor", 0.0 }, { "map_gate_power", 1.0 },
     { "map_shadow", 1.0 }, { "flow_color", 0.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
@@ -344,6 +344,21 @@ format_shape (char *buf, size_t len, int32_t ndim, const int32_t *dims)
   }
 }
 
+/* Calibration buffers added after files of this format version were
+ * first written: a file without one leaves it zero (uncalibrated), which
+ * the scorer reads as the behaviour of the files made before it. */
+static const char *const optional_tensors[] = { "wander_stats" };
+
+static int
+tensor_optional (const char *name)
+{
+  for (size_t i = 0; i < sizeof optional_tensors /
+      sizeof optional_tensors[0]; i++)
+    if (!strcmp (name, optional_tensors[i]))
+      return 1;
+  return 0;
+}
+
 /* Second pass over the (already scanned) tensor records: match each one to
  * the model's tensor of that name and copy its data in. */
 static ad_status
@@ -396,7 +411,7 @@ fill_tensors (reader *r, ad_model *m, ad_error *err)
     r->pos += count * 4;
   }
   for (int i = 0; i < m->n_tensors && st == AD_OK; i++)
-    if (!seen[i])
+    if (!seen[i] && !tensor_optional (m->tensors[i].name))
       st = ad_fail (err, AD_ERR_MISMATCH, "model file lacks tensor '%s' of "
           "its network", m->tensors[i].name);
   free (seen);

@@ -27,6 +27,12 @@
 /* Stationary change: the floor of its spread (gray levels in [0, 1]). */
 #define AD_STILL_FLOOR 0.01f
 #define AD_STILL_FLOOR_K 3.0f
+/* Wandering: the floor of its spread (px/frame), for footage where almost
+ * nobody wanders. */
+#define AD_WANDER_FLOOR 0.1f
+/* Parts of the fused score: learned, motion, motion pattern, stationary
+ * change, wandering. */
+#define AD_PARTS 5
 #define AD_TINY 1e-6f
 
 /* ------------------------------------------------------------------------ */
@@ -622,9 +628,9 @@ fuse_fast (const ad_config *cfg, float a, float b)
   }
 }
 
-/* fuse_fast's value joined with the motion-pattern (c) and stationary-
- * change (d) parts, each already divided by its spread, and the
- * wandering (e, px/frame: its weight is per px/frame). */
+/* fuse_fast's value joined with the motion-pattern (c), stationary-
+ * change (d) and wandering (e) parts, each already divided by its spread
+ * (the wandering by 1 when the model does not divide it: px/frame). */
 static float
 fuse_join (const ad_config *cfg, float fast, float c, float d, float e)
 {
@@ -641,15 +647,15 @@ fuse_join (const ad_config *cfg, float fast, float c, float d, float e)
   }
 }
 
-/* The five parts, the first four divided by their spreads on normal
- * footage (s[4]: learned, motion, motion pattern, stationary change), the
- * wandering in px/frame, fused as cfg->fuse says (one pixel of the map). */
+/* The five parts divided by their spreads on normal footage (s[AD_PARTS]:
+ * learned, motion, motion pattern, stationary change, wandering), fused as
+ * cfg->fuse says (one pixel of the map). */
 static float
 fuse (const ad_config *cfg, float l, float mo, float fl, float sti,
     float wa, const float *s)
 {
   return fuse_join (cfg, fuse_fast (cfg, l / s[0], mo / s[1]), fl / s[2],
-      sti / s[3], wa);
+      sti / s[3], wa / s[4]);
 }
 
 /* The frame score from its five raw parts: the learned and plain-motion
@@ -662,7 +668,7 @@ frame_fuse (ad_scorer *sc, float l, float mo, float fl, float sti,
     float wa, const float *s)
 {
   float fast = windowed (sc, fuse_fast (&sc->cfg, l / s[0], mo / s[1]));
-  return fuse_join (&sc->cfg, fast, fl / s[2], sti / s[3], wa);
+  return fuse_join (&sc->cfg, fast, fl / s[2], sti / s[3], wa / s[4]);
 }
 
 /* sc->fspread [ncells] = the motion-pattern part as the map paints it:
@@ -720,20 +726,24 @@ fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
   }
 }
 
-/* s[4] = the spreads of the learned, motion, motion-pattern and
- * stationary-change scores. */
+/* s[AD_PARTS] = the spreads of the learned, motion, motion-pattern,
+ * stationary-change and wandering scores (the wandering's 1 unless
+ * wander_norm and the model holds one: px/frame). */
 static void
 scales (const ad_scorer *sc, float *s)
 {
   const ad_calib *c = &sc->m->calib;
   const ad_tensor *fs = ad_model_tensor ((ad_model *) sc->m, "flow_stats");
   const ad_tensor *ss = ad_model_tensor ((ad_model *) sc->m, "static_stats");
+  const ad_tensor *ws = ad_model_tensor ((ad_model *) sc->m, "wander_stats");
   s[0] = c->valid && c->learned_scale > 0.0f ? c->learned_scale : 1.0f;
   s[1] = c->valid && c->motion_scale > 0.0f ? c->motion_scale : 1.0f;
   s[2] = c->valid && fs && fs->count >= 3 && fs->data[2] > 0.0f ?
       fs->data[2] : 1.0f;
   s[3] = c->valid && ss && ss->count >= 2 && ss->data[1] > 0.0f ?
       ss->data[1] : 1.0f;
+  s[4] = c->valid && sc->cfg.wander_norm && ws && ws->count >= 1 &&
+      ws->data[0] > 0.0f ? ws->data[0] : 1.0f;
 }
 
 ad_status
@@ -754,7 +764,7 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   float still = cell_max (sc, sc->cells, 2);
   float wander = smoothed (sc, &sc->wander_mean, cell_max (sc, sc->cells, 3));
   const ad_calib *c = &sc->m->calib;
-  float s[4];
+  float s[AD_PARTS];
   scales (sc, s);
   out->learned_raw = learned;
   out->motion_raw = motion;
@@ -933,9 +943,10 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
    * later samples [ns_max] and tmp [ns_max] */
   float *lr = buf, *mr = lr + nv, *flr = mr + nv, *sr = flr + nv,
       *wr = sr + nv, *fr = wr + nv, *tmp = fr + nv, *beg = tmp + nv;
-  float s[4];
+  float s[AD_PARTS];
   ad_tensor *fst = ad_model_tensor (m, "flow_stats");
   ad_tensor *sst = ad_model_tensor (m, "static_stats");
+  ad_tensor *wst = ad_model_tensor (m, "wander_stats");
   ad_status st = AD_OK;
   int64_t j = 0, prev_i = -1;
   for (int64_t i = 0; i < r->n && st == AD_OK; i++) {
@@ -977,6 +988,14 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     s[3] = s[3] > AD_STILL_FLOOR ? s[3] : AD_STILL_FLOOR;
     if (sst && sst->count >= 2)
       sst->data[1] = s[3];
+    /* and the wandering, floored at AD_WANDER_FLOOR; stored either way,
+     * divided by only with wander_norm */
+    s[4] = ad_quantile (wr, nv, 0.99f, tmp);
+    s[4] = s[4] > AD_WANDER_FLOOR ? s[4] : AD_WANDER_FLOOR;
+    if (wst && wst->count >= 1)
+      wst->data[0] = s[4];
+    if (!cfg->wander_norm)
+      s[4] = 1.0f;
     /* the live scorer's temporal window, restarted at segment starts */
     for (int64_t k = 0; k < nv; k++) {
       if (beg[k])

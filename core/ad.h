@@ -139,7 +139,10 @@ typedef struct ad_config {
                                * patterns from further (0: off) */
   float flow_smooth;          /* frame's motion-pattern score: running mean
                                * over about N frames (1: this frame) */
-  float wander_weight;        /* weight per px/frame of the wandering part */
+  float wander_weight;        /* weight of the wandering part: per spread
+                               * (wander_norm 1) or per px/frame (0) */
+  int32_t wander_norm;        /* 1: wandering divided by its spread on
+                               * held-back normal footage */
   int32_t wander_frames;      /* frame pairs the wandering looks back over */
   float static_weight;        /* weight of the stationary change */
   float static_rise;          /* frames over which it builds up */

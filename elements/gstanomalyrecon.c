@@ -123,6 +123,9 @@
  * anomalies their margin over the threshold (1 keeps the time, 0 the
  * frames; measured in docs/benchmarks.md). */
 #define GST_ANOMALY_SMOOTH_POWER 0.25
+/* Seconds the wandering part looks back over (wander_frames is in frame
+ * pairs: 12 at 25 frames a second) unless config sets it. */
+#define GST_ANOMALY_WANDER_SECONDS 0.48
 
 /* The settings the frame-rate rules of trainer_create() choose unless
  * config names them (itself or through a preset); bit 1 << RATE_X of
@@ -135,6 +138,7 @@ enum
   RATE_SMOOTH,
   RATE_SCALE,
   RATE_BINS,
+  RATE_WANDER,
   RATE_N
 };
 static const gchar *const rate_fields[RATE_N] = {
@@ -143,7 +147,8 @@ static const gchar *const rate_fields[RATE_N] = {
   [RATE_RISE] = "static_rise",
   [RATE_SMOOTH] = "flow_smooth",
   [RATE_SCALE] = "flow_scale",
-  [RATE_BINS] = "flow_bins"
+  [RATE_BINS] = "flow_bins",
+  [RATE_WANDER] = "wander_frames"
 };
 #define RATE_NAMED(self, r) (((self)->rate_named >> (r)) & 1u)
 
@@ -601,6 +606,15 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
     cfg.flow_smooth = (gfloat) MAX (cfg.flow_smooth * shrink, 1.0);
     GST_INFO_OBJECT (self, "%.1f frames a second: flow_smooth=%.2f",
         self->fps, cfg.flow_smooth);
+  }
+  if (!RATE_NAMED (self, RATE_WANDER) && cfg.clip_len > 1 &&
+      self->fps > 0.0) {
+    const ad_field *f = ad_config_field ("wander_frames");
+
+    cfg.wander_frames = (gint32) CLAMP (lround (self->fps *
+            GST_ANOMALY_WANDER_SECONDS), f->min, f->max);
+    GST_INFO_OBJECT (self, "%.1f frames a second: wander_frames=%d",
+        self->fps, cfg.wander_frames);
   }
   cfg.color = (n >= 3) ? 1 : 0;
   cfg.motion_inputs = (n == 2 || n == 4) ? 1 : 0;

@@ -812,7 +812,7 @@ static void
 test_smooth (void)
 {
   enum { T = 28 };
-  float *fr, f[HW], r1[T], r4[T], mo[T], st[T], wa[T], fused[T];
+  float *fr, f[HW], r1[T], r4[T], mo[2][T], st[2][T], wa[2][T], fused[2][T];
   ad_model *m = learned_model (&fr);
   if (!m || !fr)
     goto out;
@@ -822,7 +822,8 @@ test_smooth (void)
   for (int pass = 0; pass < 2; pass++) {
     ad_config c = *ad_model_config (m);
     c.flow_smooth = pass ? 4.0f : 1.0f;
-    c.wander_weight = 0.6f;     /* its term in the fused score below */
+    c.wander_weight = 0.6f;     /* its term in the fused score below, */
+    c.wander_norm = pass;       /* in px/frame, then divided by its spread */
     ad_scorer *sc = NULL;
     ad_score o;
     CHECK_OK (ad_model_set_scoring (m, &c, NULL));
@@ -831,10 +832,10 @@ test_smooth (void)
       render (f, 40.0f - (float) (t < 16 ? t : 16), 18.0f, 0, 0, 1.0f);
       CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
       (pass ? r4 : r1)[t] = o.flow_raw;
-      mo[t] = o.motion_raw;
-      st[t] = o.static_raw;
-      wa[t] = o.wander_raw;
-      fused[t] = o.fused_raw;
+      mo[pass][t] = o.motion_raw;
+      st[pass][t] = o.static_raw;
+      wa[pass][t] = o.wander_raw;
+      fused[pass][t] = o.fused_raw;
     }
     ad_scorer_free (sc);
   }
@@ -856,24 +857,31 @@ test_smooth (void)
       "standing: the mean fades, %g after %g", r4[19], r4[16]);
   /* the fused score: median of the latest three fast parts (motion only
    * here) plus the motion pattern, the stationary change and the
-   * wandering as they are */
+   * wandering as they are, each divided by its spread on the calibration
+   * footage (the wandering in px/frame with wander_norm 0) */
   const ad_config *c = ad_model_config (m);
   const ad_calib *cal = ad_model_calib (m);
   const ad_tensor *fs = ad_model_tensor (m, "flow_stats");
   const ad_tensor *ss = ad_model_tensor (m, "static_stats");
-  float s1 = cal->motion_scale, s2 = fs->data[2], s3 = ss->data[1];
+  const ad_tensor *ws = ad_model_tensor (m, "wander_stats");
+  float s1 = cal->motion_scale, s2 = fs->data[2], s3 = ss->data[1],
+      s4 = ws->data[0];
+  CHECK (s4 >= 0.1f, "the wandering's spread, floored: %g", s4);
   float fast[T];
   worst = 0.0f;
-  for (int t = 0; t < T; t++) {
-    fast[t] = (1.0f - c->fuse_weight) * mo[t] / s1;
-    float a = fast[t > 1 ? t - 2 : 0], b = fast[t > 0 ? t - 1 : 0],
-        d = fast[t];
-    float med = t == 0 ? d : t == 1 ? 0.5f * (b + d) :
-        fmaxf (fminf (a, b), fminf (fmaxf (a, b), d));
-    float want = med + c->flow_weight * r4[t] / s2 +
-        c->static_weight * st[t] / s3 + c->wander_weight * wa[t];
-    worst = fmaxf (worst, fabsf (fused[t] - want) / fmaxf (want, 1e-3f));
-  }
+  for (int pass = 0; pass < 2; pass++)
+    for (int t = 0; t < T; t++) {
+      fast[t] = (1.0f - c->fuse_weight) * mo[pass][t] / s1;
+      float a = fast[t > 1 ? t - 2 : 0], b = fast[t > 0 ? t - 1 : 0],
+          d = fast[t];
+      float med = t == 0 ? d : t == 1 ? 0.5f * (b + d) :
+          fmaxf (fminf (a, b), fminf (fmaxf (a, b), d));
+      float want = med + c->flow_weight * (pass ? r4 : r1)[t] / s2 +
+          c->static_weight * st[pass][t] / s3 +
+          c->wander_weight * wa[pass][t] / (pass ? s4 : 1.0f);
+      worst = fmaxf (worst, fabsf (fused[pass][t] - want) /
+          fmaxf (want, 1e-3f));
+    }
   CHECK (worst < 1e-5f, "fused score off by %g (relative)", worst);
 out:
   ad_free (fr);
@@ -884,8 +892,9 @@ out:
  * pacing back and forth (1 px/frame, turning every 4 frames) travels
  * without getting anywhere, a square walking right at the same speed
  * does not.  The frame's part is the most wandering cell as a running mean
- * over flow_smooth frames; with wander_weight 0 (off; the default is 0.6)
- * it is not computed. */
+ * over flow_smooth frames; with wander_weight 0 (off; the default is 0.4)
+ * it is not computed.  In the fused score it is divided by its spread on
+ * the calibration footage (wander_stats), or not with wander_norm 0. */
 static void
 test_wander (void)
 {
@@ -894,13 +903,16 @@ test_wander (void)
   ad_model *m = learned_model (&fr);
   if (!m || !fr)
     goto out;
-  CHECK (ad_model_config (m)->wander_weight == 0.6f &&
+  CHECK (ad_model_config (m)->wander_weight == 0.4f &&
       ad_model_config (m)->wander_frames == 12, "defaults %g %d",
       ad_model_config (m)->wander_weight, ad_model_config (m)->wander_frames);
+  CHECK (ad_model_config (m)->wander_norm == 1, "divided by default");
   float pace = 0.0f, walk = 0.0f, off = 0.0f, pace_early = 0.0f;
-  for (int run = 0; run < 3; run++) {
+  float wan[T], fnorm[T], fraw[T];
+  for (int run = 0; run < 4; run++) {
     ad_config c = *ad_model_config (m);
     c.wander_weight = run == 2 ? 0.0f : 0.6f;
+    c.wander_norm = run != 3;   /* run 3: run 0 in px/frame */
     ad_scorer *sc = NULL;
     ad_score o;
     CHECK_OK (ad_model_set_scoring (m, &c, NULL));
@@ -910,6 +922,13 @@ test_wander (void)
       float x = run == 1 ? 10.0f + t : 20.0f + (ph < 4 ? ph : 8 - ph);
       render (f, x, 18.0f, 0, 0, 1.0f);
       CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
+      if (run == 0) {
+        wan[t] = o.wander_raw;
+        fnorm[t] = o.fused_raw;
+      } else if (run == 3) {
+        fraw[t] = o.fused_raw;
+        continue;
+      }
       float *v = run == 1 ? &walk : run == 0 ? &pace : &off;
       if (t >= 16)
         *v = fmaxf (*v, o.wander_raw);
@@ -925,6 +944,16 @@ test_wander (void)
   CHECK (pace_early == 0.0f, "fewer than half of the 12 pairs moved: "
       "%g", pace_early);
   CHECK (off == 0.0f, "wander_weight 0: not computed, %g", off);
+  /* the same pacing with and without the division: the fused scores
+   * differ by the wandering's term alone */
+  const ad_tensor *ws = ad_model_tensor (m, "wander_stats");
+  float s4 = ws ? ws->data[0] : 0.0f, worst = 0.0f;
+  CHECK (s4 >= 0.1f && s4 != 1.0f, "spread %g", s4);
+  for (int t = 0; t < T && s4 > 0.0f; t++) {
+    float want = 0.6f * wan[t] * (1.0f / s4 - 1.0f);
+    worst = fmaxf (worst, fabsf (fnorm[t] - fraw[t] - want));
+  }
+  CHECK (worst < 1e-4f, "divided by the spread: off by %g", worst);
 out:
   ad_free (fr);
   ad_model_free (m);

@@ -468,6 +468,24 @@ drop_field (uint8_t *buf, size_t *n, const char *name)
   fix_crc (buf, *n);
 }
 
+/* buf [*n] without tensor `name` (count and CRC fixed). */
+static void
+drop_tensor (uint8_t *buf, size_t *n, const char *name)
+{
+  size_t a = tensor_offset (buf, name);
+  size_t len = strlen (name), p = a + 2 + len;
+  uint32_t nd = get32 (buf + p);
+  size_t count = 1;
+  for (uint32_t d = 0; d < nd; d++)
+    count *= get32 (buf + p + 4 + 4 * d);
+  size_t rec = 2 + len + 4 + 4 * (size_t) nd + 4 * count;
+  memmove (buf + a, buf + a + rec, *n - a - rec);
+  *n -= rec;
+  size_t t = tensors_offset (buf);
+  set32 (buf + t, get32 (buf + t) - 1);
+  fix_crc (buf, *n);
+}
+
 static void
 test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
 {
@@ -574,6 +592,37 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
         m->cfg.map_motion == ref->cfg.map_motion &&
         m->cfg.flow_color == ref->cfg.flow_color && m->cfg.flow_color == 1,
         "new file keeps its own");
+    ad_model_free (m);
+    free (cut);
+  }
+
+  /* A file older than the wandering's spread: no wander_stats tensor and
+   * no wander_norm field loads with the raw wandering (wander_norm 0, the
+   * spread left 0); a file without a tensor every version has is refused
+   * with its name. */
+  {
+    uint8_t *cut = malloc (size);
+    size_t n = size;
+    memcpy (cut, good, size);
+    CHECK (tensor_offset (cut, "wander_stats") < n - 4, "has the spread");
+    drop_tensor (cut, &n, "wander_stats");
+    drop_field (cut, &n, "wander_norm");
+    ad_model *m = NULL;
+    CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
+        err.msg);
+    ad_tensor *t = m ? ad_model_tensor (m, "wander_stats") : NULL;
+    CHECK (m && m->cfg.wander_norm == 0 && t && t->data[0] == 0.0f,
+        "legacy wandering %d %g", m ? m->cfg.wander_norm : -1,
+        t ? t->data[0] : -1.0f);
+    ad_model_free (m);
+    m = NULL;
+    CHECK (ref->cfg.wander_norm == 1, "new files divide: %d",
+        ref->cfg.wander_norm);
+    memcpy (cut, good, size);
+    n = size;
+    drop_tensor (cut, &n, "static_stats");
+    CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_ERR_MISMATCH &&
+        strstr (err.msg, "static_stats"), "lacks a tensor: %s", err.msg);
     ad_model_free (m);
     free (cut);
   }

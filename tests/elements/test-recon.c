@@ -390,8 +390,9 @@ trained_config (const gchar * fps, const gchar * config)
  * it; stills (clip_len=1) keep it.  A video model's stationary change
  * builds up over one second of frames (static_rise = fps), and below 25
  * frames a second its motion pattern's running mean (flow_smooth) shrinks
- * by (fps / 25)^(1/4), unless config sets them; unknown rates and stills
- * keep the defaults.  At 9 frames a second or less the motion vectors are
+ * by (fps / 25)^(1/4), and its wandering part looks back over 0.48 s of
+ * frame pairs (wander_frames, 12 at 25, at least 4), unless config sets
+ * them; unknown rates and stills keep the defaults.  At 9 frames a second or less the motion vectors are
  * fitted at half resolution (flow_scale=2) unless config sets flow_scale
  * or an odd motion_cell, and then the motion patterns take 17 bins a side
  * unless config sets flow_bins. */
@@ -404,11 +405,13 @@ GST_START_TEST (test_train_frame_rate)
   fail_unless_equals_int (c.flow_window, 1);
   fail_unless_equals_float (c.static_rise, 10.0f);
   fail_unless_equals_float (c.flow_smooth, d.flow_smooth * powf (0.4f, 0.25f));
+  fail_unless_equals_int (c.wander_frames, 5);
   fail_unless_equals_float (c.calib_quantile, 1.0f - (1.0f -
           d.calib_quantile) * 2.5f);
   c = trained_config ("25/2", "");
   fail_unless_equals_int (c.flow_window, 1);
   fail_unless_equals_float (c.static_rise, 12.5f);
+  fail_unless_equals_int (c.wander_frames, 6);
   fail_unless_equals_float (c.calib_quantile, 1.0f - (1.0f -
           d.calib_quantile) * 2.0f);
   c = trained_config ("20/1", "");
@@ -419,21 +422,26 @@ GST_START_TEST (test_train_frame_rate)
   fail_unless_equals_float (c.calib_quantile, 0.99f);
   c = trained_config ("25/1", "");
   fail_unless_equals_int (c.flow_window, d.flow_window);
+  fail_unless_equals_int (c.wander_frames, 12);
+  fail_unless_equals_int (d.wander_frames, 12);
   fail_unless_equals_float (c.static_rise, 25.0f);
   fail_unless_equals_float (c.flow_smooth, d.flow_smooth);
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   c = trained_config ("30/1", "");
   fail_unless_equals_float (c.static_rise, 30.0f);
+  fail_unless_equals_int (c.wander_frames, 14);
   fail_unless_equals_float (c.flow_smooth, d.flow_smooth);
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   c = trained_config ("0/1", "");
   fail_unless_equals_int (c.flow_window, d.flow_window);
   fail_unless_equals_float (c.static_rise, d.static_rise);
   fail_unless_equals_float (c.flow_smooth, d.flow_smooth);
+  fail_unless_equals_int (c.wander_frames, d.wander_frames);
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   c = trained_config ("10/1", ",flow_window=2,calib_quantile=0.995,"
-      "static_rise=40,flow_smooth=6");
+      "static_rise=40,flow_smooth=6,wander_frames=9");
   fail_unless_equals_int (c.flow_window, 2);
+  fail_unless_equals_int (c.wander_frames, 9);
   fail_unless_equals_float (c.calib_quantile, 0.995f);
   fail_unless_equals_float (c.static_rise, 40.0f);
   fail_unless_equals_float (c.flow_smooth, 6.0f);
@@ -443,6 +451,7 @@ GST_START_TEST (test_train_frame_rate)
   fail_unless_equals_int (c.flow_scale, 2);
   fail_unless_equals_int (c.flow_window, 1);
   fail_unless_equals_int (c.flow_bins, 17);
+  fail_unless_equals_int (c.wander_frames, 4);    /* 3, but at least 4 */
   c = trained_config ("25/4", ",flow_bins=35");
   fail_unless_equals_int (c.flow_scale, 2);
   fail_unless_equals_int (c.flow_bins, 35);
@@ -458,6 +467,7 @@ GST_START_TEST (test_train_frame_rate)
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   fail_unless_equals_float (c.static_rise, d.static_rise);
   fail_unless_equals_float (c.flow_smooth, d.flow_smooth);
+  fail_unless_equals_int (c.wander_frames, d.wander_frames);
 }
 
 GST_END_TEST;
