@@ -206,7 +206,8 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "map_learned", 1.0 }, { "map_motion", 1.0 }, { "flow_bins", 17.0 },
     { "flow_window", 1.0 }, { "flow_spread_vectors", 0.0 },
     { "flow_local", 0.0 }, { "flow_unseen", 0.0 }, { "flow_smooth", 1.0 },
-    { "holdout_blocks", 1.0 }, { "wander_weight", 0.0 }, { "wander_norm", 0.0 },
+    { "holdout_blocks", 1.0 }, { "wander_weight", 0.0 },
+    { "wander_norm", 0.0 },
     { "map_gate_floor", 0.0 }, { "map_gate_power", 1.0 },
     { "map_shadow", 1.0 }, { "flow_color", 0.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {

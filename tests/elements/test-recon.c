@@ -390,10 +390,10 @@ trained_config (const gchar * fps, const gchar * config)
  * it; stills (clip_len=1) keep it.  A video model's stationary change
  * builds up over one second of frames (static_rise = fps), and below 25
  * frames a second its motion pattern's running mean (flow_smooth) shrinks
- * by (fps / 25)^(1/4), and its wandering part looks back over 0.48 s of
- * frame pairs (wander_frames, 12 at 25, at least 4), unless config sets
- * them; unknown rates and stills keep the defaults.  At 9 frames a second or less the motion vectors are
- * fitted at half resolution (flow_scale=2) unless config sets flow_scale
+ * by (fps / 25)^(1/4); its wandering part looks back over 0.48 s of frame
+ * pairs (wander_frames, 12 at 25, at least 4); unless config sets them;
+ * unknown rates and stills keep the defaults.  At 9 frames a second or
+ * less the motion vectors are fitted at half resolution (flow_scale=2) unless config sets flow_scale
  * or an odd motion_cell, and then the motion patterns take 17 bins a side
  * unless config sets flow_bins. */
 GST_START_TEST (test_train_frame_rate)
