@@ -198,7 +198,8 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
    * fusion) and the motion patterns' bins (their tensor's size), window
    * (learned from single pairs), fixed spread, no place-where-nobody-
    * moves rule, an unsmoothed motion-pattern score, calibration on the
-   * latest footage only, no wandering part and the linear map gate of
+   * latest footage only, no wandering part (or one in px/frame, not over
+   * a spread they do not hold) and the linear map gate of
    * each cell's own largest without a shadow test (their pixel threshold
    * was calibrated on it); colour models' vectors from the channel mean
    * (their motion patterns were learned on it). */
