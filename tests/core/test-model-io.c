@@ -864,6 +864,7 @@ test_config_parse (void)
     { "holdout_blocks=0", "holdout_blocks" },
     { "wander_frames=33", "wander_frames" },
     { "wander_weight=-1", "wander_weight" },
+    { "wander_norm=2", "wander_norm" },
     { "flow_scale=3", "flow_scale" },
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
