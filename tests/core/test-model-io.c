@@ -179,6 +179,18 @@ tensors_offset (const uint8_t *buf)
   return field_offset (buf, NULL) + CALIB_BYTES;
 }
 
+/* Bytes of the tensor record at offset o (name, rank, dims, data). */
+static size_t
+tensor_record_bytes (const uint8_t *buf, size_t o)
+{
+  size_t len = buf[o] | (size_t) buf[o + 1] << 8, p = o + 2 + len;
+  uint32_t nd = get32 (buf + p);
+  size_t count = 1;
+  for (uint32_t d = 0; d < nd; d++)
+    count *= get32 (buf + p + 4 + 4 * d);
+  return 2 + len + 4 + 4 * (size_t) nd + 4 * count;
+}
+
 static size_t
 tensor_offset (const uint8_t *buf, const char *name)
 {
@@ -189,12 +201,7 @@ tensor_offset (const uint8_t *buf, const char *name)
     size_t len = buf[o] | (size_t) buf[o + 1] << 8;
     if (name && len == strlen (name) && memcmp (buf + o + 2, name, len) == 0)
       return o;
-    size_t p = o + 2 + len;
-    uint32_t nd = get32 (buf + p);
-    size_t count = 1;
-    for (uint32_t d = 0; d < nd; d++)
-      count *= get32 (buf + p + 4 + 4 * d);
-    o = p + 4 + 4 * nd + 4 * count;
+    o += tensor_record_bytes (buf, o);
   }
   return o;
 }
@@ -473,12 +480,7 @@ static void
 drop_tensor (uint8_t *buf, size_t *n, const char *name)
 {
   size_t a = tensor_offset (buf, name);
-  size_t len = strlen (name), p = a + 2 + len;
-  uint32_t nd = get32 (buf + p);
-  size_t count = 1;
-  for (uint32_t d = 0; d < nd; d++)
-    count *= get32 (buf + p + 4 + 4 * d);
-  size_t rec = 2 + len + 4 + 4 * (size_t) nd + 4 * count;
+  size_t rec = tensor_record_bytes (buf, a);
   memmove (buf + a, buf + a + rec, *n - a - rec);
   *n -= rec;
   size_t t = tensors_offset (buf);
@@ -701,14 +703,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     size_t to = tensors_offset (good);
     uint32_t n = get32 (good + to);
     size_t last = to + 4;
-    for (uint32_t i = 0; i + 1 < n; i++) {
-      size_t len = good[last] | (size_t) good[last + 1] << 8;
-      uint32_t nd = get32 (good + last + 2 + len);
-      size_t count = 1;
-      for (uint32_t d = 0; d < nd; d++)
-        count *= get32 (good + last + 2 + len + 4 + 4 * d);
-      last += 2 + len + 4 + 4 * nd + 4 * count;
-    }
+    for (uint32_t i = 0; i + 1 < n; i++)
+      last += tensor_record_bytes (good, last);
     memcpy (cut, good, last);
     set32 (cut + to, n - 1);
     fix_crc (cut, last + 4);
