@@ -42,7 +42,8 @@ typedef struct sc_path {
 } sc_path;
 
 typedef struct sc_tree {
-  float x, y, r;
+  float x, y, r;          /* trunk position, footprint radius (layout) */
+  float crown;            /* radius drawn: r, or larger in a windy scene */
 } sc_tree;
 
 typedef struct sc_actor {
@@ -427,7 +428,10 @@ sc_layout (ad_scene *s)
   /* trees on the grass */
   for (int tries = 0; tries < 200 && s->n_trees < SC_MAX_TREES; tries++) {
     sc_tree t = { sc_range (&r, 0.05f, XM - 0.05f), sc_range (&r, 0.25f, 0.95f),
-      sc_range (&r, 0.05f, 0.08f) };
+      sc_range (&r, 0.05f, 0.08f), 0.0f };
+    /* a windy scene draws large crowns that catch the wind, on the same
+     * layout (people and anomalies as in the surveillance scene) */
+    t.crown = s->kind == AD_SCENE_WINDY ? 1.6f * t.r : t.r;
     if (sc_free_grass (s, t.x, t.y, t.r + 0.02f))
       s->trees[s->n_trees++] = t;
     if (s->n_trees >= 2 && ad_rng_uniform (&r) < 0.1f)
@@ -482,6 +486,47 @@ sc_ground (const ad_scene *s, float X, float Y, float px, float out[3])
 }
 
 /* Renders the static background at the scene's size into s->bg. */
+/* Canopy of tree k with lumpy shading, moved by (ox, oy) world units: the
+ * leaf texture moves with it. */
+static void
+sc_canopy (const ad_scene *s, sc_canvas *cv, int k, float ox, float oy)
+{
+  const sc_tree *t = &s->trees[k];
+  float sx = s->w / XM, sy = (float) s->h;
+  float cx = (t->x + ox) * sx, cy = (t->y + oy) * sy;
+  float rx = t->crown * sx, ry = t->crown * sy;
+  int x0, y0, x1, y1;
+  sc_bbox (cv, cx - rx, cy - ry, cx + rx, cy + ry, &x0, &y0, &x1, &y1);
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x <= x1; x++) {
+      float dx = (x + 0.5f - cx) / rx, dy = (y + 0.5f - cy) / ry;
+      float n = sc_fbm (((x + 0.5f) / sx - ox) * 40.0f,
+          ((y + 0.5f) / sy - oy) * 40.0f, 2, s->seed + 77 + k);
+      if (dx * dx + dy * dy > 0.75f + 0.4f * n)
+        continue;
+      float leaf[3] = { 0.13f, 0.3f, 0.1f };
+      float sh = 0.7f + 0.7f * n - 0.3f * (dx + dy);
+      sc_put (cv, x, y, leaf, sh, -1);
+    }
+}
+
+/* Wind (windy scene): tree k's canopy offset at frame i, world units.
+ * Each tree sways at its own period of 12-24 frames (1-2 Hz at 25
+ * frames a second) by up to SC_SWAY, mostly sideways; gusts scale it
+ * between 0.3 and 1 over tens of seconds, in every clip alike. */
+#define SC_SWAY 0.02f           /* 2.4 px at 160x120 */
+static void
+sc_sway (const ad_scene *s, int k, int64_t i, float *ox, float *oy)
+{
+  float period = 12.0f + 12.0f * sc_lattice ((int) s->seed, k, 31);
+  float ph = 2.0f * SC_PI * sc_lattice ((int) s->seed, k, 37);
+  float gust = 0.3f + 0.7f * sc_noise ((float) i / 250.0f, (float) k * 7.0f,
+      s->seed + 0x5A1 + (uint32_t) s->clip);
+  float a = 2.0f * SC_PI * (float) i / period + ph;
+  *ox = SC_SWAY * gust * sinf (a);
+  *oy = 0.3f * SC_SWAY * gust * sinf (1.3f * a + ph);
+}
+
 static void
 sc_render_bg (ad_scene *s)
 {
@@ -522,25 +567,14 @@ sc_render_bg (ad_scene *s)
       byy + 0.02f * sy, iron, 1.0f, -1);
   sc_rect (&cv, bx - 0.06f * sx, byy - 0.02f * sy, bx + 0.06f * sx,
       byy + 0.002f * sy, wood, 1.0f, -1);
-  /* trees: shadow, trunk, canopy with lumpy shading */
+  /* trees: shadow, then the canopy (drawn per frame in a windy scene) */
   for (int k = 0; k < s->n_trees; k++) {
     const sc_tree *t = &s->trees[k];
     float cx = t->x * sx, cy = t->y * sy;
-    float rx = t->r * sx, ry = t->r * sy;
+    float rx = t->crown * sx, ry = t->crown * sy;
     sc_shadow (&cv, cx + 0.4f * rx, cy + 0.5f * ry, rx, 0.6f * ry, 0.4f);
-    int x0, y0, x1, y1;
-    sc_bbox (&cv, cx - rx, cy - ry, cx + rx, cy + ry, &x0, &y0, &x1, &y1);
-    for (int y = y0; y <= y1; y++)
-      for (int x = x0; x <= x1; x++) {
-        float dx = (x + 0.5f - cx) / rx, dy = (y + 0.5f - cy) / ry;
-        float n = sc_fbm ((x + 0.5f) / sx * 40.0f, (y + 0.5f) / sy * 40.0f, 2,
-            s->seed + 77 + k);
-        if (dx * dx + dy * dy > 0.75f + 0.4f * n)
-          continue;
-        float leaf[3] = { 0.13f, 0.3f, 0.1f };
-        float sh = 0.7f + 0.7f * n - 0.3f * (dx + dy);
-        sc_put (&cv, x, y, leaf, sh, -1);
-      }
+    if (s->kind != AD_SCENE_WINDY)
+      sc_canopy (s, &cv, k, 0.0f, 0.0f);
   }
 }
 
@@ -993,6 +1027,11 @@ sc_render_surv (ad_scene *s, int64_t i, uint8_t *rgb, ad_anomaly_kind *kind)
   memset (s->mask, 0, npix);
   sc_canvas cv = { s->frame, s->mask, s->w, s->h };
   float sx = s->w / XM, sy = (float) s->h;
+  for (int k = 0; s->kind == AD_SCENE_WINDY && k < s->n_trees; k++) {
+    float ox, oy;
+    sc_sway (s, k, i, &ox, &oy);
+    sc_canopy (s, &cv, k, ox, oy);
+  }
   /* visible actors sorted by foot Y: [n, 2] (y, index) */
   float order[64][2];
   int nv = 0;
@@ -1232,7 +1271,7 @@ int
 ad_scene_kind_from_name (const char *name, ad_scene_kind *kind)
 {
   static const char *names[] = { "surveillance", "industrial", "sparse",
-    "crowded" };
+    "crowded", "windy" };
   for (int k = 0; name && k < (int) (sizeof names / sizeof names[0]); k++)
     if (strcmp (name, names[k]) == 0) {
       *kind = (ad_scene_kind) k;
@@ -1259,7 +1298,7 @@ ad_scene_new (ad_scene_kind kind, ad_scene_clip clip, int width,
   if (!out)
     return ad_fail (err, AD_ERR_ARG, "scene: out is NULL");
   *out = NULL;
-  if ((unsigned) kind > AD_SCENE_CROWDED)
+  if ((unsigned) kind > AD_SCENE_WINDY)
     return ad_fail (err, AD_ERR_ARG, "scene: unknown scene kind %d", kind);
   if ((unsigned) clip > AD_CLIP_NUISANCE)
     return ad_fail (err, AD_ERR_ARG, "scene: unknown clip %d", clip);
@@ -1313,8 +1352,11 @@ ad_scene_new (ad_scene_kind kind, ad_scene_clip clip, int width,
   } else {
     sc_layout (s);
     s->bg = malloc (npix * 3);
+    /* a windy scene has the activity of the surveillance one: the same
+     * people and anomalies, only the trees move */
     ad_rng_seed (&r, sc_hash (seed, 0xAC7 + (uint32_t) clip,
-            (uint32_t) kind));
+            (uint32_t) (kind == AD_SCENE_WINDY ? AD_SCENE_SURVEILLANCE
+                : kind)));
     if (!s->bg)
       st = ad_fail (err, AD_ERR_NOMEM, "scene: out of memory for background");
     else

@@ -122,6 +122,8 @@ gst_anomaly_scene_kind_get_type (void)
         "sparse"},
     {AD_SCENE_CROWDED, "Surveillance layout with 8-16 people on the paths",
         "crowded"},
+    {AD_SCENE_WINDY, "Surveillance scene whose tree canopies sway in the wind",
+        "windy"},
     {0, NULL, NULL}
   };
 
@@ -177,7 +179,8 @@ gst_anomaly_scene_src_class_init (GstAnomalySceneSrcClass * klass)
       g_param_spec_enum ("scene", "Scene",
           "Generated scene: surveillance (park with paths), industrial "
           "(textured surface), sparse (surveillance with a short "
-          "training clip) or crowded (surveillance with 8-16 people)",
+          "training clip), crowded (surveillance with 8-16 people) or "
+          "windy (surveillance with swaying tree canopies)",
           GST_TYPE_ANOMALY_SCENE_KIND, DEFAULT_SCENE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));

@@ -428,7 +428,7 @@ static int
 usage (void)
 {
   fprintf (stderr, "usage: ad-tune [--scene surveillance|sparse|"
-      "crowded|industrial] [--seed K] [--seconds T] [--train K=V,...] "
+      "crowded|windy|industrial] [--seed K] [--seconds T] [--train K=V,...] "
       "[--score 'K=V,...;K=V,...'] [--size WxH]\n"
       "       (defaults: the core's with color=1, RGB features as the "
       "plugin's; --train color=0 for gray)\n"
@@ -501,7 +501,7 @@ main (int argc, char **argv)
   ad_scene_kind sk;
   if (!ad_scene_kind_from_name (scene, &sk)) {
     fprintf (stderr, "ad-tune: unknown scene '%s' (surveillance, industrial, "
-        "sparse, crowded)\n", scene);
+        "sparse, crowded, windy)\n", scene);
     return 2;
   }
   ad_config cfg;

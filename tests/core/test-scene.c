@@ -1,6 +1,7 @@
 /* test-scene.c - generated scenes: determinism, random access, a shared
  * background across clips, complete and exact ground truth on test clips,
- * nuisance clips without labels, industrial defects, argument errors. */
+ * nuisance clips without labels, industrial defects, argument errors,
+ * the crowded and windy variants of the surveillance scene. */
 #include "ad-internal.h"
 #include "ad-scene.h"
 #include "check.h"
@@ -373,6 +374,46 @@ test_crowded (void)
   free (b);
 }
 
+/* The windy scene: the surveillance scene of the same seed (the same
+ * people and anomalies, the same truth) whose tree crowns sway, so more
+ * pixels change from one frame to the next, in every clip. */
+static void
+test_windy (void)
+{
+  size_t n = (size_t) W * H * 3;
+  uint8_t *a = malloc (n), *b = malloc (n), *ma = malloc (n / 3),
+      *mb = malloc (n / 3);
+  ad_scene_kind kind = AD_SCENE_SURVEILLANCE;
+  CHECK (ad_scene_kind_from_name ("windy", &kind) && kind == AD_SCENE_WINDY,
+      "windy by name");
+  ad_scene *sv = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TEST, W, H, 0, 1);
+  ad_scene *wi = make (AD_SCENE_WINDY, AD_CLIP_TEST, W, H, 0, 1);
+  int same_truth = 1;
+  double moved[2] = { 0, 0 };
+  for (int64_t i = 10; i < 900; i += 20) {
+    ad_anomaly_kind ka, kb;
+    CHECK_OK (ad_scene_render (sv, i, a, ma, &ka, NULL));
+    CHECK_OK (ad_scene_render (wi, i, b, mb, &kb, NULL));
+    same_truth &= ka == kb && memcmp (ma, mb, n / 3) == 0;
+    for (int c = 0; c < 2; c++) {
+      CHECK_OK (ad_scene_render (c ? wi : sv, i, a, NULL, NULL, NULL));
+      CHECK_OK (ad_scene_render (c ? wi : sv, i + 4, b, NULL, NULL, NULL));
+      moved[c] += moved_px (a, b, n);
+    }
+  }
+  CHECK (same_truth, "windy truth differs from surveillance's");
+  printf ("pixels changed over 4 frames: surveillance %.0f, windy %.0f\n",
+      moved[0], moved[1]);
+  CHECK (moved[1] > 1.2 * moved[0] + 200.0, "windy frames change %.0f px, "
+      "surveillance %.0f", moved[1], moved[0]);
+  ad_scene_free (sv);
+  ad_scene_free (wi);
+  free (a);
+  free (b);
+  free (ma);
+  free (mb);
+}
+
 static void
 test_speed (void)
 {
@@ -405,6 +446,9 @@ main (void)
   test_surveillance_truth (AD_SCENE_CROWDED, 2);
   test_determinism (AD_SCENE_CROWDED);
   test_crowded ();
+  test_determinism (AD_SCENE_WINDY);
+  test_surveillance_truth (AD_SCENE_WINDY, 1);
+  test_windy ();
   test_normal_clips ();
   test_industrial ();
   test_speed ();
