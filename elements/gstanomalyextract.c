@@ -13,7 +13,8 @@
  * RGB values in [0,1] (#GstAnomalyExtract:color), followed, with
  * #GstAnomalyExtract:motion-inputs, by a channel holding the absolute
  * difference to the previous frame.  The video itself passes through
- * unchanged.  GRAY8 gives luma alone.  For I420 and NV12 a gray model
+ * unchanged.  GRAY8 gives luma alone, and one gray feature channel
+ * unless a model file asks for RGB.  For I420 and NV12 a gray model
  * reads the luma plane; an RGB model also the chroma planes, converted to
  * RGB (BT.601).
  *
@@ -84,6 +85,9 @@ struct _GstAnomalyExtract
 
   /* streaming state */
   ad_config cfg;                /* feature settings in force */
+  gboolean want_color;          /* RGB features asked for (property or
+                                 * model file) */
+  gboolean color_fixed;         /* ... by a model file: even from gray */
   ad_extractor *extractor;
   ad_image layout;              /* data and row_stride set per frame */
   gint n_features;
@@ -165,13 +169,16 @@ gst_anomaly_extract_class_init (GstAnomalyExtractClass * klass)
    *
    * TRUE: three RGB feature channels; FALSE: one gray (luma) channel.
    * Colour lets the heatmap tell a shadow from an object (the core's
-   * map_shadow); a gray camera's frames give three equal channels and
-   * no shadow test.  Overridden by #GstAnomalyExtract:model.
+   * map_shadow).  A gray camera (GRAY8 input) gets one gray channel
+   * either way: three equal ones would add nothing.  Overridden by
+   * #GstAnomalyExtract:model (an RGB model fed GRAY8 gets the luma in its
+   * three channels).
    */
   g_object_class_install_property (gobject_class, PROP_COLOR,
       g_param_spec_boolean ("color", "Color",
-          "RGB features (TRUE: the heatmap can tell shadows from objects) "
-          "or gray features (FALSE)", DEFAULT_COLOR,
+          "RGB features (TRUE: the heatmap can tell shadows from objects; "
+          "GRAY8 input gets gray ones all the same) or gray features "
+          "(FALSE)", DEFAULT_COLOR,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   /**
@@ -317,6 +324,7 @@ gst_anomaly_extract_configure (GstAnomalyExtract * self)
   self->cfg.motion_inputs = self->motion_inputs ? 1 : 0;
   model = g_strdup (self->model);
   GST_OBJECT_UNLOCK (self);
+  self->color_fixed = FALSE;
 
   if (model && g_file_test (model, G_FILE_TEST_IS_REGULAR)) {
     memset (&err, 0, sizeof (err));
@@ -328,6 +336,7 @@ gst_anomaly_extract_configure (GstAnomalyExtract * self)
       self->cfg.height = peek.height;
       self->cfg.color = peek.color;
       self->cfg.motion_inputs = peek.motion_inputs;
+      self->color_fixed = TRUE;
     } else {
       GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
           ("Cannot read the feature settings from model file '%s'; using "
@@ -336,6 +345,7 @@ gst_anomaly_extract_configure (GstAnomalyExtract * self)
     }
   }
   g_free (model);
+  self->want_color = self->cfg.color != 0;
   return TRUE;
 }
 
@@ -400,6 +410,11 @@ gst_anomaly_extract_set_info (GstVideoFilter * filter, GstCaps * incaps,
   ad_error err;
   ad_status st;
 
+  /* a gray camera (GRAY8) gives gray features unless a model file asks
+   * for RGB: three equal channels would tell the model nothing more and
+   * cost it speed and three times the training memory */
+  self->cfg.color = self->want_color && (self->color_fixed ||
+      !GST_VIDEO_INFO_IS_GRAY (in_info));
   memset (l, 0, sizeof (*l));
   l->width = GST_VIDEO_INFO_WIDTH (in_info);
   l->height = GST_VIDEO_INFO_HEIGHT (in_info);

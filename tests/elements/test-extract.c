@@ -364,9 +364,32 @@ GST_START_TEST (test_model_overrides)
   meta = gst_buffer_get_anomaly_meta (out);
   fail_unless_equals_int (meta->width, 32);
   fail_unless_equals_int (meta->height, 16);
-  fail_unless_equals_int (meta->n_features, 3);      /* color by default */
+  /* color by default, but a gray camera gives gray features */
+  fail_unless_equals_int (meta->n_features, 1);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
+  h = make_harness ("width=32 height=16", "RGBx", VW, VH);
+  fail_unless_equals_int (gst_harness_push (h, make_frame ("RGBx", VW, VH, 60,
+              60, 60, 0)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  meta = gst_buffer_get_anomaly_meta (out);
+  fail_unless_equals_int (meta->n_features, 3);      /* the same from RGB */
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+
+  /* an RGB model fed GRAY8 gets its three channels: the luma in each */
+  props = g_strdup_printf ("color=false model=%s", path);
+  h = make_harness (props, "GRAY8", VW, VH);
+  fail_unless_equals_int (gst_harness_push (h, make_frame ("GRAY8", VW, VH, 0,
+              0, 0, 51)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  meta = gst_buffer_get_anomaly_meta (out);
+  fail_unless_equals_int (meta->n_features, 4);      /* RGB + motion */
+  fail_unless (all_near (meta->features, 3 * 24 * 16, 0.2f, 1e-3f),
+      "feature %f", meta->features[0]);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (props);
 
   g_unlink (path);
   g_rmdir (dir);
