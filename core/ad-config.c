@@ -252,6 +252,40 @@ ad_config_parse (ad_config *cfg, const char *str, ad_error *err)
 }
 
 ad_status
+ad_regions_parse (const char *str, float *rects, int max, int *n,
+    ad_error *err)
+{
+  *n = 0;
+  const char *p = str ? str : "";
+  while (*p) {
+    float r[4];
+    int used = 0;
+    while (*p == ' ' || *p == ';')
+      p++;
+    if (!*p)
+      break;
+    if (sscanf (p, " %f , %f , %f , %f %n", &r[0], &r[1], &r[2], &r[3],
+            &used) != 4 || used == 0)
+      return ad_fail (err, AD_ERR_ARG, "region %d: want x,y,w,h (fractions "
+          "of the picture) in \"%s\"", *n + 1, str);
+    p += used;
+    if (*p && *p != ';')
+      return ad_fail (err, AD_ERR_ARG, "region %d: want ';' between regions "
+          "in \"%s\"", *n + 1, str);
+    if (!(r[0] >= 0.0f && r[1] >= 0.0f && r[2] > 0.0f && r[3] > 0.0f &&
+            r[0] + r[2] <= 1.0001f && r[1] + r[3] <= 1.0001f))
+      return ad_fail (err, AD_ERR_ARG, "region %d (%g,%g,%g,%g): want x, y "
+          ">= 0, w, h > 0 and the region inside the picture (x + w, y + h "
+          "<= 1)", *n + 1, r[0], r[1], r[2], r[3]);
+    if (*n >= max)
+      return ad_fail (err, AD_ERR_ARG, "more than %d regions", max);
+    memcpy (rects + 4 * *n, r, sizeof r);
+    (*n)++;
+  }
+  return AD_OK;
+}
+
+ad_status
 ad_fail (ad_error *err, ad_status st, const char *fmt, ...)
 {
   if (err) {

@@ -322,6 +322,10 @@ int ad_motion_cells (const float *a, const float *b, int c, int h, int w,
 #define AD_WANDER_MAX 32
 #define AD_WANDER_MIN_SPEED 0.3f
 
+/* mask [h, w] = 1 where a pixel's centre lies in one of rects [n, 4] (x,
+ * y, width, height as fractions of the picture), else 0. */
+void ad_regions_mask (const float *rects, int n, int h, int w, float *mask);
+
 typedef struct ad_flow ad_flow;
 ad_status ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err);
 void ad_flow_free (ad_flow *f);

@@ -349,7 +349,8 @@ format_shape (char *buf, size_t len, int32_t ndim, const int32_t *dims)
 /* Calibration buffers added after files of this format version were
  * first written: a file without one leaves it zero (uncalibrated), which
  * the scorer reads as the behaviour of the files made before it. */
-static const char *const optional_tensors[] = { "wander_stats" };
+static const char *const optional_tensors[] = { "wander_stats",
+  "ignore_mask" };
 
 static int
 tensor_optional (const char *name)

@@ -284,6 +284,7 @@ ad_net_build (ad_model *m, ad_error *err)
           cells * cfg->flow_bins * cfg->flow_bins, 0, 0) < 0 ||
       add_tensor (&b, "flow_stats", 0, 0, 1, 1, 4, 0, 0) < 0 ||
       add_tensor (&b, "wander_stats", 0, 0, 1, 1, 1, 0, 0) < 0 ||
+      add_tensor (&b, "ignore_mask", 0, 0, 1, 1, hw, 0, 0) < 0 ||
       add_tensor (&b, "bg_image", 0, 0, 1, 1, hw, 0, 0) < 0 ||
       add_tensor (&b, "static_stats", 0, 0, 1, 1, 2, 0, 0) < 0 ||
       !ok || net->out_buf < 0)
@@ -390,6 +391,37 @@ ad_model_set_scoring (ad_model *m, const ad_config *cfg, ad_error *err)
   }
   m->cfg = *cfg;
   return AD_OK;
+}
+
+ad_status
+ad_model_set_ignore (ad_model *m, const float *rects, int n, ad_error *err)
+{
+  ad_tensor *t = m ? ad_model_tensor (m, "ignore_mask") : NULL;
+  int h = m ? m->cfg.height : 0, w = m ? m->cfg.width : 0;
+  if (!t || t->count != (size_t) h * w || n < 0 || (n > 0 && !rects))
+    return ad_fail (err, AD_ERR_ARG, "no model or regions to ignore");
+  ad_regions_mask (rects, n, h, w, t->data);
+  return AD_OK;
+}
+
+void
+ad_regions_mask (const float *rects, int n, int h, int w, float *mask)
+{
+  memset (mask, 0, sizeof (float) * (size_t) h * w);
+  /* a pixel is left out when its centre lies in a region */
+  for (int r = 0; r < n; r++) {
+    const float *q = rects + 4 * r;
+    for (int y = 0; y < h; y++) {
+      float cy = (y + 0.5f) / (float) h;
+      if (cy < q[1] || cy >= q[1] + q[3])
+        continue;
+      for (int x = 0; x < w; x++) {
+        float cx = (x + 0.5f) / (float) w;
+        if (cx >= q[0] && cx < q[0] + q[2])
+          mask[(size_t) y * w + x] = 1.0f;
+      }
+    }
+  }
 }
 
 size_t

@@ -1271,7 +1271,7 @@ int
 ad_scene_kind_from_name (const char *name, ad_scene_kind *kind)
 {
   static const char *names[] = { "surveillance", "industrial", "sparse",
-    "crowded", "windy" };
+    "crowded", "windy", "clock" };
   for (int k = 0; name && k < (int) (sizeof names / sizeof names[0]); k++)
     if (strcmp (name, names[k]) == 0) {
       *kind = (ad_scene_kind) k;
@@ -1298,7 +1298,7 @@ ad_scene_new (ad_scene_kind kind, ad_scene_clip clip, int width,
   if (!out)
     return ad_fail (err, AD_ERR_ARG, "scene: out is NULL");
   *out = NULL;
-  if ((unsigned) kind > AD_SCENE_WINDY)
+  if ((unsigned) kind > AD_SCENE_CLOCK)
     return ad_fail (err, AD_ERR_ARG, "scene: unknown scene kind %d", kind);
   if ((unsigned) clip > AD_CLIP_NUISANCE)
     return ad_fail (err, AD_ERR_ARG, "scene: unknown clip %d", clip);
@@ -1352,11 +1352,11 @@ ad_scene_new (ad_scene_kind kind, ad_scene_clip clip, int width,
   } else {
     sc_layout (s);
     s->bg = malloc (npix * 3);
-    /* a windy scene has the activity of the surveillance one: the same
-     * people and anomalies, only the trees move */
+    /* windy and clock scenes have the activity of the surveillance one:
+     * the same people and anomalies */
     ad_rng_seed (&r, sc_hash (seed, 0xAC7 + (uint32_t) clip,
-            (uint32_t) (kind == AD_SCENE_WINDY ? AD_SCENE_SURVEILLANCE
-                : kind)));
+            (uint32_t) (kind == AD_SCENE_WINDY || kind == AD_SCENE_CLOCK ?
+                AD_SCENE_SURVEILLANCE : kind)));
     if (!s->bg)
       st = ad_fail (err, AD_ERR_NOMEM, "scene: out of memory for background");
     else
@@ -1393,6 +1393,66 @@ ad_scene_n_frames (const ad_scene *s)
   return s ? s->n : 0;
 }
 
+/* On-screen clock (clock scene), as many CCTV cameras burn in: the time
+ * of day as HH:MM:SS in seven-segment digits, near white on a dark box
+ * in the top left corner, drawn after the camera effects (the camera adds
+ * it to its own output: no lighting, noise or jitter); the seconds tick
+ * every 25 frames from a time of day that differs from clip to clip.
+ * Clears the truth mask under the box; returns 1 when it cleared any. */
+static int
+sc_osd_clock (ad_scene *s, int64_t i, uint8_t *rgb)
+{
+  static const uint8_t seg[10] = { 0x3F, 0x06, 0x5B, 0x4F, 0x66, 0x6D, 0x7D,
+    0x07, 0x7F, 0x6F };          /* bits a..g: top, upper right, lower
+                                  * right, bottom, lower left, upper left,
+                                  * middle */
+  int64_t t = 8 * 3600 + sc_hash (s->seed, 0xC10C, (uint32_t) s->clip) %
+      36000u + i / 25;
+  int v[6] = { (int) (t / 36000 % 3), (int) (t / 3600 % 24 % 10),
+    (int) (t / 600 % 6), (int) (t / 60 % 10), (int) (t / 10 % 6),
+    (int) (t % 10) };
+  int dh = s->h / 20 > 7 ? s->h / 20 : 7, dw = dh / 2 + 1;
+  int st = dh / 7 > 1 ? dh / 7 : 1, gap = st + 1;
+  int x0 = s->w / 50 + 1, y0 = s->h / 50 + 1;
+  /* box: 6 digits, two colons (a stroke wide), margins of a stroke */
+  int bx1 = x0 + 6 * (dw + gap) + 2 * (st + gap) + st, by1 = y0 + dh + 2 * st;
+  int cleared = 0;
+  for (int y = y0 - st; y < by1 && y < s->h; y++)
+    for (int x = x0 - st; x < bx1 && x < s->w; x++) {
+      uint8_t *q = rgb + ((size_t) y * s->w + x) * 3;
+      q[0] = q[1] = q[2] = 24;
+      cleared |= s->mask[(size_t) y * s->w + x] != 0;
+      s->mask[(size_t) y * s->w + x] = 0;
+    }
+  int x = x0;
+  for (int d = 0; d < 6; d++) {
+    /* segment rectangles relative to the digit: [x0, y0, x1, y1) */
+    int r[7][4] = { { 0, 0, dw, st }, { dw - st, 0, dw, dh / 2 + 1 },
+      { dw - st, dh / 2, dw, dh }, { 0, dh - st, dw, dh },
+      { 0, dh / 2, st, dh }, { 0, 0, st, dh / 2 + 1 },
+      { 0, dh / 2 - st / 2, dw, dh / 2 - st / 2 + st } };
+    for (int g = 0; g < 7; g++)
+      if (seg[v[d]] >> g & 1)
+        for (int yy = y0 + r[g][1]; yy < y0 + r[g][3] && yy < s->h; yy++)
+          for (int xx = x + r[g][0]; xx < x + r[g][2] && xx < s->w; xx++) {
+            uint8_t *q = rgb + ((size_t) yy * s->w + xx) * 3;
+            q[0] = q[1] = q[2] = 235;
+          }
+    x += dw + gap;
+    if (d == 1 || d == 3) {     /* a colon */
+      for (int k = 0; k < 2; k++)
+        for (int yy = y0 + (k ? 2 * dh / 3 : dh / 3 - st);
+            yy < y0 + (k ? 2 * dh / 3 + st : dh / 3) && yy < s->h; yy++)
+          for (int xx = x; xx < x + st && xx < s->w; xx++) {
+            uint8_t *q = rgb + ((size_t) yy * s->w + xx) * 3;
+            q[0] = q[1] = q[2] = 235;
+          }
+      x += st + gap;
+    }
+  }
+  return cleared;
+}
+
 ad_status
 ad_scene_render (ad_scene *s, int64_t i, uint8_t *rgb,
     uint8_t *mask, ad_anomaly_kind *kind, ad_error *err)
@@ -1407,6 +1467,13 @@ ad_scene_render (ad_scene *s, int64_t i, uint8_t *rgb,
       : sc_render_surv (s, i, rgb, &k);
   if (st != AD_OK)
     return st;
+  if (s->kind == AD_SCENE_CLOCK && sc_osd_clock (s, i, rgb) &&
+      k != AD_ANOM_NONE) {
+    int any = 0;              /* the anomaly may be hidden behind it */
+    for (size_t p = 0; p < (size_t) s->w * s->h && !any; p++)
+      any = s->mask[p] != 0;
+    k = any ? k : AD_ANOM_NONE;
+  }
   if (mask)
     memcpy (mask, s->mask, (size_t) s->w * s->h);
   if (kind)

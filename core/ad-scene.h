@@ -22,7 +22,8 @@ typedef enum ad_scene_kind {
   AD_SCENE_INDUSTRIAL = 1,
   AD_SCENE_SPARSE = 2,       /* surveillance layout with few normal frames */
   AD_SCENE_CROWDED = 3,      /* surveillance layout, 8-16 walkers on screen */
-  AD_SCENE_WINDY = 4         /* surveillance scene, tree canopies sway */
+  AD_SCENE_WINDY = 4,        /* surveillance scene, tree canopies sway */
+  AD_SCENE_CLOCK = 5         /* surveillance scene, on-screen clock */
 } ad_scene_kind;
 
 typedef enum ad_scene_clip {
@@ -49,7 +50,7 @@ typedef enum ad_anomaly_kind {
 
 const char *ad_anomaly_name (ad_anomaly_kind k);
 /* The scene kind named "surveillance", "industrial", "sparse",
- * "crowded" or "windy" into *kind; 0 for any other name (kind untouched). */
+ * "crowded", "windy" or "clock" into *kind; 0 for any other name (kind untouched). */
 int ad_scene_kind_from_name (const char *name, ad_scene_kind *kind);
 
 typedef struct ad_scene ad_scene;

@@ -85,7 +85,59 @@ struct ad_scorer {
   const ad_tensor *flow_dist;     /* [ncells, BINS^2] or NULL */
   float flow_noise;         /* energy gate of the motion patterns */
   float flow_accel;         /* normal vector change (0: not scored) */
+  uint8_t *ign;             /* [hw] 1 where the picture is left out, or
+                             * NULL (the model's ignore_mask) */
+  uint8_t *cign;            /* [ncells] 1: the cell is left out (half of
+                             * its pixels or more are) */
 };
+
+/* sc->ign [hw] and sc->cign [ncells] from mask [hw] (> 0.5: left out);
+ * 0 when out of memory. */
+static int
+leave_out (ad_scorer *sc, const float *mask)
+{
+  if (!sc->ign)
+    sc->ign = calloc ((size_t) sc->hw, 1);
+  if (!sc->cign)
+    sc->cign = calloc ((size_t) sc->ncells, 1);
+  int *cnt = calloc ((size_t) sc->ncells * 2, sizeof (int));
+  if (!sc->ign || !sc->cign || !cnt) {
+    free (cnt);
+    return 0;
+  }
+  for (int y = 0; y < sc->h; y++)
+    for (int x = 0; x < sc->w; x++) {
+      int p = y * sc->w + x, k = (y / sc->cell) * sc->gw + x / sc->cell;
+      sc->ign[p] = mask[p] > 0.5f;
+      cnt[2 * k] += sc->ign[p];
+      cnt[2 * k + 1]++;
+    }
+  for (int k = 0; k < sc->ncells; k++)
+    sc->cign[k] = 2 * cnt[2 * k] >= cnt[2 * k + 1];
+  free (cnt);
+  return 1;
+}
+
+ad_status
+ad_scorer_set_ignore (ad_scorer *sc, const float *rects, int n,
+    ad_error *err)
+{
+  if (!sc || n < 0 || (n > 0 && !rects))
+    return ad_fail (err, AD_ERR_ARG, "no scorer or regions to ignore");
+  free (sc->ign);
+  free (sc->cign);
+  sc->ign = NULL;
+  sc->cign = NULL;
+  if (n == 0)
+    return AD_OK;
+  float *mask = ad_alloc ((size_t) sc->hw);
+  if (!mask)
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory");
+  ad_regions_mask (rects, n, sc->h, sc->w, mask);
+  int ok = leave_out (sc, mask);
+  ad_free (mask);
+  return ok ? AD_OK : ad_fail (err, AD_ERR_NOMEM, "out of memory");
+}
 
 ad_status
 ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
@@ -122,6 +174,14 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     sc->flow_dist = t;
     sc->flow_noise = fs->data[0];
     sc->flow_accel = m->cfg.flow_accel && fs->count >= 4 ? fs->data[3] : 0.0f;
+  }
+  t = ad_model_tensor (mm, "ignore_mask");
+  int any_ign = 0;
+  for (size_t p = 0; t && t->count == (size_t) sc->hw && p < t->count; p++)
+    any_ign |= t->data[p] > 0.5f;
+  if (any_ign && !leave_out (sc, t->data)) {
+    ad_scorer_free (sc);
+    return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
   ad_status fst;
   if ((fst = ad_flow_new (sc->h, sc->w, sc->cell, &sc->flow, err)) != AD_OK ||
@@ -190,6 +250,8 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->fspread);
   ad_free (sc->bg_live);
   ad_free (sc->still_age);
+  free (sc->ign);
+  free (sc->cign);
   ad_flow_free (sc->flow);
   free (sc);
 }
@@ -294,6 +356,9 @@ learned_map (ad_scorer *sc, const float *feat, const float *recon)
     for (int p = 0; p < hw; p++)
       e[p] = e[p] > floor ? e[p] - floor : 0.0f;
   }
+  for (int p = 0; sc->ign && p < hw; p++)       /* left out */
+    if (sc->ign[p])
+      e[p] = 0.0f;
   return floor;
 }
 
@@ -538,6 +603,10 @@ motion_cells (ad_scorer *sc, const float *feat, int want_map)
         sizeof (float) * sc->ncells);
   if (want_map)
     motion_gate (sc, ok && sc->have_prev, gate_fg);
+  /* cells left out read nothing in any part */
+  for (int k = 0; sc->cign && k < sc->ncells; k++)
+    for (int part = 0; sc->cign[k] && part < AD_CELL_PARTS; part++)
+      sc->cells[(size_t) part * sc->ncells + k] = 0.0f;
 }
 
 /* Largest value of cell part `part` (0-3, as in sc->cells). */
@@ -725,6 +794,9 @@ fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
           gate[p] * frow[k], sg[p] * srow[k], gate[p] * wrow[k], s);
     }
   }
+  for (int p = 0; sc->ign && p < sc->hw; p++)
+    if (sc->ign[p])
+      out[p] = 0.0f;
 }
 
 /* s[AD_PARTS] = the spreads of the learned, motion, motion-pattern,

@@ -221,6 +221,18 @@ void ad_model_set_calib (ad_model *m, const ad_calib *c);
  * calib_quantile...); network and feature fields must be unchanged. */
 ad_status ad_model_set_scoring (ad_model *m, const ad_config *cfg,
     ad_error *err);
+/* Regions of the picture left out of every score and of the heatmap (an
+ * on-screen clock, a road beyond the fence): rects [n, 4], each x, y,
+ * width, height as fractions of the picture (0..1); n = 0 clears them.
+ * Kept in the model (tensor ignore_mask) and saved with it, so set them
+ * before calibrating: scorers made afterwards leave them out. */
+ad_status ad_model_set_ignore (ad_model *m, const float *rects, int n,
+    ad_error *err);
+/* Parses "x,y,w,h;x,y,w,h;..." (fractions of the picture, each region
+ * inside it and not empty) into rects [max, 4]; *n = the regions read
+ * (0 for an empty string). */
+ad_status ad_regions_parse (const char *str, float *rects, int max, int *n,
+    ad_error *err);
 size_t ad_model_n_params (const ad_model *m);
 /* Multiply-accumulates x 2 for one streamed frame. */
 double ad_model_flops_per_frame (const ad_model *m);
@@ -307,6 +319,12 @@ void ad_scorer_reset (ad_scorer *sc);
  * for this stream only: a still change that lasts that long joins the
  * stream's background.  Changing it restarts the per-pixel counts. */
 ad_status ad_scorer_set_static_absorb (ad_scorer *sc, int frames,
+    ad_error *err);
+/* Regions this scorer leaves out (rects [n, 4] as ad_model_set_ignore),
+ * replacing the model's for this stream only; n = 0: none.  The
+ * threshold stays the model's: a region left out only now can lower the
+ * scores, never raise them. */
+ad_status ad_scorer_set_ignore (ad_scorer *sc, const float *rects, int n,
     ad_error *err);
 /* feat [in,H,W], recon [out,H,W] (may be NULL when not valid);
  * map [H,W] receives the normalised per-pixel score (1.0 = pixel threshold,

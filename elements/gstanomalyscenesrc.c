@@ -124,6 +124,8 @@ gst_anomaly_scene_kind_get_type (void)
         "crowded"},
     {AD_SCENE_WINDY, "Surveillance scene whose tree canopies sway in the wind",
         "windy"},
+    {AD_SCENE_CLOCK, "Surveillance scene with an on-screen clock in a corner",
+        "clock"},
     {0, NULL, NULL}
   };
 
@@ -179,8 +181,9 @@ gst_anomaly_scene_src_class_init (GstAnomalySceneSrcClass * klass)
       g_param_spec_enum ("scene", "Scene",
           "Generated scene: surveillance (park with paths), industrial "
           "(textured surface), sparse (surveillance with a short "
-          "training clip), crowded (surveillance with 8-16 people) or "
-          "windy (surveillance with swaying tree canopies)",
+          "training clip), crowded (surveillance with 8-16 people), "
+          "windy (surveillance with swaying tree canopies) or clock "
+          "(surveillance with a burnt-in time of day)",
           GST_TYPE_ANOMALY_SCENE_KIND, DEFAULT_SCENE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));

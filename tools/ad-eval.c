@@ -49,7 +49,7 @@ static gint opt_fps = 0;
 
 static GOptionEntry entries[] = {
   {"scene", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_scenes,
-      "Scene: surveillance, sparse, nuisance-check, industrial, crowded, windy "
+      "Scene: surveillance, sparse, nuisance-check, industrial, crowded, windy, clock "
         "(repeatable; default the first four)", "S"},
   {"seed", 0, 0, G_OPTION_ARG_INT, &opt_seed, "Scene seed (default 1)", "K"},
   {"size", 0, 0, G_OPTION_ARG_STRING, &opt_size,
@@ -210,6 +210,8 @@ static const SceneSpec scene_specs[] = {
   {"crowded", "crowded", AD_SCENE_CROWDED, 0, NULL},
   /* not in the default run: surveillance with swaying trees (normal) */
   {"windy", "windy", AD_SCENE_WINDY, 0, NULL},
+  /* not in the default run: surveillance with an on-screen clock */
+  {"clock", "clock", AD_SCENE_CLOCK, 0, NULL},
 };
 
 static gint vid_w = 320, vid_h = 240;
@@ -629,7 +631,7 @@ main (int argc, char **argv)
           sp = &scene_specs[k];
       if (!sp) {
         g_printerr ("ad-eval: unknown scene \"%s\" (surveillance, sparse, "
-            "nuisance-check, industrial, crowded, windy)\n", opt_scenes[s]);
+            "nuisance-check, industrial, crowded, windy, clock)\n", opt_scenes[s]);
         all_ok = FALSE;
         continue;
       }

@@ -1,6 +1,6 @@
 /* ad-scene-tool.c - writes a generated scene clip to disk.
  *
- *   ad-scene-tool --scene surveillance|industrial|sparse|crowded|windy
+ *   ad-scene-tool --scene surveillance|industrial|sparse|crowded|windy|clock
  *                 --clip train|holdout|test|nuisance
  *                 [--size 160x120] [--frames N] [--seed S] --out DIR
  *
@@ -20,7 +20,7 @@ static void
 usage (FILE *f)
 {
   fprintf (f,
-      "usage: ad-scene-tool --scene surveillance|industrial|sparse|crowded|windy\n"
+      "usage: ad-scene-tool --scene surveillance|industrial|sparse|crowded|windy|clock\n"
       "                     --clip train|holdout|test|nuisance\n"
       "                     [--size WxH] [--frames N] [--seed S] --out DIR\n"
       "\n"

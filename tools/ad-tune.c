@@ -428,7 +428,7 @@ static int
 usage (void)
 {
   fprintf (stderr, "usage: ad-tune [--scene surveillance|sparse|"
-      "crowded|windy|industrial] [--seed K] [--seconds T] [--train K=V,...] "
+      "crowded|windy|clock|industrial] [--seed K] [--seconds T] [--train K=V,...] "
       "[--score 'K=V,...;K=V,...'] [--size WxH]\n"
       "       (defaults: the core's with color=1, RGB features as the "
       "plugin's; --train color=0 for gray)\n"
@@ -448,6 +448,8 @@ usage (void)
       "       [--step G (also score the holdout clip lit G times from "
       "its middle on)]\n"
       "       [--bins N (re-bin the loaded model's motion patterns)]\n"
+      "       [--ignore 'x,y,w,h;...' (regions left out of the scores, "
+      "fractions of the picture)]\n"
       "       [--pixel-detail R (on stderr: pixel AP on the anomalous "
       "frames, per kind, and with the negatives within R px of the mask "
       "or beyond only)]\n");
@@ -458,7 +460,7 @@ int
 main (int argc, char **argv)
 {
   const char *scene = "surveillance", *train_cfg = "", *scoring = "",
-      *model_path = NULL;
+      *model_path = NULL, *ignore = NULL;
   double seconds = 120.0;
   uint32_t seed = 1;
   long calib_frames = 0;
@@ -484,6 +486,7 @@ main (int argc, char **argv)
       if (frame_stride < 1) return 2;
     }
     else if (!strcmp (a, "--holdback")) holdback = atol (v);
+    else if (!strcmp (a, "--ignore")) ignore = v;
     else if (!strcmp (a, "--bins")) bins = atoi (v);
     else if (!strcmp (a, "--pixel-detail")) pixel_near = atoi (v);
     else if (!strcmp (a, "--dump")) {
@@ -501,7 +504,7 @@ main (int argc, char **argv)
   ad_scene_kind sk;
   if (!ad_scene_kind_from_name (scene, &sk)) {
     fprintf (stderr, "ad-tune: unknown scene '%s' (surveillance, industrial, "
-        "sparse, crowded, windy)\n", scene);
+        "sparse, crowded, windy, clock)\n", scene);
     return 2;
   }
   ad_config cfg;
@@ -537,6 +540,15 @@ main (int argc, char **argv)
       return 1;
     if (model_path && ad_model_save (m, model_path, &err) != AD_OK)
       fprintf (stderr, "ad-tune: %s\n", err.msg);
+  }
+  if (ignore) {
+    float rects[4 * 16];
+    int nr = 0;
+    if (ad_regions_parse (ignore, rects, 16, &nr, &err) != AD_OK ||
+        ad_model_set_ignore (m, rects, nr, &err) != AD_OK) {
+      fprintf (stderr, "ad-tune: --ignore: %s\n", err.msg);
+      return 2;
+    }
   }
   /* calibrate on the last n_cal frames of the holdout clip (--calib-frames:
    * what a short stretch of footage gives the trainer) */

@@ -959,6 +959,76 @@ out:
   ad_model_free (m);
 }
 
+/* Regions left out: a square moving down off the band, where nothing
+ * moves on normal footage, is novel (motion patterns, stationary change,
+ * heatmap); with the model's ignore_mask over it every part reads 0 and
+ * the map is 0 there, calibration included; a scorer's own regions
+ * replace the model's (none: novel again).  Region strings parse or are
+ * refused with the reason. */
+static void
+test_ignore (void)
+{
+  float *fr, f[HW], map[HW], rects[4 * 4];
+  int n = -1;
+  ad_error err = { { 0 } };
+  CHECK (ad_regions_parse ("0,0,0.5,0.5; 0.5,0.5,0.5,0.5", rects, 4, &n,
+          &err) == AD_OK && n == 2 && rects[4] == 0.5f && rects[7] == 0.5f,
+      "two regions: %d %s", n, err.msg);
+  CHECK (ad_regions_parse ("", rects, 4, &n, &err) == AD_OK && n == 0,
+      "none");
+  const char *bad[] = { "0,0,1.2,0.5", "0,0,0.5", "a", "0,0,0,0.5",
+    "0.1,0.1,0.2,0.2 0.3", "0,0,.1,.1;0,0,.1,.1;0,0,.1,.1;0,0,.1,.1;"
+        "0,0,.1,.1" };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    CHECK (ad_regions_parse (bad[i], rects, 4, &n, &err) == AD_ERR_ARG &&
+        err.msg[0], "\"%s\" accepted", bad[i]);
+  ad_model *m = learned_model (&fr);
+  if (!m || !fr)
+    goto out;
+  float flow[3] = { 0, 0, 0 }, still[3] = { 0, 0, 0 }, inmap[3] = { 0, 0, 0 };
+  const float region[4] = { 0.4f, 0.5f, 0.6f, 0.5f };   /* x 25.6-64, y 24- */
+  for (int run = 0; run < 3; run++) {
+    /* run 0: nothing left out; 1: the model's region (calibrated with
+     * it); 2: the same model, this scorer's regions: none */
+    CHECK_OK (ad_model_set_ignore (m, region, run ? 1 : 0, NULL));
+    CHECK (ad_model_calibrate (m, fr, N_LEARN, NULL, &err) == AD_OK, "%s",
+        err.msg);
+    ad_scorer *sc = NULL;
+    ad_score o;
+    CHECK_OK (ad_scorer_new (m, &sc, NULL));
+    if (run == 2)
+      CHECK_OK (ad_scorer_set_ignore (sc, NULL, 0, NULL));
+    for (int t = 0; sc && t < 30; t++) {
+      render (f, -1.0f, 0, 0, 0, 1.0f);
+      int y0 = 28 + (t < 8 ? t : 8);  /* moves down, then lies still */
+      for (int y = y0; y < y0 + 12 && y < H; y++)
+        for (int x = 32; x < 44; x++)
+          f[y * W + x] = 0.85f - 0.3f * tex (2.0f * x, 2.0f * y);
+      CHECK_OK (ad_scorer_process (sc, f, NULL, map, &o, NULL));
+      flow[run] = fmaxf (flow[run], o.flow_raw);
+      still[run] = fmaxf (still[run], o.static_raw);
+      for (int y = 28; y < H; y++)
+        for (int x = 32; x < 44; x++)
+          inmap[run] = fmaxf (inmap[run], map[y * W + x]);
+    }
+    ad_scorer_free (sc);
+  }
+  printf ("left out: motion pattern %.3f / %.3f / %.3f, stationary %.3f / "
+      "%.3f / %.3f, map %.3f / %.3f / %.3f (none, the model's, the "
+      "scorer's none)\n", flow[0], flow[1], flow[2], still[0], still[1],
+      still[2], inmap[0], inmap[1], inmap[2]);
+  CHECK (flow[0] > 0.0f && still[0] > 0.0f && inmap[0] > 0.0f,
+      "novel: %g %g, map %g", flow[0], still[0], inmap[0]);
+  CHECK (flow[1] == 0.0f && still[1] == 0.0f && inmap[1] == 0.0f,
+      "left out: %g %g %g", flow[1], still[1], inmap[1]);
+  CHECK (flow[2] > 0.0f && still[2] > 0.0f && inmap[2] > 0.0f,
+      "the scorer's none: %g %g %g", flow[2], still[2], inmap[2]);
+  CHECK (ad_model_set_ignore (m, NULL, 1, &err) == AD_ERR_ARG, "NULL rects");
+out:
+  ad_free (fr);
+  ad_model_free (m);
+}
+
 /* f [3, H, W]: flat gray ground (0.5) and a textured square of side 12
  * at (sx, sy) that differs from it in colour only: the ground plus its
  * chroma pattern t times (0.4, -0.1564, -0.2436), which sums to zero (the
@@ -1092,6 +1162,7 @@ main (void)
   test_gate_silhouette ();
   test_smooth ();
   test_wander ();
+  test_ignore ();
   test_map_spread ();
   return check_report ("test-flow");
 }

@@ -1,7 +1,7 @@
 /* test-scene.c - generated scenes: determinism, random access, a shared
  * background across clips, complete and exact ground truth on test clips,
  * nuisance clips without labels, industrial defects, argument errors,
- * the crowded and windy variants of the surveillance scene. */
+ * the crowded, windy and clock variants of the surveillance scene. */
 #include "ad-internal.h"
 #include "ad-scene.h"
 #include "check.h"
@@ -414,6 +414,62 @@ test_windy (void)
   free (mb);
 }
 
+/* The clock scene: the surveillance scene of the same seed with a time of
+ * day burnt in at the top left: outside its box the frames and the truth
+ * are the surveillance scene's; inside, the box changes only when a
+ * second ticks (every 25 frames), with no sensor noise. */
+static void
+test_clock (void)
+{
+  size_t n = (size_t) W * H * 3;
+  uint8_t *a = malloc (n), *b = malloc (n), *ma = malloc (n / 3),
+      *mb = malloc (n / 3);
+  ad_scene_kind kind = AD_SCENE_SURVEILLANCE;
+  CHECK (ad_scene_kind_from_name ("clock", &kind) && kind == AD_SCENE_CLOCK,
+      "clock by name");
+  ad_scene *sv = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TEST, W, H, 0, 1);
+  ad_scene *ck = make (AD_SCENE_CLOCK, AD_CLIP_TEST, W, H, 0, 1);
+  /* the box: where the two scenes differ, over a few frames */
+  int bx0 = W, by0 = H, bx = 0, by = 0, same_out = 1;
+  for (int64_t i = 0; i < 900; i += 150) {
+    CHECK_OK (ad_scene_render (sv, i, a, ma, NULL, NULL));
+    CHECK_OK (ad_scene_render (ck, i, b, mb, NULL, NULL));
+    for (int y = 0; y < H; y++)
+      for (int x = 0; x < W; x++) {
+        size_t p = (size_t) y * W + x;
+        int d = memcmp (a + 3 * p, b + 3 * p, 3) != 0 || ma[p] != mb[p];
+        if (d && x < W / 2 && y < H / 4) {
+          bx0 = x < bx0 ? x : bx0;
+          by0 = y < by0 ? y : by0;
+          bx = x + 1 > bx ? x + 1 : bx;
+          by = y + 1 > by ? y + 1 : by;
+        } else if (d) {
+          same_out = 0;
+        }
+      }
+  }
+  CHECK (same_out, "the clock scene differs outside its top left corner");
+  CHECK (bx - bx0 >= 12 && by - by0 >= 5, "clock box %dx%d px", bx - bx0,
+      by - by0);
+  /* inside the box: a tick from frame 24 to 25, nothing from 25 to 26 */
+  int changed[2] = { 0, 0 };
+  for (int k = 0; k < 2; k++) {
+    CHECK_OK (ad_scene_render (ck, 24 + k, a, NULL, NULL, NULL));
+    CHECK_OK (ad_scene_render (ck, 25 + k, b, NULL, NULL, NULL));
+    for (int y = by0; y < by; y++)
+      changed[k] += memcmp (a + ((size_t) y * W + bx0) * 3,
+          b + ((size_t) y * W + bx0) * 3, (size_t) (bx - bx0) * 3) != 0;
+  }
+  CHECK (changed[0] > 0 && changed[1] == 0, "rows of the box changed: %d "
+      "at the tick, %d after", changed[0], changed[1]);
+  ad_scene_free (sv);
+  ad_scene_free (ck);
+  free (a);
+  free (b);
+  free (ma);
+  free (mb);
+}
+
 static void
 test_speed (void)
 {
@@ -449,6 +505,8 @@ main (void)
   test_determinism (AD_SCENE_WINDY);
   test_surveillance_truth (AD_SCENE_WINDY, 1);
   test_windy ();
+  test_determinism (AD_SCENE_CLOCK);
+  test_clock ();
   test_normal_clips ();
   test_industrial ();
   test_speed ();
