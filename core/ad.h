@@ -233,6 +233,7 @@ ad_status ad_model_set_ignore (ad_model *m, const float *rects, int n,
  * (0 for an empty string). */
 ad_status ad_regions_parse (const char *str, float *rects, int max, int *n,
     ad_error *err);
+#define AD_REGIONS_MAX 16     /* regions the elements accept */
 size_t ad_model_n_params (const ad_model *m);
 /* Multiply-accumulates x 2 for one streamed frame. */
 double ad_model_flops_per_frame (const ad_model *m);

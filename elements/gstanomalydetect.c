@@ -119,6 +119,7 @@ static const ProxyProp proxy_props[] = {
   {"post-messages", TO (CHILD_SCORE), "post-messages"},
   {"stream-id", TO (CHILD_SCORE), "stream-id"},
   {"static-absorb", TO (CHILD_SCORE), "static-absorb"},
+  {"ignore-regions", TO (CHILD_RECON) | TO (CHILD_SCORE), "ignore-regions"},
   {"overlay-mode", TO (CHILD_OVERLAY), "mode"},
   {"alpha", TO (CHILD_OVERLAY), "alpha"},
   {"colormap", TO (CHILD_OVERLAY), "colormap"},

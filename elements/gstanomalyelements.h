@@ -16,6 +16,14 @@ void anomaly_element_init (GstPlugin * plugin);
 
 GST_DEBUG_CATEGORY_EXTERN (gst_anomaly_debug);
 
+/* The blurb of ignore-regions, which anomalyrecon, anomalyscore and the
+ * bin (both) share. */
+#define GST_ANOMALY_IGNORE_REGIONS_BLURB \
+  "Regions left out of the scores and the heatmap: \"x,y,w,h;...\" as " \
+  "fractions of the picture (e.g. an on-screen clock: \"0,0,0.25,0.08\"); " \
+  "a model trained with them keeps them, and anomalyscore's replace the " \
+  "model's for its stream (NULL = the model's, \"\" = none)"
+
 /* The anomalydetect bin: its scorer names the stream after the bin. */
 #define GST_TYPE_ANOMALY_DETECT (gst_anomaly_detect_get_type ())
 GType gst_anomaly_detect_get_type (void);

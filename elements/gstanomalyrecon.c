@@ -179,7 +179,8 @@ enum
   PROP_TRAIN_SECONDS,
   PROP_LEARN_FRAMES,
   PROP_MAX_CLIPS,
-  PROP_CONFIG
+  PROP_CONFIG,
+  PROP_IGNORE_REGIONS
 };
 
 #define DEFAULT_MODE GST_ANOMALY_RECON_MODE_DETECT
@@ -204,11 +205,14 @@ struct _GstAnomalyRecon
   guint learn_frames;
   guint max_clips;
   gchar *config;
+  gchar *ignore;
 
   /* copies of the properties made at start() */
   GstAnomalyReconMode run_mode;
   gchar *run_path;
   ad_config base_cfg;           /* defaults + config overrides */
+  gfloat ignore_rects[4 * AD_REGIONS_MAX];      /* ignore, parsed */
+  gint n_ignore;
   ad_train_opts opts;
 
   /* model in force; swapped by the learning thread (lock) */
@@ -366,6 +370,21 @@ gst_anomaly_recon_class_init (GstAnomalyReconClass * klass)
           "\"task=1,mem_place=2\"); \"preset=stills\" sets up still-image "
           "inspection, later items override it", NULL, flags));
 
+  /**
+   * GstAnomalyRecon:ignore-regions
+   *
+   * Regions of the picture a model trained here leaves out of every score
+   * and of the heatmap, calibration included: "x,y,w,h;x,y,w,h" as
+   * fractions of the picture, e.g. "0,0,0.25,0.08" for an on-screen clock
+   * at the top left (its digits change for ever, and whatever time it
+   * showed while training never comes back).  Saved in the model; a
+   * loaded model keeps its own (anomalyscore's ignore-regions replaces
+   * them for a stream without retraining).
+   */
+  g_object_class_install_property (gobject_class, PROP_IGNORE_REGIONS,
+      g_param_spec_string ("ignore-regions", "Ignore regions",
+          GST_ANOMALY_IGNORE_REGIONS_BLURB, NULL, flags));
+
   gst_element_class_set_static_metadata (element_class,
       "Anomaly reconstruction", "Filter/Analyzer/Video",
       "Runs or trains the anomaly model on the features of each frame",
@@ -407,6 +426,7 @@ gst_anomaly_recon_finalize (GObject * object)
 
   g_free (self->model_path);
   g_free (self->config);
+  g_free (self->ignore);
   g_free (self->run_path);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (gst_anomaly_recon_parent_class)->finalize (object);
@@ -438,6 +458,10 @@ gst_anomaly_recon_set_property (GObject * object, guint prop_id,
       break;
     case PROP_MAX_CLIPS:
       self->max_clips = g_value_get_uint (value);
+      break;
+    case PROP_IGNORE_REGIONS:
+      g_free (self->ignore);
+      self->ignore = g_value_dup_string (value);
       break;
     case PROP_CONFIG:
       g_free (self->config);
@@ -475,6 +499,9 @@ gst_anomaly_recon_get_property (GObject * object, guint prop_id,
       break;
     case PROP_MAX_CLIPS:
       g_value_set_uint (value, self->max_clips);
+      break;
+    case PROP_IGNORE_REGIONS:
+      g_value_set_string (value, self->ignore);
       break;
     case PROP_CONFIG:
       g_value_set_string (value, self->config);
@@ -625,6 +652,9 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
     goto failed;
   }
   st = ad_model_new (&cfg, &self->train_model, &err);
+  if (st == AD_OK && self->n_ignore > 0)
+    st = ad_model_set_ignore (self->train_model, self->ignore_rects,
+        self->n_ignore, &err);
   if (st != AD_OK)
     goto failed;
   self->opts.progress = train_progress;
@@ -826,8 +856,9 @@ static gboolean
 gst_anomaly_recon_start (GstBaseTransform * trans)
 {
   GstAnomalyRecon *self = GST_ANOMALY_RECON (trans);
-  gchar *config, *msg = NULL;
+  gchar *config, *ignore, *msg = NULL;
   guint learn, i;
+  ad_error err = { {0} };
   gdouble rate_default[RATE_N];
   const ad_field *f;
 
@@ -836,6 +867,7 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   g_free (self->run_path);
   self->run_path = g_strdup (self->model_path);
   config = g_strdup (self->config);
+  ignore = g_strdup (self->ignore);
   learn = self->learn_frames;
   ad_train_opts_default (&self->opts);
   self->opts.epochs = (gint32) self->epochs;
@@ -843,6 +875,16 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   self->opts.max_clips = (gint32) self->max_clips;
   GST_OBJECT_UNLOCK (self);
 
+  self->n_ignore = 0;
+  if (ignore && ad_regions_parse (ignore, self->ignore_rects,
+          AD_REGIONS_MAX, &self->n_ignore, &err) != AD_OK) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("Invalid ignore-regions \"%s\": %s.", ignore, err.msg), (NULL));
+    g_free (ignore);
+    g_free (config);
+    return FALSE;
+  }
+  g_free (ignore);
   g_atomic_int_set (&self->cancel, 0);
   self->collected = 0;
   self->collecting = FALSE;

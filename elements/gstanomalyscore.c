@@ -120,7 +120,8 @@ enum
   PROP_POST_MESSAGES,
   PROP_LOG,
   PROP_STREAM_ID,
-  PROP_STATIC_ABSORB
+  PROP_STATIC_ABSORB,
+  PROP_IGNORE_REGIONS
 };
 
 #define DEFAULT_THRESHOLD 1.0f
@@ -149,8 +150,12 @@ struct _GstAnomalyScore
   gchar *log_path;
   gchar *stream_id;
   gint static_absorb;           /* -1: the model's */
+  gchar *ignore;                /* NULL: the model's regions */
 
   /* streaming state */
+  gboolean have_ignore;         /* ignore parsed at start() into: */
+  gfloat ignore_rects[4 * AD_REGIONS_MAX];
+  gint n_ignore;
   GstAnomalyModel *model;
   ad_scorer *scorer;
   gint absorb_applied;          /* static_absorb the scorer has (-1: none) */
@@ -332,6 +337,24 @@ gst_anomaly_score_class_init (GstAnomalyScoreClass * klass)
           G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING |
           G_PARAM_STATIC_STRINGS));
 
+  /**
+   * GstAnomalyScore:ignore-regions
+   *
+   * Regions of the picture this stream leaves out of the frame score, the
+   * events and the heatmap, replacing those the model was trained with:
+   * "x,y,w,h;x,y,w,h" as fractions of the picture (an on-screen clock at
+   * the top left: "0,0,0.25,0.08").  NULL keeps the model's (set with
+   * anomalyrecon's ignore-regions when training, which also calibrates
+   * without them), "" leaves nothing out.  The threshold stays the
+   * model's, so leaving a region out only now can lower scores, never
+   * raise them.
+   */
+  g_object_class_install_property (gobject_class, PROP_IGNORE_REGIONS,
+      g_param_spec_string ("ignore-regions", "Ignore regions",
+          GST_ANOMALY_IGNORE_REGIONS_BLURB, NULL,
+          G_PARAM_READWRITE | GST_PARAM_MUTABLE_READY |
+          G_PARAM_STATIC_STRINGS));
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
@@ -401,6 +424,10 @@ gst_anomaly_score_set_property (GObject * object, guint prop_id,
       g_free (self->stream_id);
       self->stream_id = g_value_dup_string (value);
       break;
+    case PROP_IGNORE_REGIONS:
+      g_free (self->ignore);
+      self->ignore = g_value_dup_string (value);
+      break;
     case PROP_STATIC_ABSORB:
       self->static_absorb = g_value_get_int (value);
       break;
@@ -446,6 +473,9 @@ gst_anomaly_score_get_property (GObject * object, guint prop_id,
     case PROP_STREAM_ID:
       g_value_set_string (value, self->stream_id);
       break;
+    case PROP_IGNORE_REGIONS:
+      g_value_set_string (value, self->ignore);
+      break;
     case PROP_STATIC_ABSORB:
       g_value_set_int (value, self->static_absorb);
       break;
@@ -463,6 +493,7 @@ gst_anomaly_score_finalize (GObject * object)
 
   g_free (self->log_path);
   g_free (self->stream_id);
+  g_free (self->ignore);
   g_array_unref (self->ev_regions);
 
   G_OBJECT_CLASS (gst_anomaly_score_parent_class)->finalize (object);
@@ -526,11 +557,24 @@ static gboolean
 gst_anomaly_score_start (GstBaseTransform * trans)
 {
   GstAnomalyScore *self = GST_ANOMALY_SCORE (trans);
-  gchar *path;
+  gchar *path, *ignore;
+  ad_error err = { {0} };
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->log_path);
+  ignore = g_strdup (self->ignore);
   GST_OBJECT_UNLOCK (self);
+
+  self->have_ignore = ignore != NULL;
+  if (ignore && ad_regions_parse (ignore, self->ignore_rects, AD_REGIONS_MAX,
+          &self->n_ignore, &err) != AD_OK) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("Invalid ignore-regions \"%s\": %s.", ignore, err.msg), (NULL));
+    g_free (ignore);
+    g_free (path);
+    return FALSE;
+  }
+  g_free (ignore);
 
   reset_decision (self);
   self->last_pts = self->last_dur = GST_CLOCK_TIME_NONE;
@@ -946,6 +990,13 @@ ensure_scorer (GstAnomalyScore * self, GstAnomalyMeta * meta)
       GST_ELEMENT_ERROR (self, STREAM, FAILED,
           ("Could not create the anomaly scorer: %s.", err.msg),
           ("ad_scorer_new: %s", ad_status_name (st)));
+      release_model (self);
+      return FALSE;
+    }
+    if (self->have_ignore && ad_scorer_set_ignore (self->scorer,
+            self->ignore_rects, self->n_ignore, &err) != AD_OK) {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("Could not set ignore-regions: %s.", err.msg), (NULL));
       release_model (self);
       return FALSE;
     }

@@ -632,13 +632,17 @@ add_rows (const gchar * scene, const gchar * config, const Truth * t,
 }
 
 gboolean opt_gray = FALSE;
+gchar *opt_ignore = NULL;
 
 gchar *
 train_props (const gchar * config)
 {
-  const gchar *gray = opt_gray ? " color=false" : "";
+  gchar *ign = opt_ignore ? g_strdup_printf (" ignore-regions=\"%s\"",
+      opt_ignore) : g_strdup ("");
+  gchar *s = g_strdup_printf ("%s%s%s%s%s", opt_gray ? " color=false" : "",
+      ign, config && *config ? " config=\"" : "", config && *config ?
+      config : "", config && *config ? "\"" : "");
 
-  if (config && *config)
-    return g_strdup_printf ("%s config=\"%s\"", gray, config);
-  return g_strdup (gray);
+  g_free (ign);
+  return s;
 }

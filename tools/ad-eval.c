@@ -88,6 +88,9 @@ static GOptionEntry entries[] = {
   {"gray", 0, 0, G_OPTION_ARG_NONE, &opt_gray,
       "Train gray models (anomalydetect color=false; the plugin's default "
       "is RGB features)", NULL},
+  {"ignore", 0, 0, G_OPTION_ARG_STRING, &opt_ignore,
+      "Regions the trained models leave out (anomalydetect "
+      "ignore-regions=\"x,y,w,h;...\", fractions of the picture)", "R"},
   {NULL}
 };
 

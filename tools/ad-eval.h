@@ -140,10 +140,11 @@ void decide (const Truth * t, Method * m);
 void add_rows (const gchar * scene, const gchar * config, const Truth * t,
     Method * m, gboolean baselines, gint nuisance_clip, gdouble train_s,
     gdouble fps);
-/* The training line's extra properties: config="..." and, with --gray,
- * color=false (g_free). */
+/* The training line's extra properties: config="...", with --gray
+ * color=false, with --ignore ignore-regions="..." (g_free). */
 gchar *train_props (const gchar * config);
 extern gboolean opt_gray;
+extern gchar *opt_ignore;
 
 /* ad-eval-dataset.c */
 gboolean run_dataset (const gchar * root, const gchar * config, gint idx,

@@ -154,6 +154,8 @@ GST_START_TEST (test_bad_config)
   check_start_error (e, bus, "key=value");
   g_object_set (e, "config", "preset=nope", NULL);
   check_start_error (e, bus, "preset");
+  g_object_set (e, "config", NULL, "ignore-regions", "0,0,0.5", NULL);
+  check_start_error (e, bus, "ignore-regions");
   g_free (path);
   gst_object_unref (e);
   test_drop_bus (bus);
@@ -277,9 +279,10 @@ GST_START_TEST (test_train)
   gint64 clips;
   gdouble act;
 
-  /* the config's width is overridden by the features (24x16) */
+  /* the config's width is overridden by the features (24x16); the left
+   * half of the top quarter is left out */
   g_object_set (e, "epochs", 2, "config", "width=32,height=24,"
-      TEST_TINY_CONFIG, NULL);
+      TEST_TINY_CONFIG, "ignore-regions", "0,0,0.5,0.25", NULL);
   h = make_harness (e);
   for (guint64 i = 0; i < 40; i++) {
     fail_unless_equals_int (gst_harness_push (h, make_buffer (i, 24, 16)),
@@ -310,6 +313,44 @@ GST_START_TEST (test_train)
   fail_unless_equals_int (cfg.widths[0], 4);
   fail_unless_equals_int (cfg.widths[3], 8);
   fail_unless_equals_int (cfg.clip_len, 2);
+  {
+    /* the regions are in the model: its scorers leave them out (a
+     * prediction error in the region paints nothing), unless one is told
+     * to leave nothing out */
+    ad_model *m = NULL;
+    gfloat mx[2] = { 0.0f, 0.0f };
+
+    fail_unless_equals_int (ad_model_load (path, &m, &err), AD_OK);
+    for (gint k = 0; k < 2; k++) {
+      gint co = ad_config_out_channels (ad_model_config (m));
+      gfloat *feat = g_new (gfloat, 24 * 16), *rec = g_new0 (gfloat,
+          co * 24 * 16), *map = g_new (gfloat, 24 * 16);
+      ad_scorer *sc = NULL;
+      ad_score o;
+
+      for (gint q = 0; q < 24 * 16; q++)
+        feat[q] = rec[q] = 0.5f;
+      for (gint y = 1; y < 3; y++)
+        for (gint x = 4; x < 8; x++)
+          rec[y * 24 + x] = 0.95f;
+      fail_unless_equals_int (ad_scorer_new (m, &sc, &err), AD_OK);
+      if (k == 1)
+        fail_unless_equals_int (ad_scorer_set_ignore (sc, NULL, 0, &err),
+            AD_OK);
+      fail_unless_equals_int (ad_scorer_process (sc, feat, rec, map, &o,
+              &err), AD_OK);
+      for (gint y = 0; y < 4; y++)
+        for (gint x = 0; x < 12; x++)
+          mx[k] = MAX (mx[k], map[y * 24 + x]);
+      ad_scorer_free (sc);
+      g_free (feat);
+      g_free (rec);
+      g_free (map);
+    }
+    fail_unless (mx[0] == 0.0f && mx[1] > 0.0f, "map in the region: %g "
+        "left out, %g not", mx[0], mx[1]);
+    ad_model_free (m);
+  }
 
   fail_unless_equals_int (test_count_messages (bus, "anomaly-train-done",
           &done), 1);

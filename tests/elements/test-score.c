@@ -756,6 +756,77 @@ GST_START_TEST (test_log_unwritable)
 
 GST_END_TEST;
 
+/* ignore-regions: a region over the anomalous block leaves it out (score
+ * 0, no region, the map 0 there); a region elsewhere changes nothing; a
+ * malformed value fails the start with the reason. */
+GST_START_TEST (test_ignore_regions)
+{
+  GstAnomalyModel *model = make_model ();
+  gfloat score[3];
+  /* x, y, w, h of the block in fractions, with a pixel of margin */
+  gchar *over = g_strdup_printf ("%g,%g,%g,%g", (BX - 1.0) / MW,
+      (BY - 1.0) / MH, (BW + 2.0) / MW, (BH + 2.0) / MH);
+  const gchar *vals[3] = { NULL, over, "0,0.6,0.4,0.4" };
+
+  for (gint k = 0; k < 3; k++) {
+    GstElement *e = gst_element_factory_make ("anomalyscore", NULL);
+    GstHarness *h;
+    GstBuffer *out;
+    GstAnomalyMeta *meta;
+    gchar *got = NULL;
+
+    g_object_set (e, "min-frames", 1, "smoothing", 0.0f, "ignore-regions",
+        vals[k], NULL);
+    g_object_get (e, "ignore-regions", &got, NULL);
+    fail_unless_equals_string (got, vals[k]);
+    g_free (got);
+    h = make_harness (e, NULL);
+    meta = push_pull (h, make_buffer (model, 0, TRUE, TRUE), &out);
+    score[k] = meta->score;
+    if (k == 1) {
+      fail_unless (!meta->anomalous && (!meta->regions ||
+              meta->regions->len == 0));
+      fail_unless (meta->map[(BY + BH / 2) * MW + BX + BW / 2] == 0.0f);
+    }
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+    gst_object_unref (e);
+  }
+  fail_unless (score[0] > 1.0f && score[1] == 0.0f &&
+      fabsf (score[2] - score[0]) <= 1e-5f * score[0], "scores %f %f %f",
+      score[0], score[1], score[2]);
+  g_free (over);
+  gst_anomaly_model_unref (model);
+
+  {
+    GstElement *e = gst_element_factory_make ("anomalyscore", NULL);
+    GstBus *bus = gst_bus_new ();
+    GstMessage *msg;
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    gst_element_set_bus (e, bus);
+    g_object_set (e, "ignore-regions", "0,0,1.5,0.1", NULL);
+    fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
+        GST_STATE_CHANGE_FAILURE);
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL);
+    gst_message_parse_error (msg, &err, &dbg);
+    fail_unless (g_error_matches (err, GST_LIBRARY_ERROR,
+            GST_LIBRARY_ERROR_SETTINGS));
+    fail_unless (strstr (err->message, "0,0,1.5,0.1") &&
+        strstr (err->message, "inside the picture"), "%s", err->message);
+    g_error_free (err);
+    g_free (dbg);
+    gst_message_unref (msg);
+    gst_element_set_state (e, GST_STATE_NULL);
+    gst_object_unref (e);
+    gst_object_unref (bus);
+  }
+}
+
+GST_END_TEST;
+
 /* A model whose only non-zero part is the stationary change: the learned
  * background is the features' 0.05 and a still block of 0.9 differs. */
 static GstAnomalyModel *
@@ -875,6 +946,7 @@ anomalyscore_suite (void)
   tcase_add_test (tc, test_flush_closes_event);
   tcase_add_test (tc, test_log);
   tcase_add_test (tc, test_log_unwritable);
+  tcase_add_test (tc, test_ignore_regions);
   return s;
 }
 
