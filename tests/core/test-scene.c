@@ -374,6 +374,39 @@ test_crowded (void)
   free (b);
 }
 
+/* Two frames and two masks at W x H (a, b [H, W, 3]; ma, mb [H, W]), and
+ * the test clips of the surveillance scene of seed 1 and of its variant
+ * kind (looked up by name) to compare. */
+typedef struct pair {
+  uint8_t *a, *b, *ma, *mb;
+  ad_scene *sv, *vr;
+} pair;
+
+static pair
+variant_pair (ad_scene_kind kind, const char *name)
+{
+  size_t n = (size_t) W * H;
+  pair p = { malloc (3 * n), malloc (3 * n), malloc (n), malloc (n), NULL,
+    NULL };
+  ad_scene_kind k = AD_SCENE_SURVEILLANCE;
+  CHECK (ad_scene_kind_from_name (name, &k) && k == kind, "%s by name",
+      name);
+  p.sv = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TEST, W, H, 0, 1);
+  p.vr = make (kind, AD_CLIP_TEST, W, H, 0, 1);
+  return p;
+}
+
+static void
+pair_free (pair *p)
+{
+  ad_scene_free (p->sv);
+  ad_scene_free (p->vr);
+  free (p->a);
+  free (p->b);
+  free (p->ma);
+  free (p->mb);
+}
+
 /* The windy scene: the surveillance scene of the same seed (the same
  * people and anomalies, the same truth) whose tree crowns sway, so more
  * pixels change from one frame to the next, in every clip. */
@@ -381,13 +414,9 @@ static void
 test_windy (void)
 {
   size_t n = (size_t) W * H * 3;
-  uint8_t *a = malloc (n), *b = malloc (n), *ma = malloc (n / 3),
-      *mb = malloc (n / 3);
-  ad_scene_kind kind = AD_SCENE_SURVEILLANCE;
-  CHECK (ad_scene_kind_from_name ("windy", &kind) && kind == AD_SCENE_WINDY,
-      "windy by name");
-  ad_scene *sv = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TEST, W, H, 0, 1);
-  ad_scene *wi = make (AD_SCENE_WINDY, AD_CLIP_TEST, W, H, 0, 1);
+  pair p = variant_pair (AD_SCENE_WINDY, "windy");
+  uint8_t *a = p.a, *b = p.b, *ma = p.ma, *mb = p.mb;
+  ad_scene *sv = p.sv, *wi = p.vr;
   int same_truth = 1;
   double moved[2] = { 0, 0 };
   for (int64_t i = 10; i < 900; i += 20) {
@@ -406,12 +435,7 @@ test_windy (void)
       moved[0], moved[1]);
   CHECK (moved[1] > 1.2 * moved[0] + 200.0, "windy frames change %.0f px, "
       "surveillance %.0f", moved[1], moved[0]);
-  ad_scene_free (sv);
-  ad_scene_free (wi);
-  free (a);
-  free (b);
-  free (ma);
-  free (mb);
+  pair_free (&p);
 }
 
 /* The clock scene: the surveillance scene of the same seed with a time of
@@ -421,14 +445,9 @@ test_windy (void)
 static void
 test_clock (void)
 {
-  size_t n = (size_t) W * H * 3;
-  uint8_t *a = malloc (n), *b = malloc (n), *ma = malloc (n / 3),
-      *mb = malloc (n / 3);
-  ad_scene_kind kind = AD_SCENE_SURVEILLANCE;
-  CHECK (ad_scene_kind_from_name ("clock", &kind) && kind == AD_SCENE_CLOCK,
-      "clock by name");
-  ad_scene *sv = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TEST, W, H, 0, 1);
-  ad_scene *ck = make (AD_SCENE_CLOCK, AD_CLIP_TEST, W, H, 0, 1);
+  pair pr = variant_pair (AD_SCENE_CLOCK, "clock");
+  uint8_t *a = pr.a, *b = pr.b, *ma = pr.ma, *mb = pr.mb;
+  ad_scene *sv = pr.sv, *ck = pr.vr;
   /* the box: where the two scenes differ, over a few frames */
   int bx0 = W, by0 = H, bx = 0, by = 0, same_out = 1;
   for (int64_t i = 0; i < 900; i += 150) {
@@ -462,12 +481,7 @@ test_clock (void)
   }
   CHECK (changed[0] > 0 && changed[1] == 0, "rows of the box changed: %d "
       "at the tick, %d after", changed[0], changed[1]);
-  ad_scene_free (sv);
-  ad_scene_free (ck);
-  free (a);
-  free (b);
-  free (ma);
-  free (mb);
+  pair_free (&pr);
 }
 
 static void

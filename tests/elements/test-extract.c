@@ -86,6 +86,24 @@ make_frame (const gchar * format, gint w, gint h, guint8 r, guint8 g,
   return buf;
 }
 
+/* The output buffer of an anomalyextract with props fed one frame of
+ * format (as make_frame: r, g, b or luma y) at VW x VH; its meta is
+ * checked to exist. */
+static GstBuffer *
+extract_one (const gchar * props, const gchar * format, guint8 r, guint8 g,
+    guint8 b, guint8 y)
+{
+  GstHarness *h = make_harness (props, format, VW, VH);
+  GstBuffer *out;
+
+  fail_unless_equals_int (gst_harness_push (h, make_frame (format, VW, VH, r,
+              g, b, y)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (gst_buffer_get_anomaly_meta (out) != NULL);
+  gst_harness_teardown (h);
+  return out;
+}
+
 static gboolean
 all_near (const gfloat * v, gint n, gfloat want, gfloat tol)
 {
@@ -323,7 +341,6 @@ GST_START_TEST (test_model_overrides)
   ad_config cfg;
   ad_model *m = NULL;
   ad_error err = { {0} };
-  GstHarness *h;
   GstBuffer *out;
   GstAnomalyMeta *meta;
 
@@ -338,12 +355,8 @@ GST_START_TEST (test_model_overrides)
   ad_model_free (m);
 
   props = g_strdup_printf ("width=64 height=64 model=%s", path);
-  h = make_harness (props, "I420", VW, VH);
-  fail_unless_equals_int (gst_harness_push (h, make_frame ("I420", VW, VH, 0,
-              0, 0, 60)), GST_FLOW_OK);
-  out = gst_harness_pull (h);
+  out = extract_one (props, "I420", 0, 0, 0, 60);
   meta = gst_buffer_get_anomaly_meta (out);
-  fail_unless (meta != NULL);
   fail_unless_equals_int (meta->width, 24);
   fail_unless_equals_int (meta->height, 16);
   fail_unless_equals_int (meta->n_features, 4);      /* RGB + motion */
@@ -352,43 +365,30 @@ GST_START_TEST (test_model_overrides)
   fail_unless (all_near (meta->features, 3 * 24 * 16, 1.164f * (60 - 16) /
           255.0f, 1e-3f), "feature %f", meta->features[0]);
   gst_buffer_unref (out);
-  gst_harness_teardown (h);
   g_free (props);
 
   /* a model path that does not exist: the properties apply */
-  h = make_harness ("width=32 height=16 model=/nonexistent/x.model", "GRAY8",
-      VW, VH);
-  fail_unless_equals_int (gst_harness_push (h, make_frame ("GRAY8", VW, VH, 0,
-              0, 0, 60)), GST_FLOW_OK);
-  out = gst_harness_pull (h);
+  out = extract_one ("width=32 height=16 model=/nonexistent/x.model",
+      "GRAY8", 0, 0, 0, 60);
   meta = gst_buffer_get_anomaly_meta (out);
   fail_unless_equals_int (meta->width, 32);
   fail_unless_equals_int (meta->height, 16);
   /* color by default, but a gray camera gives gray features */
   fail_unless_equals_int (meta->n_features, 1);
   gst_buffer_unref (out);
-  gst_harness_teardown (h);
-  h = make_harness ("width=32 height=16", "RGBx", VW, VH);
-  fail_unless_equals_int (gst_harness_push (h, make_frame ("RGBx", VW, VH, 60,
-              60, 60, 0)), GST_FLOW_OK);
-  out = gst_harness_pull (h);
+  out = extract_one ("width=32 height=16", "RGBx", 60, 60, 60, 0);
   meta = gst_buffer_get_anomaly_meta (out);
   fail_unless_equals_int (meta->n_features, 3);      /* the same from RGB */
   gst_buffer_unref (out);
-  gst_harness_teardown (h);
 
   /* an RGB model fed GRAY8 gets its three channels: the luma in each */
   props = g_strdup_printf ("color=false model=%s", path);
-  h = make_harness (props, "GRAY8", VW, VH);
-  fail_unless_equals_int (gst_harness_push (h, make_frame ("GRAY8", VW, VH, 0,
-              0, 0, 51)), GST_FLOW_OK);
-  out = gst_harness_pull (h);
+  out = extract_one (props, "GRAY8", 0, 0, 0, 51);
   meta = gst_buffer_get_anomaly_meta (out);
   fail_unless_equals_int (meta->n_features, 4);      /* RGB + motion */
   fail_unless (all_near (meta->features, 3 * 24 * 16, 0.2f, 1e-3f),
       "feature %f", meta->features[0]);
   gst_buffer_unref (out);
-  gst_harness_teardown (h);
   g_free (props);
 
   g_unlink (path);

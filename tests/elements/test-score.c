@@ -728,7 +728,11 @@ GST_START_TEST (test_log)
 
 GST_END_TEST;
 
-GST_START_TEST (test_log_unwritable)
+/* An anomalyscore with string property prop = value must fail to start
+ * with an error of domain and code whose message holds want1 and want2. */
+static void
+check_start_fails (const gchar * prop, const gchar * value, GQuark domain,
+    gint code, const gchar * want1, const gchar * want2)
 {
   GstElement *e = gst_element_factory_make ("anomalyscore", NULL);
   GstBus *bus = gst_bus_new ();
@@ -737,21 +741,28 @@ GST_START_TEST (test_log_unwritable)
   gchar *dbg = NULL;
 
   gst_element_set_bus (e, bus);
-  g_object_set (e, "log", "/nonexistent-dir/sub/log.jsonl", NULL);
+  g_object_set (e, prop, value, NULL);
   fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
       GST_STATE_CHANGE_FAILURE);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL);
   gst_message_parse_error (msg, &err, &dbg);
-  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
-          GST_RESOURCE_ERROR_OPEN_WRITE));
-  fail_unless (strstr (err->message, "/nonexistent-dir/sub/log.jsonl"));
+  fail_unless (g_error_matches (err, domain, code), "%s", err->message);
+  fail_unless (strstr (err->message, want1) && strstr (err->message, want2),
+      "%s", err->message);
   g_error_free (err);
   g_free (dbg);
   gst_message_unref (msg);
   gst_element_set_state (e, GST_STATE_NULL);
   gst_object_unref (e);
   gst_object_unref (bus);
+}
+
+GST_START_TEST (test_log_unwritable)
+{
+  check_start_fails ("log", "/nonexistent-dir/sub/log.jsonl",
+      GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+      "/nonexistent-dir/sub/log.jsonl", "");
 }
 
 GST_END_TEST;
@@ -798,31 +809,8 @@ GST_START_TEST (test_ignore_regions)
   g_free (over);
   gst_anomaly_model_unref (model);
 
-  {
-    GstElement *e = gst_element_factory_make ("anomalyscore", NULL);
-    GstBus *bus = gst_bus_new ();
-    GstMessage *msg;
-    GError *err = NULL;
-    gchar *dbg = NULL;
-
-    gst_element_set_bus (e, bus);
-    g_object_set (e, "ignore-regions", "0,0,1.5,0.1", NULL);
-    fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
-        GST_STATE_CHANGE_FAILURE);
-    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-    fail_unless (msg != NULL);
-    gst_message_parse_error (msg, &err, &dbg);
-    fail_unless (g_error_matches (err, GST_LIBRARY_ERROR,
-            GST_LIBRARY_ERROR_SETTINGS));
-    fail_unless (strstr (err->message, "0,0,1.5,0.1") &&
-        strstr (err->message, "inside the picture"), "%s", err->message);
-    g_error_free (err);
-    g_free (dbg);
-    gst_message_unref (msg);
-    gst_element_set_state (e, GST_STATE_NULL);
-    gst_object_unref (e);
-    gst_object_unref (bus);
-  }
+  check_start_fails ("ignore-regions", "0,0,1.5,0.1", GST_LIBRARY_ERROR,
+      GST_LIBRARY_ERROR_SETTINGS, "0,0,1.5,0.1", "inside the picture");
 }
 
 GST_END_TEST;
