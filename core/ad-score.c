@@ -87,8 +87,8 @@ struct ad_scorer {
   float flow_accel;         /* normal vector change (0: not scored) */
   uint8_t *ign;             /* [hw] 1 where the picture is left out, or
                              * NULL (the model's ignore_mask) */
-  uint8_t *cign;            /* [ncells] 1: the cell is left out (half of
-                             * its pixels or more are) */
+  uint8_t *cign;            /* [ncells] 1: the cell is left out (any of
+                             * its pixels is) */
 };
 
 /* sc->ign [hw] and sc->cign [ncells] from mask [hw] (> 0.5: left out);
@@ -100,21 +100,18 @@ leave_out (ad_scorer *sc, const float *mask)
     sc->ign = calloc ((size_t) sc->hw, 1);
   if (!sc->cign)
     sc->cign = calloc ((size_t) sc->ncells, 1);
-  int *cnt = calloc ((size_t) sc->ncells * 2, sizeof (int));
-  if (!sc->ign || !sc->cign || !cnt) {
-    free (cnt);
+  if (!sc->ign || !sc->cign)
     return 0;
-  }
+  /* a cell any pixel of which is left out is left out whole: its parts
+   * (motion, vectors, stationary change) are means over the cell, which
+   * a left-out pixel would still reach */
+  memset (sc->cign, 0, (size_t) sc->ncells);
   for (int y = 0; y < sc->h; y++)
     for (int x = 0; x < sc->w; x++) {
       int p = y * sc->w + x, k = (y / sc->cell) * sc->gw + x / sc->cell;
       sc->ign[p] = mask[p] > 0.5f;
-      cnt[2 * k] += sc->ign[p];
-      cnt[2 * k + 1]++;
+      sc->cign[k] |= sc->ign[p];
     }
-  for (int k = 0; k < sc->ncells; k++)
-    sc->cign[k] = 2 * cnt[2 * k] >= cnt[2 * k + 1];
-  free (cnt);
   return 1;
 }
 
