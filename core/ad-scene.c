@@ -262,6 +262,16 @@ sc_col (const uint8_t in[3], float out[3])
     out[c] = in[c] / 255.0f;
 }
 
+/* 1 when the truth mask s->mask [h, w] marks any pixel. */
+static int
+sc_mask_any (const ad_scene *s)
+{
+  for (size_t p = 0; p < (size_t) s->w * s->h; p++)
+    if (s->mask[p])
+      return 1;
+  return 0;
+}
+
 /* Sensor noise, lighting gain and integer shift applied while copying src
  * to dst ([h, w, 3] both).  Noise is N(0, sigma) per channel (in 0..255
  * units) from a stream seeded by (seed, clip, frame). */
@@ -485,7 +495,6 @@ sc_ground (const ad_scene *s, float X, float Y, float px, float out[3])
   (void) px;
 }
 
-/* Renders the static background at the scene's size into s->bg. */
 /* Canopy of tree k with lumpy shading, moved by (ox, oy) world units: the
  * leaf texture moves with it. */
 static void
@@ -527,6 +536,7 @@ sc_sway (const ad_scene *s, int k, int64_t i, float *ox, float *oy)
   *oy = 0.3f * SC_SWAY * gust * sinf (1.3f * a + ph);
 }
 
+/* Renders the static background at the scene's size into s->bg. */
 static void
 sc_render_bg (ad_scene *s)
 {
@@ -1081,10 +1091,7 @@ sc_render_surv (ad_scene *s, int64_t i, uint8_t *rgb, ad_anomaly_kind *kind)
       sc_rect (&cv, X - bw, Y - bh, X + bw, Y, bag, 1.0f, mval);
     }
   }
-  int any = 0;
-  for (size_t p = 0; p < npix && !any; p++)
-    any = s->mask[p] != 0;
-  *kind = any ? ak : AD_ANOM_NONE;
+  *kind = sc_mask_any (s) ? ak : AD_ANOM_NONE;
   /* camera effects */
   float gain[3] = { 1.0f, 1.0f, 1.0f }, sigma = 1.5f;
   int jx = 0, jy = 0;
@@ -1246,10 +1253,7 @@ sc_render_ind (ad_scene *s, int64_t i, uint8_t *rgb, ad_anomaly_kind *kind)
     sc_rect (&cv, (cx - rw) * sx, (cy - rh) * sy, (cx + rw) * sx,
         (cy + rh) * sy, col, 1.0f, 255);
   }
-  int any = 0;
-  for (size_t p = 0; p < (size_t) w * h && !any; p++)
-    any = s->mask[p] != 0;
-  *kind = any ? k : AD_ANOM_NONE;
+  *kind = sc_mask_any (s) ? k : AD_ANOM_NONE;
   float gain[3] = { br, br, br };
   sc_finish (s, i, s->frame, rgb, sigma, gain, 0, 0);
   return AD_OK;
@@ -1393,6 +1397,30 @@ ad_scene_n_frames (const ad_scene *s)
   return s ? s->n : 0;
 }
 
+/* rgb [h, w, 3] = v (gray) over [x0, x1) x [y0, y1), clipped to the
+ * picture; with clear, the truth mask there too (returns 1 when it held
+ * any). */
+static int
+sc_fill (ad_scene *s, uint8_t *rgb, int x0, int y0, int x1, int y1,
+    uint8_t v, int clear)
+{
+  int had = 0;
+  x0 = x0 < 0 ? 0 : x0;
+  y0 = y0 < 0 ? 0 : y0;
+  x1 = x1 > s->w ? s->w : x1;
+  y1 = y1 > s->h ? s->h : y1;
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++) {
+      size_t p = (size_t) y * s->w + x;
+      rgb[3 * p] = rgb[3 * p + 1] = rgb[3 * p + 2] = v;
+      if (clear) {
+        had |= s->mask[p] != 0;
+        s->mask[p] = 0;
+      }
+    }
+  return had;
+}
+
 /* On-screen clock (clock scene), as many CCTV cameras burn in: the time
  * of day as HH:MM:SS in seven-segment digits, near white on a dark box
  * in the top left corner, drawn after the camera effects (the camera adds
@@ -1416,14 +1444,7 @@ sc_osd_clock (ad_scene *s, int64_t i, uint8_t *rgb)
   int x0 = s->w / 50 + 1, y0 = s->h / 50 + 1;
   /* box: 6 digits, two colons (a stroke wide), margins of a stroke */
   int bx1 = x0 + 6 * (dw + gap) + 2 * (st + gap) + st, by1 = y0 + dh + 2 * st;
-  int cleared = 0;
-  for (int y = y0 - st; y < by1 && y < s->h; y++)
-    for (int x = x0 - st; x < bx1 && x < s->w; x++) {
-      uint8_t *q = rgb + ((size_t) y * s->w + x) * 3;
-      q[0] = q[1] = q[2] = 24;
-      cleared |= s->mask[(size_t) y * s->w + x] != 0;
-      s->mask[(size_t) y * s->w + x] = 0;
-    }
+  int cleared = sc_fill (s, rgb, x0 - st, y0 - st, bx1, by1, 24, 1);
   int x = x0;
   for (int d = 0; d < 6; d++) {
     /* segment rectangles relative to the digit: [x0, y0, x1, y1) */
@@ -1433,20 +1454,13 @@ sc_osd_clock (ad_scene *s, int64_t i, uint8_t *rgb)
       { 0, dh / 2 - st / 2, dw, dh / 2 - st / 2 + st } };
     for (int g = 0; g < 7; g++)
       if (seg[v[d]] >> g & 1)
-        for (int yy = y0 + r[g][1]; yy < y0 + r[g][3] && yy < s->h; yy++)
-          for (int xx = x + r[g][0]; xx < x + r[g][2] && xx < s->w; xx++) {
-            uint8_t *q = rgb + ((size_t) yy * s->w + xx) * 3;
-            q[0] = q[1] = q[2] = 235;
-          }
+        sc_fill (s, rgb, x + r[g][0], y0 + r[g][1], x + r[g][2],
+            y0 + r[g][3], 235, 0);
     x += dw + gap;
-    if (d == 1 || d == 3) {     /* a colon */
-      for (int k = 0; k < 2; k++)
-        for (int yy = y0 + (k ? 2 * dh / 3 : dh / 3 - st);
-            yy < y0 + (k ? 2 * dh / 3 + st : dh / 3) && yy < s->h; yy++)
-          for (int xx = x; xx < x + st && xx < s->w; xx++) {
-            uint8_t *q = rgb + ((size_t) yy * s->w + xx) * 3;
-            q[0] = q[1] = q[2] = 235;
-          }
+    if (d == 1 || d == 3) {     /* a colon: two dots */
+      sc_fill (s, rgb, x, y0 + dh / 3 - st, x + st, y0 + dh / 3, 235, 0);
+      sc_fill (s, rgb, x, y0 + 2 * dh / 3, x + st, y0 + 2 * dh / 3 + st,
+          235, 0);
       x += st + gap;
     }
   }
@@ -1467,13 +1481,10 @@ ad_scene_render (ad_scene *s, int64_t i, uint8_t *rgb,
       : sc_render_surv (s, i, rgb, &k);
   if (st != AD_OK)
     return st;
+  /* the clock may hide the whole anomaly */
   if (s->kind == AD_SCENE_CLOCK && sc_osd_clock (s, i, rgb) &&
-      k != AD_ANOM_NONE) {
-    int any = 0;              /* the anomaly may be hidden behind it */
-    for (size_t p = 0; p < (size_t) s->w * s->h && !any; p++)
-      any = s->mask[p] != 0;
-    k = any ? k : AD_ANOM_NONE;
-  }
+      !sc_mask_any (s))
+    k = AD_ANOM_NONE;
   if (mask)
     memcpy (mask, s->mask, (size_t) s->w * s->h);
   if (kind)
