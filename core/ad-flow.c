@@ -32,6 +32,9 @@
  * squared gradient is below it (flat areas) read almost no motion. */
 #define FLOW_RIDGE 1e-4
 #define FLOW_BLUR 1.0f
+/* Sums per cell (cell_sums): Ix^2, IxIy, Iy^2, IxIt, IyIt, Ix, Iy, pixels,
+ * It, It^2. */
+#define FLOW_NS 10
 
 struct ad_flow {
   int h, w, cell, gh, gw, n, spread;
@@ -45,12 +48,16 @@ struct ad_flow {
   float *ix, *iy, *it;      /* [3, hw] gradients and temporal difference
                              * per fitted channel */
   float *tmp;               /* [hw] blur scratch, then |residual| */
-  double *csums;            /* [3, n, 9] per-channel cell sums */
-  double *sums;             /* [n, 9] per-cell sums over the channels */
+  double *csums;            /* [3, n, FLOW_NS] per-channel cell sums */
+  double *sums;             /* [n, FLOW_NS] per-cell sums over the channels */
   float *uv;                /* [n, 2] motion vector per cell, px/frame */
   float *energy;            /* [n] mean |compensated difference| per cell */
+  float *var;               /* [n] variance of each component of a cell's
+                             * vector, (px/frame)^2, from the fit's residual */
+  float sigma;              /* ad_flow_set_sigma: standard errors discounted */
   float *ring_uv;           /* [AD_FLOW_WINDOW_MAX, n, 2] latest vectors */
   float *ring_en;           /* [AD_FLOW_WINDOW_MAX, n] latest energies */
+  float *ring_var;          /* [AD_FLOW_WINDOW_MAX, n] latest variances */
   int head;                 /* ring slot of the latest pair */
   float ring_cam[AD_FLOW_WINDOW_MAX];   /* camera motion of each pair, px */
   int n_vec;                /* consecutive pairs with vectors, capped at
@@ -58,13 +65,16 @@ struct ad_flow {
   float *work;              /* [n] median scratch */
   float *wring;             /* [AD_WANDER_MAX, n, 2] each cell's window
                              * vector in the latest pairs (ad_flow_wander) */
+  float *wvar;              /* [AD_WANDER_MAX, n] the window vector's
+                             * variance */
   uint8_t *wvalid;          /* [AD_WANDER_MAX, n] 1 where it had one */
   int whead, wfill;         /* slot of the latest pair; pairs recorded */
   int scale;                /* 1, or 2: vectors fitted at half resolution */
   float *half[2];           /* [3, hw/4] the two latest frames' fitted
                              * channels at half resolution (scale 2) */
-  double *hcsums;           /* [3, n, 9] per-channel sums at half res. */
-  double *hsums;            /* [n, 9] per-cell sums at half resolution */
+  double *hcsums;           /* [3, n, FLOW_NS] per-channel sums at half
+                             * resolution */
+  double *hsums;            /* [n, FLOW_NS] per-cell sums at half res. */
 };
 
 void
@@ -85,8 +95,11 @@ ad_flow_free (ad_flow *f)
   free (f->sums);
   ad_free (f->uv);
   ad_free (f->energy);
+  ad_free (f->var);
   ad_free (f->ring_uv);
   ad_free (f->ring_en);
+  ad_free (f->ring_var);
+  ad_free (f->wvar);
   ad_free (f->work);
   ad_free (f->wring);
   free (f->wvalid);
@@ -122,10 +135,13 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->iy = ad_alloc (3 * hw);
   f->it = ad_alloc (3 * hw);
   f->tmp = ad_alloc (hw);
-  f->csums = calloc ((size_t) f->n * 9 * 3, sizeof (double));
-  f->sums = calloc ((size_t) f->n * 9, sizeof (double));
+  f->csums = calloc ((size_t) f->n * FLOW_NS * 3, sizeof (double));
+  f->sums = calloc ((size_t) f->n * FLOW_NS, sizeof (double));
   f->uv = ad_alloc ((size_t) f->n * 2);
   f->energy = ad_alloc (f->n);
+  f->var = ad_alloc (f->n);
+  f->ring_var = ad_alloc ((size_t) AD_FLOW_WINDOW_MAX * f->n);
+  f->wvar = ad_alloc ((size_t) AD_WANDER_MAX * f->n);
   f->ring_uv = ad_alloc ((size_t) AD_FLOW_WINDOW_MAX * f->n * 2);
   f->ring_en = ad_alloc ((size_t) AD_FLOW_WINDOW_MAX * f->n);
   f->work = ad_alloc (f->n);
@@ -133,7 +149,8 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->wvalid = calloc ((size_t) AD_WANDER_MAX * f->n, 1);
   if (!f->g[0] || !f->g[1] || !f->ch[0] || !f->ch[1] || !f->ix || !f->iy ||
       !f->it || !f->tmp || !f->csums || !f->sums || !f->uv || !f->energy ||
-      !f->ring_uv || !f->ring_en || !f->work || !f->wring || !f->wvalid) {
+      !f->ring_uv || !f->ring_en || !f->work || !f->wring || !f->wvalid ||
+      !f->var || !f->ring_var || !f->wvar) {
     ad_flow_free (f);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
@@ -156,8 +173,8 @@ ad_flow_set_scale (ad_flow *f, int scale, ad_error *err)
   if (!f->half[0]) {            /* kept once made (2, 1, 2 again) */
     f->half[0] = ad_alloc (3 * q);
     f->half[1] = ad_alloc (3 * q);
-    f->hcsums = calloc ((size_t) f->n * 9 * 3, sizeof (double));
-    f->hsums = calloc ((size_t) f->n * 9, sizeof (double));
+    f->hcsums = calloc ((size_t) f->n * FLOW_NS * 3, sizeof (double));
+    f->hsums = calloc ((size_t) f->n * FLOW_NS, sizeof (double));
   }
   if (!f->half[0] || !f->half[1] || !f->hcsums || !f->hsums)
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
@@ -172,6 +189,12 @@ ad_flow_set_colour (ad_flow *f, int on)
   if (f->colour != !!on)
     f->have_prev = 0;
   f->colour = !!on;
+}
+
+void
+ad_flow_set_sigma (ad_flow *f, float k)
+{
+  f->sigma = k > 0.0f ? k : 0.0f;
 }
 
 void
@@ -202,6 +225,12 @@ ad_flow_energy (const ad_flow *f)
   return f->energy;
 }
 
+const float *
+ad_flow_variance (const ad_flow *f)
+{
+  return f->var;
+}
+
 /* Solves [a+r b; b c+r] [u v]' = -[d e]' for one cell. */
 static void
 solve (const double *s, double r, double gu, double gv, float *uv)
@@ -218,6 +247,28 @@ solve (const double *s, double r, double gu, double gv, float *uv)
   uv[1] = (float) (-((a + r) * e - b * d) / det);
 }
 
+/* Variance of each component of the vector uv [2] that solve () fitted
+ * on s with ridge r and shift (gu, gv): the residual's variance per pixel,
+ * sum (It' + Ix u + Iy v)^2 / pixels with It' = It + Ix gu + Iy gv, times
+ * the mean diagonal of (A + r)^-1.  A cell whose pixels do not follow one
+ * motion (sensor noise, two walkers crossing) or that has little texture
+ * gets a large one. */
+static float
+fit_var (const double *s, double r, double gu, double gv, const float *uv)
+{
+  double a = s[0], b = s[1], c = s[2], u = uv[0], v = uv[1];
+  double d = s[3] + a * gu + b * gv, e = s[4] + b * gu + c * gv;
+  double tt = s[9] + 2.0 * (gu * s[3] + gv * s[4]) + a * gu * gu +
+      2.0 * b * gu * gv + c * gv * gv;
+  double res = tt + 2.0 * (u * d + v * e) + a * u * u + 2.0 * b * u * v +
+      c * v * v;
+  double det = (a + r) * (c + r) - b * b;
+  if (det <= 0.0 || s[7] <= 0.0)
+    return 0.0f;
+  res = res > 0.0 ? res / s[7] : 0.0;
+  return (float) (res * 0.5 * (a + c + 2.0 * r) / det);
+}
+
 static int
 cmp_float (const void *a, const void *b)
 {
@@ -225,19 +276,20 @@ cmp_float (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* sums [gh*gw, 9] of the cells of cell x cell px of the pair gc, gp [H,W]
- * (H = h, W = w): Ix^2, IxIy, Iy^2, IxIt, IyIt, Ix, Iy, pixels, It, with
+/* sums [gh*gw, FLOW_NS] of the cells of cell x cell px of the pair gc, gp
+ * [H,W] (H = h, W = w): Ix^2, IxIy, Iy^2, IxIt, IyIt, Ix, Iy, pixels, It,
+ * It^2, with
  * central differences averaged over both frames; ix, iy, it [H,W] get the
  * per-pixel values when not NULL. */
 static void
 cell_sums (const float *gc, const float *gp, int h, int w, int cell, int gw,
     double *sums, float *pix, float *piy, float *pit)
 {
-  memset (sums, 0, sizeof (double) * 9 * (size_t) ((h + cell - 1) / cell) *
-      gw);
+  memset (sums, 0, sizeof (double) * FLOW_NS *
+      (size_t) ((h + cell - 1) / cell) * gw);
   for (int y = 0; y < h; y++) {
     int ym = y > 0 ? y - 1 : y, yp = y < h - 1 ? y + 1 : y;
-    double *srow = sums + (size_t) (y / cell) * gw * 9;
+    double *srow = sums + (size_t) (y / cell) * gw * FLOW_NS;
     for (int x = 0; x < w; x++) {
       int xm = x > 0 ? x - 1 : x, xp = x < w - 1 ? x + 1 : x;
       size_t p = (size_t) y * w + x;
@@ -251,7 +303,7 @@ cell_sums (const float *gc, const float *gp, int h, int w, int cell, int gw,
         piy[p] = iy;
         pit[p] = it;
       }
-      double *s = srow + (size_t) (x / cell) * 9;
+      double *s = srow + (size_t) (x / cell) * FLOW_NS;
       s[0] += ix * ix;
       s[1] += ix * iy;
       s[2] += iy * iy;
@@ -261,6 +313,7 @@ cell_sums (const float *gc, const float *gp, int h, int w, int cell, int gw,
       s[6] += iy;
       s[7] += 1.0;
       s[8] += it;
+      s[9] += it * it;
     }
   }
 }
@@ -286,30 +339,32 @@ halve (const float *src, int h, int w, float *dst)
 }
 
 /* Median over cells of the mean temporal difference in the cell sums s
- * [n, 9] (a moving object changes the mean of a few cells only). */
+ * [n, FLOW_NS] (a moving object changes the mean of a few cells only). */
 static double
 median_change (ad_flow *f, const double *s)
 {
   for (int k = 0; k < f->n; k++)
-    f->tmp[k] = (float) (s[k * 9 + 8] / s[k * 9 + 7]);
+    f->tmp[k] = (float) (s[k * FLOW_NS + 8] / s[k * FLOW_NS + 7]);
   qsort (f->tmp, (size_t) f->n, sizeof (float), cmp_float);
   return 0.5 * (f->tmp[(f->n - 1) / 2] + f->tmp[f->n / 2]);
 }
 
-/* out [n, 9] = the sum over nch channels of cs [nch, n, 9], each with its
- * brightness change mb [nch] taken out of It (IxIt, IyIt). */
+/* out [n, FLOW_NS] = the sum over nch channels of cs [nch, n, FLOW_NS],
+ * each with its brightness change mb [nch] taken out of It (IxIt, IyIt,
+ * It^2). */
 static void
 combine (const double *cs, int nch, int n, const double *mb, double *out)
 {
-  memset (out, 0, sizeof (double) * 9 * (size_t) n);
+  memset (out, 0, sizeof (double) * FLOW_NS * (size_t) n);
   for (int c = 0; c < nch; c++)
     for (int k = 0; k < n; k++) {
-      const double *s = cs + ((size_t) c * n + k) * 9;
-      double *o = out + (size_t) k * 9;
-      for (int j = 0; j < 9; j++)
+      const double *s = cs + ((size_t) c * n + k) * FLOW_NS;
+      double *o = out + (size_t) k * FLOW_NS;
+      for (int j = 0; j < FLOW_NS; j++)
         o[j] += s[j];
       o[3] -= mb[c] * s[5];
       o[4] -= mb[c] * s[6];
+      o[9] += mb[c] * (mb[c] * s[7] - 2.0 * s[8]);
     }
 }
 
@@ -348,7 +403,7 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
     return 0;
   }
   f->n_vec = f->n_vec < AD_FLOW_WINDOW_MAX ? f->n_vec + 1 : AD_FLOW_WINDOW_MAX;
-  size_t cn = (size_t) f->n * 9;
+  size_t cn = (size_t) f->n * FLOW_NS;
   for (int k = 0; k < nch; k++) {
     cell_sums (plane (f, f->cur, k), plane (f, f->cur ^ 1, k), h, w, cell,
         f->gw, f->csums + k * cn, f->ix + k * hw, f->iy + k * hw,
@@ -373,12 +428,12 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   const float vscale = (float) f->scale;
   int nt = 0;
   for (int k = 0; k < f->n; k++) {
-    double *s = vs + (size_t) k * 9;
+    double *s = vs + (size_t) k * FLOW_NS;
     solve (s, FLOW_RIDGE * s[7], 0.0, 0.0, f->uv + 2 * k);
     f->uv[2 * k] *= vscale;
     f->uv[2 * k + 1] *= vscale;
     /* textured at model resolution (half of it blurs faint texture) */
-    const double *t = f->sums + (size_t) k * 9;
+    const double *t = f->sums + (size_t) k * FLOW_NS;
     if (comp && (t[0] + t[2]) > 4.0 * FLOW_RIDGE * t[7])
       f->work[nt++] = (float) k;
   }
@@ -396,11 +451,17 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
         gv = med;
     }
     for (int k = 0; k < f->n; k++) {
-      solve (vs + (size_t) k * 9, FLOW_RIDGE * vs[k * 9 + 7],
+      solve (vs + (size_t) k * FLOW_NS, FLOW_RIDGE * vs[k * FLOW_NS + 7],
           gu / vscale, gv / vscale, f->uv + 2 * k);
       f->uv[2 * k] *= vscale;
       f->uv[2 * k + 1] *= vscale;
     }
+  }
+  for (int k = 0; k < f->n; k++) {
+    const double *s = vs + (size_t) k * FLOW_NS;
+    float fuv[2] = { f->uv[2 * k] / vscale, f->uv[2 * k + 1] / vscale };
+    f->var[k] = vscale * vscale * fit_var (s, FLOW_RIDGE * s[7],
+        gu / vscale, gv / vscale, fuv);
   }
   /* energy: |It - mb - Ix gu - Iy gv| per cell (the camera's motion
    * predicts It = -(Ix gu + Iy gv)), of the channels' mean: the mean
@@ -423,12 +484,14 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
     }
   }
   for (int k = 0; k < f->n; k++)
-    f->energy[k] /= (float) (f->sums[k * 9 + 7] / nch);
+    f->energy[k] /= (float) (f->sums[k * FLOW_NS + 7] / nch);
   f->head = (f->head + 1) % AD_FLOW_WINDOW_MAX;
   f->ring_cam[f->head] = (float) hypot (gu, gv);
   memcpy (f->ring_uv + (size_t) f->head * f->n * 2, f->uv,
       sizeof (float) * 2 * f->n);
   memcpy (f->ring_en + (size_t) f->head * f->n, f->energy,
+      sizeof (float) * f->n);
+  memcpy (f->ring_var + (size_t) f->head * f->n, f->var,
       sizeof (float) * f->n);
   return 1;
 }
@@ -496,20 +559,24 @@ past_en (const ad_flow *f, int k, int j)
  * few frames while one pair's fit is noisy; a pair in which the camera
  * jumped carries the compensation's error in every cell. */
 static int
-window_vector (const ad_flow *f, int k, int win, float noise, float *uv)
+window_vector (const ad_flow *f, int k, int win, float noise, float *uv,
+    float *var)
 {
   if (win < 1 || f->n_vec < win)
     return 0;
-  float su = 0.0f, sv = 0.0f;
+  float su = 0.0f, sv = 0.0f, sq = 0.0f;
   for (int j = 0; j < win; j++) {
     if (past_en (f, k, j) <= noise ||
         f->ring_cam[slot (f, j)] > AD_FLOW_SHAKE)
       return 0;
     su += past_uv (f, k, j)[0];
     sv += past_uv (f, k, j)[1];
+    sq += f->ring_var[(size_t) slot (f, j) * f->n + k];
   }
   uv[0] = su / (float) win;
   uv[1] = sv / (float) win;
+  if (var)
+    *var = sq / (float) (win * win);
   return 1;
 }
 
@@ -530,8 +597,8 @@ ad_flow_novelty (const ad_flow *f, const float *dist, int bins,
 {
   const int nb = bins * bins;
   for (int k = 0; k < f->n; k++) {
-    float g = gate (f->energy[k], noise), uv[2];
-    if (g <= 0.0f || !dist || !window_vector (f, k, win, noise, uv)) {
+    float g = gate (f->energy[k], noise), uv[2], var;
+    if (g <= 0.0f || !dist || !window_vector (f, k, win, noise, uv, &var)) {
       out[k] = 0.0f;
       continue;
     }
@@ -542,7 +609,9 @@ ad_flow_novelty (const ad_flow *f, const float *dist, int bins,
       float a = accel (f, k, noise) - accel_thr;
       v = a > v ? a : v;
     }
-    out[k] = g * v;
+    /* less what the vector's own uncertainty can reach (ad_flow_set_sigma) */
+    v -= f->sigma * sqrtf (var);
+    out[k] = v > 0.0f ? g * v : 0.0f;
   }
 }
 
@@ -554,15 +623,16 @@ ad_flow_wander (ad_flow *f, float noise, int win, int frames, float *out)
   f->wfill += f->wfill < AD_WANDER_MAX;
   float *ring = f->wring + (size_t) f->whead * f->n * 2;
   uint8_t *ok = f->wvalid + (size_t) f->whead * f->n;
+  float *rvar = f->wvar + (size_t) f->whead * f->n;
   for (int k = 0; k < f->n; k++) {
     ok[k] = gate (f->energy[k], noise) > 0.0f &&
-        window_vector (f, k, win, noise, ring + 2 * k);
+        window_vector (f, k, win, noise, ring + 2 * k, rvar + k);
     if (!ok[k])
-      ring[2 * k] = ring[2 * k + 1] = 0.0f;
+      ring[2 * k] = ring[2 * k + 1] = rvar[k] = 0.0f;
   }
   int m = f->wfill < frames ? f->wfill : frames;
   for (int k = 0; k < f->n; k++) {
-    double su = 0.0, sv = 0.0, len = 0.0;
+    double su = 0.0, sv = 0.0, len = 0.0, sd = 0.0;
     int cnt = 0;
     for (int j = 0; j < m; j++) {
       int s = (f->whead - j + AD_WANDER_MAX) % AD_WANDER_MAX;
@@ -572,10 +642,14 @@ ad_flow_wander (ad_flow *f, float noise, int win, int frames, float *out)
       su += v[0];
       sv += v[1];
       len += hypot (v[0], v[1]);
+      sd += sqrt (f->wvar[(size_t) s * f->n + k]);
       cnt++;
     }
-    out[k] = 2 * cnt >= frames && len >= AD_WANDER_MIN_SPEED * cnt ?
-        (float) ((len - hypot (su, sv)) / cnt) : 0.0f;
+    /* noise alone travels about one standard error a pair and gets
+     * nowhere: that much is discounted (ad_flow_set_sigma) */
+    double wd = cnt > 0 ? (len - hypot (su, sv) - f->sigma * sd) / cnt : 0.0;
+    out[k] = 2 * cnt >= frames && len >= AD_WANDER_MIN_SPEED * cnt &&
+        wd > 0.0 ? (float) wd : 0.0f;
   }
 }
 
@@ -786,7 +860,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
             smp[ns++] = f->energy[k];
         } else if (f->energy[k] > noise) {
           float uv[2];
-          if (window_vector (f, k, cfg->flow_window, noise, uv))
+          if (window_vector (f, k, cfg->flow_window, noise, uv, NULL))
             hist[(size_t) k * nb + flow_bin (uv, cfg->flow_bins)] += 1.0f;
           if (f->n_vec >= 2 && past_en (f, k, 1) > noise) {
             int b = (int) (accel (f, k, noise) * (NA / 8.0f));

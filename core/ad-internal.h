@@ -338,6 +338,10 @@ ad_status ad_flow_set_scale (ad_flow *f, int scale, ad_error *err);
  * mean (a new ad_flow's).  The energy is the channel mean's either way.
  * Restarts the pair when it changes. */
 void ad_flow_set_colour (ad_flow *f, int on);
+/* ad_flow_novelty and ad_flow_wander discount k standard errors of each
+ * cell's vector (its fit's residual variance per pixel times the mean
+ * diagonal of the inverse normal matrix); 0 (a new ad_flow's) = none. */
+void ad_flow_set_sigma (ad_flow *f, float k);
 void ad_flow_reset (ad_flow *f);
 int ad_flow_n_cells (const ad_flow *f);
 /* Feeds frame feat [c,H,W] (image channels: 1, or 3 for RGB); returns 1
@@ -347,6 +351,8 @@ int ad_flow_n_cells (const ad_flow *f);
 int ad_flow_push (ad_flow *f, const float *feat, int c, int comp);
 const float *ad_flow_vectors (const ad_flow *f);   /* [cells, 2] (u, v) */
 const float *ad_flow_energy (const ad_flow *f);    /* [cells] */
+/* [cells] variance of each component of a cell's vector, (px/frame)^2 */
+const float *ad_flow_variance (const ad_flow *f);
 const float *ad_flow_residual (const ad_flow *f);  /* [H, W] |residual| */
 const float *ad_flow_gray (const ad_flow *f);      /* [H, W] blurred gray */
 /* out [cells] = novelty of each cell against dist [cells, BINS*BINS]

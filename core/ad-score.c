@@ -571,6 +571,7 @@ motion_cells (ad_scorer *sc, const float *feat, int want_map)
   int ok = ad_flow_push (sc->flow, feat, sc->ci, sc->cfg.motion_comp);
   want_map = want_map || sc->full;
   float *nov = sc->cells + sc->ncells;
+  ad_flow_set_sigma (sc->flow, sc->cfg.flow_sigma);
   if (!sc->have_prev || !ok)
     memset (sc->cells, 0, sizeof (float) * sc->ncells);
   else if (sc->cfg.motion_comp)

@@ -144,6 +144,8 @@ typedef struct ad_config {
   int32_t wander_norm;        /* 1: wandering divided by its spread on
                                * held-back normal footage */
   int32_t wander_frames;      /* frame pairs the wandering looks back over */
+  float flow_sigma;           /* motion-pattern novelty and wandering less
+                               * this many standard errors of the vectors */
   float static_weight;        /* weight of the stationary change */
   float static_rise;          /* frames over which it builds up */
   int32_t static_absorb;      /* frames after which a still change joins the

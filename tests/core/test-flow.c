@@ -169,6 +169,44 @@ test_vectors (void)
   ad_flow_free (f);
 }
 
+/* A vector's standard error (ad_flow_variance): small where one clean
+ * motion fills the cell, larger with sensor noise, and larger where two
+ * motions share the cell (the square's halves moving apart). */
+static void
+test_variance (void)
+{
+  ad_flow *f = NULL;
+  CHECK_OK (ad_flow_new (H, W, CELL, &f, NULL));
+  if (!f)
+    return;
+  float a[HW], b[HW], left[HW];
+  int k = cell_of (29.0f, 25.0f);
+  float sd[3];
+  blob (a, 28.0f, 24.0f);
+  blob (left, 27.5f, 24.0f);
+  for (int run = 0; run < 3; run++) {
+    ad_flow_reset (f);
+    blob (b, 28.5f, 24.0f);
+    srand (7);
+    for (int p = 0; run == 1 && p < HW; p++)
+      b[p] += 0.03f * ((float) rand () / RAND_MAX - 0.5f);
+    if (run == 2)         /* the blob's left half moves left instead */
+      for (int y = 0; y < H; y++)
+        for (int x = 0; x < 28; x++)
+          b[y * W + x] = left[y * W + x];
+    ad_flow_push (f, a, 1, 1);
+    ad_flow_push (f, b, 1, 1);
+    sd[run] = sqrtf (ad_flow_variance (f)[k]);
+    printf ("run %d: cell (%.3f, %.3f)\n", run, ad_flow_vectors (f)[2 * k], ad_flow_vectors (f)[2 * k + 1]);
+  }
+  printf ("standard error of a cell's vector, px/frame: clean %.4f, "
+      "noisy %.4f, two motions %.4f\n", sd[0], sd[1], sd[2]);
+  CHECK (sd[0] >= 0.0f && sd[0] < 0.1f, "clean move: %g", sd[0]);
+  CHECK (sd[1] > 1.5f * sd[0], "noise: %g vs %g", sd[1], sd[0]);
+  CHECK (sd[2] > 2.0f * sd[0], "two motions: %g vs %g", sd[2], sd[0]);
+  ad_flow_free (f);
+}
+
 /* Normal footage: the square walks right along the band y = 18, with
  * static frames between passes. */
 static float *
@@ -1161,6 +1199,7 @@ main (void)
   test_static ();
   test_gate_silhouette ();
   test_smooth ();
+  test_variance ();
   test_wander ();
   test_ignore ();
   test_map_spread ();
