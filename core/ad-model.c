@@ -202,7 +202,9 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
    * a spread they do not hold) and the linear map gate of
    * each cell's own largest without a shadow test (their pixel threshold
    * was calibrated on it); colour models' vectors from the channel mean
-   * (their motion patterns were learned on it). */
+   * (their motion patterns were learned on it); the running means of the
+   * frame's largest cell, no uncertainty discount (their threshold was
+   * calibrated so). */
   static const struct { const char *name; double value; } legacy[] = {
     { "map_learned", 1.0 }, { "map_motion", 1.0 }, { "flow_bins", 17.0 },
     { "flow_window", 1.0 }, { "flow_spread_vectors", 0.0 },
@@ -210,7 +212,8 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "holdout_blocks", 1.0 }, { "wander_weight", 0.0 },
     { "wander_norm", 0.0 },
     { "map_gate_floor", 0.0 }, { "map_gate_power", 1.0 },
-    { "map_shadow", 1.0 }, { "flow_color", 0.0 } };
+    { "map_shadow", 1.0 }, { "flow_color", 0.0 }, { "flow_track", 0.0 },
+    { "flow_sigma", 0.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);

@@ -54,6 +54,8 @@ struct ad_scorer {
   int n_recent;             /* frames in the ring since the last reset */
   float flow_mean;          /* running mean of the motion-pattern score */
   float wander_mean;        /* running mean of the wandering score */
+  float *track;             /* [2, ncells] the same per cell (flow_track):
+                             * motion pattern, wandering */
   float *lmap;              /* [hw] learned error map */
   float *work;              /* [hw] standardised map (calibration) */
   float *tmp;               /* [hw] blur and top-k workspace */
@@ -209,6 +211,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   sc->cells = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
   sc->cwork = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
   sc->fspread = ad_alloc (sc->ncells);
+  sc->track = ad_alloc (2 * (size_t) sc->ncells);
   sc->gate = ad_alloc ((size_t) sc->hw * 2);
   sc->bgd = ad_alloc (sc->hw);
   sc->fg = ad_alloc (sc->hw);
@@ -219,10 +222,12 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   }
   if (!sc->prev || !sc->lmap || !sc->work || !sc->tmp || !sc->resid ||
       !sc->fmap ||
-      !sc->cells || !sc->cwork || !sc->gate || !sc->bgd || !sc->fg || !sc->fspread) {
+      !sc->cells || !sc->cwork || !sc->gate || !sc->bgd || !sc->fg ||
+      !sc->fspread || !sc->track) {
     ad_scorer_free (sc);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
+  memset (sc->track, 0, sizeof (float) * 2 * (size_t) sc->ncells);
   *out = sc;
   return AD_OK;
 }
@@ -245,6 +250,7 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->fg);
   ad_free (sc->chroma);
   ad_free (sc->fspread);
+  ad_free (sc->track);
   ad_free (sc->bg_live);
   ad_free (sc->still_age);
   free (sc->ign);
@@ -273,6 +279,8 @@ restart_windows (ad_scorer *sc)
   sc->n_recent = 0;
   sc->flow_mean = 0.0f;
   sc->wander_mean = 0.0f;
+  if (sc->track)
+    memset (sc->track, 0, sizeof (float) * 2 * (size_t) sc->ncells);
 }
 
 void
@@ -683,6 +691,44 @@ smoothed (const ad_scorer *sc, float *mean, float v)
   return *mean;
 }
 
+/* Part `part` (1: motion pattern, 3: wandering) of cells [4, ncells] over
+ * time with cfg.flow_track: each cell's running mean mean [ncells] moves
+ * 1/cfg.flow_smooth of the way to the largest value of its 3x3
+ * neighbourhood (a slow mover stays within it from one frame to the
+ * next); returns the largest mean.  Odd vectors of different walkers in
+ * different places do not add up, a wanderer's do. */
+static float
+tracked (const ad_scorer *sc, float *mean, const float *cells, int part)
+{
+  const float *v = cells + (size_t) part * sc->ncells;
+  int gh = sc->ncells / sc->gw;
+  float mx = 0.0f;
+  for (int k = 0; k < sc->ncells; k++) {
+    int gy = k / sc->gw, gx = k % sc->gw;
+    float nb = 0.0f;
+    for (int y = gy - 1; y <= gy + 1; y++)
+      for (int x = gx - 1; x <= gx + 1; x++)
+        if (y >= 0 && y < gh && x >= 0 && x < sc->gw)
+          nb = v[y * sc->gw + x] > nb ? v[y * sc->gw + x] : nb;
+    mean[k] += (nb - mean[k]) / sc->cfg.flow_smooth;
+    mx = mean[k] > mx ? mean[k] : mx;
+  }
+  return mx;
+}
+
+/* The motion-pattern (part 1) or wandering (part 3) frame score of cells
+ * [4, ncells]: the running mean of the largest cell, or with
+ * cfg.flow_track the largest per-cell running mean (tracked). */
+static float
+part_over_time (ad_scorer *sc, const float *cells, int part)
+{
+  if (sc->cfg.flow_track)
+    return tracked (sc, sc->track + (part == 1 ? 0 : sc->ncells), cells,
+        part);
+  return smoothed (sc, part == 1 ? &sc->flow_mean : &sc->wander_mean,
+      cell_max (sc, cells, part));
+}
+
 /* The learned and plain-motion parts, each already divided by its spread
  * on normal footage, fused as cfg->fuse says. */
 static float
@@ -831,9 +877,9 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   float motion = motion_score (sc, sc->cells, sc->cwork);
   remember (sc, feat);
 
-  float flow = smoothed (sc, &sc->flow_mean, cell_max (sc, sc->cells, 1));
+  float flow = part_over_time (sc, sc->cells, 1);
   float still = cell_max (sc, sc->cells, 2);
-  float wander = smoothed (sc, &sc->wander_mean, cell_max (sc, sc->cells, 3));
+  float wander = part_over_time (sc, sc->cells, 3);
   const ad_calib *c = &sc->m->calib;
   float s[AD_PARTS];
   scales (sc, s);
@@ -1029,16 +1075,22 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     standardise (sc, lmap, sc->work);
     lr[j] = ad_topk_mean (sc->work, sc->hw, cfg->topk_frac, sc->tmp);
     mr[j] = motion_score (sc, cells, sc->cwork);
-    flr[j] = cell_max (sc, cells, 1);
-    sr[j] = cell_max (sc, cells, 2);
-    wr[j] = cell_max (sc, cells, 3);
     beg[j] = i == 0 || (r->seg && r->seg[i]) || (j > 0 && prev_i != i - 1);
+    /* flow_track: the per-cell running means, as the live scorer keeps
+     * them (the others are smoothed below) */
+    if (cfg->flow_track && beg[j])
+      restart_windows (sc);
+    flr[j] = cfg->flow_track ? part_over_time (sc, cells, 1) :
+        cell_max (sc, cells, 1);
+    sr[j] = cell_max (sc, cells, 2);
+    wr[j] = cfg->flow_track ? part_over_time (sc, cells, 3) :
+        cell_max (sc, cells, 3);
     prev_i = i;
     j++;
   }
   if (st == AD_OK) {
     /* the live scorer's running means, restarted at segment starts */
-    for (int64_t k = 0; k < nv; k++) {
+    for (int64_t k = 0; k < nv && !cfg->flow_track; k++) {
       if (beg[k])
         restart_windows (sc);
       flr[k] = smoothed (sc, &sc->flow_mean, flr[k]);

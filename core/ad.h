@@ -144,6 +144,9 @@ typedef struct ad_config {
   int32_t wander_norm;        /* 1: wandering divided by its spread on
                                * held-back normal footage */
   int32_t wander_frames;      /* frame pairs the wandering looks back over */
+  int32_t flow_track;         /* 1 (default): motion-pattern and wandering
+                               * running means per cell, not of the
+                               * frame's max */
   float flow_sigma;           /* motion-pattern novelty and wandering less
                                * this many standard errors of the vectors */
   float static_weight;        /* weight of the stationary change */

@@ -860,6 +860,7 @@ test_smooth (void)
   for (int pass = 0; pass < 2; pass++) {
     ad_config c = *ad_model_config (m);
     c.flow_smooth = pass ? 4.0f : 1.0f;
+    c.flow_track = 0;           /* the frame's largest cell over time */
     c.wander_weight = 0.6f;     /* its term in the fused score below, */
     c.wander_norm = pass;       /* in px/frame, then divided by its spread */
     ad_scorer *sc = NULL;
@@ -921,6 +922,35 @@ test_smooth (void)
           fmaxf (want, 1e-3f));
     }
   CHECK (worst < 1e-5f, "fused score off by %g (relative)", worst);
+  /* flow_track: per-cell running means fed by each cell's 3x3
+   * neighbourhood.  The wrong-way square moves 1 px a frame, so it stays
+   * in a neighbourhood and still adds up; no cell's mean can exceed the
+   * running mean of the frame's largest cell */
+  {
+    ad_config ct = *ad_model_config (m);
+    ct.flow_track = 1;
+    float rt[T], over = 0.0f;
+    ad_scorer *sc = NULL;
+    ad_score o;
+    CHECK_OK (ad_model_set_scoring (m, &ct, NULL));
+    CHECK_OK (ad_scorer_new (m, &sc, NULL));
+    int ran = sc != NULL;
+    for (int t = 0; t < T; t++) {
+      rt[t] = 0.0f;
+      if (!sc)
+        continue;
+      render (f, 40.0f - (float) (t < 16 ? t : 16), 18.0f, 0, 0, 1.0f);
+      CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
+      rt[t] = o.flow_raw;
+      over = fmaxf (over, rt[t] - r4[t]);
+    }
+    ad_scorer_free (sc);
+    printf ("per-cell running means: %.3f at frame 15 (frame's %.3f)\n",
+        rt[15], r4[15]);
+    CHECK (ran && rt[15] > 0.5f * peak1 && over < 1e-5f,
+        "tracked %g of %g, above the frame's mean by %g", rt[15], peak1,
+        over);
+  }
 out:
   ad_free (fr);
   ad_model_free (m);

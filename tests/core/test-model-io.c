@@ -562,7 +562,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
    * with (both weights 1), not the defaults; older than the gate's floor
    * and power, the linear gate of each cell's own largest; older than the
    * shadow test, none; older than colour motion vectors, the channel
-   * mean's. */
+   * mean's; older than per-cell running means, the frame's largest. */
   {
     uint8_t *cut = malloc (size);
     size_t n = size;
@@ -573,6 +573,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "map_gate_power");
     drop_field (cut, &n, "map_shadow");
     drop_field (cut, &n, "flow_color");
+    drop_field (cut, &n, "flow_track");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -586,14 +587,16 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           m->cfg.map_shadow);
       CHECK (m->cfg.flow_color == 0, "legacy colour vectors %d",
           (int) m->cfg.flow_color);
+      CHECK (m->cfg.flow_track == 0, "legacy running means %d",
+          (int) m->cfg.flow_track);
     }
     ad_model_free (m);
     m = NULL;
     CHECK (ad_model_load_mem (good, size, &m, &err) == AD_OK &&
         m->cfg.map_learned == ref->cfg.map_learned &&
         m->cfg.map_motion == ref->cfg.map_motion &&
-        m->cfg.flow_color == ref->cfg.flow_color && m->cfg.flow_color == 1,
-        "new file keeps its own");
+        m->cfg.flow_color == ref->cfg.flow_color && m->cfg.flow_color == 1 &&
+        m->cfg.flow_track == 1, "new file keeps its own");
     ad_model_free (m);
     free (cut);
   }
