@@ -231,42 +231,50 @@ ad_flow_variance (const ad_flow *f)
   return f->var;
 }
 
-/* Solves [a+r b; b c+r] [u v]' = -[d e]' for one cell. */
-static void
+/* Solves [a+r b; b c+r] [u v]' = -[d e]' for one cell of sums s
+ * [FLOW_NS] with ridge r, It shifted by (gu, gv) (It' = It + Ix gu + Iy
+ * gv); returns the variance of each component of uv [2]: the residual's
+ * variance per pixel, sum (It' + Ix u + Iy v)^2 / pixels, times the mean
+ * diagonal of (A + r)^-1.  A cell whose pixels do not follow one motion
+ * (sensor noise, two walkers crossing) or that has little texture gets a
+ * large one. */
+static float
 solve (const double *s, double r, double gu, double gv, float *uv)
 {
   double a = s[0], b = s[1], c = s[2];
-  /* residual difference It + Ix gu + Iy gv: d and e shift linearly */
+  /* residual difference It': d and e shift linearly */
   double d = s[3] + a * gu + b * gv, e = s[4] + b * gu + c * gv;
   double det = (a + r) * (c + r) - b * b;
   if (det <= 0.0) {
     uv[0] = uv[1] = 0.0f;
-    return;
+    return 0.0f;
   }
   uv[0] = (float) (-((c + r) * d - b * e) / det);
   uv[1] = (float) (-((a + r) * e - b * d) / det);
-}
-
-/* Variance of each component of the vector uv [2] that solve () fitted
- * on s with ridge r and shift (gu, gv): the residual's variance per pixel,
- * sum (It' + Ix u + Iy v)^2 / pixels with It' = It + Ix gu + Iy gv, times
- * the mean diagonal of (A + r)^-1.  A cell whose pixels do not follow one
- * motion (sensor noise, two walkers crossing) or that has little texture
- * gets a large one. */
-static float
-fit_var (const double *s, double r, double gu, double gv, const float *uv)
-{
-  double a = s[0], b = s[1], c = s[2], u = uv[0], v = uv[1];
-  double d = s[3] + a * gu + b * gv, e = s[4] + b * gu + c * gv;
+  if (s[7] <= 0.0)
+    return 0.0f;
+  double u = uv[0], v = uv[1];
   double tt = s[9] + 2.0 * (gu * s[3] + gv * s[4]) + a * gu * gu +
       2.0 * b * gu * gv + c * gv * gv;
   double res = tt + 2.0 * (u * d + v * e) + a * u * u + 2.0 * b * u * v +
       c * v * v;
-  double det = (a + r) * (c + r) - b * b;
-  if (det <= 0.0 || s[7] <= 0.0)
-    return 0.0f;
   res = res > 0.0 ? res / s[7] : 0.0;
   return (float) (res * 0.5 * (a + c + 2.0 * r) / det);
+}
+
+/* Cell k's vector and its variance (f->uv, f->var, at model resolution)
+ * from the fitted sums vs [n, FLOW_NS], taken at 1/vscale of it, with the
+ * camera's motion (gu, gv), px/frame at model resolution, taken out. */
+static void
+fit_cell (ad_flow *f, const double *vs, int k, double gu, double gv,
+    float vscale)
+{
+  const double *s = vs + (size_t) k * FLOW_NS;
+  float *uv = f->uv + 2 * k;
+  f->var[k] = vscale * vscale * solve (s, FLOW_RIDGE * s[7], gu / vscale,
+      gv / vscale, uv);
+  uv[0] *= vscale;
+  uv[1] *= vscale;
 }
 
 static int
@@ -428,10 +436,7 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   const float vscale = (float) f->scale;
   int nt = 0;
   for (int k = 0; k < f->n; k++) {
-    double *s = vs + (size_t) k * FLOW_NS;
-    solve (s, FLOW_RIDGE * s[7], 0.0, 0.0, f->uv + 2 * k);
-    f->uv[2 * k] *= vscale;
-    f->uv[2 * k + 1] *= vscale;
+    fit_cell (f, vs, k, 0.0, 0.0, vscale);
     /* textured at model resolution (half of it blurs faint texture) */
     const double *t = f->sums + (size_t) k * FLOW_NS;
     if (comp && (t[0] + t[2]) > 4.0 * FLOW_RIDGE * t[7])
@@ -450,18 +455,8 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
       else
         gv = med;
     }
-    for (int k = 0; k < f->n; k++) {
-      solve (vs + (size_t) k * FLOW_NS, FLOW_RIDGE * vs[k * FLOW_NS + 7],
-          gu / vscale, gv / vscale, f->uv + 2 * k);
-      f->uv[2 * k] *= vscale;
-      f->uv[2 * k + 1] *= vscale;
-    }
-  }
-  for (int k = 0; k < f->n; k++) {
-    const double *s = vs + (size_t) k * FLOW_NS;
-    float fuv[2] = { f->uv[2 * k] / vscale, f->uv[2 * k + 1] / vscale };
-    f->var[k] = vscale * vscale * fit_var (s, FLOW_RIDGE * s[7],
-        gu / vscale, gv / vscale, fuv);
+    for (int k = 0; k < f->n; k++)
+      fit_cell (f, vs, k, gu, gv, vscale);
   }
   /* energy: |It - mb - Ix gu - Iy gv| per cell (the camera's motion
    * predicts It = -(Ix gu + Iy gv)), of the channels' mean: the mean

@@ -681,6 +681,19 @@ windowed (ad_scorer *sc, float fast)
   return window_median (sc->recent, sc->n_recent < n ? sc->n_recent : n);
 }
 
+/* Largest of v [ncells] (at least 0) over the 3x3 cells around cell k. */
+static float
+max_around (const ad_scorer *sc, const float *v, int k)
+{
+  int gh = sc->ncells / sc->gw, gy = k / sc->gw, gx = k % sc->gw;
+  float mx = 0.0f;
+  for (int y = gy - 1; y <= gy + 1; y++)
+    for (int x = gx - 1; x <= gx + 1; x++)
+      if (y >= 0 && y < gh && x >= 0 && x < sc->gw)
+        mx = v[y * sc->gw + x] > mx ? v[y * sc->gw + x] : mx;
+  return mx;
+}
+
 /* The motion-pattern and wandering frame scores over time: running means
  * that each frame moves 1/cfg.flow_smooth of the way, from 0 at a reset
  * (causal). */
@@ -701,16 +714,9 @@ static float
 tracked (const ad_scorer *sc, float *mean, const float *cells, int part)
 {
   const float *v = cells + (size_t) part * sc->ncells;
-  int gh = sc->ncells / sc->gw;
   float mx = 0.0f;
   for (int k = 0; k < sc->ncells; k++) {
-    int gy = k / sc->gw, gx = k % sc->gw;
-    float nb = 0.0f;
-    for (int y = gy - 1; y <= gy + 1; y++)
-      for (int x = gx - 1; x <= gx + 1; x++)
-        if (y >= 0 && y < gh && x >= 0 && x < sc->gw)
-          nb = v[y * sc->gw + x] > nb ? v[y * sc->gw + x] : nb;
-    mean[k] += (nb - mean[k]) / sc->cfg.flow_smooth;
+    mean[k] += (max_around (sc, v, k) - mean[k]) / sc->cfg.flow_smooth;
     mx = mean[k] > mx ? mean[k] : mx;
   }
   return mx;
@@ -793,17 +799,11 @@ static void
 spread_novelty (const ad_scorer *sc, const float *cells)
 {
   const float *mo = cells, *nov = cells + sc->ncells;
-  int gh = sc->ncells / sc->gw;
   for (int k = 0; k < sc->ncells; k++) {
     float v = nov[k];
     if (mo[k] > sc->flow_noise) {
-      int gy = k / sc->gw, gx = k % sc->gw;
-      for (int y = gy - 1; y <= gy + 1; y++)
-        for (int x = gx - 1; x <= gx + 1; x++)
-          if (y >= 0 && y < gh && x >= 0 && x < sc->gw) {
-            float u = AD_MAP_NEIGHBOUR * nov[y * sc->gw + x];
-            v = u > v ? u : v;
-          }
+      float u = AD_MAP_NEIGHBOUR * max_around (sc, nov, k);
+      v = u > v ? u : v;
     }
     sc->fspread[k] = v;
   }
