@@ -189,6 +189,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     return fst;
   }
   ad_flow_set_colour (sc->flow, m->cfg.flow_color);
+  ad_flow_set_sigma (sc->flow, m->cfg.flow_sigma);
   sc->prev = ad_alloc ((size_t) sc->ci * sc->hw);
   sc->lmap = ad_alloc (sc->hw);
   sc->work = ad_alloc (sc->hw);
@@ -279,8 +280,7 @@ restart_windows (ad_scorer *sc)
   sc->n_recent = 0;
   sc->flow_mean = 0.0f;
   sc->wander_mean = 0.0f;
-  if (sc->track)
-    memset (sc->track, 0, sizeof (float) * 2 * (size_t) sc->ncells);
+  memset (sc->track, 0, sizeof (float) * 2 * (size_t) sc->ncells);
 }
 
 void
@@ -579,7 +579,6 @@ motion_cells (ad_scorer *sc, const float *feat, int want_map)
   int ok = ad_flow_push (sc->flow, feat, sc->ci, sc->cfg.motion_comp);
   want_map = want_map || sc->full;
   float *nov = sc->cells + sc->ncells;
-  ad_flow_set_sigma (sc->flow, sc->cfg.flow_sigma);
   if (!sc->have_prev || !ok)
     memset (sc->cells, 0, sizeof (float) * sc->ncells);
   else if (sc->cfg.motion_comp)
