@@ -694,18 +694,20 @@ max_around (const ad_scorer *sc, const float *v, int k)
 }
 
 /* The motion-pattern and wandering frame scores over time: running means
- * that each frame moves 1/cfg.flow_smooth of the way, from 0 at a reset
- * (causal). */
+ * that each frame moves 1/cfg.flow_smooth of the way up, or with
+ * cfg.flow_release 1/flow_release of the way down (when shorter), from 0
+ * at a reset (causal). */
 static float
 smoothed (const ad_scorer *sc, float *mean, float v)
 {
-  *mean += (v - *mean) / sc->cfg.flow_smooth;
+  float n = sc->cfg.flow_smooth, r = sc->cfg.flow_release;
+  *mean += (v - *mean) / (v < *mean && r > 0.0f && r < n ? r : n);
   return *mean;
 }
 
 /* Part `part` (1: motion pattern, 3: wandering) of cells [4, ncells] over
  * time with cfg.flow_track: each cell's running mean mean [ncells] moves
- * 1/cfg.flow_smooth of the way to the largest value of its 3x3
+ * (as smoothed moves it) toward the largest value of its 3x3
  * neighbourhood (a slow mover stays within it from one frame to the
  * next); returns the largest mean.  Odd vectors of different walkers in
  * different places do not add up, a wanderer's do. */
@@ -715,7 +717,7 @@ tracked (const ad_scorer *sc, float *mean, const float *cells, int part)
   const float *v = cells + (size_t) part * sc->ncells;
   float mx = 0.0f;
   for (int k = 0; k < sc->ncells; k++) {
-    mean[k] += (max_around (sc, v, k) - mean[k]) / sc->cfg.flow_smooth;
+    smoothed (sc, &mean[k], max_around (sc, v, k));
     mx = mean[k] > mx ? mean[k] : mx;
   }
   return mx;

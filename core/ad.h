@@ -139,6 +139,8 @@ typedef struct ad_config {
                                * patterns from further (0: off) */
   float flow_smooth;          /* frame's motion-pattern score: running mean
                                * over about N frames (1: this frame) */
+  float flow_release;         /* frames over which those running means
+                               * fall (0: flow_smooth) */
   float wander_weight;        /* weight of the wandering part: per spread
                                * (wander_norm 1) or per px/frame (0) */
   int32_t wander_norm;        /* 1: wandering divided by its spread on

@@ -855,11 +855,14 @@ test_smooth (void)
   if (!m || !fr)
     goto out;
   CHECK (ad_model_config (m)->flow_smooth == 4.0f &&
-      ad_model_config (m)->score_window == 3, "defaults %g %d",
-      ad_model_config (m)->flow_smooth, ad_model_config (m)->score_window);
+      ad_model_config (m)->flow_release == 2.0f &&
+      ad_model_config (m)->score_window == 3, "defaults %g %g %d",
+      ad_model_config (m)->flow_smooth, ad_model_config (m)->flow_release,
+      ad_model_config (m)->score_window);
   for (int pass = 0; pass < 2; pass++) {
     ad_config c = *ad_model_config (m);
     c.flow_smooth = pass ? 4.0f : 1.0f;
+    c.flow_release = 0.0f;      /* falls as it rises */
     c.flow_track = 0;           /* the frame's largest cell over time */
     c.wander_weight = 0.6f;     /* its term in the fused score below, */
     c.wander_norm = pass;       /* in px/frame, then divided by its spread */
@@ -929,6 +932,7 @@ test_smooth (void)
   {
     ad_config ct = *ad_model_config (m);
     ct.flow_track = 1;
+    ct.flow_release = 0.0f;
     float rt[T], over = 0.0f;
     ad_scorer *sc = NULL;
     ad_score o;
@@ -950,6 +954,42 @@ test_smooth (void)
     CHECK (ran && rt[15] > 0.5f * peak1 && over < 1e-5f,
         "tracked %g of %g, above the frame's mean by %g", rt[15], peak1,
         over);
+  }
+  /* flow_release: the running mean rises over flow_smooth frames as
+   * before and falls over flow_release, so once the square stands the
+   * score lets go sooner */
+  {
+    ad_config cr = *ad_model_config (m);
+    cr.flow_track = 0;
+    cr.flow_smooth = 4.0f;
+    cr.flow_release = 1.5f;
+    float rr[T], off = 0.0f, back = 0.0f;
+    ad_scorer *sc = NULL;
+    ad_score o;
+    CHECK_OK (ad_model_set_scoring (m, &cr, NULL));
+    CHECK_OK (ad_scorer_new (m, &sc, NULL));
+    int ran = sc != NULL;
+    for (int t = 0; t < T; t++) {
+      rr[t] = 0.0f;
+      if (!sc)
+        continue;
+      render (f, 40.0f - (float) (t < 16 ? t : 16), 18.0f, 0, 0, 1.0f);
+      CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
+      rr[t] = o.flow_raw;
+    }
+    ad_scorer_free (sc);
+    for (int t = 0; t < T; t++) {
+      float p = t ? rr[t - 1] : 0.0f;
+      float want = p + (r1[t] - p) / (r1[t] < p ? 1.5f : 4.0f);
+      off = fmaxf (off, fabsf (rr[t] - want));
+      back += r1[t] < p;
+    }
+    printf ("released over 1.5 frames: %.3f three frames after it stops "
+        "(%.3f over 4), off by %g; %g frames fell\n", rr[19], r4[19], off,
+        back);
+    CHECK (ran && off < 1e-6f && back >= 3.0f && rr[19] < 0.5f * r4[19] &&
+        rr[15] > 0.3f * peak1, "release: %g (off by %g, %g falls), "
+        "symmetric %g; moving %g", rr[19], off, back, r4[19], rr[15]);
   }
 out:
   ad_free (fr);
