@@ -203,8 +203,9 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
    * each cell's own largest without a shadow test (their pixel threshold
    * was calibrated on it); colour models' vectors from the channel mean
    * (their motion patterns were learned on it); the running means of the
-   * frame's largest cell, no uncertainty discount (their threshold was
-   * calibrated so). */
+   * frame's largest cell falling as they rise, no uncertainty discount
+   * (their threshold was calibrated so) and a map of each frame's own
+   * motion patterns (their pixel threshold was). */
   static const struct { const char *name; double value; } legacy[] = {
     { "map_learned", 1.0 }, { "map_motion", 1.0 }, { "flow_bins", 17.0 },
     { "flow_window", 1.0 }, { "flow_spread_vectors", 0.0 },
@@ -213,7 +214,8 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "wander_norm", 0.0 },
     { "map_gate_floor", 0.0 }, { "map_gate_power", 1.0 },
     { "map_shadow", 1.0 }, { "flow_color", 0.0 }, { "flow_track", 0.0 },
-    { "flow_sigma", 0.0 }, { "flow_release", 0.0 } };
+    { "flow_sigma", 0.0 }, { "flow_release", 0.0 },
+    { "map_track", 0.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);

@@ -814,7 +814,9 @@ spread_novelty (const ad_scorer *sc, const float *cells)
  * pixel (nearest cell) from cells [4, ncells] (motion, motion pattern,
  * stationary change, wandering), the motion parts weighted by gate [hw], the
  * stationary one by gate [hw..2hw); the motion pattern spread to moving
- * neighbours (spread_novelty).  With two or more parts (fuse SUM or
+ * neighbours (spread_novelty); with cfg.map_track the motion pattern and
+ * the wandering no more than the cell's running mean (sc->track, which
+ * part_over_time has brought up to this frame).  With two or more parts (fuse SUM or
  * MAX), the learned and plain-motion parts are weighted by map_learned and
  * map_motion on top of their frame-score weights: every normal mover
  * leaves prediction error and motion, only anomalies leave novelty. */
@@ -827,6 +829,13 @@ fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
   float ml = mixed ? sc->cfg.map_learned : 1.0f;
   float mm = mixed ? sc->cfg.map_motion : 1.0f;
   spread_novelty (sc, cells);
+  /* map_track: no more than the cell's running mean (one-off odd vectors
+   * fade from the map as from the score) */
+  const float *tw = sc->cfg.map_track && sc->cfg.flow_track ?
+      sc->track + sc->ncells : NULL;
+  for (int k = 0; tw && k < sc->ncells; k++)
+    sc->fspread[k] = sc->track[k] < sc->fspread[k] ? sc->track[k] :
+        sc->fspread[k];
   for (int y = 0; y < sc->h; y++) {
     size_t row = (size_t) (y / sc->cell) * sc->gw;
     const float *crow = cells + row, *frow = sc->fspread + row;
@@ -835,8 +844,9 @@ fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
     for (int x = 0; x < sc->w; x++) {
       size_t p = (size_t) y * sc->w + x;
       int k = x / sc->cell;
+      float wv = tw && tw[row + k] < wrow[k] ? tw[row + k] : wrow[k];
       out[p] = fuse (&sc->cfg, ml * lmap[p], mm * gate[p] * crow[k],
-          gate[p] * frow[k], sg[p] * srow[k], gate[p] * wrow[k], s);
+          gate[p] * frow[k], sg[p] * srow[k], gate[p] * wv, s);
     }
   }
   for (int p = 0; sc->ign && p < sc->hw; p++)
@@ -1135,12 +1145,21 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
   /* pixel pass */
   float *smp = buf, *stmp = buf + ns_max;
   int64_t ns = 0, g = 0;
+  prev_i = -1;
   for (int64_t i = 0; i < r->n && st == AD_OK; i++) {
     const float *lmap, *cells, *gate;
     int v;
     if ((st = calib_frame (r, i, &lmap, &cells, &gate, &v, err)) != AD_OK ||
         !v)
       continue;
+    /* map_track: the running means the map is held to, as live */
+    if (cfg->flow_track && cfg->map_track) {
+      if (i == 0 || (r->seg && r->seg[i]) || prev_i != i - 1)
+        restart_windows (sc);
+      part_over_time (sc, cells, 1);
+      part_over_time (sc, cells, 3);
+    }
+    prev_i = i;
     standardise (sc, lmap, sc->work);
     motion_score (sc, cells, sc->cwork);
     fuse_map (sc, sc->work, sc->cwork, gate, s, sc->fmap);

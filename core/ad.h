@@ -149,6 +149,8 @@ typedef struct ad_config {
   int32_t flow_track;         /* 1 (default): motion-pattern and wandering
                                * running means per cell, not of the
                                * frame's max */
+  int32_t map_track;          /* 1: the map's motion pattern and wandering
+                               * no higher than the cell's running mean */
   float flow_sigma;           /* motion-pattern novelty and wandering less
                                * this many standard errors of the vectors */
   float static_weight;        /* weight of the stationary change */

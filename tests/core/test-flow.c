@@ -808,6 +808,9 @@ test_map_spread (void)
     for (int b = 0; b < nb; b++)
       td->data[(size_t) k * nb + b] = k % gw == 2 && b != nb / 2 ? 1.0f :
           0.0f;
+  ad_config c = *ad_model_config (m);
+  c.map_track = 0;      /* each frame's own novelty: test_map_track */
+  CHECK_OK (ad_model_set_scoring (m, &c, NULL));
   CHECK_OK (ad_scorer_new (m, &sc, NULL));
   ad_score o;
   for (int t = 0; sc && t <= 4; t++) {
@@ -837,6 +840,72 @@ test_map_spread (void)
   CHECK (still == 0.0f, "neighbour where nothing moves %g", still);
 out:
   ad_scorer_free (sc);
+  ad_free (fr);
+  ad_model_free (m);
+}
+
+/* map_track: the map paints a cell's motion pattern no higher than the
+ * cell's running mean.  Every motion is novel; a square moves right one
+ * pixel a frame.  Its first novel frame is painted at about a quarter of
+ * its own value (the mean's first step, 1/flow_smooth), a steady mover
+ * nearly at it, and the map never exceeds the map of each frame's own
+ * values; the frame scores do not change. */
+static void
+test_map_track (void)
+{
+  enum { T = 24 };
+  float *fr, f[HW], map[HW], peak[2][T], score[2][T];
+  ad_model *m = learned_model (&fr);
+  if (!m || !fr)
+    goto out;
+  CHECK (ad_model_config (m)->map_track == 1, "default %d",
+      (int) ad_model_config (m)->map_track);
+  ad_tensor *td = ad_model_tensor (m, "flow_dist");
+  const int B = ad_model_config (m)->flow_bins, nb = B * B;
+  for (int k = 0; td && k < (W / CELL) * (H / CELL); k++)
+    for (int b = 0; b < nb; b++)
+      td->data[(size_t) k * nb + b] = b != nb / 2 ? 1.0f : 0.0f;
+  for (int run = 0; run < 2; run++) {
+    ad_config c = *ad_model_config (m);
+    c.map_track = run;
+    c.static_weight = 0.0f;     /* the map's motion pattern alone */
+    c.wander_weight = 0.0f;
+    ad_scorer *sc = NULL;
+    ad_score o;
+    CHECK_OK (ad_model_set_scoring (m, &c, NULL));
+    CHECK_OK (ad_scorer_new (m, &sc, NULL));
+    for (int t = 0; t < T; t++) {
+      peak[run][t] = score[run][t] = 0.0f;
+      if (!sc)
+        continue;
+      render (f, 10.0f + (float) t, 34.0f, 0, 0, 1.0f);
+      CHECK_OK (ad_scorer_process (sc, f, NULL, map, &o, NULL));
+      for (int p = 0; p < HW; p++)
+        peak[run][t] = fmaxf (peak[run][t], map[p]);
+      score[run][t] = o.score;
+    }
+    ad_scorer_free (sc);
+  }
+  int first = -1;
+  float over = 0.0f, moved = 0.0f;
+  for (int t = 0; t < T; t++) {
+    if (first < 0 && peak[0][t] > 0.0f)
+      first = t;
+    over = fmaxf (over, peak[1][t] - peak[0][t]);
+    moved = fmaxf (moved, fabsf (score[1][t] - score[0][t]));
+  }
+  CHECK (first > 0, "the square is painted (%d)", first);
+  if (first > 0) {
+    float r0 = peak[1][first] / peak[0][first];
+    float r1 = peak[1][T - 1] / peak[0][T - 1];
+    printf ("map_track: first novel frame painted at %.2f of its own "
+        "value, frame %d at %.2f\n", r0, T - 1, r1);
+    CHECK (r0 > 0.15f && r0 < 0.35f, "first frame %g", r0);
+    CHECK (r1 > 0.85f, "steady mover %g", r1);
+  }
+  CHECK (over < 1e-6f && moved < 1e-6f, "above the map of its own values "
+      "by %g, scores moved by %g", over, moved);
+out:
   ad_free (fr);
   ad_model_free (m);
 }
@@ -1273,5 +1342,6 @@ main (void)
   test_wander ();
   test_ignore ();
   test_map_spread ();
+  test_map_track ();
   return check_report ("test-flow");
 }

@@ -564,7 +564,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
    * shadow test, none; older than colour motion vectors, the channel
    * mean's; older than per-cell running means, the frame's largest;
    * older than the faster release, running means that fall as they
-   * rise. */
+   * rise; older than the map's running means, each frame's own. */
   {
     uint8_t *cut = malloc (size);
     size_t n = size;
@@ -577,6 +577,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "flow_color");
     drop_field (cut, &n, "flow_track");
     drop_field (cut, &n, "flow_release");
+    drop_field (cut, &n, "map_track");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -594,6 +595,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           (int) m->cfg.flow_track);
       CHECK (m->cfg.flow_release == 0.0f, "legacy release %g",
           m->cfg.flow_release);
+      CHECK (m->cfg.map_track == 0, "legacy map %d", (int) m->cfg.map_track);
     }
     ad_model_free (m);
     m = NULL;
@@ -601,7 +603,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
         m->cfg.map_learned == ref->cfg.map_learned &&
         m->cfg.map_motion == ref->cfg.map_motion &&
         m->cfg.flow_color == ref->cfg.flow_color && m->cfg.flow_color == 1 &&
-        m->cfg.flow_track == 1 && m->cfg.flow_release == 2.0f,
+        m->cfg.flow_track == 1 && m->cfg.flow_release == 2.0f &&
+        m->cfg.map_track == 1,
         "new file keeps its own");
     ad_model_free (m);
     free (cut);
