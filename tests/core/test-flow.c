@@ -910,6 +910,30 @@ out:
   ad_model_free (m);
 }
 
+/* flow [n] = the motion-pattern part (flow_raw) of m scored with config
+ * c on test_smooth's square, which walks the wrong way 1 px a frame for
+ * 16 frames, then stands; 1 when it ran. */
+static int
+wrong_way_flow (ad_model *m, const ad_config *c, float *flow, int n)
+{
+  float f[HW];
+  ad_scorer *sc = NULL;
+  ad_score o;
+  CHECK_OK (ad_model_set_scoring (m, c, NULL));
+  CHECK_OK (ad_scorer_new (m, &sc, NULL));
+  for (int t = 0; t < n; t++) {
+    flow[t] = 0.0f;
+    if (!sc)
+      continue;
+    render (f, 40.0f - (float) (t < 16 ? t : 16), 18.0f, 0, 0, 1.0f);
+    CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
+    flow[t] = o.flow_raw;
+  }
+  int ran = sc != NULL;
+  ad_scorer_free (sc);
+  return ran;
+}
+
 /* The frame's motion-pattern part is a running mean over flow_smooth
  * frames (each frame moves it 1/flow_smooth of the way, from 0 at a
  * reset), and the score_window median covers only the learned and
@@ -1003,21 +1027,9 @@ test_smooth (void)
     ct.flow_track = 1;
     ct.flow_release = 0.0f;
     float rt[T], over = 0.0f;
-    ad_scorer *sc = NULL;
-    ad_score o;
-    CHECK_OK (ad_model_set_scoring (m, &ct, NULL));
-    CHECK_OK (ad_scorer_new (m, &sc, NULL));
-    int ran = sc != NULL;
-    for (int t = 0; t < T; t++) {
-      rt[t] = 0.0f;
-      if (!sc)
-        continue;
-      render (f, 40.0f - (float) (t < 16 ? t : 16), 18.0f, 0, 0, 1.0f);
-      CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
-      rt[t] = o.flow_raw;
+    int ran = wrong_way_flow (m, &ct, rt, T);
+    for (int t = 0; t < T; t++)
       over = fmaxf (over, rt[t] - r4[t]);
-    }
-    ad_scorer_free (sc);
     printf ("per-cell running means: %.3f at frame 15 (frame's %.3f)\n",
         rt[15], r4[15]);
     CHECK (ran && rt[15] > 0.5f * peak1 && over < 1e-5f,
@@ -1033,20 +1045,7 @@ test_smooth (void)
     cr.flow_smooth = 4.0f;
     cr.flow_release = 1.5f;
     float rr[T], off = 0.0f, back = 0.0f;
-    ad_scorer *sc = NULL;
-    ad_score o;
-    CHECK_OK (ad_model_set_scoring (m, &cr, NULL));
-    CHECK_OK (ad_scorer_new (m, &sc, NULL));
-    int ran = sc != NULL;
-    for (int t = 0; t < T; t++) {
-      rr[t] = 0.0f;
-      if (!sc)
-        continue;
-      render (f, 40.0f - (float) (t < 16 ? t : 16), 18.0f, 0, 0, 1.0f);
-      CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
-      rr[t] = o.flow_raw;
-    }
-    ad_scorer_free (sc);
+    int ran = wrong_way_flow (m, &cr, rr, T);
     for (int t = 0; t < T; t++) {
       float p = t ? rr[t - 1] : 0.0f;
       float want = p + (r1[t] - p) / (r1[t] < p ? 1.5f : 4.0f);
