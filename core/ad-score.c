@@ -816,10 +816,11 @@ spread_novelty (const ad_scorer *sc, const float *cells)
  * stationary one by gate [hw..2hw); the motion pattern spread to moving
  * neighbours (spread_novelty); with cfg.map_track the motion pattern and
  * the wandering no more than the cell's running mean (sc->track, which
- * part_over_time has brought up to this frame).  With two or more parts (fuse SUM or
- * MAX), the learned and plain-motion parts are weighted by map_learned and
- * map_motion on top of their frame-score weights: every normal mover
- * leaves prediction error and motion, only anomalies leave novelty. */
+ * part_over_time has brought up to this frame).  With two or more parts
+ * (fuse SUM or MAX), the learned and plain-motion parts are weighted by
+ * map_learned and map_motion on top of their frame-score weights: every
+ * normal mover leaves prediction error and motion, only anomalies leave
+ * novelty. */
 static void
 fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
     const float *gate, const float *s, float *out)
@@ -831,11 +832,10 @@ fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
   spread_novelty (sc, cells);
   /* map_track: no more than the cell's running mean (one-off odd vectors
    * fade from the map as from the score) */
-  const float *tw = sc->cfg.map_track && sc->cfg.flow_track ?
-      sc->track + sc->ncells : NULL;
-  for (int k = 0; tw && k < sc->ncells; k++)
-    sc->fspread[k] = sc->track[k] < sc->fspread[k] ? sc->track[k] :
-        sc->fspread[k];
+  const float *tf = sc->cfg.map_track && sc->cfg.flow_track ? sc->track :
+      NULL, *tw = tf ? tf + sc->ncells : NULL;
+  for (int k = 0; tf && k < sc->ncells; k++)
+    sc->fspread[k] = tf[k] < sc->fspread[k] ? tf[k] : sc->fspread[k];
   for (int y = 0; y < sc->h; y++) {
     size_t row = (size_t) (y / sc->cell) * sc->gw;
     const float *crow = cells + row, *frow = sc->fspread + row;
@@ -977,6 +977,16 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
   return AD_OK;
 }
 
+/* 1 when held-back frame i, which has an estimate, starts a run the live
+ * scorer's windows restart at: the first such frame, a segment start, or
+ * the first after frames without one (prev: the previous such frame, -1
+ * for none). */
+static int
+run_start (const calib_run *r, int64_t i, int64_t prev)
+{
+  return prev < 0 || prev != i - 1 || (r->seg && r->seg[i]);
+}
+
 /* Pass 1: normal statistics into the model's buffers. */
 static ad_status
 calib_stats (calib_run *r, ad_model *m, int64_t *n_valid, ad_error *err)
@@ -1086,7 +1096,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     standardise (sc, lmap, sc->work);
     lr[j] = ad_topk_mean (sc->work, sc->hw, cfg->topk_frac, sc->tmp);
     mr[j] = motion_score (sc, cells, sc->cwork);
-    beg[j] = i == 0 || (r->seg && r->seg[i]) || (j > 0 && prev_i != i - 1);
+    beg[j] = run_start (r, i, prev_i);
     /* flow_track: the per-cell running means, as the live scorer keeps
      * them (the others are smoothed below) */
     if (cfg->flow_track && beg[j])
@@ -1154,7 +1164,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
       continue;
     /* map_track: the running means the map is held to, as live */
     if (cfg->flow_track && cfg->map_track) {
-      if (i == 0 || (r->seg && r->seg[i]) || prev_i != i - 1)
+      if (run_start (r, i, prev_i))
         restart_windows (sc);
       part_over_time (sc, cells, 1);
       part_over_time (sc, cells, 3);
