@@ -1096,27 +1096,18 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     standardise (sc, lmap, sc->work);
     lr[j] = ad_topk_mean (sc->work, sc->hw, cfg->topk_frac, sc->tmp);
     mr[j] = motion_score (sc, cells, sc->cwork);
+    /* the motion pattern and the wandering over time, as the live
+     * scorer keeps them, restarted where it would restart */
     beg[j] = run_start (r, i, prev_i);
-    /* flow_track: the per-cell running means, as the live scorer keeps
-     * them (the others are smoothed below) */
-    if (cfg->flow_track && beg[j])
+    if (beg[j])
       restart_windows (sc);
-    flr[j] = cfg->flow_track ? part_over_time (sc, cells, 1) :
-        cell_max (sc, cells, 1);
+    flr[j] = part_over_time (sc, cells, 1);
     sr[j] = cell_max (sc, cells, 2);
-    wr[j] = cfg->flow_track ? part_over_time (sc, cells, 3) :
-        cell_max (sc, cells, 3);
+    wr[j] = part_over_time (sc, cells, 3);
     prev_i = i;
     j++;
   }
   if (st == AD_OK) {
-    /* the live scorer's running means, restarted at segment starts */
-    for (int64_t k = 0; k < nv && !cfg->flow_track; k++) {
-      if (beg[k])
-        restart_windows (sc);
-      flr[k] = smoothed (sc, &sc->flow_mean, flr[k]);
-      wr[k] = smoothed (sc, &sc->wander_mean, wr[k]);
-    }
     c->learned_scale = positive (ad_quantile (lr, nv, 0.99f, tmp));
     c->motion_scale = positive (ad_quantile (mr, nv, 0.99f, tmp));
     s[0] = c->learned_scale;
