@@ -46,6 +46,7 @@ static gboolean opt_no_mog2 = FALSE;
 gint opt_max_frames = 0;
 static gint opt_frame_step = 1;
 static gint opt_fps = 0;
+static gint opt_h264 = 0;
 
 static GOptionEntry entries[] = {
   {"scene", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_scenes,
@@ -88,6 +89,10 @@ static GOptionEntry entries[] = {
   {"gray", 0, 0, G_OPTION_ARG_NONE, &opt_gray,
       "Train gray models (anomalydetect color=false; the plugin's default "
       "is RGB features)", NULL},
+  {"h264", 0, 0, G_OPTION_ARG_INT, &opt_h264,
+      "Scenes: pass every clip through H.264 at N kbit/s and back "
+      "(x264enc, a keyframe every 2 s, avdec_h264), as a camera's stream "
+      "arrives: block artefacts and the keyframes' pulse (0 = off)", "N"},
   {"ignore", 0, 0, G_OPTION_ARG_STRING, &opt_ignore,
       "Regions the trained models leave out (anomalydetect "
       "ignore-regions=\"x,y,w,h;...\", fractions of the picture)", "R"},
@@ -236,14 +241,21 @@ clip_frames (ad_scene_kind kind, ad_scene_clip clip, guint seed)
 }
 
 /* "anomalyscenesrc ... ! videoconvert": n frames of a clip of the scene
- * at the video size, every opt_frame_step-th frame (g_free). */
+ * at the video size, every opt_frame_step-th frame, through H.264 and
+ * back with --h264 (g_free). */
 static gchar *
 scene_src (const SceneSpec * sp, const gchar * clip, guint seed, gint64 n)
 {
-  return g_strdup_printf ("anomalyscenesrc scene=%s clip=%s seed=%u "
+  gchar *codec = opt_h264 > 0 ? g_strdup_printf (" ! x264enc bitrate=%d "
+      "key-int-max=%d tune=zerolatency speed-preset=veryfast ! "
+      "avdec_h264 ! videoconvert", opt_h264,
+      (int) (2.0 * eval_fps + 0.5)) : g_strdup ("");
+  gchar *s = g_strdup_printf ("anomalyscenesrc scene=%s clip=%s seed=%u "
       "frame-step=%d num-buffers=%" G_GINT64_FORMAT " ! "
-      "video/x-raw,width=%d,height=%d ! videoconvert", sp->element_scene,
-      clip, seed, opt_frame_step, n, vid_w, vid_h);
+      "video/x-raw,width=%d,height=%d ! videoconvert%s", sp->element_scene,
+      clip, seed, opt_frame_step, n, vid_w, vid_h, codec);
+  g_free (codec);
+  return s;
 }
 
 /* Renders the test and nuisance clips with the core (every
@@ -568,6 +580,15 @@ main (int argc, char **argv)
     g_printerr ("ad-eval: --frame-step must be 1..25\n");
     return 2;
   }
+  if (opt_h264 < 0 || opt_h264 > 100000 || (opt_h264 && opt_dataset)) {
+    g_printerr ("ad-eval: --h264 takes 1..100000 kbit/s, for scenes\n");
+    return 2;
+  }
+  if (opt_h264 && (!have_element ("x264enc") || !have_element ("avdec_h264"))) {
+    g_printerr ("ad-eval: --h264 needs x264enc (gstreamer1.0-plugins-ugly) "
+        "and avdec_h264 (gstreamer1.0-libav)\n");
+    return 2;
+  }
   if (opt_dataset && opt_frame_step != 1) {
     g_printerr ("ad-eval: --frame-step applies to scenes (a dataset's "
         "frame rate: --fps)\n");
@@ -665,11 +686,15 @@ main (int argc, char **argv)
     printf ("\nad-eval, %s: dataset %s at %d fps, model %dx%d %s, %.0f s "
         "training, cell %d px\n\n", date, opt_dataset, feed_fps, model_w,
         model_h, opt_gray ? "gray" : "RGB", opt_train_s, opt_cell);
-  else
-    printf ("\nad-eval, %s: video %dx%d, model %dx%d %s, seed %u, %.0f s "
-        "training, cell %d px%s\n\n", date, vid_w, vid_h, model_w, model_h,
-        opt_gray ? "gray" : "RGB", opt_seed, opt_train_s, opt_cell,
+  else {
+    gchar *codec = opt_h264 > 0 ? g_strdup_printf (", through H.264 at %d "
+        "kbit/s", opt_h264) : g_strdup ("");
+    printf ("\nad-eval, %s: video %dx%d%s, model %dx%d %s, seed %u, %.0f s "
+        "training, cell %d px%s\n\n", date, vid_w, vid_h, codec, model_w,
+        model_h, opt_gray ? "gray" : "RGB", opt_seed, opt_train_s, opt_cell,
         opt_quick ? ", quick mode" : "");
+    g_free (codec);
+  }
   print_rows (stdout, FALSE);
   if (!mog2_ok && !opt_no_mog2)
     printf ("\nMOG2: element 'segmentation' not found (apt-get install "
