@@ -109,6 +109,7 @@ static const ProxyProp proxy_props[] = {
   {"height", TO (CHILD_EXTRACT), "height"},
   {"color", TO (CHILD_EXTRACT), "color"},
   {"motion-inputs", TO (CHILD_EXTRACT), "motion-inputs"},
+  {"max-gap", TO (CHILD_EXTRACT), "max-gap"},
   {"log", TO (CHILD_SCORE), "log"},
   {"threshold", TO (CHILD_SCORE), "threshold"},
   {"sensitivity", TO (CHILD_SCORE), "sensitivity"},

@@ -64,7 +64,8 @@ enum
   PROP_HEIGHT,
   PROP_COLOR,
   PROP_MOTION_INPUTS,
-  PROP_MODEL
+  PROP_MODEL,
+  PROP_MAX_GAP
 };
 
 #define DEFAULT_WIDTH 160
@@ -73,6 +74,8 @@ enum
 #define MAX_SIZE 1024
 #define DEFAULT_COLOR TRUE
 #define DEFAULT_MOTION_INPUTS FALSE
+#define DEFAULT_MAX_GAP 1.5
+#define MAX_MAX_GAP 1000.0
 
 struct _GstAnomalyExtract
 {
@@ -82,6 +85,7 @@ struct _GstAnomalyExtract
   gint width, height;
   gboolean color, motion_inputs;
   gchar *model;
+  gdouble max_gap;
 
   /* streaming state */
   ad_config cfg;                /* feature settings in force */
@@ -92,6 +96,8 @@ struct _GstAnomalyExtract
   ad_image layout;              /* data and row_stride set per frame */
   gint n_features;
   guint64 frame;
+  GstClockTime frame_dur;       /* from the caps' frame rate, or NONE */
+  GstClockTime last_pts;        /* of the previous buffer, or NONE */
 };
 
 #define VIDEO_FORMATS "{ I420, NV12, GRAY8, RGB, BGR, RGBx, BGRx, xRGB, " \
@@ -206,6 +212,28 @@ gst_anomaly_extract_class_init (GstAnomalyExtractClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
+  /**
+   * GstAnomalyExtract:max-gap
+   *
+   * A buffer whose timestamp comes more than this many frame durations
+   * after the previous buffer's (frames lost on the network or dropped on
+   * the way), or before it, is marked DISCONT: the motion channel here and
+   * the temporal state of anomalyrecon and anomalyscore downstream restart,
+   * instead of reading the jump as sudden fast motion everywhere.  The
+   * frame duration comes from the caps' frame rate, or from the buffer's
+   * duration with a variable rate (0/1); without either nothing is
+   * checked.  Raise it for a source whose timestamps are arrival times
+   * that jitter; 0 turns the check off.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_GAP,
+      g_param_spec_double ("max-gap", "Max gap",
+          "Frame durations between two buffers' timestamps beyond which "
+          "frames were lost: the buffer is marked DISCONT, so motion and "
+          "temporal state restart instead of reading the jump as fast "
+          "motion (0 = never)", 0.0, MAX_MAX_GAP, DEFAULT_MAX_GAP,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   gst_element_class_set_static_metadata (element_class,
       "Anomaly feature extractor", "Filter/Analyzer/Video",
       "Attaches downscaled gray or RGB feature frames for anomaly detection",
@@ -231,6 +259,9 @@ gst_anomaly_extract_init (GstAnomalyExtract * self)
   self->color = DEFAULT_COLOR;
   self->motion_inputs = DEFAULT_MOTION_INPUTS;
   self->model = NULL;
+  self->max_gap = DEFAULT_MAX_GAP;
+  self->frame_dur = GST_CLOCK_TIME_NONE;
+  self->last_pts = GST_CLOCK_TIME_NONE;
   /* the video is never modified: only a meta is added */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
@@ -271,6 +302,9 @@ gst_anomaly_extract_set_property (GObject * object, guint prop_id,
       g_free (self->model);
       self->model = g_value_dup_string (value);
       break;
+    case PROP_MAX_GAP:
+      self->max_gap = g_value_get_double (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -300,6 +334,9 @@ gst_anomaly_extract_get_property (GObject * object, guint prop_id,
       break;
     case PROP_MODEL:
       g_value_set_string (value, self->model);
+      break;
+    case PROP_MAX_GAP:
+      g_value_set_double (value, self->max_gap);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -356,6 +393,7 @@ gst_anomaly_extract_start (GstBaseTransform * trans)
 
   GST_DEBUG_OBJECT (self, "start");
   self->frame = 0;
+  self->last_pts = GST_CLOCK_TIME_NONE;
   return gst_anomaly_extract_configure (self);
 }
 
@@ -382,6 +420,7 @@ gst_anomaly_extract_sink_event (GstBaseTransform * trans, GstEvent * event)
     if (self->extractor)
       ad_extractor_reset (self->extractor);
     self->frame = 0;
+    self->last_pts = GST_CLOCK_TIME_NONE;
     GST_OBJECT_UNLOCK (self);
   }
   return GST_BASE_TRANSFORM_CLASS (gst_anomaly_extract_parent_class)->sink_event
@@ -446,6 +485,10 @@ gst_anomaly_extract_set_info (GstVideoFilter * filter, GstCaps * incaps,
   if (st != AD_OK)
     goto extractor_failed;
   self->n_features = ad_config_in_channels (&self->cfg);
+  self->frame_dur = GST_VIDEO_INFO_FPS_N (in_info) > 0 ?
+      gst_util_uint64_scale_int (GST_SECOND, GST_VIDEO_INFO_FPS_D (in_info),
+      GST_VIDEO_INFO_FPS_N (in_info)) : GST_CLOCK_TIME_NONE;
+  self->last_pts = GST_CLOCK_TIME_NONE;
   GST_DEBUG_OBJECT (self, "%s %dx%d -> features %dx%dx%d",
       gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (in_info)), l->width,
       l->height, self->n_features, self->cfg.height, self->cfg.width);
@@ -460,6 +503,28 @@ extractor_failed:
             err.msg), ("ad_extractor_new: %s", ad_status_name (st)));
     return FALSE;
   }
+}
+
+/* TRUE when buf's timestamp is more than max-gap frame durations after
+ * the previous buffer's, or before it (GST_OBJECT_LOCK held). */
+static gboolean
+lost_frames (GstAnomalyExtract * self, GstBuffer * buf)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buf), last = self->last_pts;
+  GstClockTime dur = GST_CLOCK_TIME_IS_VALID (self->frame_dur) ?
+      self->frame_dur : GST_BUFFER_DURATION (buf);
+
+  self->last_pts = pts;
+  if (self->max_gap <= 0.0 || !GST_CLOCK_TIME_IS_VALID (pts) ||
+      !GST_CLOCK_TIME_IS_VALID (last) || !GST_CLOCK_TIME_IS_VALID (dur) ||
+      dur == 0)
+    return FALSE;
+  if (pts >= last && (gdouble) (pts - last) <= self->max_gap * (gdouble) dur)
+    return FALSE;
+  GST_DEBUG_OBJECT (self, "timestamp %" GST_TIME_FORMAT " after %"
+      GST_TIME_FORMAT " (frame %" GST_TIME_FORMAT "): frames lost, DISCONT",
+      GST_TIME_ARGS (pts), GST_TIME_ARGS (last), GST_TIME_ARGS (dur));
+  return TRUE;
 }
 
 static GstFlowReturn
@@ -478,6 +543,8 @@ gst_anomaly_extract_transform_frame_ip (GstVideoFilter * filter,
     goto not_negotiated;
 
   GST_OBJECT_LOCK (self);
+  if (lost_frames (self, frame->buffer))
+    GST_BUFFER_FLAG_SET (frame->buffer, GST_BUFFER_FLAG_DISCONT);
   if (GST_BUFFER_IS_DISCONT (frame->buffer) && self->frame > 0) {
     GST_DEBUG_OBJECT (self, "discont: motion state reset");
     ad_extractor_reset (self->extractor);

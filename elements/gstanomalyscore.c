@@ -158,6 +158,7 @@ struct _GstAnomalyScore
   gint n_ignore;
   GstAnomalyModel *model;
   ad_scorer *scorer;
+  gboolean reset_pending;       /* a DISCONT came: reset before scoring */
   gint absorb_applied;          /* static_absorb the scorer has (-1: none) */
   gint *labels;                 /* [H*W] component labels */
   gint *stack;                  /* [H*W] flood-fill stack */
@@ -521,6 +522,7 @@ release_model (GstAnomalyScore * self)
   if (self->scorer)
     ad_scorer_free (self->scorer);
   self->scorer = NULL;
+  self->reset_pending = FALSE;
   self->absorb_applied = -1;
   if (self->model)
     gst_anomaly_model_unref (self->model);
@@ -1032,6 +1034,11 @@ gst_anomaly_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gfloat *map;
   GArray *regions;
 
+  /* remembered: the DISCONT buffer itself usually carries no prediction
+   * (anomalyrecon restarts too), and the scorer must not read the next
+   * frame's motion against the frame before the gap */
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
+    self->reset_pending = TRUE;
   if (!meta || !meta->features || !meta->recon || !meta->model) {
     GST_LOG_OBJECT (self, "no features or reconstruction: passthrough");
     return GST_FLOW_OK;
@@ -1065,9 +1072,10 @@ gst_anomaly_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     self->absorb_applied = absorb;
   }
 
-  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT)) {
+  if (self->reset_pending) {
     GST_DEBUG_OBJECT (self, "discontinuity: reset the scorer");
     ad_scorer_reset (self->scorer);
+    self->reset_pending = FALSE;
   }
 
   map = g_new (gfloat, (gsize) meta->width * meta->height);

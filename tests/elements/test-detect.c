@@ -231,6 +231,7 @@ static const Proxy proxies[] = {
   {"height", "anomalyextract", "height"},
   {"color", "anomalyextract", "color"},
   {"motion-inputs", "anomalyextract", "motion-inputs"},
+  {"max-gap", "anomalyextract", "max-gap"},
   {"log", "anomalyscore", "log"},
   {"threshold", "anomalyscore", "threshold"},
   {"sensitivity", "anomalyscore", "sensitivity"},

@@ -333,6 +333,75 @@ GST_START_TEST (test_motion_and_resets)
 
 GST_END_TEST;
 
+/* Pushes a GRAY8 frame of luma y at pts (ms) through h; returns whether
+ * the output is DISCONT and its motion channel's first value. */
+static gboolean
+push_at (GstHarness * h, guint64 pts_ms, guint8 y, gfloat * motion)
+{
+  GstBuffer *in = make_frame ("GRAY8", VW, VH, 0, 0, 0, y), *out;
+  GstAnomalyMeta *meta;
+  gboolean discont;
+
+  GST_BUFFER_PTS (in) = pts_ms * GST_MSECOND;
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  meta = gst_buffer_get_anomaly_meta (out);
+  fail_unless (meta != NULL && meta->n_features == 2);
+  *motion = meta->features[16 * 16];
+  discont = GST_BUFFER_IS_DISCONT (out);
+  gst_buffer_unref (out);
+  return discont;
+}
+
+/* max-gap: a timestamp more than 1.5 frame durations (40 ms at 25/1) after
+ * the previous one, or before it, marks the buffer DISCONT and restarts the
+ * motion channel; 0 checks nothing; a variable rate (0/1) takes the
+ * buffers' duration. */
+GST_START_TEST (test_lost_frames)
+{
+  const gchar *props = "width=16 height=16 color=false motion-inputs=true";
+  GstElement *e = gst_element_factory_make ("anomalyextract", NULL);
+  GstHarness *h = make_harness (props, "GRAY8", VW, VH);
+  gdouble gap;
+  gfloat mo;
+
+  g_object_get (e, "max-gap", &gap, NULL);
+  fail_unless_equals_float (gap, 1.5);
+  gst_object_unref (e);
+  fail_if (push_at (h, 0, 100, &mo));
+  fail_if (push_at (h, 40, 150, &mo));           /* on time */
+  fail_unless (mo > 0.1f);
+  fail_if (push_at (h, 99, 100, &mo));           /* late, within 1.5 */
+  fail_unless (mo > 0.1f);
+  fail_unless (push_at (h, 200, 150, &mo));      /* two frames lost */
+  fail_unless_equals_float (mo, 0.0f);
+  fail_if (push_at (h, 240, 100, &mo));
+  fail_unless (mo > 0.1f);
+  fail_unless (push_at (h, 120, 150, &mo));      /* backwards */
+  fail_unless_equals_float (mo, 0.0f);
+  gst_harness_teardown (h);
+
+  /* 0: never */
+  h = make_harness ("width=16 height=16 color=false motion-inputs=true "
+      "max-gap=0", "GRAY8", VW, VH);
+  fail_if (push_at (h, 0, 100, &mo));
+  fail_if (push_at (h, 400, 150, &mo));
+  fail_unless (mo > 0.1f);
+  gst_harness_teardown (h);
+
+  /* variable frame rate: the buffers' 40 ms */
+  h = gst_harness_new_parse ("anomalyextract width=16 height=16 "
+      "color=false motion-inputs=true max-gap=2");
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=64,"
+      "height=48,framerate=0/1");
+  fail_if (push_at (h, 0, 100, &mo));
+  fail_if (push_at (h, 80, 150, &mo));           /* 2 durations: kept */
+  fail_unless (push_at (h, 200, 100, &mo));      /* 3 */
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_model_overrides)
 {
   gchar *dir = g_dir_make_tmp ("anomaly-extract-XXXXXX", NULL);
@@ -457,6 +526,7 @@ anomalyextract_suite (void)
   tcase_add_test (tc, test_color_yuv);
   tcase_add_test (tc, test_motion_and_resets);
   tcase_add_test (tc, test_model_overrides);
+  tcase_add_test (tc, test_lost_frames);
   tcase_add_test (tc, test_properties);
   return s;
 }

@@ -915,6 +915,54 @@ GST_START_TEST (test_static_absorb)
 
 GST_END_TEST;
 
+/* A DISCONT buffer without a reconstruction (anomalyrecon restarts as
+ * well, so the buffer after a gap usually has none) still restarts the
+ * scorer before the next scored frame: the still block's stationary change,
+ * built up over 40 frames, starts again from zero instead of carrying on
+ * across the gap. */
+GST_START_TEST (test_discont_without_recon)
+{
+  GstAnomalyModel *model = make_static_model ();
+  GstElement *e = gst_element_factory_make ("anomalyscore", NULL);
+  GstHarness *h;
+  GstBuffer *in, *out;
+  GstAnomalyMeta *meta;
+  gfloat built, after;
+  guint64 i;
+
+  g_object_set (e, "smoothing", 0.0f, "post-messages", FALSE, NULL);
+  h = make_harness (e, NULL);
+  for (i = 0; i < 40; i++) {
+    meta = push_pull (h, make_still_buffer (model, i), &out);
+    fail_unless (meta->scored);
+    built = meta->score;
+    gst_buffer_unref (out);
+  }
+  fail_unless (built > 1.0f, "built up: %f", built);
+
+  /* the gap: DISCONT, features, no reconstruction: passed through */
+  in = make_still_buffer (model, i++);
+  meta = gst_buffer_get_anomaly_meta (in);
+  gst_anomaly_meta_take_recon (meta, 0, NULL, NULL);
+  GST_BUFFER_FLAG_SET (in, GST_BUFFER_FLAG_DISCONT);
+  meta = push_pull (h, in, &out);
+  fail_if (meta->scored);
+  gst_buffer_unref (out);
+
+  meta = push_pull (h, make_still_buffer (model, i), &out);
+  fail_unless (meta->scored);
+  after = meta->score;
+  gst_buffer_unref (out);
+  fail_unless (after < 0.1f * built, "after the gap %f, before %f", after,
+      built);
+
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  gst_anomaly_model_unref (model);
+}
+
+GST_END_TEST;
+
 static Suite *
 anomalyscore_suite (void)
 {
@@ -924,6 +972,7 @@ anomalyscore_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_static_absorb);
+  tcase_add_test (tc, test_discont_without_recon);
   tcase_add_test (tc, test_passthrough_without_recon);
   tcase_add_test (tc, test_zero_error);
   tcase_add_test (tc, test_local_error);
