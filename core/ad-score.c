@@ -299,6 +299,15 @@ ad_scorer_reset (ad_scorer *sc)
   }
 }
 
+void
+ad_scorer_gap (ad_scorer *sc)
+{
+  if (sc) {
+    sc->have_prev = 0;
+    ad_flow_reset (sc->flow);
+  }
+}
+
 /* sc->resid [ci + 1, hw] = the signed residuals of frame feat against
  * recon, channel by channel, then that of the difference head (when it is
  * scored), each blurred by cfg.resid_blur: zero-mean texture and sensor

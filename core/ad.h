@@ -325,6 +325,11 @@ typedef struct ad_score {
 ad_status ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err);
 void ad_scorer_free (ad_scorer *sc);
 void ad_scorer_reset (ad_scorer *sc);
+/* Frames were lost since the last one scored (a gap in a live stream):
+ * motion restarts (it would read the jump as fast motion everywhere) but
+ * the evidence built up over time stays: the per-place running means, the
+ * stationary change and the stream's background. */
+void ad_scorer_gap (ad_scorer *sc);
 /* This scorer's static_absorb (frames; 0 = never), overriding the model's
  * for this stream only: a still change that lasts that long joins the
  * stream's background.  Changing it restarts the per-pixel counts. */

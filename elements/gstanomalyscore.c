@@ -158,7 +158,11 @@ struct _GstAnomalyScore
   gint n_ignore;
   GstAnomalyModel *model;
   ad_scorer *scorer;
-  gboolean reset_pending;       /* a DISCONT came: reset before scoring */
+  gint pending;                 /* a DISCONT came: PENDING_GAP or
+                                 * PENDING_RESET before the next scored
+                                 * frame */
+  GstClockTime seen_pts;        /* of the latest buffer, scored or not */
+  GstClockTime caps_dur;        /* frame duration from the caps, or NONE */
   gint absorb_applied;          /* static_absorb the scorer has (-1: none) */
   gint *labels;                 /* [H*W] component labels */
   gint *stack;                  /* [H*W] flood-fill stack */
@@ -179,6 +183,16 @@ struct _GstAnomalyScore
 };
 
 G_DEFINE_TYPE (GstAnomalyScore, gst_anomaly_score, GST_TYPE_BASE_TRANSFORM);
+
+/* What a DISCONT asks of the scorer (note_discont); the larger wins. */
+enum
+{
+  PENDING_NONE,
+  PENDING_GAP,
+  PENDING_RESET
+};
+/* Longest run of lost frames after which the evidence built up stays */
+#define GAP_MAX_FRAMES 50
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (anomalyscore, "anomalyscore",
     GST_RANK_NONE, GST_TYPE_ANOMALY_SCORE, anomaly_element_init (plugin));
 
@@ -522,7 +536,7 @@ release_model (GstAnomalyScore * self)
   if (self->scorer)
     ad_scorer_free (self->scorer);
   self->scorer = NULL;
-  self->reset_pending = FALSE;
+  self->pending = PENDING_NONE;
   self->absorb_applied = -1;
   if (self->model)
     gst_anomaly_model_unref (self->model);
@@ -580,6 +594,9 @@ gst_anomaly_score_start (GstBaseTransform * trans)
 
   reset_decision (self);
   self->last_pts = self->last_dur = GST_CLOCK_TIME_NONE;
+  self->seen_pts = GST_CLOCK_TIME_NONE;
+  self->caps_dur = GST_CLOCK_TIME_NONE;
+  self->pending = PENDING_NONE;
   self->last_frame = 0;
 
   if (path && *path) {
@@ -622,10 +639,18 @@ gst_anomaly_score_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     GstCaps * outcaps)
 {
   GstAnomalyScore *self = GST_ANOMALY_SCORE (trans);
+  gint fn, fd;
 
   GST_DEBUG_OBJECT (self, "caps %" GST_PTR_FORMAT ": reset", incaps);
   if (self->scorer)
     ad_scorer_reset (self->scorer);
+  self->pending = PENDING_NONE;
+  self->seen_pts = GST_CLOCK_TIME_NONE;
+  self->caps_dur = GST_CLOCK_TIME_NONE;
+  if (gst_caps_get_size (incaps) > 0 &&
+      gst_structure_get_fraction (gst_caps_get_structure (incaps, 0),
+          "framerate", &fn, &fd) && fn > 0 && fd > 0)
+    self->caps_dur = gst_util_uint64_scale_int (GST_SECOND, fd, fn);
   return TRUE;
 }
 
@@ -961,6 +986,8 @@ gst_anomaly_score_sink_event (GstBaseTransform * trans, GstEvent * event)
       reset_decision (self);
       if (self->scorer)
         ad_scorer_reset (self->scorer);
+      self->pending = PENDING_NONE;
+      self->seen_pts = GST_CLOCK_TIME_NONE;
       break;
     case GST_EVENT_EOS:
       close_open_event (self);
@@ -1019,6 +1046,30 @@ ensure_scorer (GstAnomalyScore * self, GstAnomalyMeta * meta)
   return TRUE;
 }
 
+/* A DISCONT on buf: frames lost in a live stream (its timestamp more than
+ * 1.5 and at most GAP_MAX_FRAMES frame durations after the previous
+ * buffer's) only restart the motion (ad_scorer_gap: what built up over
+ * time, a left object's stationary change, stays); anything else (a new
+ * clip that follows on in time, a jump back, a long outage, no
+ * timestamps) restarts the scorer. */
+static void
+note_discont (GstAnomalyScore * self, GstBuffer * buf)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buf), seen = self->seen_pts;
+  GstClockTime dur = GST_CLOCK_TIME_IS_VALID (GST_BUFFER_DURATION (buf)) ?
+      GST_BUFFER_DURATION (buf) : self->caps_dur;
+  gint kind = PENDING_RESET;
+
+  if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (seen) &&
+      GST_CLOCK_TIME_IS_VALID (dur) && dur > 0 && pts > seen &&
+      2 * (pts - seen) > 3 * dur && pts - seen <= GAP_MAX_FRAMES * dur)
+    kind = PENDING_GAP;
+  GST_DEBUG_OBJECT (self, "DISCONT at %" GST_TIME_FORMAT " after %"
+      GST_TIME_FORMAT ": %s", GST_TIME_ARGS (pts), GST_TIME_ARGS (seen),
+      kind == PENDING_GAP ? "frames lost, motion restarts" : "reset");
+  self->pending = MAX (self->pending, kind);
+}
+
 static GstFlowReturn
 gst_anomaly_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -1038,7 +1089,8 @@ gst_anomaly_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
    * (anomalyrecon restarts too), and the scorer must not read the next
    * frame's motion against the frame before the gap */
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
-    self->reset_pending = TRUE;
+    note_discont (self, buf);
+  self->seen_pts = GST_BUFFER_PTS (buf);
   if (!meta || !meta->features || !meta->recon || !meta->model) {
     GST_LOG_OBJECT (self, "no features or reconstruction: passthrough");
     return GST_FLOW_OK;
@@ -1072,11 +1124,11 @@ gst_anomaly_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     self->absorb_applied = absorb;
   }
 
-  if (self->reset_pending) {
-    GST_DEBUG_OBJECT (self, "discontinuity: reset the scorer");
+  if (self->pending == PENDING_GAP)
+    ad_scorer_gap (self->scorer);
+  else if (self->pending == PENDING_RESET)
     ad_scorer_reset (self->scorer);
-    self->reset_pending = FALSE;
-  }
+  self->pending = PENDING_NONE;
 
   map = g_new (gfloat, (gsize) meta->width * meta->height);
   st = ad_scorer_process (self->scorer, meta->features, meta->recon, map, &sc,

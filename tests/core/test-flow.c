@@ -611,6 +611,32 @@ test_static (void)
   CHECK (pk % W >= 28 && pk % W < 44 && pk / W >= 28 && pk / W < 44,
       "map peak at (%d, %d), the object is at 30..41", pk % W, pk / W);
 
+  /* lost frames (ad_scorer_gap) keep the change built up, and the first
+   * frame after them reads no motion against the frame before the gap; a
+   * reset starts the change again from zero */
+  {
+    ad_scorer_gap (sc);
+    ad_scorer_gap (NULL);
+    render (a, -1.0f, 0, 0, 0, 1.0f);
+    CHECK_OK (ad_scorer_process (sc, b, NULL, NULL, &o, NULL));
+    CHECK (o.static_raw >= 0.95f * late && o.motion_raw == 0.0f,
+        "after a gap: stationary change %g (before %g), motion %g",
+        o.static_raw, late, o.motion_raw);
+    ad_scorer_gap (sc);
+    CHECK_OK (ad_scorer_process (sc, a, NULL, NULL, &o, NULL));
+    CHECK (o.motion_raw == 0.0f, "the square went during a gap: motion %g",
+        o.motion_raw);
+    CHECK_OK (ad_scorer_process (sc, b, NULL, NULL, &o, NULL));
+    CHECK (o.motion_raw > 0.0f, "the square came back: motion %g",
+        o.motion_raw);
+    ad_scorer_reset (sc);
+    CHECK_OK (ad_scorer_process (sc, b, NULL, NULL, &o, NULL));
+    CHECK (o.static_raw < 0.1f * late, "after a reset: stationary change "
+        "%g (before %g)", o.static_raw, late);
+    for (int t = 0; t < 60; t++)
+      CHECK_OK (ad_scorer_process (sc, b, NULL, NULL, &o, NULL));
+  }
+
   /* static_rise: over 5 frames instead of 25 (a camera at 5 frames a
    * second), the change has risen 1 - 0.8^5 = 67% of the way by the fifth
    * frame instead of 1 - 0.96^5 = 18% */
