@@ -112,6 +112,8 @@ typedef struct ad_config {
   uint32_t seed;
   float holdout_frac;         /* share of clips held back for calibration */
   int32_t holdout_blocks;     /* stretches of footage they come from */
+  float train_fps;            /* frame rate of the training footage (0:
+                               * unknown, stills) */
   /* scoring */
   float blur_sigma;           /* Gaussian blur of the error map, px */
   float resid_blur;           /* Gaussian blur of the signed residual, px */

@@ -643,6 +643,8 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
     GST_INFO_OBJECT (self, "%.1f frames a second: wander_frames=%d",
         self->fps, cfg.wander_frames);
   }
+  if (cfg.clip_len > 1)
+    cfg.train_fps = (gfloat) self->fps;
   cfg.color = (n >= 3) ? 1 : 0;
   cfg.motion_inputs = (n == 2 || n == 4) ? 1 : 0;
   memset (&err, 0, sizeof (err));
@@ -1002,6 +1004,7 @@ gst_anomaly_recon_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   gint n = 0, d = 1;
 
   self->reset_pending = TRUE;
+  self->checked = FALSE;        /* the rate again */
   self->fps = gst_structure_get_fraction (gst_caps_get_structure (incaps, 0),
       "framerate", &n, &d) && n > 0 && d > 0 ? (gdouble) n / d : 0.0;
   return TRUE;
@@ -1082,6 +1085,31 @@ changed:
   return GST_FLOW_ERROR;
 }
 
+/* Warns once per caps when the input's frame rate is more than a fifth
+ * off the training footage's: the motion patterns are pixels per frame,
+ * so at half the rate every walker moves twice as far a frame (the
+ * surveillance model trained at 25 frames a second flags 68 of the 299
+ * frames of its nuisance clip at 12.5). */
+static void
+check_rate (GstAnomalyRecon * self, const ad_config * mc)
+{
+  gint n, d;
+
+  if (mc->train_fps <= 0.0f || self->fps <= 0.0 ||
+      fabs (self->fps / mc->train_fps - 1.0) <= 0.2)
+    return;
+  gst_util_double_to_fraction (mc->train_fps, &n, &d);
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+      ("The model '%s' learned from video at %.4g frames a second; this "
+          "stream has %.4g. Its motion patterns are pixels per frame, so "
+          "expect false alarms or misses: train on video at this rate, or "
+          "put videorate ! video/x-raw,framerate=%d/%d before the "
+          "detector when the camera is faster.",
+          self->run_path ? self->run_path : "(learned)", mc->train_fps,
+          self->fps, n, d),
+      ("train_fps %g, caps %g", mc->train_fps, self->fps));
+}
+
 /* Makes self->stream run `model` and checks the features against it. */
 static GstFlowReturn
 prepare_stream (GstAnomalyRecon * self, GstAnomalyModel * model,
@@ -1128,6 +1156,8 @@ prepare_stream (GstAnomalyRecon * self, GstAnomalyModel * model,
           (NULL));
       return GST_FLOW_ERROR;
     }
+    if (!self->checked)
+      check_rate (self, mc);
     self->checked = TRUE;
   }
   return GST_FLOW_OK;

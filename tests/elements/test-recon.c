@@ -504,11 +504,91 @@ GST_START_TEST (test_train_frame_rate)
   fail_unless_equals_int (c.flow_bins, d.flow_bins);
   c = trained_config ("10/1", "");
   fail_unless_equals_int (c.flow_bins, d.flow_bins);
+  fail_unless_equals_float (c.train_fps, 10.0f);
+  c = trained_config ("0/1", "");
+  fail_unless_equals_float (c.train_fps, 0.0f);
   c = trained_config ("10/1", ",clip_len=1");
+  fail_unless_equals_float (c.train_fps, 0.0f);
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   fail_unless_equals_float (c.static_rise, d.static_rise);
   fail_unless_equals_float (c.flow_smooth, d.flow_smooth);
   fail_unless_equals_int (c.wander_frames, d.wander_frames);
+}
+
+GST_END_TEST;
+
+/* Runs a model that learned at 25 frames a second on two frames at
+ * `fps`; returns the warning's text, or NULL. */
+static gchar *
+rate_warning (const gchar * fps)
+{
+  GstBus *bus = gst_bus_new ();
+  gchar *path = g_build_filename (tmpdir, "rate.model", NULL);
+  gchar *caps = g_strdup_printf ("video/x-raw,format=GRAY8,width=64,"
+      "height=48,framerate=%s", fps), *text = NULL;
+  ad_config cfg;
+  ad_model *m = NULL;
+  ad_error err = { {0} };
+  GstElement *e;
+  GstHarness *h;
+  GstMessage *msg;
+
+  ad_config_default (&cfg);
+  cfg.width = MW;
+  cfg.height = MH;
+  cfg.widths[0] = 4;
+  cfg.widths[1] = 8;
+  cfg.widths[2] = 8;
+  cfg.widths[3] = 8;
+  cfg.train_fps = 25.0f;
+  fail_unless_equals_int (ad_model_new (&cfg, &m, &err), AD_OK);
+  fail_unless (ad_model_save (m, path, &err) == AD_OK, "%s", err.msg);
+  ad_model_free (m);
+  e = make_recon (bus, path, NULL);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_harness_set_src_caps_str (h, caps);
+  for (guint64 i = 0; i < 2; i++) {
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (i, MW, MH)),
+        GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  if (msg) {
+    GError *gerr = NULL;
+
+    gst_message_parse_warning (msg, &gerr, NULL);
+    text = g_strdup (gerr->message);
+    g_error_free (gerr);
+    gst_message_unref (msg);
+    /* once per caps, not per frame */
+    fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+  }
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  test_drop_bus (bus);
+  g_unlink (path);
+  g_free (path);
+  g_free (caps);
+  return text;
+}
+
+/* A stream at another frame rate than the training footage's (more than
+ * a fifth off) is warned about: the motion patterns are pixels per
+ * frame. */
+GST_START_TEST (test_rate_mismatch)
+{
+  gchar *text = rate_warning ("10/1");
+
+  fail_unless (text != NULL, "no warning at 10 frames a second");
+  fail_unless (strstr (text, "25 frames a second") != NULL &&
+      strstr (text, "videorate") != NULL, "warning: %s", text);
+  g_free (text);
+  text = rate_warning ("25/1");
+  fail_unless (text == NULL, "warning at the training rate: %s", text);
+  text = rate_warning ("22/1");
+  fail_unless (text == NULL, "warning within a fifth: %s", text);
+  text = rate_warning ("0/1");
+  fail_unless (text == NULL, "warning at an unknown rate: %s", text);
 }
 
 GST_END_TEST;
@@ -789,6 +869,7 @@ anomalyrecon_suite (void)
   tcase_add_test (tc, test_train);
   tcase_add_test (tc, test_train_quiet_end);
   tcase_add_test (tc, test_train_frame_rate);
+  tcase_add_test (tc, test_rate_mismatch);
   tcase_add_test (tc, test_train_progress_messages);
   tcase_add_test (tc, test_state_cycles);
   tcase_add_test (tc, test_learn_frames);
