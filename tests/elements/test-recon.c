@@ -523,27 +523,14 @@ static gchar *
 rate_warning (const gchar * fps)
 {
   GstBus *bus = gst_bus_new ();
-  gchar *path = g_build_filename (tmpdir, "rate.model", NULL);
+  gchar *path = test_make_model_file_fps (tmpdir, "rate.model", MW, MH,
+      25.0f);
   gchar *caps = g_strdup_printf ("video/x-raw,format=GRAY8,width=64,"
       "height=48,framerate=%s", fps), *text = NULL;
-  ad_config cfg;
-  ad_model *m = NULL;
-  ad_error err = { {0} };
   GstElement *e;
   GstHarness *h;
   GstMessage *msg;
 
-  ad_config_default (&cfg);
-  cfg.width = MW;
-  cfg.height = MH;
-  cfg.widths[0] = 4;
-  cfg.widths[1] = 8;
-  cfg.widths[2] = 8;
-  cfg.widths[3] = 8;
-  cfg.train_fps = 25.0f;
-  fail_unless_equals_int (ad_model_new (&cfg, &m, &err), AD_OK);
-  fail_unless (ad_model_save (m, path, &err) == AD_OK, "%s", err.msg);
-  ad_model_free (m);
   e = make_recon (bus, path, NULL);
   h = gst_harness_new_with_element (e, "sink", "src");
   gst_harness_set_src_caps_str (h, caps);

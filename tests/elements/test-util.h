@@ -49,9 +49,11 @@ test_tmpdir_remove (gchar ** dir)
 }
 
 /* Saves an untrained tiny w x h gray model (the core's defaults otherwise:
- * predict task) as dir/name; returns the path. */
+ * predict task) that learned at train_fps frames a second (0: unknown) as
+ * dir/name; returns the path. */
 static inline gchar *
-test_make_model_file (const gchar * dir, const gchar * name, gint w, gint h)
+test_make_model_file_fps (const gchar * dir, const gchar * name, gint w,
+    gint h, gfloat train_fps)
 {
   gchar *path = g_build_filename (dir, name, NULL);
   ad_config cfg;
@@ -65,10 +67,17 @@ test_make_model_file (const gchar * dir, const gchar * name, gint w, gint h)
   cfg.widths[1] = 8;
   cfg.widths[2] = 8;
   cfg.widths[3] = 8;
+  cfg.train_fps = train_fps;
   fail_unless_equals_int (ad_model_new (&cfg, &m, &err), AD_OK);
   fail_unless (ad_model_save (m, path, &err) == AD_OK, "%s", err.msg);
   ad_model_free (m);
   return path;
+}
+
+static inline gchar *
+test_make_model_file (const gchar * dir, const gchar * name, gint w, gint h)
+{
+  return test_make_model_file_fps (dir, name, w, h, 0.0f);
 }
 
 /* Queued messages hold references to the elements: drop them too. */
