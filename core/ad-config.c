@@ -83,6 +83,7 @@ const ad_field ad_config_fields[] = {
   F (map_track, AD_FIELD_INT, 0, 1, 1, 1, "Heatmap, with flow_track=1: a cell's motion-pattern novelty and wandering are painted no higher than the cell's running mean (the one the frame score takes), so a normal walker's one-off odd vector fades from the map as from the score; 0: each frame's own value"),
   F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not)"),
   F (map_motion, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap: weight of the plain cell motion, times its weight in the frame score (fuse 2 and 3; 0 = the map shows what is novel, not every moving object)"),
+  F (map_wander, AD_FIELD_FLOAT, 0.0, 4.0, 0.5, 1, "Heatmap: weight of the wandering part, times its weight in the frame score (fuse 2 and 3; it scores erratic motion, but at a slow camera, whose half-resolution vectors point every which way, it also paints every walker a little)"),
   F (pixel_std, AD_FIELD_INT, 0, 1, 0, 1, "Standardise each pixel by its normal spread"),
   F (calib_quantile, AD_FIELD_FLOAT, 0.5, 1.0, 0.999, 1, "Normal-data quantile that maps to score 1.0 (per frame at 25 frames a second: anomalyrecon lowers it for a slower video camera unless config names it)"),
   F (calib_margin, AD_FIELD_FLOAT, 0.5, 10.0, 1.1, 1, "Threshold = margin x calibration quantile"),

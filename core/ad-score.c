@@ -826,9 +826,10 @@ spread_novelty (const ad_scorer *sc, const float *cells)
  * neighbours (spread_novelty); with cfg.map_track the motion pattern and
  * the wandering no more than the cell's running mean (sc->track, which
  * part_over_time has brought up to this frame).  With two or more parts
- * (fuse SUM or MAX), the learned and plain-motion parts are weighted by
- * map_learned and map_motion on top of their frame-score weights: every
- * normal mover leaves prediction error and motion, only anomalies leave
+ * (fuse SUM or MAX), the learned, plain-motion and wandering parts are
+ * weighted by map_learned, map_motion and map_wander on top of their
+ * frame-score weights: every normal mover leaves prediction error and
+ * motion (and at a slow camera some wandering), only anomalies leave
  * novelty. */
 static void
 fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
@@ -838,6 +839,7 @@ fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
   int mixed = sc->cfg.fuse == AD_FUSE_SUM || sc->cfg.fuse == AD_FUSE_MAX;
   float ml = mixed ? sc->cfg.map_learned : 1.0f;
   float mm = mixed ? sc->cfg.map_motion : 1.0f;
+  float mw = mixed ? sc->cfg.map_wander : 1.0f;
   spread_novelty (sc, cells);
   /* map_track: no more than the cell's running mean (one-off odd vectors
    * fade from the map as from the score) */
@@ -855,7 +857,7 @@ fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
       int k = x / sc->cell;
       float wv = tw && tw[row + k] < wrow[k] ? tw[row + k] : wrow[k];
       out[p] = fuse (&sc->cfg, ml * lmap[p], mm * gate[p] * crow[k],
-          gate[p] * frow[k], sg[p] * srow[k], gate[p] * wv, s);
+          gate[p] * frow[k], sg[p] * srow[k], mw * gate[p] * wv, s);
     }
   }
   for (int p = 0; sc->ign && p < sc->hw; p++)

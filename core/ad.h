@@ -171,6 +171,7 @@ typedef struct ad_config {
                                * gate's foreground (1 = no shadow test) */
   float map_learned;          /* heatmap weight of the learned part, x fuse */
   float map_motion;           /* heatmap weight of the plain motion, x fuse */
+  float map_wander;           /* map weight of the wandering part */
   int32_t pixel_std;          /* 1: standardise each pixel by normal spread */
   float calib_quantile;       /* normal-data quantile mapped to score 1.0 */
   float calib_margin;         /* threshold = margin * quantile */

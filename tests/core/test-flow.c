@@ -1156,6 +1156,36 @@ test_wander (void)
     worst = fmaxf (worst, fabsf (fnorm[t] - fraw[t] - want));
   }
   CHECK (worst < 1e-4f, "divided by the spread: off by %g", worst);
+  /* map_wander (default 0.5; files without it 1) weighs the wandering in
+   * the map only: the pacing square's map alone (no motion pattern, no
+   * stationary change) at half the height, the same frame scores */
+  CHECK (ad_model_config (m)->map_wander == 0.5f, "map_wander %g",
+      ad_model_config (m)->map_wander);
+  float mpeak[2] = { 0.0f, 0.0f }, msc[2][T], map[HW];
+  for (int run = 0; run < 2; run++) {
+    ad_config c = *ad_model_config (m);
+    c.map_wander = run ? 0.5f : 1.0f;
+    c.flow_weight = 0.0f;
+    c.static_weight = 0.0f;
+    ad_scorer *sc = NULL;
+    ad_score o;
+    CHECK_OK (ad_model_set_scoring (m, &c, NULL));
+    CHECK_OK (ad_scorer_new (m, &sc, NULL));
+    for (int t = 0; sc && t < T; t++) {
+      int ph = t % 8;
+      render (f, 20.0f + (ph < 4 ? ph : 8 - ph), 18.0f, 0, 0, 1.0f);
+      CHECK_OK (ad_scorer_process (sc, f, NULL, map, &o, NULL));
+      msc[run][t] = o.score;
+      for (int p = 0; p < HW; p++)
+        mpeak[run] = fmaxf (mpeak[run], map[p]);
+    }
+    ad_scorer_free (sc);
+  }
+  CHECK (mpeak[0] > 0.0f && fabsf (mpeak[1] - 0.5f * mpeak[0]) <
+      1e-5f * mpeak[0], "map peaks %g at 1, %g at 0.5", mpeak[0], mpeak[1]);
+  for (int t = 0; t < T; t++)
+    CHECK (msc[0][t] == msc[1][t], "frame %d: score %g vs %g", t,
+        msc[0][t], msc[1][t]);
 out:
   ad_free (fr);
   ad_model_free (m);

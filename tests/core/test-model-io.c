@@ -578,6 +578,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "flow_track");
     drop_field (cut, &n, "flow_release");
     drop_field (cut, &n, "map_track");
+    drop_field (cut, &n, "map_wander");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -596,6 +597,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
       CHECK (m->cfg.flow_release == 0.0f, "legacy release %g",
           m->cfg.flow_release);
       CHECK (m->cfg.map_track == 0, "legacy map %d", (int) m->cfg.map_track);
+      CHECK (m->cfg.map_wander == 1.0f, "legacy map wandering %g",
+          m->cfg.map_wander);
     }
     ad_model_free (m);
     m = NULL;
