@@ -505,8 +505,9 @@ extractor_failed:
   }
 }
 
-/* TRUE when buf's timestamp is more than max-gap frame durations after
- * the previous buffer's, or before it (GST_OBJECT_LOCK held). */
+/* Records buf's timestamp as the latest; TRUE when it is more than
+ * max-gap frame durations after the previous buffer's, or before it
+ * (GST_OBJECT_LOCK held). */
 static gboolean
 lost_frames (GstAnomalyExtract * self, GstBuffer * buf)
 {
