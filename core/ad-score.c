@@ -27,6 +27,11 @@
 /* Stationary change: the floor of its spread (gray levels in [0, 1]). */
 #define AD_STILL_FLOOR 0.01f
 #define AD_STILL_FLOOR_K 3.0f
+/* Stationary change: a cell's normal level (static_normal) is this
+ * quantile of its values on the held-back frames, taken from at most
+ * AD_STILL_BASE_MAX values (frames at an even stride). */
+#define AD_STILL_BASE_Q 0.99f
+#define AD_STILL_BASE_MAX ((int64_t) 1 << 22)
 /* Wandering: the floor of its spread (px/frame), about what normal walkers
  * show at 25 frames a second: short held-back footage where nobody
  * happened to pass anyone gives far less (0.11 on the sparse scene). */
@@ -45,6 +50,7 @@ struct ad_scorer {
   int h, w, hw, ci, co;
   int cell, gw, ncells;
   const ad_tensor *motion_mean;   /* [ncells] or NULL when counts differ */
+  const ad_tensor *static_base;   /* [ncells] or NULL */
   const ad_tensor *pixel_mean;    /* [hw] or NULL */
   const ad_tensor *pixel_std;     /* [hw] or NULL */
   float *prev;              /* [ci, hw] previous frame's image channels */
@@ -162,6 +168,8 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   ad_model *mm = (ad_model *) m;   /* lookup only; nothing is written */
   const ad_tensor *t = ad_model_tensor (mm, "motion_mean");
   sc->motion_mean = t && t->count == (size_t) sc->ncells ? t : NULL;
+  t = ad_model_tensor (mm, "static_base");
+  sc->static_base = t && t->count == (size_t) sc->ncells ? t : NULL;
   t = ad_model_tensor (mm, "pixel_mean");
   sc->pixel_mean = t && t->count == (size_t) sc->hw ? t : NULL;
   t = ad_model_tensor (mm, "pixel_std");
@@ -634,23 +642,36 @@ cell_max (const ad_scorer *sc, const float *cells, int part)
   return mx;
 }
 
-/* dst [4, ncells] = src [4, ncells] with the motion part minus the normal
- * mean per cell (clamped at 0) when cfg.motion_sub_mean; returns the max
- * of the motion part. */
+/* dst [n] = src [n] less base [n] (NULL: nothing), clamped at 0; returns
+ * the largest. */
 static float
-motion_score (const ad_scorer *sc, const float *src, float *dst)
+less_normal (const float *src, const float *base, float *dst, int n)
 {
-  memcpy (dst + sc->ncells, src + sc->ncells,
-      sizeof (float) * (AD_CELL_PARTS - 1) * sc->ncells);
-  const float *mu = sc->cfg.motion_sub_mean && sc->motion_mean ?
-      sc->motion_mean->data : NULL;
   float mx = 0.0f;
-  for (int i = 0; i < sc->ncells; i++) {
-    float v = mu ? src[i] - mu[i] : src[i];
+  for (int i = 0; i < n; i++) {
+    float v = base ? src[i] - base[i] : src[i];
     dst[i] = v > 0.0f ? v : 0.0f;
     mx = dst[i] > mx ? dst[i] : mx;
   }
   return mx;
+}
+
+/* dst [4, ncells] = the cell parts as scored: src [4, ncells] with the
+ * motion part less its normal mean per cell when cfg.motion_sub_mean and
+ * the stationary change less its normal level when cfg.static_normal
+ * (each clamped at 0); returns the max of the motion part. */
+static float
+motion_score (const ad_scorer *sc, const float *src, float *dst)
+{
+  int nc = sc->ncells;
+  memcpy (dst + nc, src + nc, sizeof (float) * (AD_CELL_PARTS - 1) * nc);
+  const float *mu = sc->cfg.motion_sub_mean && sc->motion_mean ?
+      sc->motion_mean->data : NULL;
+  const float *sb = sc->cfg.static_normal && sc->static_base ?
+      sc->static_base->data : NULL;
+  if (sb)
+    less_normal (src + 2 * nc, sb, dst + 2 * nc, nc);
+  return less_normal (src, mu, dst, nc);
 }
 
 static void
@@ -900,7 +921,7 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   remember (sc, feat);
 
   float flow = part_over_time (sc, sc->cells, 1);
-  float still = cell_max (sc, sc->cells, 2);
+  float still = cell_max (sc, sc->cwork, 2);
   float wander = part_over_time (sc, sc->cells, 3);
   const ad_calib *c = &sc->m->calib;
   float s[AD_PARTS];
@@ -1004,9 +1025,17 @@ calib_stats (calib_run *r, ad_model *m, int64_t *n_valid, ad_error *err)
 {
   ad_scorer *sc = r->sc;
   int hw = sc->hw, nc = sc->ncells;
+  /* the stationary change of every stride-th frame, per cell */
+  int64_t sstride = ((int64_t) nc * r->n + AD_STILL_BASE_MAX - 1) /
+      AD_STILL_BASE_MAX;
+  int64_t nsv = (r->n + sstride - 1) / sstride;
   double *s1 = calloc ((size_t) hw * 2 + (size_t) nc, sizeof (double));
-  if (!s1)
+  float *sv = ad_alloc ((size_t) (nc + 1) * nsv);  /* [nc, nsv], tmp [nsv] */
+  if (!s1 || !sv) {
+    free (s1);
+    ad_free (sv);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
+  }
   double *s2 = s1 + hw, *cs = s2 + hw;   /* [hw], [hw], [nc] */
   int64_t nv = 0, nm = 0;
   ad_status st = AD_OK;
@@ -1016,6 +1045,8 @@ calib_stats (calib_run *r, ad_model *m, int64_t *n_valid, ad_error *err)
     int moving = i > 0 && !(r->seg && r->seg[i]);
     if ((st = calib_frame (r, i, &lmap, &cells, &gate, &v, err)) != AD_OK)
       break;
+    for (int k = 0; i % sstride == 0 && k < nc; k++)
+      sv[k * nsv + i / sstride] = cells[2 * (size_t) nc + k];
     if (moving) {
       for (int k = 0; k < nc; k++)
         cs[k] += cells[k];
@@ -1053,8 +1084,14 @@ calib_stats (calib_run *r, ad_model *m, int64_t *n_valid, ad_error *err)
     if (mm && mm->count == (size_t) nc)
       for (int k = 0; k < nc; k++)
         mm->data[k] = nm ? (float) (cs[k] / nm) : 0.0f;
+    ad_tensor *sb = ad_model_tensor (m, "static_base");
+    if (sb && sb->count == (size_t) nc)
+      for (int k = 0; k < nc; k++)
+        sb->data[k] = ad_quantile (sv + k * nsv, nsv, AD_STILL_BASE_Q,
+            sv + (size_t) nc * nsv);
   }
   free (s1);
+  ad_free (sv);
   *n_valid = nv;
   return st;
 }
@@ -1083,15 +1120,17 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
   int64_t total = nv * sc->hw;
   int64_t stride = (total + AD_PIXEL_SAMPLES - 1) / AD_PIXEL_SAMPLES;
   int64_t ns_max = total / stride + 1;
-  size_t nbuf = (size_t) (nv * 8 > ns_max * 2 ? nv * 8 : ns_max * 2);
+  size_t nbuf = (size_t) (nv * 9 > ns_max * 2 ? nv * 9 : ns_max * 2);
   float *buf = ad_alloc (nbuf);
   if (!buf)
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
-  /* learned [nv], motion [nv], motion pattern [nv], stationary [nv],
-   * wandering [nv], fused [nv], tmp [nv], beg [nv] (1 at a segment start);
-   * later samples [ns_max] and tmp [ns_max] */
+  /* learned [nv], motion [nv], motion pattern [nv], stationary [nv] (as
+   * scored) and [nv] (before static_normal), wandering [nv], fused [nv],
+   * tmp [nv], beg [nv] (1 at a segment start); later samples [ns_max]
+   * and tmp [ns_max] */
   float *lr = buf, *mr = lr + nv, *flr = mr + nv, *sr = flr + nv,
-      *wr = sr + nv, *fr = wr + nv, *tmp = fr + nv, *beg = tmp + nv;
+      *srw = sr + nv, *wr = srw + nv, *fr = wr + nv, *tmp = fr + nv,
+      *beg = tmp + nv;
   float s[AD_PARTS];
   ad_tensor *fst = ad_model_tensor (m, "flow_stats");
   ad_tensor *sst = ad_model_tensor (m, "static_stats");
@@ -1113,7 +1152,8 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     if (beg[j])
       restart_windows (sc);
     flr[j] = part_over_time (sc, cells, 1);
-    sr[j] = cell_max (sc, cells, 2);
+    sr[j] = cell_max (sc, sc->cwork, 2);
+    srw[j] = cell_max (sc, cells, 2);
     wr[j] = part_over_time (sc, cells, 3);
     prev_i = i;
     j++;
@@ -1129,8 +1169,11 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     s[2] = s[2] > AD_FLOW_FLOOR ? s[2] : AD_FLOW_FLOOR;
     if (fst && fst->count >= 3)
       fst->data[2] = s[2];
-    /* likewise the stationary change, floored at AD_STILL_FLOOR */
-    s[3] = ad_quantile (sr, nv, 0.99f, tmp);
+    /* likewise the stationary change, floored at AD_STILL_FLOOR; its
+     * spread is that of the change before static_normal takes each
+     * cell's normal level out, so that the option only quiets places
+     * and never sharpens the part elsewhere */
+    s[3] = ad_quantile (srw, nv, 0.99f, tmp);
     s[3] = s[3] > AD_STILL_FLOOR ? s[3] : AD_STILL_FLOOR;
     if (sst && sst->count >= 2)
       sst->data[1] = s[3];

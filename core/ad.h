@@ -157,6 +157,8 @@ typedef struct ad_config {
                                * this many standard errors of the vectors */
   float static_weight;        /* weight of the stationary change */
   float static_rise;          /* frames over which it builds up */
+  int32_t static_normal;      /* 1: subtract each cell's normal level of
+                               * the stationary change */
   int32_t static_absorb;      /* frames after which a still change joins the
                                * stream's background (0: never) */
   int32_t flow_accel;         /* 1: score abnormal changes of motion too */

@@ -770,6 +770,88 @@ learned_model (float **frames)
  * is (its difference to the background), where the frame difference
  * alone also paints where it was: the share of the map on a flat square
  * moving down off the band, with the background and without it. */
+/* A burned-in clock in the top right corner (16 x 8 px, two cells): its
+ * "digits" change with tick and lie still in between. */
+static void
+draw_clock (float *f, int tick)
+{
+  for (int y = 0; y < 8; y++)
+    for (int x = W - 16; x < W; x++) {
+      unsigned h = (unsigned) (x * 73856093) ^ (unsigned) (y * 19349663) ^
+          (unsigned) (tick * 83492791);
+      f[y * W + x] = (h >> 7) % 3 ? 0.1f : 0.9f;
+    }
+}
+
+/* static_normal: the clock shows a new time in the held-back footage as
+ * in the test, so its cells' stationary change is normal there and is
+ * subtracted; an object left elsewhere still builds up. */
+static void
+test_static_normal (void)
+{
+  enum { N = 200 };
+  ad_model *m = small_model ();
+  float *fr = normal_frames (2 * N);
+  ad_scorer *sc[2] = { NULL, NULL };
+  ad_error err = { { 0 } };
+  float a[HW];
+  if (!m || !fr)
+    goto out;
+  /* learning and calibration see different times (ticks of 25 frames) */
+  for (int i = 0; i < 2 * N; i++)
+    draw_clock (fr + (size_t) i * HW, (i < N ? 0 : 1000) + i / 25);
+  CHECK (ad_model_learn_motion (m, fr, N, NULL, &err) == AD_OK, "%s",
+      err.msg);
+  float spread[2] = { 0.0f, 0.0f };
+  for (int k = 0; k < 2; k++) {
+    ad_config c = *ad_model_config (m);
+    c.static_normal = k;
+    CHECK_OK (ad_model_set_scoring (m, &c, NULL));
+    CHECK (ad_model_calibrate (m, fr + (size_t) N * HW, N, NULL, &err) ==
+        AD_OK, "%s", err.msg);
+    CHECK_OK (ad_scorer_new (m, &sc[k], NULL));
+    spread[k] = ad_model_tensor (m, "static_stats")->data[1];
+  }
+  /* the part's spread is the change's before the normal level goes */
+  CHECK (spread[0] > 0.05f && spread[1] == spread[0], "stationary spread "
+      "%g, %g with static_normal", spread[0], spread[1]);
+  const ad_tensor *base = ad_model_tensor (m, "static_base");
+  float corner = base->data[W / CELL - 1], band = base->data[cell_of (20, 20)];
+  printf ("static_normal: normal level %.4f at the clock, %.4f on the "
+      "band\n", corner, band);
+  CHECK (corner > 0.05f && corner > 10.0f * band, "normal level %g at the "
+      "clock, %g on the band", corner, band);
+  if (!sc[0] || !sc[1])
+    goto out;
+  /* the test: yet another time, nobody passing, then an object left */
+  float clock[2] = { 0.0f, 0.0f }, left[2] = { 0.0f, 0.0f };
+  ad_score o;
+  for (int k = 0; k < 2; k++)
+    for (int t = 0; t < 150; t++) {
+      render (a, t < 75 ? -1.0f : 30.0f, 30.0f, 0, 0, 1.0f);
+      draw_clock (a, 5000 + t / 25);
+      CHECK_OK (ad_scorer_process (sc[k], a, NULL, NULL, &o, NULL));
+      if (t < 75)
+        clock[k] = fmaxf (clock[k], o.static_raw);
+      else
+        left[k] = o.static_raw;
+    }
+  printf ("static_normal 0 / 1: clock %.4f / %.4f, left object %.4f / "
+      "%.4f\n", clock[0], clock[1], left[0], left[1]);
+  CHECK (clock[0] > 0.05f && clock[1] < 0.25f * clock[0], "the clock reads "
+      "%g, %g with its normal level out", clock[0], clock[1]);
+  /* the object alone reads about 0.022 after 60 frames (test_static);
+   * without static_normal the clock's larger change is the maximum */
+  CHECK (left[1] > 0.015f && left[1] > 10.0f * clock[1] &&
+      left[0] >= left[1], "left object %g (%g without static_normal), "
+      "clock %g", left[1], left[0], clock[1]);
+out:
+  ad_scorer_free (sc[0]);
+  ad_scorer_free (sc[1]);
+  ad_model_free (m);
+  ad_free (fr);
+}
+
 static void
 test_gate_silhouette (void)
 {
@@ -1391,6 +1473,7 @@ main (void)
   test_auto_spread ();
   test_unseen ();
   test_static ();
+  test_static_normal ();
   test_gate_silhouette ();
   test_smooth ();
   test_variance ();

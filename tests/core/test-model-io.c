@@ -564,7 +564,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
    * shadow test, none; older than colour motion vectors, the channel
    * mean's; older than per-cell running means, the frame's largest;
    * older than the faster release, running means that fall as they
-   * rise; older than the map's running means, each frame's own. */
+   * rise; older than the map's running means, each frame's own; older
+   * than the stationary change's normal level, none taken out. */
   {
     uint8_t *cut = malloc (size);
     size_t n = size;
@@ -579,6 +580,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "flow_release");
     drop_field (cut, &n, "map_track");
     drop_field (cut, &n, "map_wander");
+    drop_field (cut, &n, "static_normal");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -599,6 +601,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
       CHECK (m->cfg.map_track == 0, "legacy map %d", (int) m->cfg.map_track);
       CHECK (m->cfg.map_wander == 1.0f, "legacy map wandering %g",
           m->cfg.map_wander);
+      CHECK (m->cfg.static_normal == 0, "legacy stationary change %d",
+          (int) m->cfg.static_normal);
     }
     ad_model_free (m);
     m = NULL;
@@ -607,7 +611,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
         m->cfg.map_motion == ref->cfg.map_motion &&
         m->cfg.flow_color == ref->cfg.flow_color && m->cfg.flow_color == 1 &&
         m->cfg.flow_track == 1 && m->cfg.flow_release == 2.0f &&
-        m->cfg.map_track == 1,
+        m->cfg.map_track == 1 && m->cfg.static_normal == 1,
         "new file keeps its own");
     ad_model_free (m);
     free (cut);
@@ -616,7 +620,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
   /* A file older than the wandering's spread: no wander_stats tensor and
    * no wander_norm field loads with the raw wandering (wander_norm 0, the
    * spread left 0, which the scorer reads as 1 even with wander_norm 1)
-   * and, without ignore_mask, with no region left out;
+   * and, without ignore_mask, with no region left out; without
+   * static_base, with no normal level of the stationary change;
    * a file without a tensor every version has is refused with its name. */
   {
     uint8_t *cut = malloc (size);
@@ -632,6 +637,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_tensor (cut, &n, "wander_stats");
     drop_field (cut, &n, "wander_norm");
     drop_tensor (cut, &n, "ignore_mask");
+    drop_tensor (cut, &n, "static_base");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -642,6 +648,9 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     t = m ? ad_model_tensor (m, "ignore_mask") : NULL;
     CHECK (t && t->count > 0 && t->data[0] == 0.0f &&
         t->data[t->count - 1] == 0.0f, "no regions left out");
+    t = m ? ad_model_tensor (m, "static_base") : NULL;
+    CHECK (t && t->count > 0 && t->data[0] == 0.0f &&
+        t->data[t->count - 1] == 0.0f, "no normal stationary level");
     ad_model_free (m);
     m = NULL;
     memcpy (cut, good, size);
