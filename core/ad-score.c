@@ -459,7 +459,7 @@ motion_gate (ad_scorer *sc, int ok, int have_fg)
   if (have_fg)
     for (int p = 0; p < sc->hw; p++)
       g[p] = sc->fg[p] + AD_GATE_DIFF_SHARE * g[p];
-  cell_share (sc, g, g, sc->cwork);  /* cwork: rewritten by motion_score */
+  cell_share (sc, g, g, sc->cwork);  /* cwork: rewritten by scored_cells */
 }
 
 /* Shadows out of the map's gate (colour models, map_shadow < 1): a pixel
@@ -661,7 +661,7 @@ less_normal (const float *src, const float *base, float *dst, int n)
  * the stationary change less its normal level when cfg.static_normal
  * (each clamped at 0); returns the max of the motion part. */
 static float
-motion_score (const ad_scorer *sc, const float *src, float *dst)
+scored_cells (const ad_scorer *sc, const float *src, float *dst)
 {
   int nc = sc->ncells;
   memcpy (dst + nc, src + nc, sizeof (float) * (AD_CELL_PARTS - 1) * nc);
@@ -917,7 +917,7 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   float learned = recon ? ad_topk_mean (sc->lmap, sc->hw,
       sc->cfg.topk_frac, sc->tmp) : 0.0f;
   motion_cells (sc, feat, map != NULL);
-  float motion = motion_score (sc, sc->cells, sc->cwork);
+  float motion = scored_cells (sc, sc->cells, sc->cwork);
   remember (sc, feat);
 
   float flow = part_over_time (sc, sc->cells, 1);
@@ -1145,7 +1145,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
       continue;
     standardise (sc, lmap, sc->work);
     lr[j] = ad_topk_mean (sc->work, sc->hw, cfg->topk_frac, sc->tmp);
-    mr[j] = motion_score (sc, cells, sc->cwork);
+    mr[j] = scored_cells (sc, cells, sc->cwork);
     /* the motion pattern and the wandering over time, as the live
      * scorer keeps them, restarted where it would restart */
     beg[j] = run_start (r, i, prev_i);
@@ -1216,7 +1216,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     }
     prev_i = i;
     standardise (sc, lmap, sc->work);
-    motion_score (sc, cells, sc->cwork);
+    scored_cells (sc, cells, sc->cwork);
     fuse_map (sc, sc->work, sc->cwork, gate, s, sc->fmap);
     for (int p = 0; p < sc->hw; p++, g++)
       if (g % stride == 0 && ns < ns_max)
