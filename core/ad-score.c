@@ -32,6 +32,10 @@
  * AD_STILL_BASE_MAX values (frames at an even stride). */
 #define AD_STILL_BASE_Q 0.99f
 #define AD_STILL_BASE_MAX ((int64_t) 1 << 22)
+/* Calibration scores each held-back frame against the level of the other
+ * half of the footage (blocks of this many frames, alternating), so that
+ * the threshold is not set on the very frames the level was taken on. */
+#define AD_STILL_BASE_BLOCK 48
 /* Wandering: the floor of its spread (px/frame), about what normal walkers
  * show at 25 frames a second: short held-back footage where nobody
  * happened to pass anyone gives far less (0.11 on the sparse scene). */
@@ -50,7 +54,8 @@ struct ad_scorer {
   int h, w, hw, ci, co;
   int cell, gw, ncells;
   const ad_tensor *motion_mean;   /* [ncells] or NULL when counts differ */
-  const ad_tensor *static_base;   /* [ncells] or NULL */
+  const float *static_level;      /* [ncells] the model's static_base, or
+                                   * NULL; calibration points it elsewhere */
   const ad_tensor *pixel_mean;    /* [hw] or NULL */
   const ad_tensor *pixel_std;     /* [hw] or NULL */
   float *prev;              /* [ci, hw] previous frame's image channels */
@@ -169,7 +174,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   const ad_tensor *t = ad_model_tensor (mm, "motion_mean");
   sc->motion_mean = t && t->count == (size_t) sc->ncells ? t : NULL;
   t = ad_model_tensor (mm, "static_base");
-  sc->static_base = t && t->count == (size_t) sc->ncells ? t : NULL;
+  sc->static_level = t && t->count == (size_t) sc->ncells ? t->data : NULL;
   t = ad_model_tensor (mm, "pixel_mean");
   sc->pixel_mean = t && t->count == (size_t) sc->hw ? t : NULL;
   t = ad_model_tensor (mm, "pixel_std");
@@ -667,8 +672,7 @@ scored_cells (const ad_scorer *sc, const float *src, float *dst)
   memcpy (dst + nc, src + nc, sizeof (float) * (AD_CELL_PARTS - 1) * nc);
   const float *mu = sc->cfg.motion_sub_mean && sc->motion_mean ?
       sc->motion_mean->data : NULL;
-  const float *sb = sc->cfg.static_normal && sc->static_base ?
-      sc->static_base->data : NULL;
+  const float *sb = sc->cfg.static_normal ? sc->static_level : NULL;
   if (sb)
     less_normal (src + 2 * nc, sb, dst + 2 * nc, nc);
   return less_normal (src, mu, dst, nc);
@@ -961,11 +965,26 @@ typedef struct calib_run {
   ad_scorer *sc;
   float *recon;             /* [co, H, W] */
   float *maps;              /* [n, hw] stored learned maps, or NULL */
-  float *cells;             /* [n, 3, ncells] stored raw cells, or NULL */
+  float *cells;             /* [n, AD_CELL_PARTS, ncells] stored raw cells,
+                             * or NULL */
   float *gates;             /* [n, 2, hw] stored gates, or NULL */
   uint8_t *valid;           /* [n] 1 when the frame had an estimate */
   int64_t done;             /* frames already stored */
+  float *levels;            /* [2, ncells] the stationary change's level on
+                             * each half of the footage (calib_stats) */
+  int has_level;            /* the model stores a level (static_base) */
 } calib_run;
+
+/* Frame i is scored against the stationary change's level of the half of
+ * the footage it is not in (AD_STILL_BASE_BLOCK), as live footage is
+ * against a level taken on other footage. */
+static void
+calib_level (calib_run *r, int64_t i)
+{
+  int half = (int) ((i / AD_STILL_BASE_BLOCK) % 2);
+  if (r->has_level)
+    r->sc->static_level = r->levels + (size_t) (1 - half) * r->sc->ncells;
+}
 
 /* Learned map, raw cells and motion gate of frame i (passes go i = 0, 1,
  * ...). */
@@ -1030,7 +1049,8 @@ calib_stats (calib_run *r, ad_model *m, int64_t *n_valid, ad_error *err)
       AD_STILL_BASE_MAX;
   int64_t nsv = (r->n + sstride - 1) / sstride;
   double *s1 = calloc ((size_t) hw * 2 + (size_t) nc, sizeof (double));
-  float *sv = ad_alloc ((size_t) (nc + 1) * nsv);  /* [nc, nsv], tmp [nsv] */
+  /* [nc, nsv], then a gathered half [nsv] and tmp [nsv] */
+  float *sv = ad_alloc ((size_t) (nc + 2) * nsv);
   if (!s1 || !sv) {
     free (s1);
     ad_free (sv);
@@ -1085,10 +1105,21 @@ calib_stats (calib_run *r, ad_model *m, int64_t *n_valid, ad_error *err)
       for (int k = 0; k < nc; k++)
         mm->data[k] = nm ? (float) (cs[k] / nm) : 0.0f;
     ad_tensor *sb = ad_model_tensor (m, "static_base");
-    if (sb && sb->count == (size_t) nc)
-      for (int k = 0; k < nc; k++)
-        sb->data[k] = ad_quantile (sv + k * nsv, nsv, AD_STILL_BASE_Q,
-            sv + (size_t) nc * nsv);
+    float *half = sv + (size_t) nc * nsv, *tmp = half + nsv;
+    for (int k = 0; k < nc; k++) {
+      float all = ad_quantile (sv + k * nsv, nsv, AD_STILL_BASE_Q, tmp);
+      if (sb && sb->count == (size_t) nc)
+        sb->data[k] = all;
+      /* each half's level (all of it where a half has no frame) */
+      for (int h = 0; h < 2; h++) {
+        int64_t nh = 0;
+        for (int64_t j = 0; j < nsv; j++)
+          if ((j * sstride / AD_STILL_BASE_BLOCK) % 2 == h)
+            half[nh++] = sv[k * nsv + j];
+        r->levels[(size_t) h * nc + k] = nh ?
+            ad_quantile (half, nh, AD_STILL_BASE_Q, tmp) : all;
+      }
+    }
   }
   free (s1);
   ad_free (sv);
@@ -1145,6 +1176,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
       continue;
     standardise (sc, lmap, sc->work);
     lr[j] = ad_topk_mean (sc->work, sc->hw, cfg->topk_frac, sc->tmp);
+    calib_level (r, i);
     mr[j] = scored_cells (sc, cells, sc->cwork);
     /* the motion pattern and the wandering over time, as the live
      * scorer keeps them, restarted where it would restart */
@@ -1216,6 +1248,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     }
     prev_i = i;
     standardise (sc, lmap, sc->work);
+    calib_level (r, i);
     scored_cells (sc, cells, sc->cwork);
     fuse_map (sc, sc->work, sc->cwork, gate, s, sc->fmap);
     for (int p = 0; p < sc->hw; p++, g++)
@@ -1247,9 +1280,12 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
   ad_status st = ad_stream_new (m, &r.st, err);
   if (st == AD_OK)
     st = ad_scorer_new (m, &r.sc, err);
-  if (st == AD_OK)
+  if (st == AD_OK) {
     r.sc->full = 1;     /* every part's statistics, whatever the weights */
-  if (st == AD_OK && !(r.recon = ad_alloc ((size_t) r.sc->co * r.sc->hw)))
+    r.has_level = r.sc->static_level != NULL;
+  }
+  if (st == AD_OK && (!(r.recon = ad_alloc ((size_t) r.sc->co * r.sc->hw)) ||
+          !(r.levels = ad_alloc (2 * (size_t) r.sc->ncells))))
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
   if (st == AD_OK) {
     size_t per = 3 * (size_t) r.sc->hw + AD_CELL_PARTS * (size_t) r.sc->ncells;
@@ -1286,6 +1322,7 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
   ad_free (r.cells);
   free (r.valid);
   ad_free (r.recon);
+  ad_free (r.levels);
   ad_scorer_free (r.sc);
   ad_stream_free (r.st);
   return st;
