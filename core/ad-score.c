@@ -975,15 +975,22 @@ typedef struct calib_run {
   int has_level;            /* the model stores a level (static_base) */
 } calib_run;
 
+/* The half of the held-back footage (0 or 1) frame i belongs to. */
+static int
+half_of (int64_t i)
+{
+  return (int) ((i / AD_STILL_BASE_BLOCK) % 2);
+}
+
 /* Frame i is scored against the stationary change's level of the half of
- * the footage it is not in (AD_STILL_BASE_BLOCK), as live footage is
- * against a level taken on other footage. */
+ * the footage it is not in, as live footage is against a level taken on
+ * other footage. */
 static void
 calib_level (calib_run *r, int64_t i)
 {
-  int half = (int) ((i / AD_STILL_BASE_BLOCK) % 2);
   if (r->has_level)
-    r->sc->static_level = r->levels + (size_t) (1 - half) * r->sc->ncells;
+    r->sc->static_level = r->levels + (size_t) (1 - half_of (i)) *
+        r->sc->ncells;
 }
 
 /* Learned map, raw cells and motion gate of frame i (passes go i = 0, 1,
@@ -1114,7 +1121,7 @@ calib_stats (calib_run *r, ad_model *m, int64_t *n_valid, ad_error *err)
       for (int h = 0; h < 2; h++) {
         int64_t nh = 0;
         for (int64_t j = 0; j < nsv; j++)
-          if ((j * sstride / AD_STILL_BASE_BLOCK) % 2 == h)
+          if (half_of (j * sstride) == h)
             half[nh++] = sv[k * nsv + j];
         r->levels[(size_t) h * nc + k] = nh ?
             ad_quantile (half, nh, AD_STILL_BASE_Q, tmp) : all;

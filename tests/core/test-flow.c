@@ -766,10 +766,6 @@ learned_model (float **frames)
   return m;
 }
 
-/* With a learned background the heatmap paints a moving object where it
- * is (its difference to the background), where the frame difference
- * alone also paints where it was: the share of the map on a flat square
- * moving down off the band, with the background and without it. */
 /* A burned-in clock in the top right corner (16 x 8 px, two cells): its
  * "digits", 4 x 4 px blocks dark or light by a hash of their place and
  * the tick, change with tick and lie still in between. */
@@ -858,6 +854,10 @@ out:
   ad_free (fr);
 }
 
+/* With a learned background the heatmap paints a moving object where it
+ * is (its difference to the background), where the frame difference
+ * alone also paints where it was: the share of the map on a flat square
+ * moving down off the band, with the background and without it. */
 static void
 test_gate_silhouette (void)
 {
