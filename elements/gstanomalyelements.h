@@ -16,6 +16,15 @@ void anomaly_element_init (GstPlugin * plugin);
 
 GST_DEBUG_CATEGORY_EXTERN (gst_anomaly_debug);
 
+/* Frame durations between two buffers' timestamps beyond which frames
+ * were lost: anomalyextract's default max-gap, and where anomalyscore
+ * tells lost frames from an on-time DISCONT. */
+#define GST_ANOMALY_GAP_FRAMES 1.5
+
+/* TRUE with *n / *d the frame rate of caps' first structure when it has
+ * a positive one (FALSE: none, 0/1 variable, or empty caps). */
+gboolean anomaly_caps_framerate (const GstCaps * caps, gint * n, gint * d);
+
 /* The blurb of ignore-regions, which anomalyrecon, anomalyscore and the
  * bin (both) share. */
 #define GST_ANOMALY_IGNORE_REGIONS_BLURB \

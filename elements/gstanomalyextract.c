@@ -74,7 +74,7 @@ enum
 #define MAX_SIZE 1024
 #define DEFAULT_COLOR TRUE
 #define DEFAULT_MOTION_INPUTS FALSE
-#define DEFAULT_MAX_GAP 1.5
+#define DEFAULT_MAX_GAP GST_ANOMALY_GAP_FRAMES
 #define MAX_MAX_GAP 1000.0
 
 struct _GstAnomalyExtract

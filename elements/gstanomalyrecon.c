@@ -1005,8 +1005,8 @@ gst_anomaly_recon_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 
   self->reset_pending = TRUE;
   self->checked = FALSE;        /* the rate again */
-  self->fps = gst_structure_get_fraction (gst_caps_get_structure (incaps, 0),
-      "framerate", &n, &d) && n > 0 && d > 0 ? (gdouble) n / d : 0.0;
+  self->fps = anomaly_caps_framerate (incaps, &n, &d) ? (gdouble) n / d :
+      0.0;
   return TRUE;
 }
 

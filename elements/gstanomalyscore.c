@@ -646,11 +646,8 @@ gst_anomaly_score_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     ad_scorer_reset (self->scorer);
   self->pending = PENDING_NONE;
   self->seen_pts = GST_CLOCK_TIME_NONE;
-  self->caps_dur = GST_CLOCK_TIME_NONE;
-  if (gst_caps_get_size (incaps) > 0 &&
-      gst_structure_get_fraction (gst_caps_get_structure (incaps, 0),
-          "framerate", &fn, &fd) && fn > 0 && fd > 0)
-    self->caps_dur = gst_util_uint64_scale_int (GST_SECOND, fd, fn);
+  self->caps_dur = anomaly_caps_framerate (incaps, &fn, &fd) ?
+      gst_util_uint64_scale_int (GST_SECOND, fd, fn) : GST_CLOCK_TIME_NONE;
   return TRUE;
 }
 
@@ -1047,11 +1044,11 @@ ensure_scorer (GstAnomalyScore * self, GstAnomalyMeta * meta)
 }
 
 /* A DISCONT on buf: frames lost in a live stream (its timestamp more than
- * 1.5 and at most GAP_MAX_FRAMES frame durations after the previous
- * buffer's) only restart the motion (ad_scorer_gap: what built up over
- * time, a left object's stationary change, stays); anything else (a new
- * clip that follows on in time, a jump back, a long outage, no
- * timestamps) restarts the scorer. */
+ * GST_ANOMALY_GAP_FRAMES and at most GAP_MAX_FRAMES frame durations after
+ * the previous buffer's) only restart the motion (ad_scorer_gap: what
+ * built up over time, a left object's stationary change, stays); anything
+ * else (a new clip that follows on in time, a jump back, a long outage,
+ * no timestamps) restarts the scorer. */
 static void
 note_discont (GstAnomalyScore * self, GstBuffer * buf)
 {
@@ -1062,7 +1059,8 @@ note_discont (GstAnomalyScore * self, GstBuffer * buf)
 
   if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (seen) &&
       GST_CLOCK_TIME_IS_VALID (dur) && dur > 0 && pts > seen &&
-      2 * (pts - seen) > 3 * dur && pts - seen <= GAP_MAX_FRAMES * dur)
+      (gdouble) (pts - seen) > GST_ANOMALY_GAP_FRAMES * (gdouble) dur &&
+      pts - seen <= GAP_MAX_FRAMES * dur)
     kind = PENDING_GAP;
   GST_DEBUG_OBJECT (self, "DISCONT at %" GST_TIME_FORMAT " after %"
       GST_TIME_FORMAT ": %s", GST_TIME_ARGS (pts), GST_TIME_ARGS (seen),

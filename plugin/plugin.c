@@ -26,6 +26,14 @@ anomaly_element_init (GstPlugin * plugin)
   }
 }
 
+gboolean
+anomaly_caps_framerate (const GstCaps * caps, gint * n, gint * d)
+{
+  return caps && gst_caps_get_size (caps) > 0 &&
+      gst_structure_get_fraction (gst_caps_get_structure (caps, 0),
+      "framerate", n, d) && *n > 0 && *d > 0;
+}
+
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
