@@ -38,7 +38,9 @@
  * frames a second (UCSD Ped2 was filmed at 10).
  * --dump F writes the first scoring's per-frame parts (raw learned, motion,
  * motion-pattern, stationary-change and wandering scores, final score) as
- * CSV, for the test, nuisance and (with --step) lit holdout clips.
+ * CSV, for the test, nuisance and (with --step) lit holdout clips, and
+ * prints the spreads and the threshold that turn them into the score
+ * (docs/scoring.md, Fusion) on stderr.
  *
  * The final numbers are measured through the plugin with ad-eval; this tool
  * is the fast inner loop (see docs/benchmarks.md).
@@ -187,6 +189,22 @@ static long cut_frames;
 /* --pixel-detail R: the map's false positives within R px of the mask and
  * beyond, per row (0: off). */
 static int pixel_near;
+
+/* With --dump: the scales that turn the dump's raw parts into the fused
+ * score (docs/scoring.md, Fusion), on stderr. */
+static void
+dump_scales (ad_model *m)
+{
+  const ad_calib *c = ad_model_calib (m);
+  const ad_tensor *f = ad_model_tensor (m, "flow_stats");
+  const ad_tensor *s = ad_model_tensor (m, "static_stats");
+  const ad_tensor *w = ad_model_tensor (m, "wander_stats");
+  fprintf (stderr, "ad-tune: dump scales: learned %g motion %g flow %g "
+      "static %g wander %g threshold %g\n", c->learned_scale,
+      c->motion_scale, f && f->count >= 3 ? f->data[2] : 1.0f,
+      s && s->count >= 2 ? s->data[1] : 1.0f,
+      w && w->count >= 1 ? w->data[0] : 1.0f, c->threshold);
+}
 
 /* Scores a clip causally: frame scores [n] and maps [n, H, W]; with
  * dump_file, one CSV line per frame (tag names the clip). */
@@ -434,7 +452,7 @@ usage (void)
       "plugin's; --train color=0 for gray)\n"
       "       [--model PATH (loaded if it exists, else trained for "
       "--seconds and saved there)]\n"
-      "       [--dump CSV (per-frame parts of the first scoring)]\n"
+      "       [--dump CSV (per-frame parts of the first scoring; their spreads on stderr)]\n"
       "       [--cut N (score the test clips as N-frame pieces, each "
       "from a fresh stream, as benchmark clips that start mid-event)]\n"
       "       [--stride K (every K-th frame of each clip: a camera at "
@@ -588,6 +606,8 @@ main (int argc, char **argv)
         ad_model_calibrate (m, cal, n_cal, NULL, &err) == AD_OK &&
         (holdback <= 0 || ad_model_learn_motion (m, tr.feat, tr.n, NULL,
                 &err) == AD_OK)) {
+      if (dump_file)
+        dump_scales (m);
       report (p, m, &te, &nu, first);
       if (step > 0.0f)
         report_step (p, m, &lit, step);
