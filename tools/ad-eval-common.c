@@ -35,6 +35,7 @@ truth_alloc (Truth * t, gint64 n, gint n_clips, gint mw, gint mh,
       MAX_PIX_SAMPLES);
   t->ns = (gint) (hw / t->step);
   t->pix = g_new0 (guint8, n * t->ns);
+  t->got = g_new0 (guint8, n);
 }
 
 void
@@ -45,6 +46,7 @@ truth_free (Truth * t)
   g_free (t->clip_start);
   g_free (t->clip_pixels);
   g_free (t->pix);
+  g_free (t->got);
   memset (t, 0, sizeof *t);
 }
 
@@ -199,6 +201,47 @@ diff_frame (Diff * d, const gfloat * feat, gfloat * whole, gfloat * cellmax,
 
 gdouble eval_fps = FPS;
 gint feed_fps = (gint) FPS;
+gdouble eval_drop = 0.0;
+guint eval_drop_salt = 0;
+
+/* Frame index of a buffer within its clip, from its PTS (frame i of a
+ * scene clip has PTS i / eval_fps s); -1 without one. */
+static gint64
+pts_frame (GstBuffer * buf)
+{
+  if (!GST_BUFFER_PTS_IS_VALID (buf))
+    return -1;
+  return (gint64) llround ((gdouble) GST_BUFFER_PTS (buf) * eval_fps /
+      GST_SECOND);
+}
+
+/* The frame a sample holds: the sample's index, or with --drop (frames
+ * missing) the one its PTS says. */
+static gint64
+sample_frame (GstBuffer * buf, gint64 index)
+{
+  gint64 f = eval_drop > 0.0 ? pts_frame (buf) : -1;
+  return f >= 0 ? f : index;
+}
+
+/* --drop: loses a frame when a hash of (salt, its index) falls below
+ * eval_drop, the same frames on every run of a clip. */
+static GstPadProbeReturn
+drop_frames (GstPad * pad, GstPadProbeInfo * info, gpointer user)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  gint64 f = pts_frame (buf);
+  (void) pad;
+  (void) user;
+  if (f < 0)
+    return GST_PAD_PROBE_OK;
+  guint32 h = (guint32) f * 2654435761u ^ (eval_drop_salt + 0x9E3779B9u);
+  h ^= h >> 15;
+  h *= 2246822519u;
+  h ^= h >> 13;
+  return (gdouble) h / 4294967296.0 < eval_drop ? GST_PAD_PROBE_DROP :
+      GST_PAD_PROBE_OK;
+}
 
 /* Flags DISCONT the decoded frames where feed->discont says a clip starts
  * (image decoders do not pass the flag on from their input); frame i has
@@ -260,6 +303,14 @@ run_pipeline (const gchar * desc, const Feed * feed, SampleFn fn,
     }
     if (conv)
       gst_object_unref (conv);
+  }
+  GstElement *drop = gst_bin_get_by_name (GST_BIN (pipe), "drop");
+  if (drop) {
+    GstPad *pad = gst_element_get_static_pad (drop, "sink");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, drop_frames, NULL,
+        NULL);
+    gst_object_unref (pad);
+    gst_object_unref (drop);
   }
   bus = gst_element_get_bus (pipe);
   t0 = g_get_monotonic_time ();
@@ -391,10 +442,11 @@ on_score_sample (gpointer user, GstSample * s, gint64 index, GError ** err)
   Ctx *c = user;
   GstBuffer *buf = gst_sample_get_buffer (s);
   GstAnomalyMeta *meta = gst_buffer_get_anomaly_meta (buf);
-  gint64 f = c->base + index;
 
+  index = sample_frame (buf, index);
   if (index >= c->limit)
     return TRUE;
+  gint64 f = c->base + index;
   if (!meta) {
     g_set_error (err, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
         "buffer %" G_GINT64_FORMAT " reached the appsink without a "
@@ -408,6 +460,7 @@ on_score_sample (gpointer user, GstSample * s, gint64 index, GError ** err)
         c->t->mw, c->t->mh);
     return FALSE;
   }
+  c->t->got[f] = 1;
   c->m[M_DET].score[f] = meta->scored ? meta->score : 0.0f;
   c->m[M_DET].flag[f] = meta->scored && meta->anomalous;
   take_samples (c->t, f, meta->scored ? meta->map : NULL, c->m[M_DET].pix);
@@ -427,8 +480,10 @@ on_mog2_sample (gpointer user, GstSample * s, gint64 index, GError ** err)
   Truth *t = c->t;
   gfloat *map = g_new (gfloat, (gsize) t->mw * t->mh);
   gdouble sum = 0.0;
-  gint64 f = c->base + index;
+  gint64 f;
 
+  index = sample_frame (gst_sample_get_buffer (s), index);
+  f = c->base + index;
   if (!gst_video_info_from_caps (&vi, gst_sample_get_caps (s)) ||
       !gst_video_frame_map (&vf, &vi, gst_sample_get_buffer (s),
           GST_MAP_READ)) {
@@ -480,6 +535,10 @@ decide (const Truth * t, Method * m)
     gint above = 0;
     gboolean on = FALSE, first = TRUE;
     for (gint64 f = t->clip_start[c]; f < t->clip_start[c + 1]; f++) {
+      if (!t->got[f]) {         /* lost (--drop): nothing to decide on */
+        m->flag[f] = on;
+        continue;
+      }
       gfloat s = isnan (m->score[f]) ? 0.0f : m->score[f] / m->thr;
       sm = first ? s : DEC_SMOOTHING * sm + (1.0f - DEC_SMOOTHING) * s;
       first = FALSE;
@@ -510,6 +569,8 @@ auroc_range (const Method * m, const Truth * t, gboolean per_clip_norm)
     gboolean pos = FALSE;
     for (gint64 f = a; f < b; f++) {
       gfloat v = isnan (m->score[f]) ? 0.0f : m->score[f];
+      if (!t->got[f])
+        continue;
       lo = MIN (lo, v);
       hi = MAX (hi, v);
       pos |= t->label[f];
@@ -520,6 +581,8 @@ auroc_range (const Method * m, const Truth * t, gboolean per_clip_norm)
       continue;
     for (gint64 f = a; f < b; f++) {
       gfloat v = isnan (m->score[f]) ? 0.0f : m->score[f];
+      if (!t->got[f])
+        continue;
       s[n] = per_clip_norm ? (hi > lo ? (v - lo) / (hi - lo) : 0.0f) : v;
       l[n++] = t->label[f];
     }
@@ -547,6 +610,8 @@ pixel_metrics (const Method * m, const Truth * t, gdouble * auc, gdouble * ap)
       continue;
     for (gint64 i = t->clip_start[c] * t->ns; i < t->clip_start[c + 1] *
         t->ns; i++) {
+      if (!t->got[i / t->ns])
+        continue;
       s[n] = m->pix[i];
       l[n++] = t->pix[i];
     }
@@ -557,6 +622,17 @@ pixel_metrics (const Method * m, const Truth * t, gdouble * auc, gdouble * ap)
   }
   g_free (s);
   g_free (l);
+}
+
+/* A lost frame (--drop) keeps the decision of the frame before it: an
+ * alarm does not end and start again over a frame nobody saw. */
+static void
+hold_flags (Method * m, const Truth * t)
+{
+  for (gint c = 0; c < t->n_clips; c++)
+    for (gint64 f = t->clip_start[c] + 1; f < t->clip_start[c + 1]; f++)
+      if (!t->got[f])
+        m->flag[f] = m->flag[f - 1];
 }
 
 /* Events (maximal runs of one anomaly kind) detected, and false alarms
@@ -624,8 +700,10 @@ add_rows (const gchar * scene, const gchar * config, const Truth * t,
       r->auc_norm = auroc_range (&m[k], t, TRUE);
       pixel_metrics (&m[k], t, &r->pauc, &r->pap);
       r->has_flags = m[k].have_flags;
-      if (r->has_flags)
+      if (r->has_flags) {
+        hold_flags (&m[k], t);
         event_metrics (&m[k], t, nuisance_clip, r);
+      }
     }
     g_ptr_array_add (rows, r);
   }

@@ -47,6 +47,7 @@ gint opt_max_frames = 0;
 static gint opt_frame_step = 1;
 static gint opt_fps = 0;
 static gint opt_h264 = 0;
+static gdouble opt_drop = 0.0;
 
 static GOptionEntry entries[] = {
   {"scene", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_scenes,
@@ -93,6 +94,12 @@ static GOptionEntry entries[] = {
       "Scenes: pass every clip through H.264 at N kbit/s and back "
       "(x264enc, a keyframe every 2 s, avdec_h264), as a camera's stream "
       "arrives: block artefacts and the keyframes' pulse (0 = off)", "N"},
+  {"drop", 0, 0, G_OPTION_ARG_DOUBLE, &opt_drop,
+      "Scenes: lose this share of the test and nuisance clips' frames "
+      "(0..0.5) between the source and anomalydetect, as a leaky queue or "
+      "a network link does; the same frames for every method, picked by "
+      "a hash of the frame index; the metrics leave them out (default 0)",
+      "P"},
   {"ignore", 0, 0, G_OPTION_ARG_STRING, &opt_ignore,
       "Regions the trained models leave out (anomalydetect "
       "ignore-regions=\"x,y,w,h;...\", fractions of the picture)", "R"},
@@ -242,9 +249,11 @@ clip_frames (ad_scene_kind kind, ad_scene_clip clip, guint seed)
 
 /* "anomalyscenesrc ... ! videoconvert": n frames of a clip of the scene
  * at the video size, every opt_frame_step-th frame, through H.264 and
- * back with --h264 (g_free). */
+ * back with --h264, then with `lossy` and --drop an element named "drop"
+ * at whose input run_pipeline loses frames (g_free). */
 static gchar *
-scene_src (const SceneSpec * sp, const gchar * clip, guint seed, gint64 n)
+scene_src (const SceneSpec * sp, const gchar * clip, guint seed, gint64 n,
+    gboolean lossy)
 {
   gchar *codec = opt_h264 > 0 ? g_strdup_printf (" ! x264enc bitrate=%d "
       "key-int-max=%d tune=zerolatency speed-preset=veryfast ! "
@@ -252,8 +261,9 @@ scene_src (const SceneSpec * sp, const gchar * clip, guint seed, gint64 n)
       (int) (2.0 * eval_fps + 0.5)) : g_strdup ("");
   gchar *s = g_strdup_printf ("anomalyscenesrc scene=%s clip=%s seed=%u "
       "frame-step=%d num-buffers=%" G_GINT64_FORMAT " ! "
-      "video/x-raw,width=%d,height=%d ! videoconvert%s", sp->element_scene,
-      clip, seed, opt_frame_step, n, vid_w, vid_h, codec);
+      "video/x-raw,width=%d,height=%d ! videoconvert%s%s",
+      sp->element_scene, clip, seed, opt_frame_step, n, vid_w, vid_h, codec,
+      lossy && opt_drop > 0.0 ? " ! identity name=drop" : "");
   g_free (codec);
   return s;
 }
@@ -338,7 +348,7 @@ run_scene (const SceneSpec * sp, const gchar * config, gint idx,
   ctx.calib_diff = g_array_new (FALSE, FALSE, sizeof (gfloat));
   ctx.calib_cell = g_array_new (FALSE, FALSE, sizeof (gfloat));
 
-  src_train = scene_src (sp, "train", seed, n_train);
+  src_train = scene_src (sp, "train", seed, n_train, FALSE);
   if (ok) {
     g_printerr ("ad-eval: %s: training (%.0f s budget, %" G_GINT64_FORMAT
         " frames)\n", sp->name, opt_train_s, n_train);
@@ -365,7 +375,8 @@ run_scene (const SceneSpec * sp, const gchar * config, gint idx,
     ctx.limit = t.clip_start[c + 1] - t.clip_start[c];
     g_printerr ("ad-eval: %s: scoring the %s clip (%" G_GINT64_FORMAT
         " frames)\n", sp->name, clip_names[c], ctx.limit);
-    gchar *src = scene_src (sp, clip_names[c], seed, ctx.limit);
+    gchar *src = scene_src (sp, clip_names[c], seed, ctx.limit, TRUE);
+    eval_drop_salt = seed * 2u + (guint) c;
     desc = g_strdup_printf ("%s ! anomalydetect model=\"%s\" "
         "overlay-mode=map post-messages=false%s ! appsink name=sink "
         "sync=false max-buffers=8", src, model, logp);
@@ -376,7 +387,11 @@ run_scene (const SceneSpec * sp, const gchar * config, gint idx,
     g_free (desc);
     g_free (logp);
   }
-  if (ok && ctx.frames != t.n) {
+  if (ok && opt_drop > 0.0 && ctx.frames <= t.n)
+    g_printerr ("ad-eval: %s: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+        " frames lost (--drop %g)\n", sp->name, t.n - ctx.frames, t.n,
+        opt_drop);
+  else if (ok && ctx.frames != t.n) {
     g_set_error (err, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
         "scored %" G_GINT64_FORMAT " frames, expected %" G_GINT64_FORMAT,
         ctx.frames, t.n);
@@ -407,7 +422,8 @@ run_scene (const SceneSpec * sp, const gchar * config, gint idx,
     for (gint c = 0; c < 2 && ok; c++) {
       ctx.base = t.clip_start[c];
       ctx.limit = t.clip_start[c + 1] - t.clip_start[c];
-      gchar *src = scene_src (sp, clip_names[c], seed, ctx.limit);
+      gchar *src = scene_src (sp, clip_names[c], seed, ctx.limit, TRUE);
+      eval_drop_salt = seed * 2u + (guint) c;
       desc = g_strdup_printf ("%s ! %s", src, seg);
       g_free (src);
       ok = run_pipeline (desc, NULL, on_mog2_sample, &ctx, NULL, err);
@@ -430,7 +446,7 @@ run_scene (const SceneSpec * sp, const gchar * config, gint idx,
           e++;
         p.pick[p.n_pick++] = (f + e) / 2;
       }
-    gchar *src = scene_src (sp, "test", seed, t.clip_start[1]);
+    gchar *src = scene_src (sp, "test", seed, t.clip_start[1], FALSE);
     desc = g_strdup_printf ("%s ! anomalydetect model=\"%s\" "
         "post-messages=false ! videoconvert ! video/x-raw,format=RGB ! "
         "appsink name=sink sync=false max-buffers=8", src, model);
@@ -589,6 +605,12 @@ main (int argc, char **argv)
         "and avdec_h264 (gstreamer1.0-libav)\n");
     return 2;
   }
+  if (!(opt_drop >= 0.0 && opt_drop <= 0.5) || (opt_drop > 0.0 &&
+          opt_dataset)) {
+    g_printerr ("ad-eval: --drop takes 0..0.5, for scenes\n");
+    return 2;
+  }
+  eval_drop = opt_drop;
   if (opt_dataset && opt_frame_step != 1) {
     g_printerr ("ad-eval: --frame-step applies to scenes (a dataset's "
         "frame rate: --fps)\n");
@@ -689,6 +711,12 @@ main (int argc, char **argv)
   else {
     gchar *codec = opt_h264 > 0 ? g_strdup_printf (", through H.264 at %d "
         "kbit/s", opt_h264) : g_strdup ("");
+    if (opt_drop > 0.0) {
+      gchar *c2 = g_strdup_printf ("%s, %g of the scored frames lost", codec,
+          opt_drop);
+      g_free (codec);
+      codec = c2;
+    }
     printf ("\nad-eval, %s: video %dx%d%s, model %dx%d %s, seed %u, %.0f s "
         "training, cell %d px%s\n\n", date, vid_w, vid_h, codec, model_w,
         model_h, opt_gray ? "gray" : "RGB", opt_seed, opt_train_s, opt_cell,

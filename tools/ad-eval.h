@@ -16,6 +16,12 @@
 /* Frames a second of the footage scored (scenes: FPS / --frame-step;
  * datasets: --fps), for false alarms per hour. */
 extern gdouble eval_fps;
+/* --drop: the share of the scored clips' frames lost before the detector
+ * (0 = none), and the salt of the hash that picks them (one per clip, so
+ * that the detector's and MOG2's runs of a clip lose the same frames).
+ * run_pipeline drops them at the sink pad of an element named "drop". */
+extern gdouble eval_drop;
+extern guint eval_drop_salt;
 #define MAX_PIX_SAMPLES 2000000
 /* The decision rule of anomalyscore with its defaults, for the baselines. */
 #define DEC_SMOOTHING 0.5f
@@ -42,6 +48,9 @@ typedef struct
   gint mw, mh;                  /* map (model) resolution */
   gint step, ns;                /* pixel sampling: ns samples per frame */
   guint8 *pix;                  /* n * ns pixel labels */
+  guint8 *got;                  /* n: 1 where the detector's stream
+                                 * delivered the frame (--drop loses some;
+                                 * the metrics leave the others out) */
 } Truth;
 
 /* One method's results on the same frames. */
