@@ -460,7 +460,8 @@ on_score_sample (gpointer user, GstSample * s, gint64 index, GError ** err)
         c->t->mw, c->t->mh);
     return FALSE;
   }
-  c->t->got[f] = 1;
+  c->t->got[f] = meta->scored;
+  c->unscored += !meta->scored;
   c->m[M_DET].score[f] = meta->scored ? meta->score : 0.0f;
   c->m[M_DET].flag[f] = meta->scored && meta->anomalous;
   take_samples (c->t, f, meta->scored ? meta->map : NULL, c->m[M_DET].pix);

@@ -389,8 +389,8 @@ run_scene (const SceneSpec * sp, const gchar * config, gint idx,
   }
   if (ok && opt_drop > 0.0 && ctx.frames <= t.n)
     g_printerr ("ad-eval: %s: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
-        " frames lost (--drop %g)\n", sp->name, t.n - ctx.frames, t.n,
-        opt_drop);
+        " frames lost (--drop %g), %" G_GINT64_FORMAT " more not scored\n",
+        sp->name, t.n - ctx.frames, t.n, opt_drop, ctx.unscored);
   else if (ok && ctx.frames != t.n) {
     g_set_error (err, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
         "scored %" G_GINT64_FORMAT " frames, expected %" G_GINT64_FORMAT,

@@ -48,9 +48,12 @@ typedef struct
   gint mw, mh;                  /* map (model) resolution */
   gint step, ns;                /* pixel sampling: ns samples per frame */
   guint8 *pix;                  /* n * ns pixel labels */
-  guint8 *got;                  /* n: 1 where the detector's stream
-                                 * delivered the frame (--drop loses some;
-                                 * the metrics leave the others out) */
+  guint8 *got;                  /* n: 1 where the detector scored the frame
+                                 * (not lost to --drop, and not the first
+                                 * after a clip start or a gap, which has
+                                 * neither a prediction nor a previous
+                                 * frame); the metrics leave the others
+                                 * out */
 } Truth;
 
 /* One method's results on the same frames. */
@@ -114,7 +117,8 @@ typedef struct
   Diff diff;
   gboolean baselines;           /* fill M_DIFF and M_CELL */
   GArray *calib_diff, *calib_cell;      /* training-stream scores, or NULL */
-  gint64 frames;
+  gint64 frames;                /* delivered to the appsink */
+  gint64 unscored;              /* of those, without a score */
 } Ctx;
 
 /* Settings (ad-eval.c). */
