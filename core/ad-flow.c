@@ -207,6 +207,21 @@ ad_flow_reset (ad_flow *f)
   }
 }
 
+void
+ad_flow_gap (ad_flow *f)
+{
+  if (f) {
+    f->have_prev = 0;
+    f->n_vec = 0;
+  }
+}
+
+int
+ad_flow_pairs (const ad_flow *f)
+{
+  return f ? f->n_vec : 0;
+}
+
 int
 ad_flow_n_cells (const ad_flow *f)
 {

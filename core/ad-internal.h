@@ -343,6 +343,13 @@ void ad_flow_set_colour (ad_flow *f, int on);
  * diagonal of the inverse normal matrix); 0 (a new ad_flow's) = none. */
 void ad_flow_set_sigma (ad_flow *f, float k);
 void ad_flow_reset (ad_flow *f);
+/* Frames were lost: the next frame starts a new pair (no vectors across
+ * the jump), but the wandering keeps the vectors it has (its path and
+ * displacement over them still hold). */
+void ad_flow_gap (ad_flow *f);
+/* Consecutive pairs with vectors since the last restart (capped at
+ * AD_FLOW_WINDOW_MAX). */
+int ad_flow_pairs (const ad_flow *f);
 int ad_flow_n_cells (const ad_flow *f);
 /* Feeds frame feat [c,H,W] (image channels: 1, or 3 for RGB); returns 1
  * when vectors and energies against the previous frame are ready, 0 for a

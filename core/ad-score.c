@@ -63,6 +63,9 @@ struct ad_scorer {
   float recent[AD_SCORE_WINDOW_MAX];  /* ring of the latest fused learned
                                        * and plain-motion values */
   int n_recent;             /* frames in the ring since the last reset */
+  int refill;               /* after lost frames: the motion patterns'
+                             * window is not full again yet, and the
+                             * running means below hold */
   float flow_mean;          /* running mean of the motion-pattern score */
   float wander_mean;        /* running mean of the wandering score */
   float *track;             /* [2, ncells] the same per cell (flow_track):
@@ -291,6 +294,7 @@ static void
 restart_windows (ad_scorer *sc)
 {
   sc->n_recent = 0;
+  sc->refill = 0;
   sc->flow_mean = 0.0f;
   sc->wander_mean = 0.0f;
   memset (sc->track, 0, sizeof (float) * 2 * (size_t) sc->ncells);
@@ -317,7 +321,8 @@ ad_scorer_gap (ad_scorer *sc)
 {
   if (sc) {
     sc->have_prev = 0;
-    ad_flow_reset (sc->flow);
+    sc->refill = 1;
+    ad_flow_gap (sc->flow);
   }
 }
 
@@ -763,6 +768,15 @@ tracked (const ad_scorer *sc, float *mean, const float *cells, int part)
 static float
 part_over_time (ad_scorer *sc, const float *cells, int part)
 {
+  if (sc->refill) {             /* no vectors yet: hold, do not decay */
+    if (!sc->cfg.flow_track)
+      return part == 1 ? sc->flow_mean : sc->wander_mean;
+    const float *mean = sc->track + (part == 1 ? 0 : sc->ncells);
+    float mx = 0.0f;
+    for (int k = 0; k < sc->ncells; k++)
+      mx = mean[k] > mx ? mean[k] : mx;
+    return mx;
+  }
   if (sc->cfg.flow_track)
     return tracked (sc, sc->track + (part == 1 ? 0 : sc->ncells), cells,
         part);
@@ -923,6 +937,10 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   motion_cells (sc, feat, map != NULL);
   float motion = scored_cells (sc, sc->cells, sc->cwork);
   remember (sc, feat);
+  /* after lost frames, the running means move again once the motion
+   * patterns have a full window of pairs */
+  if (sc->refill && ad_flow_pairs (sc->flow) >= sc->cfg.flow_window)
+    sc->refill = 0;
 
   float flow = part_over_time (sc, sc->cells, 1);
   float still = cell_max (sc, sc->cwork, 2);

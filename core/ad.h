@@ -332,8 +332,10 @@ void ad_scorer_free (ad_scorer *sc);
 void ad_scorer_reset (ad_scorer *sc);
 /* Frames were lost since the last one scored (a gap in a live stream):
  * motion restarts (it would read the jump as fast motion everywhere) but
- * the evidence built up over time stays: the per-place running means, the
- * stationary change and the stream's background. */
+ * the evidence built up over time stays: the per-place running means
+ * (which hold until the motion patterns have a full window of pairs
+ * again), the wandering's vectors, the stationary change and the stream's
+ * background. */
 void ad_scorer_gap (ad_scorer *sc);
 /* This scorer's static_absorb (frames; 0 = never), overriding the model's
  * for this stream only: a still change that lasts that long joins the

@@ -999,11 +999,13 @@ gst_anomaly_score_sink_event (GstBaseTransform * trans, GstEvent * event)
       (trans, event);
 }
 
-/* Makes sure the scorer belongs to the meta's model. */
+/* Makes sure the scorer belongs to the meta's model (the current one
+ * when the meta has none: a frame without an estimate after lost
+ * frames). */
 static gboolean
 ensure_scorer (GstAnomalyScore * self, GstAnomalyMeta * meta)
 {
-  GstAnomalyModel *model = meta->model;
+  GstAnomalyModel *model = meta->model ? meta->model : self->model;
   const ad_config *cfg;
   ad_error err = { {0} };
   ad_status st;
@@ -1031,7 +1033,7 @@ ensure_scorer (GstAnomalyScore * self, GstAnomalyMeta * meta)
   cfg = ad_model_config (gst_anomaly_model_get (model));
   if (meta->width != cfg->width || meta->height != cfg->height ||
       meta->n_features != ad_config_in_channels (cfg) ||
-      meta->n_recon != ad_config_out_channels (cfg)) {
+      (meta->recon && meta->n_recon != ad_config_out_channels (cfg))) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
         ("The anomaly meta does not match the model: %dx%d with %d feature "
             "and %d reconstruction channels, the model expects %dx%d with "
@@ -1089,7 +1091,13 @@ gst_anomaly_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
     note_discont (self, buf);
   self->seen_pts = GST_BUFFER_PTS (buf);
-  if (!meta || !meta->features || !meta->recon || !meta->model) {
+  /* a frame without an estimate is scored only right after lost frames
+   * (anomalyrecon restarts its prediction there): the scorer still has
+   * the evidence built up before them (the stationary change, the motion
+   * parts' running means) and scores without the learned part; a
+   * stream's first frame, or a new clip's, has nothing yet */
+  if (!meta || !meta->features || (!(meta->recon && meta->model) &&
+          !(self->scorer && self->pending == PENDING_GAP))) {
     GST_LOG_OBJECT (self, "no features or reconstruction: passthrough");
     return GST_FLOW_OK;
   }

@@ -1279,6 +1279,53 @@ out:
   ad_model_free (m);
 }
 
+/* Lost frames (ad_scorer_gap) in the middle of the pacing of test_wander:
+ * while the motion patterns' window refills (the frame after the gap has
+ * no previous frame, the next ones too few pairs) the running means hold
+ * instead of falling towards 0, and then the wandering carries on from
+ * the vectors it kept from before the gap instead of waiting for half of
+ * wander_frames new ones. */
+static void
+test_gap_holds (void)
+{
+  float *fr, f[HW];
+  ad_model *m = learned_model (&fr);
+  ad_scorer *sc = NULL;
+  ad_score o;
+  float before = 0.0f, held[8] = { 0 };
+  if (!m || !fr)
+    goto out;
+  int win = ad_model_config (m)->flow_window, t = 0;
+  CHECK_OK (ad_scorer_new (m, &sc, NULL));
+  for (int k = 0; sc && k < 48 + 8; k++, t++) {
+    if (k == 48) {
+      ad_scorer_gap (sc);
+      t += 2;                   /* two frames lost */
+    }
+    int ph = t % 8;
+    render (f, 20.0f + (ph < 4 ? ph : 8 - ph), 18.0f, 0, 0, 1.0f);
+    CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
+    if (k < 48)
+      before = o.wander_raw;
+    else
+      held[k - 48] = o.wander_raw;
+  }
+  printf ("lost frames while pacing: wandering %.3f before, %.3f %.3f "
+      "%.3f while the window refills, %.3f %.3f after\n", before, held[0],
+      held[1], held[2], held[3], held[7]);
+  CHECK (before > 0.25f, "pacing wanders %g px/frame", before);
+  for (int k = 0; k < win && k < 8; k++)
+    CHECK (held[k] == before, "frame %d after the gap: %g, before %g", k,
+        held[k], before);
+  CHECK (held[win] > 0.5f * before && held[7] > 0.5f * before,
+      "after the window refilled: %g, %g (before %g)", held[win], held[7],
+      before);
+  ad_scorer_free (sc);
+out:
+  ad_free (fr);
+  ad_model_free (m);
+}
+
 /* Regions left out: a square moving down off the band, where nothing
  * moves on normal footage, is novel (motion patterns, stationary change,
  * heatmap); with the model's ignore_mask over it every part reads 0 and
@@ -1484,6 +1531,7 @@ main (void)
   test_smooth ();
   test_variance ();
   test_wander ();
+  test_gap_holds ();
   test_ignore ();
   test_map_spread ();
   test_map_track ();
