@@ -49,11 +49,10 @@ typedef struct
   gint step, ns;                /* pixel sampling: ns samples per frame */
   guint8 *pix;                  /* n * ns pixel labels */
   guint8 *got;                  /* n: 1 where the detector scored the frame
-                                 * (not lost to --drop, and not the first
-                                 * after a clip start or a gap, which has
-                                 * neither a prediction nor a previous
-                                 * frame); the metrics leave the others
-                                 * out */
+                                 * (not lost to --drop, and not a clip's
+                                 * first, which has neither a prediction
+                                 * nor a previous frame); the metrics leave
+                                 * the others out */
 } Truth;
 
 /* One method's results on the same frames. */
