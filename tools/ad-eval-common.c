@@ -536,7 +536,7 @@ decide (const Truth * t, Method * m)
     gint above = 0;
     gboolean on = FALSE, first = TRUE;
     for (gint64 f = t->clip_start[c]; f < t->clip_start[c + 1]; f++) {
-      if (!t->got[f]) {         /* lost (--drop): nothing to decide on */
+      if (!t->got[f]) {         /* lost (--drop) or not scored */
         m->flag[f] = on;
         continue;
       }
@@ -625,8 +625,9 @@ pixel_metrics (const Method * m, const Truth * t, gdouble * auc, gdouble * ap)
   g_free (l);
 }
 
-/* A lost frame (--drop) keeps the decision of the frame before it: an
- * alarm does not end and start again over a frame nobody saw. */
+/* A frame not scored (lost to --drop, or a clip's first) keeps the
+ * decision of the frame before it: an alarm does not end and start again
+ * over a frame nobody saw. */
 static void
 hold_flags (Method * m, const Truth * t)
 {
