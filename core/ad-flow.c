@@ -62,6 +62,7 @@ struct ad_flow {
   float ring_cam[AD_FLOW_WINDOW_MAX];   /* camera motion of each pair, px */
   int n_vec;                /* consecutive pairs with vectors, capped at
                              * AD_FLOW_WINDOW_MAX */
+  int span;                 /* frames the next pair spans (ad_flow_gap) */
   float *work;              /* [n] median scratch */
   float *wring;             /* [AD_WANDER_MAX, n, 2] each cell's window
                              * vector in the latest pairs (ad_flow_wander) */
@@ -203,14 +204,19 @@ ad_flow_reset (ad_flow *f)
   if (f) {
     f->have_prev = 0;
     f->n_vec = 0;
+    f->span = 1;
     f->wfill = 0;
   }
 }
 
 void
-ad_flow_gap (ad_flow *f)
+ad_flow_gap (ad_flow *f, int span)
 {
-  if (f) {
+  if (!f)
+    return;
+  if (span >= 2 && f->have_prev) {
+    f->span = span;
+  } else {
     f->have_prev = 0;
     f->n_vec = 0;
   }
@@ -421,6 +427,7 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   if (!f->have_prev) {
     f->have_prev = 1;
     f->n_vec = 0;
+    f->span = 1;
     memset (f->uv, 0, sizeof (float) * 2 * f->n);
     memset (f->energy, 0, sizeof (float) * f->n);
     return 0;
@@ -495,6 +502,19 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   }
   for (int k = 0; k < f->n; k++)
     f->energy[k] /= (float) (f->sums[k * FLOW_NS + 7] / nch);
+  /* a pair across lost frames: per frame, as the others */
+  if (f->span > 1) {
+    float sp = (float) f->span;
+    for (int k = 0; k < f->n; k++) {
+      f->uv[2 * k] /= sp;
+      f->uv[2 * k + 1] /= sp;
+      f->var[k] /= sp * sp;
+      f->energy[k] /= sp;
+    }
+    gu /= sp;
+    gv /= sp;
+    f->span = 1;
+  }
   f->head = (f->head + 1) % AD_FLOW_WINDOW_MAX;
   f->ring_cam[f->head] = (float) hypot (gu, gv);
   memcpy (f->ring_uv + (size_t) f->head * f->n * 2, f->uv,

@@ -343,10 +343,13 @@ void ad_flow_set_colour (ad_flow *f, int on);
  * diagonal of the inverse normal matrix); 0 (a new ad_flow's) = none. */
 void ad_flow_set_sigma (ad_flow *f, float k);
 void ad_flow_reset (ad_flow *f);
-/* Frames were lost: the next frame starts a new pair (no vectors across
- * the jump), but the wandering keeps the vectors it has (its path and
+/* Frames were lost.  span >= 2 (and a previous frame): the next pair
+ * spans that many frames, and its vectors, camera motion, variances and
+ * energies are divided down to one frame's, so the windows go on.
+ * Otherwise the next frame starts a new pair (no vectors across the
+ * jump).  Either way the wandering keeps the vectors it has (its path and
  * displacement over them still hold). */
-void ad_flow_gap (ad_flow *f);
+void ad_flow_gap (ad_flow *f, int span);
 /* Consecutive pairs with vectors since the last restart (capped at
  * AD_FLOW_WINDOW_MAX). */
 int ad_flow_pairs (const ad_flow *f);

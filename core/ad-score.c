@@ -66,6 +66,8 @@ struct ad_scorer {
   int refill;               /* after lost frames: the motion patterns'
                              * window is not full again yet, and the
                              * running means below hold */
+  int span;                 /* frames between the previous frame and the
+                             * next (2 across one lost frame) */
   float flow_mean;          /* running mean of the motion-pattern score */
   float wander_mean;        /* running mean of the wandering score */
   float *track;             /* [2, ncells] the same per cell (flow_track):
@@ -305,6 +307,7 @@ ad_scorer_reset (ad_scorer *sc)
 {
   if (sc) {
     sc->have_prev = 0;
+    sc->span = 1;
     sc->have_still = 0;
     sc->have_chroma = 0;
     restart_windows (sc);
@@ -317,13 +320,22 @@ ad_scorer_reset (ad_scorer *sc)
 }
 
 void
-ad_scorer_gap (ad_scorer *sc)
+ad_scorer_gap (ad_scorer *sc, int lost)
 {
-  if (sc) {
-    sc->have_prev = 0;
-    sc->refill = 1;
-    ad_flow_gap (sc->flow);
+  if (!sc)
+    return;
+  /* one frame lost: the next pair spans two frames, divided down to one
+   * (a walker's 1-2 px is within the one-step fit's reach at model
+   * resolution; at half resolution a slow camera's is not) */
+  if (lost >= 1 && lost <= AD_GAP_BRIDGE && sc->have_prev &&
+      sc->cfg.flow_scale == 1) {
+    sc->span = lost + 1;
+    ad_flow_gap (sc->flow, lost + 1);
+    return;
   }
+  sc->have_prev = 0;
+  sc->refill = 1;
+  ad_flow_gap (sc->flow, 0);
 }
 
 /* sc->resid [ci + 1, hw] = the signed residuals of frame feat against
@@ -611,9 +623,13 @@ motion_cells (ad_scorer *sc, const float *feat, int want_map)
   else if (sc->cfg.motion_comp)
     memcpy (sc->cells, ad_flow_energy (sc->flow),
         sizeof (float) * sc->ncells);
-  else
+  else {
     ad_motion_cells (feat, sc->prev, sc->ci, sc->h, sc->w, sc->cell,
         sc->cells);
+    for (int k = 0; sc->span > 1 && k < sc->ncells; k++)
+      sc->cells[k] /= (float) sc->span;     /* per frame across a gap */
+  }
+  sc->span = 1;
   if (ok && sc->flow_dist)
     ad_flow_novelty (sc->flow, sc->flow_dist->data, sc->cfg.flow_bins,
         sc->flow_noise,

@@ -330,13 +330,17 @@ typedef struct ad_score {
 ad_status ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err);
 void ad_scorer_free (ad_scorer *sc);
 void ad_scorer_reset (ad_scorer *sc);
-/* Frames were lost since the last one scored (a gap in a live stream):
- * motion restarts (it would read the jump as fast motion everywhere) but
- * the evidence built up over time stays: the per-place running means
- * (which hold until the motion patterns have a full window of pairs
- * again), the wandering's vectors, the stationary change and the stream's
- * background. */
-void ad_scorer_gap (ad_scorer *sc);
+/* `lost` frames were lost since the last one scored (a gap in a live
+ * stream; 0 = not known).  Up to AD_GAP_BRIDGE of them, with vectors
+ * fitted at model resolution (flow_scale 1), the motion goes on across
+ * the gap: the next pair spans lost + 1 frames and its motion is divided
+ * down to one frame's.  More, and motion restarts (it would read the jump
+ * as fast motion everywhere) but the evidence built up over time stays:
+ * the per-place running means (which hold until the motion patterns have
+ * a full window of pairs again), the wandering's vectors, the stationary
+ * change and the stream's background. */
+#define AD_GAP_BRIDGE 1
+void ad_scorer_gap (ad_scorer *sc, int lost);
 /* This scorer's static_absorb (frames; 0 = never), overriding the model's
  * for this stream only: a still change that lasts that long joins the
  * stream's background.  Changing it restarts the per-pixel counts. */

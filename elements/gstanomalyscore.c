@@ -1047,10 +1047,11 @@ ensure_scorer (GstAnomalyScore * self, GstAnomalyMeta * meta)
 
 /* A DISCONT on buf: frames lost in a live stream (its timestamp more than
  * GST_ANOMALY_GAP_FRAMES and at most GAP_MAX_FRAMES frame durations after
- * the previous buffer's) only restart the motion (ad_scorer_gap: what
- * built up over time, a left object's stationary change, stays); anything
- * else (a new clip that follows on in time, a jump back, a long outage,
- * no timestamps) restarts the scorer. */
+ * the previous buffer's) only restart the motion, or let it go on across
+ * a single lost frame (ad_scorer_gap: what built up over time, a left
+ * object's stationary change, stays); anything else (a new clip that
+ * follows on in time, a jump back, a long outage, no timestamps)
+ * restarts the scorer. */
 static void
 note_discont (GstAnomalyScore * self, GstBuffer * buf)
 {
@@ -1066,8 +1067,24 @@ note_discont (GstAnomalyScore * self, GstBuffer * buf)
     kind = PENDING_GAP;
   GST_DEBUG_OBJECT (self, "DISCONT at %" GST_TIME_FORMAT " after %"
       GST_TIME_FORMAT ": %s", GST_TIME_ARGS (pts), GST_TIME_ARGS (seen),
-      kind == PENDING_GAP ? "frames lost, motion restarts" : "reset");
+      kind == PENDING_GAP ? "frames lost" : "reset");
   self->pending = MAX (self->pending, kind);
+}
+
+/* Frames lost between the latest scored buffer and buf, from their
+ * timestamps and the frame duration (0 when they cannot tell). */
+static gint
+lost_frames (GstAnomalyScore * self, GstBuffer * buf)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buf), last = self->last_pts;
+  GstClockTime dur = GST_CLOCK_TIME_IS_VALID (GST_BUFFER_DURATION (buf)) ?
+      GST_BUFFER_DURATION (buf) : self->caps_dur;
+
+  if (!GST_CLOCK_TIME_IS_VALID (pts) || !GST_CLOCK_TIME_IS_VALID (last) ||
+      !GST_CLOCK_TIME_IS_VALID (dur) || dur == 0 || pts <= last ||
+      pts - last > GAP_MAX_FRAMES * dur)
+    return 0;
+  return MAX ((gint) ((gdouble) (pts - last) / (gdouble) dur + 0.5) - 1, 0);
 }
 
 static GstFlowReturn
@@ -1131,7 +1148,7 @@ gst_anomaly_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   }
 
   if (self->pending == PENDING_GAP)
-    ad_scorer_gap (self->scorer);
+    ad_scorer_gap (self->scorer, lost_frames (self, buf));
   else if (self->pending == PENDING_RESET)
     ad_scorer_reset (self->scorer);
   self->pending = PENDING_NONE;

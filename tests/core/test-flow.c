@@ -615,14 +615,14 @@ test_static (void)
    * frame after them reads no motion against the frame before the gap; a
    * reset starts the change again from zero */
   {
-    ad_scorer_gap (sc);
-    ad_scorer_gap (NULL);
+    ad_scorer_gap (sc, 0);
+    ad_scorer_gap (NULL, 0);
     render (a, -1.0f, 0, 0, 0, 1.0f);
     CHECK_OK (ad_scorer_process (sc, b, NULL, NULL, &o, NULL));
     CHECK (o.static_raw >= 0.95f * late && o.motion_raw == 0.0f,
         "after a gap: stationary change %g (before %g), motion %g",
         o.static_raw, late, o.motion_raw);
-    ad_scorer_gap (sc);
+    ad_scorer_gap (sc, 0);
     CHECK_OK (ad_scorer_process (sc, a, NULL, NULL, &o, NULL));
     CHECK (o.motion_raw == 0.0f, "the square went during a gap: motion %g",
         o.motion_raw);
@@ -1279,6 +1279,71 @@ out:
   ad_model_free (m);
 }
 
+/* One frame lost (ad_flow_gap with a span of 2): a smooth blob moving
+ * 1 px a frame jumps 2 px across the gap, and the pair across it reads
+ * about 1 px a frame (the jump divided by the span), its window of pairs
+ * going on; without the span (a restart) the frame starts a new pair and
+ * reads nothing.  The scorer bridges one lost frame the same way (motion
+ * goes on) and restarts after two. */
+static void
+test_gap_bridge (void)
+{
+  ad_flow *f = NULL;
+  float a[HW], u[2] = { -1.0f, -1.0f }, u1 = -1.0f;
+  int pairs[2] = { -1, -1 }, ready[2] = { -1, -1 };
+  int k = cell_of (24.0f, 24.0f);
+  for (int span = 0; span < 2; span++) {
+    CHECK_OK (ad_flow_new (H, W, CELL, &f, NULL));
+    if (!f)
+      return;
+    for (int t = 0; t < 4; t++) {
+      blob (a, 21.0f + t, 24.0f);
+      ad_flow_push (f, a, 1, 1);
+    }
+    u1 = ad_flow_vectors (f)[2 * k];
+    ad_flow_gap (f, span ? 2 : 0);
+    blob (a, 26.0f, 24.0f);     /* frame 5 (x = 25) lost */
+    ready[span] = ad_flow_push (f, a, 1, 1);
+    u[span] = ad_flow_vectors (f)[2 * k];
+    pairs[span] = ad_flow_pairs (f);
+    ad_flow_free (f);
+  }
+  printf ("one frame lost: %.3f px/frame across it (%.3f before), %d pairs "
+      "in a row; restarted: %d pairs\n", u[1], u1, pairs[1], pairs[0]);
+  CHECK (u1 > 0.7f && u1 < 1.3f, "1 px/frame reads %g", u1);
+  CHECK (ready[1] == 1 && fabsf (u[1] - u1) < 0.25f * u1,
+      "across the gap %g, before %g", u[1], u1);
+  CHECK (pairs[1] == 4 && ready[0] == 0 && pairs[0] == 0,
+      "pairs %d / %d, ready %d / %d", pairs[1], pairs[0], ready[1], ready[0]);
+
+  /* the scorer: one lost frame bridged, two restart the motion */
+  float *fr;
+  ad_model *m = learned_model (&fr);
+  for (int lost = 1; m && fr && lost <= 2; lost++) {
+    ad_scorer *sc = NULL;
+    ad_score o;
+    CHECK_OK (ad_scorer_new (m, &sc, NULL));
+    for (int t = 0; sc && t < 6; t++) {
+      render (a, 10.0f + t, 18.0f, 0, 0, 1.0f);
+      CHECK_OK (ad_scorer_process (sc, a, NULL, NULL, &o, NULL));
+    }
+    float before = o.motion_raw;
+    ad_scorer_gap (sc, lost);
+    render (a, 10.0f + 6 + lost, 18.0f, 0, 0, 1.0f);
+    CHECK_OK (ad_scorer_process (sc, a, NULL, NULL, &o, NULL));
+    printf ("%d lost: motion %.4f after the gap, %.4f before\n", lost,
+        o.motion_raw, before);
+    if (lost == 1)
+      CHECK (o.motion_raw > 0.5f * before && o.motion_raw < 1.5f * before,
+          "bridged: motion %g, before %g", o.motion_raw, before);
+    else
+      CHECK (o.motion_raw == 0.0f, "restarted: motion %g", o.motion_raw);
+    ad_scorer_free (sc);
+  }
+  ad_free (fr);
+  ad_model_free (m);
+}
+
 /* Lost frames (ad_scorer_gap) in the middle of the pacing of test_wander:
  * while the motion patterns' window refills (the frame after the gap has
  * no previous frame, the next ones too few pairs) the running means hold
@@ -1299,7 +1364,7 @@ test_gap_holds (void)
   CHECK_OK (ad_scorer_new (m, &sc, NULL));
   for (int k = 0; sc && k < 48 + 8; k++, t++) {
     if (k == 48) {
-      ad_scorer_gap (sc);
+      ad_scorer_gap (sc, 2);
       t += 2;                   /* two frames lost */
     }
     int ph = t % 8;
@@ -1532,6 +1597,7 @@ main (void)
   test_variance ();
   test_wander ();
   test_gap_holds ();
+  test_gap_bridge ();
   test_ignore ();
   test_map_spread ();
   test_map_track ();
