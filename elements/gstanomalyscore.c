@@ -1045,6 +1045,15 @@ ensure_scorer (GstAnomalyScore * self, GstAnomalyMeta * meta)
   return TRUE;
 }
 
+/* buf's duration, or the caps' frame duration (NONE when neither is
+ * known). */
+static GstClockTime
+frame_duration (GstAnomalyScore * self, GstBuffer * buf)
+{
+  return GST_CLOCK_TIME_IS_VALID (GST_BUFFER_DURATION (buf)) ?
+      GST_BUFFER_DURATION (buf) : self->caps_dur;
+}
+
 /* A DISCONT on buf: frames lost in a live stream (its timestamp more than
  * GST_ANOMALY_GAP_FRAMES and at most GAP_MAX_FRAMES frame durations after
  * the previous buffer's) only restart the motion, or let it go on across
@@ -1056,8 +1065,7 @@ static void
 note_discont (GstAnomalyScore * self, GstBuffer * buf)
 {
   GstClockTime pts = GST_BUFFER_PTS (buf), seen = self->seen_pts;
-  GstClockTime dur = GST_CLOCK_TIME_IS_VALID (GST_BUFFER_DURATION (buf)) ?
-      GST_BUFFER_DURATION (buf) : self->caps_dur;
+  GstClockTime dur = frame_duration (self, buf);
   gint kind = PENDING_RESET;
 
   if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (seen) &&
@@ -1077,8 +1085,7 @@ static gint
 lost_frames (GstAnomalyScore * self, GstBuffer * buf)
 {
   GstClockTime pts = GST_BUFFER_PTS (buf), last = self->last_pts;
-  GstClockTime dur = GST_CLOCK_TIME_IS_VALID (GST_BUFFER_DURATION (buf)) ?
-      GST_BUFFER_DURATION (buf) : self->caps_dur;
+  GstClockTime dur = frame_duration (self, buf);
 
   if (!GST_CLOCK_TIME_IS_VALID (pts) || !GST_CLOCK_TIME_IS_VALID (last) ||
       !GST_CLOCK_TIME_IS_VALID (dur) || dur == 0 || pts <= last ||
