@@ -343,6 +343,13 @@ void ad_flow_set_colour (ad_flow *f, int on);
  * diagonal of the inverse normal matrix); 0 (a new ad_flow's) = none. */
 void ad_flow_set_sigma (ad_flow *f, float k);
 void ad_flow_reset (ad_flow *f);
+/* The scores' parts: learned, plain motion, motion pattern, stationary
+ * change, wandering. */
+#define AD_PARTS 5
+/* s[AD_PARTS] = the spreads the fused score divides each part by: m's
+ * calibrated spreads under the settings cfg (1 for a part the model has
+ * none for; the wandering's 1 unless cfg->wander_norm: px/frame). */
+void ad_part_scales (const ad_model *m, const ad_config *cfg, float *s);
 /* Frames were lost.  span >= 2 (and a previous frame): the next pair
  * spans that many frames, and its vectors, camera motion, variances and
  * energies are divided down to one frame's, so the windows go on.

@@ -42,7 +42,6 @@
 #define AD_WANDER_FLOOR 0.5f
 /* Parts of the fused score: learned, motion, motion pattern, stationary
  * change, wandering. */
-#define AD_PARTS 5
 #define AD_TINY 1e-6f
 
 /* ------------------------------------------------------------------------ */
@@ -920,24 +919,28 @@ fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
       out[p] = 0.0f;
 }
 
-/* s[AD_PARTS] = the spreads of the learned, motion, motion-pattern,
- * stationary-change and wandering scores (the wandering's 1 unless
- * wander_norm and the model holds one: px/frame). */
-static void
-scales (const ad_scorer *sc, float *s)
+void
+ad_part_scales (const ad_model *m, const ad_config *cfg, float *s)
 {
-  const ad_calib *c = &sc->m->calib;
-  const ad_tensor *fs = ad_model_tensor ((ad_model *) sc->m, "flow_stats");
-  const ad_tensor *ss = ad_model_tensor ((ad_model *) sc->m, "static_stats");
-  const ad_tensor *ws = ad_model_tensor ((ad_model *) sc->m, "wander_stats");
+  const ad_calib *c = &m->calib;
+  const ad_tensor *fs = ad_model_tensor ((ad_model *) m, "flow_stats");
+  const ad_tensor *ss = ad_model_tensor ((ad_model *) m, "static_stats");
+  const ad_tensor *ws = ad_model_tensor ((ad_model *) m, "wander_stats");
   s[0] = c->valid && c->learned_scale > 0.0f ? c->learned_scale : 1.0f;
   s[1] = c->valid && c->motion_scale > 0.0f ? c->motion_scale : 1.0f;
   s[2] = c->valid && fs && fs->count >= 3 && fs->data[2] > 0.0f ?
       fs->data[2] : 1.0f;
   s[3] = c->valid && ss && ss->count >= 2 && ss->data[1] > 0.0f ?
       ss->data[1] : 1.0f;
-  s[4] = c->valid && sc->cfg.wander_norm && ws && ws->count >= 1 &&
+  s[4] = c->valid && cfg->wander_norm && ws && ws->count >= 1 &&
       ws->data[0] > 0.0f ? ws->data[0] : 1.0f;
+}
+
+/* The scorer's spreads: its model's, with its own settings. */
+static void
+scales (const ad_scorer *sc, float *s)
+{
+  ad_part_scales (sc->m, &sc->cfg, s);
 }
 
 ad_status

@@ -190,20 +190,17 @@ static long cut_frames;
  * beyond, per row (0: off). */
 static int pixel_near;
 
-/* With --dump: the scales that turn the dump's raw parts into the fused
- * score (docs/scoring.md, Fusion), on stderr. */
+/* With --dump: the spreads that turn the dump's raw parts into the fused
+ * score (docs/scoring.md, Fusion; the wandering's 1 unless wander_norm),
+ * and the threshold, on stderr. */
 static void
-dump_scales (ad_model *m)
+dump_scales (const ad_model *m)
 {
-  const ad_calib *c = ad_model_calib (m);
-  const ad_tensor *f = ad_model_tensor (m, "flow_stats");
-  const ad_tensor *s = ad_model_tensor (m, "static_stats");
-  const ad_tensor *w = ad_model_tensor (m, "wander_stats");
+  float s[AD_PARTS];
+  ad_part_scales (m, ad_model_config (m), s);
   fprintf (stderr, "ad-tune: dump scales: learned %g motion %g flow %g "
-      "static %g wander %g threshold %g\n", c->learned_scale,
-      c->motion_scale, f && f->count >= 3 ? f->data[2] : 1.0f,
-      s && s->count >= 2 ? s->data[1] : 1.0f,
-      w && w->count >= 1 ? w->data[0] : 1.0f, c->threshold);
+      "static %g wander %g threshold %g\n", s[0], s[1], s[2], s[3], s[4],
+      ad_model_calib (m)->threshold);
 }
 
 /* Scores a clip causally: frame scores [n] and maps [n, H, W]; with
