@@ -386,3 +386,107 @@ ad_config_features_match (const ad_config *model, const ad_config *feat,
   }
   return AD_OK;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Frame-rate rules (docs/tuning.md, "Frame rate"; measured in
+ * docs/benchmarks.md, "Frame rate")                                        */
+
+/* At or below this rate the motion patterns score single frame pairs
+ * (flow_window 1): fast motion crosses a cell in a frame or two. */
+#define AD_RATE_SLOW_FPS 12.5
+/* At or below this rate the vectors are fitted at half the model
+ * resolution (flow_scale 2: a walker moves 2-4 px a frame there), with
+ * coarser bins (0.5 px/frame): a slow camera gives a third of the vectors
+ * a minute of footage gives at 25 frames a second. */
+#define AD_RATE_HALF_SCALE_FPS 9.0
+#define AD_RATE_SLOW_BINS 17
+/* The rate calib_quantile, flow_smooth and wander_frames' defaults refer
+ * to.  Slower, the per-frame tail 1 - q grows by the ratio (the same
+ * normal frames an hour above it), but q stays at least
+ * AD_RATE_MIN_QUANTILE; the motion pattern's running mean shrinks by the
+ * ratio to AD_RATE_SMOOTH_POWER (an event spans fewer frames, while each
+ * frame's noise still wants averaging). */
+#define AD_RATE_REF_FPS 25.0
+#define AD_RATE_MIN_QUANTILE 0.99
+#define AD_RATE_SMOOTH_POWER 0.25
+/* Seconds the stationary change takes to build up (static_rise, frames)
+ * and the wandering looks back over (wander_frames, frame pairs). */
+#define AD_RATE_STILL_SECONDS 1.0
+#define AD_RATE_WANDER_SECONDS 0.48
+
+const char *const ad_config_rate_fields[AD_RATE_N_FIELDS] = {
+  "flow_window", "calib_quantile", "static_rise", "flow_smooth",
+  "flow_scale", "flow_bins", "wander_frames"
+};
+
+ad_status
+ad_config_rate_named (const char *str, unsigned *named, ad_error *err)
+{
+  ad_config c;
+  ad_config_default (&c);
+  *named = 0;
+  /* -1 lies outside every rate field's range, so a field still at -1
+   * after the parse was not named, neither itself nor by a preset */
+  for (int i = 0; i < AD_RATE_N_FIELDS; i++)
+    ad_config_set (&c, ad_config_field (ad_config_rate_fields[i]), -1.0);
+  ad_status st = str ? ad_config_parse (&c, str, err) : AD_OK;
+  if (st != AD_OK)
+    return st;
+  for (int i = 0; i < AD_RATE_N_FIELDS; i++)
+    if (ad_config_get (&c, ad_config_field (ad_config_rate_fields[i])) !=
+        -1.0)
+      *named |= 1u << i;
+  return AD_OK;
+}
+
+/* Sets field i of the rate rules to v unless it is named, and notes it. */
+static void
+rate_set (ad_config *cfg, unsigned named, int i, double v, char *applied,
+    size_t n)
+{
+  const ad_field *f = ad_config_field (ad_config_rate_fields[i]);
+  if ((named >> i) & 1u)
+    return;
+  v = fmin (fmax (v, f->min), f->max);
+  ad_config_set (cfg, f, v);
+  if (applied && n > 0) {
+    size_t len = strlen (applied);
+    if (len < n)
+      snprintf (applied + len, n - len, "%s%s=%g", len ? "," : "", f->name,
+          ad_config_get (cfg, f));
+  }
+}
+
+void
+ad_config_apply_rate (ad_config *cfg, double fps, unsigned named,
+    char *applied, size_t n)
+{
+  if (applied && n > 0)
+    applied[0] = 0;
+  if (!(fps > 0.0))
+    return;
+  if (fps <= AD_RATE_SLOW_FPS)
+    rate_set (cfg, named, AD_RATE_WINDOW, 1, applied, n);
+  if (fps <= AD_RATE_HALF_SCALE_FPS) {
+    if (cfg->motion_cell % 2 == 0)
+      rate_set (cfg, named, AD_RATE_SCALE, 2, applied, n);
+    if (cfg->flow_scale == 2)
+      rate_set (cfg, named, AD_RATE_BINS, AD_RATE_SLOW_BINS, applied, n);
+  }
+  /* the rest is about time: independent stills (clip_len 1) count images */
+  if (cfg->clip_len <= 1)
+    return;
+  if (fps < AD_RATE_REF_FPS) {
+    double q = 1.0 - (1.0 - cfg->calib_quantile) * AD_RATE_REF_FPS / fps;
+    rate_set (cfg, named, AD_RATE_QUANTILE, fmax (q, AD_RATE_MIN_QUANTILE),
+        applied, n);
+    rate_set (cfg, named, AD_RATE_SMOOTH, fmax (cfg->flow_smooth *
+            pow (fps / AD_RATE_REF_FPS, AD_RATE_SMOOTH_POWER), 1.0),
+        applied, n);
+  }
+  rate_set (cfg, named, AD_RATE_RISE, fps * AD_RATE_STILL_SECONDS, applied,
+      n);
+  rate_set (cfg, named, AD_RATE_WANDER, round (fps * AD_RATE_WANDER_SECONDS),
+      applied, n);
+  cfg->train_fps = (float) fps;
+}

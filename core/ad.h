@@ -199,6 +199,32 @@ int ad_config_out_channels (const ad_config *cfg);
 ad_status ad_config_features_match (const ad_config *model,
     const ad_config *features, ad_error *err);
 
+/* The frame-rate rules: the settings a model trained on footage at fps
+ * frames a second takes (docs/tuning.md, "Frame rate"):
+ *   12.5 fps or less     flow_window 1
+ *   9 fps or less        flow_scale 2 (with an even motion_cell), and with
+ *                        it flow_bins 17
+ * and for video (clip_len > 1):
+ *   below 25 fps         calib_quantile's tail 1 - q times 25 / fps (q at
+ *                        least 0.99); flow_smooth times (fps / 25)^(1/4)
+ *   any rate             static_rise one second of frames, wander_frames
+ *                        0.48 s of frame pairs; train_fps = fps
+ * A field whose bit (1 << AD_RATE_*) is set in named keeps its value.
+ * fps <= 0 (unknown) changes nothing.  applied (n bytes, may be NULL)
+ * receives the settings changed as "key=value,...". */
+enum {
+  AD_RATE_WINDOW, AD_RATE_QUANTILE, AD_RATE_RISE, AD_RATE_SMOOTH,
+  AD_RATE_SCALE, AD_RATE_BINS, AD_RATE_WANDER, AD_RATE_N_FIELDS
+};
+extern const char *const ad_config_rate_fields[AD_RATE_N_FIELDS];
+void ad_config_apply_rate (ad_config *cfg, double fps, unsigned named,
+    char *applied, size_t n);
+/* Which of the rules' fields the settings string str (NULL: none) names,
+ * itself or through a preset, as the bits for ad_config_apply_rate.  str
+ * must parse (ad_config_parse's error otherwise). */
+ad_status ad_config_rate_named (const char *str, unsigned *named,
+    ad_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* Calibration: filled by training from held-back normal footage.            */
 

@@ -94,63 +94,6 @@
 
 #define GST_CAT_DEFAULT gst_anomaly_debug
 
-/* Frame rate at or below which training scores single frame pairs
- * (flow_window=1) unless config sets flow_window. */
-#define GST_ANOMALY_SLOW_FPS 12.5
-/* Frame rate at or below which the motion vectors are fitted at half the
- * model resolution (flow_scale=2: a walker moves 2-4 px a frame there)
- * unless config sets flow_scale or an odd motion_cell. */
-#define GST_ANOMALY_HALF_SCALE_FPS 9.0
-/* With those half-resolution vectors the motion patterns take this many
- * bins a side (0.5 px/frame) unless config sets flow_bins: a slow camera
- * gives a third of the vectors a minute of footage gives at 25 frames a
- * second, too few to fill the finer default bins (docs/benchmarks.md,
- * "Frame rate"). */
-#define GST_ANOMALY_SLOW_BINS 17
-/* Frame rate calib_quantile refers to: a slower camera shows fewer frames
- * an hour, so training a video model lowers the per-frame tail 1 - q by
- * the ratio unless config sets calib_quantile (the same false-alarm frames
- * an hour), but not below GST_ANOMALY_MIN_QUANTILE. */
-#define GST_ANOMALY_REF_FPS 25.0
-#define GST_ANOMALY_MIN_QUANTILE 0.99
-/* Seconds over which the stationary change builds up (static_rise is in
- * frames: one second of the input's frame rate) unless config sets it. */
-#define GST_ANOMALY_STILL_SECONDS 1.0
-/* Below GST_ANOMALY_REF_FPS the motion pattern's running mean
- * (flow_smooth, frames) shrinks by (fps / GST_ANOMALY_REF_FPS) to this
- * power unless config sets it: an event spans fewer frames, while each
- * frame's noise still wants averaging and a shorter mean costs steady
- * anomalies their margin over the threshold (1 keeps the time, 0 the
- * frames; measured in docs/benchmarks.md). */
-#define GST_ANOMALY_SMOOTH_POWER 0.25
-/* Seconds the wandering part looks back over (wander_frames is in frame
- * pairs: 12 at 25 frames a second) unless config sets it. */
-#define GST_ANOMALY_WANDER_SECONDS 0.48
-
-/* The settings the frame-rate rules of trainer_create() choose unless
- * config names them (itself or through a preset); bit 1 << RATE_X of
- * GstAnomalyRecon.rate_named is set when config names rate_fields[RATE_X]. */
-enum
-{
-  RATE_WINDOW,
-  RATE_QUANTILE,
-  RATE_RISE,
-  RATE_SMOOTH,
-  RATE_SCALE,
-  RATE_BINS,
-  RATE_WANDER,
-  RATE_N
-};
-static const gchar *const rate_fields[RATE_N] = {
-  [RATE_WINDOW] = "flow_window",
-  [RATE_QUANTILE] = "calib_quantile",
-  [RATE_RISE] = "static_rise",
-  [RATE_SMOOTH] = "flow_smooth",
-  [RATE_SCALE] = "flow_scale",
-  [RATE_BINS] = "flow_bins",
-  [RATE_WANDER] = "wander_frames"
-};
-#define RATE_NAMED(self, r) (((self)->rate_named >> (r)) & 1u)
 
 /**
  * GstAnomalyReconMode:
@@ -225,7 +168,7 @@ struct _GstAnomalyRecon
   gboolean checked;             /* features checked against stream_model */
   gboolean reset_pending;
   gdouble fps;                  /* the input's frame rate (0: unknown) */
-  guint rate_named;             /* 1 << RATE_*: config names the field */
+  guint rate_named;             /* 1 << AD_RATE_*: config names it */
 
   /* training (train mode) or collecting (learn-frames) */
   ad_model *train_model;
@@ -583,68 +526,15 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
   ad_error err;
   ad_status st;
   gint n = meta->n_features;
+  gchar applied[256];
 
   cfg.width = meta->width;
   cfg.height = meta->height;
-  /* a slow camera: fast motion crosses a motion cell in a frame or two,
-   * so the motion patterns score single pairs (docs/tuning.md) */
-  if (!RATE_NAMED (self, RATE_WINDOW) && self->fps > 0.0 &&
-      self->fps <= GST_ANOMALY_SLOW_FPS) {
-    cfg.flow_window = 1;
-    GST_INFO_OBJECT (self, "%.1f frames a second: flow_window=1", self->fps);
-  }
-  /* slower still: half-resolution vectors, and with them coarser bins */
-  if (self->fps > 0.0 && self->fps <= GST_ANOMALY_HALF_SCALE_FPS) {
-    if (!RATE_NAMED (self, RATE_SCALE) && cfg.motion_cell % 2 == 0) {
-      cfg.flow_scale = 2;
-      GST_INFO_OBJECT (self, "%.1f frames a second: flow_scale=2",
-          self->fps);
-    }
-    if (!RATE_NAMED (self, RATE_BINS) && cfg.flow_scale == 2) {
-      cfg.flow_bins = GST_ANOMALY_SLOW_BINS;
-      GST_INFO_OBJECT (self, "%.1f frames a second: flow_bins=%d",
-          self->fps, cfg.flow_bins);
-    }
-  }
-  /* video only: independent stills (clip_len 1) count images, not time */
-  if (!RATE_NAMED (self, RATE_QUANTILE) && cfg.clip_len > 1 &&
-      self->fps > 0.0 && self->fps < GST_ANOMALY_REF_FPS) {
-    gdouble q = 1.0 - (1.0 - cfg.calib_quantile) * GST_ANOMALY_REF_FPS /
-        self->fps;
-
-    cfg.calib_quantile = (gfloat) MAX (q, GST_ANOMALY_MIN_QUANTILE);
-    GST_INFO_OBJECT (self, "%.1f frames a second: calib_quantile=%.5f",
-        self->fps, cfg.calib_quantile);
-  }
-  if (!RATE_NAMED (self, RATE_RISE) && cfg.clip_len > 1 &&
-      self->fps > 0.0) {
-    const ad_field *f = ad_config_field ("static_rise");
-
-    cfg.static_rise = (gfloat) CLAMP (self->fps * GST_ANOMALY_STILL_SECONDS,
-        f->min, f->max);
-    GST_INFO_OBJECT (self, "%.1f frames a second: static_rise=%.1f",
-        self->fps, cfg.static_rise);
-  }
-  if (!RATE_NAMED (self, RATE_SMOOTH) && cfg.clip_len > 1 &&
-      self->fps > 0.0 && self->fps < GST_ANOMALY_REF_FPS) {
-    gdouble shrink = pow (self->fps / GST_ANOMALY_REF_FPS,
-        GST_ANOMALY_SMOOTH_POWER);
-
-    cfg.flow_smooth = (gfloat) MAX (cfg.flow_smooth * shrink, 1.0);
-    GST_INFO_OBJECT (self, "%.1f frames a second: flow_smooth=%.2f",
-        self->fps, cfg.flow_smooth);
-  }
-  if (!RATE_NAMED (self, RATE_WANDER) && cfg.clip_len > 1 &&
-      self->fps > 0.0) {
-    const ad_field *f = ad_config_field ("wander_frames");
-
-    cfg.wander_frames = (gint32) CLAMP (lround (self->fps *
-            GST_ANOMALY_WANDER_SECONDS), f->min, f->max);
-    GST_INFO_OBJECT (self, "%.1f frames a second: wander_frames=%d",
-        self->fps, cfg.wander_frames);
-  }
-  if (cfg.clip_len > 1)
-    cfg.train_fps = (gfloat) self->fps;
+  /* the frame-rate rules, for the settings config does not name */
+  ad_config_apply_rate (&cfg, self->fps, self->rate_named, applied,
+      sizeof (applied));
+  if (applied[0])
+    GST_INFO_OBJECT (self, "%.1f frames a second: %s", self->fps, applied);
   cfg.color = (n >= 3) ? 1 : 0;
   cfg.motion_inputs = (n == 2 || n == 4) ? 1 : 0;
   memset (&err, 0, sizeof (err));
@@ -859,10 +749,8 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
 {
   GstAnomalyRecon *self = GST_ANOMALY_RECON (trans);
   gchar *config, *ignore, *msg = NULL;
-  guint learn, i;
+  guint learn;
   ad_error err = { {0} };
-  gdouble rate_default[RATE_N];
-  const ad_field *f;
 
   GST_OBJECT_LOCK (self);
   self->run_mode = self->mode;
@@ -895,31 +783,20 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   self->last_loss = 0.0f;
 
   ad_config_default (&self->base_cfg);
-  /* the fields of the frame-rate rules read -1 (outside their ranges)
-   * unless config names them: the rules apply only when it does not */
-  for (i = 0; i < RATE_N; i++) {
-    f = ad_config_field (rate_fields[i]);
-    rate_default[i] = ad_config_get (&self->base_cfg, f);
-    ad_config_set (&self->base_cfg, f, -1.0);
-  }
-  if (config && !parse_config (config, &self->base_cfg, &msg)) {
+  if (config && (!parse_config (config, &self->base_cfg, &msg) ||
+          ad_config_rate_named (config, &self->rate_named, &err) != AD_OK)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("Invalid config \"%s\": %s. Use key=value pairs separated by "
             "commas, with the names of the core's settings (e.g. "
-            "\"task=1,mem_place=2\").", config, msg), (NULL));
+            "\"task=1,mem_place=2\").", config, msg ? msg : err.msg),
+        (NULL));
     g_free (msg);
     g_free (config);
     return FALSE;
   }
+  if (!config)
+    self->rate_named = 0;
   g_free (config);
-  self->rate_named = 0;
-  for (i = 0; i < RATE_N; i++) {
-    f = ad_config_field (rate_fields[i]);
-    if (ad_config_get (&self->base_cfg, f) != -1.0)
-      self->rate_named |= 1u << i;
-    else
-      ad_config_set (&self->base_cfg, f, rate_default[i]);
-  }
 
   if (self->run_mode == GST_ANOMALY_RECON_MODE_TRAIN) {
     if (!self->run_path)

@@ -15,8 +15,8 @@
  * the plugin's anomalyextract gives; --train color=0 for a gray model.
  * Every row starts from the tool's defaults plus --train, also with a
  * loaded model, not from the model's own scoring settings: score a model
- * trained with --train "flow_window=1" (a slow camera) with the same
- * --train, or its rows use the default window.
+ * trained with --train "flow_window=2" with the same --train, or its rows
+ * use the default window (--stride applies its rate's rules either way).
  * --keep-calib 1 scores the first row with the loaded model as it is (its
  * own motion patterns, background and calibration, e.g. a model ad-eval
  * trained through the pipeline with --workdir); the other rows as usual.
@@ -35,7 +35,9 @@
  * from a fresh stream and scorer, as benchmark test clips that start in
  * the middle of an event are scored.
  * --stride K keeps every K-th frame of every clip, a camera at 25 / K
- * frames a second (UCSD Ped2 was filmed at 10).
+ * frames a second (UCSD Ped2 was filmed at 10), and applies the core's
+ * frame-rate rules for that rate (ad_config_apply_rate, as anomalyrecon
+ * does from the caps) to the settings --train does not name.
  * --dump F writes the first scoring's per-frame parts (raw learned, motion,
  * motion-pattern, stationary-change and wandering scores, final score) as
  * CSV, for the test, nuisance and (with --step) lit holdout clips, and
@@ -529,6 +531,21 @@ main (int argc, char **argv)
     return 2;
   if (!parse_kv (&cfg, train_cfg))
     return 2;
+  /* the frame-rate rules anomalyrecon applies from the caps, for the
+   * settings --train does not name: 25 / K frames a second with
+   * --stride K (stills have no rate) */
+  if (sk != AD_SCENE_INDUSTRIAL) {
+    unsigned named = 0;
+    char applied[256];
+    ad_error perr = { { 0 } };
+    if (ad_config_rate_named (train_cfg, &named, &perr) != AD_OK)
+      return 2;
+    ad_config_apply_rate (&cfg, 25.0 / frame_stride, named, applied,
+        sizeof applied);
+    if (frame_stride > 1)
+      fprintf (stderr, "ad-tune: %.2f frames a second: %s\n",
+          25.0 / frame_stride, applied);
+  }
   ad_error err = { { 0 } };
   ad_model *m = NULL;
   if (model_path && ad_model_load (model_path, &m, &err) == AD_OK) {

@@ -907,6 +907,78 @@ test_config_parse (void)
   CHECK (ad_config_preset ("stills") && !ad_config_preset ("x"), "lookup");
 }
 
+/* The frame-rate rules: what a camera's rate changes, and that a setting
+ * the user names stays. */
+static void
+test_config_rate (void)
+{
+  ad_config c, d;
+  ad_error err = { { 0 } };
+  char applied[256];
+  unsigned named = 99;
+  ad_config_default (&d);
+  CHECK (ad_config_rate_named (NULL, &named, &err) == AD_OK && named == 0,
+      "nothing named: %u", named);
+  CHECK (ad_config_rate_named ("lr=0.002,preset=stills", &named, &err) ==
+      AD_OK && named == 0, "other fields and a preset without them: %u",
+      named);
+  CHECK (ad_config_rate_named ("flow-window=2,wander_frames=8", &named,
+          &err) == AD_OK && named == ((1u << AD_RATE_WINDOW) |
+          (1u << AD_RATE_WANDER)), "two named: %u", named);
+  CHECK (ad_config_rate_named ("flow_window=x", &named, &err) == AD_ERR_ARG &&
+      strstr (err.msg, "not a number"), "bad string: %s", err.msg);
+  /* 25 frames a second: the defaults are the rules' values there */
+  c = d;
+  ad_config_apply_rate (&c, 25.0, 0, applied, sizeof applied);
+  c.train_fps = 0.0f;
+  CHECK (memcmp (&c, &d, sizeof c) == 0, "25 fps keeps the defaults: %s",
+      applied);
+  /* unknown rate: nothing */
+  c = d;
+  ad_config_apply_rate (&c, 0.0, 0, applied, sizeof applied);
+  CHECK (memcmp (&c, &d, sizeof c) == 0 && applied[0] == 0, "unknown rate");
+  /* 10 frames a second (UCSD Ped2) */
+  c = d;
+  ad_config_apply_rate (&c, 10.0, 0, applied, sizeof applied);
+  CHECK (c.flow_window == 1 && c.flow_scale == 1 && c.flow_bins ==
+      d.flow_bins && fabsf (c.static_rise - 10.0f) < 1e-6f &&
+      c.wander_frames == 5 && fabsf (c.calib_quantile - (1.0f - (1.0f -
+                  d.calib_quantile) * 2.5f)) < 1e-6f &&
+      fabsf (c.flow_smooth - d.flow_smooth * powf (0.4f, 0.25f)) < 1e-5f &&
+      c.train_fps == 10.0f, "10 fps: %s", applied);
+  CHECK (strstr (applied, "flow_window=1") && strstr (applied,
+          "wander_frames=5"), "applied names the changes: %s", applied);
+  /* 8.3 frames a second: half-resolution vectors and coarser bins, but
+   * not the window the user named */
+  c = d;
+  ad_config_apply_rate (&c, 25.0 / 3, 1u << AD_RATE_WINDOW, applied,
+      sizeof applied);
+  CHECK (c.flow_window == d.flow_window && c.flow_scale == 2 &&
+      c.flow_bins == 17 && c.static_rise > 8.3f && c.static_rise < 8.4f &&
+      c.calib_quantile > 0.9969f && c.calib_quantile < 0.9971f,
+      "8.3 fps, window named: %s", applied);
+  /* an odd cell cannot be halved; a very slow camera's quantile floor */
+  c = d;
+  c.motion_cell = 7;
+  ad_config_apply_rate (&c, 1.0, 0, applied, sizeof applied);
+  CHECK (c.flow_scale == 1 && c.flow_bins == d.flow_bins &&
+      fabsf (c.calib_quantile - 0.99f) < 1e-6f && c.static_rise == 1.0f &&
+      c.wander_frames == 4 && c.flow_smooth >= 1.0f, "1 fps, odd cell: %s",
+      applied);
+  /* stills count images: only the motion fit's rules */
+  ad_config_default (&c);
+  CHECK (ad_config_parse (&c, "preset=stills", &err) == AD_OK, "stills");
+  d = c;
+  ad_config_apply_rate (&c, 5.0, 0, applied, sizeof applied);
+  CHECK (c.calib_quantile == d.calib_quantile && c.static_rise ==
+      d.static_rise && c.train_fps == 0.0f && c.flow_window == 1,
+      "stills at 5 fps: %s", applied);
+  /* a short buffer truncates the note, never overruns */
+  c = d;
+  ad_config_apply_rate (&c, 5.0, 0, applied, 8);
+  CHECK (strlen (applied) < 8, "short buffer: %s", applied);
+}
+
 int
 main (void)
 {
@@ -916,6 +988,7 @@ main (void)
   }
   test_round_trip ();
   test_config_parse ();
+  test_config_rate ();
   test_legacy_patterns ();
 
   ad_config cfg;
