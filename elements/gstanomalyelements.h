@@ -25,6 +25,11 @@ GST_DEBUG_CATEGORY_EXTERN (gst_anomaly_debug);
  * a positive one (FALSE: none, 0/1 variable, or empty caps). */
 gboolean anomaly_caps_framerate (const GstCaps * caps, gint * n, gint * d);
 
+/* The upper median of n clock times (sorts v in place); NONE for n 0.
+ * Over the steps between timestamps it is a stream's frame duration when
+ * the caps give no rate: robust to a lost frame or a late one. */
+GstClockTime anomaly_median_time (GstClockTime * v, guint n);
+
 /* The blurb of ignore-regions, which anomalyrecon, anomalyscore and the
  * bin (both) share. */
 #define GST_ANOMALY_IGNORE_REGIONS_BLURB \

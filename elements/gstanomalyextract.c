@@ -77,6 +77,11 @@ enum
 #define DEFAULT_MAX_GAP GST_ANOMALY_GAP_FRAMES
 #define MAX_MAX_GAP 1000.0
 
+/* Steps between timestamps whose median is the frame duration when
+ * neither the caps nor the buffers give one (max-gap). */
+#define PTS_STEPS 8
+#define PTS_STEPS_MIN 3
+
 struct _GstAnomalyExtract
 {
   GstVideoFilter parent;
@@ -98,6 +103,9 @@ struct _GstAnomalyExtract
   guint64 frame;
   GstClockTime frame_dur;       /* from the caps' frame rate, or NONE */
   GstClockTime last_pts;        /* of the previous buffer, or NONE */
+  GstClockTime steps[PTS_STEPS];        /* latest steps between on-time
+                                         * timestamps, a ring */
+  guint n_steps, next_step;
 };
 
 #define VIDEO_FORMATS "{ I420, NV12, GRAY8, RGB, BGR, RGBx, BGRx, xRGB, " \
@@ -221,8 +229,8 @@ gst_anomaly_extract_class_init (GstAnomalyExtractClass * klass)
    * the temporal state of anomalyrecon and anomalyscore downstream restart,
    * instead of reading the jump as sudden fast motion everywhere.  The
    * frame duration comes from the caps' frame rate, or from the buffer's
-   * duration with a variable rate (0/1); without either nothing is
-   * checked.  Raise it for a source whose timestamps are arrival times
+   * duration with a variable rate (0/1), or else from the median of the
+   * latest 8 steps between timestamps (after at least 3).  Raise it for a source whose timestamps are arrival times
    * that jitter; 0 turns the check off.
    */
   g_object_class_install_property (gobject_class, PROP_MAX_GAP,
@@ -386,6 +394,15 @@ gst_anomaly_extract_configure (GstAnomalyExtract * self)
   return TRUE;
 }
 
+/* A new stream: no previous timestamp, no steps. */
+static void
+forget_timestamps (GstAnomalyExtract * self)
+{
+  self->last_pts = GST_CLOCK_TIME_NONE;
+  self->n_steps = 0;
+  self->next_step = 0;
+}
+
 static gboolean
 gst_anomaly_extract_start (GstBaseTransform * trans)
 {
@@ -393,7 +410,7 @@ gst_anomaly_extract_start (GstBaseTransform * trans)
 
   GST_DEBUG_OBJECT (self, "start");
   self->frame = 0;
-  self->last_pts = GST_CLOCK_TIME_NONE;
+  forget_timestamps (self);
   return gst_anomaly_extract_configure (self);
 }
 
@@ -420,7 +437,7 @@ gst_anomaly_extract_sink_event (GstBaseTransform * trans, GstEvent * event)
     if (self->extractor)
       ad_extractor_reset (self->extractor);
     self->frame = 0;
-    self->last_pts = GST_CLOCK_TIME_NONE;
+    forget_timestamps (self);
     GST_OBJECT_UNLOCK (self);
   }
   return GST_BASE_TRANSFORM_CLASS (gst_anomaly_extract_parent_class)->sink_event
@@ -488,7 +505,7 @@ gst_anomaly_extract_set_info (GstVideoFilter * filter, GstCaps * incaps,
   self->frame_dur = GST_VIDEO_INFO_FPS_N (in_info) > 0 ?
       gst_util_uint64_scale_int (GST_SECOND, GST_VIDEO_INFO_FPS_D (in_info),
       GST_VIDEO_INFO_FPS_N (in_info)) : GST_CLOCK_TIME_NONE;
-  self->last_pts = GST_CLOCK_TIME_NONE;
+  forget_timestamps (self);
   GST_DEBUG_OBJECT (self, "%s %dx%d -> features %dx%dx%d",
       gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (in_info)), l->width,
       l->height, self->n_features, self->cfg.height, self->cfg.width);
@@ -505,20 +522,42 @@ extractor_failed:
   }
 }
 
+/* The frame duration: the caps', else buf's, else the median of the
+ * latest steps between timestamps (NONE when none is known). */
+static GstClockTime
+frame_duration (GstAnomalyExtract * self, GstBuffer * buf)
+{
+  GstClockTime v[PTS_STEPS];
+
+  if (GST_CLOCK_TIME_IS_VALID (self->frame_dur))
+    return self->frame_dur;
+  if (GST_CLOCK_TIME_IS_VALID (GST_BUFFER_DURATION (buf)))
+    return GST_BUFFER_DURATION (buf);
+  if (self->n_steps < PTS_STEPS_MIN)
+    return GST_CLOCK_TIME_NONE;
+  memcpy (v, self->steps, self->n_steps * sizeof (v[0]));
+  return anomaly_median_time (v, self->n_steps);
+}
+
 /* Records buf's timestamp as the latest; TRUE when it is more than
  * max-gap frame durations after the previous buffer's, or before it
- * (GST_OBJECT_LOCK held). */
+ * (GST_OBJECT_LOCK held).  Every step forward joins the ring of steps,
+ * so the median follows a camera that changes its rate. */
 static gboolean
 lost_frames (GstAnomalyExtract * self, GstBuffer * buf)
 {
   GstClockTime pts = GST_BUFFER_PTS (buf), last = self->last_pts;
-  GstClockTime dur = GST_CLOCK_TIME_IS_VALID (self->frame_dur) ?
-      self->frame_dur : GST_BUFFER_DURATION (buf);
+  GstClockTime dur = frame_duration (self, buf);
 
   self->last_pts = pts;
-  if (self->max_gap <= 0.0 || !GST_CLOCK_TIME_IS_VALID (pts) ||
-      !GST_CLOCK_TIME_IS_VALID (last) || !GST_CLOCK_TIME_IS_VALID (dur) ||
-      dur == 0)
+  if (!GST_CLOCK_TIME_IS_VALID (pts) || !GST_CLOCK_TIME_IS_VALID (last))
+    return FALSE;
+  if (pts > last) {
+    self->steps[self->next_step] = pts - last;
+    self->next_step = (self->next_step + 1) % PTS_STEPS;
+    self->n_steps = MIN (self->n_steps + 1, PTS_STEPS);
+  }
+  if (self->max_gap <= 0.0 || !GST_CLOCK_TIME_IS_VALID (dur) || dur == 0)
     return FALSE;
   if (pts >= last && (gdouble) (pts - last) <= self->max_gap * (gdouble) dur)
     return FALSE;

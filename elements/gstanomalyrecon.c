@@ -95,6 +95,20 @@
 #define GST_CAT_DEFAULT gst_anomaly_debug
 
 
+/* Training footage whose caps give no frame rate (framerate=0/1: MJPEG
+ * over HTTP, many RTSP cameras): the first frames are held, features
+ * copied, until this many show the rate in their timestamps, which the
+ * frame-rate rules need before the model is made. */
+#define RATE_PROBE_FRAMES 8
+
+typedef struct
+{
+  gfloat *feat;                 /* [n, h, w] */
+  gint w, h, n;
+  GstClockTime pts;
+  gboolean reset;               /* a new stretch of footage starts here */
+} HeldFrame;
+
 /**
  * GstAnomalyReconMode:
  * @GST_ANOMALY_RECON_MODE_DETECT: run the model on every frame
@@ -173,6 +187,9 @@ struct _GstAnomalyRecon
   /* training (train mode) or collecting (learn-frames) */
   ad_model *train_model;
   ad_trainer *trainer;
+  HeldFrame held[RATE_PROBE_FRAMES];    /* before the trainer: caps without
+                                         * a rate, measured from the PTS */
+  guint n_held;
   gint feat_w, feat_h, feat_n;
   guint collected;
   guint segments;           /* stretches of training footage (DISCONT) */
@@ -518,18 +535,18 @@ train_progress (void *user, const ad_progress * p)
   return g_atomic_int_get (&self->cancel);
 }
 
-/* Builds the model to train from base_cfg and the features' layout. */
+/* Builds the model to train from base_cfg and the features' layout
+ * (n channels of w x h). */
 static gboolean
-trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
+trainer_create (GstAnomalyRecon * self, gint w, gint h, gint n)
 {
   ad_config cfg = self->base_cfg;
   ad_error err;
   ad_status st;
-  gint n = meta->n_features;
   gchar applied[256];
 
-  cfg.width = meta->width;
-  cfg.height = meta->height;
+  cfg.width = w;
+  cfg.height = h;
   /* the frame-rate rules, for the settings config does not name */
   ad_config_apply_rate (&cfg, self->fps, self->rate_named, applied,
       sizeof (applied));
@@ -554,10 +571,9 @@ trainer_create (GstAnomalyRecon * self, const GstAnomalyMeta * meta)
   st = ad_trainer_new (self->train_model, &self->opts, &self->trainer, &err);
   if (st != AD_OK)
     goto failed;
-  self->feat_w = meta->width;
-  self->feat_h = meta->height;
+  self->feat_w = w;
+  self->feat_h = h;
   self->feat_n = n;
-  self->reset_pending = TRUE;
   GST_INFO_OBJECT (self, "training a %dx%dx%d model (%zu parameters)", n,
       cfg.height, cfg.width, ad_model_n_params (self->train_model));
   return TRUE;
@@ -573,8 +589,17 @@ failed:
 }
 
 static void
+held_clear (GstAnomalyRecon * self)
+{
+  for (guint i = 0; i < self->n_held; i++)
+    g_free (self->held[i].feat);
+  self->n_held = 0;
+}
+
+static void
 trainer_clear (GstAnomalyRecon * self)
 {
+  held_clear (self);
   if (self->trainer)
     ad_trainer_free (self->trainer);
   if (self->train_model)
@@ -603,6 +628,8 @@ check_holdout (GstAnomalyRecon * self)
   return r;
 }
 
+static GstFlowReturn release_held (GstAnomalyRecon * self);
+
 /* Train mode, at EOS. */
 static gboolean
 train_at_eos (GstAnomalyRecon * self)
@@ -612,6 +639,9 @@ train_at_eos (GstAnomalyRecon * self)
   gint64 clips;
   gdouble t0, secs, activity;
 
+  if (!self->trainer && self->n_held > 0 && release_held (self) !=
+      GST_FLOW_OK)
+    return FALSE;
   if (!self->trainer) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
         ("No features to train on reached the end of the stream. Put "
@@ -924,27 +954,43 @@ gst_anomaly_recon_prepare_output_buffer (GstBaseTransform * trans,
 /* ------------------------------------------------------------------------ */
 /* Streaming                                                                */
 
+/* The frame rate the held frames' timestamps give: one second over the
+ * median step between successive frames of a stretch (0: none). */
+static gdouble
+held_rate (GstAnomalyRecon * self)
+{
+  GstClockTime step[RATE_PROBE_FRAMES];
+  guint n = 0;
+
+  for (guint i = 1; i < self->n_held; i++)
+    if (!self->held[i].reset && self->held[i].pts > self->held[i - 1].pts)
+      step[n++] = self->held[i].pts - self->held[i - 1].pts;
+  return n > 0 ? (gdouble) GST_SECOND / anomaly_median_time (step, n) : 0.0;
+}
+
+/* Adds one frame's features (n channels of w x h) to the trainer. */
 static GstFlowReturn
-collect_frame (GstAnomalyRecon * self, GstAnomalyMeta * meta)
+add_frame (GstAnomalyRecon * self, const gfloat * feat, gint w, gint h,
+    gint n, gboolean reset)
 {
   ad_error err;
   ad_status st;
 
-  if (!self->trainer && !trainer_create (self, meta))
+  if (w != self->feat_w || h != self->feat_h || n != self->feat_n) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("The features changed during training from %dx%dx%d to %dx%dx%d. "
+            "Keep anomalyextract's settings fixed.", self->feat_n,
+            self->feat_h, self->feat_w, n, h, w), (NULL));
     return GST_FLOW_ERROR;
-  if (meta->width != self->feat_w || meta->height != self->feat_h ||
-      meta->n_features != self->feat_n)
-    goto changed;
-  if (self->collected == 0 || self->reset_pending) {
+  }
+  if (self->collected == 0 || reset) {
     self->segments = self->collected == 0 ? 1 : self->segments + 1;
     if (self->segments > 1)
       GST_INFO_OBJECT (self, "training footage: segment %u starts at frame "
           "%u", self->segments, self->collected);
   }
   memset (&err, 0, sizeof (err));
-  st = ad_trainer_add_frame (self->trainer, meta->features,
-      self->reset_pending ? 1 : 0, &err);
-  self->reset_pending = FALSE;
+  st = ad_trainer_add_frame (self->trainer, feat, reset ? 1 : 0, &err);
   if (st != AD_OK) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
         ("Cannot store training frame: %s", err.msg), (NULL));
@@ -952,14 +998,57 @@ collect_frame (GstAnomalyRecon * self, GstAnomalyMeta * meta)
   }
   self->collected++;
   return GST_FLOW_OK;
+}
 
-changed:
-  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-      ("The features changed during training from %dx%dx%d to %dx%dx%d. "
-          "Keep anomalyextract's settings fixed.", self->feat_n,
-          self->feat_h, self->feat_w, meta->n_features, meta->height,
-          meta->width), (NULL));
-  return GST_FLOW_ERROR;
+/* Makes the trainer for the held frames' layout, with the rate their
+ * timestamps give when the caps gave none, and adds them to it. */
+static GstFlowReturn
+release_held (GstAnomalyRecon * self)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  const HeldFrame *f = &self->held[0];
+
+  if (self->fps <= 0.0) {
+    self->fps = held_rate (self);
+    if (self->fps > 0.0)
+      GST_INFO_OBJECT (self, "the caps give no frame rate; the first %u "
+          "frames' timestamps give %.2f a second", self->n_held, self->fps);
+  }
+  if (!trainer_create (self, f->w, f->h, f->n))
+    ret = GST_FLOW_ERROR;
+  for (guint i = 0; i < self->n_held && ret == GST_FLOW_OK; i++)
+    ret = add_frame (self, self->held[i].feat, self->held[i].w,
+        self->held[i].h, self->held[i].n, i == 0 || self->held[i].reset);
+  held_clear (self);
+  return ret;
+}
+
+/* Training footage: the frame goes to the trainer, made on the first
+ * frame (or held, while the rate is measured). */
+static GstFlowReturn
+collect_frame (GstAnomalyRecon * self, GstAnomalyMeta * meta,
+    GstClockTime pts)
+{
+  gboolean reset = self->reset_pending;
+  gsize size = (gsize) meta->n_features * meta->width * meta->height;
+  HeldFrame *f;
+
+  self->reset_pending = FALSE;
+  if (self->trainer)
+    return add_frame (self, meta->features, meta->width, meta->height,
+        meta->n_features, reset);
+  f = &self->held[self->n_held++];
+  f->feat = g_memdup2 (meta->features, size * sizeof (gfloat));
+  f->w = meta->width;
+  f->h = meta->height;
+  f->n = meta->n_features;
+  f->pts = pts;
+  f->reset = reset;
+  /* hold on while the caps give no rate and the timestamps may */
+  if (self->fps <= 0.0 && GST_CLOCK_TIME_IS_VALID (pts) &&
+      self->n_held < RATE_PROBE_FRAMES)
+    return GST_FLOW_OK;
+  return release_held (self);
 }
 
 /* Warns once per caps when the input's frame rate is more than a fifth
@@ -1061,10 +1150,10 @@ gst_anomaly_recon_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   }
 
   if (self->run_mode == GST_ANOMALY_RECON_MODE_TRAIN)
-    return collect_frame (self, meta);
+    return collect_frame (self, meta, GST_BUFFER_PTS (buf));
 
   if (self->collecting) {
-    ret = collect_frame (self, meta);
+    ret = collect_frame (self, meta, GST_BUFFER_PTS (buf));
     if (ret != GST_FLOW_OK)
       return ret;
     GST_OBJECT_LOCK (self);

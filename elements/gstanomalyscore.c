@@ -1045,13 +1045,20 @@ ensure_scorer (GstAnomalyScore * self, GstAnomalyMeta * meta)
   return TRUE;
 }
 
-/* buf's duration, or the caps' frame duration (NONE when neither is
- * known). */
+/* buf's duration, or the caps' frame duration, or (caps without a rate,
+ * as MJPEG over HTTP and many RTSP cameras give) the frame duration of the
+ * footage the model learned from; NONE when none is known. */
 static GstClockTime
 frame_duration (GstAnomalyScore * self, GstBuffer * buf)
 {
-  return GST_CLOCK_TIME_IS_VALID (GST_BUFFER_DURATION (buf)) ?
-      GST_BUFFER_DURATION (buf) : self->caps_dur;
+  gfloat fps;
+
+  if (GST_CLOCK_TIME_IS_VALID (GST_BUFFER_DURATION (buf)))
+    return GST_BUFFER_DURATION (buf);
+  if (GST_CLOCK_TIME_IS_VALID (self->caps_dur) || !self->model)
+    return self->caps_dur;
+  fps = ad_model_config (gst_anomaly_model_get (self->model))->train_fps;
+  return fps > 0.0f ? (GstClockTime) (GST_SECOND / fps) : GST_CLOCK_TIME_NONE;
 }
 
 /* A DISCONT on buf: frames lost in a live stream (its timestamp more than

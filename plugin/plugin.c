@@ -34,6 +34,23 @@ anomaly_caps_framerate (const GstCaps * caps, gint * n, gint * d)
       "framerate", n, d) && *n > 0 && *d > 0;
 }
 
+static gint
+compare_time (gconstpointer a, gconstpointer b)
+{
+  GstClockTime x = *(const GstClockTime *) a, y = *(const GstClockTime *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+GstClockTime
+anomaly_median_time (GstClockTime * v, guint n)
+{
+  if (n == 0)
+    return GST_CLOCK_TIME_NONE;
+  qsort (v, n, sizeof (v[0]), compare_time);
+  return v[n / 2];
+}
+
 static gboolean
 plugin_init (GstPlugin * plugin)
 {

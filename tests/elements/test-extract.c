@@ -333,16 +333,20 @@ GST_START_TEST (test_motion_and_resets)
 
 GST_END_TEST;
 
-/* Pushes a GRAY8 frame of luma y at pts (ms) through h; returns whether
- * the output is DISCONT and its motion channel's first value. */
+/* Pushes a GRAY8 frame of luma y at pts (ms) through h, with make_frame's
+ * duration or none; returns whether the output is DISCONT and its motion
+ * channel's first value. */
 static gboolean
-push_at (GstHarness * h, guint64 pts_ms, guint8 y, gfloat * motion)
+push_at_with (GstHarness * h, guint64 pts_ms, guint8 y, gfloat * motion,
+    gboolean duration)
 {
   GstBuffer *in = make_frame ("GRAY8", VW, VH, 0, 0, 0, y), *out;
   GstAnomalyMeta *meta;
   gboolean discont;
 
   GST_BUFFER_PTS (in) = pts_ms * GST_MSECOND;
+  if (!duration)
+    GST_BUFFER_DURATION (in) = GST_CLOCK_TIME_NONE;
   fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
   out = gst_harness_pull (h);
   meta = gst_buffer_get_anomaly_meta (out);
@@ -353,10 +357,16 @@ push_at (GstHarness * h, guint64 pts_ms, guint8 y, gfloat * motion)
   return discont;
 }
 
+static gboolean
+push_at (GstHarness * h, guint64 pts_ms, guint8 y, gfloat * motion)
+{
+  return push_at_with (h, pts_ms, y, motion, TRUE);
+}
+
 /* max-gap: a timestamp more than 1.5 frame durations (40 ms at 25/1) after
  * the previous one, or before it, marks the buffer DISCONT and restarts the
  * motion channel; 0 checks nothing; a variable rate (0/1) takes the
- * buffers' duration. */
+ * buffers' duration, and without one the timestamps' steps. */
 GST_START_TEST (test_lost_frames)
 {
   const gchar *props = "width=16 height=16 color=false motion-inputs=true";
@@ -397,6 +407,29 @@ GST_START_TEST (test_lost_frames)
   fail_if (push_at (h, 0, 100, &mo));
   fail_if (push_at (h, 80, 150, &mo));           /* 2 durations: kept */
   fail_unless (push_at (h, 200, 100, &mo));      /* 3 */
+  gst_harness_teardown (h);
+
+  /* neither caps nor buffers give a duration (MJPEG over HTTP): the
+   * median of the latest 8 steps between timestamps, once there are 3,
+   * which follows a camera that halves its rate within a few frames */
+  h = gst_harness_new_parse ("anomalyextract width=16 height=16 "
+      "color=false motion-inputs=true");
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=64,"
+      "height=48,framerate=0/1");
+  fail_if (push_at_with (h, 0, 100, &mo, FALSE));
+  fail_if (push_at_with (h, 100, 150, &mo, FALSE));
+  fail_if (push_at_with (h, 200, 100, &mo, FALSE));
+  fail_if (push_at_with (h, 300, 150, &mo, FALSE));
+  fail_unless (push_at_with (h, 500, 100, &mo, FALSE));  /* one lost */
+  fail_unless_equals_float (mo, 0.0f);
+  fail_if (push_at_with (h, 600, 150, &mo, FALSE));
+  fail_unless (push_at_with (h, 800, 100, &mo, FALSE));  /* 5 fps now */
+  fail_unless (push_at_with (h, 1000, 150, &mo, FALSE));
+  fail_unless (push_at_with (h, 1200, 100, &mo, FALSE));
+  fail_if (push_at_with (h, 1400, 150, &mo, FALSE));
+  fail_unless (mo > 0.1f);
+  fail_if (push_at_with (h, 1600, 100, &mo, FALSE));
+  fail_unless (push_at_with (h, 100, 150, &mo, FALSE));  /* backwards */
   gst_harness_teardown (h);
 }
 

@@ -388,10 +388,12 @@ GST_START_TEST (test_train)
 GST_END_TEST;
 
 /* Runs e through a harness with GRAY8 caps at `fps`: n buffers with
- * fw x fh features, then EOS when `eos`. */
+ * fw x fh features, then EOS when `eos`.  Buffer i has PTS i x step;
+ * with a step other than FRAME_NS no duration, and with
+ * GST_CLOCK_TIME_NONE no timestamps at all. */
 static void
-run_frames (GstElement * e, const gchar * fps, guint n, gint fw, gint fh,
-    gboolean eos)
+run_frames_at (GstElement * e, const gchar * fps, GstClockTime step,
+    guint n, gint fw, gint fh, gboolean eos)
 {
   gchar *caps = g_strdup_printf ("video/x-raw,format=GRAY8,width=64,"
       "height=48,framerate=%s", fps);
@@ -399,8 +401,14 @@ run_frames (GstElement * e, const gchar * fps, guint n, gint fw, gint fh,
 
   gst_harness_set_src_caps_str (h, caps);
   for (guint64 i = 0; i < n; i++) {
-    fail_unless_equals_int (gst_harness_push (h, make_buffer (i, fw, fh)),
-        GST_FLOW_OK);
+    GstBuffer *buf = make_buffer (i, fw, fh);
+
+    if (step != FRAME_NS) {
+      GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_IS_VALID (step) ? i * step :
+          GST_CLOCK_TIME_NONE;
+      GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_NONE;
+    }
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
     gst_buffer_unref (gst_harness_pull (h));
   }
   if (eos)
@@ -409,10 +417,19 @@ run_frames (GstElement * e, const gchar * fps, guint n, gint fw, gint fh,
   g_free (caps);
 }
 
-/* Trains on 20 frames at `fps` with `config` appended to the tiny config;
- * returns the saved model's settings. */
+static void
+run_frames (GstElement * e, const gchar * fps, guint n, gint fw, gint fh,
+    gboolean eos)
+{
+  run_frames_at (e, fps, FRAME_NS, n, fw, fh, eos);
+}
+
+/* Trains on n frames with caps at `fps` and timestamps `step` apart
+ * (run_frames_at) with `config` appended to the tiny config; returns the
+ * saved model's settings. */
 static ad_config
-trained_config (const gchar * fps, const gchar * config)
+trained_config_at (const gchar * fps, GstClockTime step, guint n,
+    const gchar * config)
 {
   GstBus *bus = gst_bus_new ();
   gchar *path = g_build_filename (tmpdir, "window.model", NULL);
@@ -423,7 +440,7 @@ trained_config (const gchar * fps, const gchar * config)
 
   g_unlink (path);
   g_object_set (e, "epochs", 1, "config", cfgs, NULL);
-  run_frames (e, fps, 20, 24, 16, TRUE);
+  run_frames_at (e, fps, step, n, 24, 16, TRUE);
   fail_unless_equals_int (ad_model_peek_config (path, &cfg, &err), AD_OK);
   gst_object_unref (e);
   test_drop_bus (bus);
@@ -431,6 +448,13 @@ trained_config (const gchar * fps, const gchar * config)
   g_free (path);
   g_free (cfgs);
   return cfg;
+}
+
+/* trained_config_at() on 20 frames 40 ms apart */
+static ad_config
+trained_config (const gchar * fps, const gchar * config)
+{
+  return trained_config_at (fps, FRAME_NS, 20, config);
 }
 
 /* A camera at 12.5 frames a second or less trains with flow_window=1
@@ -516,13 +540,45 @@ GST_START_TEST (test_train_frame_rate)
   fail_unless_equals_int (c.flow_bins, d.flow_bins);
   fail_unless_equals_float (c.train_fps, 10.0f);
   c = trained_config ("0/1", "");
-  fail_unless_equals_float (c.train_fps, 0.0f);
+  fail_unless_equals_float (c.train_fps, 25.0f);        /* from the PTS */
   c = trained_config ("10/1", ",clip_len=1");
   fail_unless_equals_float (c.train_fps, 0.0f);
   fail_unless_equals_float (c.calib_quantile, d.calib_quantile);
   fail_unless_equals_float (c.static_rise, d.static_rise);
   fail_unless_equals_float (c.flow_smooth, d.flow_smooth);
   fail_unless_equals_int (c.wander_frames, d.wander_frames);
+}
+
+GST_END_TEST;
+
+/* Caps without a frame rate (framerate=0/1, as MJPEG over HTTP and many
+ * RTSP cameras give): the training footage's timestamps give it, so the
+ * rules apply; caps with a rate win over the timestamps; without either
+ * nothing changes.  Fewer frames than the element measures over (EOS
+ * while they are held) still train. */
+GST_START_TEST (test_train_rate_from_timestamps)
+{
+  ad_config d, c;
+
+  ad_config_default (&d);
+  c = trained_config_at ("0/1", 100 * GST_MSECOND, 20, "");
+  fail_unless_equals_float (c.train_fps, 10.0f);
+  fail_unless_equals_int (c.flow_window, 1);
+  fail_unless_equals_float (c.static_rise, 10.0f);
+  fail_unless_equals_int (c.wander_frames, 5);
+  c = trained_config_at ("0/1", 120 * GST_MSECOND, 20, ",flow_window=3");
+  fail_unless (fabsf (c.train_fps - 8.3333f) < 1e-3f);
+  fail_unless_equals_int (c.flow_window, 3);
+  fail_unless_equals_int (c.flow_scale, 2);
+  c = trained_config_at ("10/1", 40 * GST_MSECOND, 20, "");
+  fail_unless_equals_float (c.train_fps, 10.0f);
+  c = trained_config_at ("0/1", GST_CLOCK_TIME_NONE, 20, "");
+  fail_unless_equals_float (c.train_fps, 0.0f);
+  fail_unless_equals_int (c.flow_window, d.flow_window);
+  fail_unless_equals_float (c.static_rise, d.static_rise);
+  c = trained_config_at ("0/1", 50 * GST_MSECOND, 6, "");
+  fail_unless_equals_float (c.train_fps, 20.0f);
+  fail_unless_equals_int (c.flow_window, d.flow_window);
 }
 
 GST_END_TEST;
@@ -844,6 +900,7 @@ anomalyrecon_suite (void)
   tcase_add_test (tc, test_train);
   tcase_add_test (tc, test_train_quiet_end);
   tcase_add_test (tc, test_train_frame_rate);
+  tcase_add_test (tc, test_train_rate_from_timestamps);
   tcase_add_test (tc, test_rate_mismatch);
   tcase_add_test (tc, test_train_progress_messages);
   tcase_add_test (tc, test_state_cycles);

@@ -29,9 +29,10 @@
 #define BW 8
 #define BH 8
 
-/* The test model: recon, learned score only, a fixed calibration. */
+/* The test model: recon, learned score only, a fixed calibration, as if
+ * learned from footage at train_fps (0: unknown). */
 static ad_model *
-make_ad_model (void)
+make_ad_model (gfloat train_fps)
 {
   ad_config cfg;
   ad_calib cal;
@@ -57,6 +58,7 @@ make_ad_model (void)
   cfg.topk_frac = 0.01f;
   cfg.pixel_std = 0;
   cfg.score_window = 1;         /* frame-exact timing checks below */
+  cfg.train_fps = train_fps;
   fail_unless_equals_int (ad_model_new (&cfg, &m, &err), AD_OK);
 
   memset (&cal, 0, sizeof (cal));
@@ -78,8 +80,12 @@ make_ad_model (void)
 static GstAnomalyModel *
 make_model (void)
 {
-  return gst_anomaly_model_new_take (make_ad_model ());
+  return gst_anomaly_model_new_take (make_ad_model (25.0f));
 }
+
+/* The duration buffer_with_features() gives (NONE: none, as a source
+ * whose caps have no frame rate gives). */
+static GstClockTime buffer_duration = FRAME_NS;
 
 /* A GRAY8 buffer of frame with an anomaly meta that takes feat [MH, MW]. */
 static GstBuffer *
@@ -89,7 +95,7 @@ buffer_with_features (guint64 frame, gfloat * feat, GstAnomalyMeta ** meta)
 
   gst_buffer_memset (buf, 0, 100, VW * VH);
   GST_BUFFER_PTS (buf) = frame * FRAME_NS;
-  GST_BUFFER_DURATION (buf) = FRAME_NS;
+  GST_BUFFER_DURATION (buf) = buffer_duration;
   *meta = gst_buffer_add_anomaly_meta (buf, MW, MH);
   (*meta)->frame = frame;
   gst_anomaly_meta_take_features (*meta, 1, feat);
@@ -818,9 +824,9 @@ GST_END_TEST;
 /* A model whose only non-zero part is the stationary change: the learned
  * background is the features' 0.05 and a still block of 0.9 differs. */
 static GstAnomalyModel *
-make_static_model (void)
+make_static_model (gfloat train_fps)
 {
-  ad_model *m = make_ad_model ();
+  ad_model *m = make_ad_model (train_fps);
   ad_config c = *ad_model_config (m);
   ad_error err = { {0} };
   gfloat *flat = g_new (gfloat, 8 * MW * MH);
@@ -895,7 +901,7 @@ still_score (GstAnomalyModel * model, gint absorb)
  * (here 0, never), as does an explicit 0. */
 GST_START_TEST (test_static_absorb)
 {
-  GstAnomalyModel *model = make_static_model ();
+  GstAnomalyModel *model = make_static_model (25.0f);
   GstElement *e = gst_element_factory_make ("anomalyscore", NULL);
   gint v;
   gfloat kept, absorbed, never;
@@ -956,17 +962,23 @@ push_discont (GstHarness * h, GstAnomalyModel * model, guint64 i)
  * starts again from zero.  One after lost frames (4 frame durations
  * later) restarts only the motion: its frame is scored without the
  * learned part (the stationary change carries on), and so is the
- * next. */
-GST_START_TEST (test_discont_without_recon)
+ * next.  The frame duration comes from the buffers, else the caps, else
+ * (caps without a rate and buffers without durations) the rate the model
+ * learned at; without any the lost frames restart everything. */
+static void
+check_discont (const gchar * caps, GstClockTime duration, gfloat train_fps,
+    gboolean rate_known)
 {
-  GstAnomalyModel *model = make_static_model ();
+  GstAnomalyModel *model = make_static_model (train_fps);
   GstElement *e = gst_element_factory_make ("anomalyscore", NULL);
   GstHarness *h;
   gfloat built, after;
   guint64 i = 0;
 
+  buffer_duration = duration;
   g_object_set (e, "smoothing", 0.0f, "post-messages", FALSE, NULL);
   h = make_harness (e, NULL);
+  gst_harness_set_src_caps_str (h, caps);
   built = push_still (h, model, &i, 40);
   fail_unless (built > 1.0f, "built up: %f", built);
 
@@ -978,15 +990,39 @@ GST_START_TEST (test_discont_without_recon)
   built = push_still (h, model, &i, 40);
   i += 3;                       /* three frames lost */
   after = push_discont (h, model, i++);
-  fail_unless (after > 0.8f * built, "frame after lost frames %f, before "
-      "%f", after, built);
-  after = push_still (h, model, &i, 1);
-  fail_unless (after > 0.8f * built, "after lost frames %f, before %f",
-      after, built);
+  if (!rate_known) {
+    fail_unless_equals_float (after, -1.0f);    /* a new clip, unscored */
+    after = push_still (h, model, &i, 1);
+    fail_unless (after < 0.1f * built, "no rate known: %f, before %f",
+        after, built);
+  } else {
+    fail_unless (after > 0.8f * built, "frame after lost frames %f, before "
+        "%f (%s)", after, built, caps);
+    after = push_still (h, model, &i, 1);
+    fail_unless (after > 0.8f * built, "after lost frames %f, before %f",
+        after, built);
+  }
 
   gst_harness_teardown (h);
   gst_object_unref (e);
   gst_anomaly_model_unref (model);
+  buffer_duration = FRAME_NS;
+}
+
+GST_START_TEST (test_discont_without_recon)
+{
+  const gchar *caps = "video/x-raw,format=GRAY8,width=64,height=48,"
+      "framerate=%s";
+  gchar *c25 = g_strdup_printf (caps, "25/1");
+  gchar *c0 = g_strdup_printf (caps, "0/1");
+
+  check_discont (c25, FRAME_NS, 25.0f, TRUE);
+  check_discont (c25, GST_CLOCK_TIME_NONE, 0.0f, TRUE);
+  check_discont (c0, FRAME_NS, 0.0f, TRUE);
+  check_discont (c0, GST_CLOCK_TIME_NONE, 25.0f, TRUE);
+  check_discont (c0, GST_CLOCK_TIME_NONE, 0.0f, FALSE);
+  g_free (c25);
+  g_free (c0);
 }
 
 GST_END_TEST;
