@@ -201,6 +201,7 @@ diff_frame (Diff * d, const gfloat * feat, gfloat * whole, gfloat * cellmax,
 
 gdouble eval_fps = FPS;
 gint feed_fps = (gint) FPS;
+gboolean feed_no_rate = FALSE;
 gdouble eval_drop = 0.0;
 guint eval_drop_salt = 0;
 
@@ -288,8 +289,8 @@ run_pipeline (const gchar * desc, const Feed * feed, SampleFn fn,
     src = gst_bin_get_by_name (GST_BIN (pipe), "src");
     if (src) {
       GstCaps *caps = gst_caps_from_string (feed->caps);
-      gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, feed_fps, 1,
-          NULL);
+      gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION,
+          feed_no_rate ? 0 : feed_fps, 1, NULL);
       g_object_set (src, "caps", caps, "format", GST_FORMAT_TIME,
           "max-bytes", (guint64) 0, NULL);
       gst_caps_unref (caps);
@@ -336,7 +337,8 @@ run_pipeline (const gchar * desc, const Feed * feed, SampleFn fn,
       buf = gst_buffer_new_wrapped (data, len);
       GST_BUFFER_PTS (buf) = gst_util_uint64_scale (next, GST_SECOND,
           feed_fps);
-      GST_BUFFER_DURATION (buf) = GST_SECOND / feed_fps;
+      GST_BUFFER_DURATION (buf) = feed_no_rate ? GST_CLOCK_TIME_NONE :
+          (GstClockTime) (GST_SECOND / feed_fps);
       GST_BUFFER_OFFSET (buf) = next;
       gst_app_src_push_buffer (GST_APP_SRC (src), buf);
       if (++next == feed->n)

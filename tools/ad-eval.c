@@ -87,6 +87,10 @@ static GOptionEntry entries[] = {
       "--dataset: frames a second the footage was filmed at (default 25; "
       "UCSD Ped2: 10): the rate its frames are fed at, which anomalydetect "
       "reads from the caps, and of false alarms per hour", "N"},
+  {"no-caps-rate", 0, 0, G_OPTION_ARG_NONE, &feed_no_rate,
+      "--dataset: feed the files at --fps but with framerate=0/1 caps and "
+      "no buffer durations, as MJPEG over HTTP and many RTSP cameras give "
+      "(the detector takes the rate from the timestamps)", NULL},
   {"gray", 0, 0, G_OPTION_ARG_NONE, &opt_gray,
       "Train gray models (anomalydetect color=false; the plugin's default "
       "is RGB features)", NULL},
@@ -619,6 +623,10 @@ main (int argc, char **argv)
   if (opt_fps != 0 && (!opt_dataset || opt_fps < 1 || opt_fps > 120)) {
     g_printerr ("ad-eval: --fps is 1..120 and applies to --dataset (a "
         "scene at a lower rate: --frame-step)\n");
+    return 2;
+  }
+  if (feed_no_rate && !opt_dataset) {
+    g_printerr ("ad-eval: --no-caps-rate applies to --dataset\n");
     return 2;
   }
   if (opt_fps)

@@ -95,6 +95,10 @@ typedef gboolean (*SampleFn) (gpointer user, GstSample * sample, gint64 index,
  * framerate of their caps, from which anomalydetect picks its settings
  * for slow cameras). */
 extern gint feed_fps;
+/* --no-caps-rate: the files' caps say framerate=0/1 and their buffers
+ * carry no duration (timestamps at feed_fps still), as MJPEG over HTTP
+ * and many RTSP cameras give. */
+extern gboolean feed_no_rate;
 
 /* Image files pushed through an appsrc named "src". */
 typedef struct
