@@ -7,9 +7,10 @@
 # the masks, a pixel AP; that both training clips reach the trainer as
 # stretches of their own (DISCONT at the second); that --fps 10 reaches
 # the element through the caps (it trains with flow_window=1); that the
-# model is RGB by default and gray with --gray; and that a test clip
-# without ground truth, --fps without --dataset or --frame-step with it,
-# is refused.
+# model is RGB by default and gray with --gray; that with --no-caps-rate
+# the element takes the rate from the timestamps; and that a test clip
+# without ground truth, --fps or --no-caps-rate without --dataset or
+# --frame-step with it, is refused.
 # Run by meson (tools/meson.build), which sets the GStreamer plugin paths.
 set -eu
 AD_EVAL=$1
@@ -64,12 +65,19 @@ echo "$ap" | grep -Eq '^[01]\.[0-9]{3}$' || fail "pixel AP '$ap'"
 grep -q "features from model '.*': 160x120 RGB" "$D/err.log" ||
   fail "the default model is not RGB"
 
-# --gray trains a gray model, and detection reads it from the file
+# --gray trains a gray model, and detection reads it from the file; with
+# --no-caps-rate (framerate=0/1, no durations) the element takes the rate
+# from the timestamps
 out=$(GST_DEBUG=anomaly:4 "$AD_EVAL" --dataset "$D" --gray -t 2 --no-mog2 \
-  2> "$D/err.log") || { cat "$D/err.log" >&2; fail "ad-eval --gray exited"; }
+  --fps 10 --no-caps-rate 2> "$D/err.log") ||
+  { cat "$D/err.log" >&2; fail "ad-eval --gray exited"; }
 echo "$out" | grep -q "model 160x120 gray" || fail "no 'gray' in the header"
 grep -q "features from model '.*': 160x120 gray" "$D/err.log" ||
   fail "--gray did not give a gray model"
+grep -q "timestamps give 10.00 a second" "$D/err.log" ||
+  fail "--no-caps-rate: the rate did not come from the timestamps"
+grep -q "10.0 frames a second: flow_window=1" "$D/err.log" ||
+  fail "--no-caps-rate: the rules did not apply"
 
 # a test clip without ground truth: refused, naming it
 rm "$D/testing/labels/00.txt"
@@ -83,6 +91,11 @@ if "$AD_EVAL" --fps 10 --quick > /dev/null 2> "$D/err.log"; then
   fail "--fps without --dataset was accepted"
 fi
 grep -q "applies to --dataset" "$D/err.log" || fail "no reason for --fps"
+if "$AD_EVAL" --no-caps-rate --quick > /dev/null 2> "$D/err.log"; then
+  fail "--no-caps-rate without --dataset was accepted"
+fi
+grep -q "no-caps-rate applies to --dataset" "$D/err.log" ||
+  fail "no reason for --no-caps-rate"
 if "$AD_EVAL" --dataset "$D" --frame-step 3 > /dev/null 2> "$D/err.log"; then
   fail "--frame-step with --dataset was accepted"
 fi
