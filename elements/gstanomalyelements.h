@@ -25,10 +25,27 @@ GST_DEBUG_CATEGORY_EXTERN (gst_anomaly_debug);
  * a positive one (FALSE: none, 0/1 variable, or empty caps). */
 gboolean anomaly_caps_framerate (const GstCaps * caps, gint * n, gint * d);
 
-/* The upper median of n clock times (sorts v in place); NONE for n 0.
- * Over the steps between timestamps it is a stream's frame duration when
- * the caps give no rate: robust to a lost frame or a late one. */
-GstClockTime anomaly_median_time (GstClockTime * v, guint n);
+/* The latest steps forward between a stream's timestamps: their median
+ * is its frame duration when neither the caps nor the buffers give one
+ * (framerate=0/1: MJPEG over HTTP, many RTSP cameras), robust to a lost
+ * frame or a late one, and it follows a camera that changes its rate
+ * within a few frames. */
+#define ANOMALY_STEPS 8
+typedef struct
+{
+  GstClockTime last;            /* the previous timestamp, or NONE */
+  GstClockTime step[ANOMALY_STEPS];     /* a ring of the latest steps */
+  guint n, next;
+} AnomalySteps;
+
+/* Forgets everything. */
+void anomaly_steps_init (AnomalySteps * s);
+/* Records pts (NONE: nothing) after s->last; a step back or none is not
+ * a step. */
+void anomaly_steps_add (AnomalySteps * s, GstClockTime pts);
+/* The upper median of the steps when there are at least min_n (>= 1),
+ * else NONE. */
+GstClockTime anomaly_steps_median (const AnomalySteps * s, guint min_n);
 
 /* The blurb of ignore-regions, which anomalyrecon, anomalyscore and the
  * bin (both) share. */

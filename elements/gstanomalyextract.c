@@ -77,9 +77,8 @@ enum
 #define DEFAULT_MAX_GAP GST_ANOMALY_GAP_FRAMES
 #define MAX_MAX_GAP 1000.0
 
-/* Steps between timestamps whose median is the frame duration when
- * neither the caps nor the buffers give one (max-gap). */
-#define PTS_STEPS 8
+/* Steps between timestamps the median needs before it stands for the
+ * frame duration (max-gap without caps or buffer durations). */
 #define PTS_STEPS_MIN 3
 
 struct _GstAnomalyExtract
@@ -102,10 +101,8 @@ struct _GstAnomalyExtract
   gint n_features;
   guint64 frame;
   GstClockTime frame_dur;       /* from the caps' frame rate, or NONE */
-  GstClockTime last_pts;        /* of the previous buffer, or NONE */
-  GstClockTime steps[PTS_STEPS];        /* latest steps between on-time
-                                         * timestamps, a ring */
-  guint n_steps, next_step;
+  AnomalySteps steps;           /* the previous buffer's timestamp and the
+                                 * latest steps between them */
 };
 
 #define VIDEO_FORMATS "{ I420, NV12, GRAY8, RGB, BGR, RGBx, BGRx, xRGB, " \
@@ -269,7 +266,7 @@ gst_anomaly_extract_init (GstAnomalyExtract * self)
   self->model = NULL;
   self->max_gap = DEFAULT_MAX_GAP;
   self->frame_dur = GST_CLOCK_TIME_NONE;
-  self->last_pts = GST_CLOCK_TIME_NONE;
+  anomaly_steps_init (&self->steps);
   /* the video is never modified: only a meta is added */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
@@ -394,15 +391,6 @@ gst_anomaly_extract_configure (GstAnomalyExtract * self)
   return TRUE;
 }
 
-/* A new stream: no previous timestamp, no steps. */
-static void
-forget_timestamps (GstAnomalyExtract * self)
-{
-  self->last_pts = GST_CLOCK_TIME_NONE;
-  self->n_steps = 0;
-  self->next_step = 0;
-}
-
 static gboolean
 gst_anomaly_extract_start (GstBaseTransform * trans)
 {
@@ -410,7 +398,7 @@ gst_anomaly_extract_start (GstBaseTransform * trans)
 
   GST_DEBUG_OBJECT (self, "start");
   self->frame = 0;
-  forget_timestamps (self);
+  anomaly_steps_init (&self->steps);
   return gst_anomaly_extract_configure (self);
 }
 
@@ -437,7 +425,7 @@ gst_anomaly_extract_sink_event (GstBaseTransform * trans, GstEvent * event)
     if (self->extractor)
       ad_extractor_reset (self->extractor);
     self->frame = 0;
-    forget_timestamps (self);
+    anomaly_steps_init (&self->steps);
     GST_OBJECT_UNLOCK (self);
   }
   return GST_BASE_TRANSFORM_CLASS (gst_anomaly_extract_parent_class)->sink_event
@@ -505,7 +493,7 @@ gst_anomaly_extract_set_info (GstVideoFilter * filter, GstCaps * incaps,
   self->frame_dur = GST_VIDEO_INFO_FPS_N (in_info) > 0 ?
       gst_util_uint64_scale_int (GST_SECOND, GST_VIDEO_INFO_FPS_D (in_info),
       GST_VIDEO_INFO_FPS_N (in_info)) : GST_CLOCK_TIME_NONE;
-  forget_timestamps (self);
+  anomaly_steps_init (&self->steps);
   GST_DEBUG_OBJECT (self, "%s %dx%d -> features %dx%dx%d",
       gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (in_info)), l->width,
       l->height, self->n_features, self->cfg.height, self->cfg.width);
@@ -527,16 +515,11 @@ extractor_failed:
 static GstClockTime
 frame_duration (GstAnomalyExtract * self, GstBuffer * buf)
 {
-  GstClockTime v[PTS_STEPS];
-
   if (GST_CLOCK_TIME_IS_VALID (self->frame_dur))
     return self->frame_dur;
   if (GST_CLOCK_TIME_IS_VALID (GST_BUFFER_DURATION (buf)))
     return GST_BUFFER_DURATION (buf);
-  if (self->n_steps < PTS_STEPS_MIN)
-    return GST_CLOCK_TIME_NONE;
-  memcpy (v, self->steps, self->n_steps * sizeof (v[0]));
-  return anomaly_median_time (v, self->n_steps);
+  return anomaly_steps_median (&self->steps, PTS_STEPS_MIN);
 }
 
 /* Records buf's timestamp as the latest; TRUE when it is more than
@@ -546,17 +529,14 @@ frame_duration (GstAnomalyExtract * self, GstBuffer * buf)
 static gboolean
 lost_frames (GstAnomalyExtract * self, GstBuffer * buf)
 {
-  GstClockTime pts = GST_BUFFER_PTS (buf), last = self->last_pts;
+  GstClockTime pts = GST_BUFFER_PTS (buf), last = self->steps.last;
   GstClockTime dur = frame_duration (self, buf);
 
-  self->last_pts = pts;
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    self->steps.last = GST_CLOCK_TIME_NONE;
+  anomaly_steps_add (&self->steps, pts);
   if (!GST_CLOCK_TIME_IS_VALID (pts) || !GST_CLOCK_TIME_IS_VALID (last))
     return FALSE;
-  if (pts > last) {
-    self->steps[self->next_step] = pts - last;
-    self->next_step = (self->next_step + 1) % PTS_STEPS;
-    self->n_steps = MIN (self->n_steps + 1, PTS_STEPS);
-  }
   if (self->max_gap <= 0.0 || !GST_CLOCK_TIME_IS_VALID (dur) || dur == 0)
     return FALSE;
   if (pts >= last && (gdouble) (pts - last) <= self->max_gap * (gdouble) dur)

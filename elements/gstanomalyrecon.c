@@ -105,7 +105,6 @@ typedef struct
 {
   gfloat *feat;                 /* [n, h, w] */
   gint w, h, n;
-  GstClockTime pts;
   gboolean reset;               /* a new stretch of footage starts here */
 } HeldFrame;
 
@@ -182,6 +181,9 @@ struct _GstAnomalyRecon
   gboolean checked;             /* features checked against stream_model */
   gboolean reset_pending;
   gdouble fps;                  /* the input's frame rate (0: unknown) */
+  AnomalySteps steps;           /* the timestamps' steps, for the rate when
+                                 * the caps give none */
+  gboolean rate_checked;        /* against stream_model's train_fps */
   guint rate_named;             /* 1 << AD_RATE_*: config names it */
 
   /* training (train mode) or collecting (learn-frames) */
@@ -811,6 +813,7 @@ gst_anomaly_recon_start (GstBaseTransform * trans)
   self->checked = FALSE;
   self->reset_pending = TRUE;
   self->last_loss = 0.0f;
+  anomaly_steps_init (&self->steps);
 
   ad_config_default (&self->base_cfg);
   if (config && (!parse_config (config, &self->base_cfg, &msg) ||
@@ -911,7 +914,9 @@ gst_anomaly_recon_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   gint n = 0, d = 1;
 
   self->reset_pending = TRUE;
-  self->checked = FALSE;        /* the rate again */
+  self->checked = FALSE;
+  self->rate_checked = FALSE;   /* the rate again */
+  self->steps.last = GST_CLOCK_TIME_NONE;
   self->fps = anomaly_caps_framerate (incaps, &n, &d) ? (gdouble) n / d :
       0.0;
   return TRUE;
@@ -925,6 +930,7 @@ gst_anomaly_recon_sink_event (GstBaseTransform * trans, GstEvent * event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_FLUSH_STOP:
       self->reset_pending = TRUE;
+      self->steps.last = GST_CLOCK_TIME_NONE;
       break;
     case GST_EVENT_EOS:
       if (self->run_mode == GST_ANOMALY_RECON_MODE_TRAIN &&
@@ -954,18 +960,15 @@ gst_anomaly_recon_prepare_output_buffer (GstBaseTransform * trans,
 /* ------------------------------------------------------------------------ */
 /* Streaming                                                                */
 
-/* The frame rate the held frames' timestamps give: one second over the
- * median step between successive frames of a stretch (0: none). */
+/* The frame rate the timestamps give once they show min_n steps (0:
+ * not yet, or none). */
 static gdouble
-held_rate (GstAnomalyRecon * self)
+steps_rate (GstAnomalyRecon * self, guint min_n)
 {
-  GstClockTime step[RATE_PROBE_FRAMES];
-  guint n = 0;
+  GstClockTime d = anomaly_steps_median (&self->steps, min_n);
 
-  for (guint i = 1; i < self->n_held; i++)
-    if (!self->held[i].reset && self->held[i].pts > self->held[i - 1].pts)
-      step[n++] = self->held[i].pts - self->held[i - 1].pts;
-  return n > 0 ? (gdouble) GST_SECOND / anomaly_median_time (step, n) : 0.0;
+  return GST_CLOCK_TIME_IS_VALID (d) && d > 0 ?
+      (gdouble) GST_SECOND / d : 0.0;
 }
 
 /* Adds one frame's features (n channels of w x h) to the trainer. */
@@ -1009,7 +1012,7 @@ release_held (GstAnomalyRecon * self)
   const HeldFrame *f = &self->held[0];
 
   if (self->fps <= 0.0) {
-    self->fps = held_rate (self);
+    self->fps = steps_rate (self, 1);
     if (self->fps > 0.0)
       GST_INFO_OBJECT (self, "the caps give no frame rate; the first %u "
           "frames' timestamps give %.2f a second", self->n_held, self->fps);
@@ -1042,7 +1045,6 @@ collect_frame (GstAnomalyRecon * self, GstAnomalyMeta * meta,
   f->w = meta->width;
   f->h = meta->height;
   f->n = meta->n_features;
-  f->pts = pts;
   f->reset = reset;
   /* hold on while the caps give no rate and the timestamps may */
   if (self->fps <= 0.0 && GST_CLOCK_TIME_IS_VALID (pts) &&
@@ -1051,20 +1053,34 @@ collect_frame (GstAnomalyRecon * self, GstAnomalyMeta * meta,
   return release_held (self);
 }
 
+/* fps as the simplest fraction *n / *d (d at most 1001) within 1e-4 of
+ * it: 25/3 for a model file's 8.33333 rather than the fraction of the
+ * float's every digit. */
+static void
+rate_fraction (gdouble fps, gint * n, gint * d)
+{
+  for (*d = 1; *d <= 1001; (*d)++) {
+    *n = (gint) lround (fps * *d);
+    if (*n > 0 && fabs ((gdouble) *n / *d - fps) <= 1e-4 * fps)
+      return;
+  }
+  gst_util_double_to_fraction (fps, n, d);
+}
+
 /* Warns once per caps when the input's frame rate is more than a fifth
  * off the training footage's: the motion patterns are pixels per frame,
  * so at half the rate every walker moves twice as far a frame (the
  * surveillance model trained at 25 frames a second flags 68 of the 299
  * frames of its nuisance clip at 12.5). */
 static void
-check_rate (GstAnomalyRecon * self, const ad_config * mc)
+check_rate (GstAnomalyRecon * self, const ad_config * mc, gdouble fps)
 {
   gint n, d;
 
-  if (mc->train_fps <= 0.0f || self->fps <= 0.0 ||
-      fabs (self->fps / mc->train_fps - 1.0) <= 0.2)
+  if (mc->train_fps <= 0.0f || fps <= 0.0 ||
+      fabs (fps / mc->train_fps - 1.0) <= 0.2)
     return;
-  gst_util_double_to_fraction (mc->train_fps, &n, &d);
+  rate_fraction (mc->train_fps, &n, &d);
   GST_ELEMENT_WARNING (self, STREAM, FORMAT,
       ("The model '%s' learned from video at %.4g frames a second; this "
           "stream has %.4g. Its motion patterns are pixels per frame, so "
@@ -1072,8 +1088,8 @@ check_rate (GstAnomalyRecon * self, const ad_config * mc)
           "put videorate ! video/x-raw,framerate=%d/%d before the "
           "detector when the camera is faster.",
           self->run_path ? self->run_path : "(learned)", mc->train_fps,
-          self->fps, n, d),
-      ("train_fps %g, caps %g", mc->train_fps, self->fps));
+          fps, n, d),
+      ("train_fps %g, stream %g", mc->train_fps, fps));
 }
 
 /* Makes self->stream run `model` and checks the features against it. */
@@ -1094,6 +1110,7 @@ prepare_stream (GstAnomalyRecon * self, GstAnomalyModel * model,
       gst_anomaly_model_unref (self->stream_model);
     self->stream_model = gst_anomaly_model_ref (model);
     self->checked = FALSE;
+    self->rate_checked = FALSE;
     memset (&err, 0, sizeof (err));
     st = ad_stream_new (gst_anomaly_model_get (model), &self->stream, &err);
     if (st != AD_OK) {
@@ -1122,9 +1139,18 @@ prepare_stream (GstAnomalyRecon * self, GstAnomalyModel * model,
           (NULL));
       return GST_FLOW_ERROR;
     }
-    if (!self->checked)
-      check_rate (self, mc);
     self->checked = TRUE;
+  }
+  /* the rate: the caps', else (framerate=0/1) the timestamps' once they
+   * show ANOMALY_STEPS - 1 steps */
+  if (!self->rate_checked) {
+    gdouble fps = self->fps > 0.0 ? self->fps :
+        steps_rate (self, ANOMALY_STEPS - 1);
+
+    if (fps > 0.0) {
+      check_rate (self, mc, fps);
+      self->rate_checked = TRUE;
+    }
   }
   return GST_FLOW_OK;
 }
@@ -1142,8 +1168,11 @@ gst_anomaly_recon_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   ad_error err;
   ad_status st;
 
-  if (GST_BUFFER_IS_DISCONT (buf))
+  if (GST_BUFFER_IS_DISCONT (buf)) {
     self->reset_pending = TRUE;
+    self->steps.last = GST_CLOCK_TIME_NONE;     /* a jump is no step */
+  }
+  anomaly_steps_add (&self->steps, GST_BUFFER_PTS (buf));
   if (!meta || !meta->features) {
     GST_LOG_OBJECT (self, "no features on buffer: passthrough");
     return GST_FLOW_OK;

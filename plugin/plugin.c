@@ -7,6 +7,9 @@
 #include "config.h"
 #endif
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "gstanomalyelements.h"
 #include "gstanomalymeta.h"
 
@@ -42,13 +45,37 @@ compare_time (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
-GstClockTime
-anomaly_median_time (GstClockTime * v, guint n)
+void
+anomaly_steps_init (AnomalySteps * s)
 {
-  if (n == 0)
+  s->last = GST_CLOCK_TIME_NONE;
+  s->n = 0;
+  s->next = 0;
+}
+
+void
+anomaly_steps_add (AnomalySteps * s, GstClockTime pts)
+{
+  if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (s->last) &&
+      pts > s->last) {
+    s->step[s->next] = pts - s->last;
+    s->next = (s->next + 1) % ANOMALY_STEPS;
+    s->n = MIN (s->n + 1, ANOMALY_STEPS);
+  }
+  if (GST_CLOCK_TIME_IS_VALID (pts))
+    s->last = pts;
+}
+
+GstClockTime
+anomaly_steps_median (const AnomalySteps * s, guint min_n)
+{
+  GstClockTime v[ANOMALY_STEPS];
+
+  if (s->n == 0 || s->n < min_n)
     return GST_CLOCK_TIME_NONE;
-  qsort (v, n, sizeof (v[0]), compare_time);
-  return v[n / 2];
+  memcpy (v, s->step, s->n * sizeof (v[0]));
+  qsort (v, s->n, sizeof (v[0]), compare_time);
+  return v[s->n / 2];
 }
 
 static gboolean

@@ -417,13 +417,6 @@ run_frames_at (GstElement * e, const gchar * fps, GstClockTime step,
   g_free (caps);
 }
 
-static void
-run_frames (GstElement * e, const gchar * fps, guint n, gint fw, gint fh,
-    gboolean eos)
-{
-  run_frames_at (e, fps, FRAME_NS, n, fw, fh, eos);
-}
-
 /* Trains on n frames with caps at `fps` and timestamps `step` apart
  * (run_frames_at) with `config` appended to the tiny config; returns the
  * saved model's settings. */
@@ -583,19 +576,21 @@ GST_START_TEST (test_train_rate_from_timestamps)
 
 GST_END_TEST;
 
-/* Runs a model that learned at 25 frames a second on two frames at
- * `fps`; returns the warning's text when `warned` (one must have come),
- * else NULL; no other warning may come (once per caps, not per frame). */
+/* Runs a model that learned at train_fps frames a second on n frames
+ * with caps at `fps` and timestamps `step` apart (run_frames_at); returns
+ * the warning's text when `warned` (one must have come), else NULL; no
+ * other warning may come (once per caps, not per frame). */
 static gchar *
-rate_warning (const gchar * fps, gboolean warned)
+rate_warning_at (gfloat train_fps, const gchar * fps, GstClockTime step,
+    guint n, gboolean warned)
 {
   GstBus *bus = gst_bus_new ();
   gchar *path = test_make_model_file_fps (tmpdir, "rate.model", MW, MH,
-      25.0f);
+      train_fps);
   GstElement *e = make_recon (bus, path, NULL);
   gchar *text = NULL;
 
-  run_frames (e, fps, 2, MW, MH, FALSE);
+  run_frames_at (e, fps, step, n, MW, MH, FALSE);
   if (warned)
     text = test_pop_report (bus, GST_MESSAGE_WARNING);
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
@@ -607,9 +602,16 @@ rate_warning (const gchar * fps, gboolean warned)
   return text;
 }
 
+static gchar *
+rate_warning (const gchar * fps, gboolean warned)
+{
+  return rate_warning_at (25.0f, fps, FRAME_NS, 2, warned);
+}
+
 /* A stream at another frame rate than the training footage's (more than
  * a fifth off) is warned about: the motion patterns are pixels per
- * frame. */
+ * frame.  Caps without a rate (framerate=0/1) are checked by the
+ * timestamps once 8 frames show them. */
 GST_START_TEST (test_rate_mismatch)
 {
   gchar *text = rate_warning ("10/1", TRUE);
@@ -620,6 +622,18 @@ GST_START_TEST (test_rate_mismatch)
   rate_warning ("25/1", FALSE);         /* the training rate */
   rate_warning ("22/1", FALSE);         /* within a fifth */
   rate_warning ("0/1", FALSE);          /* unknown */
+  text = rate_warning_at (25.0f, "0/1", 100 * GST_MSECOND, 12, TRUE);
+  fail_unless (strstr (text, "this stream has 10") != NULL, "warning: %s",
+      text);
+  g_free (text);
+  rate_warning_at (25.0f, "0/1", 40 * GST_MSECOND, 12, FALSE);
+  rate_warning_at (25.0f, "0/1", 100 * GST_MSECOND, 7, FALSE);  /* not yet */
+  rate_warning_at (25.0f, "0/1", GST_CLOCK_TIME_NONE, 12, FALSE);
+  /* the videorate it suggests is the simplest fraction */
+  text = rate_warning_at (25.0f / 3.0f, "25/1", FRAME_NS, 2, TRUE);
+  fail_unless (strstr (text, "framerate=25/3 ") != NULL, "warning: %s",
+      text);
+  g_free (text);
 }
 
 GST_END_TEST;
