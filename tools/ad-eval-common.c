@@ -714,6 +714,32 @@ add_rows (const gchar * scene, const gchar * config, const Truth * t,
 }
 
 gboolean opt_gray = FALSE;
+static guint models_seen;       /* 1: a gray model, 2: an RGB one */
+
+void
+note_model (const gchar * path)
+{
+  ad_config c;
+  ad_error e = { {0} };
+
+  if (ad_model_peek_config (path, &c, &e) == AD_OK)
+    models_seen |= c.color ? 2u : 1u;
+}
+
+const gchar *
+models_desc (void)
+{
+  switch (models_seen) {
+    case 1:
+      return "gray";
+    case 2:
+      return "RGB";
+    case 3:
+      return "gray and RGB";
+    default:
+      return opt_gray ? "gray" : "RGB";
+  }
+}
 gchar *opt_ignore = NULL;
 
 gchar *

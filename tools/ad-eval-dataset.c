@@ -256,6 +256,8 @@ run_dataset (const gchar * root, const gchar * config, gint idx,
     ok = run_pipeline (desc, &f, on_train_sample, &ctx, &train_s, err);
     diff_clear (&ctx.diff);
     g_free (desc);
+    if (ok)
+      note_model (model);
   }
   ctx.baselines = baselines;
   for (guint i = 0; ok && i < tec->len; i++) {

@@ -368,6 +368,8 @@ run_scene (const SceneSpec * sp, const gchar * config, gint idx,
           "training pipeline ended without writing %s", model);
       ok = FALSE;
     }
+    if (ok)
+      note_model (model);
   }
   ctx.baselines = baselines;
   for (gint c = 0; c < 2 && ok; c++) {
@@ -715,7 +717,7 @@ main (int argc, char **argv)
   if (opt_dataset)
     printf ("\nad-eval, %s: dataset %s at %d fps, model %dx%d %s, %.0f s "
         "training, cell %d px\n\n", date, opt_dataset, feed_fps, model_w,
-        model_h, opt_gray ? "gray" : "RGB", opt_train_s, opt_cell);
+        model_h, models_desc (), opt_train_s, opt_cell);
   else {
     gchar *codec = opt_h264 > 0 ? g_strdup_printf (", through H.264 at %d "
         "kbit/s", opt_h264) : g_strdup ("");
@@ -727,7 +729,7 @@ main (int argc, char **argv)
     }
     printf ("\nad-eval, %s: video %dx%d%s, model %dx%d %s, seed %u, %.0f s "
         "training, cell %d px%s\n\n", date, vid_w, vid_h, codec, model_w,
-        model_h, opt_gray ? "gray" : "RGB", opt_seed, opt_train_s, opt_cell,
+        model_h, models_desc (), opt_seed, opt_train_s, opt_cell,
         opt_quick ? ", quick mode" : "");
     g_free (codec);
   }

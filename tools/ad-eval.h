@@ -160,6 +160,11 @@ void add_rows (const gchar * scene, const gchar * config, const Truth * t,
  * color=false, with --ignore ignore-regions="..." (g_free). */
 gchar *train_props (const gchar * config);
 extern gboolean opt_gray;
+/* Notes the features of the model a run trained (the element picks gray
+ * for gray files unless told otherwise); models_desc() says which were
+ * seen: "gray", "RGB", "gray and RGB", or the option's when none. */
+void note_model (const gchar * path);
+const gchar *models_desc (void);
 extern gchar *opt_ignore;
 
 /* ad-eval-dataset.c */

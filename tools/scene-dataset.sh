@@ -10,6 +10,9 @@
 #   OUT/testing/frames/NN/%05d.png   the test clip cut into TEST_CLIPS
 #                                    clips of TEST_LEN frames
 #   OUT/testing/labels/NN.txt        one 0/1 per frame
+#   OUT/testing/gt/NN/%05d.png       with MASKS=1 also the pixel masks
+#                                    (0 / 255), as Ped2's Test0NN_gt, which
+#                                    ad-eval prefers to the labels
 # Defaults: surveillance, 8 x 120 training frames, 4 x 225 test frames,
 # 320x240.  FORMAT=jpg writes JPEG files instead of PNG (quality
 # $JPEG_QUALITY, default 75: compression artefacts as many datasets
@@ -89,6 +92,23 @@ while [ "$c" -lt "$NTE" ]; do
     'NR > 1 && $1 % s == 0 && $1 / s >= a && $1 / s < b { print $2 }' \
     "$TMP/truth/labels.csv" \
     > "$(printf '%s/testing/labels/%02d.txt' "$OUT" "$c")"
+  if [ "${MASKS:-0}" = 1 ]; then
+    # test frame i's mask is the scene frame i x STEP's (PGM, decoded by
+    # gdk-pixbuf) as PNG
+    rm -rf "$TMP/m"
+    mkdir -p "$TMP/m"
+    i=0
+    while [ "$i" -lt "$LTE" ]; do
+      cp "$(printf '%s/truth/masks/%05d.pgm' "$TMP" $(((first + i) * STEP)))" \
+        "$(printf '%s/m/%05d.pgm' "$TMP" "$i")"
+      i=$((i + 1))
+    done
+    gt=$(printf '%s/testing/gt/%02d' "$OUT" "$c")
+    mkdir -p "$gt"
+    gst-launch-1.0 -q imagesequencesrc location="$TMP/m/%05d.pgm" \
+      framerate=25/1 ! gdkpixbufdec ! videoconvert ! \
+      video/x-raw,format=GRAY8 ! pngenc ! multifilesink location="$gt/%05d.png"
+  fi
   c=$((c + 1))
 done
 rate=""
