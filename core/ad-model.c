@@ -200,8 +200,8 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
    * moves rule, an unsmoothed motion-pattern score, calibration on the
    * latest footage only, no wandering part (or one in px/frame, not over
    * a spread they do not hold) and the linear map gate of
-   * each cell's own largest without a shadow test (their pixel threshold
-   * was calibrated on it); colour models' vectors from the channel mean
+   * each cell's own largest without a shadow test or dimmed darker
+   * pixels (their pixel threshold was calibrated on it); colour models' vectors from the channel mean
    * (their motion patterns were learned on it); the running means of the
    * frame's largest cell falling as they rise, no uncertainty discount
    * (their threshold was calibrated so) and a map of each frame's own
@@ -213,8 +213,8 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "holdout_blocks", 1.0 }, { "wander_weight", 0.0 },
     { "wander_norm", 0.0 },
     { "map_gate_floor", 0.0 }, { "map_gate_power", 1.0 },
-    { "map_shadow", 1.0 }, { "flow_color", 0.0 }, { "flow_track", 0.0 },
-    { "flow_sigma", 0.0 }, { "flow_release", 0.0 },
+    { "map_shadow", 1.0 }, { "map_dark", 1.0 }, { "flow_color", 0.0 },
+    { "flow_track", 0.0 }, { "flow_sigma", 0.0 }, { "flow_release", 0.0 },
     { "map_track", 0.0 }, { "map_wander", 1.0 }, { "static_normal", 0.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);

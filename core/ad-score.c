@@ -532,6 +532,26 @@ shadows (ad_scorer *sc, const float *feat, const float *gray, const float *bg,
   sc->colourful = (float) coloured >= AD_COLOUR_SHARE * (float) hw;
 }
 
+/* Darker pixels in the map's gate of a gray model (map_dark < 1): a
+ * pixel whose gray is AD_SHADOW_LO..AD_SHADOW_HI of the lit background's
+ * is a shadow or something a little darker than the ground, and without
+ * colour the two look alike (the colour test of shadows () needs
+ * chromaticity): its foreground is multiplied by map_dark, so the map
+ * ranks the rest of a moving object above its shadow.  gray, bg [hw] and
+ * gain as ad_bg_diff's; d [hw] its difference after the floor (sc->fg,
+ * changed in place). */
+static void
+dark_pixels (ad_scorer *sc, const float *gray, const float *bg, float gain,
+    float *d)
+{
+  for (int p = 0; p < sc->hw; p++) {
+    float lit = gain * bg[p];
+    if (d[p] > 0.0f && lit > AD_SHADOW_MIN && gray[p] >= AD_SHADOW_LO * lit &&
+        gray[p] <= AD_SHADOW_HI * lit)
+      d[p] *= sc->cfg.map_dark;
+  }
+}
+
 /* Stationary change per cell into cells[2]: the mean over the cell of the
  * difference to the learned background at the pixels that did not move
  * (compensated difference below the motion noise), followed over time by
@@ -539,7 +559,8 @@ shadows (ad_scorer *sc, const float *feat, const float *gray, const float *bg,
  * it at once (from 0 at the first frame), so a passer-by's brief
  * mismatch hardly counts and an object left lying builds up.
  * sc->gate + hw gets its per-pixel share (map_gate) when want_map;
- * sc->fg the difference with moving pixels, shadows out (colour models).
+ * sc->fg the difference with moving pixels, shadows out (colour models)
+ * or darker pixels dimmed (gray models).
  * feat [ci, hw] the frame. */
 static void
 static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
@@ -582,6 +603,8 @@ static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
     }
   if (sc->chroma)
     shadows (sc, feat, gray, sc->bg_live, gain, sc->fg);
+  else if (sc->ci == 1 && sc->cfg.map_dark < 1.0f)
+    dark_pixels (sc, gray, sc->bg_live, gain, sc->fg);
   float a = 1.0f / sc->cfg.static_rise;
   for (int k = 0; k < sc->ncells; k++) {
     int gy = k / sc->gw, gx = k % sc->gw;

@@ -171,6 +171,8 @@ typedef struct ad_config {
   float map_gate_power;       /* the gate's share raised to this power */
   float map_shadow;           /* colour models: a shadow pixel's share of the
                                * gate's foreground (1 = no shadow test) */
+  float map_dark;             /* gray models: a darker pixel's share of the
+                               * gate's foreground (1 = off) */
   float map_learned;          /* heatmap weight of the learned part, x fuse */
   float map_motion;           /* heatmap weight of the plain motion, x fuse */
   float map_wander;           /* map weight of the wandering part */

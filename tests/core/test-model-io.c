@@ -565,7 +565,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
    * mean's; older than per-cell running means, the frame's largest;
    * older than the faster release, running means that fall as they
    * rise; older than the map's running means, each frame's own; older
-   * than the stationary change's normal level, none taken out. */
+   * than the stationary change's normal level, none taken out; older
+   * than the dimmed darker pixels of gray models, none dimmed. */
   {
     uint8_t *cut = malloc (size);
     size_t n = size;
@@ -575,6 +576,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "map_gate_floor");
     drop_field (cut, &n, "map_gate_power");
     drop_field (cut, &n, "map_shadow");
+    drop_field (cut, &n, "map_dark");
     drop_field (cut, &n, "flow_color");
     drop_field (cut, &n, "flow_track");
     drop_field (cut, &n, "flow_release");
@@ -592,6 +594,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           m->cfg.map_gate_power);
       CHECK (m->cfg.map_shadow == 1.0f, "legacy shadow test %g",
           m->cfg.map_shadow);
+      CHECK (m->cfg.map_dark == 1.0f, "legacy darker pixels %g",
+          m->cfg.map_dark);
       CHECK (m->cfg.flow_color == 0, "legacy colour vectors %d",
           (int) m->cfg.flow_color);
       CHECK (m->cfg.flow_track == 0, "legacy running means %d",

@@ -1026,7 +1026,7 @@ test_gate_floor (void)
  * peak.  A gray model of the same frames has nothing to tell them
  * apart, nor has a colour model fed gray frames (a gray camera: every
  * darker pixel would pass for a shadow), so the test stays off there. */
-static float shadow_v;
+static float shadow_v, dark_v = 1.0f, gray_obj = 0.4f;
 static int shadow_color;
 
 static void
@@ -1037,6 +1037,7 @@ edit_shadow (ad_config *c)
   c->map_gate_floor = 0.0f;
   c->map_gate_power = 1.0f;
   c->map_shadow = shadow_v;
+  c->map_dark = dark_v;
   c->color = shadow_color;
 }
 
@@ -1069,7 +1070,7 @@ object_and_shadow (int color, int gray_in, float shadow, float *at)
       float b = rgb ? bgc[c] : 0.5f;
       float v = b;
       if (y >= 9 && y < 12 && x >= 9 && x < 12)
-        v = rgb ? obj[c] : 0.4f;
+        v = rgb ? obj[c] : gray_obj;
       else if (y >= 9 && y < 12 && x >= 13 && x < 16)
         v = 0.7f * b;
       f[0][c * HW + p] = b;
@@ -1105,6 +1106,26 @@ test_shadow (void)
       "object %g", on[1], on[0]);
   CHECK (gray[1] > gray[0], "gray model: shadow %g above the object %g",
       gray[1], gray[0]);
+  /* a gray model dims the gate's foreground of every pixel 0.5-0.95 as
+   * bright as the background (map_dark): an object brighter than the
+   * ground (0.6 on 0.5) then holds the peak over the shadow (0.35, which
+   * differs more); one 0.8 as bright (the 0.4 above) is dimmed alike and
+   * keeps its place below the shadow */
+  CHECK (d.map_dark == 0.5f, "default map_dark %g", d.map_dark);
+  float dk[2], dk1[2], in[2];
+  gray_obj = 0.6f;
+  dark_v = 1.0f;
+  int ok = object_and_shadow (0, 0, 0.0f, dk1);
+  dark_v = 0.5f;
+  ok = ok && object_and_shadow (0, 0, 0.0f, dk);
+  gray_obj = 0.4f;
+  ok = ok && object_and_shadow (0, 0, 0.0f, in);
+  dark_v = 1.0f;
+  CHECK (ok && dk1[1] > dk1[0] && dk[0] > dk[1] && dk[0] > 0.0f,
+      "gray model, brighter object: object %g, shadow %g (map_dark 1); "
+      "object %g, shadow %g (0.5)", dk1[0], dk1[1], dk[0], dk[1]);
+  CHECK (ok && in[1] > in[0], "gray model, object in the band: shadow %g "
+      "above the object %g", in[1], in[0]);
   for (int k = 0; k < 2; k++)
     CHECK (gin[k] > 0.0f && fabsf (gin[k] - goff[k]) < 1e-6f, "colour model, "
         "gray frames: %s %g with the test, %g without", k ? "shadow" :
