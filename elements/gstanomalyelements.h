@@ -40,8 +40,8 @@ typedef struct
 
 /* Forgets everything. */
 void anomaly_steps_init (AnomalySteps * s);
-/* Records pts (NONE: nothing) after s->last; a step back or none is not
- * a step. */
+/* Records pts as the latest timestamp, and its step after the previous
+ * one when both are known and it is forward (NONE breaks the chain). */
 void anomaly_steps_add (AnomalySteps * s, GstClockTime pts);
 /* The upper median of the steps when there are at least min_n (>= 1),
  * else NONE. */

@@ -227,8 +227,9 @@ gst_anomaly_extract_class_init (GstAnomalyExtractClass * klass)
    * instead of reading the jump as sudden fast motion everywhere.  The
    * frame duration comes from the caps' frame rate, or from the buffer's
    * duration with a variable rate (0/1), or else from the median of the
-   * latest 8 steps between timestamps (after at least 3).  Raise it for a source whose timestamps are arrival times
-   * that jitter; 0 turns the check off.
+   * latest 8 steps between timestamps (after at least 3).  Raise it for
+   * a source whose timestamps are arrival times that jitter; 0 turns the
+   * check off.
    */
   g_object_class_install_property (gobject_class, PROP_MAX_GAP,
       g_param_spec_double ("max-gap", "Max gap",
@@ -532,8 +533,6 @@ lost_frames (GstAnomalyExtract * self, GstBuffer * buf)
   GstClockTime pts = GST_BUFFER_PTS (buf), last = self->steps.last;
   GstClockTime dur = frame_duration (self, buf);
 
-  if (!GST_CLOCK_TIME_IS_VALID (pts))
-    self->steps.last = GST_CLOCK_TIME_NONE;
   anomaly_steps_add (&self->steps, pts);
   if (!GST_CLOCK_TIME_IS_VALID (pts) || !GST_CLOCK_TIME_IS_VALID (last))
     return FALSE;

@@ -62,8 +62,7 @@ anomaly_steps_add (AnomalySteps * s, GstClockTime pts)
     s->next = (s->next + 1) % ANOMALY_STEPS;
     s->n = MIN (s->n + 1, ANOMALY_STEPS);
   }
-  if (GST_CLOCK_TIME_IS_VALID (pts))
-    s->last = pts;
+  s->last = pts;
 }
 
 GstClockTime
