@@ -10,7 +10,8 @@
 # model is RGB by default and gray with --gray; that with --no-caps-rate
 # the element takes the rate from the timestamps; and that a test clip
 # without ground truth, --fps or --no-caps-rate without --dataset or
-# --frame-step with it, is refused.
+# --frame-step with it, is refused; and that scene-dataset.sh MASKS=1
+# writes a mask per test frame.
 # Run by meson (tools/meson.build), which sets the GStreamer plugin paths.
 set -eu
 AD_EVAL=$1
@@ -23,8 +24,17 @@ fail () { echo "FAIL: $*" >&2; FAILED=1; }
 
 # two training clips of 60 frames (the first and the last of the scene's
 # training clip), two test clips of 120 (frames 0-239 of its test clip)
-ANOMALY_BUILD_DIR=$BUILD sh "$SRC/tools/scene-dataset.sh" "$D" surveillance \
-  2 60 2 120 160x120
+MASKS=1 ANOMALY_BUILD_DIR=$BUILD sh "$SRC/tools/scene-dataset.sh" "$D" \
+  surveillance 2 60 2 120 160x120
+# MASKS=1: a PNG mask per test frame, some of clip 00's marked (255)
+nm=$(ls "$D/testing/gt/00" | grep -c '\.png$' || true)
+[ "$nm" -eq 120 ] || fail "MASKS=1 wrote $nm masks for clip 00, not 120"
+# blank masks all compress to one size; marked ones differ
+sizes=$(for f in "$D"/testing/gt/00/*.png; do stat -c %s "$f"; done |
+  sort -u | wc -l)
+[ "$sizes" -gt 1 ] || fail "MASKS=1: clip 00's masks are all alike (blank)"
+# clip 01's ground truth is made below, as Ped2 names it (01_gt)
+rm -rf "$D/testing/gt/01"
 n1=$(grep -c 1 "$D/testing/labels/00.txt" || true)
 [ "$n1" -gt 0 ] || fail "clip 00 has no anomalous frame to measure"
 rm "$D/testing/labels/01.txt"
@@ -80,7 +90,7 @@ grep -q "10.0 frames a second: flow_window=1" "$D/err.log" ||
   fail "--no-caps-rate: the rules did not apply"
 
 # a test clip without ground truth: refused, naming it
-rm "$D/testing/labels/00.txt"
+rm -r "$D/testing/labels/00.txt" "$D/testing/gt/00"
 if "$AD_EVAL" --dataset "$D" -t 2 --no-mog2 > /dev/null 2> "$D/err.log"; then
   fail "a clip without ground truth was accepted"
 fi
