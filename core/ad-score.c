@@ -483,6 +483,16 @@ motion_gate (ad_scorer *sc, int ok, int have_fg)
   cell_share (sc, g, g, sc->cwork);  /* cwork: rewritten by scored_cells */
 }
 
+/* A pixel of gray g whose lit background is lit lies in a shadow's
+ * brightness band: AD_SHADOW_LO..AD_SHADOW_HI of it (where the
+ * background is brighter than AD_SHADOW_MIN). */
+static inline int
+shadow_band (float g, float lit)
+{
+  return lit > AD_SHADOW_MIN && g >= AD_SHADOW_LO * lit &&
+      g <= AD_SHADOW_HI * lit;
+}
+
 /* Shadows out of the map's gate (colour models, map_shadow < 1): a pixel
  * whose gray is AD_SHADOW_LO..AD_SHADOW_HI of the lit background's and
  * whose chromaticity (r, g) = (R, G) / (R + G + B) lies within
@@ -519,8 +529,7 @@ shadows (ad_scorer *sc, const float *feat, const float *gray, const float *bg,
       continue;
     }
     float lit = gain * bg[p], dv = d[p];
-    if (test && dv > 0.0f && lit > AD_SHADOW_MIN &&
-        gray[p] >= AD_SHADOW_LO * lit && gray[p] <= AD_SHADOW_HI * lit &&
+    if (test && dv > 0.0f && shadow_band (gray[p], lit) &&
         fabsf (u - cr[p]) + fabsf (v - cg[p]) < AD_SHADOW_CHROMA)
       d[p] = dv * sc->cfg.map_shadow;
     if (dv == 0.0f) {
@@ -544,12 +553,9 @@ static void
 dark_pixels (ad_scorer *sc, const float *gray, const float *bg, float gain,
     float *d)
 {
-  for (int p = 0; p < sc->hw; p++) {
-    float lit = gain * bg[p];
-    if (d[p] > 0.0f && lit > AD_SHADOW_MIN && gray[p] >= AD_SHADOW_LO * lit &&
-        gray[p] <= AD_SHADOW_HI * lit)
+  for (int p = 0; p < sc->hw; p++)
+    if (d[p] > 0.0f && shadow_band (gray[p], gain * bg[p]))
       d[p] *= sc->cfg.map_dark;
-  }
 }
 
 /* Stationary change per cell into cells[2]: the mean over the cell of the
