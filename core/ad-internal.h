@@ -438,5 +438,8 @@ float ad_bg_diff (const float *gray, const float *bg, int h, int w,
 #define AD_CHROMA_FRAMES 20.0f
 #define AD_COLOUR_MIN 0.02f
 #define AD_COLOUR_SHARE 0.01f
+/* Frames in a row a colour model's stream must be gray (or colour again)
+ * before the scorer takes it for a switch (follow_colour, ad-score.c). */
+#define AD_MODE_FRAMES 3
 
 #endif /* AD_INTERNAL_H */

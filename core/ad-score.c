@@ -89,7 +89,12 @@ struct ad_scorer {
   float *chroma;            /* [2, hw] colour models: the background's
                              * chromaticity (r, g), a running mean */
   int have_chroma;          /* chroma holds a value */
-  int colourful;            /* the latest frame had colour (the test runs) */
+  int colourful;            /* colour models: this frame has colour */
+  int mode;                 /* colour models: 1 the stream is in colour (as
+                             * the model's background), 0 it turned gray */
+  int mode_run;             /* frames the other mode has held */
+  int relearn;              /* frames of background re-learning left */
+  int switched;             /* this frame's switch (ad_score.switched) */
   const ad_tensor *bg;      /* [hw] learned background or NULL */
   float *bg_live;           /* [hw] the background this stream compares
                              * with: bg, plus what static_absorb took in */
@@ -246,6 +251,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
   memset (sc->track, 0, sizeof (float) * 2 * (size_t) sc->ncells);
+  sc->mode = 1;
   *out = sc;
   return AD_OK;
 }
@@ -309,6 +315,9 @@ ad_scorer_reset (ad_scorer *sc)
     sc->span = 1;
     sc->have_still = 0;
     sc->have_chroma = 0;
+    sc->mode = 1;
+    sc->mode_run = 0;
+    sc->relearn = 0;
     restart_windows (sc);
     if (sc->bg_live) {
       memcpy (sc->bg_live, sc->bg->data, sizeof (float) * sc->hw);
@@ -516,13 +525,10 @@ shadows (ad_scorer *sc, const float *feat, const float *gray, const float *bg,
   float *cr = sc->chroma, *cg = sc->chroma + hw;
   const float a = 1.0f / AD_CHROMA_FRAMES;
   int test = sc->have_chroma && sc->colourful;
-  size_t coloured = 0;
   for (size_t p = 0; p < hw; p++) {
     float s = r[p] + g[p] + b[p];
     float u = s > AD_TINY ? r[p] / s : 1.0f / 3.0f;
     float v = s > AD_TINY ? g[p] / s : 1.0f / 3.0f;
-    coloured += fabsf (u - 1.0f / 3.0f) + fabsf (v - 1.0f / 3.0f) >
-        AD_COLOUR_MIN;
     if (!sc->have_chroma) {
       cr[p] = u;
       cg[p] = v;
@@ -538,7 +544,59 @@ shadows (ad_scorer *sc, const float *feat, const float *gray, const float *bg,
     }
   }
   sc->have_chroma = 1;
-  sc->colourful = (float) coloured >= AD_COLOUR_SHARE * (float) hw;
+}
+
+/* 1 when at least AD_COLOUR_SHARE of the pixels of feat [3, hw] are
+ * AD_COLOUR_MIN or more from gray (chromaticity, sum of both). */
+static int
+frame_colourful (const float *feat, size_t hw)
+{
+  const float *r = feat, *g = feat + hw, *b = feat + 2 * hw;
+  size_t coloured = 0;
+  for (size_t p = 0; p < hw; p++) {
+    float s = r[p] + g[p] + b[p];
+    if (s > AD_TINY)
+      coloured += fabsf (r[p] / s - 1.0f / 3.0f) +
+          fabsf (g[p] / s - 1.0f / 3.0f) > AD_COLOUR_MIN;
+  }
+  return (float) coloured >= AD_COLOUR_SHARE * (float) hw;
+}
+
+/* Frames of background re-learning after a switch to gray: cfg.bg_relearn
+ * seconds at the training rate (25 frames a second when unknown). */
+static int
+relearn_frames (const ad_config *cfg)
+{
+  float fps = cfg->train_fps > 0.0f ? cfg->train_fps : 25.0f;
+  return (int) (cfg->bg_relearn * fps + 0.5f);
+}
+
+/* Colour models: a camera that turns gray (night infrared) shows the
+ * scene in other grays than the colour footage the model's background
+ * was learned from, and the whole picture would read as stationary
+ * change.  Once AD_MODE_FRAMES frames in a row are gray (frame_colourful
+ * 0), the stream's background starts over from this frame's gray [hw] and
+ * is learned for relearn_frames (static_cells); once as many are in
+ * colour again, the model's background comes back. */
+static void
+follow_colour (ad_scorer *sc, const float *feat, const float *gray)
+{
+  sc->colourful = frame_colourful (feat, (size_t) sc->hw);
+  if (sc->colourful == sc->mode) {
+    sc->mode_run = 0;
+    return;
+  }
+  if (++sc->mode_run < AD_MODE_FRAMES)
+    return;
+  sc->mode = sc->colourful;
+  sc->mode_run = 0;
+  sc->switched = sc->mode ? -1 : 1;
+  sc->relearn = sc->mode ? 0 : relearn_frames (&sc->cfg);
+  memcpy (sc->bg_live, sc->relearn ? gray : sc->bg->data,
+      sizeof (float) * sc->hw);
+  /* still_age counts each pixel's still frames while re-learning */
+  for (int p = 0; p < sc->hw; p++)
+    sc->still_age[p] = sc->relearn ? 1.0f : 0.0f;
 }
 
 /* Darker pixels in the map's gate of a gray model (map_dark < 1): a
@@ -582,6 +640,9 @@ static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
   const float *r = ok ? ad_flow_residual (sc->flow) : NULL;
   float *d = sc->bgd, *c = sc->cwork;       /* [ncells] scratch */
   const float *gray = ad_flow_gray (sc->flow);
+  if (sc->ci == 3)
+    follow_colour (sc, feat, gray);
+  int relearn = sc->relearn > 0;
   float gain = ad_bg_diff (gray, sc->bg_live, sc->h, sc->w, sc->tmp, d);
   /* the frame's own mismatch floor (noise, imperfect background) goes:
    * AD_STILL_FLOOR_K x the median over an even sample of pixels */
@@ -595,11 +656,17 @@ static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
       size_t p = (size_t) y * sc->w + x;
       d[p] = d[p] > fl ? d[p] - fl : 0.0f;
       sc->fg[p] = d[p];
-      if (r && r[p] > sc->flow_noise)
-        d[p] = 0.0f;                        /* moving: not stationary */
+      int moving = r && r[p] > sc->flow_noise;
+      if (moving || relearn)
+        d[p] = 0.0f;            /* moving, or no background yet: not
+                                 * stationary */
       c[(y / sc->cell) * sc->gw + x / sc->cell] += d[p];
-      /* what has stayed long enough joins this stream's background */
-      if (sc->cfg.static_absorb > 0) {
+      if (relearn && !moving) {
+        /* re-learning: the mean of the pixel's still frames */
+        sc->still_age[p] += 1.0f;
+        sc->bg_live[p] += (gray[p] - sc->bg_live[p]) / sc->still_age[p];
+      } else if (sc->cfg.static_absorb > 0 && !relearn) {
+        /* what has stayed long enough joins this stream's background */
         sc->still_age[p] = d[p] > 0.0f ? sc->still_age[p] + 1.0f : 0.0f;
         if (sc->still_age[p] >= (float) sc->cfg.static_absorb) {
           sc->bg_live[p] = gray[p];
@@ -607,9 +674,12 @@ static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
         }
       }
     }
+  if (relearn && --sc->relearn == 0)
+    memset (sc->still_age, 0, sizeof (float) * sc->hw);
   if (sc->chroma)
     shadows (sc, feat, gray, sc->bg_live, gain, sc->fg);
-  else if (sc->ci == 1 && sc->cfg.map_dark < 1.0f)
+  /* a gray model, or a colour model on a gray frame: no colour to test */
+  if ((sc->ci == 1 || !sc->colourful) && sc->cfg.map_dark < 1.0f)
     dark_pixels (sc, gray, sc->bg_live, gain, sc->fg);
   float a = 1.0f / sc->cfg.static_rise;
   for (int k = 0; k < sc->ncells; k++) {
@@ -982,6 +1052,7 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   standardise (sc, sc->lmap, sc->lmap);
   float learned = recon ? ad_topk_mean (sc->lmap, sc->hw,
       sc->cfg.topk_frac, sc->tmp) : 0.0f;
+  sc->switched = 0;
   motion_cells (sc, feat, map != NULL);
   float motion = scored_cells (sc, sc->cells, sc->cwork);
   remember (sc, feat);
@@ -1003,6 +1074,7 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   out->wander_raw = wander;
   out->fused_raw = frame_fuse (sc, learned, motion, flow, still, wander, s);
   out->floor = floor;
+  out->switched = sc->switched;
   int cal = c->valid && c->threshold > 0.0f;
   out->score = cal ? out->fused_raw / c->threshold : out->fused_raw;
   if (map) {

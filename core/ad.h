@@ -157,6 +157,9 @@ typedef struct ad_config {
                                * this many standard errors of the vectors */
   float static_weight;        /* weight of the stationary change */
   float static_rise;          /* frames over which it builds up */
+  float bg_relearn;           /* colour models: seconds over which the
+                               * background is learned again when the
+                               * stream turns gray (0: never) */
   int32_t static_normal;      /* 1: subtract each cell's normal level of
                                * the stationary change */
   int32_t static_absorb;      /* frames after which a still change joins the
@@ -353,6 +356,11 @@ typedef struct ad_score {
   float fused_raw;      /* fused raw score */
   float score;          /* normalised: 1.0 = threshold */
   float floor;          /* histogram-estimated error floor removed */
+  int switched;         /* colour models: 1 when the stream turned gray at
+                         * this frame (night infrared; its background is
+                         * learned again over bg_relearn seconds), -1 when
+                         * it came back to colour (the model's background
+                         * again), 0 otherwise */
 } ad_score;
 
 ad_status ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err);

@@ -78,13 +78,19 @@ parse_kv (ad_config *cfg, const char *str)
  * 25 / K frames a second (1: all). */
 static int frame_stride = 1;
 
+/* --gray-test 1: the test and nuisance clips come as a gray camera (night
+ * infrared) gives them, whatever the model was trained on: each pixel's
+ * luma (BT.601) in all three channels. */
+static int gray_test = 0;
+
 /* Renders a clip at vw x vh and turns it into model features; masks are
  * reduced to model resolution (a model pixel is anomalous when at least
  * half of its area is).  From the middle frame on, the picture is
- * multiplied by step and clipped as a camera would (1: unchanged). */
+ * multiplied by step and clipped as a camera would (1: unchanged); with
+ * gray, each pixel is its luma in all three channels. */
 static int
 render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
-    uint32_t seed, int vw, int vh, float step, clip *out)
+    uint32_t seed, int vw, int vh, float step, int gray, clip *out)
 {
   ad_error err = { { 0 } };
   ad_scene *s = NULL;
@@ -111,6 +117,9 @@ render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
     for (size_t p = 0; ok && step != 1.0f && i >= n / 2 &&
         p < (size_t) vw * vh * 3; p++)
       rgb[p] = (uint8_t) fminf (rgb[p] * step + 0.5f, 255.0f);
+    for (size_t p = 0; ok && gray && p < (size_t) vw * vh * 3; p += 3)
+      rgb[p] = rgb[p + 1] = rgb[p + 2] = (uint8_t) (0.299f * rgb[p] +
+          0.587f * rgb[p + 1] + 0.114f * rgb[p + 2] + 0.5f);
     ok = ok &&
         ad_extractor_process (x, &img,
         out->feat + (size_t) i * cin * W * H, &err) == AD_OK;
@@ -454,6 +463,8 @@ usage (void)
       "       [--dump CSV (per-frame parts of the first scoring; their spreads on stderr)]\n"
       "       [--cut N (score the test clips as N-frame pieces, each "
       "from a fresh stream, as benchmark clips that start mid-event)]\n"
+      "       [--gray-test 1 (the test and nuisance clips in gray, as a "
+      "camera at night gives them)]\n"
       "       [--stride K (every K-th frame of each clip: a camera at "
       "25/K fps)]\n"
       "       [--calib-frames N (calibrate on the holdout clip's last N)]\n"
@@ -498,6 +509,8 @@ main (int argc, char **argv)
     else if (!strcmp (a, "--step")) step = (float) atof (v);
     else if (!strcmp (a, "--keep-calib")) keep_calib = atoi (v);
     else if (!strcmp (a, "--cut")) cut_frames = atol (v);
+    else if (!strcmp (a, "--gray-test"))
+      gray_test = atoi (v) != 0;
     else if (!strcmp (a, "--stride")) {
       frame_stride = atoi (v);
       if (frame_stride < 1) return 2;
@@ -557,14 +570,16 @@ main (int argc, char **argv)
     m = NULL;
   clip tr = { 0 }, ho = { 0 }, te = { 0 }, nu = { 0 }, lit = { 0 };
   const ad_config *mc = m ? ad_model_config (m) : &cfg;
-  if (!render_clip (mc, sk, AD_CLIP_HOLDOUT, seed, vw, vh, 1.0f, &ho) ||
-      !render_clip (mc, sk, AD_CLIP_TEST, seed, vw, vh, 1.0f, &te) ||
-      !render_clip (mc, sk, AD_CLIP_NUISANCE, seed, vw, vh, 1.0f, &nu))
+  if (!render_clip (mc, sk, AD_CLIP_HOLDOUT, seed, vw, vh, 1.0f, 0, &ho) ||
+      !render_clip (mc, sk, AD_CLIP_TEST, seed, vw, vh, 1.0f, gray_test,
+          &te) ||
+      !render_clip (mc, sk, AD_CLIP_NUISANCE, seed, vw, vh, 1.0f, gray_test,
+          &nu))
     return 1;
-  if (!render_clip (mc, sk, AD_CLIP_TRAIN, seed, vw, vh, 1.0f, &tr))
+  if (!render_clip (mc, sk, AD_CLIP_TRAIN, seed, vw, vh, 1.0f, 0, &tr))
     return 1;
   if (step > 0.0f &&
-      !render_clip (mc, sk, AD_CLIP_HOLDOUT, seed, vw, vh, step, &lit))
+      !render_clip (mc, sk, AD_CLIP_HOLDOUT, seed, vw, vh, step, 0, &lit))
     return 1;
   if (!m) {
     m = train_model (&cfg, &tr, seconds);

@@ -1132,6 +1132,102 @@ test_shadow (void)
         "object", gin[k], goff[k]);
 }
 
+/* A colour model's camera turns gray (night infrared) and back.  The
+ * model's background [H, W] is the channel mean of a scene whose left
+ * three quarters are (0.6, 0.5, 0.4) and the rest grass (0.2, 0.7, 0.3);
+ * the gray camera gives each pixel's luma instead, 0.52 and 0.51 where
+ * the background holds 0.5 and 0.4, so after the picture's gain the grass
+ * reads as stationary change.  After AD_MODE_FRAMES gray frames the scorer reports the switch
+ * and learns the background again over bg_relearn seconds (the change is
+ * muted meanwhile); an object left lying then still shows; with colour
+ * back the model's background returns.  With bg_relearn 0 the gray frames
+ * keep reading as change. */
+static float relearn_v;
+
+static void
+edit_relearn (ad_config *c)
+{
+  c->color = 1;
+  c->fuse = AD_FUSE_MOTION;
+  c->static_weight = 1.0f;
+  c->static_rise = 1.0f;          /* the change as it is, each frame */
+  c->static_normal = 0;
+  c->bg_relearn = relearn_v;      /* at 25 frames a second (train_fps 0) */
+}
+
+/* frame [3, H, W]: the scene in colour, or gray (luma); with obj, a
+ * bright square (0.9) lies at rows 4-7, columns 4-7 */
+static void
+lawn (float *frame, int gray, int obj)
+{
+  static const float a[3] = { 0.6f, 0.5f, 0.4f }, b[3] = { 0.2f, 0.7f, 0.3f };
+  for (int p = 0; p < HW; p++) {
+    const float *c = p % W < 3 * W / 4 ? a : b;
+    int y = p / W, x = p % W;
+    for (int k = 0; k < 3; k++) {
+      float v = gray ? 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2] : c[k];
+      frame[k * HW + p] = obj && y >= 4 && y < 8 && x >= 4 && x < 8 ? 0.9f : v;
+    }
+  }
+}
+
+/* static_raw [n] and switched [n] over the sequence: 4 colour frames, 16
+ * gray ones (an object left from the 12th on), 6 colour ones */
+static int
+day_night (float relearn, float *st, int *sw)
+{
+  relearn_v = relearn;
+  ad_model *m = model_with (edit_relearn);
+  ad_tensor *bg = m ? ad_model_tensor (m, "bg_image") : NULL;
+  ad_tensor *ss = m ? ad_model_tensor (m, "static_stats") : NULL;
+  int ok = bg && ss;
+  for (int p = 0; ok && p < HW; p++)
+    bg->data[p] = p % W < 3 * W / 4 ? 0.5f : 0.4f;
+  if (ok)
+    ss->data[0] = 1.0f;           /* learned */
+  ad_scorer *sc = ok ? scorer_for (m) : NULL;
+  static float f[3 * HW];
+  ad_score o;
+  ok = ok && sc;
+  for (int i = 0; ok && i < 26; i++) {
+    lawn (f, i >= 4 && i < 20, i >= 15 && i < 20);
+    ok = ad_scorer_process (sc, f, NULL, NULL, &o, NULL) == AD_OK;
+    st[i] = o.static_raw;
+    sw[i] = o.switched;
+  }
+  ad_scorer_free (sc);
+  ad_model_free (m);
+  CHECK (ok, "day and night scored (bg_relearn %g)", relearn);
+  return ok;
+}
+
+static void
+test_colour_switch (void)
+{
+  ad_config d;
+  ad_config_default (&d);
+  CHECK (d.bg_relearn == 2.0f, "default bg_relearn %g", d.bg_relearn);
+  float st[26], st0[26];
+  int sw[26], sw0[26];
+  if (!day_night (0.2f, st, sw) || !day_night (0.0f, st0, sw0))
+    return;
+  for (int i = 0; i < 26; i++) {
+    int want = i == 3 + AD_MODE_FRAMES ? 1 : i == 19 + AD_MODE_FRAMES ? -1 : 0;
+    CHECK (sw[i] == want && sw0[i] == want, "frame %d: switched %d / %d, "
+        "want %d", i, sw[i], sw0[i], want);
+  }
+  /* the first gray frame differs from the one before: moving, not still */
+  CHECK (st[3] < 0.01f && st[5] > 0.05f, "day %g, second gray frame %g",
+      st[3], st[5]);
+  /* re-learning (5 frames at 25 a second): muted, then the gray scene */
+  for (int i = 3 + AD_MODE_FRAMES; i < 15; i++)
+    CHECK (st[i] < 0.01f, "night, frame %d: %g", i, st[i]);
+  CHECK (st[16] > 0.05f, "night: a left object %g", st[16]);
+  CHECK (st[25] < 0.01f, "day again: %g", st[25]);
+  for (int i = 4 + AD_MODE_FRAMES; i < 15; i++)
+    CHECK (st0[i] > 0.05f, "bg_relearn 0, night, frame %d: %g", i, st0[i]);
+}
+
 int
 main (void)
 {
@@ -1154,5 +1250,6 @@ main (void)
   test_gate ();
   test_gate_floor ();
   test_shadow ();
+  test_colour_switch ();
   return check_report ("test-score");
 }
