@@ -512,8 +512,7 @@ shadow_band (float g, float lit)
  * pixel matches the background (d == 0), started from the stream's first
  * frame.  Gray footage (a gray camera, night infrared) carries no
  * chromaticity, so a dark gray coat would pass for a shadow: the test runs
- * only on a frame that follows one where at least AD_COLOUR_SHARE of the
- * pixels are AD_COLOUR_MIN away from gray.
+ * only on a frame with colour (sc->colourful, follow_colour).
  * feat [3, hw]; gray, bg [hw] and gain as ad_bg_diff's; d [hw] its
  * difference after the frame's floor (sc->fg, changed in place). */
 static void

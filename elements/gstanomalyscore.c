@@ -922,6 +922,29 @@ close_open_event (GstAnomalyScore * self)
   emit_end (self, end, self->last_frame);
 }
 
+/* A colour model's stream turned gray (night infrared: its background is
+ * learned again over the model's bg_relearn seconds) or came back to
+ * colour: always posted, as events are; switched as ad_score.switched. */
+static void
+post_camera_mode (GstAnomalyScore * self, GstBuffer * buf, guint64 frame,
+    gint switched)
+{
+  const ad_config *cfg = ad_model_config (gst_anomaly_model_get (self->model));
+  gboolean gray = switched > 0;
+  GstStructure *s;
+
+  GST_INFO_OBJECT (self, "the stream turned %s at frame %" G_GUINT64_FORMAT
+      "%s", gray ? "gray" : "colour", frame, gray && cfg->bg_relearn > 0.0f ?
+      ": the background is learned again" : "");
+  s = gst_structure_new ("anomaly-camera-mode",
+      "timestamp", G_TYPE_UINT64, (guint64) GST_BUFFER_PTS (buf),
+      "frame", G_TYPE_UINT64, frame,
+      "mode", G_TYPE_STRING, gray ? "gray" : "colour",
+      "relearn-seconds", G_TYPE_FLOAT, gray ? cfg->bg_relearn : 0.0f, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
 static void
 post_frame (GstAnomalyScore * self, GstBuffer * buf, GstAnomalyMeta * meta)
 {
@@ -1178,6 +1201,8 @@ gst_anomaly_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     return GST_FLOW_ERROR;
   }
 
+  if (sc.switched)
+    post_camera_mode (self, buf, meta->frame, sc.switched);
   s = sc.score * sens;
   regions = find_regions (self, map, meta->width, meta->height, sens, thr,
       min_region);

@@ -32,7 +32,7 @@
 /* The test model: recon, learned score only, a fixed calibration, as if
  * learned from footage at train_fps (0: unknown). */
 static ad_model *
-make_ad_model (gfloat train_fps)
+make_ad_model_color (gfloat train_fps, gint color)
 {
   ad_config cfg;
   ad_calib cal;
@@ -46,7 +46,7 @@ make_ad_model (gfloat train_fps)
   cfg.widths[1] = 8;
   cfg.widths[2] = 8;
   cfg.widths[3] = 8;
-  cfg.color = 0;
+  cfg.color = color;
   cfg.motion_inputs = 0;
   cfg.task = AD_TASK_RECON;
   cfg.diff_head = 0;
@@ -75,6 +75,12 @@ make_ad_model (gfloat train_fps)
   cal.pixel_threshold = 0.1f;
   ad_model_set_calib (m, &cal);
   return m;
+}
+
+static ad_model *
+make_ad_model (gfloat train_fps)
+{
+  return make_ad_model_color (train_fps, 0);
 }
 
 static GstAnomalyModel *
@@ -1009,6 +1015,92 @@ check_discont (const gchar * caps, GstClockTime duration, gfloat train_fps,
   buffer_duration = FRAME_NS;
 }
 
+/* A colour model whose camera turns gray (night infrared) and back: an
+ * "anomaly-camera-mode" message each way, on the third frame of the new
+ * mode (AD_MODE_FRAMES), whatever post-messages says. */
+static GstBuffer *
+colour_buffer (GstAnomalyModel * model, guint64 frame, gboolean gray)
+{
+  GstAnomalyMeta *meta;
+  gfloat *feat = g_new (gfloat, 3 * MW * MH);
+  GstBuffer *buf;
+
+  for (int c = 0; c < 3; c++)
+    for (int i = 0; i < MW * MH; i++)
+      feat[c * MW * MH + i] = gray ? 0.2f : 0.1f * (3 - c);
+  buf = buffer_with_features (frame, g_new0 (gfloat, MW * MH), &meta);
+  gst_anomaly_meta_take_features (meta, 3, feat);
+  gst_anomaly_meta_take_recon (meta, 3, g_memdup2 (feat,
+          sizeof (gfloat) * 3 * MW * MH), model);
+  return buf;
+}
+
+GST_START_TEST (test_camera_mode)
+{
+  ad_model *m = make_ad_model_color (25.0f, 1);
+  ad_config c = *ad_model_config (m);
+  ad_error err = { {0} };
+  gfloat *flat = g_new (gfloat, 8 * 3 * MW * MH);
+  GstAnomalyModel *model;
+  GstElement *e = gst_element_factory_make ("anomalyscore", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstMessage *msg;
+  guint64 frame[2] = { 0, 0 };
+  gfloat relearn[2] = { -1.0f, -1.0f };
+  gint n = 0;
+
+  for (int i = 0; i < 8 * 3 * MW * MH; i++)
+    flat[i] = 0.1f * (3 - (i / (MW * MH)) % 3);
+  fail_unless_equals_int (ad_model_learn_motion (m, flat, 8, NULL, &err),
+      AD_OK);
+  g_free (flat);
+  c.fuse = AD_FUSE_SUM;
+  c.fuse_weight = 1.0f;
+  c.flow_weight = 0.0f;
+  c.static_weight = 1.0f;
+  fail_unless_equals_int (ad_model_set_scoring (m, &c, &err), AD_OK);
+  model = gst_anomaly_model_new_take (m);
+
+  g_object_set (e, "post-messages", FALSE, NULL);
+  h = make_harness (e, bus);
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB,width=64,"
+      "height=48,framerate=25/1");
+  for (guint64 i = 0; i < 12; i++) {
+    GstBuffer *out;
+    GstAnomalyMeta *meta = push_pull (h, colour_buffer (model, i, i >= 2
+            && i < 6),
+        &out);
+
+    fail_unless (meta->scored, "frame %" G_GUINT64_FORMAT, i);
+    gst_buffer_unref (out);
+  }
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (msg);
+
+    if (gst_structure_has_name (st, "anomaly-camera-mode")) {
+      const gchar *mode = gst_structure_get_string (st, "mode");
+
+      fail_unless (n < 2);
+      fail_unless_equals_string (mode, n == 0 ? "gray" : "colour");
+      fail_unless (gst_structure_get_uint64 (st, "frame", &frame[n]));
+      fail_unless (test_get_float (st, "relearn-seconds", &relearn[n]));
+      n++;
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (n, 2);
+  fail_unless_equals_uint64 (frame[0], 4);
+  fail_unless_equals_uint64 (frame[1], 8);
+  fail_unless_equals_float (relearn[0], 2.0f);
+  fail_unless_equals_float (relearn[1], 0.0f);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  gst_anomaly_model_unref (model);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_discont_without_recon)
 {
   const gchar *caps = "video/x-raw,format=GRAY8,width=64,height=48,"
@@ -1036,6 +1128,7 @@ anomalyscore_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_static_absorb);
+  tcase_add_test (tc, test_camera_mode);
   tcase_add_test (tc, test_discont_without_recon);
   tcase_add_test (tc, test_passthrough_without_recon);
   tcase_add_test (tc, test_zero_error);
