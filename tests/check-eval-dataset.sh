@@ -10,8 +10,8 @@
 # model is RGB by default and gray with --gray; that with --no-caps-rate
 # the element takes the rate from the timestamps; and that a test clip
 # without ground truth, --fps or --no-caps-rate without --dataset or
-# --frame-step with it, is refused; and that scene-dataset.sh MASKS=1
-# writes a mask per test frame.
+# --frame-step or --gray-test with it, is refused; and that
+# scene-dataset.sh MASKS=1 writes a mask per test frame.
 # Run by meson (tools/meson.build), which sets the GStreamer plugin paths.
 set -eu
 AD_EVAL=$1
@@ -106,6 +106,11 @@ if "$AD_EVAL" --no-caps-rate --quick > /dev/null 2> "$D/err.log"; then
 fi
 grep -q "no-caps-rate applies to --dataset" "$D/err.log" ||
   fail "no reason for --no-caps-rate"
+if "$AD_EVAL" --dataset "$D" --gray-test > /dev/null 2> "$D/err.log"; then
+  fail "--gray-test with --dataset was accepted"
+fi
+grep -q "gray-test applies to scenes" "$D/err.log" ||
+  fail "no reason for --gray-test"
 if "$AD_EVAL" --dataset "$D" --frame-step 3 > /dev/null 2> "$D/err.log"; then
   fail "--frame-step with --dataset was accepted"
 fi

@@ -48,6 +48,7 @@ static gint opt_frame_step = 1;
 static gint opt_fps = 0;
 static gint opt_h264 = 0;
 static gdouble opt_drop = 0.0;
+static gboolean opt_gray_test = FALSE;
 
 static GOptionEntry entries[] = {
   {"scene", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_scenes,
@@ -91,6 +92,11 @@ static GOptionEntry entries[] = {
       "--dataset: feed the files at --fps but with framerate=0/1 caps and "
       "no buffer durations, as MJPEG over HTTP and many RTSP cameras give "
       "(the detector takes the rate from the timestamps)", NULL},
+  {"gray-test", 0, 0, G_OPTION_ARG_NONE, &opt_gray_test,
+      "Scenes: the test and nuisance clips turn gray (videobalance "
+      "saturation=0, each pixel's luma), as a day/night camera's at night, "
+      "while the models train in colour; the baselines score the same gray "
+      "clips", NULL},
   {"gray", 0, 0, G_OPTION_ARG_NONE, &opt_gray,
       "Train gray models (anomalydetect color=false; the plugin's default "
       "is RGB features)", NULL},
@@ -253,8 +259,9 @@ clip_frames (ad_scene_kind kind, ad_scene_clip clip, guint seed)
 
 /* "anomalyscenesrc ... ! videoconvert": n frames of a clip of the scene
  * at the video size, every opt_frame_step-th frame, through H.264 and
- * back with --h264, then with `lossy` and --drop an element named "drop"
- * at whose input run_pipeline loses frames (g_free). */
+ * back with --h264; a scored clip (`lossy`) then in gray with --gray-test
+ * and, with --drop, through an element named "drop" at whose input
+ * run_pipeline loses frames (g_free). */
 static gchar *
 scene_src (const SceneSpec * sp, const gchar * clip, guint seed, gint64 n,
     gboolean lossy)
@@ -265,8 +272,10 @@ scene_src (const SceneSpec * sp, const gchar * clip, guint seed, gint64 n,
       (int) (2.0 * eval_fps + 0.5)) : g_strdup ("");
   gchar *s = g_strdup_printf ("anomalyscenesrc scene=%s clip=%s seed=%u "
       "frame-step=%d num-buffers=%" G_GINT64_FORMAT " ! "
-      "video/x-raw,width=%d,height=%d ! videoconvert%s%s",
+      "video/x-raw,width=%d,height=%d ! videoconvert%s%s%s",
       sp->element_scene, clip, seed, opt_frame_step, n, vid_w, vid_h, codec,
+      lossy && opt_gray_test ?
+      " ! videobalance saturation=0 ! videoconvert" : "",
       lossy && opt_drop > 0.0 ? " ! identity name=drop" : "");
   g_free (codec);
   return s;
@@ -625,6 +634,11 @@ main (int argc, char **argv)
   if (opt_fps != 0 && (!opt_dataset || opt_fps < 1 || opt_fps > 120)) {
     g_printerr ("ad-eval: --fps is 1..120 and applies to --dataset (a "
         "scene at a lower rate: --frame-step)\n");
+    return 2;
+  }
+  if (opt_gray_test && (opt_dataset || opt_gray)) {
+    g_printerr ("ad-eval: --gray-test applies to scenes and colour models "
+        "(not with --dataset or --gray)\n");
     return 2;
   }
   if (feed_no_rate && !opt_dataset) {
