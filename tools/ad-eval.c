@@ -741,6 +741,11 @@ main (int argc, char **argv)
       g_free (codec);
       codec = c2;
     }
+    if (opt_gray_test) {
+      gchar *c2 = g_strdup_printf ("%s, test and nuisance clips gray", codec);
+      g_free (codec);
+      codec = c2;
+    }
     printf ("\nad-eval, %s: video %dx%d%s, model %dx%d %s, seed %u, %.0f s "
         "training, cell %d px%s\n\n", date, vid_w, vid_h, codec, model_w,
         model_h, models_desc (), opt_seed, opt_train_s, opt_cell,
