@@ -827,18 +827,21 @@ GST_START_TEST (test_ignore_regions)
 
 GST_END_TEST;
 
-/* A model whose only non-zero part is the stationary change: the learned
- * background is the features' 0.05 and a still block of 0.9 differs. */
+/* A model whose only non-zero part is the stationary change.  Gray
+ * (color 0): the learned background is the features' 0.05, and a still
+ * block of 0.9 differs.  Colour (color 1): channel c's background is
+ * 0.1 (3 - c), as colour_buffer's colour frames. */
 static GstAnomalyModel *
-make_static_model (gfloat train_fps)
+make_static_model_color (gfloat train_fps, gint color)
 {
-  ad_model *m = make_ad_model (train_fps);
+  ad_model *m = make_ad_model_color (train_fps, color);
   ad_config c = *ad_model_config (m);
   ad_error err = { {0} };
-  gfloat *flat = g_new (gfloat, 8 * MW * MH);
+  int ch = color ? 3 : 1;
+  gfloat *flat = g_new (gfloat, 8 * ch * MW * MH);     /* [8][ch][MH][MW] */
 
-  for (int i = 0; i < 8 * MW * MH; i++)
-    flat[i] = 0.05f;
+  for (int i = 0; i < 8 * ch * MW * MH; i++)
+    flat[i] = color ? 0.1f * (3 - (i / (MW * MH)) % 3) : 0.05f;
   fail_unless_equals_int (ad_model_learn_motion (m, flat, 8, NULL, &err),
       AD_OK);
   g_free (flat);
@@ -848,6 +851,12 @@ make_static_model (gfloat train_fps)
   c.static_weight = 1.0f;
   fail_unless_equals_int (ad_model_set_scoring (m, &c, &err), AD_OK);
   return gst_anomaly_model_new_take (m);
+}
+
+static GstAnomalyModel *
+make_static_model (gfloat train_fps)
+{
+  return make_static_model_color (train_fps, 0);
 }
 
 /* Features 0.05 with a still 0.9 block (BX, BY, BW, BH), reconstruction
@@ -1037,11 +1046,7 @@ colour_buffer (GstAnomalyModel * model, guint64 frame, gboolean gray)
 
 GST_START_TEST (test_camera_mode)
 {
-  ad_model *m = make_ad_model_color (25.0f, 1);
-  ad_config c = *ad_model_config (m);
-  ad_error err = { {0} };
-  gfloat *flat = g_new (gfloat, 8 * 3 * MW * MH);
-  GstAnomalyModel *model;
+  GstAnomalyModel *model = make_static_model_color (25.0f, 1);
   GstElement *e = gst_element_factory_make ("anomalyscore", NULL);
   GstBus *bus = gst_bus_new ();
   GstHarness *h;
@@ -1049,18 +1054,6 @@ GST_START_TEST (test_camera_mode)
   guint64 frame[2] = { 0, 0 };
   gfloat relearn[2] = { -1.0f, -1.0f };
   gint n = 0;
-
-  for (int i = 0; i < 8 * 3 * MW * MH; i++)
-    flat[i] = 0.1f * (3 - (i / (MW * MH)) % 3);
-  fail_unless_equals_int (ad_model_learn_motion (m, flat, 8, NULL, &err),
-      AD_OK);
-  g_free (flat);
-  c.fuse = AD_FUSE_SUM;
-  c.fuse_weight = 1.0f;
-  c.flow_weight = 0.0f;
-  c.static_weight = 1.0f;
-  fail_unless_equals_int (ad_model_set_scoring (m, &c, &err), AD_OK);
-  model = gst_anomaly_model_new_take (m);
 
   g_object_set (e, "post-messages", FALSE, NULL);
   h = make_harness (e, bus);
