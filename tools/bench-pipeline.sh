@@ -3,13 +3,21 @@
 # included) on 768x576 video, decoding excluded: the same pre-rendered raw
 # frames go through "queue ! fakesink" and through
 # "queue ! anomalydetect ! fakesink"; the bin's cost is the difference.
-# Medians of 3 runs each.  Usage: sh tools/bench-pipeline.sh [FRAMES]
-# ANOMALY_BUILD_DIR selects the build (default build).
+# Medians of 3 runs each.  Usage: sh tools/bench-pipeline.sh [FRAMES [WxH]]
+# (default 600 frames at 768x576, the speed target's size; 1920x1080 shows
+# what a full-HD camera costs).  ANOMALY_BUILD_DIR selects the build
+# (default build).
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${ANOMALY_BUILD_DIR:-$PWD/build}
 export GST_PLUGIN_PATH=$BUILD/plugin
 N=${1:-600}
+SIZE=${2:-768x576}
+W=${SIZE%x*}
+H=${SIZE#*x}
+case "$W$H" in
+  *[!0-9]*|"") echo "size: expected WxH, such as 1920x1080, not $SIZE" >&2; exit 2 ;;
+esac
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -17,11 +25,11 @@ trap 'rm -rf "$TMP"' EXIT
 gst-launch-1.0 -q anomalyscenesrc clip=train num-buffers=60 ! videoconvert ! \
   anomalydetect mode=train epochs=1 model="$TMP/m.model" ! fakesink \
   2>"$TMP/train.log" || { cat "$TMP/train.log" >&2; exit 1; }
-# raw 768x576 I420 frames in a file, so no rendering or decoding is timed
+# raw I420 frames in a file, so no rendering or decoding is timed
 gst-launch-1.0 -q anomalyscenesrc clip=test num-buffers="$N" ! \
-  video/x-raw,width=768,height=576 ! videoconvert ! video/x-raw,format=I420 ! \
+  video/x-raw,width=$W,height=$H ! videoconvert ! video/x-raw,format=I420 ! \
   filesink location="$TMP/frames.yuv"
-SRC="filesrc location=$TMP/frames.yuv blocksize=663552 ! rawvideoparse format=i420 width=768 height=576 framerate=25/1 ! queue"
+SRC="filesrc location=$TMP/frames.yuv blocksize=$((W * H * 3 / 2)) ! rawvideoparse format=i420 width=$W height=$H framerate=25/1 ! queue"
 
 run () {
   t0=$(date +%s.%N)
@@ -38,7 +46,7 @@ d3=$(run "anomalydetect model=$TMP/m.model")
 base=$(med3 "$b1" "$b2" "$b3")
 full=$(med3 "$d1" "$d2" "$d3")
 fps=$(echo "$N / ($full - $base)" | bc -l)
-printf 'frames: %d at 768x576 I420\n' "$N"
+printf 'frames: %d at %dx%d I420\n' "$N" "$W" "$H"
 printf 'source only:            %.2f s (median of 3)\n' "$base"
 printf 'source + anomalydetect: %.2f s (median of 3)\n' "$full"
 printf 'anomalydetect bin:      %.1f frames/s  (target >= 40)\n' "$fps"
