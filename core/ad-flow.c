@@ -823,6 +823,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   ad_tensor *ts = ad_model_tensor (m, "flow_stats");
   ad_tensor *tb = ad_model_tensor (m, "bg_image");
   ad_tensor *tss = ad_model_tensor (m, "static_stats");
+  ad_tensor *tc = ad_model_tensor (m, "bg_chroma");
   ad_flow *f = NULL;
   ad_status st = ad_flow_new (cfg->height, cfg->width, cfg->motion_cell, &f,
       err);
@@ -844,6 +845,13 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   int ci = ad_config_image_channels (cfg);
   size_t fs = (size_t) ad_config_in_channels (cfg) * cfg->height * cfg->width;
   ad_bg_hist *bh = ad_bg_hist_new ((int) tb->count);
+  /* colour models: the background's chromaticity (r, g), per-pixel
+   * medians as the gray's; cuv [2, hw] */
+  const size_t hw = tb->count;
+  int chroma = ci == 3 && tc && tc->count == 2 * hw;
+  ad_bg_hist *bu = chroma ? ad_bg_hist_new ((int) hw) : NULL;
+  ad_bg_hist *bv = chroma ? ad_bg_hist_new ((int) hw) : NULL;
+  float *cuv = chroma ? ad_alloc (2 * hw) : NULL;
   /* pass 1: noise level = 3 x the median cell energy (most cells of most
    * frames are static background), from a bounded, evenly spaced sample */
   int64_t cap = 1 << 20, stride = (n * f->n + cap - 1) / cap;
@@ -853,8 +861,12 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   float *hist = ad_alloc ((size_t) f->n * nb);        /* [cells, BINS^2] */
   float *tot = ad_alloc ((size_t) f->n);              /* [cells] */
   float *buf = ad_alloc (fs);                         /* [fs] */
-  if (!smp || !hist || !tot || !buf || !bh) {
+  if (!smp || !hist || !tot || !buf || !bh || (chroma && (!bu || !bv ||
+              !cuv))) {
     ad_bg_hist_free (bh);
+    ad_bg_hist_free (bu);
+    ad_bg_hist_free (bv);
+    ad_free (cuv);
     ad_free (smp);
     ad_free (hist);
     ad_free (tot);
@@ -882,6 +894,11 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
       int ok = ad_flow_push (f, feat, ci, cfg->motion_comp);
       if (pass == 0)
         ad_bg_hist_add (bh, ad_flow_gray (f));
+      if (pass == 0 && chroma) {
+        ad_chroma (feat, hw, cuv);
+        ad_bg_hist_add (bu, cuv);
+        ad_bg_hist_add (bv, cuv + hw);
+      }
       if (!ok)
         continue;
       for (int k = 0; k < f->n; k++, g++) {
@@ -914,7 +931,14 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   ts->data[3] = an > 0.0 ? (ab + 1) * (8.0f / NA) : 0.0f;
   /* the background: the median blurred gray of the frames */
   tss->data[0] = (float) ad_bg_hist_median (bh, tb->data);
+  if (chroma) {
+    ad_bg_hist_median (bu, tc->data);
+    ad_bg_hist_median (bv, tc->data + hw);
+  }
   ad_bg_hist_free (bh);
+  ad_bg_hist_free (bu);
+  ad_bg_hist_free (bv);
+  ad_free (cuv);
   ad_free (smp);
   ad_free (hist);
   ad_free (tot);

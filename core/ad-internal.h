@@ -398,6 +398,8 @@ ad_status ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
  * background (tensor bg_image [H, W], median blurred gray of the training
  * frames) shows something else, e.g. an object left behind. */
 #define AD_BG_BINS 64
+/* Below this a sum or a maximum counts as zero (no division by it). */
+#define AD_TINY 1e-6f
 /* Per-cell parts of the scorer: motion, motion pattern, stationary,
  * wandering. */
 #define AD_CELL_PARTS 4
@@ -424,6 +426,16 @@ float ad_gain (const float *x, const float *ref, int n, float *tmp);
 #define AD_BG_SHIFT 2
 float ad_bg_diff (const float *gray, const float *bg, int h, int w,
     float *tmp, float *d);
+/* Colour models: uv [2, hw] = the chromaticity (r, g) = (R, G) /
+ * (R + G + B) of feat [3, hw] (1/3 where black).  The learned background's
+ * is the per-pixel median of the training frames' (tensor bg_chroma). */
+void ad_chroma (const float *feat, size_t hw, float *uv);
+/* d [hw] = gray [hw] x the chromaticity distance (|dr| + |dg|) of uv
+ * [2, hw] from bg [2, hw] less the frame's median shift (white balance),
+ * at its best match within +-AD_BG_SHIFT px: a still pixel's change of
+ * colour in gray levels.  tmp [hw] scratch. */
+void ad_chroma_diff (const float *uv, const float *bg, const float *gray,
+    int h, int w, float *tmp, float *d);
 
 /* The map's shadow test (colour models, ad-score.c): a shadow leaves the
  * lit background's gray between AD_SHADOW_LO and AD_SHADOW_HI of it (where

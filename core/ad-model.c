@@ -215,7 +215,8 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "map_gate_floor", 0.0 }, { "map_gate_power", 1.0 },
     { "map_shadow", 1.0 }, { "map_dark", 1.0 }, { "flow_color", 0.0 },
     { "flow_track", 0.0 }, { "flow_sigma", 0.0 }, { "flow_release", 0.0 },
-    { "map_track", 0.0 }, { "map_wander", 1.0 }, { "static_normal", 0.0 } };
+    { "map_track", 0.0 }, { "map_wander", 1.0 }, { "static_normal", 0.0 },
+    { "static_chroma", 0.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);
@@ -355,7 +356,7 @@ format_shape (char *buf, size_t len, int32_t ndim, const int32_t *dims)
  * first written: a file without one leaves it zero (uncalibrated), which
  * the scorer reads as the behaviour of the files made before it. */
 static const char *const optional_tensors[] = { "wander_stats",
-  "ignore_mask", "static_base" };
+  "ignore_mask", "static_base", "bg_chroma" };
 
 static int
 tensor_optional (const char *name)

@@ -286,6 +286,7 @@ ad_net_build (ad_model *m, ad_error *err)
       add_tensor (&b, "wander_stats", 0, 0, 1, 1, 1, 0, 0) < 0 ||
       add_tensor (&b, "ignore_mask", 0, 0, 1, 1, hw, 0, 0) < 0 ||
       add_tensor (&b, "bg_image", 0, 0, 1, 1, hw, 0, 0) < 0 ||
+      add_tensor (&b, "bg_chroma", 0, 0, 1, 1, 2 * hw, 0, 0) < 0 ||
       add_tensor (&b, "static_base", 0, 0, 1, 1, cells, 0, 0) < 0 ||
       add_tensor (&b, "static_stats", 0, 0, 1, 1, 2, 0, 0) < 0 ||
       !ok || net->out_buf < 0)

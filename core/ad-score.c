@@ -40,9 +40,6 @@
  * show at 25 frames a second: short held-back footage where nobody
  * happened to pass anyone gives far less (0.11 on the sparse scene). */
 #define AD_WANDER_FLOOR 0.5f
-/* Parts of the fused score: learned, motion, motion pattern, stationary
- * change, wandering. */
-#define AD_TINY 1e-6f
 
 /* ------------------------------------------------------------------------ */
 /* Scorer                                                                   */
@@ -100,6 +97,12 @@ struct ad_scorer {
                              * with: bg, plus what static_absorb took in */
   float *still_age;         /* [hw] frames each pixel has stayed different
                              * while still */
+  const ad_tensor *bgc;     /* [2, hw] colour models with static_chroma:
+                             * the learned background's chromaticity, or
+                             * NULL */
+  float *bgc_live;          /* [2, hw] bgc plus what static_absorb took in */
+  float *uv;                /* [2, hw] this frame's chromaticity */
+  float *cdiff;             /* [hw] its change of colour (ad_chroma_diff) */
   int have_still;           /* cells[2] holds a running value */
   int full;                 /* compute every part and gate (calibration),
                              * not only what the settings use */
@@ -230,6 +233,21 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
       return ad_fail (err, AD_ERR_NOMEM, "out of memory");
     }
     memcpy (sc->bg_live, t->data, sizeof (float) * sc->hw);
+    /* colour models: the background's chromaticity, when the file holds
+     * one (files made before it hold zeros) */
+    const ad_tensor *tc = ad_model_tensor (mm, "bg_chroma");
+    if (sc->ci == 3 && sc->cfg.static_chroma > 0.0f && tc &&
+        tc->count == 2 * (size_t) sc->hw && tc->data[0] > 0.0f) {
+      sc->bgc = tc;
+      sc->bgc_live = ad_alloc (2 * (size_t) sc->hw);
+      sc->uv = ad_alloc (2 * (size_t) sc->hw);
+      sc->cdiff = ad_alloc (sc->hw);
+      if (!sc->bgc_live || !sc->uv || !sc->cdiff) {
+        ad_scorer_free (sc);
+        return ad_fail (err, AD_ERR_NOMEM, "out of memory");
+      }
+      memcpy (sc->bgc_live, tc->data, sizeof (float) * 2 * sc->hw);
+    }
   }
   sc->cells = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
   sc->cwork = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
@@ -276,6 +294,9 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->fspread);
   ad_free (sc->track);
   ad_free (sc->bg_live);
+  ad_free (sc->bgc_live);
+  ad_free (sc->uv);
+  ad_free (sc->cdiff);
   ad_free (sc->still_age);
   free (sc->ign);
   free (sc->cign);
@@ -323,6 +344,8 @@ ad_scorer_reset (ad_scorer *sc)
       memcpy (sc->bg_live, sc->bg->data, sizeof (float) * sc->hw);
       memset (sc->still_age, 0, sizeof (float) * sc->hw);
     }
+    if (sc->bgc_live)
+      memcpy (sc->bgc_live, sc->bgc->data, sizeof (float) * 2 * sc->hw);
     ad_flow_reset (sc->flow);
   }
 }
@@ -643,6 +666,17 @@ static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
     follow_colour (sc, feat, gray);
   int relearn = sc->relearn > 0;
   float gain = ad_bg_diff (gray, sc->bg_live, sc->h, sc->w, sc->tmp, d);
+  /* colour frames of a colour model: a change of colour counts too (an
+   * object as bright as the ground), the larger of the two */
+  int colour = sc->bgc && sc->colourful && sc->mode && !relearn;
+  if (colour) {
+    const float wc = sc->cfg.static_chroma;
+    ad_chroma (feat, (size_t) sc->hw, sc->uv);
+    ad_chroma_diff (sc->uv, sc->bgc_live, gray, sc->h, sc->w, sc->tmp,
+        sc->cdiff);
+    for (int p = 0; p < sc->hw; p++)
+      d[p] = wc * sc->cdiff[p] > d[p] ? wc * sc->cdiff[p] : d[p];
+  }
   /* the frame's own mismatch floor (noise, imperfect background) goes:
    * AD_STILL_FLOOR_K x the median over an even sample of pixels */
   int n = 0;
@@ -669,6 +703,10 @@ static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
         sc->still_age[p] = d[p] > 0.0f ? sc->still_age[p] + 1.0f : 0.0f;
         if (sc->still_age[p] >= (float) sc->cfg.static_absorb) {
           sc->bg_live[p] = gray[p];
+          if (colour) {
+            sc->bgc_live[p] = sc->uv[p];
+            sc->bgc_live[sc->hw + p] = sc->uv[sc->hw + p];
+          }
           sc->still_age[p] = 0.0f;
         }
       }

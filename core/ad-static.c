@@ -92,6 +92,52 @@ ad_gain (const float *x, const float *ref, int n, float *tmp)
       AD_GAIN_MAX : g;
 }
 
+void
+ad_chroma (const float *feat, size_t hw, float *uv)
+{
+  const float *r = feat, *g = feat + hw, *b = feat + 2 * hw;
+  for (size_t p = 0; p < hw; p++) {
+    float s = r[p] + g[p] + b[p];
+    uv[p] = s > AD_TINY ? r[p] / s : 1.0f / 3.0f;
+    uv[hw + p] = s > AD_TINY ? g[p] / s : 1.0f / 3.0f;
+  }
+}
+
+/* The median over every AD_GAIN_STRIDE-th pixel of a [hw] - b [hw];
+ * tmp [hw] scratch. */
+static float
+median_shift (const float *a, const float *b, int hw, float *tmp)
+{
+  int m = 0;
+  for (int p = 0; p < hw; p += AD_GAIN_STRIDE)
+    tmp[m++] = a[p] - b[p];
+  return m > 0 ? ad_quantile (tmp, m, 0.5f, tmp + m) : 0.0f;
+}
+
+void
+ad_chroma_diff (const float *uv, const float *bg, const float *gray,
+    int h, int w, float *tmp, float *d)
+{
+  const int hw = h * w;
+  const float su = median_shift (uv, bg, hw, tmp);
+  const float sv = median_shift (uv + hw, bg + hw, hw, tmp);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      int p = y * w + x;
+      float u = uv[p] - su, v = uv[hw + p] - sv, best = 1e30f;
+      for (int dy = -AD_BG_SHIFT; dy <= AD_BG_SHIFT; dy++) {
+        int yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;
+        for (int dx = -AD_BG_SHIFT; dx <= AD_BG_SHIFT; dx++) {
+          int xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
+          int q = yy * w + xx;
+          float e = fabsf (u - bg[q]) + fabsf (v - bg[hw + q]);
+          best = e < best ? e : best;
+        }
+      }
+      d[p] = gray[p] * best;
+    }
+}
+
 float
 ad_bg_diff (const float *gray, const float *bg, int h, int w, float *tmp,
     float *d)

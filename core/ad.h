@@ -160,6 +160,9 @@ typedef struct ad_config {
   float bg_relearn;           /* colour models: seconds over which the
                                * background is learned again when the
                                * stream turns gray (0: never) */
+  float static_chroma;        /* colour models: weight of a still pixel's
+                               * change of colour beside its change of
+                               * brightness (0: brightness only) */
   int32_t static_normal;      /* 1: subtract each cell's normal level of
                                * the stationary change */
   int32_t static_absorb;      /* frames after which a still change joins the

@@ -583,6 +583,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "map_track");
     drop_field (cut, &n, "map_wander");
     drop_field (cut, &n, "static_normal");
+    drop_field (cut, &n, "static_chroma");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -607,6 +608,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           m->cfg.map_wander);
       CHECK (m->cfg.static_normal == 0, "legacy stationary change %d",
           (int) m->cfg.static_normal);
+      CHECK (m->cfg.static_chroma == 0.0f, "legacy change of colour %g",
+          m->cfg.static_chroma);
     }
     ad_model_free (m);
     m = NULL;
@@ -615,7 +618,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
         m->cfg.map_motion == ref->cfg.map_motion &&
         m->cfg.flow_color == ref->cfg.flow_color && m->cfg.flow_color == 1 &&
         m->cfg.flow_track == 1 && m->cfg.flow_release == 2.0f &&
-        m->cfg.map_track == 1 && m->cfg.static_normal == 1,
+        m->cfg.map_track == 1 && m->cfg.static_normal == 1 &&
+        m->cfg.static_chroma == 1.0f,
         "new file keeps its own");
     ad_model_free (m);
     free (cut);
@@ -625,7 +629,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
    * no wander_norm field loads with the raw wandering (wander_norm 0, the
    * spread left 0, which the scorer reads as 1 even with wander_norm 1)
    * and, without ignore_mask, with no region left out; without
-   * static_base, with no normal level of the stationary change;
+   * static_base, with no normal level of the stationary change; without
+   * bg_chroma, with zeros (no change of colour);
    * a file without a tensor every version has is refused with its name. */
   {
     uint8_t *cut = malloc (size);
@@ -642,6 +647,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "wander_norm");
     drop_tensor (cut, &n, "ignore_mask");
     drop_tensor (cut, &n, "static_base");
+    drop_tensor (cut, &n, "bg_chroma");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -655,6 +661,9 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     t = m ? ad_model_tensor (m, "static_base") : NULL;
     CHECK (t && t->count > 0 && t->data[0] == 0.0f &&
         t->data[t->count - 1] == 0.0f, "no normal stationary level");
+    t = m ? ad_model_tensor (m, "bg_chroma") : NULL;
+    CHECK (t && t->count > 0 && t->data[0] == 0.0f &&
+        t->data[t->count - 1] == 0.0f, "no background colour");
     ad_model_free (m);
     m = NULL;
     memcpy (cut, good, size);

@@ -3,6 +3,7 @@
 #include "ad-internal.h"
 #include "check.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1228,6 +1229,89 @@ test_colour_switch (void)
     CHECK (st0[i] > 0.05f, "bg_relearn 0, night, frame %d: %g", i, st0[i]);
 }
 
+/* A still object as bright as the ground, in another colour: colour
+ * models see it by its chromaticity against the learned background's
+ * (static_chroma); 0 sees brightness only.  A white-balance tint of the
+ * whole picture moves every pixel's chromaticity alike and reads far
+ * less.  The background, gray and chromaticity, is learned from lawn
+ * frames by ad_model_learn_motion. */
+static float chroma_v;
+
+static void
+edit_chroma (ad_config *c)
+{
+  c->color = 1;
+  c->fuse = AD_FUSE_MOTION;
+  c->static_weight = 1.0f;
+  c->static_rise = 1.0f;
+  c->static_normal = 0;
+  c->static_chroma = chroma_v;
+}
+
+/* static_raw after 4 still frames of the lawn with (obj) a square of the
+ * ground's brightness in blue filling the cell at rows 8-15, columns
+ * 8-15, or (tint) the whole lawn with red up 10% and blue down 10%. */
+static float
+colour_still (float weight, int obj, int tint)
+{
+  chroma_v = weight;
+  ad_model *m = model_with (edit_chroma);
+  size_t fs = m ? (size_t) ad_config_in_channels (ad_model_config (m)) * HW
+      : 0;
+  float *frames = calloc (8 * fs + 1, sizeof (float));  /* [8, fs] */
+  ad_error err = { { 0 } };
+  int ok = m && frames;
+  for (int i = 0; ok && i < 8; i++)
+    lawn (frames + i * fs, 0, 0);
+  ok = ok && ad_model_learn_motion (m, frames, 8, NULL, &err) == AD_OK;
+  const ad_tensor *tc = ok ? ad_model_tensor (m, "bg_chroma") : NULL;
+  CHECK (tc && fabsf (tc->data[0] - 0.4f) < 0.02f &&
+      fabsf (tc->data[HW] - 1.0f / 3.0f) < 0.02f,
+      "learned chromaticity %g, %g", tc ? tc->data[0] : -1.0f,
+      tc ? tc->data[HW] : -1.0f);
+  ad_scorer *sc = ok ? scorer_for (m) : NULL;
+  float f[3 * HW], st = -1.0f;
+  ad_score o;
+  lawn (f, 0, 0);
+  for (int p = 0; p < HW; p++) {
+    int y = p / W, x = p % W;
+    if (obj && y >= 8 && y < 16 && x >= 8 && x < 16) {
+      f[p] = 0.3f;              /* mean 0.5 as the ground's */
+      f[HW + p] = 0.5f;
+      f[2 * HW + p] = 0.7f;
+    }
+    if (tint) {
+      f[p] *= 1.1f;
+      f[2 * HW + p] *= 0.9f;
+    }
+  }
+  for (int i = 0; sc && i < 4; i++) {
+    ok = ad_scorer_process (sc, f, NULL, NULL, &o, NULL) == AD_OK;
+    st = ok ? o.static_raw : -1.0f;
+  }
+  ad_scorer_free (sc);
+  ad_model_free (m);
+  free (frames);
+  CHECK (st >= 0.0f, "colour still scored (weight %g)", weight);
+  return st;
+}
+
+static void
+test_colour_change (void)
+{
+  ad_config d;
+  ad_config_default (&d);
+  CHECK (d.static_chroma == 1.0f, "default static_chroma %g",
+      d.static_chroma);
+  float on = colour_still (1.0f, 1, 0), off = colour_still (0.0f, 1, 0);
+  float none = colour_still (1.0f, 0, 0), tint = colour_still (1.0f, 0, 1);
+  CHECK (on > 0.02f, "a blue square as bright as the ground: %g", on);
+  CHECK (off < 0.2f * on, "the same with static_chroma 0: %g (on %g)", off,
+      on);
+  CHECK (none < 0.1f * on, "the lawn alone: %g (square %g)", none, on);
+  CHECK (tint < 0.3f * on, "the lawn tinted: %g (square %g)", tint, on);
+}
+
 int
 main (void)
 {
@@ -1251,5 +1335,6 @@ main (void)
   test_gate_floor ();
   test_shadow ();
   test_colour_switch ();
+  test_colour_change ();
   return check_report ("test-score");
 }
