@@ -1138,15 +1138,17 @@ test_shadow (void)
  * three quarters are (0.6, 0.5, 0.4) and the rest grass (0.2, 0.7, 0.3);
  * the gray camera gives each pixel's luma instead, 0.52 and 0.51 where
  * the background holds 0.5 and 0.4, so after the picture's gain the grass
- * reads as stationary change.  After AD_MODE_FRAMES gray frames the scorer reports the switch
- * and learns the background again over bg_relearn seconds (the change is
- * muted meanwhile); an object left lying then still shows; with colour
- * back the model's background returns.  With bg_relearn 0 the gray frames
- * keep reading as change. */
-static float relearn_v;
+ * reads as stationary change.  After AD_MODE_FRAMES gray frames the
+ * scorer reports the switch and learns the background again over
+ * bg_relearn seconds (the change is muted meanwhile); an object left
+ * lying then still shows; with colour back the model's background
+ * returns.  With bg_relearn 0 the gray frames keep reading as change. */
+static float relearn_v = 2.0f, chroma_v = 1.0f;
 
+/* A colour model scoring the stationary change alone, with bg_relearn
+ * relearn_v and static_chroma chroma_v. */
 static void
-edit_relearn (ad_config *c)
+edit_colour_still (ad_config *c)
 {
   c->color = 1;
   c->fuse = AD_FUSE_MOTION;
@@ -1154,6 +1156,7 @@ edit_relearn (ad_config *c)
   c->static_rise = 1.0f;          /* the change as it is, each frame */
   c->static_normal = 0;
   c->bg_relearn = relearn_v;      /* at 25 frames a second (train_fps 0) */
+  c->static_chroma = chroma_v;
 }
 
 /* frame [3, H, W]: the scene in colour, or gray (luma); with obj, a
@@ -1178,7 +1181,7 @@ static int
 day_night (float relearn, float *st, int *sw)
 {
   relearn_v = relearn;
-  ad_model *m = model_with (edit_relearn);
+  ad_model *m = model_with (edit_colour_still);
   ad_tensor *bg = m ? ad_model_tensor (m, "bg_image") : NULL;
   ad_tensor *ss = m ? ad_model_tensor (m, "static_stats") : NULL;
   int ok = bg && ss;
@@ -1235,18 +1238,6 @@ test_colour_switch (void)
  * whole picture moves every pixel's chromaticity alike and reads far
  * less.  The background, gray and chromaticity, is learned from lawn
  * frames by ad_model_learn_motion. */
-static float chroma_v;
-
-static void
-edit_chroma (ad_config *c)
-{
-  c->color = 1;
-  c->fuse = AD_FUSE_MOTION;
-  c->static_weight = 1.0f;
-  c->static_rise = 1.0f;
-  c->static_normal = 0;
-  c->static_chroma = chroma_v;
-}
 
 /* static_raw after 4 still frames of the lawn with (obj) a square of the
  * ground's brightness in blue filling the cell at rows 8-15, columns
@@ -1255,7 +1246,8 @@ static float
 colour_still (float weight, int obj, int tint)
 {
   chroma_v = weight;
-  ad_model *m = model_with (edit_chroma);
+  relearn_v = 2.0f;
+  ad_model *m = model_with (edit_colour_still);
   size_t fs = m ? (size_t) ad_config_in_channels (ad_model_config (m)) * HW
       : 0;
   float *frames = calloc (8 * fs + 1, sizeof (float));  /* [8, fs] */
