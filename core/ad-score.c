@@ -101,7 +101,10 @@ struct ad_scorer {
                              * the learned background's chromaticity, or
                              * NULL */
   float *bgc_live;          /* [2, hw] bgc plus what static_absorb took in */
-  float *uv;                /* [2, hw] this frame's chromaticity */
+  float *uv;                /* [2, hw] colour models: this frame's
+                             * chromaticity (ad_chroma), computed once for
+                             * the colour test, the change of colour and
+                             * the shadow test */
   float *cdiff;             /* [hw] its change of colour (ad_chroma_diff) */
   int have_still;           /* cells[2] holds a running value */
   int full;                 /* compute every part and gate (calibration),
@@ -240,9 +243,8 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
         tc->count == 2 * (size_t) sc->hw && tc->data[0] > 0.0f) {
       sc->bgc = tc;
       sc->bgc_live = ad_alloc (2 * (size_t) sc->hw);
-      sc->uv = ad_alloc (2 * (size_t) sc->hw);
       sc->cdiff = ad_alloc (sc->hw);
-      if (!sc->bgc_live || !sc->uv || !sc->cdiff) {
+      if (!sc->bgc_live || !sc->cdiff) {
         ad_scorer_free (sc);
         return ad_fail (err, AD_ERR_NOMEM, "out of memory");
       }
@@ -256,8 +258,9 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   sc->gate = ad_alloc ((size_t) sc->hw * 2);
   sc->bgd = ad_alloc (sc->hw);
   sc->fg = ad_alloc (sc->hw);
-  if (sc->ci == 3 && sc->cfg.map_shadow < 1.0f &&
-      !(sc->chroma = ad_alloc (2 * (size_t) sc->hw))) {
+  if (sc->ci == 3 && (!(sc->uv = ad_alloc (2 * (size_t) sc->hw)) ||
+          (sc->cfg.map_shadow < 1.0f &&
+              !(sc->chroma = ad_alloc (2 * (size_t) sc->hw))))) {
     ad_scorer_free (sc);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
@@ -536,21 +539,19 @@ shadow_band (float g, float lit)
  * frame.  Gray footage (a gray camera, night infrared) carries no
  * chromaticity, so a dark gray coat would pass for a shadow: the test runs
  * only on a frame with colour (sc->colourful, follow_colour).
- * feat [3, hw]; gray, bg [hw] and gain as ad_bg_diff's; d [hw] its
- * difference after the frame's floor (sc->fg, changed in place). */
+ * The frame's chromaticity is sc->uv (follow_colour); gray, bg [hw] and
+ * gain as ad_bg_diff's; d [hw] its difference after the frame's floor
+ * (sc->fg, changed in place). */
 static void
-shadows (ad_scorer *sc, const float *feat, const float *gray, const float *bg,
-    float gain, float *d)
+shadows (ad_scorer *sc, const float *gray, const float *bg, float gain,
+    float *d)
 {
   const size_t hw = (size_t) sc->hw;
-  const float *r = feat, *g = feat + hw, *b = feat + 2 * hw;
   float *cr = sc->chroma, *cg = sc->chroma + hw;
   const float a = 1.0f / AD_CHROMA_FRAMES;
   int test = sc->have_chroma && sc->colourful;
   for (size_t p = 0; p < hw; p++) {
-    float s = r[p] + g[p] + b[p];
-    float u = s > AD_TINY ? r[p] / s : 1.0f / 3.0f;
-    float v = s > AD_TINY ? g[p] / s : 1.0f / 3.0f;
+    float u = sc->uv[p], v = sc->uv[hw + p];
     if (!sc->have_chroma) {
       cr[p] = u;
       cg[p] = v;
@@ -568,19 +569,16 @@ shadows (ad_scorer *sc, const float *feat, const float *gray, const float *bg,
   sc->have_chroma = 1;
 }
 
-/* 1 when at least AD_COLOUR_SHARE of the pixels of feat [3, hw] are
- * AD_COLOUR_MIN or more from gray (chromaticity, sum of both). */
+/* 1 when at least AD_COLOUR_SHARE of the pixels of the chromaticity uv
+ * [2, hw] (ad_chroma; black reads gray) are AD_COLOUR_MIN or more from
+ * gray (sum of both). */
 static int
-frame_colourful (const float *feat, size_t hw)
+frame_colourful (const float *uv, size_t hw)
 {
-  const float *r = feat, *g = feat + hw, *b = feat + 2 * hw;
   size_t coloured = 0;
-  for (size_t p = 0; p < hw; p++) {
-    float s = r[p] + g[p] + b[p];
-    if (s > AD_TINY)
-      coloured += fabsf (r[p] / s - 1.0f / 3.0f) +
-          fabsf (g[p] / s - 1.0f / 3.0f) > AD_COLOUR_MIN;
-  }
+  for (size_t p = 0; p < hw; p++)
+    coloured += fabsf (uv[p] - 1.0f / 3.0f) +
+        fabsf (uv[hw + p] - 1.0f / 3.0f) > AD_COLOUR_MIN;
   return (float) coloured >= AD_COLOUR_SHARE * (float) hw;
 }
 
@@ -603,7 +601,8 @@ relearn_frames (const ad_config *cfg)
 static void
 follow_colour (ad_scorer *sc, const float *feat, const float *gray)
 {
-  sc->colourful = frame_colourful (feat, (size_t) sc->hw);
+  ad_chroma (feat, (size_t) sc->hw, sc->uv);
+  sc->colourful = frame_colourful (sc->uv, (size_t) sc->hw);
   if (sc->colourful == sc->mode) {
     sc->mode_run = 0;
     return;
@@ -671,7 +670,6 @@ static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
   int colour = sc->bgc && sc->colourful && sc->mode && !relearn;
   if (colour) {
     const float wc = sc->cfg.static_chroma;
-    ad_chroma (feat, (size_t) sc->hw, sc->uv);
     ad_chroma_diff (sc->uv, sc->bgc_live, gray, sc->h, sc->w, sc->tmp,
         sc->cdiff);
     for (int p = 0; p < sc->hw; p++)
@@ -714,7 +712,7 @@ static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
   if (relearn && --sc->relearn == 0)
     memset (sc->still_age, 0, sizeof (float) * sc->hw);
   if (sc->chroma)
-    shadows (sc, feat, gray, sc->bg_live, gain, sc->fg);
+    shadows (sc, gray, sc->bg_live, gain, sc->fg);
   /* a gray model, or a colour model on a gray frame: no colour to test */
   if ((sc->ci == 1 || !sc->colourful) && sc->cfg.map_dark < 1.0f)
     dark_pixels (sc, gray, sc->bg_live, gain, sc->fg);
