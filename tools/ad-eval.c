@@ -733,24 +733,20 @@ main (int argc, char **argv)
         "training, cell %d px\n\n", date, opt_dataset, feed_fps, model_w,
         model_h, models_desc (), opt_train_s, opt_cell);
   else {
-    gchar *codec = opt_h264 > 0 ? g_strdup_printf (", through H.264 at %d "
-        "kbit/s", opt_h264) : g_strdup ("");
-    if (opt_drop > 0.0) {
-      gchar *c2 = g_strdup_printf ("%s, %g of the scored frames lost", codec,
+    GString *how = g_string_new (NULL);     /* what the scored clips went
+                                             * through */
+    if (opt_h264 > 0)
+      g_string_append_printf (how, ", through H.264 at %d kbit/s", opt_h264);
+    if (opt_drop > 0.0)
+      g_string_append_printf (how, ", %g of the scored frames lost",
           opt_drop);
-      g_free (codec);
-      codec = c2;
-    }
-    if (opt_gray_test) {
-      gchar *c2 = g_strdup_printf ("%s, test and nuisance clips gray", codec);
-      g_free (codec);
-      codec = c2;
-    }
+    if (opt_gray_test)
+      g_string_append (how, ", test and nuisance clips gray");
     printf ("\nad-eval, %s: video %dx%d%s, model %dx%d %s, seed %u, %.0f s "
-        "training, cell %d px%s\n\n", date, vid_w, vid_h, codec, model_w,
+        "training, cell %d px%s\n\n", date, vid_w, vid_h, how->str, model_w,
         model_h, models_desc (), opt_seed, opt_train_s, opt_cell,
         opt_quick ? ", quick mode" : "");
-    g_free (codec);
+    g_string_free (how, TRUE);
   }
   print_rows (stdout, FALSE);
   if (!mog2_ok && !opt_no_mog2)
