@@ -535,10 +535,12 @@ shadow_band (float g, float lit)
  * the background darkened, not an object: its sc->fg is multiplied by
  * map_shadow.  The background's chromaticity sc->chroma [2, hw] is a
  * running mean, 1/AD_CHROMA_FRAMES a frame, over the frames where the
- * pixel matches the background (d == 0), started from the stream's first
- * frame.  Gray footage (a gray camera, night infrared) carries no
- * chromaticity, so a dark gray coat would pass for a shadow: the test runs
- * only on a frame with colour (sc->colourful, follow_colour).
+ * pixel matches the background (d == 0), started from the learned
+ * background's (bg_chroma, with static_chroma), else from the stream's
+ * first frame (tested from the second on).  Gray footage (a gray camera,
+ * night infrared) carries no chromaticity, so a dark gray coat would pass
+ * for a shadow: the test runs only on a frame with colour (sc->colourful,
+ * follow_colour).
  * The frame's chromaticity is sc->uv (follow_colour); gray, bg [hw] and
  * gain as ad_bg_diff's; d [hw] its difference after the frame's floor
  * (sc->fg, changed in place). */
@@ -549,14 +551,18 @@ shadows (ad_scorer *sc, const float *gray, const float *bg, float gain,
   const size_t hw = (size_t) sc->hw;
   float *cr = sc->chroma, *cg = sc->chroma + hw;
   const float a = 1.0f / AD_CHROMA_FRAMES;
-  int test = sc->have_chroma && sc->colourful;
+  if (!sc->have_chroma) {
+    /* the learned background's chromaticity when the model has one, else
+     * this frame's (whatever stands in it counts as background at first) */
+    memcpy (sc->chroma, sc->bgc_live ? sc->bgc_live : sc->uv,
+        sizeof (float) * 2 * hw);
+    sc->have_chroma = 1;
+    if (!sc->bgc_live)
+      return;
+  }
+  int test = sc->colourful;
   for (size_t p = 0; p < hw; p++) {
     float u = sc->uv[p], v = sc->uv[hw + p];
-    if (!sc->have_chroma) {
-      cr[p] = u;
-      cg[p] = v;
-      continue;
-    }
     float lit = gain * bg[p], dv = d[p];
     if (test && dv > 0.0f && shadow_band (gray[p], lit) &&
         fabsf (u - cr[p]) + fabsf (v - cg[p]) < AD_SHADOW_CHROMA)
@@ -566,7 +572,6 @@ shadows (ad_scorer *sc, const float *gray, const float *bg, float gain,
       cg[p] += a * (v - cg[p]);
     }
   }
-  sc->have_chroma = 1;
 }
 
 /* 1 when at least AD_COLOUR_SHARE of the pixels of the chromaticity uv

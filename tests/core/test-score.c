@@ -1029,6 +1029,10 @@ test_gate_floor (void)
  * darker pixel would pass for a shadow), so the test stays off there. */
 static float shadow_v, dark_v = 1.0f, gray_obj = 0.4f;
 static int shadow_color;
+/* shadow_first: the first frame has the object where the shadow falls in
+ * the second; shadow_learned: the model holds the background's
+ * chromaticity (bg_chroma) */
+static int shadow_first, shadow_learned;
 
 static void
 edit_shadow (ad_config *c)
@@ -1059,6 +1063,11 @@ object_and_shadow (int color, int gray_in, float shadow, float *at)
     bg->data[p] = 0.5f;
   if (ok)
     ss->data[0] = 1.0f;           /* learned */
+  ad_tensor *tc = m ? ad_model_tensor (m, "bg_chroma") : NULL;
+  for (int p = 0; ok && tc && shadow_learned && p < HW; p++) {
+    tc->data[p] = bgc[0] / 1.5f;
+    tc->data[HW + p] = bgc[1] / 1.5f;
+  }
   ad_scorer *sc = ok ? scorer_for (m) : NULL;
   float f[2][3 * HW], map[HW];
   ad_score o;
@@ -1072,9 +1081,10 @@ object_and_shadow (int color, int gray_in, float shadow, float *at)
       float v = b;
       if (y >= 9 && y < 12 && x >= 9 && x < 12)
         v = rgb ? obj[c] : gray_obj;
-      else if (y >= 9 && y < 12 && x >= 13 && x < 16)
+      int at_shadow = y >= 9 && y < 12 && x >= 13 && x < 16;
+      if (at_shadow)
         v = 0.7f * b;
-      f[0][c * HW + p] = b;
+      f[0][c * HW + p] = at_shadow && shadow_first ? obj[c] : b;
       f[1][c * HW + p] = v;
     }
   ok = ok && ad_scorer_process (sc, f[0], NULL, map, &o, NULL) == AD_OK &&
@@ -1131,6 +1141,20 @@ test_shadow (void)
     CHECK (gin[k] > 0.0f && fabsf (gin[k] - goff[k]) < 1e-6f, "colour model, "
         "gray frames: %s %g with the test, %g without", k ? "shadow" :
         "object", gin[k], goff[k]);
+  /* the object stood where the shadow falls in the stream's first frame:
+   * taken from that frame, the background's chromaticity there is the
+   * object's and the shadow is not recognised; a model that learned the
+   * background's (bg_chroma) starts from it and dims the shadow */
+  float first[2], learned[2];
+  shadow_first = 1;
+  ok = object_and_shadow (1, 0, 0.0f, first);
+  shadow_learned = 1;
+  ok = ok && object_and_shadow (1, 0, 0.0f, learned);
+  shadow_first = shadow_learned = 0;
+  CHECK (ok && first[1] > first[0], "seeded from the first frame: shadow %g "
+      "above the object %g", first[1], first[0]);
+  CHECK (ok && learned[0] > 0.0f && learned[1] < 0.5f * learned[0],
+      "seeded from bg_chroma: shadow %g, object %g", learned[1], learned[0]);
 }
 
 /* A colour model's camera turns gray (night infrared) and back.  The
