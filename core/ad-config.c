@@ -84,6 +84,7 @@ const ad_field ad_config_fields[] = {
   F (map_shadow, AD_FIELD_FLOAT, 0.0, 1.0, 0.0, 1, "Heatmap gate, colour models (color=1): a pixel darker than the background (0.5-0.95 of it) with the background's chromaticity is a shadow and keeps this share of its foreground (0 = shadows leave the map; 1 = no shadow test)"),
   F (map_dark, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Heatmap gate, gray models (color=0): a pixel 0.5-0.95 as bright as the background keeps this share of its foreground (a shadow, or something a little darker than the ground: without colour they look alike; the map then ranks the rest of a moving object above its shadow; 1 = off)"),
   F (map_gate_power, AD_FIELD_FLOAT, 0.1, 4.0, 0.6, 1, "Heatmap gate: the share is raised to this power (below 1 paints an object's faint parts nearer its cell's value; 1 = linear)"),
+  F (map_neighbour, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Heatmap: share of a cell's motion-pattern novelty painted on the moving pixels of its neighbouring cells (an object spans cells, and between two frames it moves on from the one that saw its novel motion); anomalyrecon sets 0.5 x 25 / fps, at most 1, below 25 frames a second unless config names it"),
   F (map_track, AD_FIELD_INT, 0, 1, 1, 1, "Heatmap, with flow_track=1: a cell's motion-pattern novelty and wandering are painted no higher than the cell's running mean (the one the frame score takes), so a normal walker's one-off odd vector fades from the map as from the score; 0: each frame's own value"),
   F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not)"),
   F (map_motion, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap: weight of the plain cell motion, times its weight in the frame score (fuse 2 and 3; 0 = the map shows what is novel, not every moving object)"),
@@ -419,7 +420,7 @@ ad_config_features_match (const ad_config *model, const ad_config *feat,
 
 const char *const ad_config_rate_fields[AD_RATE_N_FIELDS] = {
   "flow_window", "calib_quantile", "static_rise", "flow_smooth",
-  "flow_scale", "flow_bins", "wander_frames"
+  "flow_scale", "flow_bins", "wander_frames", "map_neighbour"
 };
 
 ad_status
@@ -470,6 +471,9 @@ ad_config_apply_rate (ad_config *cfg, double fps, unsigned named,
     return;
   if (fps <= AD_RATE_SLOW_FPS)
     rate_set (cfg, named, AD_RATE_WINDOW, 1, applied, n);
+  if (fps < AD_RATE_REF_FPS)
+    rate_set (cfg, named, AD_RATE_NEIGHBOUR, cfg->map_neighbour *
+        AD_RATE_REF_FPS / fps, applied, n);
   if (fps <= AD_RATE_HALF_SCALE_FPS) {
     if (cfg->motion_cell % 2 == 0)
       rate_set (cfg, named, AD_RATE_SCALE, 2, applied, n);

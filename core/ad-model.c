@@ -216,7 +216,7 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "map_shadow", 1.0 }, { "map_dark", 1.0 }, { "flow_color", 0.0 },
     { "flow_track", 0.0 }, { "flow_sigma", 0.0 }, { "flow_release", 0.0 },
     { "map_track", 0.0 }, { "map_wander", 1.0 }, { "static_normal", 0.0 },
-    { "static_chroma", 0.0 } };
+    { "static_chroma", 0.0 }, { "map_neighbour", 0.5 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);

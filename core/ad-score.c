@@ -20,10 +20,6 @@
 /* Share of the frame difference in the heatmap gate beside the difference
  * to the background (measured flat between 0.03 and 0.3). */
 #define AD_GATE_DIFF_SHARE 0.1f
-/* Share of a cell's motion-pattern novelty the map paints on the moving
- * pixels of its neighbouring cells (an object spans cells; the one that
- * saw its novel motion is only one of them). */
-#define AD_MAP_NEIGHBOUR 0.5f
 /* Stationary change: the floor of its spread (gray levels in [0, 1]). */
 #define AD_STILL_FLOOR 0.01f
 #define AD_STILL_FLOOR_K 3.0f
@@ -996,7 +992,7 @@ frame_fuse (ad_scorer *sc, float l, float mo, float fl, float sti,
 
 /* sc->fspread [ncells] = the motion-pattern part as the map paints it:
  * in a cell that moves (energy above the motion noise), the larger of its
- * own novelty and AD_MAP_NEIGHBOUR x the largest of its 8 neighbours';
+ * own novelty and map_neighbour x the largest of its 8 neighbours';
  * elsewhere its own.  cells [4, ncells] as fuse_map's. */
 static void
 spread_novelty (const ad_scorer *sc, const float *cells)
@@ -1005,7 +1001,7 @@ spread_novelty (const ad_scorer *sc, const float *cells)
   for (int k = 0; k < sc->ncells; k++) {
     float v = nov[k];
     if (mo[k] > sc->flow_noise) {
-      float u = AD_MAP_NEIGHBOUR * max_around (sc, nov, k);
+      float u = sc->cfg.map_neighbour * max_around (sc, nov, k);
       v = u > v ? u : v;
     }
     sc->fspread[k] = v;

@@ -175,6 +175,8 @@ typedef struct ad_config {
   float map_gate_floor;       /* the gate divides by at least this share of
                                * the frame's strongest pixel */
   float map_gate_power;       /* the gate's share raised to this power */
+  float map_neighbour;        /* share of a cell's motion-pattern novelty
+                               * painted on its moving neighbours */
   float map_shadow;           /* colour models: a shadow pixel's share of the
                                * gate's foreground (1 = no shadow test) */
   float map_dark;             /* gray models: a darker pixel's share of the
@@ -210,6 +212,7 @@ ad_status ad_config_features_match (const ad_config *model,
 /* The frame-rate rules: the settings a model trained on footage at fps
  * frames a second takes (docs/tuning.md, "Frame rate"):
  *   12.5 fps or less     flow_window 1
+ *   below 25 fps         map_neighbour 0.5 x 25 / fps (at most 1)
  *   9 fps or less        flow_scale 2 (with an even motion_cell), and with
  *                        it flow_bins 17
  * and for video (clip_len > 1):
@@ -222,7 +225,8 @@ ad_status ad_config_features_match (const ad_config *model,
  * receives the settings changed as "key=value,...". */
 enum {
   AD_RATE_WINDOW, AD_RATE_QUANTILE, AD_RATE_RISE, AD_RATE_SMOOTH,
-  AD_RATE_SCALE, AD_RATE_BINS, AD_RATE_WANDER, AD_RATE_N_FIELDS
+  AD_RATE_SCALE, AD_RATE_BINS, AD_RATE_WANDER, AD_RATE_NEIGHBOUR,
+  AD_RATE_N_FIELDS
 };
 extern const char *const ad_config_rate_fields[AD_RATE_N_FIELDS];
 void ad_config_apply_rate (ad_config *cfg, double fps, unsigned named,

@@ -903,9 +903,11 @@ out:
   ad_model_free (m);
 }
 
-/* The map paints a cell's motion-pattern novelty at half its value on the
- * moving pixels of its neighbouring cells (an object spans cells), never
- * on a neighbour where nothing moves. */
+/* The map paints a cell's motion-pattern novelty at map_neighbour of its
+ * value (0.5 by default, at 25 frames a second) on the moving pixels of
+ * its neighbouring cells (an object spans cells), never on a neighbour
+ * where nothing moves; with map_neighbour 1 (a slow camera) at its full
+ * value. */
 static void
 test_map_spread (void)
 {
@@ -914,6 +916,8 @@ test_map_spread (void)
   ad_scorer *sc = NULL;
   if (!m || !fr)
     goto out;
+  CHECK (ad_model_config (m)->map_neighbour == 0.5f, "default %g",
+      ad_model_config (m)->map_neighbour);
   /* every motion is novel in the cells of column 2 (x 16..23), none
    * elsewhere */
   ad_tensor *td = ad_model_tensor (m, "flow_dist");
@@ -922,36 +926,49 @@ test_map_spread (void)
     for (int b = 0; b < nb; b++)
       td->data[(size_t) k * nb + b] = k % gw == 2 && b != nb / 2 ? 1.0f :
           0.0f;
-  ad_config c = *ad_model_config (m);
-  c.map_track = 0;      /* each frame's own novelty: test_map_track */
-  CHECK_OK (ad_model_set_scoring (m, &c, NULL));
-  CHECK_OK (ad_scorer_new (m, &sc, NULL));
-  ad_score o;
-  for (int t = 0; sc && t <= 4; t++) {
-    /* a square over columns 2 and 3 (x 18..29), rows 4 and 5, moving
-     * right one pixel a frame */
-    render (f, 18.0f + (float) t, 34.0f, 0, 0, 1.0f);
-    CHECK_OK (ad_scorer_process (sc, f, NULL, map, &o, NULL));
-  }
-  if (!sc)
-    goto out;
-  float own = 0.0f, next = 0.0f, still = 0.0f;
-  for (int y = 32; y < 48; y++)
-    for (int x = 0; x < W; x++) {
-      float v = map[y * W + x];
-      int col = x / CELL;
-      if (col == 2)
-        own = fmaxf (own, v);
-      else if (col == 3)
-        next = fmaxf (next, v);
-      else if (col == 1)
-        still = fmaxf (still, v);
+  /* own, next, still [2]: the map's largest value in the novel cells,
+   * their moving neighbours and their still neighbours, with
+   * map_neighbour 0.5 and 1 */
+  float own[2] = { 0 }, next[2] = { 0 }, still[2] = { 0 };
+  for (int run = 0; run < 2; run++) {
+    ad_config c = *ad_model_config (m);
+    c.map_track = 0;    /* each frame's own novelty: test_map_track */
+    c.map_neighbour = run ? 1.0f : 0.5f;
+    CHECK_OK (ad_model_set_scoring (m, &c, NULL));
+    CHECK_OK (ad_scorer_new (m, &sc, NULL));
+    ad_score o = { 0 };
+    for (int t = 0; sc && t <= 4; t++) {
+      /* a square over columns 2 and 3 (x 18..29), rows 4 and 5, moving
+       * right one pixel a frame */
+      render (f, 18.0f + (float) t, 34.0f, 0, 0, 1.0f);
+      CHECK_OK (ad_scorer_process (sc, f, NULL, map, &o, NULL));
     }
-  CHECK (o.flow_raw > 0.0f && own > 0.0f, "novel cell %g, map %g",
-      o.flow_raw, own);
-  CHECK (next > 0.2f * own && next < 0.8f * own, "moving neighbour %g of %g",
-      next, own);
-  CHECK (still == 0.0f, "neighbour where nothing moves %g", still);
+    if (!sc)
+      goto out;
+    ad_scorer_free (sc);
+    sc = NULL;
+    for (int y = 32; y < 48; y++)
+      for (int x = 0; x < W; x++) {
+        float v = map[y * W + x];
+        int col = x / CELL;
+        if (col == 2)
+          own[run] = fmaxf (own[run], v);
+        else if (col == 3)
+          next[run] = fmaxf (next[run], v);
+        else if (col == 1)
+          still[run] = fmaxf (still[run], v);
+      }
+    CHECK (o.flow_raw > 0.0f && own[run] > 0.0f, "novel cell %g, map %g",
+        o.flow_raw, own[run]);
+    CHECK (still[run] == 0.0f, "neighbour where nothing moves %g",
+        still[run]);
+  }
+  CHECK (next[0] > 0.2f * own[0] && next[0] < 0.8f * own[0],
+      "moving neighbour %g of %g", next[0], own[0]);
+  CHECK (fabsf (next[1] - 2.0f * next[0]) < 0.01f * next[1] &&
+      fabsf (own[1] - own[0]) < 1e-6f * own[0], "map_neighbour 1: "
+      "neighbour %g (%g at 0.5), own %g (%g)", next[1], next[0], own[1],
+      own[0]);
 out:
   ad_scorer_free (sc);
   ad_free (fr);

@@ -584,6 +584,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "map_wander");
     drop_field (cut, &n, "static_normal");
     drop_field (cut, &n, "static_chroma");
+    drop_field (cut, &n, "map_neighbour");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -610,6 +611,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           (int) m->cfg.static_normal);
       CHECK (m->cfg.static_chroma == 0.0f, "legacy change of colour %g",
           m->cfg.static_chroma);
+      CHECK (m->cfg.map_neighbour == 0.5f, "legacy neighbours %g",
+          m->cfg.map_neighbour);
     }
     ad_model_free (m);
     m = NULL;
@@ -961,6 +964,13 @@ test_config_rate (void)
       c.train_fps == 10.0f, "10 fps: %s", applied);
   CHECK (strstr (applied, "flow_window=1") && strstr (applied,
           "wander_frames=5"), "applied names the changes: %s", applied);
+  /* the map's novelty reaches the neighbours in proportion to the motion
+   * a frame spans: 0.5 at 25 fps, 0.625 at 20, at most 1 */
+  CHECK (c.map_neighbour == 1.0f, "10 fps: neighbours %g", c.map_neighbour);
+  c = d;
+  ad_config_apply_rate (&c, 20.0, 0, applied, sizeof applied);
+  CHECK (fabsf (c.map_neighbour - 0.625f) < 1e-6f && c.flow_window ==
+      d.flow_window, "20 fps: neighbours %g (%s)", c.map_neighbour, applied);
   /* 8.3 frames a second: half-resolution vectors and coarser bins, but
    * not the window the user named */
   c = d;
