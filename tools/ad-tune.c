@@ -43,6 +43,11 @@
  * CSV, for the test, nuisance and (with --step) lit holdout clips, and
  * prints the spreads and the threshold that turn them into the score
  * (docs/scoring.md, Fusion) on stderr.
+ * --maps F writes the first scoring's test clip as raw little-endian
+ * arrays, for a look at where the heatmap is wrong: int32 [4] (n, H, W,
+ * C), float32 maps [n, H, W] (1.0 = the pixel threshold), uint8 masks
+ * [n, H, W], uint8 anomaly kinds [n] (ad_anomaly_kind), float32 frame
+ * scores [n], float32 frames [n, C, H, W] (0-1), all at model resolution.
  *
  * The final numbers are measured through the plugin with ad-eval; this tool
  * is the fast inner loop (see docs/benchmarks.md).
@@ -194,6 +199,8 @@ fail:
 
 /* Per-frame parts of the first configuration go here (--dump), or NULL. */
 static FILE *dump_file;
+/* --maps: the first configuration's test maps go to this path, or NULL. */
+static const char *maps_file;
 /* --cut N: test and nuisance clips scored as pieces of N frames, each from
  * a fresh stream (0: whole). */
 static long cut_frames;
@@ -342,6 +349,26 @@ done:
   free (sf);
 }
 
+/* --maps: te's maps [n, H, W] and scores s [n] with its masks, kinds and
+ * frames to path (layout in the header comment). */
+static void
+write_maps (const char *path, const ad_config *cfg, const clip *te,
+    const float *maps, const float *s)
+{
+  size_t n = (size_t) te->n, hw = (size_t) cfg->width * cfg->height;
+  int32_t hd[4] = { (int32_t) n, cfg->height, cfg->width,
+    ad_config_in_channels (cfg) };
+  FILE *fo = fopen (path, "wb");
+  if (!fo || fwrite (hd, sizeof hd, 1, fo) != 1 ||
+      fwrite (maps, sizeof (float) * hw, n, fo) != n ||
+      fwrite (te->mask, hw, n, fo) != n || fwrite (te->kind, 1, n, fo) != n ||
+      fwrite (s, sizeof (float), n, fo) != n ||
+      fwrite (te->feat, sizeof (float) * hw * hd[3], n, fo) != n)
+    perror (path);
+  if (fo && fclose (fo) != 0)
+    perror (path);
+}
+
 static void
 report (const char *name, const ad_model *m, const clip *te,
     const clip *nu, int header)
@@ -358,6 +385,10 @@ report (const char *name, const ad_model *m, const clip *te,
   int present[AD_ANOM_COUNT] = { 0 };
   for (int64_t i = 0; i < te->n; i++)
     present[te->kind[i]] = 1;
+  if (maps_file) {               /* the first row only */
+    write_maps (maps_file, cfg, te, maps, s);
+    maps_file = NULL;
+  }
   if (header) {
     printf ("| scoring | frame AUROC |");
     for (int k = 1; k < AD_ANOM_COUNT; k++)
@@ -461,6 +492,8 @@ usage (void)
       "       [--model PATH (loaded if it exists, else trained for "
       "--seconds and saved there)]\n"
       "       [--dump CSV (per-frame parts of the first scoring; their spreads on stderr)]\n"
+      "       [--maps F (the first scoring's test maps, masks, kinds, "
+      "scores and frames as raw arrays; layout in tools/ad-tune.c)]\n"
       "       [--cut N (score the test clips as N-frame pieces, each "
       "from a fresh stream, as benchmark clips that start mid-event)]\n"
       "       [--gray-test 1 (the test and nuisance clips in gray, as a "
@@ -519,6 +552,7 @@ main (int argc, char **argv)
     else if (!strcmp (a, "--ignore")) ignore = v;
     else if (!strcmp (a, "--bins")) bins = atoi (v);
     else if (!strcmp (a, "--pixel-detail")) pixel_near = atoi (v);
+    else if (!strcmp (a, "--maps")) maps_file = v;
     else if (!strcmp (a, "--dump")) {
       if (!(dump_file = fopen (v, "w"))) {
         perror (v);
