@@ -205,7 +205,9 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
    * (their motion patterns were learned on it); the running means of the
    * frame's largest cell falling as they rise, no uncertainty discount
    * (their threshold was calibrated so) and a map of each frame's own
-   * motion patterns (their pixel threshold was). */
+   * motion patterns (their pixel threshold was), and no busy-frame
+   * correction of the motion pattern (their threshold was calibrated
+   * without it). */
   static const struct { const char *name; double value; } legacy[] = {
     { "map_learned", 1.0 }, { "map_motion", 1.0 }, { "flow_bins", 17.0 },
     { "flow_window", 1.0 }, { "flow_spread_vectors", 0.0 },
@@ -216,7 +218,8 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "map_shadow", 1.0 }, { "map_dark", 1.0 }, { "flow_color", 0.0 },
     { "flow_track", 0.0 }, { "flow_sigma", 0.0 }, { "flow_release", 0.0 },
     { "map_track", 0.0 }, { "map_wander", 1.0 }, { "static_normal", 0.0 },
-    { "static_chroma", 0.0 }, { "map_neighbour", 0.5 } };
+    { "static_chroma", 0.0 }, { "map_neighbour", 0.5 },
+    { "flow_busy", 0.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);
@@ -356,7 +359,7 @@ format_shape (char *buf, size_t len, int32_t ndim, const int32_t *dims)
  * first written: a file without one leaves it zero (uncalibrated), which
  * the scorer reads as the behaviour of the files made before it. */
 static const char *const optional_tensors[] = { "wander_stats",
-  "ignore_mask", "static_base", "bg_chroma" };
+  "ignore_mask", "static_base", "bg_chroma", "busy_stats" };
 
 static int
 tensor_optional (const char *name)

@@ -284,6 +284,7 @@ ad_net_build (ad_model *m, ad_error *err)
           cells * cfg->flow_bins * cfg->flow_bins, 0, 0) < 0 ||
       add_tensor (&b, "flow_stats", 0, 0, 1, 1, 4, 0, 0) < 0 ||
       add_tensor (&b, "wander_stats", 0, 0, 1, 1, 1, 0, 0) < 0 ||
+      add_tensor (&b, "busy_stats", 0, 0, 1, 1, 2, 0, 0) < 0 ||
       add_tensor (&b, "ignore_mask", 0, 0, 1, 1, hw, 0, 0) < 0 ||
       add_tensor (&b, "bg_image", 0, 0, 1, 1, hw, 0, 0) < 0 ||
       add_tensor (&b, "bg_chroma", 0, 0, 1, 1, 2 * hw, 0, 0) < 0 ||

@@ -28,6 +28,13 @@
  * AD_STILL_BASE_MAX values (frames at an even stride). */
 #define AD_STILL_BASE_Q 0.99f
 #define AD_STILL_BASE_MAX ((int64_t) 1 << 22)
+/* Busy frames (flow_busy): the scale of the per-cell tail of the motion
+ * pattern is (Q(AD_BUSY_QHI) - Q(AD_BUSY_QLO)) / ln 10 of the moving cells'
+ * running means on the held-back frames, from at most AD_BUSY_MAX values
+ * (frames at an even stride). */
+#define AD_BUSY_QLO 0.99f
+#define AD_BUSY_QHI 0.999f
+#define AD_BUSY_MAX ((int64_t) 1 << 20)
 /* Calibration scores each held-back frame against the level of the other
  * half of the footage (blocks of this many frames, alternating), so that
  * the threshold is not set on the very frames the level was taken on. */
@@ -109,6 +116,9 @@ struct ad_scorer {
   const ad_tensor *flow_dist;     /* [ncells, BINS^2] or NULL */
   float flow_noise;         /* energy gate of the motion patterns */
   float flow_accel;         /* normal vector change (0: not scored) */
+  float busy_ref;           /* moving cells of a normal frame (median on
+                             * the held-back footage; 0: no correction) */
+  float busy_scale;         /* the per-cell tail's scale, px/frame */
   uint8_t *ign;             /* [hw] 1 where the picture is left out, or
                              * NULL (the model's ignore_mask) */
   uint8_t *cign;            /* [ncells] 1: the cell is left out (any of
@@ -197,6 +207,11 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     sc->flow_dist = t;
     sc->flow_noise = fs->data[0];
     sc->flow_accel = m->cfg.flow_accel && fs->count >= 4 ? fs->data[3] : 0.0f;
+  }
+  t = ad_model_tensor (mm, "busy_stats");
+  if (t && t->count >= 2 && t->data[0] > 0.0f && t->data[1] > 0.0f) {
+    sc->busy_ref = t->data[0];
+    sc->busy_scale = t->data[1];
   }
   t = ad_model_tensor (mm, "ignore_mask");
   int any_ign = 0;
@@ -894,6 +909,35 @@ smoothed (const ad_scorer *sc, float *mean, float v)
   return *mean;
 }
 
+/* Cells of cells [4, ncells] whose motion is above the motion patterns'
+ * energy gate. */
+static int
+moving_cells (const ad_scorer *sc, const float *cells)
+{
+  int n = 0;
+  for (int k = 0; k < sc->ncells; k++)
+    n += cells[k] > sc->flow_noise;
+  return n;
+}
+
+/* The motion-pattern frame score v of a frame with `moving` moving cells,
+ * less what its busyness alone would give (flow_busy): with more moving
+ * cells than a normal frame (busy_ref), the largest of their running
+ * means is that much more likely to hold a normal walker's odd vector.
+ * For a tail falling by a factor 10 every busy_scale x ln 10, the largest
+ * of n cells reaches busy_scale x ln (n / busy_ref) further than the
+ * largest of busy_ref; that much (times flow_busy) is taken off, never
+ * below 0. */
+static float
+less_busy (const ad_scorer *sc, float v, int moving)
+{
+  float w = sc->cfg.flow_busy * sc->busy_scale;
+  if (w <= 0.0f || sc->busy_ref <= 0.0f || (float) moving <= sc->busy_ref)
+    return v;
+  v -= w * logf ((float) moving / sc->busy_ref);
+  return v > 0.0f ? v : 0.0f;
+}
+
 /* Part `part` (1: motion pattern, 3: wandering) of cells [4, ncells] over
  * time with cfg.flow_track: each cell's running mean mean [ncells] moves
  * (as smoothed moves it) toward the largest value of its 3x3
@@ -1097,7 +1141,8 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   if (sc->refill && ad_flow_pairs (sc->flow) >= sc->cfg.flow_window)
     sc->refill = 0;
 
-  float flow = part_over_time (sc, sc->cells, 1);
+  float flow = less_busy (sc, part_over_time (sc, sc->cells, 1),
+      moving_cells (sc, sc->cells));
   float still = cell_max (sc, sc->cwork, 2);
   float wander = part_over_time (sc, sc->cells, 3);
   const ad_calib *c = &sc->m->calib;
@@ -1321,6 +1366,34 @@ positive (float v)
   return isfinite (v) && v > AD_TINY ? v : AD_TINY;
 }
 
+/* The busy-frame statistics (flow_busy, less_busy) into sc and the
+ * model's busy_stats: the median of the moving cells mv [nv] over the
+ * frames with any, and the per-cell tail's scale from the moving cells'
+ * running means pool [np] (NULL without flow_track: no correction);
+ * work [nv] and pool + np_max.. are scratch (tmp [max (nv, np)]). */
+static void
+busy_stats (ad_scorer *sc, ad_model *m, const float *mv, int64_t nv,
+    float *pool, int64_t np, float *work, float *tmp)
+{
+  int64_t n = 0;
+  for (int64_t k = 0; k < nv; k++)
+    if (mv[k] > 0.0f)
+      work[n++] = mv[k];
+  sc->busy_ref = n ? ad_quantile (work, n, 0.5f, tmp) : 0.0f;
+  sc->busy_scale = 0.0f;
+  if (pool && np >= 2) {
+    float *ptmp = pool + np;
+    float hi = ad_quantile (pool, np, AD_BUSY_QHI, ptmp);
+    float lo = ad_quantile (pool, np, AD_BUSY_QLO, ptmp);
+    sc->busy_scale = hi > lo ? (hi - lo) / logf (10.0f) : 0.0f;
+  }
+  ad_tensor *t = ad_model_tensor (m, "busy_stats");
+  if (t && t->count >= 2) {
+    t->data[0] = sc->busy_ref;
+    t->data[1] = sc->busy_scale;
+  }
+}
+
 /* Passes 2 and 3: frame scores, scales and thresholds, then the fused map
  * quantile from a bounded, evenly spaced sample of pixels. */
 static ad_status
@@ -1332,17 +1405,25 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
   int64_t total = nv * sc->hw;
   int64_t stride = (total + AD_PIXEL_SAMPLES - 1) / AD_PIXEL_SAMPLES;
   int64_t ns_max = total / stride + 1;
-  size_t nbuf = (size_t) (nv * 9 > ns_max * 2 ? nv * 9 : ns_max * 2);
+  size_t nbuf = (size_t) (nv * 10 > ns_max * 2 ? nv * 10 : ns_max * 2);
   float *buf = ad_alloc (nbuf);
-  if (!buf)
+  /* busy frames: the moving cells' running means of every fstride-th
+   * frame, [np_max] and its tmp [np_max] */
+  int64_t fstride = (nv * sc->ncells + AD_BUSY_MAX - 1) / AD_BUSY_MAX;
+  int64_t np_max = nv / fstride * sc->ncells + sc->ncells, np = 0;
+  float *pool = cfg->flow_track ? ad_alloc (2 * (size_t) np_max) : NULL;
+  if (!buf || (cfg->flow_track && !pool)) {
+    ad_free (buf);
+    ad_free (pool);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
+  }
   /* learned [nv], motion [nv], motion pattern [nv], stationary [nv] (as
    * scored) and [nv] (before static_normal), wandering [nv], fused [nv],
-   * tmp [nv], beg [nv] (1 at a segment start); later samples [ns_max]
-   * and tmp [ns_max] */
+   * tmp [nv], beg [nv] (1 at a segment start), moving cells [nv]; later
+   * samples [ns_max] and tmp [ns_max] */
   float *lr = buf, *mr = lr + nv, *flr = mr + nv, *sr = flr + nv,
       *srw = sr + nv, *wr = srw + nv, *fr = wr + nv, *tmp = fr + nv,
-      *beg = tmp + nv;
+      *beg = tmp + nv, *mv = beg + nv;
   float s[AD_PARTS];
   ad_tensor *fst = ad_model_tensor (m, "flow_stats");
   ad_tensor *sst = ad_model_tensor (m, "static_stats");
@@ -1365,6 +1446,10 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     if (beg[j])
       restart_windows (sc);
     flr[j] = part_over_time (sc, cells, 1);
+    mv[j] = (float) moving_cells (sc, cells);
+    for (int k = 0; pool && j % fstride == 0 && k < sc->ncells; k++)
+      if (cells[k] > sc->flow_noise)
+        pool[np++] = sc->track[k];
     sr[j] = cell_max (sc, sc->cwork, 2);
     srw[j] = cell_max (sc, cells, 2);
     wr[j] = part_over_time (sc, cells, 3);
@@ -1376,8 +1461,12 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     c->motion_scale = positive (ad_quantile (mr, nv, 0.99f, tmp));
     s[0] = c->learned_scale;
     s[1] = c->motion_scale;
-    /* the novelty is zero on most normal frames: its spread is taken at
-     * the 99th percentile but not below AD_FLOW_FLOOR */
+    /* busy frames (less_busy), then the novelty's spread as scored: it
+     * is zero on most normal frames, so its spread is taken at the 99th
+     * percentile but not below AD_FLOW_FLOOR */
+    busy_stats (sc, m, mv, nv, pool, np, fr, tmp);
+    for (int64_t k = 0; k < nv; k++)
+      flr[k] = less_busy (sc, flr[k], (int) mv[k]);
     s[2] = ad_quantile (flr, nv, 0.99f, tmp);
     s[2] = s[2] > AD_FLOW_FLOOR ? s[2] : AD_FLOW_FLOOR;
     if (fst && fst->count >= 3)
@@ -1410,6 +1499,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     c->threshold = cfg->calib_margin *
         positive (ad_tail_quantile (fr, nv, cfg->calib_quantile, tmp));
   }
+  ad_free (pool);
   /* pixel pass */
   float *smp = buf, *stmp = buf + ns_max;
   int64_t ns = 0, g = 0;

@@ -143,6 +143,9 @@ typedef struct ad_config {
                                * over about N frames (1: this frame) */
   float flow_release;         /* frames over which those running means
                                * fall (0: flow_smooth) */
+  float flow_busy;            /* busy frames: the motion-pattern part less
+                               * this x its tail's scale x ln(moving cells /
+                               * the calibration's median) */
   float wander_weight;        /* weight of the wandering part: per spread
                                * (wander_norm 1) or per px/frame (0) */
   int32_t wander_norm;        /* 1: wandering divided by its spread on

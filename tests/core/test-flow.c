@@ -1195,6 +1195,63 @@ out:
   ad_model_free (m);
 }
 
+/* Busy frames (flow_busy): calibration stores the median number of moving
+ * cells and the per-cell tail's scale (busy_stats); scoring takes
+ * flow_busy x scale x ln (moving cells / median) off the motion-pattern
+ * part, never below 0, when more cells move than the median.  Set by hand
+ * (median 1 cell, scale 0.05), the wrong-way square's part loses exactly
+ * 0.05 x ln n for a whole number n of moving cells, twice that at
+ * flow_busy 2; with a median of every cell nothing is taken off. */
+static void
+test_busy (void)
+{
+  enum { T = 24 };
+  float *fr, r0[T], r1[T], r2[T], rall[T];
+  ad_model *m = learned_model (&fr);
+  ad_tensor *b = m ? ad_model_tensor (m, "busy_stats") : NULL;
+  if (!m || !fr || !b)
+    goto out;
+  CHECK (ad_model_config (m)->flow_busy == 1.0f, "default %g",
+      ad_model_config (m)->flow_busy);
+  /* one square moves: the cells it and its blurred difference reach,
+   * well under half of the 48 */
+  printf ("busy frames: the calibration's median %g moving cells, tail "
+      "scale %g px/frame\n", b->data[0], b->data[1]);
+  CHECK (b->data[0] >= 1.0f && b->data[0] < 24.0f && b->data[1] >= 0.0f,
+      "busy_stats %g %g", b->data[0], b->data[1]);
+  b->data[0] = 1.0f;
+  b->data[1] = 0.05f;
+  ad_config c = *ad_model_config (m);
+  c.flow_busy = 0.0f;
+  int ran = wrong_way_flow (m, &c, r0, T);
+  c.flow_busy = 1.0f;
+  ran &= wrong_way_flow (m, &c, r1, T);
+  c.flow_busy = 2.0f;
+  ran &= wrong_way_flow (m, &c, r2, T);
+  b->data[0] = (float) (W / CELL * (H / CELL));
+  c.flow_busy = 1.0f;
+  ran &= wrong_way_flow (m, &c, rall, T);
+  int checked = 0;
+  float off = 0.0f, same = 0.0f;
+  for (int t = 0; t < T; t++) {
+    same = fmaxf (same, fabsf (rall[t] - r0[t]));
+    if (r2[t] <= 0.0f)
+      continue;                 /* clipped at 0: nothing to compare */
+    float d1 = r0[t] - r1[t], d2 = r0[t] - r2[t];
+    float n = expf (d1 / 0.05f);
+    off = fmaxf (off, fabsf (n - roundf (n)) + fabsf (d2 - 2.0f * d1));
+    checked += d1 > 0.0f && roundf (n) >= 2.0f;
+  }
+  printf ("busy frames: %d frames lowered by 0.05 x ln n (off by %g), "
+      "none with the median at every cell (%g)\n", checked, off, same);
+  CHECK (ran && checked >= 5 && off < 2e-3f && same == 0.0f,
+      "busy correction: %d frames, off by %g, %g without", checked, off,
+      same);
+out:
+  ad_free (fr);
+  ad_model_free (m);
+}
+
 /* The wandering part: on the band where the square walks right, a square
  * pacing back and forth (1 px/frame, turning every 4 frames) travels
  * without getting anywhere, a square walking right at the same speed
@@ -1617,6 +1674,7 @@ main (void)
   test_gap_bridge ();
   test_ignore ();
   test_map_spread ();
+  test_busy ();
   test_map_track ();
   return check_report ("test-flow");
 }

@@ -566,7 +566,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
    * older than the faster release, running means that fall as they
    * rise; older than the map's running means, each frame's own; older
    * than the stationary change's normal level, none taken out; older
-   * than the dimmed darker pixels of gray models, none dimmed. */
+   * than the dimmed darker pixels of gray models, none dimmed; older than
+   * the busy-frame correction, none. */
   {
     uint8_t *cut = malloc (size);
     size_t n = size;
@@ -585,6 +586,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "static_normal");
     drop_field (cut, &n, "static_chroma");
     drop_field (cut, &n, "map_neighbour");
+    drop_field (cut, &n, "flow_busy");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -613,6 +615,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           m->cfg.static_chroma);
       CHECK (m->cfg.map_neighbour == 0.5f, "legacy neighbours %g",
           m->cfg.map_neighbour);
+      CHECK (m->cfg.flow_busy == 0.0f, "legacy busy frames %g",
+          m->cfg.flow_busy);
     }
     ad_model_free (m);
     m = NULL;
@@ -633,7 +637,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
    * spread left 0, which the scorer reads as 1 even with wander_norm 1)
    * and, without ignore_mask, with no region left out; without
    * static_base, with no normal level of the stationary change; without
-   * bg_chroma, with zeros (no change of colour);
+   * bg_chroma, with zeros (no change of colour); without busy_stats,
+   * with zeros (no busy-frame correction);
    * a file without a tensor every version has is refused with its name. */
   {
     uint8_t *cut = malloc (size);
@@ -651,6 +656,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_tensor (cut, &n, "ignore_mask");
     drop_tensor (cut, &n, "static_base");
     drop_tensor (cut, &n, "bg_chroma");
+    drop_tensor (cut, &n, "busy_stats");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -667,6 +673,9 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     t = m ? ad_model_tensor (m, "bg_chroma") : NULL;
     CHECK (t && t->count > 0 && t->data[0] == 0.0f &&
         t->data[t->count - 1] == 0.0f, "no background colour");
+    t = m ? ad_model_tensor (m, "busy_stats") : NULL;
+    CHECK (t && t->count == 2 && t->data[0] == 0.0f && t->data[1] == 0.0f,
+        "no busy-frame statistics");
     ad_model_free (m);
     m = NULL;
     memcpy (cut, good, size);
