@@ -219,7 +219,7 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "flow_track", 0.0 }, { "flow_sigma", 0.0 }, { "flow_release", 0.0 },
     { "map_track", 0.0 }, { "map_wander", 1.0 }, { "static_normal", 0.0 },
     { "static_chroma", 0.0 }, { "map_neighbour", 0.5 },
-    { "flow_busy", 0.0 } };
+    { "flow_busy", 0.0 }, { "map_outside", 1.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);

@@ -23,6 +23,9 @@
 /* Stationary change: the floor of its spread (gray levels in [0, 1]). */
 #define AD_STILL_FLOOR 0.01f
 #define AD_STILL_FLOOR_K 3.0f
+/* Planes of sc->gate: the motion parts' share, the stationary change's,
+ * and the silhouette factor (map_outside). */
+#define AD_GATE_PLANES 3
 /* Stationary change: a cell's normal level (static_normal) is this
  * quantile of its values on the held-back frames, taken from at most
  * AD_STILL_BASE_MAX values (frames at an even stride). */
@@ -82,8 +85,9 @@ struct ad_scorer {
                              * per cell */
   float *cwork;             /* [4, ncells] cells after mean subtraction */
   float *fspread;           /* [ncells] motion pattern as the map paints it */
-  float *gate;              /* [2, hw] share of its cell's motion, and of its
-                             * stationary change, per pixel */
+  float *gate;              /* [AD_GATE_PLANES, hw] share of its cell's
+                             * motion, of its stationary change, and the
+                             * silhouette factor, per pixel */
   float *bgd;               /* [hw] difference to the background, still */
   float *fg;                /* [hw] the same, moving pixels included */
   float *chroma;            /* [2, hw] colour models: the background's
@@ -266,7 +270,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   sc->cwork = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
   sc->fspread = ad_alloc (sc->ncells);
   sc->track = ad_alloc (2 * (size_t) sc->ncells);
-  sc->gate = ad_alloc ((size_t) sc->hw * 2);
+  sc->gate = ad_alloc ((size_t) sc->hw * AD_GATE_PLANES);
   sc->bgd = ad_alloc (sc->hw);
   sc->fg = ad_alloc (sc->hw);
   if (sc->ci == 3 && (!(sc->uv = ad_alloc (2 * (size_t) sc->hw)) ||
@@ -527,6 +531,28 @@ motion_gate (ad_scorer *sc, int ok, int have_fg)
     for (int p = 0; p < sc->hw; p++)
       g[p] = sc->fg[p] + AD_GATE_DIFF_SHARE * g[p];
   cell_share (sc, g, g, sc->cwork);  /* cwork: rewritten by scored_cells */
+}
+
+/* sc->gate + 2 hw [hw] = the map's factor per pixel: 1 within one pixel
+ * (4-neighbours) of a silhouette (sc->fg above 0, the difference to the
+ * learned background after the frame's floor, shadows out), map_outside
+ * elsewhere, where an object was a frame ago or the blur's halo lies; 1
+ * everywhere without a background difference this frame (have_fg 0). */
+static void
+silhouettes (ad_scorer *sc, int have_fg)
+{
+  float *o = sc->gate + 2 * (size_t) sc->hw;
+  const float *fg = sc->fg;
+  float k = sc->cfg.map_outside;
+  int h = sc->h, w = sc->w;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      size_t p = (size_t) y * w + x;
+      int in = !have_fg || k >= 1.0f || fg[p] > 0.0f ||
+          (x > 0 && fg[p - 1] > 0.0f) || (x < w - 1 && fg[p + 1] > 0.0f) ||
+          (y > 0 && fg[p - w] > 0.0f) || (y < h - 1 && fg[p + w] > 0.0f);
+      o[p] = in ? 1.0f : k;
+    }
 }
 
 /* A pixel of gray g whose lit background is lit lies in a shadow's
@@ -791,15 +817,19 @@ motion_cells (ad_scorer *sc, const float *feat, int want_map)
         sc->cfg.wander_frames, wan);
   else
     memset (wan, 0, sizeof (float) * sc->ncells);
-  /* the background difference also shapes the map's motion gate */
+  /* the background difference also shapes the map's motion gate and
+   * its silhouettes */
   int gate_fg = want_map && sc->cfg.map_gate && sc->bg != NULL;
-  if (sc->full || sc->cfg.static_weight > 0.0f || gate_fg)
+  int out_fg = want_map && sc->cfg.map_outside < 1.0f && sc->bg != NULL;
+  if (sc->full || sc->cfg.static_weight > 0.0f || gate_fg || out_fg)
     static_cells (sc, feat, ok && sc->have_prev, want_map);
   else
     memset (sc->cells + 2 * (size_t) sc->ncells, 0,
         sizeof (float) * sc->ncells);
-  if (want_map)
+  if (want_map) {
     motion_gate (sc, ok && sc->have_prev, gate_fg);
+    silhouettes (sc, sc->bg != NULL);
+  }
   /* cells left out read nothing in any part */
   for (int k = 0; sc->cign && k < sc->ncells; k++)
     for (int part = 0; sc->cign[k] && part < AD_CELL_PARTS; part++)
@@ -1055,7 +1085,8 @@ spread_novelty (const ad_scorer *sc, const float *cells)
 /* out [hw] = per-pixel fusion of lmap [hw] and the cell values of each
  * pixel (nearest cell) from cells [4, ncells] (motion, motion pattern,
  * stationary change, wandering), the motion parts weighted by gate [hw], the
- * stationary one by gate [hw..2hw); the motion pattern spread to moving
+ * stationary one by gate [hw..2hw), the whole by the silhouette factor
+ * gate [2hw..3hw) (map_outside); the motion pattern spread to moving
  * neighbours (spread_novelty); with cfg.map_track the motion pattern and
  * the wandering no more than the cell's running mean (sc->track, which
  * part_over_time has brought up to this frame).  With two or more parts
@@ -1068,7 +1099,7 @@ static void
 fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
     const float *gate, const float *s, float *out)
 {
-  const float *sg = gate + sc->hw;
+  const float *sg = gate + sc->hw, *og = gate + 2 * (size_t) sc->hw;
   int mixed = sc->cfg.fuse == AD_FUSE_SUM || sc->cfg.fuse == AD_FUSE_MAX;
   float ml = mixed ? sc->cfg.map_learned : 1.0f;
   float mm = mixed ? sc->cfg.map_motion : 1.0f;
@@ -1089,7 +1120,7 @@ fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
       size_t p = (size_t) y * sc->w + x;
       int k = x / sc->cell;
       float wv = tw && tw[row + k] < wrow[k] ? tw[row + k] : wrow[k];
-      out[p] = fuse (&sc->cfg, ml * lmap[p], mm * gate[p] * crow[k],
+      out[p] = og[p] * fuse (&sc->cfg, ml * lmap[p], mm * gate[p] * crow[k],
           gate[p] * frow[k], sg[p] * srow[k], mw * gate[p] * wv, s);
     }
   }
@@ -1186,7 +1217,8 @@ typedef struct calib_run {
   float *maps;              /* [n, hw] stored learned maps, or NULL */
   float *cells;             /* [n, AD_CELL_PARTS, ncells] stored raw cells,
                              * or NULL */
-  float *gates;             /* [n, 2, hw] stored gates, or NULL */
+  float *gates;             /* [n, AD_GATE_PLANES, hw] stored gates, or
+                             * NULL */
   uint8_t *valid;           /* [n] 1 when the frame had an estimate */
   int64_t done;             /* frames already stored */
   float *levels;            /* [2, ncells] the stationary change's level on
@@ -1222,7 +1254,7 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
   if (r->maps && i < r->done) {
     *lmap = r->maps + (size_t) i * sc->hw;
     *cells = r->cells + (size_t) i * AD_CELL_PARTS * sc->ncells;
-    *gate = r->gates + (size_t) i * 2 * sc->hw;
+    *gate = r->gates + (size_t) i * AD_GATE_PLANES * sc->hw;
     *valid = r->valid[i];
     return AD_OK;
   }
@@ -1244,8 +1276,8 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
   *valid = v;
   if (r->maps) {
     memcpy (r->maps + (size_t) i * sc->hw, sc->lmap, sizeof (float) * sc->hw);
-    memcpy (r->gates + (size_t) i * 2 * sc->hw, sc->gate,
-        sizeof (float) * 2 * sc->hw);
+    memcpy (r->gates + (size_t) i * AD_GATE_PLANES * sc->hw, sc->gate,
+        sizeof (float) * AD_GATE_PLANES * sc->hw);
     memcpy (r->cells + (size_t) i * AD_CELL_PARTS * sc->ncells, sc->cells,
         sizeof (float) * AD_CELL_PARTS * sc->ncells);
     r->valid[i] = (uint8_t) v;
@@ -1562,7 +1594,7 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
     size_t per = 3 * (size_t) r.sc->hw + AD_CELL_PARTS * (size_t) r.sc->ncells;
     if ((size_t) n <= AD_CALIB_STORE_MAX / per) {
       r.maps = ad_alloc ((size_t) n * r.sc->hw);
-      r.gates = ad_alloc ((size_t) n * 2 * r.sc->hw);
+      r.gates = ad_alloc ((size_t) n * AD_GATE_PLANES * r.sc->hw);
       r.cells = ad_alloc ((size_t) n * AD_CELL_PARTS * r.sc->ncells);
       r.valid = calloc ((size_t) n, 1);
       if (!r.maps || !r.gates || !r.cells || !r.valid) {

@@ -184,6 +184,8 @@ typedef struct ad_config {
                                * gate's foreground (1 = no shadow test) */
   float map_dark;             /* gray models: a darker pixel's share of the
                                * gate's foreground (1 = off) */
+  float map_outside;          /* heatmap share of a pixel away from every
+                               * silhouette (1 = off) */
   float map_learned;          /* heatmap weight of the learned part, x fuse */
   float map_motion;           /* heatmap weight of the plain motion, x fuse */
   float map_wander;           /* map weight of the wandering part */

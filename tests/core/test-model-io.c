@@ -567,7 +567,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
    * rise; older than the map's running means, each frame's own; older
    * than the stationary change's normal level, none taken out; older
    * than the dimmed darker pixels of gray models, none dimmed; older than
-   * the busy-frame correction, none. */
+   * the busy-frame correction, none; older than the silhouette factor,
+   * none. */
   {
     uint8_t *cut = malloc (size);
     size_t n = size;
@@ -587,6 +588,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "static_chroma");
     drop_field (cut, &n, "map_neighbour");
     drop_field (cut, &n, "flow_busy");
+    drop_field (cut, &n, "map_outside");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -617,6 +619,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           m->cfg.map_neighbour);
       CHECK (m->cfg.flow_busy == 0.0f, "legacy busy frames %g",
           m->cfg.flow_busy);
+      CHECK (m->cfg.map_outside == 1.0f, "legacy silhouettes %g",
+          m->cfg.map_outside);
     }
     ad_model_free (m);
     m = NULL;

@@ -1157,6 +1157,78 @@ test_shadow (void)
       "seeded from bg_chroma: shadow %g, object %g", learned[1], learned[0]);
 }
 
+/* The silhouette factor (map_outside): on a learned gray background of
+ * 0.5, a square of 0.9 moves 6 px to the right between two frames.  The
+ * frame difference marks where it was as much as where it is; where it
+ * was, the picture matches the background again, so that pixel keeps
+ * map_outside of its value, while the square's own pixels keep theirs.
+ * Without a learned background nothing changes. */
+static float outside_v;
+
+static void
+edit_outside (ad_config *c)
+{
+  c->fuse = AD_FUSE_MOTION;
+  c->map_gate = 1;
+  c->map_outside = outside_v;
+}
+
+/* at [2]: the map where the square is and where it was */
+static int
+moved_square (float outside, int learned, float *at)
+{
+  outside_v = outside;
+  ad_model *m = model_with (edit_outside);
+  ad_tensor *bg = m ? ad_model_tensor (m, "bg_image") : NULL;
+  ad_tensor *ss = m ? ad_model_tensor (m, "static_stats") : NULL;
+  int ok = bg && ss;
+  for (int p = 0; ok && p < HW; p++)
+    bg->data[p] = 0.5f;
+  if (ok && learned)
+    ss->data[0] = 1.0f;
+  ad_scorer *sc = ok ? scorer_for (m) : NULL;
+  float f[2][HW], map[HW];
+  ad_score o;
+  ok = ok && sc;
+  /* [1, H, W] */
+  for (int p = 0; p < HW; p++) {
+    int y = p / W, x = p % W, row = y >= 9 && y < 12;
+    f[0][p] = row && x >= 4 && x < 7 ? 0.9f : 0.5f;
+    f[1][p] = row && x >= 10 && x < 13 ? 0.9f : 0.5f;
+  }
+  ok = ok && ad_scorer_process (sc, f[0], NULL, map, &o, NULL) == AD_OK &&
+      ad_scorer_process (sc, f[1], NULL, map, &o, NULL) == AD_OK;
+  at[0] = ok ? map[10 * W + 11] : 0.0f;
+  at[1] = ok ? map[10 * W + 5] : 0.0f;
+  ad_scorer_free (sc);
+  ad_model_free (m);
+  CHECK (ok, "moved square scored (map_outside %g, background %d)",
+      outside, learned);
+  return ok;
+}
+
+static void
+test_outside (void)
+{
+  ad_config d;
+  ad_config_default (&d);
+  CHECK (d.map_outside == 0.25f, "default map_outside %g", d.map_outside);
+  float off[2], on[2], nobg[2], nobg1[2];
+  if (!moved_square (1.0f, 1, off) || !moved_square (0.25f, 1, on) ||
+      !moved_square (0.25f, 0, nobg) || !moved_square (1.0f, 0, nobg1))
+    return;
+  CHECK (off[0] > 0.0f && off[1] > 0.0f, "map_outside 1: square %g, where "
+      "it was %g", off[0], off[1]);
+  CHECK (fabsf (on[0] - off[0]) < 1e-6f * (1.0f + off[0]), "the square "
+      "keeps %g (was %g)", on[0], off[0]);
+  CHECK (fabsf (on[1] - 0.25f * off[1]) < 1e-6f * (1.0f + off[1]),
+      "where it was: %g, 0.25 x %g", on[1], off[1]);
+  for (int k = 0; k < 2; k++)
+    CHECK (nobg[k] > 0.0f && fabsf (nobg[k] - nobg1[k]) < 1e-6f,
+        "no background: %g with map_outside 0.25, %g with 1", nobg[k],
+        nobg1[k]);
+}
+
 /* A colour model's camera turns gray (night infrared) and back.  The
  * model's background [H, W] is the channel mean of a scene whose left
  * three quarters are (0.6, 0.5, 0.4) and the rest grass (0.2, 0.7, 0.3);
@@ -1350,6 +1422,7 @@ main (void)
   test_gate ();
   test_gate_floor ();
   test_shadow ();
+  test_outside ();
   test_colour_switch ();
   test_colour_change ();
   return check_report ("test-score");
