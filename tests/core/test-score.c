@@ -1027,6 +1027,43 @@ test_gate_floor (void)
  * peak.  A gray model of the same frames has nothing to tell them
  * apart, nor has a colour model fed gray frames (a gray camera: every
  * darker pixel would pass for a shadow), so the test stays off there. */
+/* A model (config edited by edit) whose learned background is a flat 0.5
+ * gray; learned 0 leaves static_stats unmarked, so that the scorer has
+ * no background.  NULL on failure. */
+static ad_model *
+flat_background (void (*edit) (ad_config *), int learned)
+{
+  ad_model *m = model_with (edit);
+  ad_tensor *bg = m ? ad_model_tensor (m, "bg_image") : NULL;
+  ad_tensor *ss = m ? ad_model_tensor (m, "static_stats") : NULL;
+  if (!bg || !ss) {
+    ad_model_free (m);
+    return NULL;
+  }
+  for (int p = 0; p < HW; p++)
+    bg->data[p] = 0.5f;
+  if (learned)
+    ss->data[0] = 1.0f;
+  return m;
+}
+
+/* Scores frames f0 then f1 (each [C, H, W]) with a new scorer of m and
+ * reads the second map at pixels a and b into at [2]. */
+static int
+map_after_two (const ad_model *m, const float *f0, const float *f1, int a,
+    int b, float *at)
+{
+  ad_scorer *sc = m ? scorer_for (m) : NULL;
+  float map[HW];
+  ad_score o;
+  int ok = sc && ad_scorer_process (sc, f0, NULL, map, &o, NULL) == AD_OK &&
+      ad_scorer_process (sc, f1, NULL, map, &o, NULL) == AD_OK;
+  at[0] = ok ? map[a] : 0.0f;
+  at[1] = ok ? map[b] : 0.0f;
+  ad_scorer_free (sc);
+  return ok;
+}
+
 static float shadow_v, dark_v = 1.0f, gray_obj = 0.4f;
 static int shadow_color;
 /* shadow_first: the first frame has the object where the shadow falls in
@@ -1055,25 +1092,16 @@ object_and_shadow (int color, int gray_in, float shadow, float *at)
     0.9f };
   shadow_v = shadow;
   shadow_color = color;
-  ad_model *m = model_with (edit_shadow);
-  ad_tensor *bg = m ? ad_model_tensor (m, "bg_image") : NULL;
-  ad_tensor *ss = m ? ad_model_tensor (m, "static_stats") : NULL;
-  int ok = bg && ss, nc = color ? 3 : 1;
-  for (int p = 0; ok && p < HW; p++)
-    bg->data[p] = 0.5f;
-  if (ok)
-    ss->data[0] = 1.0f;           /* learned */
+  ad_model *m = flat_background (edit_shadow, 1);
+  int nc = color ? 3 : 1;
   ad_tensor *tc = m ? ad_model_tensor (m, "bg_chroma") : NULL;
-  for (int p = 0; ok && tc && shadow_learned && p < HW; p++) {
+  for (int p = 0; tc && shadow_learned && p < HW; p++) {
     tc->data[p] = bgc[0] / 1.5f;
     tc->data[HW + p] = bgc[1] / 1.5f;
   }
-  ad_scorer *sc = ok ? scorer_for (m) : NULL;
-  float f[2][3 * HW], map[HW];
-  ad_score o;
-  ok = ok && sc;
+  float f[2][3 * HW];
   /* [nc, H, W]; a gray model sees the channels' mean */
-  for (int c = 0; ok && c < nc; c++)
+  for (int c = 0; c < nc; c++)
     for (int p = 0; p < HW; p++) {
       int y = p / W, x = p % W;
       int rgb = color && !gray_in;
@@ -1087,11 +1115,7 @@ object_and_shadow (int color, int gray_in, float shadow, float *at)
       f[0][c * HW + p] = at_shadow && shadow_first ? obj[c] : b;
       f[1][c * HW + p] = v;
     }
-  ok = ok && ad_scorer_process (sc, f[0], NULL, map, &o, NULL) == AD_OK &&
-      ad_scorer_process (sc, f[1], NULL, map, &o, NULL) == AD_OK;
-  at[0] = ok ? map[10 * W + 10] : 0.0f;
-  at[1] = ok ? map[10 * W + 14] : 0.0f;
-  ad_scorer_free (sc);
+  int ok = map_after_two (m, f[0], f[1], 10 * W + 10, 10 * W + 14, at);
   ad_model_free (m);
   CHECK (ok, "object and shadow scored (color %d, gray in %d, map_shadow "
       "%g)", color, gray_in, shadow);
@@ -1178,29 +1202,14 @@ static int
 moved_square (float outside, int learned, float *at)
 {
   outside_v = outside;
-  ad_model *m = model_with (edit_outside);
-  ad_tensor *bg = m ? ad_model_tensor (m, "bg_image") : NULL;
-  ad_tensor *ss = m ? ad_model_tensor (m, "static_stats") : NULL;
-  int ok = bg && ss;
-  for (int p = 0; ok && p < HW; p++)
-    bg->data[p] = 0.5f;
-  if (ok && learned)
-    ss->data[0] = 1.0f;
-  ad_scorer *sc = ok ? scorer_for (m) : NULL;
-  float f[2][HW], map[HW];
-  ad_score o;
-  ok = ok && sc;
-  /* [1, H, W] */
+  ad_model *m = flat_background (edit_outside, learned);
+  float f[2][HW];             /* [1, H, W] each */
   for (int p = 0; p < HW; p++) {
     int y = p / W, x = p % W, row = y >= 9 && y < 12;
     f[0][p] = row && x >= 4 && x < 7 ? 0.9f : 0.5f;
     f[1][p] = row && x >= 10 && x < 13 ? 0.9f : 0.5f;
   }
-  ok = ok && ad_scorer_process (sc, f[0], NULL, map, &o, NULL) == AD_OK &&
-      ad_scorer_process (sc, f[1], NULL, map, &o, NULL) == AD_OK;
-  at[0] = ok ? map[10 * W + 11] : 0.0f;
-  at[1] = ok ? map[10 * W + 5] : 0.0f;
-  ad_scorer_free (sc);
+  int ok = map_after_two (m, f[0], f[1], 10 * W + 11, 10 * W + 5, at);
   ad_model_free (m);
   CHECK (ok, "moved square scored (map_outside %g, background %d)",
       outside, learned);
