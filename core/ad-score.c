@@ -537,9 +537,10 @@ motion_gate (ad_scorer *sc, int ok, int have_fg)
  * (4-neighbours) of a silhouette (sc->fg above 0, the difference to the
  * learned background after the frame's floor, shadows out), map_outside
  * elsewhere, where an object was a frame ago or the blur's halo lies; 1
- * everywhere without a background difference this frame (have_fg 0). */
+ * everywhere when off (on 0: map_outside 1, or no background difference
+ * this frame). */
 static void
-silhouettes (ad_scorer *sc, int have_fg)
+silhouettes (ad_scorer *sc, int on)
 {
   float *o = sc->gate + 2 * (size_t) sc->hw;
   const float *fg = sc->fg;
@@ -548,7 +549,7 @@ silhouettes (ad_scorer *sc, int have_fg)
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++) {
       size_t p = (size_t) y * w + x;
-      int in = !have_fg || k >= 1.0f || fg[p] > 0.0f ||
+      int in = !on || fg[p] > 0.0f ||
           (x > 0 && fg[p - 1] > 0.0f) || (x < w - 1 && fg[p + 1] > 0.0f) ||
           (y > 0 && fg[p - w] > 0.0f) || (y < h - 1 && fg[p + w] > 0.0f);
       o[p] = in ? 1.0f : k;
@@ -828,7 +829,7 @@ motion_cells (ad_scorer *sc, const float *feat, int want_map)
         sizeof (float) * sc->ncells);
   if (want_map) {
     motion_gate (sc, ok && sc->have_prev, gate_fg);
-    silhouettes (sc, sc->bg != NULL);
+    silhouettes (sc, out_fg);
   }
   /* cells left out read nothing in any part */
   for (int k = 0; sc->cign && k < sc->ncells; k++)
@@ -1591,7 +1592,9 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
           !(r.levels = ad_alloc (2 * (size_t) r.sc->ncells))))
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
   if (st == AD_OK) {
-    size_t per = 3 * (size_t) r.sc->hw + AD_CELL_PARTS * (size_t) r.sc->ncells;
+    /* floats stored per frame: the learned map, the gates, the cells */
+    size_t per = (1 + AD_GATE_PLANES) * (size_t) r.sc->hw +
+        AD_CELL_PARTS * (size_t) r.sc->ncells;
     if ((size_t) n <= AD_CALIB_STORE_MAX / per) {
       r.maps = ad_alloc ((size_t) n * r.sc->hw);
       r.gates = ad_alloc ((size_t) n * AD_GATE_PLANES * r.sc->hw);
