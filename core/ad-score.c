@@ -1403,7 +1403,8 @@ positive (float v)
  * model's busy_stats: the median of the moving cells mv [nv] over the
  * frames with any, and the per-cell tail's scale from the moving cells'
  * running means pool [np] (NULL without flow_track: no correction);
- * work [nv] and pool + np_max.. are scratch (tmp [max (nv, np)]). */
+ * work [nv], tmp [nv] and pool [np..2 np) are scratch (pool holds
+ * 2 np_max floats, np <= np_max). */
 static void
 busy_stats (ad_scorer *sc, ad_model *m, const float *mv, int64_t nv,
     float *pool, int64_t np, float *work, float *tmp)
