@@ -707,22 +707,27 @@ count_near (const float *tot, int gh, int gw, int cy, int cx, int s)
   return c;
 }
 
-/* dist [n, B*B] from hist [n, B*B] (tot [n]: its cells' totals): for
+/* dist [n, B*B] from hist [n, B*B] (tot [n]: its cells' totals; span
+ * [n, B*B, 2]: the first and last frame each cell saw each bin in): for
  * every bin, the distance in px to the nearest bin seen in the cell or
  * within `spread` cells of it (the zero-motion bin always counts as
- * seen).  A cell with no vector within `local` cells (0: no such rule)
+ * seen; with recur > 0 a bin counts only if its sightings there span at
+ * least recur frames).  A cell with no vector within `local` cells (0: no such rule)
  * is a place where nobody moves: it looks no further than `local`, and a
  * bin at least 1.4 bins from zero motion is at least `unseen` px/frame
  * from normal however slow (a walker there moves at 0.5 px/frame, as
  * close to zero as a normal walker's vector is to the nearest bin the
  * patterns saw). */
 static void
-distances (const float *hist, const float *tot, int gh, int gw, int spread,
-    int local, int B, float unseen, float *dist)
+distances (const float *hist, const float *tot, const int32_t *span,
+    int recur, int gh, int gw, int spread, int local, int B, float unseen,
+    float *dist)
 {
   const int nb = B * B;
   uint8_t seen[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
   int list[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
+  int32_t lo[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
+  int32_t hi[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
   for (int cy = 0; cy < gh; cy++)
     for (int cx = 0; cx < gw; cx++) {
       int s = spread, empty = 0;
@@ -731,16 +736,32 @@ distances (const float *hist, const float *tot, int gh, int gw, int spread,
         empty = 1;
       }
       memset (seen, 0, sizeof seen);
-      seen[(B / 2) * B + B / 2] = 1;
+      for (int b = 0; b < nb; b++) {
+        lo[b] = INT32_MAX;
+        hi[b] = -1;
+      }
       for (int dy = -s; dy <= s; dy++)
         for (int dx = -s; dx <= s; dx++) {
           int y = cy + dy, x = cx + dx;
           if (y < 0 || y >= gh || x < 0 || x >= gw)
             continue;
           const float *hk = hist + ((size_t) y * gw + x) * nb;
-          for (int b = 0; b < nb; b++)
-            seen[b] |= hk[b] > 0.0f;
+          const int32_t *sk = span + ((size_t) y * gw + x) * nb * 2;
+          for (int b = 0; b < nb; b++) {
+            if (!(hk[b] > 0.0f))
+              continue;
+            seen[b] = 1;
+            lo[b] = sk[2 * b] < lo[b] ? sk[2 * b] : lo[b];
+            hi[b] = sk[2 * b + 1] > hi[b] ? sk[2 * b + 1] : hi[b];
+          }
         }
+      /* flow_recur: a bin counts only if the neighbourhood saw it at two
+       * moments at least recur frames apart (one odd event in the
+       * training footage does not make its motion normal) */
+      for (int b = 0; recur > 0 && b < nb; b++)
+        if (seen[b] && hi[b] - lo[b] < recur)
+          seen[b] = 0;
+      seen[(B / 2) * B + B / 2] = 1;
       int ns = 0;
       for (int b = 0; b < nb; b++)
         if (seen[b])
@@ -860,9 +881,12 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   float *smp = ad_alloc (nsmp * 2);          /* samples [nsmp], tmp [nsmp] */
   float *hist = ad_alloc ((size_t) f->n * nb);        /* [cells, BINS^2] */
   float *tot = ad_alloc ((size_t) f->n);              /* [cells] */
+  /* [cells, BINS^2, 2] first and last frame each bin was seen in */
+  int32_t *span = malloc (sizeof (int32_t) * 2 * (size_t) f->n * nb);
   float *buf = ad_alloc (fs);                         /* [fs] */
-  if (!smp || !hist || !tot || !buf || !bh || (chroma && (!bu || !bv ||
-              !cuv))) {
+  if (!smp || !hist || !tot || !span || !buf || !bh || (chroma && (!bu ||
+              !bv || !cuv))) {
+    free (span);
     ad_bg_hist_free (bh);
     ad_bg_hist_free (bu);
     ad_bg_hist_free (bv);
@@ -907,8 +931,13 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
             smp[ns++] = f->energy[k];
         } else if (f->energy[k] > noise) {
           float uv[2];
-          if (window_vector (f, k, cfg->flow_window, noise, uv, NULL))
-            hist[(size_t) k * nb + flow_bin (uv, cfg->flow_bins)] += 1.0f;
+          if (window_vector (f, k, cfg->flow_window, noise, uv, NULL)) {
+            size_t kb = (size_t) k * nb + flow_bin (uv, cfg->flow_bins);
+            if (hist[kb] == 0.0f)
+              span[2 * kb] = (int32_t) i;
+            span[2 * kb + 1] = (int32_t) i;
+            hist[kb] += 1.0f;
+          }
           if (f->n_vec >= 2 && past_en (f, k, 1) > noise) {
             int b = (int) (accel (f, k, noise) * (NA / 8.0f));
             ahist[b < NA ? b : NA - 1] += 1.0;
@@ -920,7 +949,8 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   }
   cell_totals (hist, f->n, nb, tot);
   int spread = pick_spread (cfg, tot, f->n);
-  distances (hist, tot, f->gh, f->gw, spread, cfg->flow_local,
+  distances (hist, tot, span, cfg->flow_recur, f->gh, f->gw, spread,
+      cfg->flow_local,
       cfg->flow_bins, cfg->flow_unseen, td->data);
   ts->data[1] = 1.0f;     /* learned */
   /* the 99th percentile of the changes seen on normal footage */
@@ -942,6 +972,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   ad_free (smp);
   ad_free (hist);
   ad_free (tot);
+  free (span);
   ad_free (buf);
   ad_flow_free (f);
   return AD_OK;

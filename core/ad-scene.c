@@ -903,10 +903,11 @@ sc_event (ad_scene *s, ad_rng *r, ad_anomaly_kind kind, int64_t t0, int64_t d)
   return a->a1 - t0;
 }
 
-/* Anomaly events of a TEST clip: the six kinds in a seeded order, repeated
- * every ~900 frames, 40-120 frames each with normal gaps between. */
+/* n_ev anomaly events (0: one per 150 frames, as a TEST clip has): the
+ * six kinds in a seeded order, repeated, each 45-80 frames in the middle
+ * of its own equal slot of the clip. */
 static void
-sc_events (ad_scene *s, ad_rng *r)
+sc_events (ad_scene *s, ad_rng *r, int64_t n_ev)
 {
   ad_anomaly_kind order[6] = { AD_ANOM_RUNNING, AD_ANOM_OFF_PATH,
     AD_ANOM_WRONG_WAY, AD_ANOM_VEHICLE, AD_ANOM_LEFT_OBJECT, AD_ANOM_ERRATIC };
@@ -916,7 +917,8 @@ sc_events (ad_scene *s, ad_rng *r)
     order[k] = order[j];
     order[j] = tmp;
   }
-  int64_t n_ev = (s->n + 75) / 150;
+  if (n_ev <= 0)
+    n_ev = (s->n + 75) / 150;
   if (n_ev < 1)
     n_ev = 1;
   int64_t slot = s->n / n_ev;
@@ -1284,6 +1286,23 @@ ad_scene_kind_from_name (const char *name, ad_scene_kind *kind)
   return 0;
 }
 
+ad_status
+ad_scene_add_events (ad_scene *s, int n, ad_error *err)
+{
+  if (!s || n < 0)
+    return ad_fail (err, AD_ERR_ARG, "scene: bad arguments to add events");
+  if (s->kind == AD_SCENE_INDUSTRIAL)
+    return ad_fail (err, AD_ERR_ARG, "scene: the industrial scene has no "
+        "events to add (its test clip labels images)");
+  if (n == 0)
+    return AD_OK;
+  ad_rng r;
+  ad_rng_seed (&r, sc_hash (s->seed, 0xE7E + (uint32_t) s->clip,
+          (uint32_t) n));
+  sc_events (s, &r, n);
+  return AD_OK;
+}
+
 static int64_t
 sc_default_len (ad_scene_kind kind, ad_scene_clip clip)
 {
@@ -1366,7 +1385,7 @@ ad_scene_new (ad_scene_kind kind, ad_scene_clip clip, int width,
     else
       st = sc_normal_activity (s, &r, err);
     if (st == AD_OK && clip == AD_CLIP_TEST)
-      sc_events (s, &r);
+      sc_events (s, &r, 0);
     if (st == AD_OK)
       sc_render_bg (s);
   }

@@ -61,6 +61,11 @@ ad_status ad_scene_new (ad_scene_kind kind, ad_scene_clip clip, int width,
     int height, int64_t n_frames, uint32_t seed, ad_scene **out,
     ad_error *err);
 void ad_scene_free (ad_scene *s);
+/* Adds n anomaly events (the test clip's kinds, in a seeded order, one in
+ * the middle of each of n equal parts of the clip) to a clip of a video
+ * scene: a training clip then holds what real "normal" footage often
+ * does, a few odd moments.  Same arguments, same events. */
+ad_status ad_scene_add_events (ad_scene *s, int n, ad_error *err);
 int64_t ad_scene_n_frames (const ad_scene *s);
 
 /* Renders frame i (0 <= i < n_frames), in any order.

@@ -88,6 +88,10 @@ static int frame_stride = 1;
  * luma (BT.601) in all three channels. */
 static int gray_test = 0;
 
+/* --train-events N: the training clip holds N anomaly events, as "normal"
+ * footage from a real camera may (0: none). */
+static int train_events = 0;
+
 /* Renders a clip at vw x vh and turns it into model features; masks are
  * reduced to model resolution (a model pixel is anomalous when at least
  * half of its area is).  From the middle frame on, the picture is
@@ -102,6 +106,8 @@ render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
   ad_extractor *x = NULL;
   int W = cfg->width, H = cfg->height, cin = ad_config_in_channels (cfg);
   if (ad_scene_new (sk, ck, vw, vh, 0, seed, &s, &err) != AD_OK ||
+      (ck == AD_CLIP_TRAIN && ad_scene_add_events (s, train_events, &err)
+          != AD_OK) ||
       ad_extractor_new (cfg, &x, &err) != AD_OK) {
     fprintf (stderr, "ad-tune: %s\n", err.msg);
     ad_scene_free (s);
@@ -511,6 +517,8 @@ usage (void)
       "       [--bins N (re-bin the loaded model's motion patterns)]\n"
       "       [--ignore 'x,y,w,h;...' (regions left out of the scores, "
       "fractions of the picture)]\n"
+      "       [--train-events N (the training clip holds N anomaly "
+      "events, as a real camera's \"normal\" footage may)]\n"
       "       [--pixel-detail R (on stderr: pixel AP on the anomalous "
       "frames, per kind, and with the negatives within R px of the mask "
       "or beyond only)]\n");
@@ -542,6 +550,10 @@ main (int argc, char **argv)
     else if (!strcmp (a, "--step")) step = (float) atof (v);
     else if (!strcmp (a, "--keep-calib")) keep_calib = atoi (v);
     else if (!strcmp (a, "--cut")) cut_frames = atol (v);
+    else if (!strcmp (a, "--train-events")) {
+      train_events = atoi (v);
+      if (train_events < 0) return usage ();
+    }
     else if (!strcmp (a, "--gray-test"))
       gray_test = atoi (v) != 0;
     else if (!strcmp (a, "--stride")) {

@@ -507,6 +507,50 @@ test_auto_spread (void)
   ad_free (fr);
 }
 
+/* flow_recur: training footage whose normal passes (1 px/frame, every 50
+ * frames) hold one odd moment, a fast pass (3 px/frame) over 10 frames.
+ * Seen once, the fast motion's bins count as normal and its novelty falls;
+ * with flow_recur longer than that moment it is as novel as after clean
+ * footage, and the recurring normal pass stays normal. */
+static void
+test_recur (void)
+{
+  enum { N = 200 };
+  float *clean = normal_frames (N), *fr = normal_frames (N);
+  for (int i = 0; fr && i < 10; i++)
+    render (fr + (size_t) (100 + i) * HW, 10.0f + 3.0f * i, 18.0f, 0, 0,
+        1.0f);
+  /* [0]: clean footage; [1], [2]: the odd moment, flow_recur 0 and 40 */
+  float fast[3] = { -1.0f, -1.0f, -1.0f }, normal[3] = { -1, -1, -1 };
+  for (int run = 0; clean && fr && run < 3; run++) {
+    ad_model *m = small_model ();
+    ad_config c = m ? *ad_model_config (m) : (ad_config) { 0 };
+    CHECK (c.flow_recur == 0, "default flow_recur %d", c.flow_recur);
+    c.flow_recur = run == 2 ? 40 : 0;
+    ad_error err = { { 0 } };
+    CHECK (m && ad_model_set_scoring (m, &c, &err) == AD_OK &&
+        ad_model_learn_motion (m, run ? fr : clean, N, NULL, &err) == AD_OK,
+        "%s", err.msg);
+    if (m) {
+      fast[run] = novelty_of (m, 18.0f, 18.0f, 21.0f, 18.0f);
+      normal[run] = novelty_of (m, 20.0f, 18.0f, 21.0f, 18.0f);
+    }
+    ad_model_free (m);
+  }
+  printf ("a fast pass: novelty %.3f after clean footage, %.3f after footage "
+      "holding one, %.3f with flow_recur=40; normal %.3f / %.3f / %.3f\n",
+      fast[0], fast[1], fast[2], normal[0], normal[1], normal[2]);
+  CHECK (fast[1] < fast[0] - 0.2f, "seen once lowers the novelty: %g / %g",
+      fast[1], fast[0]);
+  CHECK (fabsf (fast[2] - fast[0]) < 0.05f, "flow_recur=40 as clean: %g / %g",
+      fast[2], fast[0]);
+  for (int run = 0; run < 3; run++)
+    CHECK (normal[run] >= 0.0f && normal[run] < 0.3f, "normal %g",
+        normal[run]);
+  ad_free (clean);
+  ad_free (fr);
+}
+
 static void
 test_static (void)
 {
@@ -1663,6 +1707,7 @@ main (void)
   test_colour ();
   test_patterns ();
   test_auto_spread ();
+  test_recur ();
   test_unseen ();
   test_static ();
   test_static_normal ();

@@ -1,7 +1,8 @@
 /* test-scene.c - generated scenes: determinism, random access, a shared
  * background across clips, complete and exact ground truth on test clips,
  * nuisance clips without labels, industrial defects, argument errors,
- * the crowded, windy and clock variants of the surveillance scene. */
+ * the crowded, windy and clock variants of the surveillance scene, events
+ * added to a training clip. */
 #include "ad-internal.h"
 #include "ad-scene.h"
 #include "check.h"
@@ -296,6 +297,46 @@ test_normal_clips (void)
   ad_scene_free (s);
 }
 
+/* ad_scene_add_events: a training clip holding three odd moments, as a
+ * real camera's "normal" footage may: three kinds of event, each with its
+ * truth, the rest normal; the same every time; refused where there are no
+ * such events. */
+static void
+test_train_events (void)
+{
+  int64_t counts[AD_ANOM_COUNT];
+  double lum, lmin, lmax;
+  ad_error err = { { 0 } };
+  ad_scene *s = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, 64, 48, 0, 3);
+  CHECK (s && ad_scene_add_events (s, -1, &err) == AD_ERR_ARG,
+      "negative count refused");
+  CHECK (s && ad_scene_add_events (s, 0, &err) == AD_OK, "%s", err.msg);
+  scan_clip (s, 64, 48, counts, 0, &lum, &lmin, &lmax);
+  CHECK (counts[AD_ANOM_NONE] == 1500, "no events added: %lld normal frames",
+      (long long) counts[AD_ANOM_NONE]);
+  CHECK (s && ad_scene_add_events (s, 3, &err) == AD_OK, "%s", err.msg);
+  int short_runs = scan_clip (s, 64, 48, counts, 30, &lum, &lmin, &lmax);
+  int kinds = 0;
+  for (int k = AD_ANOM_RUNNING; k <= AD_ANOM_ERRATIC; k++)
+    kinds += counts[k] > 0;
+  int64_t anom = 1500 - counts[AD_ANOM_NONE];
+  CHECK (kinds == 3 && anom >= 3 * 30 && anom <= 3 * 130 && short_runs == 0,
+      "three events: %d kinds, %lld frames, %d runs outside 30..130", kinds,
+      (long long) anom, short_runs);
+  /* the same arguments give the same events */
+  ad_scene *t = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, 64, 48, 0, 3);
+  CHECK (t && ad_scene_add_events (t, 3, &err) == AD_OK, "%s", err.msg);
+  int64_t ct[AD_ANOM_COUNT];
+  scan_clip (t, 64, 48, ct, 0, &lum, &lmin, &lmax);
+  CHECK (memcmp (counts, ct, sizeof ct) == 0, "events differ between runs");
+  ad_scene_free (t);
+  ad_scene_free (s);
+  s = make (AD_SCENE_INDUSTRIAL, AD_CLIP_TRAIN, 64, 48, 0, 3);
+  CHECK (s && ad_scene_add_events (s, 2, &err) == AD_ERR_ARG &&
+      strstr (err.msg, "industrial"), "industrial refused: %s", err.msg);
+  ad_scene_free (s);
+}
+
 static void
 test_industrial (void)
 {
@@ -509,6 +550,7 @@ main (void)
   test_determinism (AD_SCENE_SURVEILLANCE);
   test_determinism (AD_SCENE_INDUSTRIAL);
   test_shared_background ();
+  test_train_events ();
   for (uint32_t seed = 1; seed <= 6; seed++)
     test_surveillance_truth (AD_SCENE_SURVEILLANCE, seed);
   test_surveillance_truth (AD_SCENE_SPARSE, 1);
