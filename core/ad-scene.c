@@ -1291,11 +1291,11 @@ ad_scene_add_events (ad_scene *s, int n, ad_error *err)
 {
   if (!s || n < 0)
     return ad_fail (err, AD_ERR_ARG, "scene: bad arguments to add events");
+  if (n == 0)
+    return AD_OK;
   if (s->kind == AD_SCENE_INDUSTRIAL)
     return ad_fail (err, AD_ERR_ARG, "scene: the industrial scene has no "
         "events to add (its test clip labels images)");
-  if (n == 0)
-    return AD_OK;
   ad_rng r;
   ad_rng_seed (&r, sc_hash (s->seed, 0xE7E + (uint32_t) s->clip,
           (uint32_t) n));

@@ -64,7 +64,8 @@ void ad_scene_free (ad_scene *s);
 /* Adds n anomaly events (the test clip's kinds, in a seeded order, one in
  * the middle of each of n equal parts of the clip) to a clip of a video
  * scene: a training clip then holds what real "normal" footage often
- * does, a few odd moments.  Same arguments, same events. */
+ * does, a few odd moments.  Same arguments, same events.  n = 0 does
+ * nothing on any scene; n > 0 on the industrial scene is AD_ERR_ARG. */
 ad_status ad_scene_add_events (ad_scene *s, int n, ad_error *err);
 int64_t ad_scene_n_frames (const ad_scene *s);
 

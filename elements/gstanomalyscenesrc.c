@@ -59,7 +59,8 @@ enum
   PROP_CLIP,
   PROP_SEED,
   PROP_IS_LIVE,
-  PROP_FRAME_STEP
+  PROP_FRAME_STEP,
+  PROP_ADD_EVENTS
 };
 
 #define DEFAULT_SCENE AD_SCENE_SURVEILLANCE
@@ -68,6 +69,8 @@ enum
 #define DEFAULT_IS_LIVE FALSE
 #define DEFAULT_FRAME_STEP 1
 #define MAX_FRAME_STEP 25
+#define DEFAULT_ADD_EVENTS 0
+#define MAX_ADD_EVENTS 1000
 
 struct _GstAnomalySceneSrc
 {
@@ -78,6 +81,7 @@ struct _GstAnomalySceneSrc
   gint clip;
   guint seed;
   guint frame_step;
+  guint add_events;
 
   /* streaming state */
   GstVideoInfo info;
@@ -235,6 +239,22 @@ gst_anomaly_scene_src_class_init (GstAnomalySceneSrcClass * klass)
           DEFAULT_FRAME_STEP, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
+  /**
+   * GstAnomalySceneSrc:add-events
+   *
+   * Anomaly events added to the clip, one in the middle of each of N
+   * equal parts: a training clip then holds a few odd moments, as a real
+   * camera's "normal" footage may (video scenes only).
+   */
+  g_object_class_install_property (gobject_class, PROP_ADD_EVENTS,
+      g_param_spec_uint ("add-events", "Add events",
+          "Anomaly events added to the clip (the test clip's kinds, one in "
+          "the middle of each of N equal parts), with their ground truth: "
+          "a training clip holding a few odd moments, as a real camera's "
+          "normal footage may (video scenes only; 0: none)", 0,
+          MAX_ADD_EVENTS, DEFAULT_ADD_EVENTS, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
   gst_element_class_set_static_metadata (element_class,
       "Anomaly scene source", "Source/Video",
       "Generated surveillance and industrial footage with anomaly ground "
@@ -260,6 +280,7 @@ gst_anomaly_scene_src_init (GstAnomalySceneSrc * self)
   self->clip = DEFAULT_CLIP;
   self->frame_step = DEFAULT_FRAME_STEP;
   self->step = DEFAULT_FRAME_STEP;
+  self->add_events = DEFAULT_ADD_EVENTS;
   self->seed = DEFAULT_SEED;
   gst_video_info_init (&self->info);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
@@ -306,6 +327,11 @@ gst_anomaly_scene_src_set_property (GObject * object, guint prop_id,
       self->frame_step = g_value_get_uint (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_ADD_EVENTS:
+      GST_OBJECT_LOCK (self);
+      self->add_events = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -340,6 +366,11 @@ gst_anomaly_scene_src_get_property (GObject * object, guint prop_id,
     case PROP_FRAME_STEP:
       GST_OBJECT_LOCK (self);
       g_value_set_uint (value, self->frame_step);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_ADD_EVENTS:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->add_events);
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -377,7 +408,7 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
   ad_error err = { {0} };
   ad_scene *scene = NULL;
   gint kind, clip;
-  guint seed;
+  guint seed, add_events;
 
   if (!gst_video_info_from_caps (&info, caps))
     goto invalid_caps;
@@ -388,13 +419,17 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
   kind = self->scene_kind;
   clip = self->clip;
   seed = self->seed;
+  add_events = self->add_events;
   self->step = self->frame_step;
   GST_OBJECT_UNLOCK (self);
 
   if (ad_scene_new ((ad_scene_kind) kind, (ad_scene_clip) clip,
           GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info), 0, seed,
-          &scene, &err) != AD_OK)
+          &scene, &err) != AD_OK ||
+      ad_scene_add_events (scene, (int) add_events, &err) != AD_OK) {
+    ad_scene_free (scene);
     goto scene_failed;
+  }
 
   ad_scene_free (self->scene);
   g_free (self->mask);

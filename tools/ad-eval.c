@@ -45,6 +45,7 @@ gint opt_cell = 8;
 static gboolean opt_no_mog2 = FALSE;
 gint opt_max_frames = 0;
 static gint opt_frame_step = 1;
+static gint opt_train_events = 0;
 static gint opt_fps = 0;
 static gint opt_h264 = 0;
 static gdouble opt_drop = 0.0;
@@ -84,6 +85,10 @@ static GOptionEntry entries[] = {
   {"frame-step", 0, 0, G_OPTION_ARG_INT, &opt_frame_step,
       "Scenes: every N-th frame, a camera at 25/N frames a second "
       "(default 1)", "N"},
+  {"train-events", 0, 0, G_OPTION_ARG_INT, &opt_train_events,
+      "Scenes: the training clip holds N anomaly events, as a real "
+      "camera's normal footage may (anomalyscenesrc add-events=N; "
+      "default 0)", "N"},
   {"fps", 0, 0, G_OPTION_ARG_INT, &opt_fps,
       "--dataset: frames a second the footage was filmed at (default 25; "
       "UCSD Ped2: 10): the rate its frames are fed at, which anomalydetect "
@@ -270,10 +275,15 @@ scene_src (const SceneSpec * sp, const gchar * clip, guint seed, gint64 n,
       "key-int-max=%d tune=zerolatency speed-preset=veryfast ! "
       "avdec_h264 ! videoconvert", opt_h264,
       (int) (2.0 * eval_fps + 0.5)) : g_strdup ("");
+  /* --train-events: the video scenes' training clips (the industrial
+   * scene's images have no events to add) */
+  gint events = strcmp (clip, "train") == 0 &&
+      strcmp (sp->element_scene, "industrial") != 0 ? opt_train_events : 0;
   gchar *s = g_strdup_printf ("anomalyscenesrc scene=%s clip=%s seed=%u "
-      "frame-step=%d num-buffers=%" G_GINT64_FORMAT " ! "
+      "frame-step=%d add-events=%d num-buffers=%" G_GINT64_FORMAT " ! "
       "video/x-raw,width=%d,height=%d ! videoconvert%s%s%s",
-      sp->element_scene, clip, seed, opt_frame_step, n, vid_w, vid_h, codec,
+      sp->element_scene, clip, seed, opt_frame_step, events, n, vid_w, vid_h,
+      codec,
       lossy && opt_gray_test ?
       " ! videobalance saturation=0 ! videoconvert" : "",
       lossy && opt_drop > 0.0 ? " ! identity name=drop" : "");
@@ -609,6 +619,11 @@ main (int argc, char **argv)
   }
   if (opt_frame_step < 1 || opt_frame_step > 25) {
     g_printerr ("ad-eval: --frame-step must be 1..25\n");
+    return 2;
+  }
+  if (opt_train_events < 0 || opt_train_events > 1000 ||
+      (opt_train_events && opt_dataset)) {
+    g_printerr ("ad-eval: --train-events takes 0..1000, for scenes\n");
     return 2;
   }
   if (opt_h264 < 0 || opt_h264 > 100000 || (opt_h264 && opt_dataset)) {

@@ -332,6 +332,8 @@ test_train_events (void)
   ad_scene_free (t);
   ad_scene_free (s);
   s = make (AD_SCENE_INDUSTRIAL, AD_CLIP_TRAIN, 64, 48, 0, 3);
+  CHECK (s && ad_scene_add_events (s, 0, &err) == AD_OK, "none to add on "
+      "the industrial scene: %s", err.msg);
   CHECK (s && ad_scene_add_events (s, 2, &err) == AD_ERR_ARG &&
       strstr (err.msg, "industrial"), "industrial refused: %s", err.msg);
   ad_scene_free (s);

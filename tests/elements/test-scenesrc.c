@@ -1,6 +1,7 @@
 /* GStreamer anomaly detection plugin
  * test-scenesrc.c - anomalyscenesrc: caps, frame count and EOS, timestamps,
- * determinism against the core, ground-truth metas.
+ * determinism against the core, ground-truth metas, events added to a
+ * training clip (and refused by the industrial scene).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -139,15 +140,19 @@ GST_START_TEST (test_properties)
 {
   GstElement *src = gst_element_factory_make ("anomalyscenesrc", NULL);
   gchar *s;
-  guint seed;
+  guint seed, events = 99;
   gboolean live;
 
   fail_unless (src != NULL);
   gst_util_set_object_arg (G_OBJECT (src), "scene", "sparse");
   gst_util_set_object_arg (G_OBJECT (src), "clip", "nuisance");
-  g_object_set (src, "seed", 42, "is-live", TRUE, NULL);
-  g_object_get (src, "seed", &seed, "is-live", &live, NULL);
+  g_object_get (src, "add-events", &events, NULL);
+  fail_unless_equals_int (events, 0);
+  g_object_set (src, "seed", 42, "is-live", TRUE, "add-events", 5, NULL);
+  g_object_get (src, "seed", &seed, "is-live", &live, "add-events", &events,
+      NULL);
   fail_unless_equals_int (seed, 42);
+  fail_unless_equals_int (events, 5);
   fail_unless (live);
   {
     GValue v = G_VALUE_INIT;
@@ -206,6 +211,97 @@ GST_START_TEST (test_determinism)
   ad_scene_free (scene);
   gst_harness_teardown (h1);
   gst_harness_teardown (h2);
+}
+
+GST_END_TEST;
+
+/* Truth ROIs on the buffer. */
+static gint
+count_truth (GstBuffer * buf)
+{
+  gpointer state = NULL;
+  gint n = 0;
+
+  while (gst_buffer_iterate_meta_filtered (buf, &state,
+          GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
+    n++;
+  return n;
+}
+
+/* add-events=3 on a training clip: the buffers are the core's clip with
+ * its three events, each anomalous frame with its truth ROI; without it
+ * the training clip has none. */
+GST_START_TEST (test_add_events)
+{
+  const gint w = 64, h = 48;
+  ad_scene *scene = NULL;
+  guint8 *rgb = g_malloc ((gsize) w * h * 3);
+  gint with[2] = { 0, 0 }, core_anom = 0;
+
+  fail_unless (ad_scene_new (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, w, h, 0,
+          3, &scene, NULL) == AD_OK);
+  fail_unless (ad_scene_add_events (scene, 3, NULL) == AD_OK);
+  for (gint run = 0; run < 2; run++) {
+    GstHarness *hs = scene_harness (run ? "scene=surveillance clip=train "
+        "seed=3 add-events=3" : "scene=surveillance clip=train seed=3",
+        "video/x-raw,width=64,height=48");
+
+    for (gint64 i = 0; i < ad_scene_n_frames (scene); i++) {
+      GstBuffer *buf = gst_harness_pull (hs);
+      ad_anomaly_kind kind;
+      GstMapInfo map;
+
+      fail_unless (buf != NULL);
+      with[run] += count_truth (buf) > 0;
+      if (run) {
+        fail_unless (ad_scene_render (scene, i, rgb, NULL, &kind, NULL) ==
+            AD_OK);
+        core_anom += kind != AD_ANOM_NONE;
+        fail_unless_equals_int (count_truth (buf), kind != AD_ANOM_NONE);
+        fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+        fail_unless (memcmp (map.data, rgb, map.size) == 0, "frame %"
+            G_GINT64_FORMAT " vs core", i);
+        gst_buffer_unmap (buf, &map);
+      }
+      gst_buffer_unref (buf);
+    }
+    expect_eos (hs);
+    gst_harness_teardown (hs);
+  }
+  fail_unless_equals_int (with[0], 0);
+  fail_unless (with[1] >= 3 * 30 && with[1] == core_anom, "%d anomalous "
+      "frames, %d in the core", with[1], core_anom);
+  g_free (rgb);
+  ad_scene_free (scene);
+}
+
+GST_END_TEST;
+
+/* The industrial scene has no events to add: an error with the reason. */
+GST_START_TEST (test_add_events_industrial)
+{
+  GstElement *p = gst_parse_launch ("anomalyscenesrc scene=industrial "
+      "add-events=2 num-buffers=1 ! fakesink", NULL);
+  GstBus *bus;
+  GstMessage *msg;
+  GError *error = NULL;
+  gchar *dbg = NULL;
+
+  fail_unless (p != NULL);
+  bus = gst_element_get_bus (p);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+      GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR,
+      "no error");
+  gst_message_parse_error (msg, &error, &dbg);
+  fail_unless (strstr (dbg, "industrial") != NULL, "debug '%s'", dbg);
+  g_error_free (error);
+  g_free (dbg);
+  gst_message_unref (msg);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (p);
 }
 
 GST_END_TEST;
@@ -291,6 +387,8 @@ scenesrc_suite (void)
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_determinism);
   tcase_add_test (tc, test_truth_meta);
+  tcase_add_test (tc, test_add_events);
+  tcase_add_test (tc, test_add_events_industrial);
   return s;
 }
 
