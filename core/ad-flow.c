@@ -710,10 +710,10 @@ count_near (const float *tot, int gh, int gw, int cy, int cx, int s)
 /* dist [n, B*B] from hist [n, B*B] (tot [n]: its cells' totals; span
  * [n, B*B, 2]: the first and last frame each cell saw each bin in): for
  * every bin, the distance in px to the nearest bin seen in the cell or
- * within `spread` cells of it (the zero-motion bin always counts as
- * seen; with recur > 0 a bin counts only if its sightings there span at
- * least recur frames).  A cell with no vector within `local` cells (0: no such rule)
- * is a place where nobody moves: it looks no further than `local`, and a
+ * within `spread` cells of it, where its sightings span at least `recur`
+ * frames (0: one is enough; the zero-motion bin always counts as seen).
+ * A cell with no vector within `local` cells (0: no such rule) is a
+ * place where nobody moves: it looks no further than `local`, and a
  * bin at least 1.4 bins from zero motion is at least `unseen` px/frame
  * from normal however slow (a walker there moves at 0.5 px/frame, as
  * close to zero as a normal walker's vector is to the nearest bin the
@@ -735,7 +735,7 @@ distances (const float *hist, const float *tot, const int32_t *span,
         s = local < spread ? local : spread;
         empty = 1;
       }
-      memset (seen, 0, sizeof seen);
+      /* the first and last sighting of each bin in the neighbourhood */
       for (int b = 0; b < nb; b++) {
         lo[b] = INT32_MAX;
         hi[b] = -1;
@@ -747,20 +747,17 @@ distances (const float *hist, const float *tot, const int32_t *span,
             continue;
           const float *hk = hist + ((size_t) y * gw + x) * nb;
           const int32_t *sk = span + ((size_t) y * gw + x) * nb * 2;
-          for (int b = 0; b < nb; b++) {
-            if (!(hk[b] > 0.0f))
-              continue;
-            seen[b] = 1;
-            lo[b] = sk[2 * b] < lo[b] ? sk[2 * b] : lo[b];
-            hi[b] = sk[2 * b + 1] > hi[b] ? sk[2 * b + 1] : hi[b];
-          }
+          for (int b = 0; b < nb; b++)
+            if (hk[b] > 0.0f) {
+              lo[b] = sk[2 * b] < lo[b] ? sk[2 * b] : lo[b];
+              hi[b] = sk[2 * b + 1] > hi[b] ? sk[2 * b + 1] : hi[b];
+            }
         }
-      /* flow_recur: a bin counts only if the neighbourhood saw it at two
-       * moments at least recur frames apart (one odd event in the
-       * training footage does not make its motion normal) */
-      for (int b = 0; recur > 0 && b < nb; b++)
-        if (seen[b] && hi[b] - lo[b] < recur)
-          seen[b] = 0;
+      /* seen, and with flow_recur at two moments recur frames apart: one
+       * odd moment of the training footage does not make its motion
+       * normal */
+      for (int b = 0; b < nb; b++)
+        seen[b] = hi[b] >= 0 && hi[b] - lo[b] >= recur;
       seen[(B / 2) * B + B / 2] = 1;
       int ns = 0;
       for (int b = 0; b < nb; b++)
@@ -950,8 +947,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   cell_totals (hist, f->n, nb, tot);
   int spread = pick_spread (cfg, tot, f->n);
   distances (hist, tot, span, cfg->flow_recur, f->gh, f->gw, spread,
-      cfg->flow_local,
-      cfg->flow_bins, cfg->flow_unseen, td->data);
+      cfg->flow_local, cfg->flow_bins, cfg->flow_unseen, td->data);
   ts->data[1] = 1.0f;     /* learned */
   /* the 99th percentile of the changes seen on normal footage */
   double acc = 0.0;
