@@ -36,6 +36,7 @@ struct ad_trainer {
   int64_t n_stored, cap, offered;
   int64_t segment;         /* segments started so far */
   int64_t n_clips, n_hold; /* set by the split */
+  int64_t motion_frames;   /* frames the latest motion patterns came from */
   int split;
   ad_rng rng;
 };
@@ -375,6 +376,7 @@ learn_motion (ad_trainer *t, int all, ad_error *err)
   frame_list l = { t, idx, seg };
   int64_t nf = continuous_frames (t, slots, n, idx, seg);
   ad_status st = ad_model_learn_motion_fn (t->m, nf, stored_frame, &l, err);
+  t->motion_frames = nf;
   free (slots);
   free (idx);
   free (seg);
@@ -519,6 +521,12 @@ active_share (const ad_trainer *t, int64_t c0, int64_t n)
     }
   }
   return total > 0.0 ? moving / total : 0.0;
+}
+
+int64_t
+ad_trainer_motion_frames (const ad_trainer *t)
+{
+  return t ? t->motion_frames : 0;
 }
 
 double

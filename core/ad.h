@@ -461,6 +461,13 @@ ad_status ad_trainer_run (ad_trainer *t, ad_error *err);
 double ad_trainer_holdout_activity (const ad_trainer *t);
 /* Below this ratio the held-back footage is called quiet. */
 #define AD_QUIET_HOLDOUT 0.25
+/* After ad_trainer_run: the frames the motion patterns were learned from
+ * (the stored clips in time order; 0 before). */
+int64_t ad_trainer_motion_frames (const ad_trainer *t);
+/* flow_recur wants at least this many times its length in frames of
+ * footage: with less, much normal motion is seen at one moment only
+ * (docs/benchmarks.md, "Footage that holds odd moments"). */
+#define AD_RECUR_FOOTAGE 20
 /* Change of an 8-bit gray level between frames that counts as moving. */
 #define AD_ACTIVE_DIFF 13
 

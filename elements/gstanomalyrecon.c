@@ -630,6 +630,26 @@ check_holdout (GstAnomalyRecon * self)
   return r;
 }
 
+/* After training with flow_recur: a warning when the footage is too
+ * short for it (much normal motion then seen at one moment only). */
+static void
+check_recur (GstAnomalyRecon * self)
+{
+  gint recur = ad_model_config (self->train_model)->flow_recur;
+  gint64 frames = ad_trainer_motion_frames (self->trainer);
+
+  if (recur > 0 && frames < (gint64) AD_RECUR_FOOTAGE * recur)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("flow_recur=%d counts a motion as normal only when the training "
+            "footage shows it twice %d frames apart, but the motion "
+            "patterns were learned from %" G_GINT64_FORMAT " frames: "
+            "with so little footage much ordinary motion is seen once and "
+            "will raise alarms. Train on at least %" G_GINT64_FORMAT
+            " frames, or set flow_recur=0.", recur, recur, frames,
+            (gint64) AD_RECUR_FOOTAGE * recur),
+        ("flow_recur %d, %" G_GINT64_FORMAT " frames", recur, frames));
+}
+
 static GstFlowReturn release_held (GstAnomalyRecon * self);
 
 /* Train mode, at EOS. */
@@ -676,6 +696,7 @@ train_at_eos (GstAnomalyRecon * self)
   GST_INFO_OBJECT (self, "saved model '%s' after %.1f s", self->run_path,
       secs);
   activity = check_holdout (self);
+  check_recur (self);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),
           gst_structure_new ("anomaly-train-done",
@@ -719,6 +740,7 @@ learn_thread (gpointer data)
               self->run_path, err.msg), (NULL));
   }
   check_holdout (self);
+  check_recur (self);
   ad_trainer_free (self->trainer);
   self->trainer = NULL;
   model = gst_anomaly_model_new_take (self->train_model);

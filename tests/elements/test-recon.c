@@ -679,6 +679,41 @@ GST_START_TEST (test_train_quiet_end)
 
 GST_END_TEST;
 
+/* flow_recur on footage too short for it: the model is saved and a
+ * warning says why and how much footage it wants. */
+GST_START_TEST (test_train_recur_short)
+{
+  GstBus *bus = gst_bus_new ();
+  gchar *path = g_build_filename (tmpdir, "recur.model", NULL);
+  GstElement *e = make_recon (bus, path, "train");
+  GstHarness *h;
+  gchar *text;
+
+  g_object_set (e, "epochs", 1, "config", "width=32,height=24,flow_recur=10,"
+      TEST_TINY_CONFIG, NULL);
+  h = make_harness (e);
+  for (guint64 i = 0; i < 80; i++) {
+    /* the square moves all along: no quiet-end warning */
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (i % 40, 24,
+                16)), GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (g_file_test (path, G_FILE_TEST_EXISTS), "model still saved");
+  text = test_pop_report (bus, GST_MESSAGE_WARNING);
+  fail_unless (strstr (text, "flow_recur=10") != NULL &&
+      strstr (text, "at least 200 frames") != NULL, "warning '%s'", text);
+  g_free (text);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
+      "one warning only");
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  test_drop_bus (bus);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_train_progress_messages)
 {
   GstBus *bus = gst_bus_new ();
@@ -913,6 +948,7 @@ anomalyrecon_suite (void)
   tcase_add_test (tc, test_detect);
   tcase_add_test (tc, test_train);
   tcase_add_test (tc, test_train_quiet_end);
+  tcase_add_test (tc, test_train_recur_short);
   tcase_add_test (tc, test_train_frame_rate);
   tcase_add_test (tc, test_train_rate_from_timestamps);
   tcase_add_test (tc, test_rate_mismatch);
