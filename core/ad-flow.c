@@ -710,8 +710,9 @@ count_near (const float *tot, int gh, int gw, int cy, int cx, int s)
 /* dist [n, B*B] from hist [n, B*B] (tot [n]: its cells' totals; span
  * [n, B*B, 2]: the first and last frame each cell saw each bin in): for
  * every bin, the distance in px to the nearest bin seen in the cell or
- * within `spread` cells of it, where its sightings span at least `recur`
- * frames (0: one is enough; the zero-motion bin always counts as seen).
+ * within `spread` cells of it, where its sightings and those of the bins
+ * within `recur_bins` of it span at least `recur` frames (0: one is
+ * enough; the zero-motion bin always counts as seen).
  * A cell with no vector within `local` cells (0: no such rule) is a
  * place where nobody moves: it looks no further than `local`, and a
  * bin at least 1.4 bins from zero motion is at least `unseen` px/frame
@@ -720,8 +721,8 @@ count_near (const float *tot, int gh, int gw, int cy, int cx, int s)
  * patterns saw). */
 static void
 distances (const float *hist, const float *tot, const int32_t *span,
-    int recur, int gh, int gw, int spread, int local, int B, float unseen,
-    float *dist)
+    int recur, int recur_bins, int gh, int gw, int spread, int local, int B,
+    float unseen, float *dist)
 {
   const int nb = B * B;
   uint8_t seen[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
@@ -755,9 +756,25 @@ distances (const float *hist, const float *tot, const int32_t *span,
         }
       /* seen, and with flow_recur at two moments recur frames apart: one
        * odd moment of the training footage does not make its motion
-       * normal */
-      for (int b = 0; b < nb; b++)
-        seen[b] = hi[b] >= 0 && hi[b] - lo[b] >= recur;
+       * normal.  The two moments may fall in bins up to recur_bins apart
+       * (normal walkers at a slightly different speed confirm each
+       * other; a lone cyclist's bins only ever saw the cyclist). */
+      for (int b = 0; b < nb; b++) {
+        seen[b] = hi[b] >= 0;
+        if (!seen[b] || recur <= 0)
+          continue;
+        int by = b / B, bx = b % B;
+        int32_t l = lo[b], h = hi[b];
+        for (int oy = by - recur_bins; oy <= by + recur_bins; oy++)
+          for (int ox = bx - recur_bins; ox <= bx + recur_bins; ox++) {
+            int o = oy * B + ox;
+            if (oy < 0 || oy >= B || ox < 0 || ox >= B || hi[o] < 0)
+              continue;
+            l = lo[o] < l ? lo[o] : l;
+            h = hi[o] > h ? hi[o] : h;
+          }
+        seen[b] = h - l >= recur;
+      }
       seen[(B / 2) * B + B / 2] = 1;
       int ns = 0;
       for (int b = 0; b < nb; b++)
@@ -946,7 +963,8 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   }
   cell_totals (hist, f->n, nb, tot);
   int spread = pick_spread (cfg, tot, f->n);
-  distances (hist, tot, span, cfg->flow_recur, f->gh, f->gw, spread,
+  distances (hist, tot, span, cfg->flow_recur, cfg->flow_recur_bins, f->gh,
+      f->gw, spread,
       cfg->flow_local, cfg->flow_bins, cfg->flow_unseen, td->data);
   ts->data[1] = 1.0f;     /* learned */
   /* the 99th percentile of the changes seen on normal footage */

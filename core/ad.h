@@ -133,6 +133,8 @@ typedef struct ad_config {
   int32_t flow_recur;         /* a motion pattern is normal only if seen
                                * at two moments this many frames apart
                                * (0: once is enough) */
+  int32_t flow_recur_bins;    /* ... the two moments may fall in bins this
+                               * many bins apart each way */
   int32_t flow_window;        /* patterns of vectors averaged over the
                                * latest N frame pairs */
   int32_t flow_scale;         /* 1: vectors fitted at model resolution,

@@ -551,6 +551,57 @@ test_recur (void)
   ad_free (fr);
 }
 
+/* flow_recur_bins: footage whose normal passes go at neighbouring bins'
+ * speeds (1 and 1.25 px/frame, 100 frames apart; then one at 3 px/frame),
+ * each seen once, with flow_recur=40.  Bin by bin (0), no speed recurs
+ * and passes at those speeds are novel; with the neighbouring bins (1)
+ * the two confirm each other and both are as normal as after footage
+ * where once was enough (flow_recur 0).  (test_recur: a lone fast pass
+ * stays novel with the default 1.) */
+static void
+test_recur_bins (void)
+{
+  enum { N = 300 };
+  static const float speed[3] = { 1.0f, 1.25f, 3.0f };
+  float *fr = ad_alloc ((size_t) N * HW);
+  for (int i = 0; fr && i < N; i++) {
+    int k = i / 100, t = i % 100;
+    render (fr + (size_t) i * HW, t < 12 ? 8.0f + speed[k] * t : -1.0f,
+        18.0f, 0, 0, 1.0f);
+  }
+  /* [rule][pass]: rule 0 once is enough, 1 bin by bin, 2 neighbouring
+   * bins */
+  float nov[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
+  for (int rule = 0; fr && rule < 3; rule++) {
+    ad_model *m = small_model ();
+    ad_config c = m ? *ad_model_config (m) : (ad_config) { 0 };
+    CHECK (c.flow_recur_bins == 1, "default flow_recur_bins %d",
+        c.flow_recur_bins);
+    c.flow_recur = rule ? 40 : 0;
+    c.flow_recur_bins = rule == 2;
+    ad_error err = { { 0 } };
+    CHECK (m && ad_model_set_scoring (m, &c, &err) == AD_OK &&
+        ad_model_learn_motion (m, fr, N, NULL, &err) == AD_OK, "%s",
+        err.msg);
+    for (int p = 0; m && p < 2; p++)
+      nov[rule][p] = novelty_of (m, 12.0f, 18.0f, 12.0f + speed[p], 18.0f);
+    ad_model_free (m);
+  }
+  printf ("passes at 1 and 1.25 px/frame, each seen once: novelty %.3f / "
+      "%.3f when once is enough, %.3f / %.3f bin by bin, %.3f / %.3f with "
+      "the neighbouring bins\n", nov[0][0], nov[0][1], nov[1][0], nov[1][1],
+      nov[2][0], nov[2][1]);
+  for (int p = 0; p < 2; p++) {
+    CHECK (nov[0][p] >= 0.0f && nov[1][p] > nov[0][p] + 0.2f,
+        "bin by bin, a normal pass seen once is novel: %g / %g", nov[1][p],
+        nov[0][p]);
+    CHECK (fabsf (nov[2][p] - nov[0][p]) < 0.01f,
+        "neighbouring bins: as when once is enough: %g / %g", nov[2][p],
+        nov[0][p]);
+  }
+  ad_free (fr);
+}
+
 static void
 test_static (void)
 {
@@ -1708,6 +1759,7 @@ main (void)
   test_patterns ();
   test_auto_spread ();
   test_recur ();
+  test_recur_bins ();
   test_unseen ();
   test_static ();
   test_static_normal ();
