@@ -58,7 +58,7 @@ const ad_field ad_config_fields[] = {
   F (flow_spread, AD_FIELD_INT, 0, 3, 3, 1, "Neighbour cells (each way) whose normal motion patterns a cell shares, at most (see flow_spread_vectors)"),
   F (flow_bins, AD_FIELD_INT, 5, AD_FLOW_BINS_MAX, 35, 0, "Motion-pattern histogram bins per axis over +-4.25 px/frame (odd; 35 = 0.25 px/frame: a slow walker going the wrong way lands in a bin of its own; anomalyrecon sets 17 at 9 frames a second or less with flow_scale=2 unless config names it)"),
   F (flow_spread_vectors, AD_FIELD_INT, 0, 100000000, 1200, 1, "Share motion patterns only as far as needed: the smallest spread (1 up to flow_spread cells each way) whose neighbourhood saw this many vectors on average on normal footage (0 = always flow_spread); plenty of footage keeps patterns local, little borrows from further"),
-  F (flow_recur, AD_FIELD_INT, 0, 100000, 0, 1, "Motion patterns learned from footage that may hold an odd moment: a vector bin counts as normal in a neighbourhood only if it was seen there at two moments at least this many frames apart, so one cyclist in the training footage does not make cycling normal; about 2 s of frames (50 at 25 frames a second) for a few minutes or more of unchecked footage, docs/tuning.md (0 = seen once is enough)"),
+  F (flow_recur, AD_FIELD_INT, 0, 100000, 50, 1, "Motion patterns learned from footage that may hold an odd moment: a vector bin counts as normal in a neighbourhood only if it was seen there at two moments at least this many frames apart (see flow_recur_bins), so one cyclist in the training footage does not make cycling normal; anomalyrecon sets two seconds of frames for the stream's frame rate unless config names it, and training with fewer than 20 times this many frames learns without it (0 in the model); 0 = seen once is enough, docs/tuning.md"),
   F (flow_recur_bins, AD_FIELD_INT, 0, 3, 1, 1, "With flow_recur: the two moments may fall in motion-pattern bins up to this many bins apart each way (1 = 0.25 px/frame at 35 bins: normal walkers at slightly different speeds confirm each other, while a lone cyclist's bins only ever saw the cyclist; 0 = the same bin, which on clean footage of a few walkers calls some of them novel)"),
   F (flow_local, AD_FIELD_INT, 0, 3, 1, 1, "Cells each way within which nothing moved on normal footage makes a cell a place where nobody moves: it borrows no motion patterns from further away, and clear motion in it scores flow_unseen (0 = off)"),
   F (flow_unseen, AD_FIELD_FLOAT, 0.0, 4.25, 1.5, 1, "Motion-pattern novelty (px/frame) of clear motion (at least 1.4 bins) where nobody moves on normal footage (see flow_local), however slow: a person walking where nobody walks (0 = its own speed)"),
@@ -421,11 +421,25 @@ ad_config_features_match (const ad_config *model, const ad_config *feat,
  * and the wandering looks back over (wander_frames, frame pairs). */
 #define AD_RATE_STILL_SECONDS 1.0
 #define AD_RATE_WANDER_SECONDS 0.48
+/* Seconds apart two sightings of a motion must be for flow_recur: longer
+ * than an odd moment lasts in one place, shorter than the gaps between
+ * normal passers-by. */
+#define AD_RATE_RECUR_SECONDS 2.0
 
 const char *const ad_config_rate_fields[AD_RATE_N_FIELDS] = {
   "flow_window", "calib_quantile", "static_rise", "flow_smooth",
-  "flow_scale", "flow_bins", "wander_frames", "map_neighbour"
+  "flow_scale", "flow_bins", "wander_frames", "map_neighbour", "flow_recur"
 };
+
+int
+ad_config_fit_footage (ad_config *cfg, int64_t frames)
+{
+  int recur = cfg->flow_recur;
+  if (recur <= 0 || frames >= (int64_t) AD_RECUR_FOOTAGE * recur)
+    return 0;
+  cfg->flow_recur = 0;
+  return recur;
+}
 
 ad_status
 ad_config_rate_named (const char *str, unsigned *named, ad_error *err)
@@ -499,5 +513,8 @@ ad_config_apply_rate (ad_config *cfg, double fps, unsigned named,
       n);
   rate_set (cfg, named, AD_RATE_WANDER, round (fps * AD_RATE_WANDER_SECONDS),
       applied, n);
+  if (cfg->flow_recur > 0)
+    rate_set (cfg, named, AD_RATE_RECUR, round (fps * AD_RATE_RECUR_SECONDS),
+        applied, n);
   cfg->train_fps = (float) fps;
 }

@@ -37,6 +37,7 @@ struct ad_trainer {
   int64_t segment;         /* segments started so far */
   int64_t n_clips, n_hold; /* set by the split */
   int64_t motion_frames;   /* frames the latest motion patterns came from */
+  int recur_dropped;        /* flow_recur the footage was too short for */
   int split;
   ad_rng rng;
 };
@@ -298,10 +299,10 @@ n_workers_for (int clips)
 
 /* The frames of the clips in slots [n] (in time order) as continuous
  * footage: idx [n*len] gets each frame's index in t->clips (clip * len +
- * frame), seg [n*len] 1 where a segment starts.  A clip that directly
- * follows the previous one in the same segment continues it (its first
- * frame is the previous clip's last, so it is left out).  Returns the
- * number of frames. */
+ * frame), seg [n*len] 1 where a segment starts (both NULL: only counted).
+ * A clip that directly follows the previous one in the same segment
+ * continues it (its first frame is the previous clip's last, so it is
+ * left out).  Returns the number of frames. */
 static int64_t
 continuous_frames (const ad_trainer *t, const int64_t *slots, int64_t n,
     int64_t *idx, uint8_t *seg)
@@ -311,10 +312,11 @@ continuous_frames (const ad_trainer *t, const int64_t *slots, int64_t n,
     int64_t c = slots[k], p = k > 0 ? slots[k - 1] : -1;
     int cont = p >= 0 && t->ord[c] == t->ord[p] + 1 &&
         t->segno[c] == t->segno[p];
-    for (int j = cont ? 1 : 0; j < t->len; j++, nf++) {
-      idx[nf] = c * t->len + j;
-      seg[nf] = j == 0;
-    }
+    for (int j = cont ? 1 : 0; j < t->len; j++, nf++)
+      if (idx) {
+        idx[nf] = c * t->len + j;
+        seg[nf] = j == 0;
+      }
   }
   return nf;
 }
@@ -354,6 +356,23 @@ stored_frame (void *user, int64_t i, float *buf, int *new_segment)
     buf[k] = src[k] * (1.0f / 255.0f);
   *new_segment = l->seg[i];
   return buf;
+}
+
+/* Frames of continuous footage the final motion patterns come from: every
+ * stored clip when some are held back (learn_motion with all), else the
+ * training clips. */
+static int64_t
+footage_frames (const ad_trainer *t)
+{
+  int all = t->n_hold > 0;
+  int64_t n = all ? t->n_clips + t->n_hold : t->n_clips;
+  int64_t *slots = malloc (sizeof (int64_t) * (size_t) (n + 1));  /* [n] */
+  if (!slots)
+    return -1;
+  clip_slots (t, 0, n, all, slots);
+  int64_t nf = continuous_frames (t, slots, n, NULL, NULL);
+  free (slots);
+  return nf;
 }
 
 /* Learns the normal motion patterns and the background from the training
@@ -527,6 +546,12 @@ int64_t
 ad_trainer_motion_frames (const ad_trainer *t)
 {
   return t ? t->motion_frames : 0;
+}
+
+int
+ad_trainer_recur_dropped (const ad_trainer *t)
+{
+  return t ? t->recur_dropped : 0;
 }
 
 double
@@ -736,6 +761,16 @@ restore:
    * frames, a third more footage fills in much of what normal motion looks
    * like, and the calibration stays on the safe side (more footage can
    * only add motion the patterns count as seen). */
+  /* flow_recur needs footage: decided once, on the frames the final
+   * patterns come from, so that the calibration scores patterns learned
+   * by the same rule */
+  if (st == AD_OK && t->m->cfg.flow_recur > 0) {
+    int64_t nf = footage_frames (t);
+    if (nf < 0)
+      st = ad_fail (err, AD_ERR_NOMEM, "out of memory for motion patterns");
+    else
+      t->recur_dropped = ad_config_fit_footage (&t->m->cfg, nf);
+  }
   if (st == AD_OK)
     st = learn_motion (t, 0, err);
   if (st == AD_OK)

@@ -229,14 +229,15 @@ ad_status ad_config_features_match (const ad_config *model,
  *   below 25 fps         calib_quantile's tail 1 - q times 25 / fps (q at
  *                        least 0.99); flow_smooth times (fps / 25)^(1/4)
  *   any rate             static_rise one second of frames, wander_frames
- *                        0.48 s of frame pairs; train_fps = fps
+ *                        0.48 s of frame pairs, flow_recur (when above 0)
+ *                        two seconds of frames; train_fps = fps
  * A field whose bit (1 << AD_RATE_*) is set in named keeps its value.
  * fps <= 0 (unknown) changes nothing.  applied (n bytes, may be NULL)
  * receives the settings changed as "key=value,...". */
 enum {
   AD_RATE_WINDOW, AD_RATE_QUANTILE, AD_RATE_RISE, AD_RATE_SMOOTH,
   AD_RATE_SCALE, AD_RATE_BINS, AD_RATE_WANDER, AD_RATE_NEIGHBOUR,
-  AD_RATE_N_FIELDS
+  AD_RATE_RECUR, AD_RATE_N_FIELDS
 };
 extern const char *const ad_config_rate_fields[AD_RATE_N_FIELDS];
 void ad_config_apply_rate (ad_config *cfg, double fps, unsigned named,
@@ -470,6 +471,13 @@ int64_t ad_trainer_motion_frames (const ad_trainer *t);
  * footage: with less, much normal motion is seen at one moment only
  * (docs/benchmarks.md, "Footage that holds odd moments"). */
 #define AD_RECUR_FOOTAGE 20
+/* The footage rule: with fewer than AD_RECUR_FOOTAGE x flow_recur frames
+ * for the motion patterns, cfg->flow_recur becomes 0 (seen once is
+ * enough).  Returns the value it had when it changed it, else 0. */
+int ad_config_fit_footage (ad_config *cfg, int64_t frames);
+/* After ad_trainer_run: the flow_recur the footage was too short for (the
+ * model then has 0, ad_config_fit_footage), or 0. */
+int ad_trainer_recur_dropped (const ad_trainer *t);
 /* Change of an 8-bit gray level between frames that counts as moving. */
 #define AD_ACTIVE_DIFF 13
 

@@ -630,24 +630,32 @@ check_holdout (GstAnomalyRecon * self)
   return r;
 }
 
-/* After training with flow_recur: a warning when the footage is too
- * short for it (much normal motion then seen at one moment only). */
+/* After training: flow_recur (two seconds of frames by default) is left
+ * out when the footage is too short for it (the trainer's footage rule);
+ * a warning when config named it, a log line otherwise. */
 static void
 check_recur (GstAnomalyRecon * self)
 {
-  gint recur = ad_model_config (self->train_model)->flow_recur;
+  gint recur = ad_trainer_recur_dropped (self->trainer);
   gint64 frames = ad_trainer_motion_frames (self->trainer);
+  gint64 want = (gint64) AD_RECUR_FOOTAGE * recur;
 
-  if (recur > 0 && frames < (gint64) AD_RECUR_FOOTAGE * recur)
+  if (recur <= 0)
+    return;
+  if (self->rate_named & (1u << AD_RATE_RECUR))
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        ("flow_recur=%d counts a motion as normal only when the training "
-            "footage shows it twice %d frames apart, but the motion "
-            "patterns were learned from %" G_GINT64_FORMAT " frames: "
-            "with so little footage much ordinary motion is seen once and "
-            "will raise alarms. Train on at least %" G_GINT64_FORMAT
-            " frames, or set flow_recur=0.", recur, recur, frames,
-            (gint64) AD_RECUR_FOOTAGE * recur),
+        ("flow_recur=%d was not used: it counts a motion as normal only "
+            "when the training footage shows it twice %d frames apart, "
+            "and the motion patterns were learned from %" G_GINT64_FORMAT
+            " frames, fewer than the %" G_GINT64_FORMAT " it needs (with "
+            "so little footage much ordinary motion is seen once). The "
+            "model counts a motion seen once as normal. Train on more "
+            "footage for it.", recur, recur, frames, want),
         ("flow_recur %d, %" G_GINT64_FORMAT " frames", recur, frames));
+  else
+    GST_INFO_OBJECT (self, "flow_recur off: %" G_GINT64_FORMAT " frames of "
+        "footage, %" G_GINT64_FORMAT " wanted for flow_recur=%d", frames,
+        want, recur);
 }
 
 static GstFlowReturn release_held (GstAnomalyRecon * self);

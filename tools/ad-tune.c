@@ -675,7 +675,14 @@ main (int argc, char **argv)
      * scoring settings, motion patterns and calibration from the
      * pipeline), to see what a deployed model does */
     int keep = keep_calib && first && model_path;
-    if (keep ? 1 : parse_kv (&sc, p) &&
+    int ok = keep || parse_kv (&sc, p);
+    /* the trainer's footage rule, on the frames the patterns come from */
+    int dropped = ok && !keep ? ad_config_fit_footage (&sc, tr.n) : 0;
+    if (dropped)
+      fprintf (stderr, "ad-tune: '%s': flow_recur=%d off (%ld frames of "
+          "footage, fewer than %d x it)\n", p, dropped, (long) tr.n,
+          AD_RECUR_FOOTAGE);
+    if (keep ? 1 : ok &&
         ad_model_set_scoring (m, &sc, &err) == AD_OK &&
         ad_model_learn_motion (m, tr.feat, n_pat, NULL, &err) == AD_OK &&
         ad_model_calibrate (m, cal, n_cal, NULL, &err) == AD_OK &&

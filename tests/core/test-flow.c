@@ -525,7 +525,7 @@ test_recur (void)
   for (int run = 0; clean && fr && run < 3; run++) {
     ad_model *m = small_model ();
     ad_config c = m ? *ad_model_config (m) : (ad_config) { 0 };
-    CHECK (c.flow_recur == 0, "default flow_recur %d", c.flow_recur);
+    CHECK (c.flow_recur == 50, "default flow_recur %d", c.flow_recur);
     c.flow_recur = run == 2 ? 40 : 0;
     ad_error err = { { 0 } };
     CHECK (m && ad_model_set_scoring (m, &c, &err) == AD_OK &&

@@ -983,6 +983,27 @@ test_config_rate (void)
   /* the map's novelty reaches the neighbours in proportion to the motion
    * a frame spans: 0.5 at 25 fps, 0.625 at 20, at most 1 */
   CHECK (c.map_neighbour == 1.0f, "10 fps: neighbours %g", c.map_neighbour);
+  /* flow_recur: two seconds of frames, when on */
+  CHECK (c.flow_recur == 20 && strstr (applied, "flow_recur=20"),
+      "10 fps: flow_recur %d (%s)", (int) c.flow_recur, applied);
+  c = d;
+  c.flow_recur = 0;
+  ad_config_apply_rate (&c, 10.0, 0, applied, sizeof applied);
+  CHECK (c.flow_recur == 0, "off stays off: %d", (int) c.flow_recur);
+  CHECK (ad_config_rate_named ("flow_recur=30", &named, &err) == AD_OK &&
+      named == 1u << AD_RATE_RECUR, "flow_recur named: %u", named);
+  c = d;
+  c.flow_recur = 30;
+  ad_config_apply_rate (&c, 10.0, named, applied, sizeof applied);
+  CHECK (c.flow_recur == 30, "named keeps its value: %d", (int) c.flow_recur);
+  /* the footage rule: 20 x flow_recur frames, else off */
+  c = d;
+  CHECK (ad_config_fit_footage (&c, 20 * 50) == 0 && c.flow_recur == 50,
+      "enough footage keeps it: %d", (int) c.flow_recur);
+  CHECK (ad_config_fit_footage (&c, 20 * 50 - 1) == 50 && c.flow_recur == 0,
+      "too little leaves it out: %d", (int) c.flow_recur);
+  CHECK (ad_config_fit_footage (&c, 5) == 0 && c.flow_recur == 0,
+      "off: nothing to leave out");
   c = d;
   ad_config_apply_rate (&c, 20.0, 0, applied, sizeof applied);
   CHECK (fabsf (c.map_neighbour - 0.625f) < 1e-6f && c.flow_window ==

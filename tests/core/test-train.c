@@ -263,9 +263,11 @@ moving_then_down (int i, float *feat)
  * frame), the patterns and background equal those learned from frames
  * 0..396 in one piece (8-bit, as stored).  Clips treated as separate
  * pieces would lose the vectors that span two clips (a window of 3 pairs
- * fits only twice in a 5-frame clip). */
+ * fits only twice in a 5-frame clip).  With flow_recur the footage rule
+ * holds: 397 frames keep 10 (200 wanted) and leave 50 out (1000 wanted,
+ * the model then has 0 and the trainer reports it). */
 static void
-test_patterns_continuous (void)
+test_patterns_continuous (int recur)
 {
   enum { NF = 397 };
   ad_config cfg;
@@ -275,11 +277,20 @@ test_patterns_continuous (void)
   float *fr = ad_alloc ((size_t) NF * W * H);   /* [NF, H, W] */
   if (!small_trainer (&cfg, &m, &t, 1000, 1))      /* every clip stored */
     goto out;
+  int kept = NF >= AD_RECUR_FOOTAGE * recur;
+  cfg.flow_recur = recur;
+  CHECK_OK (ad_model_set_scoring (m, &cfg, NULL));
+  cfg.flow_recur = kept ? recur : 0;
   CHECK_OK (ad_model_new (&cfg, &ref, NULL));
   if (!fr || !ref)
     goto out;
   feed_400 (t, moving_then_down);
   CHECK (ad_trainer_run (t, &err) == AD_OK, "training: %s", err.msg);
+  CHECK (ad_model_config (m)->flow_recur == cfg.flow_recur &&
+      ad_trainer_recur_dropped (t) == (kept ? 0 : recur) &&
+      ad_trainer_motion_frames (t) == NF, "flow_recur=%d on %lld frames: "
+      "model %d, dropped %d", recur, (long long) ad_trainer_motion_frames (t),
+      (int) ad_model_config (m)->flow_recur, ad_trainer_recur_dropped (t));
   for (int i = 0; i < NF; i++) {
     float *f = fr + (size_t) i * W * H;
     moving_then_down (i, f);
@@ -476,7 +487,8 @@ main (void)
   test_holdout_blocks ();
   test_quiet_holdout ();
   test_patterns_from_all ();
-  test_patterns_continuous ();
+  test_patterns_continuous (10);
+  test_patterns_continuous (50);
   test_deterministic ();
   test_train_and_detect ();
   return check_report ("train");
