@@ -207,8 +207,9 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
    * (their threshold was calibrated so) and a map of each frame's own
    * motion patterns (their pixel threshold was), and no busy-frame
    * correction of the motion pattern (their threshold was calibrated
-   * without it); with flow_recur, two sightings in the same bin (their
-   * motion patterns were learned so). */
+   * without it); motion seen once counted as normal (no flow_recur), and
+   * with flow_recur two sightings in the same bin (their motion patterns
+   * were learned so). */
   static const struct { const char *name; double value; } legacy[] = {
     { "map_learned", 1.0 }, { "map_motion", 1.0 }, { "flow_bins", 17.0 },
     { "flow_window", 1.0 }, { "flow_spread_vectors", 0.0 },
@@ -221,7 +222,7 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "map_track", 0.0 }, { "map_wander", 1.0 }, { "static_normal", 0.0 },
     { "static_chroma", 0.0 }, { "map_neighbour", 0.5 },
     { "flow_busy", 0.0 }, { "map_outside", 1.0 },
-    { "flow_recur_bins", 0.0 } };
+    { "flow_recur", 0.0 }, { "flow_recur_bins", 0.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);

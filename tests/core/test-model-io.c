@@ -568,7 +568,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
    * than the stationary change's normal level, none taken out; older
    * than the dimmed darker pixels of gray models, none dimmed; older than
    * the busy-frame correction, none; older than the silhouette factor,
-   * none; older than the recurrence's bin reach, the same bin. */
+   * none; older than the recurrence, none; older than its bin reach, the
+   * same bin. */
   {
     uint8_t *cut = malloc (size);
     size_t n = size;
@@ -589,6 +590,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "map_neighbour");
     drop_field (cut, &n, "flow_busy");
     drop_field (cut, &n, "map_outside");
+    drop_field (cut, &n, "flow_recur");
     drop_field (cut, &n, "flow_recur_bins");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
@@ -622,7 +624,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           m->cfg.flow_busy);
       CHECK (m->cfg.map_outside == 1.0f, "legacy silhouettes %g",
           m->cfg.map_outside);
-      CHECK (m->cfg.flow_recur_bins == 0, "legacy recurrence bins %d",
+      CHECK (m->cfg.flow_recur == 0 && m->cfg.flow_recur_bins == 0,
+          "legacy recurrence %d, bins %d", (int) m->cfg.flow_recur,
           (int) m->cfg.flow_recur_bins);
     }
     ad_model_free (m);
@@ -633,7 +636,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
         m->cfg.flow_color == ref->cfg.flow_color && m->cfg.flow_color == 1 &&
         m->cfg.flow_track == 1 && m->cfg.flow_release == 2.0f &&
         m->cfg.map_track == 1 && m->cfg.static_normal == 1 &&
-        m->cfg.static_chroma == 1.0f && m->cfg.flow_recur_bins == 1,
+        m->cfg.static_chroma == 1.0f && m->cfg.flow_recur == 50 &&
+        m->cfg.flow_recur_bins == 1,
         "new file keeps its own");
     ad_model_free (m);
     free (cut);
