@@ -964,8 +964,8 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   cell_totals (hist, f->n, nb, tot);
   int spread = pick_spread (cfg, tot, f->n);
   distances (hist, tot, span, cfg->flow_recur, cfg->flow_recur_bins, f->gh,
-      f->gw, spread,
-      cfg->flow_local, cfg->flow_bins, cfg->flow_unseen, td->data);
+      f->gw, spread, cfg->flow_local, cfg->flow_bins, cfg->flow_unseen,
+      td->data);
   ts->data[1] = 1.0f;     /* learned */
   /* the 99th percentile of the changes seen on normal footage */
   double acc = 0.0;
