@@ -275,7 +275,7 @@ double ad_config_get (const ad_config *cfg, const ad_field *f);
 void ad_config_set (ad_config *cfg, const ad_field *f, double v);
 
 /* ------------------------------------------------------------------------ */
-/* Scoring helpers (ad-score.c), shared by scorer, calibration, tools.      */
+/* Scoring helpers (ad-stats.c), shared by scorer, calibration, tools.      */
 
 /* Separable Gaussian blur of map [H,W] in place; tmp [H*W]. */
 void ad_blur (float *map, int h, int w, float sigma, float *tmp);
@@ -437,7 +437,7 @@ void ad_chroma (const float *feat, size_t hw, float *uv);
 void ad_chroma_diff (const float *uv, const float *bg, const float *gray,
     int h, int w, float *tmp, float *d);
 
-/* The map's shadow test (colour models, ad-score.c): a shadow leaves the
+/* The map's shadow test (colour models, ad-score-map.c): a shadow leaves
  * lit background's gray between AD_SHADOW_LO and AD_SHADOW_HI of it (where
  * that exceeds AD_SHADOW_MIN) and its chromaticity within
  * AD_SHADOW_CHROMA; the background's chromaticity follows the footage
@@ -451,7 +451,8 @@ void ad_chroma_diff (const float *uv, const float *bg, const float *gray,
 #define AD_COLOUR_MIN 0.02f
 #define AD_COLOUR_SHARE 0.01f
 /* Frames in a row a colour model's stream must be gray (or colour again)
- * before the scorer takes it for a switch (follow_colour, ad-score.c). */
+ * before the scorer takes it for a switch (follow_colour,
+ * ad-score-map.c). */
 #define AD_MODE_FRAMES 3
 
 #endif /* AD_INTERNAL_H */

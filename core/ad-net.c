@@ -273,7 +273,7 @@ ad_net_build (ad_model *m, ad_error *err)
   }
   net->out_buf = d < 0 ? -1 : build_conv (&b, "out", d, cout, 1, 0, 2);
 
-  /* Buffers filled by calibration (see ad-score.c). */
+  /* Buffers filled by calibration (see ad-calib.c). */
   int cells = ((cfg->height + cfg->motion_cell - 1) / cfg->motion_cell) *
       ((cfg->width + cfg->motion_cell - 1) / cfg->motion_cell);
   int hw = cfg->height * cfg->width;

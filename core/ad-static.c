@@ -8,7 +8,7 @@
  * median stays); a frame's difference to it is taken at the best match
  * within a few pixels (camera jitter) after scaling by the frame's overall
  * gain (lighting).  The scorer keeps the part of it that is still and
- * lasts (ad-score.c).
+ * lasts (ad-score-map.c).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -1,0 +1,211 @@
+/* ad-score-internal.h - private to the scorer's files: ad-score.c (the
+ * scorer and its per-frame flow), ad-score-map.c (the comparison with the
+ * background per pixel and the heatmap) and ad-calib.c (calibration).  It
+ * holds the scorer's state, the small helpers more than one of them
+ * inlines and the steps that cross files.  The pipeline and the formulas
+ * are described in docs/scoring.md. */
+#ifndef AD_SCORE_INTERNAL_H
+#define AD_SCORE_INTERNAL_H
+
+#include "ad-internal.h"
+
+/* Planes of sc->gate: the motion parts' share, the stationary change's,
+ * and the silhouette factor (map_outside). */
+#define AD_GATE_PLANES 3
+
+/* ------------------------------------------------------------------------ */
+/* Scorer                                                                   */
+
+struct ad_scorer {
+  const ad_model *m;
+  ad_config cfg;            /* scoring settings at creation */
+  int h, w, hw, ci, co;
+  int cell, gw, ncells;
+  const ad_tensor *motion_mean;   /* [ncells] or NULL when counts differ */
+  const float *static_level;      /* [ncells] the model's static_base, or
+                                   * NULL; calibration points it elsewhere */
+  const ad_tensor *pixel_mean;    /* [hw] or NULL */
+  const ad_tensor *pixel_std;     /* [hw] or NULL */
+  float *prev;              /* [ci, hw] previous frame's image channels */
+  int have_prev;
+  float recent[AD_SCORE_WINDOW_MAX];  /* ring of the latest fused learned
+                                       * and plain-motion values */
+  int n_recent;             /* frames in the ring since the last reset */
+  int refill;               /* after lost frames: the motion patterns'
+                             * window is not full again yet, and the
+                             * running means below hold */
+  int span;                 /* frames between the previous frame and the
+                             * next (2 across one lost frame) */
+  float flow_mean;          /* running mean of the motion-pattern score */
+  float wander_mean;        /* running mean of the wandering score */
+  float *track;             /* [2, ncells] the same per cell (flow_track):
+                             * motion pattern, wandering */
+  float *lmap;              /* [hw] learned error map */
+  float *work;              /* [hw] standardised map (calibration) */
+  float *tmp;               /* [hw] blur and top-k workspace */
+  float *resid;             /* [ci + 1, hw] signed residuals of the image
+                             * channels and of the difference head */
+  float *fmap;              /* [hw] fused map when the caller has none */
+  float *cells;             /* [4, ncells] raw motion, motion-pattern
+                             * novelty, stationary change and wandering
+                             * per cell */
+  float *cwork;             /* [4, ncells] cells after mean subtraction */
+  float *fspread;           /* [ncells] motion pattern as the map paints it */
+  float *gate;              /* [AD_GATE_PLANES, hw] share of its cell's
+                             * motion, of its stationary change, and the
+                             * silhouette factor, per pixel */
+  float *bgd;               /* [hw] difference to the background, still */
+  float *fg;                /* [hw] the same, moving pixels included */
+  float *chroma;            /* [2, hw] colour models: the background's
+                             * chromaticity (r, g), a running mean */
+  int have_chroma;          /* chroma holds a value */
+  int colourful;            /* colour models: this frame has colour */
+  int mode;                 /* colour models: 1 the stream is in colour (as
+                             * the model's background), 0 it turned gray */
+  int mode_run;             /* frames the other mode has held */
+  int relearn;              /* frames of background re-learning left */
+  int switched;             /* this frame's switch (ad_score.switched) */
+  const ad_tensor *bg;      /* [hw] learned background or NULL */
+  float *bg_live;           /* [hw] the background this stream compares
+                             * with: bg, plus what static_absorb took in */
+  float *still_age;         /* [hw] frames each pixel has stayed different
+                             * while still */
+  const ad_tensor *bgc;     /* [2, hw] colour models with static_chroma:
+                             * the learned background's chromaticity, or
+                             * NULL */
+  float *bgc_live;          /* [2, hw] bgc plus what static_absorb took in */
+  float *uv;                /* [2, hw] colour models: this frame's
+                             * chromaticity (ad_chroma), computed once for
+                             * the colour test, the change of colour and
+                             * the shadow test */
+  float *cdiff;             /* [hw] its change of colour (ad_chroma_diff) */
+  int have_still;           /* cells[2] holds a running value */
+  int full;                 /* compute every part and gate (calibration),
+                             * not only what the settings use */
+  ad_flow *flow;            /* local motion per cell */
+  const ad_tensor *flow_dist;     /* [ncells, BINS^2] or NULL */
+  float flow_noise;         /* energy gate of the motion patterns */
+  float flow_accel;         /* normal vector change (0: not scored) */
+  float busy_ref;           /* moving cells of a normal frame (median on
+                             * the held-back footage; 0: no correction) */
+  float busy_scale;         /* the per-cell tail's scale, px/frame */
+  uint8_t *ign;             /* [hw] 1 where the picture is left out, or
+                             * NULL (the model's ignore_mask) */
+  uint8_t *cign;            /* [ncells] 1: the cell is left out (any of
+                             * its pixels is) */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Helpers of the frame score (ad-score.c) and of the map                   */
+/* (ad-score-map.c), inlined in both as they were in one file               */
+
+/* Largest of v [ncells] (at least 0) over the 3x3 cells around cell k. */
+static inline float
+ad_sc_max_around (const ad_scorer *sc, const float *v, int k)
+{
+  int gh = sc->ncells / sc->gw, gy = k / sc->gw, gx = k % sc->gw;
+  float mx = 0.0f;
+  for (int y = gy - 1; y <= gy + 1; y++)
+    for (int x = gx - 1; x <= gx + 1; x++)
+      if (y >= 0 && y < gh && x >= 0 && x < sc->gw)
+        mx = v[y * sc->gw + x] > mx ? v[y * sc->gw + x] : mx;
+  return mx;
+}
+
+/* The learned and plain-motion parts, each already divided by its spread
+ * on normal footage, fused as cfg->fuse says. */
+static inline float
+ad_sc_fuse_fast (const ad_config *cfg, float a, float b)
+{
+  switch (cfg->fuse) {
+    case AD_FUSE_LEARNED: return a;
+    case AD_FUSE_MOTION: return b;
+    case AD_FUSE_MAX: return a > b ? a : b;
+    default: return cfg->fuse_weight * a + (1.0f - cfg->fuse_weight) * b;
+  }
+}
+
+/* ad_sc_fuse_fast's value joined with the motion-pattern (c), stationary-
+ * change (d) and wandering (e) parts, each already divided by its spread
+ * (the wandering by 1 when the model does not divide it: px/frame). */
+static inline float
+ad_sc_fuse_join (const ad_config *cfg, float fast, float c, float d, float e)
+{
+  switch (cfg->fuse) {
+    case AD_FUSE_LEARNED:
+    case AD_FUSE_MOTION: return fast;
+    case AD_FUSE_MAX: {
+      float m = cfg->flow_weight > 0.0f && c > fast ? c : fast;
+      m = cfg->static_weight > 0.0f && d > m ? d : m;
+      return cfg->wander_weight * e > m ? cfg->wander_weight * e : m;
+    }
+    default: return fast + cfg->flow_weight * c + cfg->static_weight * d +
+        cfg->wander_weight * e;
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The scorer's steps (ad-score.c), also run by calibration                 */
+
+/* The frame score's temporal state starts over (a reset, a segment). */
+void ad_sc_restart_windows (ad_scorer *sc);
+/* sc->lmap [hw] = the learned error map of frame feat [ci, hw] against
+ * recon [co, hw] (zeros when recon is NULL): blurred, less its floor,
+ * left-out pixels 0; the difference head's target uses sc->prev
+ * [ci, hw].  Returns the floor removed. */
+float ad_sc_learned_map (ad_scorer *sc, const float *feat, const float *recon);
+/* dst [hw] = src [hw] standardised per pixel (cfg.pixel_std), else a copy
+ * (dst may be src). */
+void ad_sc_standardise (const ad_scorer *sc, const float *src, float *dst);
+/* sc->cells [4, ncells] = the raw cell parts of frame feat [ci, hw]
+ * (motion against sc->prev, motion pattern, stationary change,
+ * wandering), and sc->gate [AD_GATE_PLANES, hw] when want_map or
+ * sc->full. */
+void ad_sc_motion_cells (ad_scorer *sc, const float *feat, int want_map);
+/* sc->prev [ci, hw] = feat [ci, hw], the next frame's previous one. */
+void ad_sc_remember (ad_scorer *sc, const float *feat);
+/* Largest value of part `part` (0-3) of cells [4, ncells]. */
+float ad_sc_cell_max (const ad_scorer *sc, const float *cells, int part);
+/* dst [4, ncells] = the cell parts of src [4, ncells] as scored (normal
+ * levels taken out as the settings say); returns the motion part's max. */
+float ad_sc_scored_cells (const ad_scorer *sc, const float *src, float *dst);
+/* Cells of cells [4, ncells] moving above the motion patterns' gate. */
+int ad_sc_moving_cells (const ad_scorer *sc, const float *cells);
+/* The motion-pattern frame score v less what `moving` moving cells alone
+ * would give (flow_busy, sc->busy_ref, sc->busy_scale). */
+float ad_sc_less_busy (const ad_scorer *sc, float v, int moving);
+/* The motion-pattern (part 1) or wandering (part 3) frame score of cells
+ * [4, ncells] over time: the running means in sc (sc->track [2, ncells]
+ * with flow_track) move on by this frame. */
+float ad_sc_part_over_time (ad_scorer *sc, const float *cells, int part);
+/* The frame score from its five raw parts and their spreads s [AD_PARTS];
+ * the learned and plain-motion parts go through the temporal window
+ * (sc->recent). */
+float ad_sc_frame_fuse (ad_scorer *sc, float l, float mo, float fl, float sti,
+    float wa, const float *s);
+
+/* ------------------------------------------------------------------------ */
+/* Per pixel: the background comparison and the heatmap (ad-score-map.c)    */
+
+/* The stationary change per cell into sc->cells + 2 ncells [ncells] from
+ * frame feat [ci, hw] (ok: the flow's residual holds this frame's motion),
+ * with the background's upkeep (sc->bg_live [hw], sc->still_age [hw], the
+ * colour mode); sc->fg [hw] = the difference to the background; sc->gate
+ * + hw [hw] = each pixel's share of it when want_map. */
+void ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok,
+    int want_map);
+/* sc->gate [hw] = each pixel's share of its cell's motion (ones when !ok
+ * or map_gate is off); have_fg: sc->fg [hw] holds this frame's difference
+ * to the background. */
+void ad_sc_motion_gate (ad_scorer *sc, int ok, int have_fg);
+/* sc->gate + 2 hw [hw] = the map's silhouette factor per pixel: 1 near
+ * sc->fg's silhouettes, map_outside elsewhere (ones when !on). */
+void ad_sc_silhouettes (ad_scorer *sc, int on);
+/* out [hw] = the heatmap: lmap [hw] and the cell parts cells [4, ncells]
+ * (as scored) fused per pixel with the spreads s [AD_PARTS], weighted by
+ * gate [AD_GATE_PLANES, hw]; left-out pixels 0.  sc->fspread [ncells] is
+ * scratch; sc->track [2, ncells] caps the cells with map_track. */
+void ad_sc_fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
+    const float *gate, const float *s, float *out);
+
+#endif /* AD_SCORE_INTERNAL_H */

@@ -1,0 +1,405 @@
+/* ad-score-map.c - what the scorer computes per pixel: the comparison
+ * with the learned background (the stationary change per cell, shadows
+ * and darker pixels, a colour camera that turns gray, the background's
+ * upkeep) and the heatmap (the motion gate, the silhouettes, the fusion
+ * per pixel).  The per-frame flow that calls it is in ad-score.c,
+ * calibration in ad-calib.c.  The pipeline and the formulas are described
+ * in docs/scoring.md; keep the two in step. */
+#include "ad-score-internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Blur of the per-pixel motion before it locates a cell's motion (px). */
+#define AD_GATE_BLUR 2.0f
+/* Share of the frame difference in the heatmap gate beside the difference
+ * to the background (measured flat between 0.03 and 0.3). */
+#define AD_GATE_DIFF_SHARE 0.1f
+/* Stationary change: a frame's own mismatch floor, this many times the
+ * median of its difference to the background (ad_sc_static_cells). */
+#define AD_STILL_FLOOR_K 3.0f
+
+/* dst [hw] = (src [hw] over the largest of its cell's largest value and
+ * map_gate_floor x the frame's largest) ^ map_gate_power, in [0, 1] (1 in
+ * a frame without any); mx [ncells] scratch. */
+static void
+cell_share (const ad_scorer *sc, const float *src, float *dst, float *mx)
+{
+  memset (mx, 0, sizeof (float) * sc->ncells);
+  for (int y = 0; y < sc->h; y++) {
+    float *mrow = mx + (size_t) (y / sc->cell) * sc->gw;
+    for (int x = 0; x < sc->w; x++) {
+      float v = src[(size_t) y * sc->w + x];
+      if (v > mrow[x / sc->cell])
+        mrow[x / sc->cell] = v;
+    }
+  }
+  /* a cell whose strongest pixel is weak beside the frame's strongest
+   * (a shadow, the rest of something that has moved on) counts as
+   * holding nothing at full strength: its pixels are divided by at least
+   * map_gate_floor x the frame's strongest */
+  float top = 0.0f;
+  for (int k = 0; k < sc->ncells; k++)
+    top = mx[k] > top ? mx[k] : top;
+  float lo = sc->cfg.map_gate_floor * top, pw = sc->cfg.map_gate_power;
+  for (int y = 0; y < sc->h; y++) {
+    const float *mrow = mx + (size_t) (y / sc->cell) * sc->gw;
+    for (int x = 0; x < sc->w; x++) {
+      float m = mrow[x / sc->cell] > lo ? mrow[x / sc->cell] : lo;
+      size_t p = (size_t) y * sc->w + x;
+      float v = m > AD_TINY ? src[p] / m : 1.0f;
+      dst[p] = pw == 1.0f || v <= 0.0f ? v : powf (v, pw);
+    }
+  }
+}
+
+/* sc->gate [hw] = where in its cell the moving thing is, so that the
+ * heatmap paints a cell's motion parts on the object, not the whole cell:
+ * with a learned background (have_fg), the pixel's difference to it after
+ * the frame's floor (sc->fg: the object's whole silhouette, where the
+ * frame difference shows only its edges) plus AD_GATE_DIFF_SHARE x the
+ * blurred compensated difference (an object that matches the background);
+ * without one, the blurred difference alone.  Each over the largest value
+ * in its cell (ones where there is nothing, or with map_gate off).  The
+ * cell's maximum keeps its full value. */
+void
+ad_sc_motion_gate (ad_scorer *sc, int ok, int have_fg)
+{
+  float *g = sc->gate;
+  if (!ok || !sc->cfg.map_gate) {
+    for (int p = 0; p < sc->hw; p++)
+      g[p] = 1.0f;
+    return;
+  }
+  memcpy (g, ad_flow_residual (sc->flow), sizeof (float) * sc->hw);
+  ad_blur (g, sc->h, sc->w, AD_GATE_BLUR, sc->tmp);
+  if (have_fg)
+    for (int p = 0; p < sc->hw; p++)
+      g[p] = sc->fg[p] + AD_GATE_DIFF_SHARE * g[p];
+  /* cwork: rewritten by ad_sc_scored_cells */
+  cell_share (sc, g, g, sc->cwork);
+}
+
+/* sc->gate + 2 hw [hw] = the map's factor per pixel: 1 within one pixel
+ * (4-neighbours) of a silhouette (sc->fg above 0, the difference to the
+ * learned background after the frame's floor, shadows out), map_outside
+ * elsewhere, where an object was a frame ago or the blur's halo lies; 1
+ * everywhere when off (on 0: map_outside 1, or no background difference
+ * this frame). */
+void
+ad_sc_silhouettes (ad_scorer *sc, int on)
+{
+  float *o = sc->gate + 2 * (size_t) sc->hw;
+  const float *fg = sc->fg;
+  float k = sc->cfg.map_outside;
+  int h = sc->h, w = sc->w;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      size_t p = (size_t) y * w + x;
+      int in = !on || fg[p] > 0.0f ||
+          (x > 0 && fg[p - 1] > 0.0f) || (x < w - 1 && fg[p + 1] > 0.0f) ||
+          (y > 0 && fg[p - w] > 0.0f) || (y < h - 1 && fg[p + w] > 0.0f);
+      o[p] = in ? 1.0f : k;
+    }
+}
+
+/* A pixel of gray g whose lit background is lit lies in a shadow's
+ * brightness band: AD_SHADOW_LO..AD_SHADOW_HI of it (where the
+ * background is brighter than AD_SHADOW_MIN). */
+static inline int
+shadow_band (float g, float lit)
+{
+  return lit > AD_SHADOW_MIN && g >= AD_SHADOW_LO * lit &&
+      g <= AD_SHADOW_HI * lit;
+}
+
+/* Shadows out of the map's gate (colour models, map_shadow < 1): a pixel
+ * whose gray is AD_SHADOW_LO..AD_SHADOW_HI of the lit background's and
+ * whose chromaticity (r, g) = (R, G) / (R + G + B) lies within
+ * AD_SHADOW_CHROMA (sum of both differences) of the background's is
+ * the background darkened, not an object: its sc->fg is multiplied by
+ * map_shadow.  The background's chromaticity sc->chroma [2, hw] is a
+ * running mean, 1/AD_CHROMA_FRAMES a frame, over the frames where the
+ * pixel matches the background (d == 0), started from the learned
+ * background's (bg_chroma, with static_chroma), else from the stream's
+ * first frame (tested from the second on).  Gray footage (a gray camera,
+ * night infrared) carries no chromaticity, so a dark gray coat would pass
+ * for a shadow: the test runs only on a frame with colour (sc->colourful,
+ * follow_colour).
+ * The frame's chromaticity is sc->uv (follow_colour); gray, bg [hw] and
+ * gain as ad_bg_diff's; d [hw] its difference after the frame's floor
+ * (sc->fg, changed in place). */
+static void
+shadows (ad_scorer *sc, const float *gray, const float *bg, float gain,
+    float *d)
+{
+  const size_t hw = (size_t) sc->hw;
+  float *cr = sc->chroma, *cg = sc->chroma + hw;
+  const float a = 1.0f / AD_CHROMA_FRAMES;
+  if (!sc->have_chroma) {
+    /* the learned background's chromaticity when the model has one, else
+     * this frame's (whatever stands in it counts as background at first) */
+    memcpy (sc->chroma, sc->bgc_live ? sc->bgc_live : sc->uv,
+        sizeof (float) * 2 * hw);
+    sc->have_chroma = 1;
+    if (!sc->bgc_live)
+      return;
+  }
+  int test = sc->colourful;
+  for (size_t p = 0; p < hw; p++) {
+    float u = sc->uv[p], v = sc->uv[hw + p];
+    float lit = gain * bg[p], dv = d[p];
+    if (test && dv > 0.0f && shadow_band (gray[p], lit) &&
+        fabsf (u - cr[p]) + fabsf (v - cg[p]) < AD_SHADOW_CHROMA)
+      d[p] = dv * sc->cfg.map_shadow;
+    if (dv == 0.0f) {
+      cr[p] += a * (u - cr[p]);
+      cg[p] += a * (v - cg[p]);
+    }
+  }
+}
+
+/* 1 when at least AD_COLOUR_SHARE of the pixels of the chromaticity uv
+ * [2, hw] (ad_chroma; black reads gray) are AD_COLOUR_MIN or more from
+ * gray (sum of both). */
+static int
+frame_colourful (const float *uv, size_t hw)
+{
+  size_t coloured = 0;
+  for (size_t p = 0; p < hw; p++)
+    coloured += fabsf (uv[p] - 1.0f / 3.0f) +
+        fabsf (uv[hw + p] - 1.0f / 3.0f) > AD_COLOUR_MIN;
+  return (float) coloured >= AD_COLOUR_SHARE * (float) hw;
+}
+
+/* Frames of background re-learning after a switch to gray: cfg.bg_relearn
+ * seconds at the training rate (25 frames a second when unknown). */
+static int
+relearn_frames (const ad_config *cfg)
+{
+  float fps = cfg->train_fps > 0.0f ? cfg->train_fps : 25.0f;
+  return (int) (cfg->bg_relearn * fps + 0.5f);
+}
+
+/* Colour models: a camera that turns gray (night infrared) shows the
+ * scene in other grays than the colour footage the model's background
+ * was learned from, and the whole picture would read as stationary
+ * change.  Once AD_MODE_FRAMES frames in a row are gray (frame_colourful
+ * 0), the stream's background starts over from this frame's gray [hw] and
+ * is learned for relearn_frames (ad_sc_static_cells); once as many are in
+ * colour again, the model's background comes back. */
+static void
+follow_colour (ad_scorer *sc, const float *feat, const float *gray)
+{
+  ad_chroma (feat, (size_t) sc->hw, sc->uv);
+  sc->colourful = frame_colourful (sc->uv, (size_t) sc->hw);
+  if (sc->colourful == sc->mode) {
+    sc->mode_run = 0;
+    return;
+  }
+  if (++sc->mode_run < AD_MODE_FRAMES)
+    return;
+  sc->mode = sc->colourful;
+  sc->mode_run = 0;
+  sc->switched = sc->mode ? -1 : 1;
+  sc->relearn = sc->mode ? 0 : relearn_frames (&sc->cfg);
+  memcpy (sc->bg_live, sc->relearn ? gray : sc->bg->data,
+      sizeof (float) * sc->hw);
+  /* still_age counts each pixel's still frames while re-learning */
+  for (int p = 0; p < sc->hw; p++)
+    sc->still_age[p] = sc->relearn ? 1.0f : 0.0f;
+}
+
+/* Darker pixels in the map's gate of a gray model (map_dark < 1): a
+ * pixel whose gray is AD_SHADOW_LO..AD_SHADOW_HI of the lit background's
+ * is a shadow or something a little darker than the ground, and without
+ * colour the two look alike (the colour test of shadows () needs
+ * chromaticity): its foreground is multiplied by map_dark, so the map
+ * ranks the rest of a moving object above its shadow.  gray, bg [hw] and
+ * gain as ad_bg_diff's; d [hw] its difference after the floor (sc->fg,
+ * changed in place). */
+static void
+dark_pixels (ad_scorer *sc, const float *gray, const float *bg, float gain,
+    float *d)
+{
+  for (int p = 0; p < sc->hw; p++)
+    if (d[p] > 0.0f && shadow_band (gray[p], gain * bg[p]))
+      d[p] *= sc->cfg.map_dark;
+}
+
+/* Stationary change per cell into cells[2]: the mean over the cell of the
+ * difference to the learned background at the pixels that did not move
+ * (compensated difference below the motion noise), followed over time by
+ * a value that rises towards it by 1/static_rise a frame and falls to
+ * it at once (from 0 at the first frame), so a passer-by's brief
+ * mismatch hardly counts and an object left lying builds up.
+ * sc->gate + hw gets its per-pixel share (map_gate) when want_map;
+ * sc->fg the difference with moving pixels, shadows out (colour models)
+ * or darker pixels dimmed (gray models).
+ * feat [ci, hw] the frame. */
+void
+ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
+{
+  float *out = sc->cells + 2 * (size_t) sc->ncells;
+  float *sg = sc->gate + sc->hw;
+  if (!sc->bg) {
+    memset (out, 0, sizeof (float) * sc->ncells);
+    for (int p = 0; p < sc->hw; p++)
+      sg[p] = 1.0f;
+    return;
+  }
+  const float *r = ok ? ad_flow_residual (sc->flow) : NULL;
+  float *d = sc->bgd, *c = sc->cwork;       /* [ncells] scratch */
+  const float *gray = ad_flow_gray (sc->flow);
+  if (sc->ci == 3)
+    follow_colour (sc, feat, gray);
+  int relearn = sc->relearn > 0;
+  float gain = ad_bg_diff (gray, sc->bg_live, sc->h, sc->w, sc->tmp, d);
+  /* colour frames of a colour model: a change of colour counts too (an
+   * object as bright as the ground), the larger of the two */
+  int colour = sc->bgc && sc->colourful && sc->mode && !relearn;
+  if (colour) {
+    const float wc = sc->cfg.static_chroma;
+    ad_chroma_diff (sc->uv, sc->bgc_live, gray, sc->h, sc->w, sc->tmp,
+        sc->cdiff);
+    for (int p = 0; p < sc->hw; p++)
+      d[p] = wc * sc->cdiff[p] > d[p] ? wc * sc->cdiff[p] : d[p];
+  }
+  /* the frame's own mismatch floor (noise, imperfect background) goes:
+   * AD_STILL_FLOOR_K x the median over an even sample of pixels */
+  int n = 0;
+  for (int p = 0; p < sc->hw; p += 3)
+    sc->tmp[n++] = d[p];
+  float fl = AD_STILL_FLOOR_K * ad_quantile (sc->tmp, n, 0.5f, sc->tmp + n);
+  memset (c, 0, sizeof (float) * sc->ncells);
+  for (int y = 0; y < sc->h; y++)
+    for (int x = 0; x < sc->w; x++) {
+      size_t p = (size_t) y * sc->w + x;
+      d[p] = d[p] > fl ? d[p] - fl : 0.0f;
+      sc->fg[p] = d[p];
+      int moving = r && r[p] > sc->flow_noise;
+      if (moving || relearn)
+        d[p] = 0.0f;            /* moving, or no background yet: not
+                                 * stationary */
+      c[(y / sc->cell) * sc->gw + x / sc->cell] += d[p];
+      if (relearn && !moving) {
+        /* re-learning: the mean of the pixel's still frames */
+        sc->still_age[p] += 1.0f;
+        sc->bg_live[p] += (gray[p] - sc->bg_live[p]) / sc->still_age[p];
+      } else if (sc->cfg.static_absorb > 0 && !relearn) {
+        /* what has stayed long enough joins this stream's background */
+        sc->still_age[p] = d[p] > 0.0f ? sc->still_age[p] + 1.0f : 0.0f;
+        if (sc->still_age[p] >= (float) sc->cfg.static_absorb) {
+          sc->bg_live[p] = gray[p];
+          if (colour) {
+            sc->bgc_live[p] = sc->uv[p];
+            sc->bgc_live[sc->hw + p] = sc->uv[sc->hw + p];
+          }
+          sc->still_age[p] = 0.0f;
+        }
+      }
+    }
+  if (relearn && --sc->relearn == 0)
+    memset (sc->still_age, 0, sizeof (float) * sc->hw);
+  if (sc->chroma)
+    shadows (sc, gray, sc->bg_live, gain, sc->fg);
+  /* a gray model, or a colour model on a gray frame: no colour to test */
+  if ((sc->ci == 1 || !sc->colourful) && sc->cfg.map_dark < 1.0f)
+    dark_pixels (sc, gray, sc->bg_live, gain, sc->fg);
+  float a = 1.0f / sc->cfg.static_rise;
+  for (int k = 0; k < sc->ncells; k++) {
+    int gy = k / sc->gw, gx = k % sc->gw;
+    int ny = (gy + 1) * sc->cell > sc->h ? sc->h - gy * sc->cell : sc->cell;
+    int nx = (gx + 1) * sc->cell > sc->w ? sc->w - gx * sc->cell : sc->cell;
+    float v = c[k] / (float) (ny * nx);
+    /* rises slowly, falls at once: only what stays builds up; nothing is
+     * known to stay at the first frame */
+    if (!sc->have_still)
+      out[k] = 0.0f;
+    out[k] = v > out[k] ? out[k] + a * (v - out[k]) : v;
+  }
+  sc->have_still = 1;
+  if (!want_map)
+    return;
+  if (sc->cfg.map_gate)
+    cell_share (sc, d, sg, c);
+  else
+    for (int p = 0; p < sc->hw; p++)
+      sg[p] = 1.0f;
+}
+
+/* sc->fspread [ncells] = the motion-pattern part as the map paints it:
+ * in a cell that moves (energy above the motion noise), the larger of its
+ * own novelty and map_neighbour x the largest of its 8 neighbours';
+ * elsewhere its own.  cells [4, ncells] as ad_sc_fuse_map's. */
+static void
+spread_novelty (const ad_scorer *sc, const float *cells)
+{
+  const float *mo = cells, *nov = cells + sc->ncells;
+  for (int k = 0; k < sc->ncells; k++) {
+    float v = nov[k];
+    if (mo[k] > sc->flow_noise) {
+      float u = sc->cfg.map_neighbour * ad_sc_max_around (sc, nov, k);
+      v = u > v ? u : v;
+    }
+    sc->fspread[k] = v;
+  }
+}
+
+/* The five parts divided by their spreads on normal footage (s[AD_PARTS]:
+ * learned, motion, motion pattern, stationary change, wandering), fused as
+ * cfg->fuse says (one pixel of the map). */
+static float
+fuse (const ad_config *cfg, float l, float mo, float fl, float sti,
+    float wa, const float *s)
+{
+  return ad_sc_fuse_join (cfg, ad_sc_fuse_fast (cfg, l / s[0], mo / s[1]),
+      fl / s[2], sti / s[3], wa / s[4]);
+}
+
+/* out [hw] = per-pixel fusion of lmap [hw] and the cell values of each
+ * pixel (nearest cell) from cells [4, ncells] (motion, motion pattern,
+ * stationary change, wandering), the motion parts weighted by gate [hw], the
+ * stationary one by gate [hw..2hw), the whole by the silhouette factor
+ * gate [2hw..3hw) (map_outside); the motion pattern spread to moving
+ * neighbours (spread_novelty); with cfg.map_track the motion pattern and
+ * the wandering no more than the cell's running mean (sc->track, which
+ * ad_sc_part_over_time has brought up to this frame).  With two or more parts
+ * (fuse SUM or MAX), the learned, plain-motion and wandering parts are
+ * weighted by map_learned, map_motion and map_wander on top of their
+ * frame-score weights: every normal mover leaves prediction error and
+ * motion (and at a slow camera some wandering), only anomalies leave
+ * novelty. */
+void
+ad_sc_fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
+    const float *gate, const float *s, float *out)
+{
+  const float *sg = gate + sc->hw, *og = gate + 2 * (size_t) sc->hw;
+  int mixed = sc->cfg.fuse == AD_FUSE_SUM || sc->cfg.fuse == AD_FUSE_MAX;
+  float ml = mixed ? sc->cfg.map_learned : 1.0f;
+  float mm = mixed ? sc->cfg.map_motion : 1.0f;
+  float mw = mixed ? sc->cfg.map_wander : 1.0f;
+  spread_novelty (sc, cells);
+  /* map_track: no more than the cell's running mean (one-off odd vectors
+   * fade from the map as from the score) */
+  const float *tf = sc->cfg.map_track && sc->cfg.flow_track ? sc->track :
+      NULL, *tw = tf ? tf + sc->ncells : NULL;
+  for (int k = 0; tf && k < sc->ncells; k++)
+    sc->fspread[k] = tf[k] < sc->fspread[k] ? tf[k] : sc->fspread[k];
+  for (int y = 0; y < sc->h; y++) {
+    size_t row = (size_t) (y / sc->cell) * sc->gw;
+    const float *crow = cells + row, *frow = sc->fspread + row;
+    const float *srow = cells + 2 * (size_t) sc->ncells + row;
+    const float *wrow = cells + 3 * (size_t) sc->ncells + row;
+    for (int x = 0; x < sc->w; x++) {
+      size_t p = (size_t) y * sc->w + x;
+      int k = x / sc->cell;
+      float wv = tw && tw[row + k] < wrow[k] ? tw[row + k] : wrow[k];
+      out[p] = og[p] * fuse (&sc->cfg, ml * lmap[p], mm * gate[p] * crow[k],
+          gate[p] * frow[k], sg[p] * srow[k], mw * gate[p] * wv, s);
+    }
+  }
+  for (int p = 0; sc->ign && p < sc->hw; p++)
+    if (sc->ign[p])
+      out[p] = 0.0f;
+}
