@@ -171,8 +171,8 @@ diff_frame (Diff * d, const gfloat * feat, gfloat * whole, gfloat * cellmax,
         d->cells);
     if (n != d->gh * d->gw) {
       g_set_error (err, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
-          "ad_motion_cells returned %d cells, expected %d (is core/ad-score.c "
-          "complete?)", n, d->gh * d->gw);
+          "ad_motion_cells returned %d cells, expected %d", n,
+          d->gh * d->gw);
       return FALSE;
     }
     for (gsize p = 0; p < hw; p++) {
