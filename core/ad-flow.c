@@ -44,6 +44,8 @@ struct ad_flow {
   int colour;               /* 1: RGB frames fitted on their channels */
   int nch;                  /* channels fitted: 3 (RGB with colour), or 1
                              * (the gray) */
+  int local;                /* 1: brightness change taken out per cell
+                             * (ad_flow_set_local_light) */
   int cur, have_prev;
   float *ix, *iy, *it;      /* [3, hw] gradients and temporal difference
                              * per fitted channel */
@@ -63,7 +65,8 @@ struct ad_flow {
   int n_vec;                /* consecutive pairs with vectors, capped at
                              * AD_FLOW_WINDOW_MAX */
   int span;                 /* frames the next pair spans (ad_flow_gap) */
-  float *work;              /* [n] median scratch */
+  float *work;              /* [4, n] textured cells [n], and each cell's
+                             * brightness change per channel [3, n] */
   float *wring;             /* [AD_WANDER_MAX, n, 2] each cell's window
                              * vector in the latest pairs (ad_flow_wander) */
   float *wvar;              /* [AD_WANDER_MAX, n] the window vector's
@@ -145,7 +148,7 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->wvar = ad_alloc ((size_t) AD_WANDER_MAX * f->n);
   f->ring_uv = ad_alloc ((size_t) AD_FLOW_WINDOW_MAX * f->n * 2);
   f->ring_en = ad_alloc ((size_t) AD_FLOW_WINDOW_MAX * f->n);
-  f->work = ad_alloc (f->n);
+  f->work = ad_alloc (4 * (size_t) f->n);
   f->wring = ad_alloc ((size_t) AD_WANDER_MAX * f->n * 2);
   f->wvalid = calloc ((size_t) AD_WANDER_MAX * f->n, 1);
   if (!f->g[0] || !f->g[1] || !f->ch[0] || !f->ch[1] || !f->ix || !f->iy ||
@@ -190,6 +193,12 @@ ad_flow_set_colour (ad_flow *f, int on)
   if (f->colour != !!on)
     f->have_prev = 0;
   f->colour = !!on;
+}
+
+void
+ad_flow_set_local_light (ad_flow *f, int on)
+{
+  f->local = !!on;
 }
 
 void
@@ -380,9 +389,15 @@ median_change (ad_flow *f, const double *s)
 
 /* out [n, FLOW_NS] = the sum over nch channels of cs [nch, n, FLOW_NS],
  * each with its brightness change mb [nch] taken out of It (IxIt, IyIt,
- * It^2). */
+ * It^2); with local, each cell's own instead: the fit then has a
+ * brightness offset per cell and channel beside the vector (the least
+ * squares of Ix u + Iy v + It - c), which is the fit on the cell's
+ * gradients and It less their means (Ix^2, IxIy, Iy^2, IxIt, IyIt, It^2
+ * centred), so light that changes by place (a cloud's shadow drifting
+ * over) reads no motion. */
 static void
-combine (const double *cs, int nch, int n, const double *mb, double *out)
+combine (const double *cs, int nch, int n, const double *mb, int local,
+    double *out)
 {
   memset (out, 0, sizeof (double) * FLOW_NS * (size_t) n);
   for (int c = 0; c < nch; c++)
@@ -391,6 +406,16 @@ combine (const double *cs, int nch, int n, const double *mb, double *out)
       double *o = out + (size_t) k * FLOW_NS;
       for (int j = 0; j < FLOW_NS; j++)
         o[j] += s[j];
+      if (local && s[7] > 0.0) {
+        double inv = 1.0 / s[7];
+        o[0] -= s[5] * s[5] * inv;
+        o[1] -= s[5] * s[6] * inv;
+        o[2] -= s[6] * s[6] * inv;
+        o[3] -= s[5] * s[8] * inv;
+        o[4] -= s[6] * s[8] * inv;
+        o[9] -= s[8] * s[8] * inv;
+        continue;
+      }
       o[3] -= mb[c] * s[5];
       o[4] -= mb[c] * s[6];
       o[9] += mb[c] * (mb[c] * s[7] - 2.0 * s[8]);
@@ -452,9 +477,10 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
     mb[k] = median_change (f, f->csums + k * cn);
   /* f->sums: full resolution, as measured (texture, pixel counts);
    * vs: what the vectors are fitted on, brightness change removed */
-  combine (f->csums, nch, f->n, zero, f->sums);
+  combine (f->csums, nch, f->n, zero, 0, f->sums);
   double *vs = f->scale == 2 ? f->hsums : f->sums;
-  combine (f->scale == 2 ? f->hcsums : f->csums, nch, f->n, mb, vs);
+  combine (f->scale == 2 ? f->hcsums : f->csums, nch, f->n, mb,
+      comp && f->local, vs);
   const float vscale = (float) f->scale;
   int nt = 0;
   for (int k = 0; k < f->n; k++) {
@@ -486,15 +512,25 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
    * channels' absolute values would count it in full (false alarms on
    * noisy footage, benchmarks.md "Motion in colour") */
   memset (f->energy, 0, sizeof (float) * f->n);
+  /* with local light: each cell's and channel's own change, the mean of
+   * It + Ix gu + Iy gv over the cell, f->work [nch, n] */
+  float *off = f->local && comp ? f->work + f->n : NULL;
+  for (int k = 0; off && k < nch; k++)
+    for (int j = 0; j < f->n; j++) {
+      const double *s = f->csums + k * cn + (size_t) j * FLOW_NS;
+      off[k * f->n + j] = s[7] > 0.0 ?
+          (float) ((s[8] + gu * s[5] + gv * s[6]) / s[7]) : 0.0f;
+    }
   for (int y = 0; y < h; y++) {
     float *erow = f->energy + (size_t) (y / cell) * f->gw;
+    const int crow = (y / cell) * f->gw;
     for (int x = 0; x < w; x++) {
       size_t p = (size_t) y * w + x;
       float a = 0.0f;
       for (int k = 0; k < nch; k++) {
         size_t i = (size_t) k * hw + p;
-        a += f->it[i] - (float) mb[k] + f->ix[i] * (float) gu +
-            f->iy[i] * (float) gv;
+        float b = off ? off[k * f->n + crow + x / cell] : (float) mb[k];
+        a += f->it[i] - b + f->ix[i] * (float) gu + f->iy[i] * (float) gv;
       }
       f->tmp[p] = fabsf (a) / (float) nch;
       erow[x / cell] += f->tmp[p];
@@ -865,6 +901,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   if (st != AD_OK)
     return st;
   ad_flow_set_colour (f, cfg->flow_color);
+  ad_flow_set_local_light (f, cfg->flow_light);
   if ((st = ad_flow_set_scale (f, cfg->flow_scale, err)) != AD_OK) {
     ad_flow_free (f);
     return st;

@@ -342,6 +342,12 @@ void ad_flow_set_colour (ad_flow *f, int on);
  * cell's vector (its fit's residual variance per pixel times the mean
  * diagonal of the inverse normal matrix); 0 (a new ad_flow's) = none. */
 void ad_flow_set_sigma (ad_flow *f, float k);
+/* 1 (flow_light): with compensation, the brightness change is taken out
+ * per cell and channel (an offset fitted beside each vector, and each
+ * cell's mean change out of the energy), not once for the picture, so a
+ * cloud's shadow drifting over the scene reads no motion; 0 (a new
+ * ad_flow's): one change per channel, the cells' median. */
+void ad_flow_set_local_light (ad_flow *f, int on);
 void ad_flow_reset (ad_flow *f);
 /* The scores' parts: learned, plain motion, motion pattern, stationary
  * change, wandering. */
@@ -420,12 +426,24 @@ int ad_bg_hist_median (const ad_bg_hist *b, float *bg);
 #define AD_GAIN_STRIDE 3
 #define AD_GAIN_MIN_REF 0.01f
 float ad_gain (const float *x, const float *ref, int n, float *tmp);
-/* d [hw] = |gray - gain x bg| at its best match within +-AD_BG_SHIFT px
- * (tolerates camera jitter), gain = ad_gain (gray, bg) (tolerates
- * lighting); tmp [hw] scratch.  Returns the gain. */
+/* gf [h, w] = the light on x [h, w] against ref [h, w] by place: with
+ * radius > 0, each cell's (cell x cell px) median ratio x / ref (as
+ * ad_gain's, every other pixel both ways), then for each cell the median
+ * of those of the (2 radius + 1)^2 cells around it (the window moved
+ * inside the picture at its edges), interpolated bilinearly between the
+ * cells' centres: a cloud's shadow or a patch of sun (light that changes
+ * by place) is followed, an object in fewer than half of a window's cells
+ * is not.  With radius 0, ad_gain (x, ref) everywhere.  tmp [h * w]
+ * scratch.  Returns ad_gain's value for the whole picture. */
+float ad_gain_field (const float *x, const float *ref, int h, int w,
+    int cell, int radius, float *tmp, float *gf);
+/* d [hw] = |gray - gf x bg| at its best match within +-AD_BG_SHIFT px
+ * (tolerates camera jitter), with gf [hw] = ad_gain_field (gray, bg,
+ * cell, radius) (tolerates lighting, by place with radius > 0); tmp [hw]
+ * scratch.  Returns the gain of the whole picture. */
 #define AD_BG_SHIFT 2
 float ad_bg_diff (const float *gray, const float *bg, int h, int w,
-    float *tmp, float *d);
+    int cell, int radius, float *tmp, float *gf, float *d);
 /* Colour models: uv [2, hw] = the chromaticity (r, g) = (R, G) /
  * (R + G + B) of feat [3, hw] (1/3 where black).  The learned background's
  * is the per-pixel median of the training frames' (tensor bg_chroma). */

@@ -88,6 +88,7 @@ struct ad_scene {
   uint8_t *frame;         /* [h, w, 3] scratch */
   uint8_t *mask;          /* [h, w] scratch */
   float noise_tab[4096];  /* N(0,1) samples for sensor noise */
+  float cloud_depth;      /* cloud shadows: light they take (0 = none) */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -275,12 +276,53 @@ sc_mask_any (const ad_scene *s)
 /* Sensor noise, lighting gain and integer shift applied while copying src
  * to dst ([h, w, 3] both).  Noise is N(0, sigma) per channel (in 0..255
  * units) from a stream seeded by (seed, clip, frame). */
+/* The drifting cloud shadows of frame i (ad_scene_add_clouds): SC_CLOUDS
+ * soft-edged discs, each with its own size, height and speed, crossing
+ * the picture from left to right and coming round again; cl [SC_CLOUDS,
+ * 3] = centre X, Y and radius (scene units, XM x 1). */
+#define SC_CLOUDS 3
+#define SC_CLOUD_SOFT 0.15f
+static void
+sc_clouds (const ad_scene *s, int64_t i, float cl[SC_CLOUDS][3])
+{
+  for (int k = 0; k < SC_CLOUDS; k++) {
+    uint32_t hk = sc_hash (s->seed, 0xC10D, (uint32_t) k);
+    float u1 = (float) (hk & 1023) / 1023.0f;
+    float u2 = (float) ((hk >> 10) & 1023) / 1023.0f;
+    float u3 = (float) ((hk >> 20) & 1023) / 1023.0f;
+    float rad = 0.25f + 0.25f * u1;
+    float v = (0.006f + 0.008f * u2) * XM;          /* units a frame */
+    float span = XM + 2.0f * (rad + SC_CLOUD_SOFT) + 0.5f;
+    cl[k][0] = fmodf (u3 * span + v * (float) i, span) - rad - SC_CLOUD_SOFT;
+    cl[k][1] = 0.15f + 0.7f * u2;
+    cl[k][2] = rad;
+  }
+}
+
+/* Light left at (X, Y) under the clouds cl: 1 - cloud_depth x the
+ * largest cover (1 inside a disc, 0 beyond its soft edge). */
+static float
+sc_cloud_light (const ad_scene *s, float cl[SC_CLOUDS][3], float X, float Y)
+{
+  float cover = 0.0f;
+  for (int k = 0; k < SC_CLOUDS; k++) {
+    float d = hypotf (X - cl[k][0], Y - cl[k][1]) - cl[k][2];
+    float c = d <= -SC_CLOUD_SOFT ? 1.0f : d >= SC_CLOUD_SOFT ? 0.0f :
+        0.5f - 0.5f * sinf (0.5f * SC_PI * d / SC_CLOUD_SOFT);
+    cover = c > cover ? c : cover;
+  }
+  return 1.0f - s->cloud_depth * cover;
+}
+
 static void
 sc_finish (ad_scene *s, int64_t i, const uint8_t *src, uint8_t *dst,
     float sigma, float gain[3], int sx, int sy)
 {
   ad_rng r;
   ad_rng_seed (&r, sc_hash (s->seed, 0xF00D + s->clip, (uint32_t) i));
+  float cl[SC_CLOUDS][3];
+  if (s->cloud_depth > 0.0f)
+    sc_clouds (s, i, cl);
   for (int y = 0; y < s->h; y++) {
     int yy = y - sy < 0 ? 0 : y - sy >= s->h ? s->h - 1 : y - sy;
     for (int x = 0; x < s->w; x++) {
@@ -288,8 +330,12 @@ sc_finish (ad_scene *s, int64_t i, const uint8_t *src, uint8_t *dst,
       const uint8_t *p = src + ((size_t) yy * s->w + xx) * 3;
       uint8_t *q = dst + ((size_t) y * s->w + x) * 3;
       uint32_t rv = ad_rng_u32 (&r);
+      float lt = s->cloud_depth > 0.0f ? sc_cloud_light (s, cl,
+          ((float) xx + 0.5f) * XM / (float) s->w,
+          ((float) yy + 0.5f) / (float) s->h) : 1.0f;
       for (int c = 0; c < 3; c++) {
-        float v = p[c] * gain[c] + sigma * s->noise_tab[(rv >> (c * 10)) & 4095];
+        float v = p[c] * gain[c] * lt +
+            sigma * s->noise_tab[(rv >> (c * 10)) & 4095];
         q[c] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t) (v + 0.5f);
       }
     }
@@ -1300,6 +1346,18 @@ ad_scene_add_events (ad_scene *s, int n, ad_error *err)
   ad_rng_seed (&r, sc_hash (s->seed, 0xE7E + (uint32_t) s->clip,
           (uint32_t) n));
   sc_events (s, &r, n);
+  return AD_OK;
+}
+
+ad_status
+ad_scene_add_clouds (ad_scene *s, float depth, ad_error *err)
+{
+  if (!s || !(depth >= 0.0f && depth < 1.0f))
+    return ad_fail (err, AD_ERR_ARG, "scene: cloud depth must be in [0, 1)");
+  if (s->kind == AD_SCENE_INDUSTRIAL && depth > 0.0f)
+    return ad_fail (err, AD_ERR_ARG, "scene: the industrial scene has no "
+        "sky to cast cloud shadows");
+  s->cloud_depth = depth;
   return AD_OK;
 }
 

@@ -67,6 +67,12 @@ void ad_scene_free (ad_scene *s);
  * does, a few odd moments.  Same arguments, same events.  n = 0 does
  * nothing on any scene; n > 0 on the industrial scene is AD_ERR_ARG. */
 ad_status ad_scene_add_events (ad_scene *s, int n, ad_error *err);
+/* Cloud shadows drift across a video scene's frames (outdoor light that
+ * changes by place, not over the whole picture): soft-edged patches where
+ * the light drops by `depth` (0 = none, the default; below 1), crossing
+ * the picture at 0.6-1.4% of its width a frame.  Same arguments, same
+ * pixels.  The industrial scene has none (AD_ERR_ARG for depth > 0). */
+ad_status ad_scene_add_clouds (ad_scene *s, float depth, ad_error *err);
 int64_t ad_scene_n_frames (const ad_scene *s);
 
 /* Renders frame i (0 <= i < n_frames), in any order.

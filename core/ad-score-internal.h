@@ -55,6 +55,8 @@ struct ad_scorer {
                              * motion, of its stationary change, and the
                              * silhouette factor, per pixel */
   float *bgd;               /* [hw] difference to the background, still */
+  float *lit;               /* [hw] the light on the background by place
+                             * (ad_gain_field, static_light) */
   float *fg;                /* [hw] the same, moving pixels included */
   float *chroma;            /* [2, hw] colour models: the background's
                              * chromaticity (r, g), a running mean */

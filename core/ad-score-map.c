@@ -130,7 +130,7 @@ shadow_band (float g, float lit)
  * gain as ad_bg_diff's; d [hw] its difference after the frame's floor
  * (sc->fg, changed in place). */
 static void
-shadows (ad_scorer *sc, const float *gray, const float *bg, float gain,
+shadows (ad_scorer *sc, const float *gray, const float *bg, const float *gain,
     float *d)
 {
   const size_t hw = (size_t) sc->hw;
@@ -148,7 +148,7 @@ shadows (ad_scorer *sc, const float *gray, const float *bg, float gain,
   int test = sc->colourful;
   for (size_t p = 0; p < hw; p++) {
     float u = sc->uv[p], v = sc->uv[hw + p];
-    float lit = gain * bg[p], dv = d[p];
+    float lit = gain[p] * bg[p], dv = d[p];
     if (test && dv > 0.0f && shadow_band (gray[p], lit) &&
         fabsf (u - cr[p]) + fabsf (v - cg[p]) < AD_SHADOW_CHROMA)
       d[p] = dv * sc->cfg.map_shadow;
@@ -219,11 +219,12 @@ follow_colour (ad_scorer *sc, const float *feat, const float *gray)
  * gain as ad_bg_diff's; d [hw] its difference after the floor (sc->fg,
  * changed in place). */
 static void
-dark_pixels (ad_scorer *sc, const float *gray, const float *bg, float gain,
+dark_pixels (ad_scorer *sc, const float *gray, const float *bg,
+    const float *gain,
     float *d)
 {
   for (int p = 0; p < sc->hw; p++)
-    if (d[p] > 0.0f && shadow_band (gray[p], gain * bg[p]))
+    if (d[p] > 0.0f && shadow_band (gray[p], gain[p] * bg[p]))
       d[p] *= sc->cfg.map_dark;
 }
 
@@ -254,7 +255,8 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
   if (sc->ci == 3)
     follow_colour (sc, feat, gray);
   int relearn = sc->relearn > 0;
-  float gain = ad_bg_diff (gray, sc->bg_live, sc->h, sc->w, sc->tmp, d);
+  ad_bg_diff (gray, sc->bg_live, sc->h, sc->w, sc->cell,
+      sc->cfg.static_light, sc->tmp, sc->lit, d);
   /* colour frames of a colour model: a change of colour counts too (an
    * object as bright as the ground), the larger of the two */
   int colour = sc->bgc && sc->colourful && sc->mode && !relearn;
@@ -302,10 +304,10 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
   if (relearn && --sc->relearn == 0)
     memset (sc->still_age, 0, sizeof (float) * sc->hw);
   if (sc->chroma)
-    shadows (sc, gray, sc->bg_live, gain, sc->fg);
+    shadows (sc, gray, sc->bg_live, sc->lit, sc->fg);
   /* a gray model, or a colour model on a gray frame: no colour to test */
   if ((sc->ci == 1 || !sc->colourful) && sc->cfg.map_dark < 1.0f)
-    dark_pixels (sc, gray, sc->bg_live, gain, sc->fg);
+    dark_pixels (sc, gray, sc->bg_live, sc->lit, sc->fg);
   float a = 1.0f / sc->cfg.static_rise;
   for (int k = 0; k < sc->ncells; k++) {
     int gy = k / sc->gw, gx = k % sc->gw;

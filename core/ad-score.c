@@ -115,6 +115,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     return fst;
   }
   ad_flow_set_colour (sc->flow, m->cfg.flow_color);
+  ad_flow_set_local_light (sc->flow, m->cfg.flow_light);
   ad_flow_set_sigma (sc->flow, m->cfg.flow_sigma);
   sc->prev = ad_alloc ((size_t) sc->ci * sc->hw);
   sc->lmap = ad_alloc (sc->hw);
@@ -155,6 +156,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   sc->track = ad_alloc (2 * (size_t) sc->ncells);
   sc->gate = ad_alloc ((size_t) sc->hw * AD_GATE_PLANES);
   sc->bgd = ad_alloc (sc->hw);
+  sc->lit = ad_alloc (sc->hw);
   sc->fg = ad_alloc (sc->hw);
   if (sc->ci == 3 && (!(sc->uv = ad_alloc (2 * (size_t) sc->hw)) ||
           (sc->cfg.map_shadow < 1.0f &&
@@ -164,7 +166,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   }
   if (!sc->prev || !sc->lmap || !sc->work || !sc->tmp || !sc->resid ||
       !sc->fmap ||
-      !sc->cells || !sc->cwork || !sc->gate || !sc->bgd || !sc->fg ||
+      !sc->cells || !sc->cwork || !sc->gate || !sc->bgd || !sc->lit || !sc->fg ||
       !sc->fspread || !sc->track) {
     ad_scorer_free (sc);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
@@ -190,6 +192,7 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->cwork);
   ad_free (sc->gate);
   ad_free (sc->bgd);
+  ad_free (sc->lit);
   ad_free (sc->fg);
   ad_free (sc->chroma);
   ad_free (sc->fspread);

@@ -92,6 +92,96 @@ ad_gain (const float *x, const float *ref, int n, float *tmp)
       AD_GAIN_MAX : g;
 }
 
+/* The median ratio x / ref over every other pixel (both ways) of the
+ * [h, w] planes within rows y0..y1-1 and columns x0..x1-1, clamped as
+ * ad_gain's; g when no pixel qualifies.  tmp scratch, twice the pixels
+ * read. */
+static float
+median_ratio (const float *x, const float *ref, int w, int y0, int y1,
+    int x0, int x1, float g, float *tmp)
+{
+  int m = 0;
+  for (int y = y0; y < y1; y += 2)
+    for (int xx = x0; xx < x1; xx += 2) {
+      int p = y * w + xx;
+      if (ref[p] > AD_GAIN_MIN_REF)
+        tmp[m++] = x[p] / ref[p];
+    }
+  if (m == 0)
+    return g;
+  float v = ad_quantile (tmp, m, 0.5f, tmp + m);
+  if (!(v == v))
+    return g;
+  return v < 1.0f / AD_GAIN_MAX ? 1.0f / AD_GAIN_MAX : v > AD_GAIN_MAX ?
+      AD_GAIN_MAX : v;
+}
+
+/* The window of 2 r + 1 of n cells around cell i, moved inside the grid
+ * (as many cells at the edge as in the middle): [*a, *b). */
+static void
+window (int i, int r, int n, int *a, int *b)
+{
+  int span = 2 * r + 1 < n ? 2 * r + 1 : n;
+  *a = i - r < 0 ? 0 : i - r + span > n ? n - span : i - r;
+  *b = *a + span;
+}
+
+/* Cell centres along an axis of n pixels in cells of c: pixel i lies
+ * between centres *i0 and *i0 + 1 (both within the nc cells) at *t. */
+static void
+between (int i, int c, int nc, int *i0, float *t)
+{
+  float f = ((float) i + 0.5f) / (float) c - 0.5f;
+  f = f < 0.0f ? 0.0f : f > (float) (nc - 1) ? (float) (nc - 1) : f;
+  *i0 = (int) f < nc - 1 ? (int) f : nc - 1;
+  *t = f - (float) *i0;
+}
+
+float
+ad_gain_field (const float *x, const float *ref, int h, int w, int cell,
+    int radius, float *tmp, float *gf)
+{
+  float g = ad_gain (x, ref, h * w, tmp);
+  int gw = (w + cell - 1) / cell, gh = (h + cell - 1) / cell, n = gw * gh;
+  if (radius <= 0 || n < 2) {
+    for (int p = 0; p < h * w; p++)
+      gf[p] = g;
+    return g;
+  }
+  float *cm = tmp, *cg = tmp + n, *scr = tmp + 2 * n;   /* [n], [n] */
+  for (int cy = 0; cy < gh; cy++)
+    for (int cx = 0; cx < gw; cx++)
+      cm[cy * gw + cx] = median_ratio (x, ref, w, cy * cell,
+          (cy + 1) * cell < h ? (cy + 1) * cell : h, cx * cell,
+          (cx + 1) * cell < w ? (cx + 1) * cell : w, g, scr);
+  /* each cell's light: the median of the cells' around it, so that an
+   * object in fewer than half of them is not taken for light */
+  for (int cy = 0; cy < gh; cy++)
+    for (int cx = 0; cx < gw; cx++) {
+      int ya, yb, xa, xb, m = 0;
+      window (cy, radius, gh, &ya, &yb);
+      window (cx, radius, gw, &xa, &xb);
+      for (int yy = ya; yy < yb; yy++)
+        for (int xx = xa; xx < xb; xx++)
+          scr[m++] = cm[yy * gw + xx];
+      cg[cy * gw + cx] = ad_quantile (scr, m, 0.5f, scr + m);
+    }
+  for (int y = 0; y < h; y++) {
+    int y0, x0;
+    float ty, tx;
+    between (y, cell, gh, &y0, &ty);
+    const float *r0 = cg + y0 * gw, *r1 = cg + (y0 + 1 < gh ? y0 + 1 : y0) * gw;
+    for (int xx = 0; xx < w; xx++) {
+      between (xx, cell, gw, &x0, &tx);
+      int x1 = x0 + 1 < gw ? x0 + 1 : x0;
+      float top = r0[x0] + tx * (r0[x1] - r0[x0]);
+      float bot = r1[x0] + tx * (r1[x1] - r1[x0]);
+      gf[y * w + xx] = top + ty * (bot - top);
+    }
+  }
+  return g;
+}
+
 void
 ad_chroma (const float *feat, size_t hw, float *uv)
 {
@@ -139,20 +229,20 @@ ad_chroma_diff (const float *uv, const float *bg, const float *gray,
 }
 
 float
-ad_bg_diff (const float *gray, const float *bg, int h, int w, float *tmp,
-    float *d)
+ad_bg_diff (const float *gray, const float *bg, int h, int w, int cell,
+    int radius, float *tmp, float *gf, float *d)
 {
-  float gain = ad_gain (gray, bg, h * w, tmp);
+  float gain = ad_gain_field (gray, bg, h, w, cell, radius, tmp, gf);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++) {
-      float v = gray[y * w + x], best = 1e30f;
+      float v = gray[y * w + x], best = 1e30f, g = gf[y * w + x];
       for (int dy = -AD_BG_SHIFT; dy <= AD_BG_SHIFT; dy++) {
         int yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;
         const float *row = bg + (size_t) yy * w;
         for (int dx = -AD_BG_SHIFT; dx <= AD_BG_SHIFT; dx++) {
           int xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
           /* the camera clips at white: a brighter picture saturates */
-          float e = fabsf (v - fminf (gain * row[xx], 1.0f));
+          float e = fabsf (v - fminf (g * row[xx], 1.0f));
           best = e < best ? e : best;
         }
       }

@@ -189,6 +189,10 @@ typedef struct ad_config {
                                * gate's foreground (1 = no shadow test) */
   float map_dark;             /* gray models: a darker pixel's share of the
                                * gate's foreground (1 = off) */
+  int32_t flow_light;         /* 1: brightness change out per cell */
+  int32_t static_light;       /* cells each way the light on the
+                               * background is taken over (0: one gain
+                               * for the picture) */
   float map_outside;          /* heatmap share of a pixel away from every
                                * silhouette (1 = off) */
   float map_learned;          /* heatmap weight of the learned part, x fuse */

@@ -92,6 +92,10 @@ static int gray_test = 0;
  * footage from a real camera may (0: none). */
 static int train_events = 0;
 
+/* --clouds D: cloud shadows taking D of the light drift across the test
+ * and nuisance clips (ad_scene_add_clouds; 0: none). */
+static float clouds = 0.0f;
+
 /* Renders a clip at vw x vh and turns it into model features; masks are
  * reduced to model resolution (a model pixel is anomalous when at least
  * half of its area is).  From the middle frame on, the picture is
@@ -108,6 +112,8 @@ render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
   if (ad_scene_new (sk, ck, vw, vh, 0, seed, &s, &err) != AD_OK ||
       (ck == AD_CLIP_TRAIN && ad_scene_add_events (s, train_events, &err)
           != AD_OK) ||
+      ((ck == AD_CLIP_TEST || ck == AD_CLIP_NUISANCE) &&
+          ad_scene_add_clouds (s, clouds, &err) != AD_OK) ||
       ad_extractor_new (cfg, &x, &err) != AD_OK) {
     fprintf (stderr, "ad-tune: %s\n", err.msg);
     ad_scene_free (s);
@@ -519,6 +525,8 @@ usage (void)
       "fractions of the picture)]\n"
       "       [--train-events N (the training clip holds N anomaly "
       "events, as a real camera's \"normal\" footage may)]\n"
+      "       [--clouds D (cloud shadows taking D of the light drift "
+      "across the test and nuisance clips)]\n"
       "       [--pixel-detail R (on stderr: pixel AP on the anomalous "
       "frames, per kind, and with the negatives within R px of the mask "
       "or beyond only)]\n");
@@ -553,6 +561,10 @@ main (int argc, char **argv)
     else if (!strcmp (a, "--train-events")) {
       train_events = atoi (v);
       if (train_events < 0) return usage ();
+    }
+    else if (!strcmp (a, "--clouds")) {
+      clouds = (float) atof (v);
+      if (!(clouds >= 0.0f && clouds < 1.0f)) return usage ();
     }
     else if (!strcmp (a, "--gray-test"))
       gray_test = atoi (v) != 0;

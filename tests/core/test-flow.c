@@ -126,6 +126,41 @@ test_vectors (void)
   for (int c = 0; c < ad_flow_n_cells (f); c++)
     be = fmaxf (be, e[c]);
   CHECK (be < 0.02f, "brightness change leaves energy %g", be);
+
+  /* the soft edge of a cloud's shadow drifting right by 2 px a frame
+   * (light 1 -> 0.6 over 16 px) over the still texture: with one change
+   * for the picture, the cells under the edge read motion; with the
+   * change by place (flow_light) they read none, and the square moving
+   * 1 px elsewhere still does */
+  float edge_e[2], edge_v[2], sq_u[2];
+  int ke = cell_of (28.0f, 36.0f), ks = cell_of (50.0f, 10.0f);
+  for (int local = 0; local < 2; local++) {
+    ad_flow_reset (f);
+    ad_flow_set_local_light (f, local);
+    for (int i = 0; i < 2; i++) {
+      float *fr = i ? b : a;
+      render (fr, 44.0f + (float) i, 4.0f, 0, 0, 1.0f);
+      for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+          float t = (x - 20.0f - 2.0f * (float) i) / 16.0f;
+          t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+          if (y >= 24)
+            fr[y * W + x] *= 1.0f - 0.4f * t;
+        }
+      ad_flow_push (f, fr, 1, 1);
+    }
+    edge_e[local] = e[ke];
+    edge_v[local] = hypotf (uv[2 * ke], uv[2 * ke + 1]);
+    sq_u[local] = uv[2 * ks];
+  }
+  printf ("a cloud's edge: energy %.4f / %.4f, vector %.3f / %.3f px "
+      "(one change / by place); the square %.2f / %.2f\n", edge_e[0],
+      edge_e[1], edge_v[0], edge_v[1], sq_u[0], sq_u[1]);
+  CHECK (edge_e[1] < 0.35f * edge_e[0] && edge_v[1] < 0.2f * edge_v[0],
+      "by place the edge reads energy %g (%g), vector %g (%g)", edge_e[1],
+      edge_e[0], edge_v[1], edge_v[0]);
+  CHECK (sq_u[1] > 0.4f && sq_u[1] < 1.6f, "the moving square reads %g",
+      sq_u[1]);
   ad_flow_free (f);
 
   CHECK (ad_flow_new (2, 2, 8, &f, NULL) != AD_OK && f == NULL,
@@ -608,7 +643,7 @@ test_static (void)
   enum { N = 200 };
   /* median of 0.2 x3 and 0.8 x2 */
   ad_bg_hist *bh = ad_bg_hist_new (HW);
-  float a[HW], b[HW], d[HW], tmp[HW];
+  float a[HW], b[HW], d[HW], tmp[HW], gf[HW];
   CHECK (bh != NULL, "histogram");
   if (!bh)
     return;
@@ -625,7 +660,7 @@ test_static (void)
   /* lighting x1.1 and a (1, 2) px shift: small; a new object: large */
   render (a, -1.0f, 0, 0, 0, 1.0f);
   render (b, -1.0f, 0, 1.0f, 2.0f, 1.1f);
-  ad_bg_diff (b, a, H, W, tmp, d);
+  ad_bg_diff (b, a, H, W, CELL, 0, tmp, gf, d);
   float worst = 0.0f;
   for (int y = 4; y < H - 4; y++)
     for (int x = 4; x < W - 4; x++)
@@ -635,13 +670,13 @@ test_static (void)
   render (b, -1.0f, 0, 0, 0, 2.0f);
   for (int p = 0; p < HW; p++)
     b[p] = b[p] > 1.0f ? 1.0f : b[p];
-  ad_bg_diff (b, a, H, W, tmp, d);
+  ad_bg_diff (b, a, H, W, CELL, 0, tmp, gf, d);
   worst = 0.0f;
   for (int p = 0; p < HW; p++)
     worst = fmaxf (worst, d[p]);
   CHECK (worst < 0.05f, "clipped bright background differs by %g", worst);
   render (b, 30.0f, 30.0f, 0, 0, 1.0f);
-  ad_bg_diff (b, a, H, W, tmp, d);
+  ad_bg_diff (b, a, H, W, CELL, 0, tmp, gf, d);
   {
     double in = 0.0, outside = 0.0;
     for (int y = 0; y < H; y++)
@@ -653,6 +688,43 @@ test_static (void)
     outside /= (double) (HW - 144);
     CHECK (in > 0.03 && in > 10.0 * outside, "a new object differs by %g "
         "on average, the rest by %g", in, outside);
+  }
+
+  /* a cloud's shadow over the right part (light 1 -> 0.6 over x 36..44)
+   * and the square on its dark side: one gain for the picture reads the
+   * shadow as change; the light by place (3 x 3 cells) follows it and
+   * keeps the square */
+  render (b, 50.0f, 10.0f, 0, 0, 1.0f);
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      float t = x < 36 ? 0.0f : x >= 44 ? 1.0f : (x - 36) / 8.0f;
+      b[y * W + x] *= 1.0f - 0.4f * t;
+    }
+  for (int r = 0; r <= 1; r++) {
+    ad_bg_diff (b, a, H, W, CELL, r, tmp, gf, d);
+    double in = 0.0, shade = 0.0;
+    int n_shade = 0;
+    for (int y = 0; y < H; y++)
+      for (int x = 0; x < W; x++) {
+        if (x >= 50 && x < 62 && y >= 10 && y < 22)
+          in += d[y * W + x];
+        else if (x >= 46 && (y < 6 || y >= 26)) {
+          shade += d[y * W + x];
+          n_shade++;
+        }
+      }
+    in /= 144.0;
+    shade /= (double) n_shade;
+    CHECK (r == 0 ? shade > 0.02 : shade < 0.01,
+        "light over %d cells each way: the shadow differs by %g on average",
+        r, shade);
+    CHECK (r == 0 ? in < 2.0 * shade : in > 0.03 && in > 3.0 * shade,
+        "light over %d cells each way: the square in the shade differs by "
+        "%g (the shadow by %g)", r, in, shade);
+    CHECK (fabsf (gf[5 * W + 5] - 1.0f) < 0.05f &&
+        (r == 0 || fabsf (gf[40 * W + 60] - 0.6f) < 0.05f),
+        "light over %d cells each way: %g in the sun, %g in the shade", r,
+        gf[5 * W + 5], gf[40 * W + 60]);
   }
 
   /* the scorer: normal passes along the band, then the square left lying

@@ -339,6 +339,61 @@ test_train_events (void)
   ad_scene_free (s);
 }
 
+/* ad_scene_add_clouds: the same frames darker where a cloud's shadow
+ * lies, by about the depth inside it, nowhere brighter; the shadows move
+ * between frames; the same every time; refused outside [0, 1) and on the
+ * industrial scene. */
+static void
+test_clouds (void)
+{
+  enum { CW = 64, CH = 48, CN = CW * CH * 3 };
+  static uint8_t a[CN], b[CN], c[CN];
+  ad_error err = { { 0 } };
+  ad_scene *s = make (AD_SCENE_SURVEILLANCE, AD_CLIP_NUISANCE, CW, CH, 0, 2);
+  ad_scene *t = make (AD_SCENE_SURVEILLANCE, AD_CLIP_NUISANCE, CW, CH, 0, 2);
+  CHECK (s && t && ad_scene_add_clouds (s, 1.0f, &err) == AD_ERR_ARG &&
+      ad_scene_add_clouds (s, -0.1f, &err) == AD_ERR_ARG, "depth refused");
+  CHECK (s && ad_scene_add_clouds (s, 0.5f, &err) == AD_OK, "%s", err.msg);
+  double darker[2] = { 0, 0 }, brighter = 0;
+  int shaded[2] = { 0, 0 };
+  for (int j = 0; s && t && j < 2; j++) {
+    int64_t i = j ? 300 : 100;
+    CHECK_OK (ad_scene_render (s, i, a, NULL, NULL, &err));
+    CHECK_OK (ad_scene_render (t, i, b, NULL, NULL, &err));
+    for (int p = 0; p < CN; p += 3) {
+      double la = a[p] + a[p + 1] + a[p + 2], lb = b[p] + b[p + 1] + b[p + 2];
+      if (lb > 150.0 && la < 0.7 * lb) {
+        shaded[j]++;
+        darker[j] += la / lb;
+      }
+      brighter = fmax (brighter, la - lb);
+    }
+    if (shaded[j])
+      darker[j] /= shaded[j];
+  }
+  printf ("clouds 0.5: %d / %d shaded pixels at frames 100 / 300, light "
+      "%.2f / %.2f there\n", shaded[0], shaded[1], darker[0], darker[1]);
+  CHECK (shaded[0] + shaded[1] > CW * CH / 10 && shaded[0] != shaded[1],
+      "shadows over %d / %d pixels", shaded[0], shaded[1]);
+  CHECK (darker[0] + darker[1] > 0.0 && (shaded[0] == 0 ||
+          (darker[0] > 0.4 && darker[0] < 0.7)) && (shaded[1] == 0 ||
+          (darker[1] > 0.4 && darker[1] < 0.7)),
+      "light in the shade %g / %g", darker[0], darker[1]);
+  CHECK (brighter <= 3.0 * 12.0, "a pixel %g levels brighter", brighter);
+  ad_scene *u = make (AD_SCENE_SURVEILLANCE, AD_CLIP_NUISANCE, CW, CH, 0, 2);
+  CHECK (u && ad_scene_add_clouds (u, 0.5f, &err) == AD_OK, "%s", err.msg);
+  CHECK (u && ad_scene_render (u, 300, c, NULL, NULL, &err) == AD_OK &&
+      memcmp (a, c, CN) == 0, "the same clouds every time");
+  ad_scene_free (u);
+  ad_scene_free (t);
+  ad_scene_free (s);
+  s = make (AD_SCENE_INDUSTRIAL, AD_CLIP_TEST, CW, CH, 0, 1);
+  CHECK (s && ad_scene_add_clouds (s, 0.0f, &err) == AD_OK &&
+      ad_scene_add_clouds (s, 0.3f, &err) == AD_ERR_ARG &&
+      strstr (err.msg, "industrial"), "industrial refused: %s", err.msg);
+  ad_scene_free (s);
+}
+
 static void
 test_industrial (void)
 {
@@ -553,6 +608,7 @@ main (void)
   test_determinism (AD_SCENE_INDUSTRIAL);
   test_shared_background ();
   test_train_events ();
+  test_clouds ();
   for (uint32_t seed = 1; seed <= 6; seed++)
     test_surveillance_truth (AD_SCENE_SURVEILLANCE, seed);
   test_surveillance_truth (AD_SCENE_SPARSE, 1);
