@@ -60,7 +60,8 @@ enum
   PROP_SEED,
   PROP_IS_LIVE,
   PROP_FRAME_STEP,
-  PROP_ADD_EVENTS
+  PROP_ADD_EVENTS,
+  PROP_CLOUDS
 };
 
 #define DEFAULT_SCENE AD_SCENE_SURVEILLANCE
@@ -71,6 +72,8 @@ enum
 #define MAX_FRAME_STEP 25
 #define DEFAULT_ADD_EVENTS 0
 #define MAX_ADD_EVENTS 1000
+#define DEFAULT_CLOUDS 0.0
+#define MAX_CLOUDS 0.95
 
 struct _GstAnomalySceneSrc
 {
@@ -82,6 +85,7 @@ struct _GstAnomalySceneSrc
   guint seed;
   guint frame_step;
   guint add_events;
+  gdouble clouds;
 
   /* streaming state */
   GstVideoInfo info;
@@ -255,6 +259,21 @@ gst_anomaly_scene_src_class_init (GstAnomalySceneSrcClass * klass)
           MAX_ADD_EVENTS, DEFAULT_ADD_EVENTS, G_PARAM_READWRITE |
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
+  /**
+   * GstAnomalySceneSrc:clouds
+   *
+   * Cloud shadows drifting across the picture, taking this share of the
+   * light where they lie: light that changes by place, as outdoors under
+   * passing clouds (video scenes only).
+   */
+  g_object_class_install_property (gobject_class, PROP_CLOUDS,
+      g_param_spec_double ("clouds", "Clouds",
+          "Cloud shadows drifting across the picture, taking this share of "
+          "the light where they lie (soft-edged patches crossing at "
+          "0.6-1.4% of the width a frame; video scenes only; 0: none)", 0.0,
+          MAX_CLOUDS, DEFAULT_CLOUDS, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
   gst_element_class_set_static_metadata (element_class,
       "Anomaly scene source", "Source/Video",
       "Generated surveillance and industrial footage with anomaly ground "
@@ -281,6 +300,7 @@ gst_anomaly_scene_src_init (GstAnomalySceneSrc * self)
   self->frame_step = DEFAULT_FRAME_STEP;
   self->step = DEFAULT_FRAME_STEP;
   self->add_events = DEFAULT_ADD_EVENTS;
+  self->clouds = DEFAULT_CLOUDS;
   self->seed = DEFAULT_SEED;
   gst_video_info_init (&self->info);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
@@ -332,6 +352,11 @@ gst_anomaly_scene_src_set_property (GObject * object, guint prop_id,
       self->add_events = g_value_get_uint (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_CLOUDS:
+      GST_OBJECT_LOCK (self);
+      self->clouds = g_value_get_double (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -373,6 +398,11 @@ gst_anomaly_scene_src_get_property (GObject * object, guint prop_id,
       g_value_set_uint (value, self->add_events);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_CLOUDS:
+      GST_OBJECT_LOCK (self);
+      g_value_set_double (value, self->clouds);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -409,6 +439,7 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
   ad_scene *scene = NULL;
   gint kind, clip;
   guint seed, add_events;
+  gdouble clouds;
 
   if (!gst_video_info_from_caps (&info, caps))
     goto invalid_caps;
@@ -420,13 +451,15 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
   clip = self->clip;
   seed = self->seed;
   add_events = self->add_events;
+  clouds = self->clouds;
   self->step = self->frame_step;
   GST_OBJECT_UNLOCK (self);
 
   if (ad_scene_new ((ad_scene_kind) kind, (ad_scene_clip) clip,
           GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info), 0, seed,
           &scene, &err) != AD_OK ||
-      ad_scene_add_events (scene, (int) add_events, &err) != AD_OK) {
+      ad_scene_add_events (scene, (int) add_events, &err) != AD_OK ||
+      ad_scene_add_clouds (scene, (float) clouds, &err) != AD_OK) {
     ad_scene_free (scene);
     goto scene_failed;
   }

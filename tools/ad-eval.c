@@ -46,6 +46,7 @@ static gboolean opt_no_mog2 = FALSE;
 gint opt_max_frames = 0;
 static gint opt_frame_step = 1;
 static gint opt_train_events = 0;
+static gdouble opt_clouds = 0.0;
 static gint opt_fps = 0;
 static gint opt_h264 = 0;
 static gdouble opt_drop = 0.0;
@@ -89,6 +90,9 @@ static GOptionEntry entries[] = {
       "Scenes: the training clip holds N anomaly events, as a real "
       "camera's normal footage may (anomalyscenesrc add-events=N; "
       "default 0)", "N"},
+  {"clouds", 0, 0, G_OPTION_ARG_DOUBLE, &opt_clouds,
+      "Scenes: cloud shadows taking D of the light drift across the test "
+      "and nuisance clips (anomalyscenesrc clouds=D; default 0)", "D"},
   {"fps", 0, 0, G_OPTION_ARG_INT, &opt_fps,
       "--dataset: frames a second the footage was filmed at (default 25; "
       "UCSD Ped2: 10): the rate its frames are fed at, which anomalydetect "
@@ -264,8 +268,8 @@ clip_frames (ad_scene_kind kind, ad_scene_clip clip, guint seed)
 
 /* "anomalyscenesrc ... ! videoconvert": n frames of a clip of the scene
  * at the video size, every opt_frame_step-th frame, through H.264 and
- * back with --h264; a scored clip (`lossy`) then in gray with --gray-test
- * and, with --drop, through an element named "drop" at whose input
+ * back with --h264; a scored clip (`lossy`) with --clouds' cloud shadows,
+ * then in gray with --gray-test and, with --drop, through an element named "drop" at whose input
  * run_pipeline loses frames (g_free). */
 static gchar *
 scene_src (const SceneSpec * sp, const gchar * clip, guint seed, gint64 n,
@@ -279,11 +283,15 @@ scene_src (const SceneSpec * sp, const gchar * clip, guint seed, gint64 n,
    * scene's images have no events to add) */
   gint events = strcmp (clip, "train") == 0 &&
       strcmp (sp->element_scene, "industrial") != 0 ? opt_train_events : 0;
+  /* --clouds: the test and nuisance clips of the video scenes */
+  gchar clouds[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_dtostr (clouds, sizeof clouds, lossy &&
+      strcmp (sp->element_scene, "industrial") != 0 ? opt_clouds : 0.0);
   gchar *s = g_strdup_printf ("anomalyscenesrc scene=%s clip=%s seed=%u "
-      "frame-step=%d add-events=%d num-buffers=%" G_GINT64_FORMAT " ! "
-      "video/x-raw,width=%d,height=%d ! videoconvert%s%s%s",
-      sp->element_scene, clip, seed, opt_frame_step, events, n, vid_w, vid_h,
-      codec,
+      "frame-step=%d add-events=%d clouds=%s num-buffers=%" G_GINT64_FORMAT
+      " ! video/x-raw,width=%d,height=%d ! videoconvert%s%s%s",
+      sp->element_scene, clip, seed, opt_frame_step, events, clouds, n,
+      vid_w, vid_h, codec,
       lossy && opt_gray_test ?
       " ! videobalance saturation=0 ! videoconvert" : "",
       lossy && opt_drop > 0.0 ? " ! identity name=drop" : "");
@@ -619,6 +627,11 @@ main (int argc, char **argv)
   }
   if (opt_frame_step < 1 || opt_frame_step > 25) {
     g_printerr ("ad-eval: --frame-step must be 1..25\n");
+    return 2;
+  }
+  if (!(opt_clouds >= 0.0 && opt_clouds <= 0.95) ||
+      (opt_clouds > 0.0 && opt_dataset)) {
+    g_printerr ("ad-eval: --clouds takes 0..0.95, for scenes\n");
     return 2;
   }
   if (opt_train_events < 0 || opt_train_events > 1000 ||

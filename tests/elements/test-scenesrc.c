@@ -277,31 +277,88 @@ GST_START_TEST (test_add_events)
 
 GST_END_TEST;
 
-/* The industrial scene has no events to add: an error with the reason. */
+/* clouds=0.5 on a nuisance clip: the buffers are the core's clip with its
+ * cloud shadows, darker than without them and never brighter. */
+GST_START_TEST (test_clouds)
+{
+  const gint w = 64, h = 48;
+  ad_scene *scene = NULL;
+  guint8 *rgb = g_malloc ((gsize) w * h * 3);
+  GstHarness *hs[2];
+  gint64 darker = 0;
+
+  fail_unless (ad_scene_new (AD_SCENE_SURVEILLANCE, AD_CLIP_NUISANCE, w, h,
+          0, 2, &scene, NULL) == AD_OK);
+  fail_unless (ad_scene_add_clouds (scene, 0.5f, NULL) == AD_OK);
+  hs[0] = scene_harness ("scene=surveillance clip=nuisance seed=2",
+      "video/x-raw,width=64,height=48");
+  hs[1] = scene_harness ("scene=surveillance clip=nuisance seed=2 "
+      "clouds=0.5", "video/x-raw,width=64,height=48");
+  for (gint64 i = 0; i < 40; i++) {
+    GstBuffer *buf[2];
+    GstMapInfo map[2];
+
+    fail_unless (ad_scene_render (scene, i, rgb, NULL, NULL, NULL) == AD_OK);
+    for (gint k = 0; k < 2; k++) {
+      buf[k] = gst_harness_pull (hs[k]);
+      fail_unless (buf[k] != NULL);
+      fail_unless (gst_buffer_map (buf[k], &map[k], GST_MAP_READ));
+    }
+    fail_unless (memcmp (map[1].data, rgb, map[1].size) == 0, "frame %"
+        G_GINT64_FORMAT " vs core", i);
+    for (gsize p = 0; p < map[0].size; p++) {
+      fail_unless (map[1].data[p] <= map[0].data[p] + 12, "frame %"
+          G_GINT64_FORMAT " brighter under the clouds", i);
+      darker += map[1].data[p] + 40 < map[0].data[p];
+    }
+    for (gint k = 0; k < 2; k++) {
+      gst_buffer_unmap (buf[k], &map[k]);
+      gst_buffer_unref (buf[k]);
+    }
+  }
+  fail_unless (darker > 40 * w * h / 10, "%" G_GINT64_FORMAT " darker "
+      "values", darker);
+  gst_harness_teardown (hs[0]);
+  gst_harness_teardown (hs[1]);
+  g_free (rgb);
+  ad_scene_free (scene);
+}
+
+GST_END_TEST;
+
+/* The industrial scene has no events to add and no sky to cast cloud
+ * shadows: an error with the reason. */
 GST_START_TEST (test_add_events_industrial)
 {
-  GstElement *p = gst_parse_launch ("anomalyscenesrc scene=industrial "
-      "add-events=2 num-buffers=1 ! fakesink", NULL);
-  GstBus *bus;
-  GstMessage *msg;
-  GError *error = NULL;
-  gchar *dbg = NULL;
+  static const gchar *const what[2] = { "add-events=2", "clouds=0.3" };
 
-  fail_unless (p != NULL);
-  bus = gst_element_get_bus (p);
-  gst_element_set_state (p, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
-      GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
-  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR,
-      "no error");
-  gst_message_parse_error (msg, &error, &dbg);
-  fail_unless (strstr (dbg, "industrial") != NULL, "debug '%s'", dbg);
-  g_error_free (error);
-  g_free (dbg);
-  gst_message_unref (msg);
-  gst_element_set_state (p, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (p);
+  for (gint k = 0; k < 2; k++) {
+    gchar *line = g_strdup_printf ("anomalyscenesrc scene=industrial %s "
+        "num-buffers=1 ! fakesink", what[k]);
+    GstElement *p = gst_parse_launch (line, NULL);
+    GstBus *bus;
+    GstMessage *msg;
+    GError *error = NULL;
+    gchar *dbg = NULL;
+
+    fail_unless (p != NULL);
+    bus = gst_element_get_bus (p);
+    gst_element_set_state (p, GST_STATE_PLAYING);
+    msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+        GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+    fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR,
+        "%s: no error", what[k]);
+    gst_message_parse_error (msg, &error, &dbg);
+    fail_unless (strstr (dbg, "industrial") != NULL, "%s: debug '%s'",
+        what[k], dbg);
+    g_error_free (error);
+    g_free (dbg);
+    gst_message_unref (msg);
+    gst_element_set_state (p, GST_STATE_NULL);
+    gst_object_unref (bus);
+    gst_object_unref (p);
+    g_free (line);
+  }
 }
 
 GST_END_TEST;
@@ -388,6 +445,7 @@ scenesrc_suite (void)
   tcase_add_test (tc, test_determinism);
   tcase_add_test (tc, test_truth_meta);
   tcase_add_test (tc, test_add_events);
+  tcase_add_test (tc, test_clouds);
   tcase_add_test (tc, test_add_events_industrial);
   return s;
 }
