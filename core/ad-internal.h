@@ -433,17 +433,18 @@ float ad_gain (const float *x, const float *ref, int n, float *tmp);
  * inside the picture at its edges), interpolated bilinearly between the
  * cells' centres: a cloud's shadow or a patch of sun (light that changes
  * by place) is followed, an object in fewer than half of a window's cells
- * is not.  With radius 0, ad_gain (x, ref) everywhere.  tmp [h * w]
- * scratch.  Returns ad_gain's value for the whole picture. */
-float ad_gain_field (const float *x, const float *ref, int h, int w,
-    int cell, int radius, float *tmp, float *gf);
+ * is not; pixels where skip (NULL or [h, w]) is set (regions left out)
+ * do not count.  With radius 0, ad_gain (x, ref) everywhere.  tmp
+ * [h * w] scratch.  Returns ad_gain's value for the whole picture. */
+float ad_gain_field (const float *x, const float *ref, const uint8_t *skip,
+    int h, int w, int cell, int radius, float *tmp, float *gf);
 /* d [hw] = |gray - gf x bg| at its best match within +-AD_BG_SHIFT px
  * (tolerates camera jitter), with gf [hw] = ad_gain_field (gray, bg,
- * cell, radius) (tolerates lighting, by place with radius > 0); tmp [hw]
- * scratch.  Returns the gain of the whole picture. */
+ * skip, cell, radius) (tolerates lighting, by place with radius > 0); tmp
+ * [hw] scratch.  Returns the gain of the whole picture. */
 #define AD_BG_SHIFT 2
-float ad_bg_diff (const float *gray, const float *bg, int h, int w,
-    int cell, int radius, float *tmp, float *gf, float *d);
+float ad_bg_diff (const float *gray, const float *bg, const uint8_t *skip,
+    int h, int w, int cell, int radius, float *tmp, float *gf, float *d);
 /* Colour models: uv [2, hw] = the chromaticity (r, g) = (R, G) /
  * (R + G + B) of feat [3, hw] (1/3 where black).  The learned background's
  * is the per-pixel median of the training frames' (tensor bg_chroma). */

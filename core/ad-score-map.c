@@ -255,7 +255,7 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
   if (sc->ci == 3)
     follow_colour (sc, feat, gray);
   int relearn = sc->relearn > 0;
-  ad_bg_diff (gray, sc->bg_live, sc->h, sc->w, sc->cell,
+  ad_bg_diff (gray, sc->bg_live, sc->ign, sc->h, sc->w, sc->cell,
       sc->cfg.static_light, sc->tmp, sc->lit, d);
   /* colour frames of a colour model: a change of colour counts too (an
    * object as bright as the ground), the larger of the two */

@@ -94,17 +94,17 @@ ad_gain (const float *x, const float *ref, int n, float *tmp)
 
 /* The median ratio x / ref over every other pixel (both ways) of the
  * [h, w] planes within rows y0..y1-1 and columns x0..x1-1, clamped as
- * ad_gain's; g when no pixel qualifies.  tmp scratch, twice the pixels
- * read. */
+ * ad_gain's, leaving out the pixels where skip (NULL or [h, w]) is set;
+ * g when no pixel qualifies.  tmp scratch, twice the pixels read. */
 static float
-median_ratio (const float *x, const float *ref, int w, int y0, int y1,
-    int x0, int x1, float g, float *tmp)
+median_ratio (const float *x, const float *ref, const uint8_t *skip, int w,
+    int y0, int y1, int x0, int x1, float g, float *tmp)
 {
   int m = 0;
   for (int y = y0; y < y1; y += 2)
     for (int xx = x0; xx < x1; xx += 2) {
       int p = y * w + xx;
-      if (ref[p] > AD_GAIN_MIN_REF)
+      if (ref[p] > AD_GAIN_MIN_REF && !(skip && skip[p]))
         tmp[m++] = x[p] / ref[p];
     }
   if (m == 0)
@@ -138,8 +138,8 @@ between (int i, int c, int nc, int *i0, float *t)
 }
 
 float
-ad_gain_field (const float *x, const float *ref, int h, int w, int cell,
-    int radius, float *tmp, float *gf)
+ad_gain_field (const float *x, const float *ref, const uint8_t *skip,
+    int h, int w, int cell, int radius, float *tmp, float *gf)
 {
   float g = ad_gain (x, ref, h * w, tmp);
   int gw = (w + cell - 1) / cell, gh = (h + cell - 1) / cell, n = gw * gh;
@@ -151,7 +151,7 @@ ad_gain_field (const float *x, const float *ref, int h, int w, int cell,
   float *cm = tmp, *cg = tmp + n, *scr = tmp + 2 * n;   /* [n], [n] */
   for (int cy = 0; cy < gh; cy++)
     for (int cx = 0; cx < gw; cx++)
-      cm[cy * gw + cx] = median_ratio (x, ref, w, cy * cell,
+      cm[cy * gw + cx] = median_ratio (x, ref, skip, w, cy * cell,
           (cy + 1) * cell < h ? (cy + 1) * cell : h, cx * cell,
           (cx + 1) * cell < w ? (cx + 1) * cell : w, g, scr);
   /* each cell's light: the median of the cells' around it, so that an
@@ -229,10 +229,10 @@ ad_chroma_diff (const float *uv, const float *bg, const float *gray,
 }
 
 float
-ad_bg_diff (const float *gray, const float *bg, int h, int w, int cell,
-    int radius, float *tmp, float *gf, float *d)
+ad_bg_diff (const float *gray, const float *bg, const uint8_t *skip, int h,
+    int w, int cell, int radius, float *tmp, float *gf, float *d)
 {
-  float gain = ad_gain_field (gray, bg, h, w, cell, radius, tmp, gf);
+  float gain = ad_gain_field (gray, bg, skip, h, w, cell, radius, tmp, gf);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++) {
       float v = gray[y * w + x], best = 1e30f, g = gf[y * w + x];
