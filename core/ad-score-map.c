@@ -127,11 +127,11 @@ shadow_band (float g, float lit)
  * for a shadow: the test runs only on a frame with colour (sc->colourful,
  * follow_colour).
  * The frame's chromaticity is sc->uv (follow_colour); gray, bg [hw] and
- * gain as ad_bg_diff's; d [hw] its difference after the frame's floor
- * (sc->fg, changed in place). */
+ * gain [hw] the light on it (sc->lit, ad_bg_diff's); d [hw] its
+ * difference after the frame's floor (sc->fg, changed in place). */
 static void
-shadows (ad_scorer *sc, const float *gray, const float *bg, const float *gain,
-    float *d)
+shadows (ad_scorer *sc, const float *gray, const float *bg,
+    const float *gain, float *d)
 {
   const size_t hw = (size_t) sc->hw;
   float *cr = sc->chroma, *cg = sc->chroma + hw;
@@ -216,12 +216,11 @@ follow_colour (ad_scorer *sc, const float *feat, const float *gray)
  * colour the two look alike (the colour test of shadows () needs
  * chromaticity): its foreground is multiplied by map_dark, so the map
  * ranks the rest of a moving object above its shadow.  gray, bg [hw] and
- * gain as ad_bg_diff's; d [hw] its difference after the floor (sc->fg,
- * changed in place). */
+ * gain [hw] the light on it (sc->lit, ad_bg_diff's); d [hw] its
+ * difference after the floor (sc->fg, changed in place). */
 static void
 dark_pixels (ad_scorer *sc, const float *gray, const float *bg,
-    const float *gain,
-    float *d)
+    const float *gain, float *d)
 {
   for (int p = 0; p < sc->hw; p++)
     if (d[p] > 0.0f && shadow_band (gray[p], gain[p] * bg[p]))

@@ -7,8 +7,9 @@
  * per-pixel median of the training frames' blurred gray (people pass, the
  * median stays); a frame's difference to it is taken at the best match
  * within a few pixels (camera jitter) after scaling by the frame's overall
- * gain (lighting).  The scorer keeps the part of it that is still and
- * lasts (ad-score-map.c).
+ * gain (lighting), or with static_light by the light of each place
+ * (ad_gain_field: a cloud's shadow).  The scorer keeps the part of it
+ * that is still and lasts (ad-score-map.c).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
