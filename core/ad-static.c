@@ -79,6 +79,19 @@ ad_bg_hist_median (const ad_bg_hist *b, float *bg)
   return 1;
 }
 
+/* The median of the m ratios in tmp [2m] (the second half scratch),
+ * within [1/AD_GAIN_MAX, AD_GAIN_MAX]; g when there are none or the
+ * median is not a number. */
+static float
+median_gain (float *tmp, int m, float g)
+{
+  float v = m > 0 ? ad_quantile (tmp, m, 0.5f, tmp + m) : g;
+  if (!(v == v))
+    return g;
+  return v < 1.0f / AD_GAIN_MAX ? 1.0f / AD_GAIN_MAX : v > AD_GAIN_MAX ?
+      AD_GAIN_MAX : v;
+}
+
 float
 ad_gain (const float *x, const float *ref, int n, float *tmp)
 {
@@ -86,17 +99,13 @@ ad_gain (const float *x, const float *ref, int n, float *tmp)
   for (int p = 0; p < n; p += AD_GAIN_STRIDE)
     if (ref[p] > AD_GAIN_MIN_REF)
       tmp[m++] = x[p] / ref[p];
-  float g = m > 0 ? ad_quantile (tmp, m, 0.5f, tmp + m) : 1.0f;
-  if (!(g == g))
-    return 1.0f;
-  return g < 1.0f / AD_GAIN_MAX ? 1.0f / AD_GAIN_MAX : g > AD_GAIN_MAX ?
-      AD_GAIN_MAX : g;
+  return median_gain (tmp, m, 1.0f);
 }
 
 /* The median ratio x / ref over every other pixel (both ways) of the
- * [h, w] planes within rows y0..y1-1 and columns x0..x1-1, clamped as
- * ad_gain's, leaving out the pixels where skip (NULL or [h, w]) is set;
- * g when no pixel qualifies.  tmp scratch, twice the pixels read. */
+ * [h, w] planes within rows y0..y1-1 and columns x0..x1-1, as ad_gain's
+ * (median_gain), leaving out the pixels where skip (NULL or [h, w]) is
+ * set; g when no pixel qualifies.  tmp scratch, twice the pixels read. */
 static float
 median_ratio (const float *x, const float *ref, const uint8_t *skip, int w,
     int y0, int y1, int x0, int x1, float g, float *tmp)
@@ -108,13 +117,7 @@ median_ratio (const float *x, const float *ref, const uint8_t *skip, int w,
       if (ref[p] > AD_GAIN_MIN_REF && !(skip && skip[p]))
         tmp[m++] = x[p] / ref[p];
     }
-  if (m == 0)
-    return g;
-  float v = ad_quantile (tmp, m, 0.5f, tmp + m);
-  if (!(v == v))
-    return g;
-  return v < 1.0f / AD_GAIN_MAX ? 1.0f / AD_GAIN_MAX : v > AD_GAIN_MAX ?
-      AD_GAIN_MAX : v;
+  return median_gain (tmp, m, g);
 }
 
 /* The window of 2 r + 1 of n cells around cell i, moved inside the grid
