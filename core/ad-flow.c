@@ -901,7 +901,9 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   if (st != AD_OK)
     return st;
   ad_flow_set_colour (f, cfg->flow_color);
-  ad_flow_set_local_light (f, cfg->flow_light);
+  /* the light by place only when the light disagrees (light_engage) is
+   * the scorer's: normal footage learns with the picture's */
+  ad_flow_set_local_light (f, cfg->flow_light && cfg->light_engage <= 0.0f);
   if ((st = ad_flow_set_scale (f, cfg->flow_scale, err)) != AD_OK) {
     ad_flow_free (f);
     return st;

@@ -425,26 +425,35 @@ int ad_bg_hist_median (const ad_bg_hist *b, float *bg);
 #define AD_GAIN_MAX 2.0f
 #define AD_GAIN_STRIDE 3
 #define AD_GAIN_MIN_REF 0.01f
+/* ad_gain_field: a cell whose ratios' interquartile range is above this
+ * share of their median holds an object, not light */
+#define AD_LIGHT_EVEN 0.1f
 float ad_gain (const float *x, const float *ref, int n, float *tmp);
 /* gf [h, w] = the light on x [h, w] against ref [h, w] by place: with
  * radius > 0, each cell's (cell x cell px) median ratio x / ref (as
  * ad_gain's, every other pixel both ways), then for each cell the median
- * of those of the (2 radius + 1)^2 cells around it (the window moved
- * inside the picture at its edges), interpolated bilinearly between the
+ * of those of the evenly lit cells (AD_LIGHT_EVEN) among the (2 radius +
+ * 1)^2 around it (the window moved inside the picture at its edges; the
+ * whole picture's gain where none is), interpolated bilinearly between the
  * cells' centres: a cloud's shadow or a patch of sun (light that changes
  * by place) is followed, an object in fewer than half of a window's cells
  * is not; pixels where skip (NULL or [h, w]) is set (regions left out)
- * do not count.  With radius 0, ad_gain (x, ref) everywhere.  tmp
+ * do not count.  With engage > 0 only as much of that as the cells
+ * disagree: their largest departure from the whole picture's gain,
+ * relative to it, up to engage gives none (gf = the picture's gain
+ * everywhere, as with radius 0), twice engage or more all of it, in
+ * between a share of it; *share (may be NULL) gets that share (0-1, 0
+ * with radius 0).  With radius 0, ad_gain (x, ref) everywhere.  tmp
  * [h * w] scratch.  Returns ad_gain's value for the whole picture. */
 float ad_gain_field (const float *x, const float *ref, const uint8_t *skip,
-    int h, int w, int cell, int radius, float *tmp, float *gf);
+    int h, int w, int cell, int radius, float engage, float *tmp, float *gf,
+    float *share);
 /* d [hw] = |gray - gf x bg| at its best match within +-AD_BG_SHIFT px
- * (tolerates camera jitter), with gf [hw] = ad_gain_field (gray, bg,
- * skip, cell, radius) (tolerates lighting, by place with radius > 0); tmp
- * [hw] scratch.  Returns the gain of the whole picture. */
+ * (tolerates camera jitter), gf [hw] the light on the background
+ * (ad_gain_field: tolerates lighting, by place with radius > 0). */
 #define AD_BG_SHIFT 2
-float ad_bg_diff (const float *gray, const float *bg, const uint8_t *skip,
-    int h, int w, int cell, int radius, float *tmp, float *gf, float *d);
+void ad_bg_diff (const float *gray, const float *bg, const float *gf, int h,
+    int w, float *d);
 /* Colour models: uv [2, hw] = the chromaticity (r, g) = (R, G) /
  * (R + G + B) of feat [3, hw] (1/3 where black).  The learned background's
  * is the per-pixel median of the training frames' (tensor bg_chroma). */

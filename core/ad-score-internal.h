@@ -57,6 +57,8 @@ struct ad_scorer {
   float *bgd;               /* [hw] difference to the background, still */
   float *lit;               /* [hw] the light on the background by place
                              * (ad_gain_field, static_light) */
+  float light_share;        /* the share of the light by place at the
+                             * latest frame (light_engage) */
   float *fg;                /* [hw] the same, moving pixels included */
   float *chroma;            /* [2, hw] colour models: the background's
                              * chromaticity (r, g), a running mean */
@@ -194,6 +196,11 @@ float ad_sc_frame_fuse (ad_scorer *sc, float l, float mo, float fl, float sti,
  * with the background's upkeep (sc->bg_live [hw], sc->still_age [hw], the
  * colour mode); sc->fg [hw] = the difference to the background; sc->gate
  * + hw [hw] = each pixel's share of it when want_map. */
+/* sc->lit [hw] = the light on the learned background for the frame's
+ * gray [hw] (ad_gain_field, by place with static_light from light_engage
+ * on); sc->light_share its share of light by place, also measured (over
+ * 3 x 3 cells) for the motion fit's switch with flow_light alone. */
+void ad_sc_light (ad_scorer *sc, const float *gray);
 void ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok,
     int want_map);
 /* sc->gate [hw] = each pixel's share of its cell's motion (ones when !ok

@@ -227,6 +227,19 @@ dark_pixels (ad_scorer *sc, const float *gray, const float *bg,
       d[p] *= sc->cfg.map_dark;
 }
 
+void
+ad_sc_light (ad_scorer *sc, const float *gray)
+{
+  const ad_config *c = &sc->cfg;
+  int by_place = c->static_light > 0;
+  int r = by_place ? c->static_light :
+      c->flow_light && c->light_engage > 0.0f ? 1 : 0;
+  float g = ad_gain_field (gray, sc->bg_live, sc->ign, sc->h, sc->w,
+      sc->cell, r, c->light_engage, sc->tmp, sc->lit, &sc->light_share);
+  for (int p = 0; !by_place && r > 0 && p < sc->hw; p++)
+    sc->lit[p] = g;
+}
+
 /* Stationary change per cell into cells[2]: the mean over the cell of the
  * difference to the learned background at the pixels that did not move
  * (compensated difference below the motion noise), followed over time by
@@ -254,8 +267,8 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
   if (sc->ci == 3)
     follow_colour (sc, feat, gray);
   int relearn = sc->relearn > 0;
-  ad_bg_diff (gray, sc->bg_live, sc->ign, sc->h, sc->w, sc->cell,
-      sc->cfg.static_light, sc->tmp, sc->lit, d);
+  ad_sc_light (sc, gray);
+  ad_bg_diff (gray, sc->bg_live, sc->lit, sc->h, sc->w, d);
   /* colour frames of a colour model: a change of colour counts too (an
    * object as bright as the ground), the larger of the two */
   int colour = sc->bgc && sc->colourful && sc->mode && !relearn;

@@ -239,6 +239,7 @@ ad_scorer_reset (ad_scorer *sc)
     sc->have_prev = 0;
     sc->span = 1;
     sc->have_still = 0;
+    sc->light_share = 0.0f;
     sc->have_chroma = 0;
     sc->mode = 1;
     sc->mode_run = 0;
@@ -369,6 +370,11 @@ ad_sc_standardise (const ad_scorer *sc, const float *src, float *dst)
 void
 ad_sc_motion_cells (ad_scorer *sc, const float *feat, int want_map)
 {
+  /* the motion fit takes the light by place while the cells' light
+   * disagreed at the latest frame (light_engage) */
+  if (sc->cfg.flow_light)
+    ad_flow_set_local_light (sc->flow, sc->cfg.light_engage <= 0.0f ||
+        sc->light_share > 0.0f);
   int ok = ad_flow_push (sc->flow, feat, sc->ci, sc->cfg.motion_comp);
   want_map = want_map || sc->full;
   float *nov = sc->cells + sc->ncells;

@@ -8,8 +8,9 @@
  * median stays); a frame's difference to it is taken at the best match
  * within a few pixels (camera jitter) after scaling by the frame's overall
  * gain (lighting), or with static_light by the light of each place
- * (ad_gain_field: a cloud's shadow).  The scorer keeps the part of it
- * that is still and lasts (ad-score-map.c).
+ * (ad_gain_field: a cloud's shadow; from light_engage on, while the
+ * evenly lit cells disagree).  The scorer keeps the part of it that is
+ * still and lasts (ad-score-map.c).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -105,10 +106,13 @@ ad_gain (const float *x, const float *ref, int n, float *tmp)
 /* The median ratio x / ref over every other pixel (both ways) of the
  * [h, w] planes within rows y0..y1-1 and columns x0..x1-1, as ad_gain's
  * (median_gain), leaving out the pixels where skip (NULL or [h, w]) is
- * set; g when no pixel qualifies.  tmp scratch, twice the pixels read. */
+ * set; g when no pixel qualifies.  *spread = the ratios' interquartile
+ * range relative to that median (a change of light scales a place
+ * evenly, an object does not; infinite with fewer than 4 ratios).  tmp
+ * scratch, twice the pixels read. */
 static float
 median_ratio (const float *x, const float *ref, const uint8_t *skip, int w,
-    int y0, int y1, int x0, int x1, float g, float *tmp)
+    int y0, int y1, int x0, int x1, float g, float *tmp, float *spread)
 {
   int m = 0;
   for (int y = y0; y < y1; y += 2)
@@ -117,6 +121,14 @@ median_ratio (const float *x, const float *ref, const uint8_t *skip, int w,
       if (ref[p] > AD_GAIN_MIN_REF && !(skip && skip[p]))
         tmp[m++] = x[p] / ref[p];
     }
+  *spread = INFINITY;
+  if (m >= 4) {
+    float lo = ad_quantile (tmp, m, 0.25f, tmp + m);
+    float hi = ad_quantile (tmp, m, 0.75f, tmp + m);
+    float med = ad_quantile (tmp, m, 0.5f, tmp + m);
+    if (med > 0.0f)
+      *spread = (hi - lo) / med;
+  }
   return median_gain (tmp, m, g);
 }
 
@@ -143,33 +155,54 @@ between (int i, int c, int nc, int *i0, float *t)
 
 float
 ad_gain_field (const float *x, const float *ref, const uint8_t *skip,
-    int h, int w, int cell, int radius, float *tmp, float *gf)
+    int h, int w, int cell, int radius, float engage, float *tmp, float *gf,
+    float *share)
 {
   float g = ad_gain (x, ref, h * w, tmp);
   int gw = (w + cell - 1) / cell, gh = (h + cell - 1) / cell, n = gw * gh;
-  if (radius <= 0 || n < 2) {
+  float a = 0.0f;             /* the share of the light by place */
+  /* [n] each cell's median ratio (not a number where its ratios spread:
+   * an object), [n] its light, then scratch */
+  float *cm = tmp, *cg = tmp + n, *scr = tmp + 2 * n;
+  if (radius > 0 && n >= 2) {
+    for (int cy = 0; cy < gh; cy++)
+      for (int cx = 0; cx < gw; cx++) {
+        float sp;
+        float v = median_ratio (x, ref, skip, w, cy * cell,
+            (cy + 1) * cell < h ? (cy + 1) * cell : h, cx * cell,
+            (cx + 1) * cell < w ? (cx + 1) * cell : w, g, scr, &sp);
+        cm[cy * gw + cx] = sp <= AD_LIGHT_EVEN ? v : NAN;
+      }
+    /* each cell's light: the median of the evenly lit cells' around it,
+     * so that an object in fewer than half of them is not taken for
+     * light; the picture's where none is */
+    float dis = 0.0f;
+    for (int cy = 0; cy < gh; cy++)
+      for (int cx = 0; cx < gw; cx++) {
+        int ya, yb, xa, xb, m = 0;
+        window (cy, radius, gh, &ya, &yb);
+        window (cx, radius, gw, &xa, &xb);
+        for (int yy = ya; yy < yb; yy++)
+          for (int xx = xa; xx < xb; xx++)
+            if (cm[yy * gw + xx] == cm[yy * gw + xx])
+              scr[m++] = cm[yy * gw + xx];
+        float v = m > 0 ? ad_quantile (scr, m, 0.5f, scr + m) : g;
+        cg[cy * gw + cx] = v;
+        dis = fabsf (v - g) > dis ? fabsf (v - g) : dis;
+      }
+    /* the cells' disagreement, relative to the picture's light: none
+     * below engage, all of it from twice engage */
+    dis /= g;
+    a = engage <= 0.0f ? 1.0f : (dis - engage) / engage;
+    a = a < 0.0f ? 0.0f : a > 1.0f ? 1.0f : a;
+  }
+  if (share)
+    *share = a;
+  if (a <= 0.0f) {
     for (int p = 0; p < h * w; p++)
       gf[p] = g;
     return g;
   }
-  float *cm = tmp, *cg = tmp + n, *scr = tmp + 2 * n;   /* [n], [n] */
-  for (int cy = 0; cy < gh; cy++)
-    for (int cx = 0; cx < gw; cx++)
-      cm[cy * gw + cx] = median_ratio (x, ref, skip, w, cy * cell,
-          (cy + 1) * cell < h ? (cy + 1) * cell : h, cx * cell,
-          (cx + 1) * cell < w ? (cx + 1) * cell : w, g, scr);
-  /* each cell's light: the median of the cells' around it, so that an
-   * object in fewer than half of them is not taken for light */
-  for (int cy = 0; cy < gh; cy++)
-    for (int cx = 0; cx < gw; cx++) {
-      int ya, yb, xa, xb, m = 0;
-      window (cy, radius, gh, &ya, &yb);
-      window (cx, radius, gw, &xa, &xb);
-      for (int yy = ya; yy < yb; yy++)
-        for (int xx = xa; xx < xb; xx++)
-          scr[m++] = cm[yy * gw + xx];
-      cg[cy * gw + cx] = ad_quantile (scr, m, 0.5f, scr + m);
-    }
   for (int y = 0; y < h; y++) {
     int y0, x0;
     float ty, tx;
@@ -180,7 +213,7 @@ ad_gain_field (const float *x, const float *ref, const uint8_t *skip,
       int x1 = x0 + 1 < gw ? x0 + 1 : x0;
       float top = r0[x0] + tx * (r0[x1] - r0[x0]);
       float bot = r1[x0] + tx * (r1[x1] - r1[x0]);
-      gf[y * w + xx] = top + ty * (bot - top);
+      gf[y * w + xx] = g + a * (top + ty * (bot - top) - g);
     }
   }
   return g;
@@ -232,11 +265,10 @@ ad_chroma_diff (const float *uv, const float *bg, const float *gray,
     }
 }
 
-float
-ad_bg_diff (const float *gray, const float *bg, const uint8_t *skip, int h,
-    int w, int cell, int radius, float *tmp, float *gf, float *d)
+void
+ad_bg_diff (const float *gray, const float *bg, const float *gf, int h,
+    int w, float *d)
 {
-  float gain = ad_gain_field (gray, bg, skip, h, w, cell, radius, tmp, gf);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++) {
       float v = gray[y * w + x], best = 1e30f, g = gf[y * w + x];
@@ -252,5 +284,4 @@ ad_bg_diff (const float *gray, const float *bg, const uint8_t *skip, int h,
       }
       d[y * w + x] = best;
     }
-  return gain;
 }

@@ -193,6 +193,8 @@ typedef struct ad_config {
   int32_t static_light;       /* cells each way the light on the
                                * background is taken over (0: one gain
                                * for the picture) */
+  float light_engage;         /* the cells' light disagreement from which
+                               * the light by place starts (0: always) */
   float map_outside;          /* heatmap share of a pixel away from every
                                * silhouette (1 = off) */
   float map_learned;          /* heatmap weight of the learned part, x fuse */

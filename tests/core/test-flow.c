@@ -640,6 +640,19 @@ test_recur_bins (void)
   ad_free (fr);
 }
 
+/* d [HW] = x's difference to the background bg, lit by place over r cells
+ * each way from engage on (ad_gain_field, ad_bg_diff), the light in gf
+ * [HW]; returns the share of the light by place. */
+static float
+bg_diff (const float *x, const float *bg, int r, float engage, float *tmp,
+    float *gf, float *d)
+{
+  float share = -1.0f;
+  ad_gain_field (x, bg, NULL, H, W, CELL, r, engage, tmp, gf, &share);
+  ad_bg_diff (x, bg, gf, H, W, d);
+  return share;
+}
+
 static void
 test_static (void)
 {
@@ -663,7 +676,7 @@ test_static (void)
   /* lighting x1.1 and a (1, 2) px shift: small; a new object: large */
   render (a, -1.0f, 0, 0, 0, 1.0f);
   render (b, -1.0f, 0, 1.0f, 2.0f, 1.1f);
-  ad_bg_diff (b, a, NULL, H, W, CELL, 0, tmp, gf, d);
+  bg_diff (b, a, 0, 0.0f, tmp, gf, d);
   float worst = 0.0f;
   for (int y = 4; y < H - 4; y++)
     for (int x = 4; x < W - 4; x++)
@@ -673,13 +686,13 @@ test_static (void)
   render (b, -1.0f, 0, 0, 0, 2.0f);
   for (int p = 0; p < HW; p++)
     b[p] = b[p] > 1.0f ? 1.0f : b[p];
-  ad_bg_diff (b, a, NULL, H, W, CELL, 0, tmp, gf, d);
+  bg_diff (b, a, 0, 0.0f, tmp, gf, d);
   worst = 0.0f;
   for (int p = 0; p < HW; p++)
     worst = fmaxf (worst, d[p]);
   CHECK (worst < 0.05f, "clipped bright background differs by %g", worst);
   render (b, 30.0f, 30.0f, 0, 0, 1.0f);
-  ad_bg_diff (b, a, NULL, H, W, CELL, 0, tmp, gf, d);
+  bg_diff (b, a, 0, 0.0f, tmp, gf, d);
   {
     double in = 0.0, outside = 0.0;
     for (int y = 0; y < H; y++)
@@ -704,7 +717,7 @@ test_static (void)
       b[y * W + x] *= 1.0f - 0.4f * t;
     }
   for (int r = 0; r <= 1; r++) {
-    ad_bg_diff (b, a, NULL, H, W, CELL, r, tmp, gf, d);
+    bg_diff (b, a, r, 0.0f, tmp, gf, d);
     double in = 0.0, shade = 0.0;
     int n_shade = 0;
     for (int y = 0; y < H; y++)
@@ -728,6 +741,29 @@ test_static (void)
         (r == 0 || fabsf (gf[40 * W + 60] - 0.6f) < 0.05f),
         "light over %d cells each way: %g in the sun, %g in the shade", r,
         gf[5 * W + 5], gf[40 * W + 60]);
+  }
+  /* light by place only while the light disagrees (light_engage): the
+   * shade is 0.4 of the light away from the picture's, so from 0.15 on
+   * all of the light by place, from 0.3 a third of it, from 0.5 none */
+  {
+    float all = bg_diff (b, a, 1, 0.15f, tmp, gf, d), sun = gf[5 * W + 5];
+    CHECK (all == 1.0f && fabsf (gf[40 * W + 60] - 0.6f) < 0.05f,
+        "engage 0.15: share %g, %g in the shade", all, gf[40 * W + 60]);
+    float part = bg_diff (b, a, 1, 0.3f, tmp, gf, d);
+    CHECK (part > 0.2f && part < 0.45f &&
+        fabsf (gf[40 * W + 60] - (sun + part * (0.6f - sun))) < 0.05f,
+        "engage 0.3: share %g, %g in the shade", part, gf[40 * W + 60]);
+    float none = bg_diff (b, a, 1, 0.5f, tmp, gf, d);
+    CHECK (none == 0.0f && gf[40 * W + 60] == gf[5 * W + 5],
+        "engage 0.5: share %g, %g in the shade, %g in the sun", none,
+        gf[40 * W + 60], gf[5 * W + 5]);
+    /* the whole picture 1.1 times as bright and the square: the cells
+     * agree, one light */
+    render (b, 30.0f, 30.0f, 0, 0, 1.1f);
+    none = bg_diff (b, a, 1, 0.05f, tmp, gf, d);
+    CHECK (none == 0.0f && gf[36 * W + 36] == gf[5 * W + 5] &&
+        fabsf (gf[5 * W + 5] - 1.1f) < 0.02f, "even light: share %g, %g "
+        "on the square, %g elsewhere", none, gf[36 * W + 36], gf[5 * W + 5]);
   }
 
   /* the scorer: normal passes along the band, then the square left lying

@@ -594,6 +594,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "flow_recur_bins");
     drop_field (cut, &n, "flow_light");
     drop_field (cut, &n, "static_light");
+    drop_field (cut, &n, "light_engage");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -629,9 +630,10 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
       CHECK (m->cfg.flow_recur == 0 && m->cfg.flow_recur_bins == 0,
           "legacy recurrence %d, bins %d", (int) m->cfg.flow_recur,
           (int) m->cfg.flow_recur_bins);
-      CHECK (m->cfg.flow_light == 0 && m->cfg.static_light == 0,
-          "legacy light %d / %d", (int) m->cfg.flow_light,
-          (int) m->cfg.static_light);
+      CHECK (m->cfg.flow_light == 0 && m->cfg.static_light == 0 &&
+          m->cfg.light_engage == 0.0f, "legacy light %d / %d / %g",
+          (int) m->cfg.flow_light, (int) m->cfg.static_light,
+          m->cfg.light_engage);
     }
     ad_model_free (m);
     m = NULL;
