@@ -57,6 +57,9 @@ struct ad_scorer {
   float *bgd;               /* [hw] difference to the background, still */
   float *lit;               /* [hw] the light on the background by place
                              * (ad_gain_field, static_light) */
+  uint8_t *lskip;           /* [hw] 1 where a pixel does not count in the
+                             * light estimate (left out, moving, or of
+                             * another colour) */
   float light_share;        /* the share of the light by place at the
                              * latest frame (light_engage) */
   float *fg;                /* [hw] the same, moving pixels included */
@@ -199,8 +202,12 @@ float ad_sc_frame_fuse (ad_scorer *sc, float l, float mo, float fl, float sti,
 /* sc->lit [hw] = the light on the learned background for the frame's
  * gray [hw] (ad_gain_field, by place with static_light from light_engage
  * on); sc->light_share its share of light by place, also measured (over
- * 3 x 3 cells) for the motion fit's switch with flow_light alone. */
-void ad_sc_light (ad_scorer *sc, const float *gray);
+ * 3 x 3 cells) for the motion fit's switch with flow_light alone.  The
+ * pixels left out, those whose compensated residual resid (NULL or [hw])
+ * is above the motion noise, and with colour those whose chromaticity
+ * differs from the background's (sc->cdiff) do not count. */
+void ad_sc_light (ad_scorer *sc, const float *gray, const float *resid,
+    int colour);
 void ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok,
     int want_map);
 /* sc->gate [hw] = each pixel's share of its cell's motion (ones when !ok

@@ -228,13 +228,21 @@ dark_pixels (ad_scorer *sc, const float *gray, const float *bg,
 }
 
 void
-ad_sc_light (ad_scorer *sc, const float *gray)
+ad_sc_light (ad_scorer *sc, const float *gray, const float *resid,
+    int colour)
 {
   const ad_config *c = &sc->cfg;
+  /* light lies still and keeps the ground's colour: a moving pixel, or
+   * one whose chromaticity left the background's (sc->cdiff is gray x
+   * the distance), is an object's and does not count */
+  for (int p = 0; p < sc->hw; p++)
+    sc->lskip[p] = (sc->ign && sc->ign[p]) ||
+        (resid && resid[p] > sc->flow_noise) ||
+        (colour && sc->cdiff[p] > AD_SHADOW_CHROMA * gray[p]);
   int by_place = c->static_light > 0;
   int r = by_place ? c->static_light :
       c->flow_light && c->light_engage > 0.0f ? 1 : 0;
-  float g = ad_gain_field (gray, sc->bg_live, sc->ign, sc->h, sc->w,
+  float g = ad_gain_field (gray, sc->bg_live, sc->lskip, sc->h, sc->w,
       sc->cell, r, c->light_engage, sc->tmp, sc->lit, &sc->light_share);
   for (int p = 0; !by_place && r > 0 && p < sc->hw; p++)
     sc->lit[p] = g;
@@ -267,15 +275,16 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
   if (sc->ci == 3)
     follow_colour (sc, feat, gray);
   int relearn = sc->relearn > 0;
-  ad_sc_light (sc, gray);
-  ad_bg_diff (gray, sc->bg_live, sc->lit, sc->h, sc->w, d);
   /* colour frames of a colour model: a change of colour counts too (an
    * object as bright as the ground), the larger of the two */
   int colour = sc->bgc && sc->colourful && sc->mode && !relearn;
-  if (colour) {
-    const float wc = sc->cfg.static_chroma;
+  if (colour)
     ad_chroma_diff (sc->uv, sc->bgc_live, gray, sc->h, sc->w, sc->tmp,
         sc->cdiff);
+  ad_sc_light (sc, gray, r, colour);
+  ad_bg_diff (gray, sc->bg_live, sc->lit, sc->h, sc->w, d);
+  if (colour) {
+    const float wc = sc->cfg.static_chroma;
     for (int p = 0; p < sc->hw; p++)
       d[p] = wc * sc->cdiff[p] > d[p] ? wc * sc->cdiff[p] : d[p];
   }

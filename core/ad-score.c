@@ -157,6 +157,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   sc->gate = ad_alloc ((size_t) sc->hw * AD_GATE_PLANES);
   sc->bgd = ad_alloc (sc->hw);
   sc->lit = ad_alloc (sc->hw);
+  sc->lskip = calloc ((size_t) sc->hw, 1);
   sc->fg = ad_alloc (sc->hw);
   if (sc->ci == 3 && (!(sc->uv = ad_alloc (2 * (size_t) sc->hw)) ||
           (sc->cfg.map_shadow < 1.0f &&
@@ -167,6 +168,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   if (!sc->prev || !sc->lmap || !sc->work || !sc->tmp || !sc->resid ||
       !sc->fmap ||
       !sc->cells || !sc->cwork || !sc->gate || !sc->bgd || !sc->lit || !sc->fg ||
+      !sc->lskip ||
       !sc->fspread || !sc->track) {
     ad_scorer_free (sc);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
@@ -193,6 +195,7 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->gate);
   ad_free (sc->bgd);
   ad_free (sc->lit);
+  free (sc->lskip);
   ad_free (sc->fg);
   ad_free (sc->chroma);
   ad_free (sc->fspread);

@@ -764,6 +764,21 @@ test_static (void)
     CHECK (none == 0.0f && gf[36 * W + 36] == gf[5 * W + 5] &&
         fabsf (gf[5 * W + 5] - 1.1f) < 0.02f, "even light: share %g, %g "
         "on the square, %g elsewhere", none, gf[36 * W + 36], gf[5 * W + 5]);
+    /* a large thing that darkens its place evenly (32 x 24 px, more than
+     * half of a 3 x 3 window) reads as light, unless its pixels are left
+     * out (the scorer leaves out moving pixels and those of another
+     * colour) */
+    uint8_t skip[HW];
+    for (int p = 0; p < HW; p++) {
+      int x = p % W, y = p / W, in = x >= 16 && x < 48 && y >= 16 && y < 40;
+      b[p] = in ? 0.5f * a[p] : a[p];
+      skip[p] = (uint8_t) in;
+    }
+    float lit = bg_diff (b, a, 1, 0.1f, tmp, gf, d);
+    float sh = -1.0f;
+    ad_gain_field (b, a, skip, H, W, CELL, 1, 0.1f, tmp, gf, &sh);
+    CHECK (lit == 1.0f && sh == 0.0f, "an even dark thing: share %g, %g "
+        "with its pixels left out", lit, sh);
   }
 
   /* the scorer: normal passes along the band, then the square left lying
