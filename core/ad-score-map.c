@@ -232,16 +232,17 @@ ad_sc_light (ad_scorer *sc, const float *gray, const float *resid,
     int colour)
 {
   const ad_config *c = &sc->cfg;
-  /* light lies still and keeps the ground's colour: a moving pixel, or
-   * one whose chromaticity left the background's (sc->cdiff is gray x
-   * the distance), is an object's and does not count */
-  for (int p = 0; p < sc->hw; p++)
-    sc->lskip[p] = (sc->ign && sc->ign[p]) ||
-        (resid && resid[p] > sc->flow_noise) ||
-        (colour && sc->cdiff[p] > AD_SHADOW_CHROMA * gray[p]);
   int by_place = c->static_light > 0;
   int r = by_place ? c->static_light :
       c->flow_light && c->light_engage > 0.0f ? 1 : 0;
+  /* light lies still and keeps the ground's colour: a moving pixel, or
+   * one whose chromaticity left the background's (sc->cdiff is gray x
+   * the distance), is an object's and does not count (one gain for the
+   * picture, r = 0, counts every pixel) */
+  for (int p = 0; r > 0 && p < sc->hw; p++)
+    sc->lskip[p] = (sc->ign && sc->ign[p]) ||
+        (resid && resid[p] > sc->flow_noise) ||
+        (colour && sc->cdiff[p] > AD_SHADOW_CHROMA * gray[p]);
   float g = ad_gain_field (gray, sc->bg_live, sc->lskip, sc->h, sc->w,
       sc->cell, r, c->light_engage, sc->tmp, sc->lit, &sc->light_share);
   for (int p = 0; !by_place && r > 0 && p < sc->hw; p++)

@@ -80,13 +80,10 @@ ad_bg_hist_median (const ad_bg_hist *b, float *bg)
   return 1;
 }
 
-/* The median of the m ratios in tmp [2m] (the second half scratch),
- * within [1/AD_GAIN_MAX, AD_GAIN_MAX]; g when there are none or the
- * median is not a number. */
+/* v within [1/AD_GAIN_MAX, AD_GAIN_MAX]; g when v is not a number. */
 static float
-median_gain (float *tmp, int m, float g)
+clamp_gain (float v, float g)
 {
-  float v = m > 0 ? ad_quantile (tmp, m, 0.5f, tmp + m) : g;
   if (!(v == v))
     return g;
   return v < 1.0f / AD_GAIN_MAX ? 1.0f / AD_GAIN_MAX : v > AD_GAIN_MAX ?
@@ -100,12 +97,13 @@ ad_gain (const float *x, const float *ref, int n, float *tmp)
   for (int p = 0; p < n; p += AD_GAIN_STRIDE)
     if (ref[p] > AD_GAIN_MIN_REF)
       tmp[m++] = x[p] / ref[p];
-  return median_gain (tmp, m, 1.0f);
+  return clamp_gain (m > 0 ? ad_quantile (tmp, m, 0.5f, tmp + m) : 1.0f,
+      1.0f);
 }
 
 /* The median ratio x / ref over every other pixel (both ways) of the
  * [h, w] planes within rows y0..y1-1 and columns x0..x1-1, as ad_gain's
- * (median_gain), leaving out the pixels where skip (NULL or [h, w]) is
+ * (clamp_gain), leaving out the pixels where skip (NULL or [h, w]) is
  * set; g when no pixel qualifies.  *spread = the ratios' interquartile
  * range relative to that median (a change of light scales a place
  * evenly, an object does not; infinite with fewer than 4 ratios).  tmp
@@ -121,15 +119,12 @@ median_ratio (const float *x, const float *ref, const uint8_t *skip, int w,
       if (ref[p] > AD_GAIN_MIN_REF && !(skip && skip[p]))
         tmp[m++] = x[p] / ref[p];
     }
+  float med = m > 0 ? ad_quantile (tmp, m, 0.5f, tmp + m) : g;
   *spread = INFINITY;
-  if (m >= 4) {
-    float lo = ad_quantile (tmp, m, 0.25f, tmp + m);
-    float hi = ad_quantile (tmp, m, 0.75f, tmp + m);
-    float med = ad_quantile (tmp, m, 0.5f, tmp + m);
-    if (med > 0.0f)
-      *spread = (hi - lo) / med;
-  }
-  return median_gain (tmp, m, g);
+  if (m >= 4 && med > 0.0f)
+    *spread = (ad_quantile (tmp, m, 0.75f, tmp + m) -
+        ad_quantile (tmp, m, 0.25f, tmp + m)) / med;
+  return clamp_gain (med, g);
 }
 
 /* The window of 2 r + 1 of n cells around cell i, moved inside the grid
