@@ -115,7 +115,6 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     return fst;
   }
   ad_flow_set_colour (sc->flow, m->cfg.flow_color);
-  ad_flow_set_local_light (sc->flow, m->cfg.flow_light);
   ad_flow_set_sigma (sc->flow, m->cfg.flow_sigma);
   sc->prev = ad_alloc ((size_t) sc->ci * sc->hw);
   sc->lmap = ad_alloc (sc->hw);
@@ -373,11 +372,10 @@ ad_sc_standardise (const ad_scorer *sc, const float *src, float *dst)
 void
 ad_sc_motion_cells (ad_scorer *sc, const float *feat, int want_map)
 {
-  /* the motion fit takes the light by place while the cells' light
-   * disagreed at the latest frame (light_engage) */
-  if (sc->cfg.flow_light)
-    ad_flow_set_local_light (sc->flow, sc->cfg.light_engage <= 0.0f ||
-        sc->light_share > 0.0f);
+  /* the motion fit takes the light by place (flow_light) while the cells'
+   * light disagreed at the latest frame (light_engage) */
+  ad_flow_set_local_light (sc->flow, sc->cfg.flow_light &&
+      (sc->cfg.light_engage <= 0.0f || sc->light_share > 0.0f));
   int ok = ad_flow_push (sc->flow, feat, sc->ci, sc->cfg.motion_comp);
   want_map = want_map || sc->full;
   float *nov = sc->cells + sc->ncells;
