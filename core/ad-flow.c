@@ -44,7 +44,8 @@ struct ad_flow {
   int colour;               /* 1: RGB frames fitted on their channels */
   int nch;                  /* channels fitted: 3 (RGB with colour), or 1
                              * (the gray) */
-  int local;                /* 1: brightness change taken out per cell
+  int local;                /* 1: the light by place: the previous frame
+                             * relit, the change left taken out per cell
                              * (ad_flow_set_local_light) */
   int cur, have_prev;
   float *ix, *iy, *it;      /* [3, hw] gradients and temporal difference
@@ -65,6 +66,8 @@ struct ad_flow {
   int n_vec;                /* consecutive pairs with vectors, capped at
                              * AD_FLOW_WINDOW_MAX */
   int span;                 /* frames the next pair spans (ad_flow_gap) */
+  float *relit;             /* [hw] the light of the latest frame over the
+                             * previous one's, by place (local) */
   float *work;              /* [4, n] textured cells [n], and each cell's
                              * brightness change per channel [3, n] */
   float *wring;             /* [AD_WANDER_MAX, n, 2] each cell's window
@@ -105,6 +108,7 @@ ad_flow_free (ad_flow *f)
   ad_free (f->ring_var);
   ad_free (f->wvar);
   ad_free (f->work);
+  ad_free (f->relit);
   ad_free (f->wring);
   free (f->wvalid);
   ad_free (f->half[0]);
@@ -149,12 +153,13 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->ring_uv = ad_alloc ((size_t) AD_FLOW_WINDOW_MAX * f->n * 2);
   f->ring_en = ad_alloc ((size_t) AD_FLOW_WINDOW_MAX * f->n);
   f->work = ad_alloc (4 * (size_t) f->n);
+  f->relit = ad_alloc (hw);
   f->wring = ad_alloc ((size_t) AD_WANDER_MAX * f->n * 2);
   f->wvalid = calloc ((size_t) AD_WANDER_MAX * f->n, 1);
   if (!f->g[0] || !f->g[1] || !f->ch[0] || !f->ch[1] || !f->ix || !f->iy ||
       !f->it || !f->tmp || !f->csums || !f->sums || !f->uv || !f->energy ||
       !f->ring_uv || !f->ring_en || !f->work || !f->wring || !f->wvalid ||
-      !f->var || !f->ring_var || !f->wvar) {
+      !f->var || !f->ring_var || !f->wvar || !f->relit) {
     ad_flow_free (f);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
@@ -422,6 +427,40 @@ combine (const double *cs, int nch, int n, const double *mb, int local,
     }
 }
 
+/* With the light by place: the previous frame's planes (and their half
+ * resolution) relit to the latest frame's light, f->relit [hw] being the
+ * light of the latest gray over the previous one's by place
+ * (ad_gain_field, each evenly lit cell's median ratio, a moving object's
+ * cells filled from their neighbours).  A cloud's shadow drifting over
+ * then changes no pixel of the pair, so its edge reads as no motion,
+ * while an object, whose cells are not evenly lit, keeps its change. */
+static void
+relight_previous (ad_flow *f)
+{
+  int h = f->h, w = f->w;
+  size_t hw = (size_t) h * w;
+  ad_gain_field (f->g[f->cur], f->g[f->cur ^ 1], NULL, h, w, f->cell, 1,
+      0.0f, f->tmp, f->relit, NULL);
+  for (int k = 0; k < f->nch; k++) {
+    float *pp = plane (f, f->cur ^ 1, k);
+    for (size_t p = 0; p < hw; p++)
+      pp[p] *= f->relit[p];
+  }
+  if (f->scale == 2) {
+    int w2 = w / 2;
+    size_t q = hw / 4;
+    for (int k = 0; k < f->nch; k++) {
+      float *hp = f->half[f->cur ^ 1] + (size_t) k * q;
+      for (int y = 0; y < h / 2; y++)
+        for (int x = 0; x < w2; x++)
+          hp[y * w2 + x] *= 0.25f * (f->relit[2 * y * w + 2 * x] +
+              f->relit[2 * y * w + 2 * x + 1] +
+              f->relit[(2 * y + 1) * w + 2 * x] +
+              f->relit[(2 * y + 1) * w + 2 * x + 1]);
+    }
+  }
+}
+
 int
 ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
 {
@@ -458,6 +497,8 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
     return 0;
   }
   f->n_vec = f->n_vec < AD_FLOW_WINDOW_MAX ? f->n_vec + 1 : AD_FLOW_WINDOW_MAX;
+  if (comp && f->local)
+    relight_previous (f);
   size_t cn = (size_t) f->n * FLOW_NS;
   for (int k = 0; k < nch; k++) {
     cell_sums (plane (f, f->cur, k), plane (f, f->cur ^ 1, k), h, w, cell,

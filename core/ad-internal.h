@@ -342,11 +342,14 @@ void ad_flow_set_colour (ad_flow *f, int on);
  * cell's vector (its fit's residual variance per pixel times the mean
  * diagonal of the inverse normal matrix); 0 (a new ad_flow's) = none. */
 void ad_flow_set_sigma (ad_flow *f, float k);
-/* 1 (flow_light): with compensation, the brightness change is taken out
- * per cell and channel (an offset fitted beside each vector, and each
- * cell's mean change out of the energy), not once for the picture, so a
- * cloud's shadow drifting over the scene reads no motion; 0 (a new
- * ad_flow's): one change per channel, the cells' median. */
+/* 1 (flow_light): with compensation, the light is taken by place: the
+ * previous frame is first relit to the latest one's light by place (the
+ * evenly lit cells' median ratios, ad_gain_field), then what change is
+ * left is taken out per cell and channel (an offset fitted beside each
+ * vector, and each cell's mean change out of the energy), not once for
+ * the picture, so a cloud's shadow drifting over the scene, its bending
+ * edge too, reads no motion; 0 (a new ad_flow's): one change per
+ * channel, the cells' median. */
 void ad_flow_set_local_light (ad_flow *f, int on);
 void ad_flow_reset (ad_flow *f);
 /* The scores' parts: learned, plain motion, motion pattern, stationary

@@ -161,6 +161,40 @@ test_vectors (void)
       edge_e[0], edge_v[1], edge_v[0]);
   CHECK (sq_u[1] > 0.4f && sq_u[1] < 1.6f, "the moving square reads %g",
       sq_u[1]);
+
+  /* a shadow's edge that bends (light 1 -> 0.6 along half a cosine over
+   * 32 px) drifting right by 2 px a frame, with the square moving 1 px
+   * below it: a brightness offset per cell leaves the bend, a slope
+   * across the cell that reads as texture moving with the edge; with the
+   * previous frame relit to the latest one's light by place, no cell
+   * under the edge moves, and the square still does */
+  float bend_v = 0.0f, bend_e = 0.0f;
+  ad_flow_reset (f);
+  ad_flow_set_local_light (f, 1);
+  for (int i = 0; i < 2; i++) {
+    float *fr = i ? b : a;
+    render (fr, 20.0f + (float) i, 32.0f, 0, 0, 1.0f);
+    for (int y = 0; y < H; y++)
+      for (int x = 0; x < W; x++) {
+        float t = (x - 16.0f - 2.0f * (float) i) / 32.0f;
+        t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+        fr[y * W + x] *= 1.0f - 0.2f * (1.0f - cosf (3.14159265f * t));
+      }
+    ad_flow_push (f, fr, 1, 1);
+  }
+  for (int y = 0; y < 24; y += CELL)
+    for (int x = 0; x < W; x += CELL) {
+      int kc = cell_of ((float) x, (float) y);
+      bend_v = fmaxf (bend_v, hypotf (uv[2 * kc], uv[2 * kc + 1]));
+      bend_e = fmaxf (bend_e, e[kc]);
+    }
+  int kq = cell_of (26.0f, 38.0f);
+  printf ("a bending edge by place: largest vector %.3f px, energy %.4f; "
+      "the square %.2f\n", bend_v, bend_e, uv[2 * kq]);
+  CHECK (bend_v < 0.06f && bend_e < 0.003f, "the bending edge reads "
+      "vector %g, energy %g", bend_v, bend_e);
+  CHECK (uv[2 * kq] > 0.4f && uv[2 * kq] < 1.6f, "below the edge the "
+      "square reads %g", uv[2 * kq]);
   ad_flow_free (f);
 
   CHECK (ad_flow_new (2, 2, 8, &f, NULL) != AD_OK && f == NULL,
