@@ -127,14 +127,16 @@ median_ratio (const float *x, const float *ref, const uint8_t *skip, int w,
   return clamp_gain (med, g);
 }
 
-/* The window of 2 r + 1 of n cells around cell i, moved inside the grid
- * (as many cells at the edge as in the middle): [*a, *b). */
+/* The window of 2 r + 1 of n cells centred on cell i, cut at the grid's
+ * edge: [*a, *b).  A cell at the edge is lit as itself and its inner
+ * neighbours; a window moved inside the grid instead would centre on the
+ * next cell in and give the edge that cell's light, a whole cell off
+ * under a cloud's edge. */
 static void
 window (int i, int r, int n, int *a, int *b)
 {
-  int span = 2 * r + 1 < n ? 2 * r + 1 : n;
-  *a = i - r < 0 ? 0 : i - r + span > n ? n - span : i - r;
-  *b = *a + span;
+  *a = i - r < 0 ? 0 : i - r;
+  *b = i + r + 1 > n ? n : i + r + 1;
 }
 
 /* Cell centres along an axis of n pixels in cells of c: pixel i lies

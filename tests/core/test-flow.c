@@ -776,6 +776,20 @@ test_static (void)
         "light over %d cells each way: %g in the sun, %g in the shade", r,
         gf[5 * W + 5], gf[40 * W + 60]);
   }
+  /* a shade over the first column of cells only (a cloud coming in at
+   * the picture's edge): the edge's light comes from the windows cut at
+   * the edge, the shaded cells and one column in (half of them shaded);
+   * a window moved inside the picture would give it the sun's light */
+  {
+    float e[HW];
+    for (int y = 0; y < H; y++)
+      for (int x = 0; x < W; x++)
+        e[y * W + x] = a[y * W + x] * (x < CELL ? 0.6f : 1.0f);
+    bg_diff (e, a, 1, 0.0f, tmp, gf, d);
+    CHECK (gf[20 * W + 1] < 0.85f && fabsf (gf[20 * W + 40] - 1.0f) < 0.02f,
+        "a shade at the edge: light %g there, %g in the sun",
+        gf[20 * W + 1], gf[20 * W + 40]);
+  }
   /* light by place only while the light disagrees (light_engage): the
    * shade is 0.4 of the light away from the picture's, so from 0.15 on
    * all of the light by place, from 0.3 a third of it, from 0.5 none */
