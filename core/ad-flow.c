@@ -554,7 +554,10 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
    * noisy footage, benchmarks.md "Motion in colour") */
   memset (f->energy, 0, sizeof (float) * f->n);
   /* with local light: each cell's and channel's own change, the mean of
-   * It + Ix gu + Iy gv over the cell, f->work [nch, n] */
+   * It + Ix gu + Iy gv over the cell, f->work [nch, n], for the cell's
+   * energy.  A pixel's own residual (f->tmp, which pixels move) takes
+   * the picture's change after the pair was relit: one walker in a cell
+   * moves the cell's mean and would make every pixel of it move. */
   float *off = f->local && comp ? f->work + f->n : NULL;
   for (int k = 0; off && k < nch; k++)
     for (int j = 0; j < f->n; j++) {
@@ -567,14 +570,15 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
     const int crow = (y / cell) * f->gw;
     for (int x = 0; x < w; x++) {
       size_t p = (size_t) y * w + x;
-      float a = 0.0f;
+      float a = 0.0f, ap = 0.0f;
       for (int k = 0; k < nch; k++) {
         size_t i = (size_t) k * hw + p;
-        float b = off ? off[k * f->n + crow + x / cell] : (float) mb[k];
-        a += f->it[i] - b + f->ix[i] * (float) gu + f->iy[i] * (float) gv;
+        float dt = f->it[i] + f->ix[i] * (float) gu + f->iy[i] * (float) gv;
+        a += dt - (off ? off[k * f->n + crow + x / cell] : (float) mb[k]);
+        ap += dt - (float) mb[k];
       }
-      f->tmp[p] = fabsf (a) / (float) nch;
-      erow[x / cell] += f->tmp[p];
+      erow[x / cell] += fabsf (a) / (float) nch;
+      f->tmp[p] = fabsf (ap) / (float) nch;
     }
   }
   for (int k = 0; k < f->n; k++)
