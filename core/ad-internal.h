@@ -348,8 +348,9 @@ void ad_flow_set_sigma (ad_flow *f, float k);
  * left is taken out per cell and channel (an offset fitted beside each
  * vector, and each cell's mean change out of the energy), not once for
  * the picture, so a cloud's shadow drifting over the scene, its bending
- * edge too, reads no motion; 0 (a new ad_flow's): one change per
- * channel, the cells' median. */
+ * edge too, reads no motion; a pixel's own residual (ad_flow_residual)
+ * takes the picture's change after the relight.  0 (a new ad_flow's):
+ * one change per channel, the cells' median. */
 void ad_flow_set_local_light (ad_flow *f, int on);
 void ad_flow_reset (ad_flow *f);
 /* The scores' parts: learned, plain motion, motion pattern, stationary

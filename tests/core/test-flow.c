@@ -45,6 +45,22 @@ blob (float *f, float bx, float by)
           expf (-((x - bx) * (x - bx) + (y - by) * (y - by)) / 32.0f);
 }
 
+/* A shadow's edge over f [H, W] from row y0 down: the light falls from 1
+ * at x0 to 0.6 at x0 + width, along a straight line or (bend) along half
+ * a cosine, and stays at 0.6 beyond. */
+static void
+shade (float *f, float x0, float width, int bend, int y0)
+{
+  for (int y = y0; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      float t = (x - x0) / width;
+      t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+      if (bend)
+        t = 0.5f * (1.0f - cosf (3.14159265f * t));
+      f[y * W + x] *= 1.0f - 0.4f * t;
+    }
+}
+
 static int
 cell_of (float x, float y)
 {
@@ -140,13 +156,7 @@ test_vectors (void)
     for (int i = 0; i < 2; i++) {
       float *fr = i ? b : a;
       render (fr, 44.0f + (float) i, 4.0f, 0, 0, 1.0f);
-      for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-          float t = (x - 20.0f - 2.0f * (float) i) / 16.0f;
-          t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
-          if (y >= 24)
-            fr[y * W + x] *= 1.0f - 0.4f * t;
-        }
+      shade (fr, 20.0f + 2.0f * (float) i, 16.0f, 0, 24);
       ad_flow_push (f, fr, 1, 1);
     }
     edge_e[local] = e[ke];
@@ -174,12 +184,7 @@ test_vectors (void)
   for (int i = 0; i < 2; i++) {
     float *fr = i ? b : a;
     render (fr, 20.0f + (float) i, 32.0f, 0, 0, 1.0f);
-    for (int y = 0; y < H; y++)
-      for (int x = 0; x < W; x++) {
-        float t = (x - 16.0f - 2.0f * (float) i) / 32.0f;
-        t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
-        fr[y * W + x] *= 1.0f - 0.2f * (1.0f - cosf (3.14159265f * t));
-      }
+    shade (fr, 16.0f + 2.0f * (float) i, 32.0f, 1, 0);
     ad_flow_push (f, fr, 1, 1);
   }
   for (int y = 0; y < 24; y += CELL)
