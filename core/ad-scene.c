@@ -24,6 +24,8 @@
 #define SC_PI 3.14159265f
 #define SC_MAX_PATHS 3
 #define SC_MAX_TREES 4
+#define SC_LEAF_PATH 2          /* dappled shades cast on paths from out of view */
+#define SC_MAX_LEAF (SC_MAX_TREES + SC_LEAF_PATH)
 #define SC_MAX_WP 24
 #define SC_OFF 0.08f            /* how far outside the frame paths extend */
 
@@ -89,6 +91,9 @@ struct ad_scene {
   uint8_t *mask;          /* [h, w] scratch */
   float noise_tab[4096];  /* N(0,1) samples for sensor noise */
   float cloud_depth;      /* cloud shadows: light they take (0 = none) */
+  float leaf_depth;       /* dappled tree shade: light it takes (0 = none) */
+  int n_leaf;
+  float leaf[SC_MAX_LEAF][4];     /* the shades: centre X, Y, radii X, Y */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -314,15 +319,104 @@ sc_cloud_light (const ad_scene *s, float cl[SC_CLOUDS][3], float X, float Y)
   return 1.0f - s->cloud_depth * cover;
 }
 
+/* Wind (windy scene): tree k's canopy offset at frame i, world units.
+ * Each tree sways at its own period of 12-24 frames (1-2 Hz at 25
+ * frames a second) by up to SC_SWAY, mostly sideways; gusts scale it
+ * between 0.3 and 1 over tens of seconds, in every clip alike. */
+#define SC_SWAY 0.02f           /* 2.4 px at 160x120 */
+static void
+sc_sway (const ad_scene *s, int k, int64_t i, float *ox, float *oy)
+{
+  float period = 12.0f + 12.0f * sc_lattice ((int) s->seed, k, 31);
+  float ph = 2.0f * SC_PI * sc_lattice ((int) s->seed, k, 37);
+  float gust = 0.3f + 0.7f * sc_noise ((float) i / 250.0f, (float) k * 7.0f,
+      s->seed + 0x5A1 + (uint32_t) s->clip);
+  float a = 2.0f * SC_PI * (float) i / period + ph;
+  *ox = SC_SWAY * gust * sinf (a);
+  *oy = 0.3f * SC_SWAY * gust * sinf (1.3f * a + ph);
+}
+
+/* The dappled shade of the trees (ad_scene_add_leaves) at frame i: each
+ * shade (s->leaf: one cast down and right by a low sun from each tree's
+ * crown, and SC_LEAF_PATH cast across paths by trees out of view) is a
+ * lumpy ellipse that sways in the wind 1.5 times as far as a crown
+ * (sc_sway; the crown's top casts it) and holds sharp-edged flecks of sun
+ * where the leaves part; each cluster of leaves moves by its own share of
+ * the sway, so the flecks shift and change shape.  sw [SC_MAX_LEAF, 2] =
+ * the sway of frame i. */
+static void
+sc_leaf_sway (const ad_scene *s, int64_t i, float sw[SC_MAX_LEAF][2])
+{
+  for (int k = 0; k < s->n_leaf; k++) {
+    sc_sway (s, k, i, &sw[k][0], &sw[k][1]);
+    sw[k][0] *= 1.5f;
+    sw[k][1] *= 1.5f;
+  }
+}
+
+/* Light left at (X, Y) under the dappled shades of sway sw. */
+static float
+sc_leaf_light (const ad_scene *s, float sw[SC_MAX_LEAF][2], float X,
+    float Y)
+{
+  float shade = 0.0f;
+  for (int k = 0; k < s->n_leaf; k++) {
+    const float *l = s->leaf[k];
+    float dx = (X - l[0] - sw[k][0]) / l[2], dy = (Y - l[1] - sw[k][1]) / l[3];
+    float r2 = dx * dx + dy * dy;
+    if (r2 > 1.3f)
+      continue;
+    uint32_t sd = s->seed + 0x1EAF + (uint32_t) k;
+    /* each cluster's share of the sway: 0.4-1.6 */
+    float a = 0.4f + 1.2f * sc_noise (X * 8.0f, Y * 8.0f, sd);
+    float lx = X - a * sw[k][0], ly = Y - a * sw[k][1];
+    if (r2 > 0.8f + 0.5f * sc_fbm (lx * 12.0f, ly * 12.0f, 2, sd + 1))
+      continue;
+    /* sun where the leaves part, over a 0.05 band of the texture (a
+     * pixel or so: the sun's disc blurs the fleck's edge a little) */
+    float n = sc_fbm (lx * 30.0f, ly * 30.0f, 2, sd + 2);
+    float sun = (n - 0.57f) / 0.05f;
+    sun = sun < 0.0f ? 0.0f : sun > 1.0f ? 1.0f : sun;
+    shade = fmaxf (shade, 1.0f - sun);
+  }
+  return 1.0f - s->leaf_depth * shade;
+}
+
+/* The shades of ad_scene_add_leaves into s->leaf. */
+static void
+sc_leaf_layout (ad_scene *s)
+{
+  s->n_leaf = 0;
+  for (int k = 0; k < s->n_trees; k++) {       /* a low sun */
+    const sc_tree *t = &s->trees[k];
+    float *l = s->leaf[s->n_leaf++];
+    l[0] = t->x + 1.6f * t->crown;
+    l[1] = t->y + 0.9f * t->crown;
+    l[2] = 2.2f * t->crown;
+    l[3] = 1.1f * t->crown;
+  }
+  for (int k = 0; k < SC_LEAF_PATH && s->n_paths > 0; k++) {
+    const sc_path *p = &s->paths[k % s->n_paths];
+    float u = 0.3f + 0.4f * sc_lattice ((int) s->seed, k, 0x1EA);
+    float *l = s->leaf[s->n_leaf++];
+    l[0] = p->x0 + u * (p->x1 - p->x0);
+    l[1] = p->y0 + u * (p->y1 - p->y0);
+    l[2] = 0.22f;
+    l[3] = 0.12f;
+  }
+}
+
 static void
 sc_finish (ad_scene *s, int64_t i, const uint8_t *src, uint8_t *dst,
     float sigma, float gain[3], int sx, int sy)
 {
   ad_rng r;
   ad_rng_seed (&r, sc_hash (s->seed, 0xF00D + s->clip, (uint32_t) i));
-  float cl[SC_CLOUDS][3];
+  float cl[SC_CLOUDS][3], sw[SC_MAX_LEAF][2];
   if (s->cloud_depth > 0.0f)
     sc_clouds (s, i, cl);
+  if (s->leaf_depth > 0.0f)
+    sc_leaf_sway (s, i, sw);
   for (int y = 0; y < s->h; y++) {
     int yy = y - sy < 0 ? 0 : y - sy >= s->h ? s->h - 1 : y - sy;
     for (int x = 0; x < s->w; x++) {
@@ -330,9 +424,11 @@ sc_finish (ad_scene *s, int64_t i, const uint8_t *src, uint8_t *dst,
       const uint8_t *p = src + ((size_t) yy * s->w + xx) * 3;
       uint8_t *q = dst + ((size_t) y * s->w + x) * 3;
       uint32_t rv = ad_rng_u32 (&r);
-      float lt = s->cloud_depth > 0.0f ? sc_cloud_light (s, cl,
-          ((float) xx + 0.5f) * XM / (float) s->w,
-          ((float) yy + 0.5f) / (float) s->h) : 1.0f;
+      float X = ((float) xx + 0.5f) * XM / (float) s->w;
+      float Y = ((float) yy + 0.5f) / (float) s->h;
+      float lt = s->cloud_depth > 0.0f ? sc_cloud_light (s, cl, X, Y) : 1.0f;
+      if (s->leaf_depth > 0.0f)
+        lt *= sc_leaf_light (s, sw, X, Y);
       for (int c = 0; c < 3; c++) {
         float v = p[c] * gain[c] * lt +
             sigma * s->noise_tab[(rv >> (c * 10)) & 4095];
@@ -565,23 +661,6 @@ sc_canopy (const ad_scene *s, sc_canvas *cv, int k, float ox, float oy)
     }
 }
 
-/* Wind (windy scene): tree k's canopy offset at frame i, world units.
- * Each tree sways at its own period of 12-24 frames (1-2 Hz at 25
- * frames a second) by up to SC_SWAY, mostly sideways; gusts scale it
- * between 0.3 and 1 over tens of seconds, in every clip alike. */
-#define SC_SWAY 0.02f           /* 2.4 px at 160x120 */
-static void
-sc_sway (const ad_scene *s, int k, int64_t i, float *ox, float *oy)
-{
-  float period = 12.0f + 12.0f * sc_lattice ((int) s->seed, k, 31);
-  float ph = 2.0f * SC_PI * sc_lattice ((int) s->seed, k, 37);
-  float gust = 0.3f + 0.7f * sc_noise ((float) i / 250.0f, (float) k * 7.0f,
-      s->seed + 0x5A1 + (uint32_t) s->clip);
-  float a = 2.0f * SC_PI * (float) i / period + ph;
-  *ox = SC_SWAY * gust * sinf (a);
-  *oy = 0.3f * SC_SWAY * gust * sinf (1.3f * a + ph);
-}
-
 /* Renders the static background at the scene's size into s->bg. */
 static void
 sc_render_bg (ad_scene *s)
@@ -628,7 +707,8 @@ sc_render_bg (ad_scene *s)
     const sc_tree *t = &s->trees[k];
     float cx = t->x * sx, cy = t->y * sy;
     float rx = t->crown * sx, ry = t->crown * sy;
-    sc_shadow (&cv, cx + 0.4f * rx, cy + 0.5f * ry, rx, 0.6f * ry, 0.4f);
+    if (s->leaf_depth == 0.0f)    /* else dappled, per frame */
+      sc_shadow (&cv, cx + 0.4f * rx, cy + 0.5f * ry, rx, 0.6f * ry, 0.4f);
     if (s->kind != AD_SCENE_WINDY)
       sc_canopy (s, &cv, k, 0.0f, 0.0f);
   }
@@ -1358,6 +1438,24 @@ ad_scene_add_clouds (ad_scene *s, float depth, ad_error *err)
     return ad_fail (err, AD_ERR_ARG, "scene: the industrial scene has no "
         "sky to cast cloud shadows");
   s->cloud_depth = depth;
+  return AD_OK;
+}
+
+ad_status
+ad_scene_add_leaves (ad_scene *s, float depth, ad_error *err)
+{
+  if (!s || !(depth >= 0.0f && depth < 1.0f))
+    return ad_fail (err, AD_ERR_ARG, "scene: leaf shade depth must be in "
+        "[0, 1)");
+  if (s->kind == AD_SCENE_INDUSTRIAL && depth > 0.0f)
+    return ad_fail (err, AD_ERR_ARG, "scene: the industrial scene has no "
+        "trees to cast a dappled shade");
+  if ((s->leaf_depth > 0.0f) != (depth > 0.0f)) {
+    s->leaf_depth = depth;
+    sc_render_bg (s);           /* the trees' still shadows come or go */
+  }
+  s->leaf_depth = depth;
+  sc_leaf_layout (s);
   return AD_OK;
 }
 

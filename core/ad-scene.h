@@ -73,6 +73,13 @@ ad_status ad_scene_add_events (ad_scene *s, int n, ad_error *err);
  * the picture at 0.6-1.4% of its width a frame.  Same arguments, same
  * pixels.  The industrial scene has none (AD_ERR_ARG for depth > 0). */
 ad_status ad_scene_add_clouds (ad_scene *s, float depth, ad_error *err);
+/* Trees cast a dappled shade that moves in the wind (sun through leaves,
+ * sharp-edged flecks that shift and change shape at 1-2 Hz): in the shade
+ * the light drops by `depth` (0 = none, the default, and the trees cast
+ * still, soft shadows; below 1).  Wind is normal weather, so a caller
+ * gives every clip of a scene the same depth.  Same arguments, same
+ * pixels.  The industrial scene has no trees (AD_ERR_ARG for depth > 0). */
+ad_status ad_scene_add_leaves (ad_scene *s, float depth, ad_error *err);
 int64_t ad_scene_n_frames (const ad_scene *s);
 
 /* Renders frame i (0 <= i < n_frames), in any order.

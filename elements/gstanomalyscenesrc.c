@@ -61,7 +61,8 @@ enum
   PROP_IS_LIVE,
   PROP_FRAME_STEP,
   PROP_ADD_EVENTS,
-  PROP_CLOUDS
+  PROP_CLOUDS,
+  PROP_LEAVES
 };
 
 #define DEFAULT_SCENE AD_SCENE_SURVEILLANCE
@@ -74,6 +75,8 @@ enum
 #define MAX_ADD_EVENTS 1000
 #define DEFAULT_CLOUDS 0.0
 #define MAX_CLOUDS 0.95
+#define DEFAULT_LEAVES 0.0
+#define MAX_LEAVES 0.95
 
 struct _GstAnomalySceneSrc
 {
@@ -86,6 +89,7 @@ struct _GstAnomalySceneSrc
   guint frame_step;
   guint add_events;
   gdouble clouds;
+  gdouble leaves;
 
   /* streaming state */
   GstVideoInfo info;
@@ -274,6 +278,23 @@ gst_anomaly_scene_src_class_init (GstAnomalySceneSrcClass * klass)
           MAX_CLOUDS, DEFAULT_CLOUDS, G_PARAM_READWRITE |
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
+  /**
+   * GstAnomalySceneSrc:leaves
+   *
+   * The trees' shade, dappled with sun and moving in the wind, taking this
+   * share of the light where it lies: sharp-edged flecks that shift and
+   * change shape at 1-2 Hz on the grass and across two paths, as under
+   * trees on a breezy, sunny day (video scenes only).  Wind is normal
+   * weather: give the training clip the same value as the others.
+   */
+  g_object_class_install_property (gobject_class, PROP_LEAVES,
+      g_param_spec_double ("leaves", "Leaves",
+          "The trees' shade, dappled with sun and moving in the wind, "
+          "taking this share of the light where it lies (on the grass and "
+          "across two paths; video scenes only; 0: still, soft tree "
+          "shadows)", 0.0, MAX_LEAVES, DEFAULT_LEAVES, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
   gst_element_class_set_static_metadata (element_class,
       "Anomaly scene source", "Source/Video",
       "Generated surveillance and industrial footage with anomaly ground "
@@ -301,6 +322,7 @@ gst_anomaly_scene_src_init (GstAnomalySceneSrc * self)
   self->step = DEFAULT_FRAME_STEP;
   self->add_events = DEFAULT_ADD_EVENTS;
   self->clouds = DEFAULT_CLOUDS;
+  self->leaves = DEFAULT_LEAVES;
   self->seed = DEFAULT_SEED;
   gst_video_info_init (&self->info);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
@@ -357,6 +379,11 @@ gst_anomaly_scene_src_set_property (GObject * object, guint prop_id,
       self->clouds = g_value_get_double (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_LEAVES:
+      GST_OBJECT_LOCK (self);
+      self->leaves = g_value_get_double (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -403,6 +430,11 @@ gst_anomaly_scene_src_get_property (GObject * object, guint prop_id,
       g_value_set_double (value, self->clouds);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_LEAVES:
+      GST_OBJECT_LOCK (self);
+      g_value_set_double (value, self->leaves);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -439,7 +471,7 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
   ad_scene *scene = NULL;
   gint kind, clip;
   guint seed, add_events;
-  gdouble clouds;
+  gdouble clouds, leaves;
 
   if (!gst_video_info_from_caps (&info, caps))
     goto invalid_caps;
@@ -452,6 +484,7 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
   seed = self->seed;
   add_events = self->add_events;
   clouds = self->clouds;
+  leaves = self->leaves;
   self->step = self->frame_step;
   GST_OBJECT_UNLOCK (self);
 
@@ -459,7 +492,8 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
           GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info), 0, seed,
           &scene, &err) != AD_OK ||
       ad_scene_add_events (scene, (int) add_events, &err) != AD_OK ||
-      ad_scene_add_clouds (scene, (float) clouds, &err) != AD_OK) {
+      ad_scene_add_clouds (scene, (float) clouds, &err) != AD_OK ||
+      ad_scene_add_leaves (scene, (float) leaves, &err) != AD_OK) {
     ad_scene_free (scene);
     goto scene_failed;
   }

@@ -47,6 +47,7 @@ gint opt_max_frames = 0;
 static gint opt_frame_step = 1;
 static gint opt_train_events = 0;
 static gdouble opt_clouds = 0.0;
+static gdouble opt_leaves = 0.0;
 static gint opt_fps = 0;
 static gint opt_h264 = 0;
 static gdouble opt_drop = 0.0;
@@ -93,6 +94,10 @@ static GOptionEntry entries[] = {
   {"clouds", 0, 0, G_OPTION_ARG_DOUBLE, &opt_clouds,
       "Scenes: cloud shadows taking D of the light drift across the test "
       "and nuisance clips (anomalyscenesrc clouds=D; default 0)", "D"},
+  {"leaves", 0, 0, G_OPTION_ARG_DOUBLE, &opt_leaves,
+      "Scenes: the trees' shade, dappled with sun and moving in the wind, "
+      "takes D of the light in every clip, training included, as on a "
+      "breezy, sunny day (anomalyscenesrc leaves=D; default 0)", "D"},
   {"fps", 0, 0, G_OPTION_ARG_INT, &opt_fps,
       "--dataset: frames a second the footage was filmed at (default 25; "
       "UCSD Ped2: 10): the rate its frames are fed at, which anomalydetect "
@@ -268,7 +273,8 @@ clip_frames (ad_scene_kind kind, ad_scene_clip clip, guint seed)
 
 /* "anomalyscenesrc ... ! videoconvert": n frames of a clip of the scene
  * at the video size, every opt_frame_step-th frame, through H.264 and
- * back with --h264; a scored clip (`lossy`) with --clouds' cloud shadows,
+ * back with --h264; every clip with --leaves' dappled shade, a scored
+ * clip (`lossy`) with --clouds' cloud shadows,
  * then in gray with --gray-test and, with --drop, through an element named "drop" at whose input
  * run_pipeline loses frames (g_free). */
 static gchar *
@@ -284,13 +290,17 @@ scene_src (const SceneSpec * sp, const gchar * clip, guint seed, gint64 n,
   gint events = strcmp (clip, "train") == 0 &&
       strcmp (sp->element_scene, "industrial") != 0 ? opt_train_events : 0;
   /* --clouds: the test and nuisance clips of the video scenes */
-  gchar clouds[G_ASCII_DTOSTR_BUF_SIZE];
-  g_ascii_dtostr (clouds, sizeof clouds, lossy &&
-      strcmp (sp->element_scene, "industrial") != 0 ? opt_clouds : 0.0);
+  gboolean video = strcmp (sp->element_scene, "industrial") != 0;
+  gchar clouds[G_ASCII_DTOSTR_BUF_SIZE], leaves[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_dtostr (clouds, sizeof clouds, lossy && video ? opt_clouds : 0.0);
+  /* --leaves: every clip of the video scenes (wind is normal weather) */
+  g_ascii_dtostr (leaves, sizeof leaves, video ? opt_leaves : 0.0);
   gchar *s = g_strdup_printf ("anomalyscenesrc scene=%s clip=%s seed=%u "
-      "frame-step=%d add-events=%d clouds=%s num-buffers=%" G_GINT64_FORMAT
+      "frame-step=%d add-events=%d clouds=%s leaves=%s num-buffers=%"
+      G_GINT64_FORMAT
       " ! video/x-raw,width=%d,height=%d ! videoconvert%s%s%s",
-      sp->element_scene, clip, seed, opt_frame_step, events, clouds, n,
+      sp->element_scene, clip, seed, opt_frame_step, events, clouds, leaves,
+      n,
       vid_w, vid_h, codec,
       lossy && opt_gray_test ?
       " ! videobalance saturation=0 ! videoconvert" : "",
@@ -632,6 +642,11 @@ main (int argc, char **argv)
   if (!(opt_clouds >= 0.0 && opt_clouds <= 0.95) ||
       (opt_clouds > 0.0 && opt_dataset)) {
     g_printerr ("ad-eval: --clouds takes 0..0.95, for scenes\n");
+    return 2;
+  }
+  if (!(opt_leaves >= 0.0 && opt_leaves <= 0.95) ||
+      (opt_leaves > 0.0 && opt_dataset)) {
+    g_printerr ("ad-eval: --leaves takes 0..0.95, for scenes\n");
     return 2;
   }
   if (opt_train_events < 0 || opt_train_events > 1000 ||

@@ -3,7 +3,7 @@
  *   ad-scene-tool --scene surveillance|industrial|sparse|crowded|windy|clock
  *                 --clip train|holdout|test|nuisance
  *                 [--size 160x120] [--frames N] [--seed S] [--clouds D]
- *                 --out DIR
+ *                 [--leaves D] --out DIR
  *
  * Output: DIR/frames/%05d.ppm (binary P6), DIR/masks/%05d.pgm (binary P5,
  * 255 = anomalous) and DIR/labels.csv (frame,label,kind).
@@ -24,13 +24,27 @@ usage (FILE *f)
       "usage: ad-scene-tool --scene surveillance|industrial|sparse|crowded|windy|clock\n"
       "                     --clip train|holdout|test|nuisance\n"
       "                     [--size WxH] [--frames N] [--seed S] [--clouds D]\n"
-      "                     --out DIR\n"
+      "                     [--leaves D] --out DIR\n"
       "\n"
       "Writes DIR/frames/%%05d.ppm, DIR/masks/%%05d.pgm and DIR/labels.csv\n"
       "(frame,label,kind).  --size defaults to 160x120 (each side >= 32),\n"
       "--frames to the clip's default length (0), --seed to 1, --clouds\n"
       "(cloud shadows taking D of the light drift across the picture, a\n"
-      "video scene's) to 0.\n");
+      "video scene's) to 0, --leaves (the trees' shade, dappled with sun,\n"
+      "moving in the wind and taking D of the light) to 0.\n");
+}
+
+/* Parses a depth of shade ([0, 1)) for option a; 0 on a bad value. */
+static int
+depth_arg (const char *a, const char *v, double *out)
+{
+  char *end = NULL;
+  *out = strtod (v, &end);
+  if (!end || *end || !(*out >= 0.0 && *out < 1.0)) {
+    fprintf (stderr, "ad-scene-tool: bad %s '%s' (want 0 to below 1)\n", a, v);
+    return 0;
+  }
+  return 1;
 }
 
 static int
@@ -78,7 +92,7 @@ main (int argc, char **argv)
   int have_scene = 0, clip = -1, w = 160, h = 120;
   long long frames = 0;
   unsigned long seed = 1;
-  double clouds = 0.0;
+  double clouds = 0.0, leaves = 0.0;
   const char *out = NULL;
 
   for (int k = 1; k < argc; k++) {
@@ -124,12 +138,11 @@ main (int argc, char **argv)
         return 2;
       }
     } else if (strcmp (a, "--clouds") == 0) {
-      clouds = strtod (v, &end);
-      if (!end || *end || !(clouds >= 0.0 && clouds < 1.0)) {
-        fprintf (stderr, "ad-scene-tool: bad --clouds '%s' (want 0 to "
-            "below 1)\n", v);
+      if (!depth_arg (a, v, &clouds))
         return 2;
-      }
+    } else if (strcmp (a, "--leaves") == 0) {
+      if (!depth_arg (a, v, &leaves))
+        return 2;
     } else if (strcmp (a, "--out") == 0) {
       out = v;
     } else {
@@ -149,7 +162,8 @@ main (int argc, char **argv)
   ad_scene *s = NULL;
   if (ad_scene_new (scene, (ad_scene_clip) clip, w, h,
           frames, (uint32_t) seed, &s, &err) != AD_OK ||
-      ad_scene_add_clouds (s, (float) clouds, &err) != AD_OK) {
+      ad_scene_add_clouds (s, (float) clouds, &err) != AD_OK ||
+      ad_scene_add_leaves (s, (float) leaves, &err) != AD_OK) {
     fprintf (stderr, "ad-scene-tool: %s\n", err.msg);
     ad_scene_free (s);
     return 1;

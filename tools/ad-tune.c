@@ -96,6 +96,10 @@ static int train_events = 0;
  * and nuisance clips (ad_scene_add_clouds; 0: none). */
 static float clouds = 0.0f;
 
+/* --leaves D: the trees' dappled shade, moving in the wind, takes D of
+ * the light in every clip (ad_scene_add_leaves; 0: still, soft shadows). */
+static float leaves = 0.0f;
+
 /* Renders a clip at vw x vh and turns it into model features; masks are
  * reduced to model resolution (a model pixel is anomalous when at least
  * half of its area is).  From the middle frame on, the picture is
@@ -114,6 +118,7 @@ render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
           != AD_OK) ||
       ((ck == AD_CLIP_TEST || ck == AD_CLIP_NUISANCE) &&
           ad_scene_add_clouds (s, clouds, &err) != AD_OK) ||
+      ad_scene_add_leaves (s, leaves, &err) != AD_OK ||
       ad_extractor_new (cfg, &x, &err) != AD_OK) {
     fprintf (stderr, "ad-tune: %s\n", err.msg);
     ad_scene_free (s);
@@ -527,6 +532,8 @@ usage (void)
       "events, as a real camera's \"normal\" footage may)]\n"
       "       [--clouds D (cloud shadows taking D of the light drift "
       "across the test and nuisance clips)]\n"
+      "       [--leaves D (the trees' shade, dappled with sun and moving "
+      "in the wind, takes D of the light in every clip)]\n"
       "       [--pixel-detail R (on stderr: pixel AP on the anomalous "
       "frames, per kind, and with the negatives within R px of the mask "
       "or beyond only)]\n");
@@ -565,6 +572,10 @@ main (int argc, char **argv)
     else if (!strcmp (a, "--clouds")) {
       clouds = (float) atof (v);
       if (!(clouds >= 0.0f && clouds < 1.0f)) return usage ();
+    }
+    else if (!strcmp (a, "--leaves")) {
+      leaves = (float) atof (v);
+      if (!(leaves >= 0.0f && leaves < 1.0f)) return usage ();
     }
     else if (!strcmp (a, "--gray-test"))
       gray_test = atoi (v) != 0;

@@ -394,6 +394,69 @@ test_clouds (void)
   ad_scene_free (s);
 }
 
+/* ad_scene_add_leaves: a shade at about 1 - depth over part of the
+ * picture, sharp-edged (few pixels between shade and sun), moving from
+ * frame to frame; the same every time; refused outside [0, 1) and on the
+ * industrial scene.  The trees' still shadows are not drawn then, so
+ * the picture is compared with itself at depth 0 only where it is darker. */
+static void
+test_leaves (void)
+{
+  enum { CW = 96, CH = 72, CN = CW * CH * 3 };
+  static uint8_t a[2][CN], b[CN], c[CN];
+  ad_error err = { { 0 } };
+  ad_scene *s = make (AD_SCENE_WINDY, AD_CLIP_TRAIN, CW, CH, 0, 2);
+  ad_scene *t = make (AD_SCENE_WINDY, AD_CLIP_TRAIN, CW, CH, 0, 2);
+  CHECK (s && ad_scene_add_leaves (s, 1.0f, &err) == AD_ERR_ARG &&
+      ad_scene_add_leaves (s, -0.1f, &err) == AD_ERR_ARG, "depth refused");
+  CHECK (s && ad_scene_add_leaves (s, 0.5f, &err) == AD_OK, "%s", err.msg);
+  int shaded[2] = { 0, 0 }, between = 0, moved = 0;
+  double light = 0.0;
+  for (int j = 0; s && t && j < 2; j++) {
+    int64_t i = 100 + 3 * j;
+    CHECK_OK (ad_scene_render (s, i, a[j], NULL, NULL, &err));
+    CHECK_OK (ad_scene_render (t, i, b, NULL, NULL, &err));
+    for (int p = 0; p < CN; p += 3) {
+      double la = a[j][p] + a[j][p + 1] + a[j][p + 2];
+      double lb = b[p] + b[p + 1] + b[p + 2];
+      if (lb < 120.0)
+        continue;
+      if (la < 0.62 * lb) {
+        shaded[j]++;
+        light += la / lb;
+      } else if (la < 0.88 * lb) {
+        between++;
+      }
+    }
+  }
+  for (int p = 0; p < CN; p += 3)
+    moved += abs (a[0][p + 1] - a[1][p + 1]) > 30;
+  if (shaded[0] + shaded[1])
+    light /= shaded[0] + shaded[1];
+  printf ("leaves 0.5: %d / %d shaded pixels at frames 100 / 103, light "
+      "%.2f there; %d between shade and sun; %d changed by more than 30\n",
+      shaded[0], shaded[1], light, between, moved);
+  CHECK (shaded[0] > CW * CH / 40 && shaded[1] > CW * CH / 40,
+      "shade over %d / %d pixels", shaded[0], shaded[1]);
+  CHECK (light > 0.4 && light < 0.6, "light in the shade %g", light);
+  CHECK (between < (shaded[0] + shaded[1]) / 3, "soft edges: %d pixels "
+      "between shade and sun, %d in the shade", between,
+      shaded[0] + shaded[1]);
+  CHECK (moved > CW * CH / 200, "the shade moved at %d pixels", moved);
+  ad_scene *u = make (AD_SCENE_WINDY, AD_CLIP_TRAIN, CW, CH, 0, 2);
+  CHECK (u && ad_scene_add_leaves (u, 0.5f, &err) == AD_OK, "%s", err.msg);
+  CHECK (u && ad_scene_render (u, 103, c, NULL, NULL, &err) == AD_OK &&
+      memcmp (a[1], c, CN) == 0, "the same shade every time");
+  ad_scene_free (u);
+  ad_scene_free (t);
+  ad_scene_free (s);
+  s = make (AD_SCENE_INDUSTRIAL, AD_CLIP_TEST, CW, CH, 0, 1);
+  CHECK (s && ad_scene_add_leaves (s, 0.0f, &err) == AD_OK &&
+      ad_scene_add_leaves (s, 0.3f, &err) == AD_ERR_ARG &&
+      strstr (err.msg, "industrial"), "industrial refused: %s", err.msg);
+  ad_scene_free (s);
+}
+
 static void
 test_industrial (void)
 {
@@ -609,6 +672,7 @@ main (void)
   test_shared_background ();
   test_train_events ();
   test_clouds ();
+  test_leaves ();
   for (uint32_t seed = 1; seed <= 6; seed++)
     test_surveillance_truth (AD_SCENE_SURVEILLANCE, seed);
   test_surveillance_truth (AD_SCENE_SPARSE, 1);

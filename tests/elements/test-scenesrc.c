@@ -277,23 +277,29 @@ GST_START_TEST (test_add_events)
 
 GST_END_TEST;
 
-/* clouds=0.5 on a nuisance clip: the buffers are the core's clip with its
- * cloud shadows, darker than without them and never brighter. */
-GST_START_TEST (test_clouds)
+/* prop=0.5 on a nuisance clip of the scene: the buffers are the core's
+ * clip with add (0.5), and darker than without it over a tenth of the
+ * values; with never_brighter, nowhere brighter. */
+typedef ad_status (*ShadeFunc) (ad_scene * s, float depth, ad_error * err);
+
+static void
+check_shade (const gchar * scene_name, ad_scene_kind kind,
+    const gchar * prop, ShadeFunc add, gboolean never_brighter)
 {
   const gint w = 64, h = 48;
   ad_scene *scene = NULL;
   guint8 *rgb = g_malloc ((gsize) w * h * 3);
   GstHarness *hs[2];
   gint64 darker = 0;
+  gchar *plain = g_strdup_printf ("scene=%s clip=nuisance seed=2",
+      scene_name);
+  gchar *shaded = g_strdup_printf ("%s %s=0.5", plain, prop);
 
-  fail_unless (ad_scene_new (AD_SCENE_SURVEILLANCE, AD_CLIP_NUISANCE, w, h,
-          0, 2, &scene, NULL) == AD_OK);
-  fail_unless (ad_scene_add_clouds (scene, 0.5f, NULL) == AD_OK);
-  hs[0] = scene_harness ("scene=surveillance clip=nuisance seed=2",
-      "video/x-raw,width=64,height=48");
-  hs[1] = scene_harness ("scene=surveillance clip=nuisance seed=2 "
-      "clouds=0.5", "video/x-raw,width=64,height=48");
+  fail_unless (ad_scene_new (kind, AD_CLIP_NUISANCE, w, h, 0, 2, &scene,
+          NULL) == AD_OK);
+  fail_unless (add (scene, 0.5f, NULL) == AD_OK);
+  hs[0] = scene_harness (plain, "video/x-raw,width=64,height=48");
+  hs[1] = scene_harness (shaded, "video/x-raw,width=64,height=48");
   for (gint64 i = 0; i < 40; i++) {
     GstBuffer *buf[2];
     GstMapInfo map[2];
@@ -304,11 +310,11 @@ GST_START_TEST (test_clouds)
       fail_unless (buf[k] != NULL);
       fail_unless (gst_buffer_map (buf[k], &map[k], GST_MAP_READ));
     }
-    fail_unless (memcmp (map[1].data, rgb, map[1].size) == 0, "frame %"
-        G_GINT64_FORMAT " vs core", i);
+    fail_unless (memcmp (map[1].data, rgb, map[1].size) == 0, "%s: frame %"
+        G_GINT64_FORMAT " vs core", prop, i);
     for (gsize p = 0; p < map[0].size; p++) {
-      fail_unless (map[1].data[p] <= map[0].data[p] + 12, "frame %"
-          G_GINT64_FORMAT " brighter under the clouds", i);
+      fail_unless (!never_brighter || map[1].data[p] <= map[0].data[p] + 12,
+          "%s: frame %" G_GINT64_FORMAT " brighter", prop, i);
       darker += map[1].data[p] + 40 < map[0].data[p];
     }
     for (gint k = 0; k < 2; k++) {
@@ -316,23 +322,42 @@ GST_START_TEST (test_clouds)
       gst_buffer_unref (buf[k]);
     }
   }
-  fail_unless (darker > 40 * w * h / 10, "%" G_GINT64_FORMAT " darker "
-      "values", darker);
+  fail_unless (darker > 40 * w * h / 10, "%s: %" G_GINT64_FORMAT " darker "
+      "values", prop, darker);
   gst_harness_teardown (hs[0]);
   gst_harness_teardown (hs[1]);
+  g_free (plain);
+  g_free (shaded);
   g_free (rgb);
   ad_scene_free (scene);
 }
 
+/* clouds=0.5: the core's clip with its cloud shadows, never brighter. */
+GST_START_TEST (test_clouds)
+{
+  check_shade ("surveillance", AD_SCENE_SURVEILLANCE, "clouds",
+      ad_scene_add_clouds, TRUE);
+}
+
 GST_END_TEST;
 
-/* The industrial scene has no events to add and no sky to cast cloud
- * shadows: an error with the reason. */
+/* leaves=0.5: the core's clip with the trees' dappled shade (where the
+ * trees' still shadows were, it may be brighter: they are not drawn). */
+GST_START_TEST (test_leaves)
+{
+  check_shade ("windy", AD_SCENE_WINDY, "leaves", ad_scene_add_leaves, FALSE);
+}
+
+GST_END_TEST;
+
+/* The industrial scene has no events to add, no sky to cast cloud
+ * shadows and no trees to cast a dappled shade: an error with the reason. */
 GST_START_TEST (test_add_events_industrial)
 {
-  static const gchar *const what[2] = { "add-events=2", "clouds=0.3" };
+  static const gchar *const what[3] = { "add-events=2", "clouds=0.3",
+    "leaves=0.3" };
 
-  for (gint k = 0; k < 2; k++) {
+  for (gint k = 0; k < 3; k++) {
     gchar *line = g_strdup_printf ("anomalyscenesrc scene=industrial %s "
         "num-buffers=1 ! fakesink", what[k]);
     GstElement *p = gst_parse_launch (line, NULL);
@@ -446,6 +471,7 @@ scenesrc_suite (void)
   tcase_add_test (tc, test_truth_meta);
   tcase_add_test (tc, test_add_events);
   tcase_add_test (tc, test_clouds);
+  tcase_add_test (tc, test_leaves);
   tcase_add_test (tc, test_add_events_industrial);
   return s;
 }
