@@ -788,8 +788,10 @@ count_near (const float *tot, int gh, int gw, int cy, int cx, int s)
   return c;
 }
 
-/* dist [n, B*B] from hist [n, B*B] (tot [n]: its cells' totals; span
- * [n, B*B, 2]: the first and last frame each cell saw each bin in): for
+/* dist [n, B*B] from hist [n, B*B] (tot [n]: its cells' totals; keep
+ * [n], NULL for all: the cells whose patterns their neighbours may
+ * borrow; span [n, B*B, 2]: the first and last frame each cell saw each
+ * bin in): for
  * every bin, the distance in px to the nearest bin seen in the cell or
  * within `spread` cells of it, where its sightings and those of the bins
  * within `recur_bins` of it span at least `recur` frames (0: one is
@@ -799,9 +801,11 @@ count_near (const float *tot, int gh, int gw, int cy, int cx, int s)
  * bin at least 1.4 bins from zero motion is at least `unseen` px/frame
  * from normal however slow (a walker there moves at 0.5 px/frame, as
  * close to zero as a normal walker's vector is to the nearest bin the
- * patterns saw). */
+ * patterns saw).  A cell that does not lend (its motion goes back and
+ * forth in place, flow_sway) keeps its bins to itself. */
 static void
-distances (const float *hist, const float *tot, const int32_t *span,
+distances (const float *hist, const float *tot, const uint8_t *keep,
+    const int32_t *span,
     int recur, int recur_bins, int gh, int gw, int spread, int local, int B,
     float unseen, float *dist)
 {
@@ -825,7 +829,8 @@ distances (const float *hist, const float *tot, const int32_t *span,
       for (int dy = -s; dy <= s; dy++)
         for (int dx = -s; dx <= s; dx++) {
           int y = cy + dy, x = cx + dx;
-          if (y < 0 || y >= gh || x < 0 || x >= gw)
+          if (y < 0 || y >= gh || x < 0 || x >= gw ||
+              (keep && !keep[y * gw + x] && (dy || dx)))
             continue;
           const float *hk = hist + ((size_t) y * gw + x) * nb;
           const int32_t *sk = span + ((size_t) y * gw + x) * nb * 2;
@@ -874,6 +879,28 @@ distances (const float *hist, const float *tot, const int32_t *span,
           dk[b] = unseen;
       }
     }
+}
+
+/* flow_sway: adds the latest pair's window vectors of f to osw [n, 2]:
+ * for each cell that moved, its speed and its wandering (ad_flow_wander:
+ * the path its vectors travelled over the latest wander_frames pairs less
+ * where they got, per pair; wout [n] is scratch).  Over the footage the
+ * second over the first is the share of a cell's motion that goes back
+ * and forth: near 0 where people walk through, near 1 where leaves or
+ * their dappled shade sway in the wind. */
+static void
+sway_add (ad_flow *f, const ad_config *cfg, float noise, float *wout,
+    double *osw)
+{
+  ad_flow_wander (f, noise, cfg->flow_window, cfg->wander_frames, wout);
+  for (int k = 0; k < f->n; k++) {
+    float uv[2];
+    if (f->energy[k] > noise &&
+        window_vector (f, k, cfg->flow_window, noise, uv, NULL)) {
+      osw[2 * k] += hypot (uv[0], uv[1]);
+      osw[2 * k + 1] += wout[k];
+    }
+  }
 }
 
 /* How many cells each way a cell shares patterns with: flow_spread, or
@@ -982,19 +1009,17 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   /* [cells, BINS^2, 2] first and last frame each bin was seen in */
   int32_t *span = malloc (sizeof (int32_t) * 2 * (size_t) f->n * nb);
   float *buf = ad_alloc (fs);                         /* [fs] */
+  /* flow_sway: per cell, the speed and the wandering of its window
+   * vectors summed over the footage [n, 2], a pair's wandering [n], and
+   * the cells whose patterns their neighbours may borrow [n] */
+  int sway = cfg->flow_sway > 0.0f;
+  double *osw = sway ? calloc (2 * (size_t) f->n, sizeof (double)) : NULL;
+  float *wout = sway ? ad_alloc ((size_t) f->n) : NULL;
+  uint8_t *keep = sway ? malloc ((size_t) f->n) : NULL;
   if (!smp || !hist || !tot || !span || !buf || !bh || (chroma && (!bu ||
-              !bv || !cuv))) {
-    free (span);
-    ad_bg_hist_free (bh);
-    ad_bg_hist_free (bu);
-    ad_bg_hist_free (bv);
-    ad_free (cuv);
-    ad_free (smp);
-    ad_free (hist);
-    ad_free (tot);
-    ad_free (buf);
-    ad_flow_free (f);
-    return ad_fail (err, AD_ERR_NOMEM, "out of memory for motion patterns");
+              !bv || !cuv)) || (sway && (!osw || !wout || !keep))) {
+    st = ad_fail (err, AD_ERR_NOMEM, "out of memory for motion patterns");
+    goto done;
   }
   /* changes of vectors, in bins of 1/32 px/frame up to 8 */
   enum { NA = 256 };
@@ -1023,6 +1048,8 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
       }
       if (!ok)
         continue;
+      if (pass == 1 && keep)
+        sway_add (f, cfg, noise, wout, osw);
       for (int k = 0; k < f->n; k++, g++) {
         if (pass == 0) {
           if (g % stride == 0 && ns < (int64_t) nsmp)
@@ -1047,7 +1074,10 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   }
   cell_totals (hist, f->n, nb, tot);
   int spread = pick_spread (cfg, tot, f->n);
-  distances (hist, tot, span, cfg->flow_recur, cfg->flow_recur_bins, f->gh,
+  for (int k = 0; keep && k < f->n; k++)
+    keep[k] = !(osw[2 * k] > 0.0 &&
+        osw[2 * k + 1] > cfg->flow_sway * osw[2 * k]);
+  distances (hist, tot, keep, span, cfg->flow_recur, cfg->flow_recur_bins, f->gh,
       f->gw, spread, cfg->flow_local, cfg->flow_bins, cfg->flow_unseen,
       td->data);
   ts->data[1] = 1.0f;     /* learned */
@@ -1063,6 +1093,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
     ad_bg_hist_median (bu, tc->data);
     ad_bg_hist_median (bv, tc->data + hw);
   }
+done:
   ad_bg_hist_free (bh);
   ad_bg_hist_free (bu);
   ad_bg_hist_free (bv);
@@ -1071,7 +1102,10 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   ad_free (hist);
   ad_free (tot);
   free (span);
+  free (osw);
+  free (keep);
+  ad_free (wout);
   ad_free (buf);
   ad_flow_free (f);
-  return AD_OK;
+  return st;
 }

@@ -130,6 +130,9 @@ typedef struct ad_config {
                                * at most */
   int32_t flow_bins;          /* motion-pattern bins per axis (odd) */
   int32_t flow_spread_vectors;  /* share only until this many vectors */
+  float flow_sway;            /* cells whose motion goes back and forth
+                               * more than this share lend no patterns
+                               * (0: off) */
   int32_t flow_recur;         /* a motion pattern is normal only if seen
                                * at two moments this many frames apart
                                * (0: once is enough) */

@@ -573,6 +573,59 @@ test_unseen (void)
   ad_free (fr);
 }
 
+/* flow_sway: training footage whose top row of cells sways (its texture
+ * goes 3 px left and right and back every 12 frames, as leaves in the
+ * wind) above the band the square walks right along.  A square going
+ * left through the row between them, at 1 px/frame, is novel there with
+ * the rule (that row borrows only the band's rightward motion), and not
+ * without it (it borrows the sway's leftward vectors). */
+static void
+test_sway (void)
+{
+  enum { N = 240, ROW = CELL };
+  float *fr = normal_frames (N);
+  for (int i = 0; fr && i < N; i++) {
+    float s = 3.0f * sinf (2.0f * 3.14159265f * (float) i / 12.0f);
+    for (int y = 0; y < ROW; y++)
+      for (int x = 0; x < W; x++)
+        fr[(size_t) i * HW + y * W + x] = 0.9f - 0.5f * tex (1.7f * (x - s),
+            1.3f * y + 40.0f);
+  }
+  float nov[2] = { -1.0f, -1.0f };
+  for (int rule = 0; fr && rule < 2; rule++) {
+    ad_model *m = small_model ();
+    ad_config c = *ad_model_config (m);
+    CHECK (c.flow_sway == 0.5f, "default flow_sway %g", c.flow_sway);
+    c.flow_sway = rule ? 0.5f : 0.0f;
+    ad_error err = { { 0 } };
+    CHECK (m && ad_model_set_scoring (m, &c, &err) == AD_OK &&
+        ad_model_learn_motion (m, fr, N, NULL, &err) == AD_OK, "%s",
+        err.msg);
+    ad_flow *f = NULL;
+    if (!m || ad_flow_new (H, W, CELL, &f, NULL) != AD_OK) {
+      ad_model_free (m);
+      continue;
+    }
+    /* the square's middle row is 10 px down: the second row of cells */
+    float a[HW], cn[(W / CELL) * (H / CELL)];
+    for (int i = 0; i < 4; i++) {
+      render (a, 40.0f - (float) i, 4.0f, 0, 0, 1.0f);
+      ad_flow_push (f, a, 1, 1);
+    }
+    ad_flow_novelty (f, ad_model_tensor (m, "flow_dist")->data,
+        c.flow_bins, ad_model_tensor (m, "flow_stats")->data[0], 0.0f,
+        c.flow_window, cn);
+    nov[rule] = cn[cell_of (43.0f, 10.0f)];
+    ad_flow_free (f);
+    ad_model_free (m);
+  }
+  printf ("a square going left beside swaying leaves: novelty %.3f with "
+      "flow_sway, %.3f without\n", nov[1], nov[0]);
+  CHECK (nov[1] >= 0.45f && nov[0] >= 0.0f && nov[0] < 0.5f * nov[1],
+      "flow_sway %g / %g", nov[1], nov[0]);
+  ad_free (fr);
+}
+
 /* The background: a per-pixel median; the difference to it tolerates
  * lighting and a shift of up to 2 px, not a new object; the scorer's
  * stationary change builds up under an object left lying and stays low
@@ -1963,6 +2016,7 @@ main (void)
   test_recur ();
   test_recur_bins ();
   test_unseen ();
+  test_sway ();
   test_static ();
   test_static_normal ();
   test_gate_silhouette ();

@@ -569,7 +569,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
    * than the dimmed darker pixels of gray models, none dimmed; older than
    * the busy-frame correction, none; older than the silhouette factor,
    * none; older than the recurrence, none; older than its bin reach, the
-   * same bin. */
+   * same bin; older than the light by place, one light; older than the
+   * swaying places, every cell lends its motion patterns. */
   {
     uint8_t *cut = malloc (size);
     size_t n = size;
@@ -595,6 +596,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "flow_light");
     drop_field (cut, &n, "static_light");
     drop_field (cut, &n, "light_engage");
+    drop_field (cut, &n, "flow_sway");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -634,6 +636,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           m->cfg.light_engage == 0.0f, "legacy light %d / %d / %g",
           (int) m->cfg.flow_light, (int) m->cfg.static_light,
           m->cfg.light_engage);
+      CHECK (m->cfg.flow_sway == 0.0f, "legacy swaying places %g",
+          m->cfg.flow_sway);
     }
     ad_model_free (m);
     m = NULL;
@@ -644,7 +648,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
         m->cfg.flow_track == 1 && m->cfg.flow_release == 2.0f &&
         m->cfg.map_track == 1 && m->cfg.static_normal == 1 &&
         m->cfg.static_chroma == 1.0f && m->cfg.flow_recur == 50 &&
-        m->cfg.flow_recur_bins == 1,
+        m->cfg.flow_recur_bins == 1 && m->cfg.flow_sway == 0.5f,
         "new file keeps its own");
     ad_model_free (m);
     free (cut);
