@@ -791,11 +791,10 @@ count_near (const float *tot, int gh, int gw, int cy, int cx, int s)
 /* dist [n, B*B] from hist [n, B*B] (tot [n]: its cells' totals; keep
  * [n], NULL for all: the cells whose patterns their neighbours may
  * borrow; span [n, B*B, 2]: the first and last frame each cell saw each
- * bin in): for
- * every bin, the distance in px to the nearest bin seen in the cell or
- * within `spread` cells of it, where its sightings and those of the bins
- * within `recur_bins` of it span at least `recur` frames (0: one is
- * enough; the zero-motion bin always counts as seen).
+ * bin in): for every bin, the distance in px to the nearest bin seen in
+ * the cell or within `spread` cells of it, where its sightings and those
+ * of the bins within `recur_bins` of it span at least `recur` frames (0:
+ * one is enough; the zero-motion bin always counts as seen).
  * A cell with no vector within `local` cells (0: no such rule) is a
  * place where nobody moves: it looks no further than `local`, and a
  * bin at least 1.4 bins from zero motion is at least `unseen` px/frame
@@ -805,9 +804,8 @@ count_near (const float *tot, int gh, int gw, int cy, int cx, int s)
  * forth in place, flow_sway) keeps its bins to itself. */
 static void
 distances (const float *hist, const float *tot, const uint8_t *keep,
-    const int32_t *span,
-    int recur, int recur_bins, int gh, int gw, int spread, int local, int B,
-    float unseen, float *dist)
+    const int32_t *span, int recur, int recur_bins, int gh, int gw,
+    int spread, int local, int B, float unseen, float *dist)
 {
   const int nb = B * B;
   uint8_t seen[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
@@ -1077,9 +1075,9 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   for (int k = 0; keep && k < f->n; k++)
     keep[k] = !(osw[2 * k] > 0.0 &&
         osw[2 * k + 1] > cfg->flow_sway * osw[2 * k]);
-  distances (hist, tot, keep, span, cfg->flow_recur, cfg->flow_recur_bins, f->gh,
-      f->gw, spread, cfg->flow_local, cfg->flow_bins, cfg->flow_unseen,
-      td->data);
+  distances (hist, tot, keep, span, cfg->flow_recur, cfg->flow_recur_bins,
+      f->gh, f->gw, spread, cfg->flow_local, cfg->flow_bins,
+      cfg->flow_unseen, td->data);
   ts->data[1] = 1.0f;     /* learned */
   /* the 99th percentile of the changes seen on normal footage */
   double acc = 0.0;

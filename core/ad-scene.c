@@ -24,7 +24,7 @@
 #define SC_PI 3.14159265f
 #define SC_MAX_PATHS 3
 #define SC_MAX_TREES 4
-#define SC_LEAF_PATH 2          /* dappled shades cast on paths from out of view */
+#define SC_LEAF_PATH 2          /* dappled shades cast across paths */
 #define SC_MAX_LEAF (SC_MAX_TREES + SC_LEAF_PATH)
 #define SC_MAX_WP 24
 #define SC_OFF 0.08f            /* how far outside the frame paths extend */
