@@ -879,28 +879,6 @@ distances (const float *hist, const float *tot, const uint8_t *keep,
     }
 }
 
-/* flow_sway: adds the latest pair's window vectors of f to osw [n, 2]:
- * for each cell that moved, its speed and its wandering (ad_flow_wander:
- * the path its vectors travelled over the latest wander_frames pairs less
- * where they got, per pair; wout [n] is scratch).  Over the footage the
- * second over the first is the share of a cell's motion that goes back
- * and forth: near 0 where people walk through, near 1 where leaves or
- * their dappled shade sway in the wind. */
-static void
-sway_add (ad_flow *f, const ad_config *cfg, float noise, float *wout,
-    double *osw)
-{
-  ad_flow_wander (f, noise, cfg->flow_window, cfg->wander_frames, wout);
-  for (int k = 0; k < f->n; k++) {
-    float uv[2];
-    if (f->energy[k] > noise &&
-        window_vector (f, k, cfg->flow_window, noise, uv, NULL)) {
-      osw[2 * k] += hypot (uv[0], uv[1]);
-      osw[2 * k + 1] += wout[k];
-    }
-  }
-}
-
 /* How many cells each way a cell shares patterns with: flow_spread, or
  * with flow_spread_vectors > 0 the smallest spread from 1 up to it whose
  * neighbourhood holds that many vectors on average (the mean count of the
@@ -1046,8 +1024,15 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
       }
       if (!ok)
         continue;
-      if (pass == 1 && keep)
-        sway_add (f, cfg, noise, wout, osw);
+      /* flow_sway: each cell's wandering (ad_flow_wander: the path its
+       * vectors travelled over the latest wander_frames pairs less where
+       * they got, per pair) beside its speed; over the footage the one
+       * over the other is the share of its motion that goes back and
+       * forth: near 0 where people walk through, near 1 where leaves or
+       * their dappled shade sway in the wind */
+      if (pass == 1 && osw)
+        ad_flow_wander (f, noise, cfg->flow_window, cfg->wander_frames,
+            wout);
       for (int k = 0; k < f->n; k++, g++) {
         if (pass == 0) {
           if (g % stride == 0 && ns < (int64_t) nsmp)
@@ -1060,6 +1045,10 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
               span[2 * kb] = (int32_t) i;
             span[2 * kb + 1] = (int32_t) i;
             hist[kb] += 1.0f;
+            if (osw) {
+              osw[2 * k] += hypot (uv[0], uv[1]);
+              osw[2 * k + 1] += wout[k];
+            }
           }
           if (f->n_vec >= 2 && past_en (f, k, 1) > noise) {
             int b = (int) (accel (f, k, noise) * (NA / 8.0f));

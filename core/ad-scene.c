@@ -1450,11 +1450,10 @@ ad_scene_add_leaves (ad_scene *s, float depth, ad_error *err)
   if (s->kind == AD_SCENE_INDUSTRIAL && depth > 0.0f)
     return ad_fail (err, AD_ERR_ARG, "scene: the industrial scene has no "
         "trees to cast a dappled shade");
-  if ((s->leaf_depth > 0.0f) != (depth > 0.0f)) {
-    s->leaf_depth = depth;
-    sc_render_bg (s);           /* the trees' still shadows come or go */
-  }
+  int redraw = (s->leaf_depth > 0.0f) != (depth > 0.0f);
   s->leaf_depth = depth;
+  if (redraw)
+    sc_render_bg (s);           /* the trees' still shadows come or go */
   sc_leaf_layout (s);
   return AD_OK;
 }
