@@ -82,6 +82,15 @@ struct ad_flow {
   double *hcsums;           /* [3, n, FLOW_NS] per-channel sums at half
                              * resolution */
   double *hsums;            /* [n, FLOW_NS] per-cell sums at half res. */
+  const float *shade;       /* [hw] > 0.5 at the pixels where the light
+                             * sways (ad_flow_set_shade), or NULL */
+  float shade_tol;          /* a change of light alone within this */
+  uint8_t *lit;             /* [hw] 0 where the change is of light alone
+                             * at such a pixel (light_mask; [hw/4] at
+                             * scale 2) */
+  double *mcsums;           /* [3, n, FLOW_NS] per-channel sums without
+                             * those pixels (scale 1) */
+  double *msums;            /* [n, FLOW_NS] their sum over the channels */
 };
 
 void
@@ -109,6 +118,9 @@ ad_flow_free (ad_flow *f)
   ad_free (f->wvar);
   ad_free (f->work);
   ad_free (f->relit);
+  free (f->lit);
+  free (f->mcsums);
+  free (f->msums);
   ad_free (f->wring);
   free (f->wvalid);
   ad_free (f->half[0]);
@@ -154,12 +166,16 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->ring_en = ad_alloc ((size_t) AD_FLOW_WINDOW_MAX * f->n);
   f->work = ad_alloc (4 * (size_t) f->n);
   f->relit = ad_alloc (hw);
+  f->lit = malloc (hw);
+  f->mcsums = calloc ((size_t) f->n * FLOW_NS * 3, sizeof (double));
+  f->msums = calloc ((size_t) f->n * FLOW_NS, sizeof (double));
   f->wring = ad_alloc ((size_t) AD_WANDER_MAX * f->n * 2);
   f->wvalid = calloc ((size_t) AD_WANDER_MAX * f->n, 1);
   if (!f->g[0] || !f->g[1] || !f->ch[0] || !f->ch[1] || !f->ix || !f->iy ||
       !f->it || !f->tmp || !f->csums || !f->sums || !f->uv || !f->energy ||
       !f->ring_uv || !f->ring_en || !f->work || !f->wring || !f->wvalid ||
-      !f->var || !f->ring_var || !f->wvar || !f->relit) {
+      !f->var || !f->ring_var || !f->wvar || !f->relit || !f->lit ||
+      !f->mcsums || !f->msums) {
     ad_flow_free (f);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
@@ -204,6 +220,13 @@ void
 ad_flow_set_local_light (ad_flow *f, int on)
 {
   f->local = !!on;
+}
+
+void
+ad_flow_set_shade (ad_flow *f, const float *pixels, float tol)
+{
+  f->shade = pixels && tol > 0.0f ? pixels : NULL;
+  f->shade_tol = tol;
 }
 
 void
@@ -299,14 +322,17 @@ solve (const double *s, double r, double gu, double gv, float *uv)
 
 /* Cell k's vector and its variance (f->uv, f->var, at model resolution)
  * from the fitted sums vs [n, FLOW_NS], taken at 1/vscale of it, with the
- * camera's motion (gu, gv), px/frame at model resolution, taken out. */
+ * camera's motion (gu, gv), px/frame at model resolution, taken out.  The
+ * ridge is the whole cell's (f->sums): pixels left out of the fit
+ * (light_mask) leave its pull to no motion as it was. */
 static void
 fit_cell (ad_flow *f, const double *vs, int k, double gu, double gv,
     float vscale)
 {
   const double *s = vs + (size_t) k * FLOW_NS;
   float *uv = f->uv + 2 * k;
-  f->var[k] = vscale * vscale * solve (s, FLOW_RIDGE * s[7], gu / vscale,
+  double px = f->sums[(size_t) k * FLOW_NS + 7] / (vscale * vscale);
+  f->var[k] = vscale * vscale * solve (s, FLOW_RIDGE * px, gu / vscale,
       gv / vscale, uv);
   uv[0] *= vscale;
   uv[1] *= vscale;
@@ -321,12 +347,13 @@ cmp_float (const void *a, const void *b)
 
 /* sums [gh*gw, FLOW_NS] of the cells of cell x cell px of the pair gc, gp
  * [H,W] (H = h, W = w): Ix^2, IxIy, Iy^2, IxIt, IyIt, Ix, Iy, pixels, It,
- * It^2, with
- * central differences averaged over both frames; ix, iy, it [H,W] get the
- * per-pixel values when not NULL. */
+ * It^2, with central differences averaged over both frames, over the
+ * pixels where keep [H,W] is not 0 (all when NULL); ix, iy, it [H,W] get
+ * the per-pixel values when not NULL. */
 static void
-cell_sums (const float *gc, const float *gp, int h, int w, int cell, int gw,
-    double *sums, float *pix, float *piy, float *pit)
+cell_sums (const float *gc, const float *gp, const uint8_t *keep, int h,
+    int w, int cell, int gw, double *sums, float *pix, float *piy,
+    float *pit)
 {
   memset (sums, 0, sizeof (double) * FLOW_NS *
       (size_t) ((h + cell - 1) / cell) * gw);
@@ -346,6 +373,8 @@ cell_sums (const float *gc, const float *gp, int h, int w, int cell, int gw,
         piy[p] = iy;
         pit[p] = it;
       }
+      if (keep && !keep[p])
+        continue;
       double *s = srow + (size_t) (x / cell) * FLOW_NS;
       s[0] += ix * ix;
       s[1] += ix * iy;
@@ -461,6 +490,62 @@ relight_previous (ad_flow *f)
   }
 }
 
+/* The change of pixel p from the previous channels q [3, hw] to the
+ * latest c [3, hw] when it is one of light alone: the latest colour within
+ * tol, per channel on average, of the previous one scaled to its
+ * brightness; the brightness ratio's departure from 1 then, else -1. */
+static float
+light_only (const float *c, const float *q, size_t hw, size_t p, float tol)
+{
+  float sc = c[p] + c[hw + p] + c[2 * hw + p];
+  float sq = q[p] + q[hw + p] + q[2 * hw + p];
+  if (sq <= 1e-3f)
+    return -1.0f;
+  float k = sc / sq, d = 0.0f;
+  for (int ch = 0; ch < 3; ch++)
+    d += fabsf (c[ch * hw + p] - k * q[ch * hw + p]);
+  return d < 3.0f * tol ? fabsf (k - 1.0f) : -1.0f;
+}
+
+void
+ad_flow_count_light (const ad_flow *f, float tol, float *count)
+{
+  if (!f->have_prev || f->n_vec < 1 || f->nch != 3)
+    return;
+  size_t hw = (size_t) f->h * f->w;
+  const float *c = f->ch[f->cur], *q = f->ch[f->cur ^ 1];
+  for (size_t p = 0; p < hw; p++)
+    count[p] += light_only (c, q, hw, p, tol) > AD_SHADE_STEP;
+}
+
+/* At the pixels where the light sways (f->shade, colour fits only):
+ * f->lit is 0 where the change over the pair is one of light alone
+ * (light_only: a fleck of sun coming or going), at the resolution the
+ * vectors are fitted at: [hw], or [hw/4] at scale 2 (a half-resolution
+ * pixel sways where any of its four does).  Those pixels are left out of
+ * the vectors' fit (the energy and the residual keep them), so a fleck
+ * reads no motion while a walker there, whose edges change the colour,
+ * keeps its own.  Returns 0 when no pixel is left out. */
+static int
+light_mask (ad_flow *f)
+{
+  int h = f->h, w = f->w, s = f->scale;
+  size_t n = (size_t) (h / s) * (w / s);
+  const float *c = s == 2 ? f->half[f->cur] : f->ch[f->cur];
+  const float *q = s == 2 ? f->half[f->cur ^ 1] : f->ch[f->cur ^ 1];
+  int any = 0;
+  for (int y = 0; y < h / s; y++)
+    for (int x = 0; x < w / s; x++) {
+      const float *m = f->shade + (size_t) s * y * w + s * x;
+      int sway = m[0] > 0.5f || (s == 2 && (m[1] > 0.5f || m[w] > 0.5f ||
+              m[w + 1] > 0.5f));
+      size_t p = (size_t) y * (w / s) + x;
+      f->lit[p] = !(sway && light_only (c, q, n, p, f->shade_tol) >= 0.0f);
+      any |= !f->lit[p];
+    }
+  return any;
+}
+
 int
 ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
 {
@@ -499,18 +584,23 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   f->n_vec = f->n_vec < AD_FLOW_WINDOW_MAX ? f->n_vec + 1 : AD_FLOW_WINDOW_MAX;
   if (comp && f->local)
     relight_previous (f);
+  const uint8_t *lit = f->shade && nch == 3 && light_mask (f) ? f->lit :
+      NULL;
   size_t cn = (size_t) f->n * FLOW_NS;
   for (int k = 0; k < nch; k++) {
-    cell_sums (plane (f, f->cur, k), plane (f, f->cur ^ 1, k), h, w, cell,
-        f->gw, f->csums + k * cn, f->ix + k * hw, f->iy + k * hw,
+    cell_sums (plane (f, f->cur, k), plane (f, f->cur ^ 1, k), NULL, h, w,
+        cell, f->gw, f->csums + k * cn, f->ix + k * hw, f->iy + k * hw,
         f->it + k * hw);
     /* scale 2: the vectors come from the half-resolution pair (a
      * displacement there is half as many pixels, within the one-step
      * fit's reach at twice the speed) */
     if (f->scale == 2)
       cell_sums (f->half[f->cur] + k * q, f->half[f->cur ^ 1] + k * q,
-          h / 2, w / 2, cell / 2, f->gw, f->hcsums + k * cn, NULL, NULL,
-          NULL);
+          lit, h / 2, w / 2, cell / 2, f->gw,
+          f->hcsums + k * cn, NULL, NULL, NULL);
+    else if (lit)
+      cell_sums (plane (f, f->cur, k), plane (f, f->cur ^ 1, k), lit, h, w,
+          cell, f->gw, f->mcsums + k * cn, NULL, NULL, NULL);
   }
   /* brightness change per channel */
   double mb[3] = { 0.0, 0.0, 0.0 }, zero[3] = { 0.0, 0.0, 0.0 };
@@ -519,9 +609,9 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   /* f->sums: full resolution, as measured (texture, pixel counts);
    * vs: what the vectors are fitted on, brightness change removed */
   combine (f->csums, nch, f->n, zero, 0, f->sums);
-  double *vs = f->scale == 2 ? f->hsums : f->sums;
-  combine (f->scale == 2 ? f->hcsums : f->csums, nch, f->n, mb,
-      comp && f->local, vs);
+  double *vs = f->scale == 2 ? f->hsums : lit ? f->msums : f->sums;
+  combine (f->scale == 2 ? f->hcsums : lit ? f->mcsums : f->csums, nch,
+      f->n, mb, comp && f->local, vs);
   const float vscale = (float) f->scale;
   int nt = 0;
   for (int k = 0; k < f->n; k++) {
@@ -943,6 +1033,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   ad_tensor *tb = ad_model_tensor (m, "bg_image");
   ad_tensor *tss = ad_model_tensor (m, "static_stats");
   ad_tensor *tc = ad_model_tensor (m, "bg_chroma");
+  ad_tensor *tw = ad_model_tensor (m, "shade_pixels");
   ad_flow *f = NULL;
   ad_status st = ad_flow_new (cfg->height, cfg->width, cfg->motion_cell, &f,
       err);
@@ -958,6 +1049,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   }
   const int nb = cfg->flow_bins * cfg->flow_bins;
   if (!td || !ts || td->count != (size_t) f->n * nb || ts->count < 3 ||
+      !tw || tw->count != (size_t) cfg->height * cfg->width ||
       !tb || !tss || tb->count != (size_t) cfg->height * cfg->width ||
       tss->count < 2) {
     ad_flow_free (f);
@@ -997,16 +1089,26 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory for motion patterns");
     goto done;
   }
+  memset (tw->data, 0, sizeof (float) * tw->count);
   /* changes of vectors, in bins of 1/32 px/frame up to 8 */
   enum { NA = 256 };
   double ahist[NA] = { 0 }, an = 0.0;
-  int64_t ns = 0, g = 0;
+  int64_t ns = 0, g = 0, pairs = 0;
+  /* flow_shade: pass 0 counts, per pixel, the pairs whose change there is
+   * one of light alone (tw [hw]); pass 1 leaves the pixels where that is
+   * common out of the vectors' fit */
+  int shade = cfg->flow_shade > 0.0f && ci == 3 && cfg->flow_color;
   for (int pass = 0; pass < 2; pass++) {
     float noise = 0.0f;
     if (pass == 1) {
       noise = ns ? 3.0f * ad_quantile (smp, ns, 0.5f, smp + nsmp) : 0.0f;
       noise = noise > 1e-6f ? noise : 1e-6f;
       ts->data[0] = noise;
+    }
+    if (pass == 1 && shade) {
+      for (size_t p = 0; p < hw; p++)
+        tw->data[p] = tw->data[p] > cfg->flow_shade * (float) pairs;
+      ad_flow_set_shade (f, tw->data, AD_SHADE_TOL);
     }
     ad_flow_reset (f);
     for (int64_t i = 0; i < n; i++) {
@@ -1017,6 +1119,10 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
       int ok = ad_flow_push (f, feat, ci, cfg->motion_comp);
       if (pass == 0)
         ad_bg_hist_add (bh, ad_flow_gray (f));
+      if (pass == 0 && shade && ok) {
+        ad_flow_count_light (f, AD_SHADE_TOL, tw->data);
+        pairs++;
+      }
       if (pass == 0 && chroma) {
         ad_chroma (feat, hw, cuv);
         ad_bg_hist_add (bu, cuv);
@@ -1059,11 +1165,11 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
       }
     }
   }
-  cell_totals (hist, f->n, nb, tot);
-  int spread = pick_spread (cfg, tot, f->n);
   for (int k = 0; keep && k < f->n; k++)
     keep[k] = !(osw[2 * k] > 0.0 &&
         osw[2 * k + 1] > cfg->flow_sway * osw[2 * k]);
+  cell_totals (hist, f->n, nb, tot);
+  int spread = pick_spread (cfg, tot, f->n);
   distances (hist, tot, keep, span, cfg->flow_recur, cfg->flow_recur_bins,
       f->gh, f->gw, spread, cfg->flow_local, cfg->flow_bins,
       cfg->flow_unseen, td->data);

@@ -338,6 +338,21 @@ ad_status ad_flow_set_scale (ad_flow *f, int scale, ad_error *err);
  * mean (a new ad_flow's).  The energy is the channel mean's either way.
  * Restarts the pair when it changes. */
 void ad_flow_set_colour (ad_flow *f, int on);
+/* flow_shade: a change of light alone keeps the colour within
+ * AD_SHADE_TOL per channel (0-1 scale) of the previous one scaled to the
+ * new brightness, and counts where the brightness changes by more than
+ * AD_SHADE_STEP of itself. */
+#define AD_SHADE_TOL 0.02f
+#define AD_SHADE_STEP 0.1f
+/* count [hw] += 1 where the latest pair's change is one of light alone
+ * (colour fits; nothing before a pair, or for gray frames). */
+void ad_flow_count_light (const ad_flow *f, float tol, float *count);
+/* pixels [hw] > 0.5 where the light sways (learned: flow_shade): there,
+ * with colour fits, a change of light alone (tol: the colour's departure
+ * from the previous one's, per channel, tolerated) is left out of the
+ * vectors' fit; NULL or tol 0 = off.  pixels is not copied and must
+ * outlive f. */
+void ad_flow_set_shade (ad_flow *f, const float *pixels, float tol);
 /* ad_flow_novelty and ad_flow_wander discount k standard errors of each
  * cell's vector (its fit's residual variance per pixel times the mean
  * diagonal of the inverse normal matrix); 0 (a new ad_flow's) = none. */

@@ -224,7 +224,8 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "flow_busy", 0.0 }, { "map_outside", 1.0 },
     { "flow_recur", 0.0 }, { "flow_recur_bins", 0.0 },
     { "static_light", 0.0 }, { "flow_light", 0.0 },
-    { "light_engage", 0.0 }, { "flow_sway", 0.0 } };
+    { "light_engage", 0.0 }, { "flow_sway", 0.0 },
+    { "flow_shade", 0.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);
@@ -364,7 +365,7 @@ format_shape (char *buf, size_t len, int32_t ndim, const int32_t *dims)
  * first written: a file without one leaves it zero (uncalibrated), which
  * the scorer reads as the behaviour of the files made before it. */
 static const char *const optional_tensors[] = { "wander_stats",
-  "ignore_mask", "static_base", "bg_chroma", "busy_stats" };
+  "ignore_mask", "static_base", "bg_chroma", "busy_stats", "shade_pixels" };
 
 static int
 tensor_optional (const char *name)

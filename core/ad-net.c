@@ -283,6 +283,7 @@ ad_net_build (ad_model *m, ad_error *err)
       add_tensor (&b, "flow_dist", 0, 0, 1, 1,
           cells * cfg->flow_bins * cfg->flow_bins, 0, 0) < 0 ||
       add_tensor (&b, "flow_stats", 0, 0, 1, 1, 4, 0, 0) < 0 ||
+      add_tensor (&b, "shade_pixels", 0, 0, 1, 1, hw, 0, 0) < 0 ||
       add_tensor (&b, "wander_stats", 0, 0, 1, 1, 1, 0, 0) < 0 ||
       add_tensor (&b, "busy_stats", 0, 0, 1, 1, 2, 0, 0) < 0 ||
       add_tensor (&b, "ignore_mask", 0, 0, 1, 1, hw, 0, 0) < 0 ||

@@ -133,6 +133,10 @@ typedef struct ad_config {
   float flow_sway;            /* cells whose motion goes back and forth
                                * more than this share lend no patterns
                                * (0: off) */
+  float flow_shade;           /* pixels whose light alone changes in more
+                               * than this share of the training pairs
+                               * leave such changes out of the vectors'
+                               * fit (0: off) */
   int32_t flow_recur;         /* a motion pattern is normal only if seen
                                * at two moments this many frames apart
                                * (0: once is enough) */

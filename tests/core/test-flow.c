@@ -319,10 +319,11 @@ normal_frames (int n)
 }
 
 static ad_model *
-small_model (void)
+small_model_c (int color)
 {
   ad_config cfg;
   ad_config_default (&cfg);
+  cfg.color = color;
   cfg.width = W;
   cfg.height = H;
   cfg.motion_cell = CELL;
@@ -337,6 +338,12 @@ small_model (void)
   ad_model *m = NULL;
   CHECK_OK (ad_model_new (&cfg, &m, NULL));
   return m;
+}
+
+static ad_model *
+small_model (void)
+{
+  return small_model_c (0);
 }
 
 /* The highest cell novelty after the square visits x[0..n-1] on row y
@@ -2006,6 +2013,131 @@ test_colour (void)
   ad_flow_free (g);
 }
 
+/* f [3, H, W]: green textured ground whose two top rows of cells lie in a
+ * dappled shade (half the light, but full sun where the pattern, shifted
+ * s px, parts), and a red square of side 12 at (sx, sy) when sx >= 0, in
+ * the same light. */
+static void
+render_dapple (float *f, float s, float sx, float sy)
+{
+  static const float ground[3] = { 0.5f, 0.9f, 0.4f };
+  static const float red[3] = { 0.9f, 0.3f, 0.25f };
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      float light = 1.0f;
+      if (y < 2 * CELL) {
+        float t = (tex (1.7f * (x - s), 1.3f * y + 40.0f) - 0.5f) / 0.05f;
+        light = 0.5f + 0.5f * (t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t);
+      }
+      const float *col = ground;
+      float v = 0.6f + 0.4f * tex ((float) x, (float) y);
+      if (sx >= 0.0f && x >= sx && x < sx + 12.0f && y >= sy &&
+          y < sy + 12.0f) {
+        col = red;
+        v = 0.8f + 0.2f * tex (2.0f * (x - sx), 2.0f * (y - sy));
+      }
+      for (int c = 0; c < 3; c++)
+        f[c * HW + y * W + x] = light * v * col[c];
+    }
+}
+
+/* The largest speed over the cells of rows [r0, r1) of cells of f's
+ * latest pair. */
+static float
+fastest (const ad_flow *f, int r0, int r1)
+{
+  const float *uv = ad_flow_vectors (f);
+  float best = 0.0f;
+  for (int k = r0 * (W / CELL); k < r1 * (W / CELL); k++)
+    best = fmaxf (best, hypotf (uv[2 * k], uv[2 * k + 1]));
+  return best;
+}
+
+/* flow_shade: colour footage whose two top rows of cells lie in a dappled
+ * shade swaying in the wind (the pattern 3 px left and right and back
+ * every 12 frames; a change of light alone) while a red square walks
+ * right below it.  Learning marks the shade's pixels, where the sun comes
+ * and goes often, and no pixel the square crossed; with them left out of
+ * the fit the flecks read no motion while a red square going left
+ * through the shade keeps its own.  Without the rule (flow_shade=0) no
+ * pixel is marked and the flecks move. */
+static void
+test_shade (void)
+{
+  enum { N = 240 };
+  ad_model *m = small_model_c (1);
+  if (!m)
+    return;
+  const size_t fs = (size_t) ad_config_in_channels (ad_model_config (m)) *
+      HW;
+  float *fr = ad_alloc (N * fs);
+  for (int i = 0; fr && i < N; i++) {
+    float s = 3.0f * sinf (2.0f * 3.14159265f * (float) i / 12.0f);
+    int t = i % 50;
+    render_dapple (fr + i * fs, s, t < 44 ? (float) t : -1.0f, 30.0f);
+  }
+  ad_error err = { { 0 } };
+  ad_config c = *ad_model_config (m);
+  CHECK (c.flow_shade == 0.1f && c.flow_color == 1, "defaults %g %d",
+      c.flow_shade, (int) c.flow_color);
+  int marked[2] = { -1, -1 }, below[2] = { -1, -1 };
+  float *px = ad_alloc (HW);
+  for (int rule = 0; fr && px && rule < 2; rule++) {
+    c.flow_shade = rule ? 0.1f : 0.0f;
+    CHECK (ad_model_set_scoring (m, &c, &err) == AD_OK &&
+        ad_model_learn_motion (m, fr, N, NULL, &err) == AD_OK, "%s",
+        err.msg);
+    const ad_tensor *t = ad_model_tensor (m, "shade_pixels");
+    marked[rule] = below[rule] = 0;
+    for (int p = 0; t && t->count == HW && p < HW; p++) {
+      marked[rule] += p < 2 * CELL * W && t->data[p] > 0.5f;
+      below[rule] += p >= (2 * CELL + 2) * W && t->data[p] > 0.5f;
+    }
+    if (rule && t)
+      memcpy (px, t->data, sizeof (float) * HW);
+  }
+  printf ("swaying light: %d of %d pixels of the shade marked, %d below "
+      "it (%d / %d without the rule)\n", marked[1], 2 * CELL * W,
+      below[1], marked[0], below[0]);
+  CHECK (marked[1] > CELL * W / 2 && below[1] == 0 && marked[0] == 0 &&
+      below[0] == 0, "marked %d / %d, without %d / %d", marked[1],
+      below[1], marked[0], below[0]);
+  /* the flecks alone, and a red square going left through them, at both
+   * fitting scales */
+  for (int scale = 1; px && scale <= 2; scale++) {
+    ad_flow *on, *off;
+    if (!flow_pair (scale, &on, &off))
+      break;
+    ad_flow_set_colour (off, 1);
+    ad_flow_set_shade (on, px, AD_SHADE_TOL);
+    float a[3 * HW], sw[2] = { 0.0f, 0.0f }, u[2];
+    for (int i = 0; i < 5; i++) {
+      float s = 3.0f * sinf (2.0f * 3.14159265f * (float) i / 12.0f);
+      render_dapple (a, s, i < 3 ? -1.0f : 43.0f - (float) i, 2.0f);
+      ad_flow_push (on, a, 3, 1);
+      ad_flow_push (off, a, 3, 1);
+      if (i > 0 && i < 3) {
+        sw[0] = fmaxf (sw[0], fastest (off, 0, 2));
+        sw[1] = fmaxf (sw[1], fastest (on, 0, 2));
+      }
+    }
+    u[1] = ad_flow_vectors (on)[2 * cell_of (44.0f, 8.0f)];
+    u[0] = ad_flow_vectors (off)[2 * cell_of (44.0f, 8.0f)];
+    printf ("swaying light, scale %d: the flecks' fastest cell %.3f "
+        "px/frame with their pixels left out, %.3f without; a square "
+        "going left there %.3f / %.3f\n", scale, sw[1], sw[0], u[1], u[0]);
+    CHECK (sw[0] > 1.0f && sw[1] < 0.15f * sw[0], "scale %d: flecks %g / "
+        "%g", scale, sw[1], sw[0]);
+    CHECK (u[1] < -0.25f, "scale %d: the square going left reads %g",
+        scale, u[1]);
+    ad_flow_free (on);
+    ad_flow_free (off);
+  }
+  ad_free (px);
+  ad_free (fr);
+  ad_model_free (m);
+}
+
 int
 main (void)
 {
@@ -2017,6 +2149,7 @@ main (void)
   test_recur_bins ();
   test_unseen ();
   test_sway ();
+  test_shade ();
   test_static ();
   test_static_normal ();
   test_gate_silhouette ();

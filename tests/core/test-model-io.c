@@ -570,7 +570,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
    * the busy-frame correction, none; older than the silhouette factor,
    * none; older than the recurrence, none; older than its bin reach, the
    * same bin; older than the light by place, one light; older than the
-   * swaying places, every cell lends its motion patterns. */
+   * swaying places, every cell lends its motion patterns; older than the
+   * swaying light, no pixel is left out of the vectors' fit. */
   {
     uint8_t *cut = malloc (size);
     size_t n = size;
@@ -597,6 +598,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "static_light");
     drop_field (cut, &n, "light_engage");
     drop_field (cut, &n, "flow_sway");
+    drop_field (cut, &n, "flow_shade");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -638,6 +640,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           m->cfg.light_engage);
       CHECK (m->cfg.flow_sway == 0.0f, "legacy swaying places %g",
           m->cfg.flow_sway);
+      CHECK (m->cfg.flow_shade == 0.0f, "legacy swaying light %g",
+          m->cfg.flow_shade);
     }
     ad_model_free (m);
     m = NULL;
@@ -648,8 +652,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
         m->cfg.flow_track == 1 && m->cfg.flow_release == 2.0f &&
         m->cfg.map_track == 1 && m->cfg.static_normal == 1 &&
         m->cfg.static_chroma == 1.0f && m->cfg.flow_recur == 50 &&
-        m->cfg.flow_recur_bins == 1 && m->cfg.flow_sway == 0.5f,
-        "new file keeps its own");
+        m->cfg.flow_recur_bins == 1 && m->cfg.flow_sway == 0.5f &&
+        m->cfg.flow_shade == 0.1f, "new file keeps its own");
     ad_model_free (m);
     free (cut);
   }
@@ -660,7 +664,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
    * and, without ignore_mask, with no region left out; without
    * static_base, with no normal level of the stationary change; without
    * bg_chroma, with zeros (no change of colour); without busy_stats,
-   * with zeros (no busy-frame correction);
+   * with zeros (no busy-frame correction); without shade_pixels, with
+   * zeros (no pixel left out of the vectors' fit);
    * a file without a tensor every version has is refused with its name. */
   {
     uint8_t *cut = malloc (size);
@@ -679,6 +684,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_tensor (cut, &n, "static_base");
     drop_tensor (cut, &n, "bg_chroma");
     drop_tensor (cut, &n, "busy_stats");
+    drop_tensor (cut, &n, "shade_pixels");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -698,6 +704,9 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     t = m ? ad_model_tensor (m, "busy_stats") : NULL;
     CHECK (t && t->count == 2 && t->data[0] == 0.0f && t->data[1] == 0.0f,
         "no busy-frame statistics");
+    t = m ? ad_model_tensor (m, "shade_pixels") : NULL;
+    CHECK (t && t->count > 0 && t->data[0] == 0.0f &&
+        t->data[t->count - 1] == 0.0f, "no pixel of swaying light");
     ad_model_free (m);
     m = NULL;
     memcpy (cut, good, size);
