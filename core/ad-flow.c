@@ -1165,11 +1165,11 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
       }
     }
   }
+  cell_totals (hist, f->n, nb, tot);
+  int spread = pick_spread (cfg, tot, f->n);
   for (int k = 0; keep && k < f->n; k++)
     keep[k] = !(osw[2 * k] > 0.0 &&
         osw[2 * k + 1] > cfg->flow_sway * osw[2 * k]);
-  cell_totals (hist, f->n, nb, tot);
-  int spread = pick_spread (cfg, tot, f->n);
   distances (hist, tot, keep, span, cfg->flow_recur, cfg->flow_recur_bins,
       f->gh, f->gw, spread, cfg->flow_local, cfg->flow_bins,
       cfg->flow_unseen, td->data);

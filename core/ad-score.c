@@ -57,6 +57,16 @@ ad_scorer_set_ignore (ad_scorer *sc, const float *rects, int n,
   return ok ? AD_OK : ad_fail (err, AD_ERR_NOMEM, "out of memory");
 }
 
+/* 1 when the mask t [n] marks any pixel (> 0.5). */
+static int
+marks_any (const ad_tensor *t, int n)
+{
+  for (size_t p = 0; t && t->count == (size_t) n && p < t->count; p++)
+    if (t->data[p] > 0.5f)
+      return 1;
+  return 0;
+}
+
 ad_status
 ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
 {
@@ -101,10 +111,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     sc->busy_scale = t->data[1];
   }
   t = ad_model_tensor (mm, "ignore_mask");
-  int any_ign = 0;
-  for (size_t p = 0; t && t->count == (size_t) sc->hw && p < t->count; p++)
-    any_ign |= t->data[p] > 0.5f;
-  if (any_ign && !leave_out (sc, t->data)) {
+  if (marks_any (t, sc->hw) && !leave_out (sc, t->data)) {
     ad_scorer_free (sc);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
@@ -119,7 +126,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   /* flow_shade: the pixels whose changes of light alone the motion
    * patterns were learned without */
   t = ad_model_tensor (mm, "shade_pixels");
-  if (t && t->count == (size_t) sc->hw && sc->flow_dist)
+  if (marks_any (t, sc->hw) && sc->flow_dist)
     ad_flow_set_shade (sc->flow, t->data, m->cfg.flow_shade > 0.0f ?
         AD_SHADE_TOL : 0.0f);
   sc->prev = ad_alloc ((size_t) sc->ci * sc->hw);
