@@ -84,7 +84,6 @@ struct ad_flow {
   double *hsums;            /* [n, FLOW_NS] per-cell sums at half res. */
   const float *shade;       /* [hw] > 0.5 at the pixels where the light
                              * sways (ad_flow_set_shade), or NULL */
-  float shade_tol;          /* a change of light alone within this */
   uint8_t *lit;             /* [hw] 0 where the change is of light alone
                              * at such a pixel (light_mask; [hw/4] at
                              * scale 2) */
@@ -223,10 +222,9 @@ ad_flow_set_local_light (ad_flow *f, int on)
 }
 
 void
-ad_flow_set_shade (ad_flow *f, const float *pixels, float tol)
+ad_flow_set_shade (ad_flow *f, const float *pixels)
 {
-  f->shade = pixels && tol > 0.0f ? pixels : NULL;
-  f->shade_tol = tol;
+  f->shade = pixels;
 }
 
 void
@@ -348,18 +346,22 @@ cmp_float (const void *a, const void *b)
 /* sums [gh*gw, FLOW_NS] of the cells of cell x cell px of the pair gc, gp
  * [H,W] (H = h, W = w): Ix^2, IxIy, Iy^2, IxIt, IyIt, Ix, Iy, pixels, It,
  * It^2, with central differences averaged over both frames, over the
- * pixels where keep [H,W] is not 0 (all when NULL); ix, iy, it [H,W] get
- * the per-pixel values when not NULL. */
+ * pixels where keep [H,W] is not 0 (all when NULL); all [gh*gw, FLOW_NS],
+ * when not NULL, gets the same over every pixel, in the same pass; ix, iy,
+ * it [H,W] get the per-pixel values when not NULL. */
 static void
 cell_sums (const float *gc, const float *gp, const uint8_t *keep, int h,
-    int w, int cell, int gw, double *sums, float *pix, float *piy,
-    float *pit)
+    int w, int cell, int gw, double *sums, double *all, float *pix,
+    float *piy, float *pit)
 {
-  memset (sums, 0, sizeof (double) * FLOW_NS *
-      (size_t) ((h + cell - 1) / cell) * gw);
+  size_t ns = sizeof (double) * FLOW_NS * (size_t) ((h + cell - 1) / cell) *
+      gw;
+  memset (sums, 0, ns);
+  if (all)
+    memset (all, 0, ns);
   for (int y = 0; y < h; y++) {
     int ym = y > 0 ? y - 1 : y, yp = y < h - 1 ? y + 1 : y;
-    double *srow = sums + (size_t) (y / cell) * gw * FLOW_NS;
+    size_t row = (size_t) (y / cell) * gw * FLOW_NS;
     for (int x = 0; x < w; x++) {
       int xm = x > 0 ? x - 1 : x, xp = x < w - 1 ? x + 1 : x;
       size_t p = (size_t) y * w + x;
@@ -373,19 +375,13 @@ cell_sums (const float *gc, const float *gp, const uint8_t *keep, int h,
         piy[p] = iy;
         pit[p] = it;
       }
-      if (keep && !keep[p])
-        continue;
-      double *s = srow + (size_t) (x / cell) * FLOW_NS;
-      s[0] += ix * ix;
-      s[1] += ix * iy;
-      s[2] += iy * iy;
-      s[3] += ix * it;
-      s[4] += iy * it;
-      s[5] += ix;
-      s[6] += iy;
-      s[7] += 1.0;
-      s[8] += it;
-      s[9] += it * it;
+      const double v[FLOW_NS] = { ix * ix, ix * iy, iy * iy, ix * it,
+        iy * it, ix, iy, 1.0, it, it * it };
+      size_t at = row + (size_t) (x / cell) * FLOW_NS;
+      for (int j = 0; all && j < FLOW_NS; j++)
+        all[at + j] += v[j];
+      for (int j = 0; (!keep || keep[p]) && j < FLOW_NS; j++)
+        sums[at + j] += v[j];
     }
   }
 }
@@ -492,10 +488,10 @@ relight_previous (ad_flow *f)
 
 /* The change of pixel p from the previous channels q [3, hw] to the
  * latest c [3, hw] when it is one of light alone: the latest colour within
- * tol, per channel on average, of the previous one scaled to its
+ * AD_SHADE_TOL, per channel on average, of the previous one scaled to its
  * brightness; the brightness ratio's departure from 1 then, else -1. */
 static float
-light_only (const float *c, const float *q, size_t hw, size_t p, float tol)
+light_only (const float *c, const float *q, size_t hw, size_t p)
 {
   float sc = c[p] + c[hw + p] + c[2 * hw + p];
   float sq = q[p] + q[hw + p] + q[2 * hw + p];
@@ -504,18 +500,18 @@ light_only (const float *c, const float *q, size_t hw, size_t p, float tol)
   float k = sc / sq, d = 0.0f;
   for (int ch = 0; ch < 3; ch++)
     d += fabsf (c[ch * hw + p] - k * q[ch * hw + p]);
-  return d < 3.0f * tol ? fabsf (k - 1.0f) : -1.0f;
+  return d < 3.0f * AD_SHADE_TOL ? fabsf (k - 1.0f) : -1.0f;
 }
 
 void
-ad_flow_count_light (const ad_flow *f, float tol, float *count)
+ad_flow_count_light (const ad_flow *f, float *count)
 {
   if (!f->have_prev || f->n_vec < 1 || f->nch != 3)
     return;
   size_t hw = (size_t) f->h * f->w;
   const float *c = f->ch[f->cur], *q = f->ch[f->cur ^ 1];
   for (size_t p = 0; p < hw; p++)
-    count[p] += light_only (c, q, hw, p, tol) > AD_SHADE_STEP;
+    count[p] += light_only (c, q, hw, p) > AD_SHADE_STEP;
 }
 
 /* At the pixels where the light sways (f->shade, colour fits only):
@@ -540,7 +536,7 @@ light_mask (ad_flow *f)
       int sway = m[0] > 0.5f || (s == 2 && (m[1] > 0.5f || m[w] > 0.5f ||
               m[w + 1] > 0.5f));
       size_t p = (size_t) y * (w / s) + x;
-      f->lit[p] = !(sway && light_only (c, q, n, p, f->shade_tol) >= 0.0f);
+      f->lit[p] = !(sway && light_only (c, q, n, p) >= 0.0f);
       any |= !f->lit[p];
     }
   return any;
@@ -588,19 +584,20 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
       NULL;
   size_t cn = (size_t) f->n * FLOW_NS;
   for (int k = 0; k < nch; k++) {
-    cell_sums (plane (f, f->cur, k), plane (f, f->cur ^ 1, k), NULL, h, w,
-        cell, f->gw, f->csums + k * cn, f->ix + k * hw, f->iy + k * hw,
-        f->it + k * hw);
+    /* at scale 1 with pixels left out (lit), the fit's sums and the
+     * measured ones in one pass */
+    int both = lit && f->scale == 1;
+    cell_sums (plane (f, f->cur, k), plane (f, f->cur ^ 1, k),
+        both ? lit : NULL, h, w, cell, f->gw,
+        (both ? f->mcsums : f->csums) + k * cn, both ? f->csums + k * cn :
+        NULL, f->ix + k * hw, f->iy + k * hw, f->it + k * hw);
     /* scale 2: the vectors come from the half-resolution pair (a
      * displacement there is half as many pixels, within the one-step
      * fit's reach at twice the speed) */
     if (f->scale == 2)
       cell_sums (f->half[f->cur] + k * q, f->half[f->cur ^ 1] + k * q,
-          lit, h / 2, w / 2, cell / 2, f->gw,
-          f->hcsums + k * cn, NULL, NULL, NULL);
-    else if (lit)
-      cell_sums (plane (f, f->cur, k), plane (f, f->cur ^ 1, k), lit, h, w,
-          cell, f->gw, f->mcsums + k * cn, NULL, NULL, NULL);
+          lit, h / 2, w / 2, cell / 2, f->gw, f->hcsums + k * cn, NULL,
+          NULL, NULL, NULL);
   }
   /* brightness change per channel */
   double mb[3] = { 0.0, 0.0, 0.0 }, zero[3] = { 0.0, 0.0, 0.0 };
@@ -1108,7 +1105,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
     if (pass == 1 && shade) {
       for (size_t p = 0; p < hw; p++)
         tw->data[p] = tw->data[p] > cfg->flow_shade * (float) pairs;
-      ad_flow_set_shade (f, tw->data, AD_SHADE_TOL);
+      ad_flow_set_shade (f, tw->data);
     }
     ad_flow_reset (f);
     for (int64_t i = 0; i < n; i++) {
@@ -1120,7 +1117,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
       if (pass == 0)
         ad_bg_hist_add (bh, ad_flow_gray (f));
       if (pass == 0 && shade && ok) {
-        ad_flow_count_light (f, AD_SHADE_TOL, tw->data);
+        ad_flow_count_light (f, tw->data);
         pairs++;
       }
       if (pass == 0 && chroma) {

@@ -346,13 +346,11 @@ void ad_flow_set_colour (ad_flow *f, int on);
 #define AD_SHADE_STEP 0.1f
 /* count [hw] += 1 where the latest pair's change is one of light alone
  * (colour fits; nothing before a pair, or for gray frames). */
-void ad_flow_count_light (const ad_flow *f, float tol, float *count);
+void ad_flow_count_light (const ad_flow *f, float *count);
 /* pixels [hw] > 0.5 where the light sways (learned: flow_shade): there,
- * with colour fits, a change of light alone (tol: the colour's departure
- * from the previous one's, per channel, tolerated) is left out of the
- * vectors' fit; NULL or tol 0 = off.  pixels is not copied and must
- * outlive f. */
-void ad_flow_set_shade (ad_flow *f, const float *pixels, float tol);
+ * with colour fits, a change of light alone is left out of the vectors'
+ * fit; NULL = off.  pixels is not copied and must outlive f. */
+void ad_flow_set_shade (ad_flow *f, const float *pixels);
 /* ad_flow_novelty and ad_flow_wander discount k standard errors of each
  * cell's vector (its fit's residual variance per pixel times the mean
  * diagonal of the inverse normal matrix); 0 (a new ad_flow's) = none. */

@@ -126,9 +126,8 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   /* flow_shade: the pixels whose changes of light alone the motion
    * patterns were learned without */
   t = ad_model_tensor (mm, "shade_pixels");
-  if (marks_any (t, sc->hw) && sc->flow_dist)
-    ad_flow_set_shade (sc->flow, t->data, m->cfg.flow_shade > 0.0f ?
-        AD_SHADE_TOL : 0.0f);
+  if (marks_any (t, sc->hw) && sc->flow_dist && m->cfg.flow_shade > 0.0f)
+    ad_flow_set_shade (sc->flow, t->data);
   sc->prev = ad_alloc ((size_t) sc->ci * sc->hw);
   sc->lmap = ad_alloc (sc->hw);
   sc->work = ad_alloc (sc->hw);

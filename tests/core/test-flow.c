@@ -2109,7 +2109,7 @@ test_shade (void)
     if (!flow_pair (scale, &on, &off))
       break;
     ad_flow_set_colour (off, 1);
-    ad_flow_set_shade (on, px, AD_SHADE_TOL);
+    ad_flow_set_shade (on, px);
     float a[3 * HW], sw[2] = { 0.0f, 0.0f }, u[2];
     for (int i = 0; i < 5; i++) {
       float s = 3.0f * sinf (2.0f * 3.14159265f * (float) i / 12.0f);
