@@ -1568,7 +1568,7 @@ test_busy (void)
   ad_tensor *b = m ? ad_model_tensor (m, "busy_stats") : NULL;
   if (!m || !fr || !b)
     goto out;
-  CHECK (ad_model_config (m)->flow_busy == 1.0f, "default %g",
+  CHECK (ad_model_config (m)->flow_busy == 2.0f, "default %g",
       ad_model_config (m)->flow_busy);
   /* one square moves: the cells it and its blurred difference reach,
    * well under half of the 48 */
@@ -1613,7 +1613,7 @@ out:
  * pacing back and forth (1 px/frame, turning every 4 frames) travels
  * without getting anywhere, a square walking right at the same speed
  * does not.  The frame's part is the most wandering cell as a running mean
- * over flow_smooth frames; with wander_weight 0 (off; the default is 0.6)
+ * over flow_smooth frames; with wander_weight 0 (off; the default is 1.8)
  * it is not computed.  In the fused score it is in px/frame, or divided by
  * its spread on the calibration footage (wander_stats) with wander_norm 1. */
 static void
@@ -1624,7 +1624,7 @@ test_wander (void)
   ad_model *m = learned_model (&fr);
   if (!m || !fr)
     goto out;
-  CHECK (ad_model_config (m)->wander_weight == 0.6f &&
+  CHECK (ad_model_config (m)->wander_weight == 1.8f &&
       ad_model_config (m)->wander_frames == 12, "defaults %g %d",
       ad_model_config (m)->wander_weight, ad_model_config (m)->wander_frames);
   CHECK (ad_model_config (m)->wander_norm == 0, "px/frame by default");
