@@ -70,7 +70,7 @@ const ad_field ad_config_fields[] = {
   F (flow_window, AD_FIELD_INT, 1, AD_FLOW_WINDOW_MAX, 3, 1, "Motion patterns compare a cell's vector averaged over the latest N frame pairs, and only when it moved in all of them (one pair's vector is noisy; a walker's is steady); anomalyrecon sets 1 for a camera at 12.5 frames a second or less unless config names it"),
   F (flow_scale, AD_FIELD_INT, 1, 2, 1, 1, "Motion vectors fitted at model resolution (1) or at half of it (2: twice the speed within reach, for fast motion or a slow camera, which anomalyrecon picks at 9 frames a second or less; needs an even motion_cell); the motion patterns are learned with it"),
   F (flow_color, AD_FIELD_INT, 0, 1, 1, 1, "Colour models (color=1): fit the motion vectors on the three channels together (colour edges count: a walker whose brightness barely differs from the ground) instead of on their mean; the motion energy stays the channel mean's, where sensor noise averages down; the motion patterns are learned with it (docs/benchmarks.md, Motion in colour)"),
-  F (wander_weight, AD_FIELD_FLOAT, 0.0, 8.0, 1.8, 1, "Weight in the sum of the wandering part, per px/frame (per spread with wander_norm=1): motion that goes back and forth in one place (someone pacing, dithering or moving erratically), the path a cell's motion travelled over the latest wander_frames frames less the distance it got, per frame; 0 = off (people passing each other in a cell wander too; on a very busy two-way path try 0.9 or 0, see docs/tuning.md)"),
+  F (wander_weight, AD_FIELD_FLOAT, 0.0, 8.0, 1.8, 1, "Weight in the sum of the wandering part, per px/frame (per spread with wander_norm=1): motion that goes back and forth in one place (someone pacing, dithering or moving erratically), the path a cell's motion travelled over the latest wander_frames frames less the distance it got, per frame; 0 = off (people passing each other in a cell wander too; on a very busy two-way path try 0.9 or 0, see docs/tuning.md); below 25 frames a second anomalyrecon scales it by the rate / 25 (0.86 at 12 fps) unless config names it or wander_norm is 1"),
   F (wander_norm, AD_FIELD_INT, 0, 1, 0, 1, "1: the wandering part is divided by its spread on held-back normal footage (at least 0.5 px/frame), as the other motion parts are, so wander_weight weighs spreads (footage where people pass each other all day learns a large spread and wanders less; try wander_weight=1.2 with it, three times the 0.4 that ranked as 0.6 per px/frame did); 0: raw px/frame, wander_weight per px/frame (docs/benchmarks.md, Wandering at other frame rates)"),
   F (wander_frames, AD_FIELD_INT, 4, AD_WANDER_MAX, 12, 1, "Frame pairs the wandering part looks back over (12: 0.48 s at 25 frames a second); anomalyrecon sets 0.48 s of the input's frame rate unless config names it"),
   F (flow_track, AD_FIELD_INT, 0, 1, 1, 1, "1: the motion-pattern and wandering parts build up per place: each cell keeps its own running mean over flow_smooth frames (fed by the largest value of its 3x3 neighbourhood, so a slow mover stays in it) and the frame takes the largest; 0: the running mean of the frame's largest cell, which also adds up odd vectors of different walkers in different places (busy footage)"),
@@ -413,12 +413,16 @@ ad_config_features_match (const ad_config *model, const ad_config *feat,
  * a minute of footage gives at 25 frames a second. */
 #define AD_RATE_HALF_SCALE_FPS 9.0
 #define AD_RATE_SLOW_BINS 17
-/* The rate calib_quantile, flow_smooth and wander_frames' defaults refer
+/* The rate calib_quantile, flow_smooth and the wandering's defaults refer
  * to.  Slower, the per-frame tail 1 - q grows by the ratio (the same
  * normal frames an hour above it), but q stays at least
  * AD_RATE_MIN_QUANTILE; the motion pattern's running mean shrinks by the
  * ratio to AD_RATE_SMOOTH_POWER (an event spans fewer frames, while each
- * frame's noise still wants averaging). */
+ * frame's noise still wants averaging); wander_weight shrinks by the
+ * ratio: the wandering is in px/frame, and a frame spans more of the
+ * same motion at a slower rate, while the parts it is summed with are
+ * divided by their spreads (docs/benchmarks.md, "The wandering's weight
+ * follows the frame rate"). */
 #define AD_RATE_REF_FPS 25.0
 #define AD_RATE_MIN_QUANTILE 0.99
 #define AD_RATE_SMOOTH_POWER 0.25
@@ -433,7 +437,8 @@ ad_config_features_match (const ad_config *model, const ad_config *feat,
 
 const char *const ad_config_rate_fields[AD_RATE_N_FIELDS] = {
   "flow_window", "calib_quantile", "static_rise", "flow_smooth",
-  "flow_scale", "flow_bins", "wander_frames", "map_neighbour", "flow_recur"
+  "flow_scale", "flow_bins", "wander_frames", "map_neighbour", "flow_recur",
+  "wander_weight"
 };
 
 int
@@ -513,6 +518,9 @@ ad_config_apply_rate (ad_config *cfg, double fps, unsigned named,
     rate_set (cfg, named, AD_RATE_SMOOTH, fmax (cfg->flow_smooth *
             pow (fps / AD_RATE_REF_FPS, AD_RATE_SMOOTH_POWER), 1.0),
         applied, n);
+    if (!cfg->wander_norm)
+      rate_set (cfg, named, AD_RATE_WANDER_WEIGHT, cfg->wander_weight * fps /
+          AD_RATE_REF_FPS, applied, n);
   }
   rate_set (cfg, named, AD_RATE_RISE, fps * AD_RATE_STILL_SECONDS, applied,
       n);

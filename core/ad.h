@@ -240,7 +240,8 @@ ad_status ad_config_features_match (const ad_config *model,
  *                        it flow_bins 17
  * and for video (clip_len > 1):
  *   below 25 fps         calib_quantile's tail 1 - q times 25 / fps (q at
- *                        least 0.99); flow_smooth times (fps / 25)^(1/4)
+ *                        least 0.99); flow_smooth times (fps / 25)^(1/4);
+ *                        wander_weight times fps / 25 (unless wander_norm)
  *   any rate             static_rise one second of frames, wander_frames
  *                        0.48 s of frame pairs, flow_recur (when above 0)
  *                        two seconds of frames; train_fps = fps
@@ -250,7 +251,7 @@ ad_status ad_config_features_match (const ad_config *model,
 enum {
   AD_RATE_WINDOW, AD_RATE_QUANTILE, AD_RATE_RISE, AD_RATE_SMOOTH,
   AD_RATE_SCALE, AD_RATE_BINS, AD_RATE_WANDER, AD_RATE_NEIGHBOUR,
-  AD_RATE_RECUR, AD_RATE_N_FIELDS
+  AD_RATE_RECUR, AD_RATE_WANDER_WEIGHT, AD_RATE_N_FIELDS
 };
 extern const char *const ad_config_rate_fields[AD_RATE_N_FIELDS];
 void ad_config_apply_rate (ad_config *cfg, double fps, unsigned named,

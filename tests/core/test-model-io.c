@@ -1004,6 +1004,22 @@ test_config_rate (void)
       c.train_fps == 10.0f, "10 fps: %s", applied);
   CHECK (strstr (applied, "flow_window=1") && strstr (applied,
           "wander_frames=5"), "applied names the changes: %s", applied);
+  /* the wandering is in px/frame: its weight follows the rate, unless it
+   * is divided by its spread or named */
+  CHECK (fabsf (c.wander_weight - d.wander_weight * 0.4f) < 1e-6f &&
+      strstr (applied, "wander_weight="), "10 fps: wander_weight %g (%s)",
+      c.wander_weight, applied);
+  c = d;
+  c.wander_norm = 1;
+  ad_config_apply_rate (&c, 10.0, 0, applied, sizeof applied);
+  CHECK (c.wander_weight == d.wander_weight, "wander_norm keeps it: %g",
+      c.wander_weight);
+  CHECK (ad_config_rate_named ("wander_weight=0.9", &named, &err) == AD_OK &&
+      named == 1u << AD_RATE_WANDER_WEIGHT, "wander_weight named: %u", named);
+  c = d;
+  ad_config_apply_rate (&c, 10.0, named, applied, sizeof applied);
+  CHECK (c.wander_weight == d.wander_weight, "named keeps it: %g",
+      c.wander_weight);
   /* the map's novelty reaches the neighbours in proportion to the motion
    * a frame spans: 0.5 at 25 fps, 0.625 at 20, at most 1 */
   CHECK (c.map_neighbour == 1.0f, "10 fps: neighbours %g", c.map_neighbour);
