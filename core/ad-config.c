@@ -164,6 +164,12 @@ static const struct {
    * without it copies a defect through its skips) */
   { "stills", "task=0,diff_head=0,score_source=0,shift_frac=0,clip_len=1,"
         "batch_clips=8,fuse=0,flow_weight=0,score_window=1,mem_place=3" },
+  /* a camera close to the scene (people twice as tall in the picture as
+   * on a surveillance view, 25 px or more at model resolution): the
+   * motion fitted and its patterns learned at the objects' scale, cells
+   * of 16 px at half resolution, half-pixel bins (docs/tuning.md, "A
+   * camera close to the scene") */
+  { "near", "flow_scale=2,motion_cell=16,flow_bins=17" },
 };
 
 const char *

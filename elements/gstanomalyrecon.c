@@ -330,7 +330,9 @@ gst_anomaly_recon_class_init (GstAnomalyReconClass * klass)
       g_param_spec_string ("config", "Config",
           "Model settings for training, \"key=value,...\" (e.g. "
           "\"task=1,mem_place=2\"); \"preset=stills\" sets up still-image "
-          "inspection, later items override it", NULL, flags));
+          "inspection, \"preset=near\" a camera close to the scene (people "
+          "25 px tall or more at model resolution), later items override "
+          "it", NULL, flags));
 
   /**
    * GstAnomalyRecon:ignore-regions

@@ -10,8 +10,10 @@
 # model is RGB by default and gray with --gray; that with --no-caps-rate
 # the element takes the rate from the timestamps; and that a test clip
 # without ground truth, --fps or --no-caps-rate without --dataset or
-# --frame-step or --gray-test with it, is refused; and that
-# scene-dataset.sh MASKS=1 writes a mask per test frame.
+# --frame-step or --gray-test with it, is refused; that
+# scene-dataset.sh MASKS=1 writes a mask per test frame; and that ZOOM=2
+# writes frames and masks of the window's size, no labels, and refuses a
+# window outside the render or ZOOM without MASKS=1.
 # Run by meson (tools/meson.build), which sets the GStreamer plugin paths.
 set -eu
 AD_EVAL=$1
@@ -115,4 +117,30 @@ if "$AD_EVAL" --dataset "$D" --frame-step 3 > /dev/null 2> "$D/err.log"; then
   fail "--frame-step with --dataset was accepted"
 fi
 grep -q "applies to scenes" "$D/err.log" || fail "no reason for --frame-step"
+
+# ZOOM=2: the scene twice as close, the 160x120 window of a 320x240 render
+Z=$D/zoom
+MASKS=1 ZOOM=2 ZOOM_LEFT=40 ZOOM_TOP=30 ANOMALY_BUILD_DIR=$BUILD \
+  sh "$SRC/tools/scene-dataset.sh" "$Z" surveillance 1 10 1 20 160x120
+nm=$(ls "$Z/testing/gt/00" | grep -c '\.png$' || true)
+[ "$nm" -eq 20 ] || fail "ZOOM=2 wrote $nm masks, not 20"
+[ ! -e "$Z/testing/labels/00.txt" ] || fail "ZOOM=2 wrote labels"
+# a PNG's width: the big-endian 32 bits at byte 16 (its IHDR)
+for f in "$Z/training/frames/00/00000.png" "$Z/testing/gt/00/00000.png"; do
+  w=$(od -An -tu1 -j16 -N4 "$f" |
+    awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
+  [ "$w" = 160 ] || fail "ZOOM=2: $f is $w px wide, not 160"
+done
+if MASKS=1 ZOOM=2 ZOOM_LEFT=200 ANOMALY_BUILD_DIR=$BUILD \
+    sh "$SRC/tools/scene-dataset.sh" "$D/z2" surveillance 1 10 1 20 \
+    160x120 2> "$D/err.log"; then
+  fail "a window outside the render was accepted"
+fi
+grep -q "must lie inside the 320x240 render" "$D/err.log" ||
+  fail "no reason for the window outside the render"
+if ZOOM=2 ANOMALY_BUILD_DIR=$BUILD sh "$SRC/tools/scene-dataset.sh" \
+    "$D/z3" surveillance 1 10 1 20 160x120 2> "$D/err.log"; then
+  fail "ZOOM without MASKS=1 was accepted"
+fi
+grep -q "ZOOM needs MASKS=1" "$D/err.log" || fail "no reason for MASKS=1"
 exit $FAILED

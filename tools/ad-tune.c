@@ -34,6 +34,10 @@
  * --cut N scores the test and nuisance clips as pieces of N frames, each
  * from a fresh stream and scorer, as benchmark test clips that start in
  * the middle of an event are scored.
+ * --zoom K,L,T films the scene K times closer (people K times larger, as
+ * a camera near the walkway sees them): each frame is rendered at K times
+ * --size and the --size window whose corner is pixel (L, T) of that
+ * render is kept, its masks likewise.
  * --stride K keeps every K-th frame of every clip, a camera at 25 / K
  * frames a second (UCSD Ped2 was filmed at 10), and applies the core's
  * frame-rate rules for that rate (ad_config_apply_rate, as anomalyrecon
@@ -100,6 +104,10 @@ static float clouds = 0.0f;
  * the light in every clip (ad_scene_add_leaves; 0: still, soft shadows). */
 static float leaves = 0.0f;
 
+/* --zoom K,L,T: the scene filmed K times closer: rendered at K vw x K vh,
+ * the vw x vh window from pixel (L, T) of it kept (1: the whole scene). */
+static int zoom_k = 1, zoom_l = 0, zoom_t = 0;
+
 /* Renders a clip at vw x vh and turns it into model features; masks are
  * reduced to model resolution (a model pixel is anomalous when at least
  * half of its area is).  From the middle frame on, the picture is
@@ -113,7 +121,8 @@ render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
   ad_scene *s = NULL;
   ad_extractor *x = NULL;
   int W = cfg->width, H = cfg->height, cin = ad_config_in_channels (cfg);
-  if (ad_scene_new (sk, ck, vw, vh, 0, seed, &s, &err) != AD_OK ||
+  int rw = vw * zoom_k, rh = vh * zoom_k;     /* the render, [rh, rw] */
+  if (ad_scene_new (sk, ck, rw, rh, 0, seed, &s, &err) != AD_OK ||
       (ck == AD_CLIP_TRAIN && ad_scene_add_events (s, train_events, &err)
           != AD_OK) ||
       ((ck == AD_CLIP_TEST || ck == AD_CLIP_NUISANCE) &&
@@ -129,22 +138,31 @@ render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
   out->feat = malloc (sizeof (float) * (size_t) n * cin * W * H);
   out->mask = calloc ((size_t) n * W * H, 1);
   out->kind = calloc ((size_t) n, 1);
-  uint8_t *rgb = malloc ((size_t) vw * vh * 3);     /* [vh, vw, 3] */
-  uint8_t *m = malloc ((size_t) vw * vh);           /* [vh, vw] */
+  uint8_t *rgb = malloc ((size_t) rw * rh * 3);     /* [rh, rw, 3] */
+  uint8_t *m = malloc ((size_t) rw * rh);           /* [rh, rw] */
+  size_t off = (size_t) zoom_t * rw + zoom_l;       /* the window's corner */
   int ok = out->feat && out->mask && out->kind && rgb && m;
   for (int64_t i = 0; ok && i < n; i++) {
     ad_anomaly_kind k;
-    ad_image img = { rgb, vw, vh, vw * 3, 3, 3, { 0, 1, 2 } };
+    ad_image img = { rgb + off * 3, vw, vh, rw * 3, 3, 3, { 0, 1, 2 } };
     ok = ad_scene_render (s, i * frame_stride, rgb, m, &k, &err) == AD_OK;
     for (size_t p = 0; ok && step != 1.0f && i >= n / 2 &&
-        p < (size_t) vw * vh * 3; p++)
+        p < (size_t) rw * rh * 3; p++)
       rgb[p] = (uint8_t) fminf (rgb[p] * step + 0.5f, 255.0f);
-    for (size_t p = 0; ok && gray && p < (size_t) vw * vh * 3; p += 3)
+    for (size_t p = 0; ok && gray && p < (size_t) rw * rh * 3; p += 3)
       rgb[p] = rgb[p + 1] = rgb[p + 2] = (uint8_t) (0.299f * rgb[p] +
           0.587f * rgb[p + 1] + 0.114f * rgb[p + 2] + 0.5f);
     ok = ok &&
         ad_extractor_process (x, &img,
         out->feat + (size_t) i * cin * W * H, &err) == AD_OK;
+    /* zoomed: an anomaly outside the window is none of this clip's */
+    if (ok && zoom_k > 1 && k != AD_ANOM_NONE) {
+      int seen = 0;
+      for (int y = 0; !seen && y < vh; y++)
+        for (int xx = 0; !seen && xx < vw; xx++)
+          seen = m[off + (size_t) y * rw + xx] != 0;
+      k = seen ? k : AD_ANOM_NONE;
+    }
     out->kind[i] = (uint8_t) k;
     for (int y = 0; ok && y < H; y++)
       for (int xx = 0; xx < W; xx++) {
@@ -152,7 +170,7 @@ render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
         int x0 = xx * vw / W, x1 = (xx + 1) * vw / W, on = 0, all = 0;
         for (int yy = y0; yy < y1; yy++)
           for (int x2 = x0; x2 < x1; x2++, all++)
-            on += m[(size_t) yy * vw + x2] != 0;
+            on += m[off + (size_t) yy * rw + x2] != 0;
         out->mask[((size_t) i * H + y) * W + xx] = 2 * on >= all && on;
       }
   }
@@ -517,6 +535,8 @@ usage (void)
       "camera at night gives them)]\n"
       "       [--stride K (every K-th frame of each clip: a camera at "
       "25/K fps)]\n"
+      "       [--zoom K,L,T (the scene K times closer: rendered at K x "
+      "--size, the --size window from pixel L,T of it)]\n"
       "       [--calib-frames N (calibrate on the holdout clip's last N)]\n"
       "       [--keep-calib 1 (first row: the loaded model's own motion "
       "patterns and calibration)]\n"
@@ -596,9 +616,18 @@ main (int argc, char **argv)
       fprintf (dump_file, "clip,frame,kind,learned,motion,flow,static,wander,score\n");
     } else if (!strcmp (a, "--size")) {
       if (sscanf (v, "%dx%d", &vw, &vh) != 2) return 2;
+    } else if (!strcmp (a, "--zoom")) {
+      if (sscanf (v, "%d,%d,%d", &zoom_k, &zoom_l, &zoom_t) != 3) return 2;
     } else {
       return usage ();
     }
+  }
+  if (zoom_k < 1 || zoom_l < 0 || zoom_t < 0 || zoom_l + vw > zoom_k * vw ||
+      zoom_t + vh > zoom_k * vh) {
+    fprintf (stderr, "ad-tune: --zoom %d,%d,%d: the %dx%d window must lie "
+        "inside the %dx%d render\n", zoom_k, zoom_l, zoom_t, vw, vh,
+        zoom_k * vw, zoom_k * vh);
+    return 2;
   }
   ad_scene_kind sk;
   if (!ad_scene_kind_from_name (scene, &sk)) {

@@ -93,7 +93,13 @@ if [ -f "$TOP/core/ad-config.c" ]; then
     /^ *F \(/ { s = $0; sub(/^ *F \(/, "", s); split(s, a, /, */)
                 print a[1] "\t" val(a[3]) "\t" val(a[4]) }
     /^ *FA \(/ { s = $0; sub(/^ *FA \(/, "", s); split(s, a, /, */)
-                 print a[1] "_" a[2] "\t" val(a[3]) "\t" val(a[4]) }' \
+                 print a[1] "_" a[2] "\t" val(a[3]) "\t" val(a[4]) }
+    # the named presets ({ "name", "settings" } in presets[]), as
+    # "preset=name"
+    /^  \{ "[a-z_]+", "/ { s = $0; sub(/^  \{ "/, "", s); sub(/".*/, "", s)
+                          print "preset=" s "\t0\t0"; presets = presets \
+                          (presets == "" ? "" : ", ") s }
+    END { print "presets\t" presets "\t0" }' \
     "$TOP/core/ad-config.c" >"$TMP/config"
 fi
 
@@ -207,7 +213,8 @@ awk -F '\t' -v propfile="$TMP/props" -v cfgfile="$TMP/config" \
         arr = ""
         # named presets: ad_config_preset() in core/ad-config.c
         if (key == "preset") {
-          if (v != "video" && v != "stills") err(el ".config: unknown preset \"" v "\" (video, stills)")
+          if (!(("preset=" v) in cfmin))
+            err(el ".config: unknown preset \"" v "\" (" cfmin["presets"] ")")
           continue
         }
         if (!(key in cfmin) && ((key "_0") in cfmin)) { arr = key; idx = 1; name = key "_0" }

@@ -18,7 +18,13 @@
 # $JPEG_QUALITY, default 75: compression artefacts as many datasets
 # have).  GRAY=1 writes 8-bit gray files (as UCSD Ped2 has).  STEP=N
 # keeps every N-th frame of the scene (a camera at 25/N frames a second;
-# give ad-eval --fps to match).  Needs gst-launch-1.0
+# give ad-eval --fps to match).  ZOOM=K (with MASKS=1) films the scene
+# from K times closer: rendered at K x SIZE, a SIZE window of it is kept
+# (people K times larger, a Kth of the layout in view), from the pixel
+# ZOOM_LEFT, ZOOM_TOP of the larger render (default: its centre); the
+# masks are cut the same way and no labels are written (an event outside
+# the window would be labelled; ad-eval takes the frames' truth from the
+# masks).  Needs gst-launch-1.0
 # with the plugin on GST_PLUGIN_PATH and ad-scene-tool (for the labels)
 # in $ANOMALY_BUILD_DIR/tools (default build).
 set -eu
@@ -33,6 +39,21 @@ W=${SIZE%x*}
 H=${SIZE#*x}
 FORMAT=${FORMAT:-png}
 STEP=${STEP:-1}
+ZOOM=${ZOOM:-1}
+RW=$((W * ZOOM))
+RH=$((H * ZOOM))
+ZL=${ZOOM_LEFT:-$(((RW - W) / 2))}
+ZT=${ZOOM_TOP:-$(((RH - H) / 2))}
+[ "$ZOOM" -ge 1 ] && [ "$ZL" -ge 0 ] && [ "$ZT" -ge 0 ] &&
+  [ $((ZL + W)) -le "$RW" ] && [ $((ZT + H)) -le "$RH" ] || {
+  echo "scene-dataset.sh: ZOOM=$ZOOM ZOOM_LEFT=$ZL ZOOM_TOP=$ZT: the" \
+    "${W}x$H window must lie inside the ${RW}x$RH render" >&2; exit 2; }
+[ "$ZOOM" -eq 1 ] || [ "${MASKS:-0}" = 1 ] || {
+  echo "scene-dataset.sh: ZOOM needs MASKS=1 (the frames' truth comes" \
+    "from the cut masks)" >&2; exit 2; }
+# the window of the larger render (nothing at ZOOM=1)
+CROP=identity
+[ "$ZOOM" -gt 1 ] && CROP="videocrop left=$ZL top=$ZT right=$((RW - W - ZL)) bottom=$((RH - H - ZT))"
 OUTCAPS=video/x-raw
 [ "${GRAY:-0}" = 1 ] && OUTCAPS="video/x-raw,format=GRAY8"
 case $FORMAT in
@@ -50,7 +71,8 @@ render () {
   mkdir -p "$2"
   gst-launch-1.0 -q anomalyscenesrc scene="$SCENE" clip="$1" \
     frame-step="$STEP" ! \
-    "video/x-raw,width=$W,height=$H" ! videoconvert ! "$OUTCAPS" ! $ENC ! \
+    "video/x-raw,width=$RW,height=$RH" ! $CROP ! videoconvert ! \
+    "$OUTCAPS" ! $ENC ! \
     multifilesink location="$2/%05d.$FORMAT"
 }
 
@@ -79,7 +101,7 @@ while [ "$c" -lt "$NTR" ]; do
 done
 
 render test "$TMP/test"
-"$TOOL" --scene "$SCENE" --clip test --size "$SIZE" --out "$TMP/truth" \
+"$TOOL" --scene "$SCENE" --clip test --size "${RW}x$RH" --out "$TMP/truth" \
   > /dev/null
 mkdir -p "$OUT/testing/labels"
 c=0
@@ -88,10 +110,11 @@ while [ "$c" -lt "$NTE" ]; do
   cut "$TMP/test" "$(printf '%s/testing/frames/%02d' "$OUT" "$c")" \
     "$first" "$LTE"
   # test frame i is the scene's frame i x STEP
-  awk -F, -v a="$first" -v b=$((first + LTE)) -v s="$STEP" \
-    'NR > 1 && $1 % s == 0 && $1 / s >= a && $1 / s < b { print $2 }' \
-    "$TMP/truth/labels.csv" \
-    > "$(printf '%s/testing/labels/%02d.txt' "$OUT" "$c")"
+  [ "$ZOOM" -gt 1 ] ||
+    awk -F, -v a="$first" -v b=$((first + LTE)) -v s="$STEP" \
+      'NR > 1 && $1 % s == 0 && $1 / s >= a && $1 / s < b { print $2 }' \
+      "$TMP/truth/labels.csv" \
+      > "$(printf '%s/testing/labels/%02d.txt' "$OUT" "$c")"
   if [ "${MASKS:-0}" = 1 ]; then
     # test frame i's mask is the scene frame i x STEP's (PGM, decoded by
     # gdk-pixbuf) as PNG
@@ -106,7 +129,7 @@ while [ "$c" -lt "$NTE" ]; do
     gt=$(printf '%s/testing/gt/%02d' "$OUT" "$c")
     mkdir -p "$gt"
     gst-launch-1.0 -q imagesequencesrc location="$TMP/m/%05d.pgm" \
-      framerate=25/1 ! gdkpixbufdec ! videoconvert ! \
+      framerate=25/1 ! gdkpixbufdec ! $CROP ! videoconvert ! \
       video/x-raw,format=GRAY8 ! pngenc ! multifilesink location="$gt/%05d.png"
   fi
   c=$((c + 1))

@@ -961,6 +961,11 @@ test_config_parse (void)
       strstr (err.msg, "flow_scale"), "odd cell at half resolution: %s",
       err.msg);
   CHECK (ad_config_preset ("stills") && !ad_config_preset ("x"), "lookup");
+  /* a camera close to the scene: the motion at twice the scale */
+  ad_config_default (&c);
+  CHECK (ad_config_parse (&c, "preset=near", &err) == AD_OK &&
+      c.flow_scale == 2 && c.motion_cell == 16 && c.flow_bins == 17 &&
+      ad_config_validate (&c, &err) == AD_OK, "near preset: %s", err.msg);
 }
 
 /* The frame-rate rules: what a camera's rate changes, and that a setting

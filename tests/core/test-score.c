@@ -14,7 +14,8 @@ small_cfg (ad_config *cfg)
 {
   ad_config_default (cfg);
   /* these tests check the raw cell motion and two-part fusion by hand;
-   * compensation and motion patterns have tests of their own (test-flow) */
+   * compensation and motion patterns have tests of their own
+   * (test-flow-vectors, test-flow-learn, test-flow-scorer) */
   cfg->motion_comp = 0;
   cfg->flow_weight = 0.0f;
   cfg->score_window = 1;     /* per-frame scores; the window: test_window */
