@@ -103,7 +103,7 @@ done
 render test "$TMP/test"
 "$TOOL" --scene "$SCENE" --clip test --size "${RW}x$RH" --out "$TMP/truth" \
   > /dev/null
-mkdir -p "$OUT/testing/labels"
+[ "$ZOOM" -gt 1 ] || mkdir -p "$OUT/testing/labels"
 c=0
 while [ "$c" -lt "$NTE" ]; do
   first=$((c * LTE))
