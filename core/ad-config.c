@@ -167,8 +167,9 @@ static const struct {
   /* a camera close to the scene (people twice as tall in the picture as
    * on a surveillance view, 25 px or more at model resolution): the
    * motion fitted and its patterns learned at the objects' scale, cells
-   * of 16 px at half resolution, half-pixel bins (docs/tuning.md, "A
-   * camera close to the scene") */
+   * of 16 px at half resolution, half-pixel bins (docs/tuning.md,
+   * "Resolution"; measured in docs/benchmarks.md, "A camera close to the
+   * scene") */
   { "near", "flow_scale=2,motion_cell=16,flow_bins=17" },
 };
 
