@@ -445,7 +445,7 @@ ad_config_features_match (const ad_config *model, const ad_config *feat,
 const char *const ad_config_rate_fields[AD_RATE_N_FIELDS] = {
   "flow_window", "calib_quantile", "static_rise", "flow_smooth",
   "flow_scale", "flow_bins", "wander_frames", "map_neighbour", "flow_recur",
-  "wander_weight"
+  "wander_weight", "motion_cell"
 };
 
 int
@@ -456,6 +456,32 @@ ad_config_fit_footage (ad_config *cfg, int64_t frames)
     return 0;
   cfg->flow_recur = 0;
   return recur;
+}
+
+/* The scale rule (ad-scale.c measures the footage): things that move
+ * standing AD_SCALE_NEAR_PX rows tall or more at 120 model rows (the
+ * usual distance reads 13-15, twice as close 29-30) take the near preset,
+ * when there are at least AD_SCALE_MIN_BLOBS of them to judge by. */
+#define AD_SCALE_NEAR_PX 21.0
+#define AD_SCALE_MIN_BLOBS 20
+
+int
+ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
+    unsigned named)
+{
+  const unsigned fields = (1u << AD_RATE_SCALE) | (1u << AD_RATE_BINS) |
+      (1u << AD_RATE_CELL);
+  if ((named & fields) || blobs < AD_SCALE_MIN_BLOBS ||
+      height * 120.0 / cfg->height < AD_SCALE_NEAR_PX)
+    return 0;
+  ad_config c = *cfg;
+  if (ad_config_parse (&c, "preset=near", NULL) != AD_OK ||
+      ad_config_validate (&c, NULL) != AD_OK)
+    return 0;
+  int changed = c.flow_scale != cfg->flow_scale ||
+      c.motion_cell != cfg->motion_cell || c.flow_bins != cfg->flow_bins;
+  *cfg = c;
+  return changed;
 }
 
 ad_status

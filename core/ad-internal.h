@@ -416,6 +416,13 @@ typedef const float *(*ad_frame_fn) (void *user, int64_t i, float *buf,
     int *new_segment);
 ad_status ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
     void *user, ad_error *err);
+/* How tall the things that move in n frames of footage stand (ad-scale.c):
+ * *height = the area-weighted median height in rows of the blobs that
+ * differ from the background, *blobs = how many (0 and 0 when nothing
+ * moved).  skip [H, W] (may be NULL): pixels left out (> 0.5). */
+ad_status ad_footage_height (int64_t n, ad_frame_fn get, void *user,
+    const ad_config *cfg, const float *skip, double *height, int64_t *blobs,
+    ad_error *err);
 
 /* Stationary change (ad-static.c): what lies still where the learned
  * background (tensor bg_image [H, W], median blurred gray of the training

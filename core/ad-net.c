@@ -349,6 +349,26 @@ ad_model_new (const ad_config *cfg, ad_model **out, ad_error *err)
   return AD_OK;
 }
 
+ad_status
+ad_model_relayout (ad_model *m, const ad_config *cfg, ad_error *err)
+{
+  ad_model *n = NULL;
+  ad_status st = ad_model_new (cfg, &n, err);
+  if (st != AD_OK)
+    return st;
+  for (int i = 0; i < n->n_tensors; i++) {
+    ad_tensor *t = ad_model_tensor (m, n->tensors[i].name);
+    if (t && t->count == n->tensors[i].count)
+      memcpy (n->tensors[i].data, t->data, sizeof (float) * t->count);
+  }
+  n->calib = m->calib;
+  ad_model old = *m;
+  *m = *n;
+  *n = old;
+  ad_model_free (n);
+  return AD_OK;
+}
+
 void
 ad_model_free (ad_model *m)
 {

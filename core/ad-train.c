@@ -38,6 +38,9 @@ struct ad_trainer {
   int64_t n_clips, n_hold; /* set by the split */
   int64_t motion_frames;   /* frames the latest motion patterns came from */
   int recur_dropped;        /* flow_recur the footage was too short for */
+  double object_height;     /* the scale rule's measure, -1 before */
+  int64_t object_blobs;     /* the blobs it came from */
+  int scale_applied;        /* the rule changed the model's settings */
   int split;
   ad_rng rng;
 };
@@ -76,6 +79,7 @@ ad_trainer_new (ad_model *m, const ad_train_opts *opts, ad_trainer **out,
   t->cap = t->opts.max_clips + (cfg->holdout_frac > 0 ?
       (int64_t) ceil (t->opts.max_clips * cfg->holdout_frac) + 8 : 0);
   ad_rng_seed (&t->rng, cfg->seed ^ 0x7e57u);
+  t->object_height = -1.0;
   t->window = ad_alloc (t->fs * t->len);
   t->clips = malloc ((size_t) t->cap * t->len * t->fs);
   t->ord = malloc (sizeof (int64_t) * (size_t) t->cap);
@@ -342,8 +346,8 @@ clip_slots (const ad_trainer *t, int64_t c0, int64_t n, int all,
 /* Stored frames in the order of a continuous_frames list. */
 typedef struct frame_list {
   const ad_trainer *t;
-  const int64_t *idx;       /* [n] */
-  const uint8_t *seg;       /* [n] */
+  int64_t *idx;             /* [n] */
+  uint8_t *seg;             /* [n] */
 } frame_list;
 
 /* Frame i of a frame_list, dequantised into buf [fs]. */
@@ -375,30 +379,69 @@ footage_frames (const ad_trainer *t)
   return nf;
 }
 
+/* The training clips, or with all every stored clip, as continuous
+ * footage in time order: fills l (footage_close frees it) and returns its
+ * frames, -1 when out of memory. */
+static int64_t
+footage_open (ad_trainer *t, int all, frame_list *l)
+{
+  int64_t n = all ? t->n_clips + t->n_hold : t->n_clips;
+  int64_t *slots = malloc (sizeof (int64_t) * (size_t) (n + 1));  /* [n] */
+  l->t = t;
+  l->idx = malloc (sizeof (int64_t) * (size_t) (n * t->len + 1));
+  l->seg = malloc ((size_t) (n * t->len + 1));
+  int64_t nf = -1;
+  if (slots && l->idx && l->seg) {
+    clip_slots (t, 0, n, all, slots);
+    nf = continuous_frames (t, slots, n, l->idx, l->seg);
+  }
+  free (slots);
+  return nf;
+}
+
+static void
+footage_close (frame_list *l)
+{
+  free (l->idx);
+  free (l->seg);
+}
+
 /* Learns the normal motion patterns and the background from the training
  * clips, or with all from every stored clip, as continuous footage in
  * time order. */
 static ad_status
 learn_motion (ad_trainer *t, int all, ad_error *err)
 {
-  int64_t n = all ? t->n_clips + t->n_hold : t->n_clips;
-  int64_t *slots = malloc (sizeof (int64_t) * (size_t) (n + 1));  /* [n] */
-  int64_t *idx = malloc (sizeof (int64_t) * (size_t) (n * t->len + 1));
-  uint8_t *seg = malloc ((size_t) (n * t->len + 1));
-  if (!slots || !idx || !seg) {
-    free (slots);
-    free (idx);
-    free (seg);
-    return ad_fail (err, AD_ERR_NOMEM, "out of memory for motion patterns");
-  }
-  clip_slots (t, 0, n, all, slots);
-  frame_list l = { t, idx, seg };
-  int64_t nf = continuous_frames (t, slots, n, idx, seg);
-  ad_status st = ad_model_learn_motion_fn (t->m, nf, stored_frame, &l, err);
+  frame_list l;
+  int64_t nf = footage_open (t, all, &l);
+  ad_status st = nf < 0 ? ad_fail (err, AD_ERR_NOMEM, "out of memory for "
+      "motion patterns") : ad_model_learn_motion_fn (t->m, nf, stored_frame,
+      &l, err);
   t->motion_frames = nf;
-  free (slots);
-  free (idx);
-  free (seg);
+  footage_close (&l);
+  return st;
+}
+
+/* The scale rule (ad_config_fit_scale) on every stored clip, before
+ * training: when the things that move stand tall, the model takes the
+ * near preset's settings, the fields opts.named holds kept. */
+static ad_status
+fit_scale (ad_trainer *t, ad_error *err)
+{
+  frame_list l;
+  int64_t nf = footage_open (t, t->n_hold > 0, &l);
+  ad_tensor *skip = ad_model_tensor (t->m, "ignore_mask");
+  ad_status st = nf < 0 ? ad_fail (err, AD_ERR_NOMEM, "out of memory "
+      "measuring the footage") : ad_footage_height (nf, stored_frame, &l,
+      &t->m->cfg, skip ? skip->data : NULL, &t->object_height,
+      &t->object_blobs, err);
+  footage_close (&l);
+  ad_config c = t->m->cfg;
+  if (st == AD_OK && ad_config_fit_scale (&c, t->object_height,
+          t->object_blobs, t->opts.named)) {
+    st = ad_model_relayout (t->m, &c, err);
+    t->scale_applied = st == AD_OK;
+  }
   return st;
 }
 
@@ -548,6 +591,16 @@ ad_trainer_motion_frames (const ad_trainer *t)
   return t ? t->motion_frames : 0;
 }
 
+double
+ad_trainer_object_height (const ad_trainer *t, int64_t *blobs, int *applied)
+{
+  if (blobs)
+    *blobs = t ? t->object_blobs : 0;
+  if (applied)
+    *applied = t ? t->scale_applied : 0;
+  return t ? t->object_height : -1.0;
+}
+
 int
 ad_trainer_recur_dropped (const ad_trainer *t)
 {
@@ -588,6 +641,8 @@ ad_trainer_run (ad_trainer *t, ad_error *err)
         "consecutive frames are needed", t->len + 1);
   if (!t->split) {
     ad_status ss = split_clips (t, err);
+    if (ss == AD_OK)
+      ss = fit_scale (t, err);
     if (ss != AD_OK)
       return ss;
   }

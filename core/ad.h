@@ -251,7 +251,9 @@ ad_status ad_config_features_match (const ad_config *model,
 enum {
   AD_RATE_WINDOW, AD_RATE_QUANTILE, AD_RATE_RISE, AD_RATE_SMOOTH,
   AD_RATE_SCALE, AD_RATE_BINS, AD_RATE_WANDER, AD_RATE_NEIGHBOUR,
-  AD_RATE_RECUR, AD_RATE_WANDER_WEIGHT, AD_RATE_N_FIELDS
+  AD_RATE_RECUR, AD_RATE_WANDER_WEIGHT,
+  AD_RATE_CELL,   /* motion_cell: no frame-rate rule, the scale rule's */
+  AD_RATE_N_FIELDS
 };
 extern const char *const ad_config_rate_fields[AD_RATE_N_FIELDS];
 void ad_config_apply_rate (ad_config *cfg, double fps, unsigned named,
@@ -294,6 +296,13 @@ void ad_model_free (ad_model *m);
 const ad_config *ad_model_config (const ad_model *m);
 const ad_calib *ad_model_calib (const ad_model *m);
 void ad_model_set_calib (ad_model *m, const ad_calib *c);
+/* Gives m the settings cfg (same network), keeping every tensor whose name
+ * and size cfg leaves alone (the weights, the regions left out); those it
+ * resizes (the motion patterns' buffers, by motion_cell or flow_bins)
+ * start empty, so learn the motion patterns and calibrate again.  m is
+ * unchanged on error. */
+ad_status ad_model_relayout (ad_model *m, const ad_config *cfg,
+    ad_error *err);
 /* Changes scoring-only settings (blur, topk, floor, source, fusion,
  * calib_quantile...); network and feature fields must be unchanged. */
 ad_status ad_model_set_scoring (ad_model *m, const ad_config *cfg,
@@ -450,6 +459,8 @@ typedef struct ad_train_opts {
   ad_progress_fn progress;    /* may be NULL */
   void *user;
   double progress_interval_s; /* minimum time between progress calls */
+  uint32_t named;             /* 1 << AD_RATE_* of the settings the user
+                               * named: the scale rule keeps them */
 } ad_train_opts;
 
 void ad_train_opts_default (ad_train_opts *o);
@@ -489,6 +500,23 @@ int64_t ad_trainer_motion_frames (const ad_trainer *t);
  * for the motion patterns, cfg->flow_recur becomes 0 (seen once is
  * enough).  Returns the value it had when it changed it, else 0. */
 int ad_config_fit_footage (ad_config *cfg, int64_t frames);
+/* The scale rule (docs/tuning.md, "Resolution"): when the things that
+ * move in the training footage stand tall in the picture (height, the
+ * area-weighted median of blob heights ad_footage_height measures, at
+ * least 21 rows at 120 model rows, from at least 20 blobs: a camera about
+ * twice as close as a surveillance view or closer), cfg takes the near
+ * preset (flow_scale 2, motion_cell 16, flow_bins 17), unless named
+ * (1 << AD_RATE_*) holds AD_RATE_SCALE, AD_RATE_BINS or AD_RATE_CELL.
+ * Returns 1 when it changed cfg. */
+int ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
+    unsigned named);
+/* After ad_trainer_run: the things that move in the training footage,
+ * their area-weighted median height in model rows (0 when nothing moved;
+ * -1 before), the blobs it came from, and whether the scale rule changed
+ * the model's settings (the trainer applies it before training, keeping
+ * the fields ad_train_opts.named holds). */
+double ad_trainer_object_height (const ad_trainer *t, int64_t *blobs,
+    int *applied);
 /* After ad_trainer_run: the flow_recur the footage was too short for (the
  * model then has 0, ad_config_fit_footage), or 0. */
 int ad_trainer_recur_dropped (const ad_trainer *t);

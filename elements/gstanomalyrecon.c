@@ -572,6 +572,7 @@ trainer_create (GstAnomalyRecon * self, gint w, gint h, gint n)
     goto failed;
   self->opts.progress = train_progress;
   self->opts.user = self;
+  self->opts.named = self->rate_named;
   st = ad_trainer_new (self->train_model, &self->opts, &self->trainer, &err);
   if (st != AD_OK)
     goto failed;
@@ -660,6 +661,32 @@ check_recur (GstAnomalyRecon * self)
         want, recur);
 }
 
+/* After training: how tall the things that move stood in the footage,
+ * and whether the scale rule took the near preset for it (*near, may be
+ * NULL), in a log line; returns the height in model rows (-1 when not
+ * measured). */
+static gdouble
+check_scale (GstAnomalyRecon * self, gboolean * near)
+{
+  gint64 blobs = 0;
+  gint applied = 0;
+  gdouble height = ad_trainer_object_height (self->trainer, &blobs,
+      &applied);
+  const ad_config *c = ad_model_config (self->train_model);
+
+  if (near)
+    *near = applied != 0;
+  if (applied)
+    GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
+        "rows (%" G_GINT64_FORMAT " blobs): a camera close to the scene, "
+        "flow_scale=%d,motion_cell=%d,flow_bins=%d", height, c->height,
+        blobs, c->flow_scale, c->motion_cell, c->flow_bins);
+  else
+    GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
+        "rows (%" G_GINT64_FORMAT " blobs)", height, c->height, blobs);
+  return height;
+}
+
 static GstFlowReturn release_held (GstAnomalyRecon * self);
 
 /* Train mode, at EOS. */
@@ -669,7 +696,8 @@ train_at_eos (GstAnomalyRecon * self)
   ad_error err;
   ad_status st;
   gint64 clips;
-  gdouble t0, secs, activity;
+  gdouble t0, secs, activity, height;
+  gboolean near = FALSE;
 
   if (!self->trainer && self->n_held > 0 && release_held (self) !=
       GST_FLOW_OK)
@@ -707,6 +735,7 @@ train_at_eos (GstAnomalyRecon * self)
       secs);
   activity = check_holdout (self);
   check_recur (self);
+  height = check_scale (self, &near);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),
           gst_structure_new ("anomaly-train-done",
@@ -714,7 +743,9 @@ train_at_eos (GstAnomalyRecon * self)
               "seconds", G_TYPE_DOUBLE, secs,
               "clips", G_TYPE_INT64, clips,
               "loss", G_TYPE_FLOAT, self->last_loss,
-              "holdout-activity", G_TYPE_DOUBLE, activity, NULL)));
+              "holdout-activity", G_TYPE_DOUBLE, activity,
+              "object-height", G_TYPE_DOUBLE, height,
+              "near", G_TYPE_BOOLEAN, near, NULL)));
   return TRUE;
 }
 
@@ -751,6 +782,7 @@ learn_thread (gpointer data)
   }
   check_holdout (self);
   check_recur (self);
+  check_scale (self, NULL);
   ad_trainer_free (self->trainer);
   self->trainer = NULL;
   model = gst_anomaly_model_new_take (self->train_model);

@@ -722,8 +722,13 @@ note_model (const gchar * path)
   ad_config c;
   ad_error e = { {0} };
 
-  if (ad_model_peek_config (path, &c, &e) == AD_OK)
-    models_seen |= c.color ? 2u : 1u;
+  if (ad_model_peek_config (path, &c, &e) != AD_OK)
+    return;
+  models_seen |= c.color ? 2u : 1u;
+  /* what the frame-rate and scale rules chose */
+  g_printerr ("ad-eval: the model fits motion with flow_scale=%d "
+      "motion_cell=%d flow_bins=%d\n", c.flow_scale, c.motion_cell,
+      c.flow_bins);
 }
 
 const gchar *

@@ -162,7 +162,8 @@ gchar *train_props (const gchar * config);
 extern gboolean opt_gray;
 /* Notes the features of the model a run trained (the element picks gray
  * for gray files unless told otherwise); models_desc() says which were
- * seen: "gray", "RGB", "gray and RGB", or the option's when none. */
+ * seen: "gray", "RGB", "gray and RGB", or the option's when none.  Prints
+ * the motion fit's settings the rules chose. */
 void note_model (const gchar * path);
 const gchar *models_desc (void);
 extern gchar *opt_ignore;

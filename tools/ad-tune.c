@@ -201,7 +201,8 @@ progress (void *user, const ad_progress *p)
 }
 
 static ad_model *
-train_model (const ad_config *cfg, const clip *tr, double seconds)
+train_model (const ad_config *cfg, unsigned named, const clip *tr,
+    double seconds)
 {
   ad_error err = { { 0 } };
   ad_model *m = NULL;
@@ -212,6 +213,7 @@ train_model (const ad_config *cfg, const clip *tr, double seconds)
   o.epochs = 0;
   o.progress = progress;
   o.progress_interval_s = 2.0;
+  o.named = named;
   size_t fs = (size_t) ad_config_in_channels (cfg) * cfg->width * cfg->height;
   if (ad_model_new (cfg, &m, &err) != AD_OK ||
       ad_trainer_new (m, &o, &t, &err) != AD_OK)
@@ -223,6 +225,12 @@ train_model (const ad_config *cfg, const clip *tr, double seconds)
   if (ad_trainer_run (t, &err) != AD_OK)
     goto fail;
   fprintf (stderr, "\n");
+  int64_t blobs = 0;
+  int near = 0;
+  double height = ad_trainer_object_height (t, &blobs, &near);
+  fprintf (stderr, "ad-tune: moving things %.0f px tall (%lld blobs)%s\n",
+      height, (long long) blobs, near ? ": the scale rule took "
+      "preset=near" : "");
   ad_trainer_free (t);
   return m;
 fail:
@@ -492,8 +500,8 @@ report_step (const char *name, const ad_model *m, const clip *c, float step)
   free (s);
 }
 
-/* A copy of m with flow_bins = bins: every tensor of the same name and size
- * (the network and the buffers bins do not change) comes from m. */
+/* m with flow_bins = bins: every tensor of the same name and size (the
+ * network and the buffers bins do not change) kept. */
 static ad_model *
 rebin (ad_model *m, int bins)
 {
@@ -501,19 +509,12 @@ rebin (ad_model *m, int bins)
   char kv[32];
   snprintf (kv, sizeof kv, "flow_bins=%d", bins);
   ad_error err = { { 0 } };
-  ad_model *n = NULL;
-  if (!parse_kv (&c, kv) || ad_model_new (&c, &n, &err) != AD_OK) {
+  if (!parse_kv (&c, kv) || ad_model_relayout (m, &c, &err) != AD_OK) {
     fprintf (stderr, "ad-tune: %s\n", err.msg);
     ad_model_free (m);
     return NULL;
   }
-  for (int i = 0; i < n->n_tensors; i++) {
-    ad_tensor *t = ad_model_tensor (m, n->tensors[i].name);
-    if (t && t->count == n->tensors[i].count)
-      memcpy (n->tensors[i].data, t->data, sizeof (float) * t->count);
-  }
-  ad_model_free (m);
-  return n;
+  return m;
 }
 
 static int
@@ -645,12 +646,12 @@ main (int argc, char **argv)
   /* the frame-rate rules anomalyrecon applies from the caps, for the
    * settings --train does not name: 25 / K frames a second with
    * --stride K (stills have no rate) */
+  unsigned named = 0;
+  ad_error perr = { { 0 } };
+  if (ad_config_rate_named (train_cfg, &named, &perr) != AD_OK)
+    return 2;
   if (sk != AD_SCENE_INDUSTRIAL) {
-    unsigned named = 0;
     char applied[256];
-    ad_error perr = { { 0 } };
-    if (ad_config_rate_named (train_cfg, &named, &perr) != AD_OK)
-      return 2;
     ad_config_apply_rate (&cfg, 25.0 / frame_stride, named, applied,
         sizeof applied);
     if (frame_stride > 1)
@@ -680,12 +681,17 @@ main (int argc, char **argv)
       !render_clip (mc, sk, AD_CLIP_HOLDOUT, seed, vw, vh, step, 0, &lit))
     return 1;
   if (!m) {
-    m = train_model (&cfg, &tr, seconds);
+    m = train_model (&cfg, named, &tr, seconds);
     if (!m)
       return 1;
     if (model_path && ad_model_save (m, model_path, &err) != AD_OK)
       fprintf (stderr, "ad-tune: %s\n", err.msg);
   }
+  /* the scoring rows start from the tool's scoring settings: those that
+   * size the motion patterns' buffers, or that the scale rule set, come
+   * from the model */
+  cfg.motion_cell = ad_model_config (m)->motion_cell;
+  cfg.flow_scale = ad_model_config (m)->flow_scale;
   if (ignore) {
     float rects[4 * 16];
     int nr = 0;

@@ -365,6 +365,17 @@ GST_START_TEST (test_train)
   fail_unless (clips > 0);
   fail_unless (gst_structure_get_double (done, "holdout-activity", &act));
   fail_unless (act >= 0.25, "moving all along: holdout activity %g", act);
+  {
+    /* the square is 6 of 16 rows tall, but 40 frames give 10 blobs, too
+     * few for the scale rule */
+    gdouble height = -1.0;
+    gboolean near = TRUE;
+
+    fail_unless (gst_structure_get_double (done, "object-height", &height));
+    fail_unless (gst_structure_get_boolean (done, "near", &near));
+    fail_unless (height == 6.0 && !near, "object height %g, near %d", height,
+        near);
+  }
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
       "a warning although the footage moves to its end");
   gst_structure_free (done);
@@ -683,6 +694,54 @@ GST_START_TEST (test_train_quiet_end)
 
 GST_END_TEST;
 
+/* Things that move stand tall in the footage (the square 6 of 16 rows):
+ * the scale rule fits the motion at half resolution in 16-px cells
+ * (preset near) and the train-done message says so; unless config names
+ * one of its fields. */
+GST_START_TEST (test_train_scale_rule)
+{
+  for (gint k = 0; k < 2; k++) {
+    GstBus *bus = gst_bus_new ();
+    gchar *path = g_build_filename (tmpdir, "scale.model", NULL);
+    GstElement *e = make_recon (bus, path, "train");
+    GstHarness *h;
+    GstStructure *done = NULL;
+    gdouble height = -1.0;
+    gboolean near = !k;
+    ad_config cfg;
+    ad_error err = { {0} };
+
+    g_object_set (e, "epochs", 1, "config", k ? "width=32,height=24,"
+        TEST_TINY_CONFIG ",flow_scale=1" : "width=32,height=24,"
+        TEST_TINY_CONFIG, NULL);
+    h = make_harness (e);
+    for (guint64 i = 0; i < 100; i++) {
+      fail_unless_equals_int (gst_harness_push (h, make_buffer (i, 24, 16)),
+          GST_FLOW_OK);
+      gst_buffer_unref (gst_harness_pull (h));
+    }
+    fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+    fail_unless_equals_int (test_count_messages (bus, "anomaly-train-done",
+            &done), 1);
+    fail_unless (gst_structure_get_double (done, "object-height", &height));
+    fail_unless (gst_structure_get_boolean (done, "near", &near));
+    fail_unless (height == 6.0, "object height %g", height);
+    fail_unless_equals_int (near, !k);
+    fail_unless_equals_int (ad_model_peek_config (path, &cfg, &err), AD_OK);
+    fail_unless_equals_int (cfg.motion_cell, k ? 8 : 16);
+    fail_unless_equals_int (cfg.flow_scale, k ? 1 : 2);
+    fail_unless_equals_int (cfg.flow_bins, k ? 35 : 17);
+    gst_structure_free (done);
+    gst_harness_teardown (h);
+    gst_object_unref (e);
+    test_drop_bus (bus);
+    g_unlink (path);
+    g_free (path);
+  }
+}
+
+GST_END_TEST;
+
 /* flow_recur named in config, on footage too short for it: the model is
  * saved without it (0) and a warning says why and how much footage it
  * wants. */
@@ -961,6 +1020,7 @@ anomalyrecon_suite (void)
   tcase_add_test (tc, test_train);
   tcase_add_test (tc, test_train_quiet_end);
   tcase_add_test (tc, test_train_recur_short);
+  tcase_add_test (tc, test_train_scale_rule);
   tcase_add_test (tc, test_train_frame_rate);
   tcase_add_test (tc, test_train_rate_from_timestamps);
   tcase_add_test (tc, test_rate_mismatch);

@@ -1,0 +1,190 @@
+/* ad-scale.c - how tall the things that move stand in the training
+ * footage, for the scale rule (ad_config_fit_scale): a camera close to the
+ * scene shows people two or three times taller than a surveillance view,
+ * and its motion patterns want fitting at half the resolution
+ * (docs/tuning.md, "Resolution"; measured in docs/benchmarks.md, "The
+ * scale follows the footage").
+ *
+ * The measure: in stretches of AD_SCALE_CHUNK frames spread over the
+ * footage, the background is each pixel's median over the stretch; in
+ * every AD_SCALE_STEP-th frame the pixels more than AD_SCALE_DIFF from it
+ * (after the frame's overall gain, so a change of light is no object) form
+ * 8-connected blobs; a blob's height is the rows it spans.  The median of
+ * the heights, weighted by the blobs' areas, is the answer: small blobs
+ * of noise and of the leaves' shade weigh little, walkers and cars much.
+ * A frame difference instead of the background would cut a walker into
+ * the edges that changed, and read the swaying shade as tall (benchmarks).
+ */
+#include "ad-internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AD_SCALE_CHUNK 80
+#define AD_SCALE_CHUNKS 8
+#define AD_SCALE_STEP 4
+#define AD_SCALE_DIFF 0.08f
+/* blobs smaller than this many pixels at 160x120 (scaled with the model's
+ * pixel count, at least 4) are noise */
+#define AD_SCALE_MIN_AREA 12
+
+typedef struct blob {
+  int h;          /* rows spanned */
+  int area;       /* pixels */
+} blob;
+
+typedef struct blob_list {
+  blob *b;
+  size_t n, cap;
+} blob_list;
+
+static int
+blob_cmp (const void *a, const void *b)
+{
+  const blob *x = a, *y = b;
+  return (x->h > y->h) - (x->h < y->h);
+}
+
+/* Adds the 8-connected blobs of mask [h, w] (1 = differs) of at least
+ * min_area pixels to l; seen [h*w] and stack [h*w] scratch.  0 when out of
+ * memory. */
+static int
+find_blobs (const uint8_t *mask, int h, int w, int min_area, uint8_t *seen,
+    int32_t *stack, blob_list *l)
+{
+  size_t hw = (size_t) h * w;
+  memset (seen, 0, hw);
+  for (size_t p = 0; p < hw; p++) {
+    if (!mask[p] || seen[p])
+      continue;
+    int top = h, bottom = -1, area = 0;
+    size_t sp = 0;
+    stack[sp++] = (int32_t) p;
+    seen[p] = 1;
+    while (sp > 0) {
+      int32_t q = stack[--sp];
+      int y = q / w, x = q % w;
+      area++;
+      top = y < top ? y : top;
+      bottom = y > bottom ? y : bottom;
+      for (int dy = -1; dy <= 1; dy++)
+        for (int dx = -1; dx <= 1; dx++) {
+          int yy = y + dy, xx = x + dx;
+          if (yy < 0 || yy >= h || xx < 0 || xx >= w)
+            continue;
+          size_t r = (size_t) yy * w + xx;
+          if (mask[r] && !seen[r]) {
+            seen[r] = 1;
+            stack[sp++] = (int32_t) r;
+          }
+        }
+    }
+    if (area < min_area)
+      continue;
+    if (l->n == l->cap) {
+      size_t cap = l->cap ? 2 * l->cap : 256;
+      blob *nb = realloc (l->b, cap * sizeof *nb);
+      if (!nb)
+        return 0;
+      l->b = nb;
+      l->cap = cap;
+    }
+    l->b[l->n++] = (blob) { bottom - top + 1, area };
+  }
+  return 1;
+}
+
+/* gray [hw] = the mean of feat's ci image channels (feat [>= ci, hw]). */
+static void
+to_gray (const float *feat, int ci, size_t hw, float *gray)
+{
+  for (size_t p = 0; p < hw; p++) {
+    float s = 0.0f;
+    for (int c = 0; c < ci; c++)
+      s += feat[(size_t) c * hw + p];
+    gray[p] = s / (float) ci;
+  }
+}
+
+ad_status
+ad_footage_height (int64_t n, ad_frame_fn get, void *user,
+    const ad_config *cfg, const float *skip, double *height, int64_t *blobs,
+    ad_error *err)
+{
+  *height = 0.0;
+  *blobs = 0;
+  if (!get || n < 2)
+    return AD_OK;
+  const int h = cfg->height, w = cfg->width, ci = ad_config_image_channels
+      (cfg);
+  const size_t hw = (size_t) h * w;
+  const size_t fs = (size_t) ad_config_in_channels (cfg) * hw;
+  int min_area = (int) lround (AD_SCALE_MIN_AREA * (double) hw /
+      (160.0 * 120.0));
+  min_area = min_area > 4 ? min_area : 4;
+  int64_t len = n < AD_SCALE_CHUNK ? n : AD_SCALE_CHUNK;
+  int64_t chunks = n / len < AD_SCALE_CHUNKS ? n / len : AD_SCALE_CHUNKS;
+  float *buf = ad_alloc (fs);                 /* [fs] a frame */
+  float *gray = ad_alloc (3 * hw);            /* gray, bg, tmp [hw] each */
+  uint8_t *mask = malloc (2 * hw);            /* mask, seen [hw] */
+  int32_t *stack = malloc (sizeof (int32_t) * hw);     /* [hw] */
+  blob_list l = { 0 };
+  ad_status st = AD_OK;
+  if (!buf || !gray || !mask || !stack) {
+    st = ad_fail (err, AD_ERR_NOMEM, "out of memory measuring the footage");
+    goto done;
+  }
+  float *bg = gray + hw, *tmp = gray + 2 * hw;
+  for (int64_t k = 0; k < chunks; k++) {
+    int64_t start = chunks > 1 ? k * (n - len) / (chunks - 1) : 0;
+    ad_bg_hist *bh = ad_bg_hist_new ((int) hw);
+    if (!bh) {
+      st = ad_fail (err, AD_ERR_NOMEM, "out of memory measuring the footage");
+      goto done;
+    }
+    for (int64_t i = start; i < start + len; i += 2) {
+      int seg = 0;
+      to_gray (get (user, i, buf, &seg), ci, hw, gray);
+      ad_bg_hist_add (bh, gray);
+    }
+    int have = ad_bg_hist_median (bh, bg);
+    ad_bg_hist_free (bh);
+    if (!have)
+      continue;
+    for (int64_t i = start; i < start + len; i += AD_SCALE_STEP) {
+      int seg = 0;
+      to_gray (get (user, i, buf, &seg), ci, hw, gray);
+      float g = ad_gain (gray, bg, (int) hw, tmp);
+      for (size_t p = 0; p < hw; p++)
+        mask[p] = !(skip && skip[p] > 0.5f) &&
+            fabsf (gray[p] - g * bg[p]) > AD_SCALE_DIFF;
+      if (!find_blobs (mask, h, w, min_area, mask + hw, stack, &l)) {
+        st = ad_fail (err, AD_ERR_NOMEM, "out of memory measuring the "
+            "footage");
+        goto done;
+      }
+    }
+  }
+  if (l.n > 0) {
+    qsort (l.b, l.n, sizeof *l.b, blob_cmp);
+    double total = 0.0, acc = 0.0;
+    for (size_t i = 0; i < l.n; i++)
+      total += l.b[i].area;
+    for (size_t i = 0; i < l.n; i++) {
+      acc += l.b[i].area;
+      if (acc >= 0.5 * total) {
+        *height = l.b[i].h;
+        break;
+      }
+    }
+    *blobs = (int64_t) l.n;
+  }
+done:
+  ad_free (buf);
+  ad_free (gray);
+  free (mask);
+  free (stack);
+  free (l.b);
+  return st;
+}

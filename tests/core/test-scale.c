@@ -1,0 +1,287 @@
+/* test-scale.c - the scale rule: how tall the things that move stand in
+ * the footage (ad_footage_height), the rule that takes the near preset for
+ * tall ones (ad_config_fit_scale), the model's relayout it needs, and the
+ * trainer applying it before training unless the user named the fields. */
+#include "ad-internal.h"
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define W 64
+#define H 48
+#define FRAMES 200
+
+/* What a footage frame shows. */
+typedef struct scene {
+  int tall;          /* squares' height in rows */
+  int light_steps;   /* 1: the light jumps by 1.4x every 40 frames */
+  int still;         /* 1: nothing moves */
+  int top_only;      /* 1: the tall squares in rows 0-15 only, short ones
+                      * below (for the regions left out) */
+} scene;
+
+/* feat [1, H, W] = frame t of s: a textured background with a little
+ * noise, three squares 6 px wide moving right at 1-2 px a frame. */
+static void
+render (const scene *s, int t, float *feat)
+{
+  uint32_t r = 12345u + 7919u * (uint32_t) t;
+  float gain = s->light_steps && (t / 40) % 2 ? 1.4f : 1.0f;
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      r = r * 1664525u + 1013904223u;
+      float noise = ((r >> 8) & 0xffff) / 65535.0f * 0.04f - 0.02f;
+      feat[y * W + x] = gain * (0.35f + 0.1f * sinf (x * 0.4f) *
+          cosf (y * 0.3f)) + noise;
+    }
+  if (s->still)
+    return;
+  for (int k = 0; k < 3; k++) {
+    int tall = s->tall, y0 = 2 + 15 * k;
+    if (s->top_only && k > 0)
+      tall = 5;
+    if (s->top_only && k == 0)
+      y0 = 0;
+    int x0 = (t * (1 + k % 2) + 23 * k) % (W + 6) - 6;
+    for (int y = y0; y < y0 + tall && y < H; y++)
+      for (int x = x0; x < x0 + 6; x++)
+        if (x >= 0 && x < W)
+          feat[y * W + x] = 0.9f;
+  }
+}
+
+typedef struct footage {
+  const scene *s;
+} footage;
+
+static const float *
+footage_frame (void *user, int64_t i, float *buf, int *new_segment)
+{
+  const footage *f = user;
+  render (f->s, (int) i, buf);
+  *new_segment = i == 0;
+  return buf;
+}
+
+static void
+gray_config (ad_config *cfg)
+{
+  ad_config_default (cfg);
+  cfg->width = W;
+  cfg->height = H;
+  cfg->color = 0;
+  cfg->motion_inputs = 0;
+  cfg->widths[0] = 8;
+  cfg->widths[1] = 8;
+  cfg->widths[2] = 8;
+  cfg->widths[3] = 8;
+  cfg->mem_items = 8;
+  cfg->mem_skip_items = 8;
+  cfg->seed = 5;
+}
+
+static double
+measure (const scene *s, const float *skip, int64_t *blobs)
+{
+  ad_config cfg;
+  gray_config (&cfg);
+  footage f = { s };
+  double h = -1.0;
+  CHECK_OK (ad_footage_height (FRAMES, footage_frame, &f, &cfg, skip, &h,
+          blobs, NULL));
+  return h;
+}
+
+static void
+test_height (void)
+{
+  int64_t blobs = 0;
+  scene small = { 5, 0, 0, 0 }, tall = { 14, 0, 0, 0 };
+  double h = measure (&small, NULL, &blobs);
+  CHECK (h == 5.0 && blobs >= 20, "short squares: %g rows, %lld blobs", h,
+      (long long) blobs);
+  h = measure (&tall, NULL, &blobs);
+  CHECK (h == 14.0 && blobs >= 20, "tall squares: %g rows, %lld blobs", h,
+      (long long) blobs);
+  /* a change of light over the whole picture is no tall object */
+  scene lit = { 5, 1, 0, 0 };
+  h = measure (&lit, NULL, &blobs);
+  CHECK (h == 5.0, "short squares under a light that jumps: %g rows", h);
+  scene still = { 5, 0, 1, 0 };
+  h = measure (&still, NULL, &blobs);
+  CHECK (h == 0.0 && blobs == 0, "nothing moves: %g rows, %lld blobs", h,
+      (long long) blobs);
+  /* the tall square moves in rows 0-15; left out, the short ones count */
+  scene top = { 14, 0, 0, 1 };
+  h = measure (&top, NULL, &blobs);
+  CHECK (h == 14.0, "a tall square among short ones, by area: %g rows", h);
+  float skip[W * H];
+  float rect[4] = { 0.0f, 0.0f, 1.0f, 16.0f / H };
+  ad_regions_mask (rect, 1, H, W, skip);
+  h = measure (&top, skip, &blobs);
+  CHECK (h == 5.0, "the tall square's rows left out: %g rows", h);
+  /* too little footage to judge: nothing measured, no error */
+  ad_config cfg;
+  gray_config (&cfg);
+  footage f = { &small };
+  CHECK_OK (ad_footage_height (1, footage_frame, &f, &cfg, NULL, &h, &blobs,
+          NULL));
+  CHECK (h == 0.0 && blobs == 0, "one frame: %g rows", h);
+}
+
+static void
+test_rule (void)
+{
+  ad_config cfg, near;
+  gray_config (&cfg);
+  near = cfg;
+  CHECK_OK (ad_config_parse (&near, "preset=near", NULL));
+  ad_config c = cfg;
+  /* 48 rows: the rule's 21 rows at 120 are 8.4 */
+  CHECK (!ad_config_fit_scale (&c, 8.0, 100, 0) &&
+      c.motion_cell == cfg.motion_cell, "8 rows of 48: usual distance");
+  CHECK (ad_config_fit_scale (&c, 9.0, 100, 0) &&
+      c.flow_scale == near.flow_scale && c.motion_cell ==
+      near.motion_cell && c.flow_bins == near.flow_bins,
+      "9 rows of 48: the near preset (scale %d cell %d bins %d)",
+      c.flow_scale, c.motion_cell, c.flow_bins);
+  CHECK (!ad_config_fit_scale (&c, 9.0, 100, 0), "applied once: no change");
+  c = cfg;
+  CHECK (!ad_config_fit_scale (&c, 30.0, 19, 0), "19 blobs: too few");
+  static const int keep[3] = { AD_RATE_SCALE, AD_RATE_BINS, AD_RATE_CELL };
+  for (int i = 0; i < 3; i++) {
+    c = cfg;
+    CHECK (!ad_config_fit_scale (&c, 30.0, 100, 1u << keep[i]) &&
+        memcmp (&c, &cfg, sizeof c) == 0, "%s named: kept",
+        ad_config_rate_fields[keep[i]]);
+  }
+  c = cfg;
+  c.height = 240;
+  CHECK (!ad_config_fit_scale (&c, 40.0, 100, 0), "40 rows of 240: no");
+  CHECK (ad_config_fit_scale (&c, 45.0, 100, 0), "45 rows of 240: near");
+  unsigned named = 0;
+  CHECK_OK (ad_config_rate_named ("motion_cell=8", &named, NULL));
+  CHECK (named == 1u << AD_RATE_CELL, "motion_cell named: bits %#x", named);
+  CHECK_OK (ad_config_rate_named ("preset=near", &named, NULL));
+  CHECK ((named & (1u << AD_RATE_SCALE)) && (named & (1u << AD_RATE_BINS)) &&
+      (named & (1u << AD_RATE_CELL)), "preset=near names all three");
+}
+
+static void
+test_relayout (void)
+{
+  ad_config cfg, near;
+  gray_config (&cfg);
+  near = cfg;
+  CHECK_OK (ad_config_parse (&near, "preset=near", NULL));
+  ad_model *m = NULL;
+  CHECK_OK (ad_model_new (&cfg, &m, NULL));
+  if (!m)
+    return;
+  float rect[4] = { 0.5f, 0.5f, 0.5f, 0.5f };
+  CHECK_OK (ad_model_set_ignore (m, rect, 1, NULL));
+  ad_tensor *w0 = &m->tensors[0];
+  CHECK (w0->trainable, "the first tensor is a weight");
+  size_t nw = w0->count;
+  float *saved = malloc (sizeof (float) * nw);
+  for (size_t i = 0; i < nw; i++)
+    w0->data[i] = saved[i] = 0.001f * (float) i;
+  ad_error err = { { 0 } };
+  ad_config bad = near;
+  bad.flow_bins = 16;
+  CHECK (ad_model_relayout (m, &bad, &err) == AD_ERR_ARG &&
+      ad_model_config (m)->motion_cell == cfg.motion_cell,
+      "an invalid config is refused, the model unchanged: %s", err.msg);
+  CHECK_OK (ad_model_relayout (m, &near, NULL));
+  const ad_config *mc = ad_model_config (m);
+  CHECK (mc->motion_cell == 16 && mc->flow_scale == 2 && mc->flow_bins == 17,
+      "the model has the new settings");
+  ad_tensor *w1 = ad_model_tensor (m, m->tensors[0].name);
+  CHECK (w1 && w1->count == nw && memcmp (w1->data, saved,
+          sizeof (float) * nw) == 0, "the weights are kept");
+  ad_tensor *ig = ad_model_tensor (m, "ignore_mask");
+  CHECK (ig && ig->data[0] == 0.0f && ig->data[W * H - 1] == 1.0f,
+      "the regions left out are kept");
+  ad_tensor *fd = ad_model_tensor (m, "flow_dist");
+  int cells = ((H + 15) / 16) * ((W + 15) / 16);
+  CHECK (fd && fd->count == (size_t) cells * 17 * 17,
+      "the motion patterns' buffer fits 16-px cells and 17 bins: %zu",
+      fd ? fd->count : 0);
+  free (saved);
+  ad_model_free (m);
+}
+
+/* Trains a small gray model for one epoch on s's footage with the named
+ * bits; returns its motion_cell, *applied what the trainer reports. */
+static int
+train_on (const scene *s, unsigned named, int *applied, double *height)
+{
+  ad_config cfg;
+  gray_config (&cfg);
+  ad_model *m = NULL;
+  ad_trainer *t = NULL;
+  ad_train_opts o;
+  ad_train_opts_default (&o);
+  o.epochs = 1;
+  o.named = named;
+  ad_error err = { { 0 } };
+  CHECK_OK (ad_model_new (&cfg, &m, NULL));
+  if (m)
+    CHECK_OK (ad_trainer_new (m, &o, &t, NULL));
+  if (!t) {
+    ad_model_free (m);
+    return -1;
+  }
+  CHECK (ad_trainer_object_height (t, NULL, NULL) == -1.0,
+      "nothing measured before training");
+  float feat[W * H];
+  footage f = { s };
+  for (int i = 0; i < 2 * FRAMES; i++) {
+    int seg = 0;
+    footage_frame (&f, i, feat, &seg);
+    CHECK_OK (ad_trainer_add_frame (t, feat, seg, NULL));
+  }
+  ad_status st = ad_trainer_run (t, &err);
+  CHECK (st == AD_OK, "training: %s", err.msg);
+  int64_t blobs = 0;
+  *height = ad_trainer_object_height (t, &blobs, applied);
+  int cell = ad_model_config (m)->motion_cell;
+  if (*applied) {
+    /* the patterns were learned and calibrated on the new layout */
+    ad_scorer *sc = NULL;
+    CHECK (ad_scorer_new (m, &sc, &err) == AD_OK && ad_model_calib (m)->valid,
+        "the relaid model scores: %s", err.msg);
+    ad_scorer_free (sc);
+  }
+  ad_trainer_free (t);
+  ad_model_free (m);
+  return cell;
+}
+
+static void
+test_trainer (void)
+{
+  scene small = { 5, 0, 0, 0 }, tall = { 14, 0, 0, 0 };
+  int applied = -1;
+  double h = 0.0;
+  int cell = train_on (&small, 0, &applied, &h);
+  CHECK (cell == 8 && applied == 0 && h == 5.0,
+      "short squares: cell %d, applied %d, %g rows", cell, applied, h);
+  cell = train_on (&tall, 0, &applied, &h);
+  CHECK (cell == 16 && applied == 1 && h == 14.0,
+      "tall squares: cell %d, applied %d, %g rows", cell, applied, h);
+  cell = train_on (&tall, 1u << AD_RATE_SCALE, &applied, &h);
+  CHECK (cell == 8 && applied == 0 && h == 14.0,
+      "tall squares, flow_scale named: cell %d, applied %d", cell, applied);
+}
+
+int
+main (void)
+{
+  test_height ();
+  test_rule ();
+  test_relayout ();
+  test_trainer ();
+  return check_report ("test-scale");
+}
