@@ -42,6 +42,10 @@
  * frames a second (UCSD Ped2 was filmed at 10), and applies the core's
  * frame-rate rules for that rate (ad_config_apply_rate, as anomalyrecon
  * does from the caps) to the settings --train does not name.
+ * Training applies the trainer's scale rule as anomalyrecon does (the
+ * near preset when the things that move stand tall; ad_config_fit_scale,
+ * the fields --train names kept) and prints its measure ("moving things
+ * N px tall").
  * --dump F writes the first scoring's per-frame parts (raw learned, motion,
  * motion-pattern, stationary-change and wandering scores, final score) as
  * CSV, for the test, nuisance and (with --step) lit holdout clips, and

@@ -157,6 +157,9 @@ test_rule (void)
         ad_config_rate_fields[keep[i]]);
   }
   c = cfg;
+  c.clip_len = 1;
+  CHECK (!ad_config_fit_scale (&c, 30.0, 100, 0), "stills: no motion fit");
+  c = cfg;
   c.height = 240;
   CHECK (!ad_config_fit_scale (&c, 40.0, 100, 0), "40 rows of 240: no");
   CHECK (ad_config_fit_scale (&c, 45.0, 100, 0), "45 rows of 240: near");
