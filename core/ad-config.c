@@ -167,10 +167,12 @@ static const struct {
   /* a camera close to the scene (people twice as tall in the picture as
    * on a surveillance view, 25 px or more at model resolution): the
    * motion fitted and its patterns learned at the objects' scale, cells
-   * of 16 px at half resolution, half-pixel bins (docs/tuning.md,
-   * "Resolution"; measured in docs/benchmarks.md, "A camera close to the
-   * scene") */
-  { "near", "flow_scale=2,motion_cell=16,flow_bins=17" },
+   * of 16 px at half resolution, half-pixel bins; no busy-frame discount
+   * (one near walker or car moves many cells by itself, so the count of
+   * moving cells measures the objects' size more than the crowd's)
+   * (docs/tuning.md, "Resolution"; measured in docs/benchmarks.md, "A
+   * camera close to the scene", "The scale follows the footage") */
+  { "near", "flow_scale=2,motion_cell=16,flow_bins=17,flow_busy=0" },
 };
 
 const char *
@@ -445,7 +447,7 @@ ad_config_features_match (const ad_config *model, const ad_config *feat,
 const char *const ad_config_rate_fields[AD_RATE_N_FIELDS] = {
   "flow_window", "calib_quantile", "static_rise", "flow_smooth",
   "flow_scale", "flow_bins", "wander_frames", "map_neighbour", "flow_recur",
-  "wander_weight", "motion_cell"
+  "wander_weight", "motion_cell", "flow_busy"
 };
 
 int
@@ -477,13 +479,19 @@ ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
       height * 120.0 / cfg->height < AD_SCALE_NEAR_PX)
     return 0;
   ad_config c = *cfg;
-  if (ad_config_parse (&c, "preset=near", NULL) != AD_OK ||
-      ad_config_validate (&c, NULL) != AD_OK)
+  if (ad_config_parse (&c, "preset=near", NULL) != AD_OK)
     return 0;
-  int changed = c.flow_scale != cfg->flow_scale ||
-      c.motion_cell != cfg->motion_cell || c.flow_bins != cfg->flow_bins;
+  /* the rules' other fields the user named (flow_busy) keep their values */
+  for (int i = 0; i < AD_RATE_N_FIELDS; i++)
+    if ((named >> i) & 1u) {
+      const ad_field *f = ad_config_field (ad_config_rate_fields[i]);
+      ad_config_set (&c, f, ad_config_get (cfg, f));
+    }
+  if (ad_config_validate (&c, NULL) != AD_OK ||
+      memcmp (&c, cfg, sizeof c) == 0)
+    return 0;
   *cfg = c;
-  return changed;
+  return 1;
 }
 
 ad_status

@@ -147,6 +147,12 @@ test_rule (void)
       "9 rows of 48: the near preset (scale %d cell %d bins %d)",
       c.flow_scale, c.motion_cell, c.flow_bins);
   CHECK (!ad_config_fit_scale (&c, 9.0, 100, 0), "applied once: no change");
+  CHECK (c.flow_busy == 0.0f && near.flow_busy == 0.0f,
+      "no busy-frame discount close to the scene: %g", c.flow_busy);
+  c = cfg;
+  CHECK (ad_config_fit_scale (&c, 9.0, 100, 1u << AD_RATE_BUSY) &&
+      c.motion_cell == 16 && c.flow_busy == cfg.flow_busy,
+      "flow_busy named: the rule applies, flow_busy kept (%g)", c.flow_busy);
   c = cfg;
   CHECK (!ad_config_fit_scale (&c, 30.0, 19, 0), "19 blobs: too few");
   static const int keep[3] = { AD_RATE_SCALE, AD_RATE_BINS, AD_RATE_CELL };
@@ -166,9 +172,12 @@ test_rule (void)
   unsigned named = 0;
   CHECK_OK (ad_config_rate_named ("motion_cell=8", &named, NULL));
   CHECK (named == 1u << AD_RATE_CELL, "motion_cell named: bits %#x", named);
+  CHECK_OK (ad_config_rate_named ("flow_busy=1", &named, NULL));
+  CHECK (named == 1u << AD_RATE_BUSY, "flow_busy named: bits %#x", named);
   CHECK_OK (ad_config_rate_named ("preset=near", &named, NULL));
   CHECK ((named & (1u << AD_RATE_SCALE)) && (named & (1u << AD_RATE_BINS)) &&
-      (named & (1u << AD_RATE_CELL)), "preset=near names all three");
+      (named & (1u << AD_RATE_CELL)) && (named & (1u << AD_RATE_BUSY)),
+      "preset=near names all four");
 }
 
 static void

@@ -731,6 +731,8 @@ GST_START_TEST (test_train_scale_rule)
     fail_unless_equals_int (cfg.motion_cell, k ? 8 : 16);
     fail_unless_equals_int (cfg.flow_scale, k ? 1 : 2);
     fail_unless_equals_int (cfg.flow_bins, k ? 35 : 17);
+    fail_unless (cfg.flow_busy == (k ? 2.0f : 0.0f), "flow_busy %g",
+        cfg.flow_busy);
     gst_structure_free (done);
     gst_harness_teardown (h);
     gst_object_unref (e);
