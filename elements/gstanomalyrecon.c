@@ -54,12 +54,16 @@
  * * "holdout-activity" (gdouble): moving pixels in the held-back end of the
  *   footage against the rest (-1: nothing to compare); below 0.25 a
  *   warning says the threshold may be too low
+ * * "object-height" (gdouble): how tall the things that move in the
+ *   footage stand, in model rows (0: nothing moved)
+ * * "near" (gboolean): the scale rule took the near preset for it
  *
  * "anomaly-learned", when a learn-frames model takes over:
  *
  * * "frames" (guint): frames it was trained on
  * * "seconds" (gdouble): training time
  * * "path" (gchararray): where it was saved, or NULL
+ * * "object-height", "near": as in "anomaly-train-done"
  *
  * Training also prints a progress line on stderr.
  *
@@ -758,7 +762,8 @@ learn_thread (gpointer data)
   GstAnomalyRecon *self = data;
   ad_error err;
   ad_status st;
-  gdouble t0, secs;
+  gdouble t0, secs, height;
+  gboolean near = FALSE;
   GstAnomalyModel *model, *old;
 
   memset (&err, 0, sizeof (err));
@@ -784,7 +789,7 @@ learn_thread (gpointer data)
   }
   check_holdout (self);
   check_recur (self);
-  check_scale (self, NULL);
+  height = check_scale (self, &near);
   ad_trainer_free (self->trainer);
   self->trainer = NULL;
   model = gst_anomaly_model_new_take (self->train_model);
@@ -802,7 +807,9 @@ learn_thread (gpointer data)
           gst_structure_new ("anomaly-learned",
               "frames", G_TYPE_UINT, self->collected,
               "seconds", G_TYPE_DOUBLE, secs,
-              "path", G_TYPE_STRING, self->run_path, NULL)));
+              "path", G_TYPE_STRING, self->run_path,
+              "object-height", G_TYPE_DOUBLE, height,
+              "near", G_TYPE_BOOLEAN, near, NULL)));
   return NULL;
 }
 

@@ -915,6 +915,19 @@ GST_START_TEST (test_learn_frames)
   fail_unless_equals_int (frames, 20);
   fail_unless_equals_string (gst_structure_get_string
       (gst_message_get_structure (msg), "path"), path);
+  {
+    /* 20 frames: the moving square is measured (6 rows), too few blobs
+     * for the scale rule */
+    gdouble height = -1.0;
+    gboolean near = TRUE;
+
+    fail_unless (gst_structure_get_double (gst_message_get_structure (msg),
+            "object-height", &height));
+    fail_unless (gst_structure_get_boolean (gst_message_get_structure (msg),
+            "near", &near));
+    fail_unless (height == 6.0 && !near, "object height %g, near %d",
+        height, near);
+  }
   gst_message_unref (msg);
   fail_unless (g_file_test (path, G_FILE_TEST_EXISTS));
 
