@@ -8,8 +8,13 @@
  * The measure: in stretches of AD_SCALE_CHUNK frames spread over the
  * footage, the background is each pixel's median over the stretch; in
  * every AD_SCALE_STEP-th frame the pixels more than AD_SCALE_DIFF from it
- * (after the frame's overall gain, so a change of light is no object) form
- * 8-connected blobs; a blob's height is the rows it spans.  The median of
+ * (after the frame's overall gain, so a change of light is no object, and
+ * against the background moved by the frame's own shift within
+ * AD_BG_SHIFT px, so a camera that shakes does not turn every edge of the
+ * scene into a tall blob) form 8-connected blobs; a blob's height is the
+ * rows it spans.  The shift is the picture's as a whole: a best match per
+ * pixel would also eat the objects' edges, and shrink short people more
+ * than tall ones.  The median of
  * the heights, weighted by the blobs' areas, is the answer: small blobs
  * of noise and of the leaves' shade weigh little, walkers and cars much.
  * A frame difference instead of the background would cut a walker into
@@ -95,6 +100,46 @@ find_blobs (const uint8_t *mask, int h, int w, int min_area, uint8_t *seen,
   return 1;
 }
 
+/* Mean absolute difference of gray [h, w] and bg [h, w] x g moved by
+ * (sx, sy), over every third row and column, AD_BG_SHIFT px of border
+ * left out. */
+static double
+shifted_error (const float *gray, const float *bg, float g, int h, int w,
+    int sx, int sy)
+{
+  const int r = AD_BG_SHIFT;
+  double e = 0.0;
+  for (int y = r; y < h - r; y += 3)
+    for (int x = r; x < w - r; x += 3)
+      e += fabsf (gray[y * w + x] - g * bg[(y + sy) * w + x + sx]);
+  return e;
+}
+
+/* The shift (*dx, *dy) within AD_BG_SHIFT px that brings bg [h, w],
+ * times the gain g, closest to gray [h, w]: a shaking camera's
+ * displacement.  A shift must beat the unshifted background by
+ * AD_SCALE_SHIFT_GAIN: on a still camera a light the gain does not quite
+ * fit, or noise, can make a wrong shift a hair better, and that one
+ * would outline every object with a row of the moved background. */
+#define AD_SCALE_SHIFT_GAIN 0.9
+static void
+frame_shift (const float *gray, const float *bg, float g, int h, int w,
+    int *dx, int *dy)
+{
+  const int r = AD_BG_SHIFT;
+  double e0 = shifted_error (gray, bg, g, h, w, 0, 0), best = e0;
+  *dx = *dy = 0;
+  for (int sy = -r; sy <= r; sy++)
+    for (int sx = -r; sx <= r; sx++) {
+      double e = sx || sy ? shifted_error (gray, bg, g, h, w, sx, sy) : e0;
+      if (e < best && e < AD_SCALE_SHIFT_GAIN * e0) {
+        best = e;
+        *dx = sx;
+        *dy = sy;
+      }
+    }
+}
+
 /* gray [hw] = the mean of feat's ci image channels (feat [>= ci, hw]). */
 static void
 to_gray (const float *feat, int ci, size_t hw, float *gray)
@@ -156,9 +201,17 @@ ad_footage_height (int64_t n, ad_frame_fn get, void *user,
       int seg = 0;
       to_gray (get (user, i, buf, &seg), ci, hw, gray);
       float g = ad_gain (gray, bg, (int) hw, tmp);
-      for (size_t p = 0; p < hw; p++)
-        mask[p] = !(skip && skip[p] > 0.5f) &&
-            fabsf (gray[p] - g * bg[p]) > AD_SCALE_DIFF;
+      int dx, dy;
+      frame_shift (gray, bg, g, h, w, &dx, &dy);
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+          /* the background under pixel (x, y), clamped at the border */
+          int by = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;
+          int bx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
+          size_t p = (size_t) y * w + x;
+          mask[p] = !(skip && skip[p] > 0.5f) &&
+              fabsf (gray[p] - g * bg[(size_t) by * w + bx]) > AD_SCALE_DIFF;
+        }
       if (!find_blobs (mask, h, w, min_area, mask + hw, stack, &l)) {
         st = ad_fail (err, AD_ERR_NOMEM, "out of memory measuring the "
             "footage");
