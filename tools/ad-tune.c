@@ -150,12 +150,19 @@ render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
     ad_anomaly_kind k;
     ad_image img = { rgb + off * 3, vw, vh, rw * 3, 3, 3, { 0, 1, 2 } };
     ok = ad_scene_render (s, i * frame_stride, rgb, m, &k, &err) == AD_OK;
-    for (size_t p = 0; ok && step != 1.0f && i >= n / 2 &&
-        p < (size_t) rw * rh * 3; p++)
-      rgb[p] = (uint8_t) fminf (rgb[p] * step + 0.5f, 255.0f);
-    for (size_t p = 0; ok && gray && p < (size_t) rw * rh * 3; p += 3)
-      rgb[p] = rgb[p + 1] = rgb[p + 2] = (uint8_t) (0.299f * rgb[p] +
-          0.587f * rgb[p + 1] + 0.114f * rgb[p + 2] + 0.5f);
+    /* the light's step and the gray, on the window's pixels (the rest of
+     * a zoomed render is cut) */
+    int lit = step != 1.0f && i >= n / 2;
+    for (int y = 0; ok && (lit || gray) && y < vh; y++) {
+      uint8_t *q = rgb + (off + (size_t) y * rw) * 3;   /* [vw, 3] */
+      for (int xx = 0; xx < vw; xx++, q += 3) {
+        for (int c = 0; lit && c < 3; c++)
+          q[c] = (uint8_t) fminf (q[c] * step + 0.5f, 255.0f);
+        if (gray)
+          q[0] = q[1] = q[2] = (uint8_t) (0.299f * q[0] + 0.587f * q[1] +
+              0.114f * q[2] + 0.5f);
+      }
+    }
     ok = ok &&
         ad_extractor_process (x, &img,
         out->feat + (size_t) i * cin * W * H, &err) == AD_OK;
