@@ -362,28 +362,11 @@ stored_frame (void *user, int64_t i, float *buf, int *new_segment)
   return buf;
 }
 
-/* Frames of continuous footage the final motion patterns come from: every
- * stored clip when some are held back (learn_motion with all), else the
- * training clips. */
-static int64_t
-footage_frames (const ad_trainer *t)
-{
-  int all = t->n_hold > 0;
-  int64_t n = all ? t->n_clips + t->n_hold : t->n_clips;
-  int64_t *slots = malloc (sizeof (int64_t) * (size_t) (n + 1));  /* [n] */
-  if (!slots)
-    return -1;
-  clip_slots (t, 0, n, all, slots);
-  int64_t nf = continuous_frames (t, slots, n, NULL, NULL);
-  free (slots);
-  return nf;
-}
-
 /* The training clips, or with all every stored clip, as continuous
  * footage in time order: fills l (footage_close frees it) and returns its
  * frames, -1 when out of memory. */
 static int64_t
-footage_open (ad_trainer *t, int all, frame_list *l)
+footage_open (const ad_trainer *t, int all, frame_list *l)
 {
   int64_t n = all ? t->n_clips + t->n_hold : t->n_clips;
   int64_t *slots = malloc (sizeof (int64_t) * (size_t) (n + 1));  /* [n] */
@@ -404,6 +387,18 @@ footage_close (frame_list *l)
 {
   free (l->idx);
   free (l->seg);
+}
+
+/* Frames of continuous footage the final motion patterns come from: every
+ * stored clip when some are held back (learn_motion with all), else the
+ * training clips; -1 when out of memory. */
+static int64_t
+footage_frames (const ad_trainer *t)
+{
+  frame_list l;
+  int64_t nf = footage_open (t, t->n_hold > 0, &l);
+  footage_close (&l);
+  return nf;
 }
 
 /* Learns the normal motion patterns and the background from the training
