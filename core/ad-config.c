@@ -463,10 +463,14 @@ ad_config_fit_footage (ad_config *cfg, int64_t frames)
 /* The scale rule (ad-scale.c measures the footage): things that move
  * standing AD_SCALE_NEAR_PX rows tall or more at 120 model rows (the
  * usual distance reads 13-17, twice as close 28-29) take the near preset,
- * when there are at least AD_SCALE_MIN_BLOBS of them to judge by; video
+ * when there are at least AD_SCALE_MIN_BLOBS of them to judge by, and
+ * the wandering's weight by AD_SCALE_USUAL_PX / their height; video
  * only. */
 #define AD_SCALE_NEAR_PX 21.0
 #define AD_SCALE_MIN_BLOBS 20
+/* What the usual distance reads: a camera K times closer reads K times
+ * this, and shows every motion K times as many pixels a frame. */
+#define AD_SCALE_USUAL_PX 15.0
 
 int
 ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
@@ -475,13 +479,21 @@ ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
   const unsigned fields = (1u << AD_RATE_SCALE) | (1u << AD_RATE_BINS) |
       (1u << AD_RATE_CELL);
   /* stills (clip_len 1) have no motion to fit */
+  double rows = height * 120.0 / cfg->height;
   if ((named & fields) || cfg->clip_len <= 1 || blobs < AD_SCALE_MIN_BLOBS ||
-      height * 120.0 / cfg->height < AD_SCALE_NEAR_PX)
+      rows < AD_SCALE_NEAR_PX)
     return 0;
   ad_config c = *cfg;
   if (ad_config_parse (&c, "preset=near", NULL) != AD_OK)
     return 0;
-  /* the rules' other fields the user named (flow_busy) keep their values */
+  /* the wandering is in px/frame, which a closer camera multiplies, while
+   * the parts it is summed with are divided by their spreads (as at a
+   * slower camera, ad_config_apply_rate) */
+  if (!c.wander_norm)
+    c.wander_weight = (float) (cfg->wander_weight * AD_SCALE_USUAL_PX /
+        rows);
+  /* the rules' other fields the user named (flow_busy, wander_weight)
+   * keep their values */
   for (int i = 0; i < AD_RATE_N_FIELDS; i++)
     if ((named >> i) & 1u) {
       const ad_field *f = ad_config_field (ad_config_rate_fields[i]);

@@ -506,11 +506,13 @@ int ad_config_fit_footage (ad_config *cfg, int64_t frames);
  * area-weighted median of blob heights ad_footage_height measures, at
  * least 21 rows at 120 model rows, from at least 20 blobs: a camera about
  * twice as close as a surveillance view or closer), cfg takes the near
- * preset (flow_scale 2, motion_cell 16, flow_bins 17, flow_busy 0), for
- * video (clip_len above 1), unless named
+ * preset (flow_scale 2, motion_cell 16, flow_bins 17, flow_busy 0) and,
+ * unless wander_norm, wander_weight times 15 / that height (at 120 rows:
+ * K times closer, K times the px/frame), for video (clip_len above 1),
+ * unless named
  * (1 << AD_RATE_*) holds AD_RATE_SCALE, AD_RATE_BINS or AD_RATE_CELL; a
- * named flow_busy (AD_RATE_BUSY) keeps its value.  Returns 1 when it
- * changed cfg. */
+ * named flow_busy or wander_weight (AD_RATE_BUSY, AD_RATE_WANDER_WEIGHT)
+ * keeps its value.  Returns 1 when it changed cfg. */
 int ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
     unsigned named);
 /* After ad_trainer_run: the things that move in the training footage,

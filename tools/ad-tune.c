@@ -213,7 +213,7 @@ progress (void *user, const ad_progress *p)
 
 static ad_model *
 train_model (const ad_config *cfg, unsigned named, const clip *tr,
-    double seconds)
+    double seconds, int *near)
 {
   ad_error err = { { 0 } };
   ad_model *m = NULL;
@@ -237,10 +237,9 @@ train_model (const ad_config *cfg, unsigned named, const clip *tr,
     goto fail;
   fprintf (stderr, "\n");
   int64_t blobs = 0;
-  int near = 0;
-  double height = ad_trainer_object_height (t, &blobs, &near);
+  double height = ad_trainer_object_height (t, &blobs, near);
   fprintf (stderr, "ad-tune: moving things %.0f px tall (%lld blobs)%s\n",
-      height, (long long) blobs, near ? ": the scale rule took "
+      height, (long long) blobs, *near ? ": the scale rule took "
       "preset=near" : "");
   ad_trainer_free (t);
   return m;
@@ -692,9 +691,16 @@ main (int argc, char **argv)
       !render_clip (mc, sk, AD_CLIP_HOLDOUT, seed, vw, vh, step, 0, &lit))
     return 1;
   if (!m) {
-    m = train_model (&cfg, named, &tr, seconds);
+    int near = 0;
+    m = train_model (&cfg, named, &tr, seconds, &near);
     if (!m)
       return 1;
+    /* the scoring settings the scale rule chose, as the trainer's model
+     * holds them, are the rows' defaults */
+    if (near) {
+      cfg.flow_busy = ad_model_config (m)->flow_busy;
+      cfg.wander_weight = ad_model_config (m)->wander_weight;
+    }
     if (model_path && ad_model_save (m, model_path, &err) != AD_OK)
       fprintf (stderr, "ad-tune: %s\n", err.msg);
   }

@@ -157,9 +157,21 @@ test_rule (void)
       near.motion_cell && c.flow_bins == near.flow_bins,
       "9 rows of 48: the near preset (scale %d cell %d bins %d)",
       c.flow_scale, c.motion_cell, c.flow_bins);
-  CHECK (!ad_config_fit_scale (&c, 9.0, 100, 0), "applied once: no change");
+  /* 9 rows of 48 are 22.5 of 120: 1.5 times the usual 15, and the
+   * wandering's weight over 1.5 */
+  CHECK (fabsf (c.wander_weight - cfg.wander_weight / 1.5f) < 1e-4f,
+      "wander_weight %g -> %g", cfg.wander_weight, c.wander_weight);
   CHECK (c.flow_busy == 0.0f && near.flow_busy == 0.0f,
       "no busy-frame discount close to the scene: %g", c.flow_busy);
+  c = cfg;
+  CHECK (ad_config_fit_scale (&c, 9.0, 100, 1u << AD_RATE_WANDER_WEIGHT) &&
+      c.motion_cell == 16 && c.wander_weight == cfg.wander_weight,
+      "wander_weight named: kept (%g)", c.wander_weight);
+  c = cfg;
+  c.wander_norm = 1;
+  CHECK (ad_config_fit_scale (&c, 9.0, 100, 0) &&
+      c.wander_weight == cfg.wander_weight, "wander_norm: the weight is "
+      "per spread, kept (%g)", c.wander_weight);
   c = cfg;
   CHECK (ad_config_fit_scale (&c, 9.0, 100, 1u << AD_RATE_BUSY) &&
       c.motion_cell == 16 && c.flow_busy == cfg.flow_busy,
