@@ -549,12 +549,7 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   size_t hw = (size_t) h * w, q = hw / 4;
   int nch = c == 3 && f->colour ? 3 : 1;
   float *g = f->g[f->cur ^ 1];
-  for (size_t p = 0; p < hw; p++) {
-    float s = 0.0f;
-    for (int ch = 0; ch < c; ch++)
-      s += feat[(size_t) ch * hw + p];
-    g[p] = s / (float) c;
-  }
+  ad_channel_mean (feat, c, hw, g);
   ad_blur (g, h, w, FLOW_BLUR, f->tmp);
   if (nch == 3)
     for (int k = 0; k < 3; k++) {

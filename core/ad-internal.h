@@ -277,6 +277,9 @@ void ad_config_set (ad_config *cfg, const ad_field *f, double v);
 /* ------------------------------------------------------------------------ */
 /* Scoring helpers (ad-stats.c), shared by scorer, calibration, tools.      */
 
+/* gray [hw] = the mean of the first c channels of feat [>= c, hw] (the
+ * image channels of a feature frame). */
+void ad_channel_mean (const float *feat, int c, size_t hw, float *gray);
 /* Separable Gaussian blur of map [H,W] in place; tmp [H*W]. */
 void ad_blur (float *map, int h, int w, float sigma, float *tmp);
 /* Error floor of map [H,W] estimated from its histogram (the mode of the

@@ -140,18 +140,6 @@ frame_shift (const float *gray, const float *bg, float g, int h, int w,
     }
 }
 
-/* gray [hw] = the mean of feat's ci image channels (feat [>= ci, hw]). */
-static void
-to_gray (const float *feat, int ci, size_t hw, float *gray)
-{
-  for (size_t p = 0; p < hw; p++) {
-    float s = 0.0f;
-    for (int c = 0; c < ci; c++)
-      s += feat[(size_t) c * hw + p];
-    gray[p] = s / (float) ci;
-  }
-}
-
 ad_status
 ad_footage_height (int64_t n, ad_frame_fn get, void *user,
     const ad_config *cfg, const float *skip, double *height, int64_t *blobs,
@@ -190,7 +178,7 @@ ad_footage_height (int64_t n, ad_frame_fn get, void *user,
     }
     for (int64_t i = start; i < start + len; i += 2) {
       int seg = 0;
-      to_gray (get (user, i, buf, &seg), ci, hw, gray);
+      ad_channel_mean (get (user, i, buf, &seg), ci, hw, gray);
       ad_bg_hist_add (bh, gray);
     }
     int have = ad_bg_hist_median (bh, bg);
@@ -199,7 +187,7 @@ ad_footage_height (int64_t n, ad_frame_fn get, void *user,
       continue;
     for (int64_t i = start; i < start + len; i += AD_SCALE_STEP) {
       int seg = 0;
-      to_gray (get (user, i, buf, &seg), ci, hw, gray);
+      ad_channel_mean (get (user, i, buf, &seg), ci, hw, gray);
       float g = ad_gain (gray, bg, (int) hw, tmp);
       int dx, dy;
       frame_shift (gray, bg, g, h, w, &dx, &dy);

@@ -9,6 +9,17 @@
 #include <string.h>
 
 void
+ad_channel_mean (const float *feat, int c, size_t hw, float *gray)
+{
+  for (size_t p = 0; p < hw; p++) {
+    float s = 0.0f;
+    for (int ch = 0; ch < c; ch++)
+      s += feat[(size_t) ch * hw + p];
+    gray[p] = s / (float) c;
+  }
+}
+
+void
 ad_blur (float *map, int h, int w, float sigma, float *tmp)
 {
   if (!(sigma > 0.0f) || h < 1 || w < 1)

@@ -87,6 +87,16 @@ gray_config (ad_config *cfg)
   cfg->seed = 5;
 }
 
+/* cfg = the small gray model's settings, near = those with the near
+ * preset. */
+static void
+near_config (ad_config *cfg, ad_config *near)
+{
+  gray_config (cfg);
+  *near = *cfg;
+  CHECK_OK (ad_config_parse (near, "preset=near", NULL));
+}
+
 static double
 measure (const scene *s, const float *skip, int64_t *blobs)
 {
@@ -145,9 +155,7 @@ static void
 test_rule (void)
 {
   ad_config cfg, near;
-  gray_config (&cfg);
-  near = cfg;
-  CHECK_OK (ad_config_parse (&near, "preset=near", NULL));
+  near_config (&cfg, &near);
   ad_config c = cfg;
   /* 48 rows: the rule's 21 rows at 120 are 8.4 */
   CHECK (!ad_config_fit_scale (&c, 8.0, 100, 0) &&
@@ -207,9 +215,7 @@ static void
 test_relayout (void)
 {
   ad_config cfg, near;
-  gray_config (&cfg);
-  near = cfg;
-  CHECK_OK (ad_config_parse (&near, "preset=near", NULL));
+  near_config (&cfg, &near);
   ad_model *m = NULL;
   CHECK_OK (ad_model_new (&cfg, &m, NULL));
   if (!m)
