@@ -70,7 +70,7 @@ const ad_field ad_config_fields[] = {
   F (flow_window, AD_FIELD_INT, 1, AD_FLOW_WINDOW_MAX, 3, 1, "Motion patterns compare a cell's vector averaged over the latest N frame pairs, and only when it moved in all of them (one pair's vector is noisy; a walker's is steady); anomalyrecon sets 1 for a camera at 12.5 frames a second or less unless config names it"),
   F (flow_scale, AD_FIELD_INT, 1, 2, 1, 1, "Motion vectors fitted at model resolution (1) or at half of it (2: twice the speed within reach, for fast motion or a slow camera, which anomalyrecon picks at 9 frames a second or less, and for a camera close to the scene by the scale rule; needs an even motion_cell); the motion patterns are learned with it"),
   F (flow_color, AD_FIELD_INT, 0, 1, 1, 1, "Colour models (color=1): fit the motion vectors on the three channels together (colour edges count: a walker whose brightness barely differs from the ground) instead of on their mean; the motion energy stays the channel mean's, where sensor noise averages down; the motion patterns are learned with it (docs/benchmarks.md, Motion in colour)"),
-  F (wander_weight, AD_FIELD_FLOAT, 0.0, 8.0, 1.8, 1, "Weight in the sum of the wandering part, per px/frame (per spread with wander_norm=1): motion that goes back and forth in one place (someone pacing, dithering or moving erratically), the path a cell's motion travelled over the latest wander_frames frames less the distance it got, per frame; 0 = off (people passing each other in a cell wander too; on a very busy two-way path try 0.9 or 0, see docs/tuning.md); below 25 frames a second anomalyrecon scales it by the rate / 25 (0.86 at 12 fps), and for a camera close to the scene by 15 / the height in rows of 120 of what moves (the scale rule), unless config names it or wander_norm is 1"),
+  F (wander_weight, AD_FIELD_FLOAT, 0.0, 8.0, 1.8, 1, "Weight in the sum of the wandering part, per px/frame (per spread with wander_norm=1): motion that goes back and forth in one place (someone pacing, dithering or moving erratically), the path a cell's motion travelled over the latest wander_frames frames less the distance it got, per frame; 0 = off (people passing each other in a cell wander too; on a very busy two-way path try 0.9 or 0, see docs/tuning.md); below 25 frames a second anomalyrecon scales it by the rate / 25 (0.86 at 12 fps), and for a camera close to the scene by 15 / the height in model pixels of what moves (the scale rule), unless config names it or wander_norm is 1"),
   F (wander_norm, AD_FIELD_INT, 0, 1, 0, 1, "1: the wandering part is divided by its spread on held-back normal footage (at least 0.5 px/frame), as the other motion parts are, so wander_weight weighs spreads (footage where people pass each other all day learns a large spread and wanders less; try wander_weight=1.2 with it, three times the 0.4 that ranked as 0.6 per px/frame did); 0: raw px/frame, wander_weight per px/frame (docs/benchmarks.md, Wandering at other frame rates)"),
   F (wander_frames, AD_FIELD_INT, 4, AD_WANDER_MAX, 12, 1, "Frame pairs the wandering part looks back over (12: 0.48 s at 25 frames a second); anomalyrecon sets 0.48 s of the input's frame rate unless config names it"),
   F (flow_track, AD_FIELD_INT, 0, 1, 1, 1, "1: the motion-pattern and wandering parts build up per place: each cell keeps its own running mean over flow_smooth frames (fed by the largest value of its 3x3 neighbourhood, so a slow mover stays in it) and the frame takes the largest; 0: the running mean of the frame's largest cell, which also adds up odd vectors of different walkers in different places (busy footage)"),
@@ -461,16 +461,32 @@ ad_config_fit_footage (ad_config *cfg, int64_t frames)
 }
 
 /* The scale rule (ad-scale.c measures the footage): things that move
- * standing AD_SCALE_NEAR_PX rows tall or more at 120 model rows (the
- * usual distance reads 13-17, twice as close 28-29) take the near preset,
+ * standing AD_SCALE_NEAR_PX model pixels tall or more (the usual distance
+ * reads 13-17 at 160x120, twice as close 28-29) take the near preset,
  * when there are at least AD_SCALE_MIN_BLOBS of them to judge by, and
  * the wandering's weight by AD_SCALE_USUAL_PX / their height; video
- * only. */
+ * only.  Model pixels, not a share of the picture: the motion cells, the
+ * vectors' reach and bins, the wandering and the network's kernels all
+ * count model pixels, so a model of twice the height sees the same
+ * people as a camera twice as close. */
 #define AD_SCALE_NEAR_PX 21.0
 #define AD_SCALE_MIN_BLOBS 20
 /* What the usual distance reads: a camera K times closer reads K times
  * this, and shows every motion K times as many pixels a frame. */
 #define AD_SCALE_USUAL_PX 15.0
+/* Under this many model pixels the detector sees people poorly: the gray
+ * Ped2-like crowd at half the model's resolution (people 8 px tall) fell
+ * from 0.919 to 0.844 causal frame AUROC, and smaller motion cells did
+ * not give it back (benchmarks.md, "Tried on 2026-12-05 (17:10-18:10)");
+ * ad_config_scale_far. */
+#define AD_SCALE_FAR_PX 10.0
+
+int
+ad_config_scale_far (const ad_config *cfg, double height, int64_t blobs)
+{
+  return cfg->clip_len > 1 && blobs >= AD_SCALE_MIN_BLOBS && height > 0.0 &&
+      height < AD_SCALE_FAR_PX;
+}
 
 int
 ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
@@ -479,9 +495,8 @@ ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
   const unsigned fields = (1u << AD_RATE_SCALE) | (1u << AD_RATE_BINS) |
       (1u << AD_RATE_CELL);
   /* stills (clip_len 1) have no motion to fit */
-  double rows = height * 120.0 / cfg->height;
   if ((named & fields) || cfg->clip_len <= 1 || blobs < AD_SCALE_MIN_BLOBS ||
-      rows < AD_SCALE_NEAR_PX)
+      height < AD_SCALE_NEAR_PX)
     return 0;
   ad_config c = *cfg;
   if (ad_config_parse (&c, "preset=near", NULL) != AD_OK)
@@ -491,7 +506,7 @@ ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
    * slower camera, ad_config_apply_rate) */
   if (!c.wander_norm)
     c.wander_weight = (float) (cfg->wander_weight * AD_SCALE_USUAL_PX /
-        rows);
+        height);
   /* the rules' other fields the user named (flow_busy, wander_weight)
    * keep their values */
   for (int i = 0; i < AD_RATE_N_FIELDS; i++)

@@ -502,21 +502,27 @@ int64_t ad_trainer_motion_frames (const ad_trainer *t);
  * enough).  Returns the value it had when it changed it, else 0. */
 int ad_config_fit_footage (ad_config *cfg, int64_t frames);
 /* The scale rule (docs/tuning.md, "Resolution"): when the things that
- * move in the training footage stand tall in the picture (height, the
+ * move in the training footage stand tall in the model (height, the
  * area-weighted median of blob heights ad_footage_height measures, at
- * least 21 rows at 120 model rows, from at least 20 blobs: a camera about
- * twice as close as a surveillance view or closer), cfg takes the near
- * preset (flow_scale 2, motion_cell 16, flow_bins 17, flow_busy 0) and,
- * unless wander_norm, wander_weight times 15 / that height (at 120 rows:
- * K times closer, K times the px/frame), for video (clip_len above 1),
+ * least 21 model pixels, from at least 20 blobs: at 160x120 a camera
+ * about twice as close as a surveillance view or closer), cfg takes the
+ * near preset (flow_scale 2, motion_cell 16, flow_bins 17, flow_busy 0)
+ * and, unless wander_norm, wander_weight times 15 / that height (K times
+ * closer, K times the px/frame), for video (clip_len above 1),
  * unless named
  * (1 << AD_RATE_*) holds AD_RATE_SCALE, AD_RATE_BINS or AD_RATE_CELL; a
  * named flow_busy or wander_weight (AD_RATE_BUSY, AD_RATE_WANDER_WEIGHT)
  * keeps its value.  Returns 1 when it changed cfg. */
 int ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
     unsigned named);
+/* 1 when the things that move in the training footage (height, blobs as
+ * ad_config_fit_scale takes them) stand under 10 model pixels tall, from
+ * at least 20 blobs, in video: too small for the detector, which a model
+ * of twice the width and height helps (no setting at this size does). */
+int ad_config_scale_far (const ad_config *cfg, double height,
+    int64_t blobs);
 /* After ad_trainer_run: the things that move in the training footage,
- * their area-weighted median height in model rows (0 when nothing moved;
+ * their area-weighted median height in model pixels (0 when nothing moved;
  * -1 before), the blobs it came from, and whether the scale rule changed
  * the model's settings (the trainer applies it before training, keeping
  * the fields ad_train_opts.named holds). */

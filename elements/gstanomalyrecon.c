@@ -55,15 +55,17 @@
  *   footage against the rest (-1: nothing to compare); below 0.25 a
  *   warning says the threshold may be too low
  * * "object-height" (gdouble): how tall the things that move in the
- *   footage stand, in model rows (0: nothing moved)
+ *   footage stand, in model pixels (0: nothing moved)
  * * "near" (gboolean): the scale rule took the near preset for it
+ * * "far" (gboolean): they stand under 10 model pixels tall, too small
+ *   for the detector; a warning names the model size to train again with
  *
  * "anomaly-learned", when a learn-frames model takes over:
  *
  * * "frames" (guint): frames it was trained on
  * * "seconds" (gdouble): training time
  * * "path" (gchararray): where it was saved, or NULL
- * * "object-height", "near": as in "anomaly-train-done"
+ * * "object-height", "near", "far": as in "anomaly-train-done"
  *
  * Training also prints a progress line on stderr.
  *
@@ -335,7 +337,7 @@ gst_anomaly_recon_class_init (GstAnomalyReconClass * klass)
           "Model settings for training, \"key=value,...\" (e.g. "
           "\"task=1,mem_place=2\"); \"preset=stills\" sets up still-image "
           "inspection, \"preset=near\" a camera close to the scene (people "
-          "25 px tall or more at model resolution; training picks it when "
+          "21 px tall or more at model resolution; training picks it when "
           "the footage shows them so, unless flow_scale, motion_cell or "
           "flow_bins is named), later items override it", NULL, flags));
 
@@ -667,11 +669,12 @@ check_recur (GstAnomalyRecon * self)
 }
 
 /* After training: how tall the things that move stood in the footage,
- * and whether the scale rule took the near preset for it (*near, may be
- * NULL), in a log line; returns the height in model rows (-1 when not
- * measured). */
+ * whether the scale rule took the near preset for it (*near) and whether
+ * they are too small for the detector (*far, with a warning that names
+ * the model size to take), in a log line; returns the height in model
+ * pixels (-1 when not measured). */
 static gdouble
-check_scale (GstAnomalyRecon * self, gboolean * near)
+check_scale (GstAnomalyRecon * self, gboolean * near, gboolean * far)
 {
   gint64 blobs = 0;
   gint applied = 0;
@@ -679,8 +682,8 @@ check_scale (GstAnomalyRecon * self, gboolean * near)
       &applied);
   const ad_config *c = ad_model_config (self->train_model);
 
-  if (near)
-    *near = applied != 0;
+  *near = applied != 0;
+  *far = ad_config_scale_far (c, height, blobs);
   if (applied)
     GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
         "rows (%" G_GINT64_FORMAT " blobs): a camera close to the scene, "
@@ -690,6 +693,20 @@ check_scale (GstAnomalyRecon * self, gboolean * near)
   else
     GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
         "rows (%" G_GINT64_FORMAT " blobs)", height, c->height, blobs);
+  if (*far) {
+    gint w = MIN (2 * c->width, 1024), h = MIN (2 * c->height, 1024);
+
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("The things that move in the training footage stand only %.0f px "
+            "tall in the %dx%d model, too small for the detector to see "
+            "well (it sees people 13 px tall or more best). Train again "
+            "with a model of %dx%d (anomalydetect or anomalyextract "
+            "width=%d height=%d), which shows them twice as tall and "
+            "costs about four times the time a frame.", height, c->width,
+            c->height, w, h, w, h),
+        ("object height %.1f px from %" G_GINT64_FORMAT " blobs", height,
+            blobs));
+  }
   return height;
 }
 
@@ -703,7 +720,7 @@ train_at_eos (GstAnomalyRecon * self)
   ad_status st;
   gint64 clips;
   gdouble t0, secs, activity, height;
-  gboolean near = FALSE;
+  gboolean near = FALSE, far = FALSE;
 
   if (!self->trainer && self->n_held > 0 && release_held (self) !=
       GST_FLOW_OK)
@@ -741,7 +758,7 @@ train_at_eos (GstAnomalyRecon * self)
       secs);
   activity = check_holdout (self);
   check_recur (self);
-  height = check_scale (self, &near);
+  height = check_scale (self, &near, &far);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),
           gst_structure_new ("anomaly-train-done",
@@ -751,7 +768,8 @@ train_at_eos (GstAnomalyRecon * self)
               "loss", G_TYPE_FLOAT, self->last_loss,
               "holdout-activity", G_TYPE_DOUBLE, activity,
               "object-height", G_TYPE_DOUBLE, height,
-              "near", G_TYPE_BOOLEAN, near, NULL)));
+              "near", G_TYPE_BOOLEAN, near,
+              "far", G_TYPE_BOOLEAN, far, NULL)));
   return TRUE;
 }
 
@@ -763,7 +781,7 @@ learn_thread (gpointer data)
   ad_error err;
   ad_status st;
   gdouble t0, secs, height;
-  gboolean near = FALSE;
+  gboolean near = FALSE, far = FALSE;
   GstAnomalyModel *model, *old;
 
   memset (&err, 0, sizeof (err));
@@ -789,7 +807,7 @@ learn_thread (gpointer data)
   }
   check_holdout (self);
   check_recur (self);
-  height = check_scale (self, &near);
+  height = check_scale (self, &near, &far);
   ad_trainer_free (self->trainer);
   self->trainer = NULL;
   model = gst_anomaly_model_new_take (self->train_model);
@@ -809,7 +827,8 @@ learn_thread (gpointer data)
               "seconds", G_TYPE_DOUBLE, secs,
               "path", G_TYPE_STRING, self->run_path,
               "object-height", G_TYPE_DOUBLE, height,
-              "near", G_TYPE_BOOLEAN, near, NULL)));
+              "near", G_TYPE_BOOLEAN, near,
+              "far", G_TYPE_BOOLEAN, far, NULL)));
   return NULL;
 }
 

@@ -355,8 +355,16 @@ run_pipeline (const gchar * desc, const Feed * feed, SampleFn fn,
       }
     }
     msg = gst_bus_timed_pop_filtered (bus, sink ? 0 : 20 * GST_MSECOND,
-        GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
-    if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR && ok) {
+        GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING);
+    if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      /* what the elements warn of (footage too quiet at its end, people
+       * too small for the model) goes to the log */
+      GError *e = NULL;
+      gst_message_parse_warning (msg, &e, NULL);
+      g_printerr ("\nad-eval: warning from %s: %s\n",
+          GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), e->message);
+      g_error_free (e);
+    } else if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR && ok) {
       GError *e = NULL;
       gchar *dbg = NULL;
       gst_message_parse_error (msg, &e, &dbg);

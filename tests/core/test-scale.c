@@ -157,31 +157,31 @@ test_rule (void)
   ad_config cfg, near;
   near_config (&cfg, &near);
   ad_config c = cfg;
-  /* 48 rows: the rule's 21 rows at 120 are 8.4 */
-  CHECK (!ad_config_fit_scale (&c, 8.0, 100, 0) &&
-      c.motion_cell == cfg.motion_cell, "8 rows of 48: usual distance");
-  CHECK (ad_config_fit_scale (&c, 9.0, 100, 0) &&
+  /* the rule counts model pixels: 21 or more */
+  CHECK (!ad_config_fit_scale (&c, 20.0, 100, 0) &&
+      c.motion_cell == cfg.motion_cell, "20 px: usual distance");
+  CHECK (ad_config_fit_scale (&c, 22.5, 100, 0) &&
       c.flow_scale == near.flow_scale && c.motion_cell ==
       near.motion_cell && c.flow_bins == near.flow_bins,
-      "9 rows of 48: the near preset (scale %d cell %d bins %d)",
+      "22.5 px: the near preset (scale %d cell %d bins %d)",
       c.flow_scale, c.motion_cell, c.flow_bins);
-  /* 9 rows of 48 are 22.5 of 120: 1.5 times the usual 15, and the
-   * wandering's weight over 1.5 */
+  /* 22.5 px: 1.5 times the usual 15, and the wandering's weight over
+   * 1.5 */
   CHECK (fabsf (c.wander_weight - cfg.wander_weight / 1.5f) < 1e-4f,
       "wander_weight %g -> %g", cfg.wander_weight, c.wander_weight);
   CHECK (c.flow_busy == 0.0f && near.flow_busy == 0.0f,
       "no busy-frame discount close to the scene: %g", c.flow_busy);
   c = cfg;
-  CHECK (ad_config_fit_scale (&c, 9.0, 100, 1u << AD_RATE_WANDER_WEIGHT) &&
+  CHECK (ad_config_fit_scale (&c, 22.5, 100, 1u << AD_RATE_WANDER_WEIGHT) &&
       c.motion_cell == 16 && c.wander_weight == cfg.wander_weight,
       "wander_weight named: kept (%g)", c.wander_weight);
   c = cfg;
   c.wander_norm = 1;
-  CHECK (ad_config_fit_scale (&c, 9.0, 100, 0) &&
+  CHECK (ad_config_fit_scale (&c, 22.5, 100, 0) &&
       c.wander_weight == cfg.wander_weight, "wander_norm: the weight is "
       "per spread, kept (%g)", c.wander_weight);
   c = cfg;
-  CHECK (ad_config_fit_scale (&c, 9.0, 100, 1u << AD_RATE_BUSY) &&
+  CHECK (ad_config_fit_scale (&c, 22.5, 100, 1u << AD_RATE_BUSY) &&
       c.motion_cell == 16 && c.flow_busy == cfg.flow_busy,
       "flow_busy named: the rule applies, flow_busy kept (%g)", c.flow_busy);
   c = cfg;
@@ -197,9 +197,19 @@ test_rule (void)
   c.clip_len = 1;
   CHECK (!ad_config_fit_scale (&c, 30.0, 100, 0), "stills: no motion fit");
   c = cfg;
+  /* a model of 240 rows: the same 21 px (people twice as tall as at 120
+   * rows look like a camera twice as close to every model-pixel setting) */
   c.height = 240;
-  CHECK (!ad_config_fit_scale (&c, 40.0, 100, 0), "40 rows of 240: no");
-  CHECK (ad_config_fit_scale (&c, 45.0, 100, 0), "45 rows of 240: near");
+  CHECK (!ad_config_fit_scale (&c, 20.0, 100, 0), "20 px of 240: no");
+  CHECK (ad_config_fit_scale (&c, 21.0, 100, 0), "21 px of 240: near");
+  /* too small for the detector: under 10 px, from 20 blobs, video */
+  c = cfg;
+  CHECK (ad_config_scale_far (&c, 9.5, 20) && !ad_config_scale_far (&c, 10.0,
+          100) && !ad_config_scale_far (&c, 5.0, 19) &&
+      !ad_config_scale_far (&c, 0.0, 100), "far: 9.5 px yes; 10 px, 19 "
+      "blobs, nothing moving no");
+  c.clip_len = 1;
+  CHECK (!ad_config_scale_far (&c, 5.0, 100), "far: stills no");
   unsigned named = 0;
   CHECK_OK (ad_config_rate_named ("motion_cell=8", &named, NULL));
   CHECK (named == 1u << AD_RATE_CELL, "motion_cell named: bits %#x", named);
@@ -303,17 +313,17 @@ train_on (const scene *s, unsigned named, int *applied, double *height)
 static void
 test_trainer (void)
 {
-  scene small = { 5, 0, 0, 0, 0 }, tall = { 14, 0, 0, 0, 0 };
+  scene small = { 5, 0, 0, 0, 0 }, tall = { 22, 0, 0, 0, 0 };
   int applied = -1;
   double h = 0.0;
   int cell = train_on (&small, 0, &applied, &h);
   CHECK (cell == 8 && applied == 0 && h == 5.0,
       "short squares: cell %d, applied %d, %g rows", cell, applied, h);
   cell = train_on (&tall, 0, &applied, &h);
-  CHECK (cell == 16 && applied == 1 && h == 14.0,
+  CHECK (cell == 16 && applied == 1 && h == 22.0,
       "tall squares: cell %d, applied %d, %g rows", cell, applied, h);
   cell = train_on (&tall, 1u << AD_RATE_SCALE, &applied, &h);
-  CHECK (cell == 8 && applied == 0 && h == 14.0,
+  CHECK (cell == 8 && applied == 0 && h == 22.0,
       "tall squares, flow_scale named: cell %d, applied %d", cell, applied);
 }
 

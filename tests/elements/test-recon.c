@@ -36,10 +36,10 @@ teardown (void)
   test_tmpdir_remove (&tmpdir);
 }
 
-/* A GRAY8 VW x VH buffer with w x h gray features: a bright square moving
- * right by one model pixel per frame. */
+/* A GRAY8 VW x VH buffer with w x h gray features: a bright square of
+ * side `side` moving right by one model pixel per frame. */
 static GstBuffer *
-make_buffer (guint64 frame, gint w, gint h)
+make_square_buffer (guint64 frame, gint w, gint h, gint side)
 {
   GstBuffer *buf = gst_buffer_new_allocate (NULL, VW * VH, NULL);
   GstAnomalyMeta *meta;
@@ -51,7 +51,7 @@ make_buffer (guint64 frame, gint w, gint h)
   for (gint y = 0; y < h; y++)
     for (gint x = 0; x < w; x++) {
       gint sx = (gint) (frame % (guint64) w);
-      gboolean in = x >= sx && x < sx + 6 && y >= 6 && y < 12;
+      gboolean in = x >= sx && x < sx + side && y >= 6 && y < 6 + side;
 
       feat[y * w + x] = in ? 0.9f : 0.1f + 0.002f * x;
     }
@@ -59,6 +59,13 @@ make_buffer (guint64 frame, gint w, gint h)
   meta->frame = frame;
   gst_anomaly_meta_take_features (meta, 1, feat);
   return buf;
+}
+
+/* The same with a square of side 6. */
+static GstBuffer *
+make_buffer (guint64 frame, gint w, gint h)
+{
+  return make_square_buffer (frame, w, h, 6);
 }
 
 static GstElement *
@@ -366,15 +373,16 @@ GST_START_TEST (test_train)
   fail_unless (gst_structure_get_double (done, "holdout-activity", &act));
   fail_unless (act >= 0.25, "moving all along: holdout activity %g", act);
   {
-    /* the square is 6 of 16 rows tall, but 40 frames give 10 blobs, too
-     * few for the scale rule */
+    /* the square is 6 px tall, but 40 frames give 10 blobs, too few for
+     * the scale rule or the warning for small things */
     gdouble height = -1.0;
-    gboolean near = TRUE;
+    gboolean near = TRUE, far = TRUE;
 
     fail_unless (gst_structure_get_double (done, "object-height", &height));
     fail_unless (gst_structure_get_boolean (done, "near", &near));
-    fail_unless (height == 6.0 && !near, "object height %g, near %d", height,
-        near);
+    fail_unless (gst_structure_get_boolean (done, "far", &far));
+    fail_unless (height == 6.0 && !near && !far, "object height %g, near %d, "
+        "far %d", height, near, far);
   }
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
       "a warning although the footage moves to its end");
@@ -694,39 +702,70 @@ GST_START_TEST (test_train_quiet_end)
 
 GST_END_TEST;
 
-/* Things that move stand tall in the footage (the square 6 of 16 rows):
- * the scale rule fits the motion at half resolution in 16-px cells
- * (preset near) and the train-done message says so; unless config names
- * one of its fields. */
+/* The scale rule on the things that move in the footage, in model
+ * pixels: a square 24 px tall (k = 0) fits the motion at half resolution
+ * in 16-px cells (preset near) and the train-done message says so;
+ * unless config names one of its fields (k = 1).  A square 6 px tall
+ * (k = 2) is too small for the detector: a warning asks for a model of
+ * twice the size, and the message says far. */
 GST_START_TEST (test_train_scale_rule)
 {
-  for (gint k = 0; k < 2; k++) {
+  for (gint k = 0; k < 3; k++) {
     GstBus *bus = gst_bus_new ();
     gchar *path = g_build_filename (tmpdir, "scale.model", NULL);
     GstElement *e = make_recon (bus, path, "train");
     GstHarness *h;
     GstStructure *done = NULL;
+    GstMessage *msg;
+    gchar *warning = NULL;
     gdouble height = -1.0;
-    gboolean near = !k;
+    gboolean near = k != 0, far = k != 2;
+    gint side = k == 2 ? 6 : 24;
     ad_config cfg;
     ad_error err = { {0} };
 
-    g_object_set (e, "epochs", 1, "config", k ? "width=32,height=24,"
-        TEST_TINY_CONFIG ",flow_scale=1" : "width=32,height=24,"
+    g_object_set (e, "epochs", 1, "config", k == 1 ? "width=48,height=32,"
+        TEST_TINY_CONFIG ",flow_scale=1" : "width=48,height=32,"
         TEST_TINY_CONFIG, NULL);
     h = make_harness (e);
     for (guint64 i = 0; i < 100; i++) {
-      fail_unless_equals_int (gst_harness_push (h, make_buffer (i, 24, 16)),
-          GST_FLOW_OK);
+      fail_unless_equals_int (gst_harness_push (h, make_square_buffer (i, 48,
+                  32, side)), GST_FLOW_OK);
       gst_buffer_unref (gst_harness_pull (h));
     }
     fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-    fail_unless_equals_int (test_count_messages (bus, "anomaly-train-done",
-            &done), 1);
+    /* the warning comes before the train-done message */
+    while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING |
+                GST_MESSAGE_ELEMENT)) && !done) {
+      if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+        GError *gerr = NULL;
+
+        fail_unless (warning == NULL, "one warning only");
+        gst_message_parse_warning (msg, &gerr, NULL);
+        warning = g_strdup (gerr->message);
+        g_error_free (gerr);
+      } else if (gst_structure_has_name (gst_message_get_structure (msg),
+              "anomaly-train-done")) {
+        done = gst_structure_copy (gst_message_get_structure (msg));
+      }
+      gst_message_unref (msg);
+    }
+    if (msg)
+      gst_message_unref (msg);
+    fail_unless (done != NULL, "no anomaly-train-done message");
     fail_unless (gst_structure_get_double (done, "object-height", &height));
     fail_unless (gst_structure_get_boolean (done, "near", &near));
-    fail_unless (height == 6.0, "object height %g", height);
-    fail_unless_equals_int (near, !k);
+    fail_unless (gst_structure_get_boolean (done, "far", &far));
+    fail_unless (height == side, "object height %g", height);
+    fail_unless_equals_int (near, k == 0);
+    fail_unless_equals_int (far, k == 2);
+    if (k == 2)
+      fail_unless (warning && strstr (warning, "only 6 px tall") &&
+          strstr (warning, "width=96 height=64"), "warning '%s'", warning);
+    else
+      fail_unless (warning == NULL, "people %d px tall: warning '%s'", side,
+          warning);
+    g_free (warning);
     fail_unless_equals_int (ad_model_peek_config (path, &cfg, &err), AD_OK);
     fail_unless_equals_int (cfg.motion_cell, k ? 8 : 16);
     fail_unless_equals_int (cfg.flow_scale, k ? 1 : 2);
@@ -759,9 +798,10 @@ GST_START_TEST (test_train_recur_short)
       TEST_TINY_CONFIG, NULL);
   h = make_harness (e);
   for (guint64 i = 0; i < 80; i++) {
-    /* the square moves all along: no quiet-end warning */
-    fail_unless_equals_int (gst_harness_push (h, make_buffer (i % 40, 24,
-                16)), GST_FLOW_OK);
+    /* the square moves all along: no quiet-end warning; 10 px tall, not
+     * too small for the detector */
+    fail_unless_equals_int (gst_harness_push (h, make_square_buffer (i % 40,
+                24, 16, 10)), GST_FLOW_OK);
     gst_buffer_unref (gst_harness_pull (h));
   }
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
@@ -916,17 +956,19 @@ GST_START_TEST (test_learn_frames)
   fail_unless_equals_string (gst_structure_get_string
       (gst_message_get_structure (msg), "path"), path);
   {
-    /* 20 frames: the moving square is measured (6 rows), too few blobs
-     * for the scale rule */
+    /* 20 frames: the moving square is measured (6 px), too few blobs
+     * for the scale rule or the warning for small things */
     gdouble height = -1.0;
-    gboolean near = TRUE;
+    gboolean near = TRUE, far = TRUE;
 
     fail_unless (gst_structure_get_double (gst_message_get_structure (msg),
             "object-height", &height));
     fail_unless (gst_structure_get_boolean (gst_message_get_structure (msg),
             "near", &near));
-    fail_unless (height == 6.0 && !near, "object height %g, near %d",
-        height, near);
+    fail_unless (gst_structure_get_boolean (gst_message_get_structure (msg),
+            "far", &far));
+    fail_unless (height == 6.0 && !near && !far, "object height %g, near %d, "
+        "far %d", height, near, far);
   }
   gst_message_unref (msg);
   fail_unless (g_file_test (path, G_FILE_TEST_EXISTS));
