@@ -95,7 +95,7 @@ const ad_field ad_config_fields[] = {
   F (map_gate_power, AD_FIELD_FLOAT, 0.1, 4.0, 0.6, 1, "Heatmap gate: the share is raised to this power (below 1 paints an object's faint parts nearer its cell's value; 1 = linear)"),
   F (map_neighbour, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Heatmap: share of a cell's motion-pattern novelty painted on the moving pixels of its neighbouring cells (an object spans cells, and between two frames it moves on from the one that saw its novel motion); anomalyrecon sets 0.5 x 25 / fps, at most 1, below 25 frames a second unless config names it"),
   F (map_track, AD_FIELD_INT, 0, 1, 1, 1, "Heatmap, with flow_track=1: a cell's motion-pattern novelty and wandering are painted no higher than the cell's running mean (the one the frame score takes), so a normal walker's one-off odd vector fades from the map as from the score; 0: each frame's own value"),
-  F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not)"),
+  F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not; 2.4 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage, unless config names it: it fills a near object's large inside)"),
   F (map_motion, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap: weight of the plain cell motion, times its weight in the frame score (fuse 2 and 3; 0 = the map shows what is novel, not every moving object)"),
   F (map_wander, AD_FIELD_FLOAT, 0.0, 4.0, 0.5, 1, "Heatmap: weight of the wandering part, times its weight in the frame score (fuse 2 and 3; it scores erratic motion, but at a slow camera, whose half-resolution vectors point every which way, it also paints every walker a little)"),
   F (pixel_std, AD_FIELD_INT, 0, 1, 0, 1, "Standardise each pixel by its normal spread"),
@@ -165,14 +165,18 @@ static const struct {
   { "stills", "task=0,diff_head=0,score_source=0,shift_frac=0,clip_len=1,"
         "batch_clips=8,fuse=0,flow_weight=0,score_window=1,mem_place=3" },
   /* a camera close to the scene (people twice as tall in the picture as
-   * on a surveillance view, 25 px or more at model resolution): the
+   * on a surveillance view, 21 px or more at model resolution): the
    * motion fitted and its patterns learned at the objects' scale, cells
    * of 16 px at half resolution, half-pixel bins; no busy-frame discount
    * (one near walker or car moves many cells by itself, so the count of
-   * moving cells measures the objects' size more than the crowd's)
+   * moving cells measures the objects' size more than the crowd's); the
+   * learned error weighing 8 times as much in the heatmap (it fills a
+   * near object's large inside, which the motion parts paint less of)
    * (docs/tuning.md, "Resolution"; measured in docs/benchmarks.md, "A
-   * camera close to the scene", "The scale follows the footage") */
-  { "near", "flow_scale=2,motion_cell=16,flow_bins=17,flow_busy=0" },
+   * camera close to the scene", "The scale follows the footage", "The
+   * learned error in a close camera's heatmap") */
+  { "near", "flow_scale=2,motion_cell=16,flow_bins=17,flow_busy=0,"
+        "map_learned=2.4" },
 };
 
 const char *
@@ -447,7 +451,7 @@ ad_config_features_match (const ad_config *model, const ad_config *feat,
 const char *const ad_config_rate_fields[AD_RATE_N_FIELDS] = {
   "flow_window", "calib_quantile", "static_rise", "flow_smooth",
   "flow_scale", "flow_bins", "wander_frames", "map_neighbour", "flow_recur",
-  "wander_weight", "motion_cell", "flow_busy"
+  "wander_weight", "motion_cell", "flow_busy", "map_learned"
 };
 
 int

@@ -252,8 +252,9 @@ enum {
   AD_RATE_WINDOW, AD_RATE_QUANTILE, AD_RATE_RISE, AD_RATE_SMOOTH,
   AD_RATE_SCALE, AD_RATE_BINS, AD_RATE_WANDER, AD_RATE_NEIGHBOUR,
   AD_RATE_RECUR, AD_RATE_WANDER_WEIGHT,
-  AD_RATE_CELL,   /* motion_cell and flow_busy: no frame-rate rule, */
-  AD_RATE_BUSY,   /* the scale rule's */
+  AD_RATE_CELL,   /* motion_cell, flow_busy and map_learned: no */
+  AD_RATE_BUSY,   /* frame-rate rule, the scale rule's */
+  AD_RATE_MAP_LEARNED,
   AD_RATE_N_FIELDS
 };
 extern const char *const ad_config_rate_fields[AD_RATE_N_FIELDS];
@@ -506,12 +507,12 @@ int ad_config_fit_footage (ad_config *cfg, int64_t frames);
  * area-weighted median of blob heights ad_footage_height measures, at
  * least 21 model pixels, from at least 20 blobs: at 160x120 a camera
  * about twice as close as a surveillance view or closer), cfg takes the
- * near preset (flow_scale 2, motion_cell 16, flow_bins 17, flow_busy 0)
- * and, unless wander_norm, wander_weight times 15 / that height (K times
- * closer, K times the px/frame), for video (clip_len above 1),
- * unless named
- * (1 << AD_RATE_*) holds AD_RATE_SCALE, AD_RATE_BINS or AD_RATE_CELL; a
- * named flow_busy or wander_weight (AD_RATE_BUSY, AD_RATE_WANDER_WEIGHT)
+ * near preset (flow_scale 2, motion_cell 16, flow_bins 17, flow_busy 0,
+ * map_learned 2.4) and, unless wander_norm, wander_weight times 15 / that
+ * height (K times closer, K times the px/frame), for video (clip_len
+ * above 1), unless named (1 << AD_RATE_*) holds AD_RATE_SCALE,
+ * AD_RATE_BINS or AD_RATE_CELL; a named flow_busy, wander_weight or
+ * map_learned (AD_RATE_BUSY, AD_RATE_WANDER_WEIGHT, AD_RATE_MAP_LEARNED)
  * keeps its value.  Returns 1 when it changed cfg. */
 int ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
     unsigned named);

@@ -965,7 +965,8 @@ test_config_parse (void)
   ad_config_default (&c);
   CHECK (ad_config_parse (&c, "preset=near", &err) == AD_OK &&
       c.flow_scale == 2 && c.motion_cell == 16 && c.flow_bins == 17 &&
-      c.flow_busy == 0.0f && ad_config_validate (&c, &err) == AD_OK, "near preset: %s", err.msg);
+      c.flow_busy == 0.0f && c.map_learned == 2.4f &&
+      ad_config_validate (&c, &err) == AD_OK, "near preset: %s", err.msg);
 }
 
 /* The frame-rate rules: what a camera's rate changes, and that a setting

@@ -171,6 +171,14 @@ test_rule (void)
       "wander_weight %g -> %g", cfg.wander_weight, c.wander_weight);
   CHECK (c.flow_busy == 0.0f && near.flow_busy == 0.0f,
       "no busy-frame discount close to the scene: %g", c.flow_busy);
+  CHECK (c.map_learned == near.map_learned && near.map_learned >
+      cfg.map_learned, "the learned error weighs more in the map: %g -> %g",
+      cfg.map_learned, c.map_learned);
+  c = cfg;
+  c.map_learned = 0.5f;
+  CHECK (ad_config_fit_scale (&c, 22.5, 100, 1u << AD_RATE_MAP_LEARNED) &&
+      c.motion_cell == 16 && c.map_learned == 0.5f,
+      "map_learned named: kept (%g)", c.map_learned);
   c = cfg;
   CHECK (ad_config_fit_scale (&c, 22.5, 100, 1u << AD_RATE_WANDER_WEIGHT) &&
       c.motion_cell == 16 && c.wander_weight == cfg.wander_weight,
@@ -217,8 +225,11 @@ test_rule (void)
   CHECK (named == 1u << AD_RATE_BUSY, "flow_busy named: bits %#x", named);
   CHECK_OK (ad_config_rate_named ("preset=near", &named, NULL));
   CHECK ((named & (1u << AD_RATE_SCALE)) && (named & (1u << AD_RATE_BINS)) &&
-      (named & (1u << AD_RATE_CELL)) && (named & (1u << AD_RATE_BUSY)),
-      "preset=near names all four");
+      (named & (1u << AD_RATE_CELL)) && (named & (1u << AD_RATE_BUSY)) &&
+      (named & (1u << AD_RATE_MAP_LEARNED)), "preset=near names all five");
+  CHECK_OK (ad_config_rate_named ("map_learned=1", &named, NULL));
+  CHECK (named == 1u << AD_RATE_MAP_LEARNED, "map_learned named: bits %#x",
+      named);
 }
 
 static void
