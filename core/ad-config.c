@@ -486,10 +486,20 @@ ad_config_fit_footage (ad_config *cfg, int64_t frames)
 #define AD_SCALE_FAR_PX 10.0
 
 int
-ad_config_scale_far (const ad_config *cfg, double height, int64_t blobs)
+ad_config_scale_far (const ad_config *cfg, double height, int64_t blobs,
+    int size[2])
 {
-  return cfg->clip_len > 1 && blobs >= AD_SCALE_MIN_BLOBS && height > 0.0 &&
-      height < AD_SCALE_FAR_PX;
+  if (!(cfg->clip_len > 1 && blobs >= AD_SCALE_MIN_BLOBS && height > 0.0 &&
+          height < AD_SCALE_FAR_PX))
+    return 0;
+  if (size) {
+    /* the usual distance's height, at most twice the width and height
+     * (four times the time a frame), multiples of 8 */
+    double f = fmin (fmax (AD_SCALE_USUAL_PX / height, 1.0), 2.0);
+    size[0] = (int) fmin (8.0 * lround (cfg->width * f / 8.0), 1024.0);
+    size[1] = (int) fmin (8.0 * lround (cfg->height * f / 8.0), 1024.0);
+  }
+  return 1;
 }
 
 int

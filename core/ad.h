@@ -518,10 +518,12 @@ int ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
     unsigned named);
 /* 1 when the things that move in the training footage (height, blobs as
  * ad_config_fit_scale takes them) stand under 10 model pixels tall, from
- * at least 20 blobs, in video: too small for the detector, which a model
- * of twice the width and height helps (no setting at this size does). */
+ * at least 20 blobs, in video: too small for the detector, which a larger
+ * model helps (no setting at this size does); size (may be NULL) then
+ * gets the model size [width, height] that shows them 15 px tall, at
+ * most twice cfg's width and height, multiples of 8. */
 int ad_config_scale_far (const ad_config *cfg, double height,
-    int64_t blobs);
+    int64_t blobs, int size[2]);
 /* After ad_trainer_run: the things that move in the training footage,
  * their area-weighted median height in model pixels (0 when nothing moved;
  * -1 before), the blobs it came from, and whether the scale rule changed

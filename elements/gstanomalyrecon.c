@@ -677,13 +677,13 @@ static gdouble
 check_scale (GstAnomalyRecon * self, gboolean * near, gboolean * far)
 {
   gint64 blobs = 0;
-  gint applied = 0;
+  gint applied = 0, size[2] = { 0, 0 };
   gdouble height = ad_trainer_object_height (self->trainer, &blobs,
       &applied);
   const ad_config *c = ad_model_config (self->train_model);
 
   *near = applied != 0;
-  *far = ad_config_scale_far (c, height, blobs);
+  *far = ad_config_scale_far (c, height, blobs, size);
   if (applied)
     GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
         "rows (%" G_GINT64_FORMAT " blobs): a camera close to the scene, "
@@ -694,20 +694,18 @@ check_scale (GstAnomalyRecon * self, gboolean * near, gboolean * far)
   else
     GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
         "rows (%" G_GINT64_FORMAT " blobs)", height, c->height, blobs);
-  if (*far) {
-    gint w = MIN (2 * c->width, 1024), h = MIN (2 * c->height, 1024);
-
+  if (*far)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("The things that move in the training footage stand only %.0f px "
             "tall in the %dx%d model, too small for the detector to see "
             "well (it sees people 13 px tall or more best). Train again "
             "with a model of %dx%d (anomalydetect or anomalyextract "
-            "width=%d height=%d), which shows them twice as tall and "
-            "costs about four times the time a frame.", height, c->width,
-            c->height, w, h, w, h),
+            "width=%d height=%d), which costs %.1f times the time a frame, "
+            "or crop the picture to where things happen (videocrop).",
+            height, c->width, c->height, size[0], size[1], size[0],
+            size[1], (double) size[0] * size[1] / (c->width * c->height)),
         ("object height %.1f px from %" G_GINT64_FORMAT " blobs", height,
             blobs));
-  }
   return height;
 }
 

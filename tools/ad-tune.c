@@ -240,7 +240,7 @@ train_model (const ad_config *cfg, unsigned named, const clip *tr,
   double height = ad_trainer_object_height (t, &blobs, near);
   fprintf (stderr, "ad-tune: moving things %.0f px tall (%lld blobs)%s\n",
       height, (long long) blobs, *near ? ": the scale rule took "
-      "preset=near" : ad_config_scale_far (cfg, height, blobs) ? ": too "
+      "preset=near" : ad_config_scale_far (cfg, height, blobs, NULL) ? ": too "
       "small for the detector (anomalyrecon warns)" : "");
   ad_trainer_free (t);
   return m;

@@ -212,12 +212,22 @@ test_rule (void)
   CHECK (ad_config_fit_scale (&c, 21.0, 100, 0), "21 px of 240: near");
   /* too small for the detector: under 10 px, from 20 blobs, video */
   c = cfg;
-  CHECK (ad_config_scale_far (&c, 9.5, 20) && !ad_config_scale_far (&c, 10.0,
-          100) && !ad_config_scale_far (&c, 5.0, 19) &&
-      !ad_config_scale_far (&c, 0.0, 100), "far: 9.5 px yes; 10 px, 19 "
-      "blobs, nothing moving no");
+  int size[2] = { 0, 0 };
+  CHECK (ad_config_scale_far (&c, 9.5, 20, NULL) &&
+      !ad_config_scale_far (&c, 10.0, 100, size) &&
+      !ad_config_scale_far (&c, 5.0, 19, size) &&
+      !ad_config_scale_far (&c, 0.0, 100, size), "far: 9.5 px yes; 10 px, "
+      "19 blobs, nothing moving no");
+  /* the size that shows them 15 px tall, at most twice, multiples of 8 */
+  c.width = 160;
+  c.height = 120;
+  CHECK (ad_config_scale_far (&c, 9.5, 20, size) && size[0] == 256 &&
+      size[1] == 192, "9.5 px at 160x120: %dx%d", size[0], size[1]);
+  CHECK (ad_config_scale_far (&c, 5.0, 20, size) && size[0] == 320 &&
+      size[1] == 240, "5 px at 160x120: at most twice, %dx%d", size[0],
+      size[1]);
   c.clip_len = 1;
-  CHECK (!ad_config_scale_far (&c, 5.0, 100), "far: stills no");
+  CHECK (!ad_config_scale_far (&c, 5.0, 100, size), "far: stills no");
   unsigned named = 0;
   CHECK_OK (ad_config_rate_named ("motion_cell=8", &named, NULL));
   CHECK (named == 1u << AD_RATE_CELL, "motion_cell named: bits %#x", named);
