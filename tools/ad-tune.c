@@ -701,6 +701,7 @@ main (int argc, char **argv)
     if (near) {
       cfg.flow_busy = ad_model_config (m)->flow_busy;
       cfg.wander_weight = ad_model_config (m)->wander_weight;
+      cfg.map_learned = ad_model_config (m)->map_learned;
     }
     if (model_path && ad_model_save (m, model_path, &err) != AD_OK)
       fprintf (stderr, "ad-tune: %s\n", err.msg);
