@@ -521,8 +521,8 @@ ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
   if (!c.wander_norm)
     c.wander_weight = (float) (cfg->wander_weight * AD_SCALE_USUAL_PX /
         height);
-  /* the rules' other fields the user named (flow_busy, wander_weight)
-   * keep their values */
+  /* the rules' other fields the user named (flow_busy, wander_weight,
+   * map_learned) keep their values */
   for (int i = 0; i < AD_RATE_N_FIELDS; i++)
     if ((named >> i) & 1u) {
       const ad_field *f = ad_config_field (ad_config_rate_fields[i]);

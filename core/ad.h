@@ -252,9 +252,8 @@ enum {
   AD_RATE_WINDOW, AD_RATE_QUANTILE, AD_RATE_RISE, AD_RATE_SMOOTH,
   AD_RATE_SCALE, AD_RATE_BINS, AD_RATE_WANDER, AD_RATE_NEIGHBOUR,
   AD_RATE_RECUR, AD_RATE_WANDER_WEIGHT,
-  AD_RATE_CELL,   /* motion_cell, flow_busy and map_learned: no */
-  AD_RATE_BUSY,   /* frame-rate rule, the scale rule's */
-  AD_RATE_MAP_LEARNED,
+  /* the scale rule's alone: motion_cell, flow_busy, map_learned */
+  AD_RATE_CELL, AD_RATE_BUSY, AD_RATE_MAP_LEARNED,
   AD_RATE_N_FIELDS
 };
 extern const char *const ad_config_rate_fields[AD_RATE_N_FIELDS];
