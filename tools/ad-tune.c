@@ -696,12 +696,12 @@ main (int argc, char **argv)
     m = train_model (&cfg, named, &tr, seconds, &near);
     if (!m)
       return 1;
-    /* the scoring settings the scale rule chose, as the trainer's model
-     * holds them, are the rows' defaults */
-    if (near) {
-      cfg.flow_busy = ad_model_config (m)->flow_busy;
-      cfg.wander_weight = ad_model_config (m)->wander_weight;
-      cfg.map_learned = ad_model_config (m)->map_learned;
+    /* the settings the scale rule chose, as the trainer's model holds
+     * them, are the rows' defaults (it changes rate fields only; the
+     * others there are cfg's already) */
+    for (int i = 0; near && i < AD_RATE_N_FIELDS; i++) {
+      const ad_field *f = ad_config_field (ad_config_rate_fields[i]);
+      ad_config_set (&cfg, f, ad_config_get (ad_model_config (m), f));
     }
     if (model_path && ad_model_save (m, model_path, &err) != AD_OK)
       fprintf (stderr, "ad-tune: %s\n", err.msg);
