@@ -45,7 +45,9 @@
  * Training applies the trainer's scale rule as anomalyrecon does (the
  * near preset when the things that move stand tall; ad_config_fit_scale,
  * the fields --train names kept) and prints its measure ("moving things
- * N px tall").
+ * N px tall"). The scoring rows take the rate fields those rules set from
+ * the model, trained or loaded with --model, so a loaded model scores as
+ * it was trained.
  * --dump F writes the first scoring's per-frame parts (raw learned, motion,
  * motion-pattern, stationary-change and wandering scores, final score) as
  * CSV, for the test, nuisance and (with --step) lit holdout clips, and
@@ -696,21 +698,19 @@ main (int argc, char **argv)
     m = train_model (&cfg, named, &tr, seconds, &near);
     if (!m)
       return 1;
-    /* the settings the scale rule chose, as the trainer's model holds
-     * them, are the rows' defaults (it changes rate fields only; the
-     * others there are cfg's already) */
-    for (int i = 0; near && i < AD_RATE_N_FIELDS; i++) {
-      const ad_field *f = ad_config_field (ad_config_rate_fields[i]);
-      ad_config_set (&cfg, f, ad_config_get (ad_model_config (m), f));
-    }
     if (model_path && ad_model_save (m, model_path, &err) != AD_OK)
       fprintf (stderr, "ad-tune: %s\n", err.msg);
   }
-  /* the scoring rows start from the tool's scoring settings: those that
-   * size the motion patterns' buffers, or that the scale rule set, come
-   * from the model */
+  /* the scoring rows start from the tool's scoring settings; those that
+   * size the motion patterns' buffers, and the rate fields the frame-rate
+   * and scale rules set (the near preset's among them), come from the
+   * model, trained here or loaded, as the trainer left them */
   cfg.motion_cell = ad_model_config (m)->motion_cell;
   cfg.flow_scale = ad_model_config (m)->flow_scale;
+  for (int i = 0; i < AD_RATE_N_FIELDS; i++) {
+    const ad_field *f = ad_config_field (ad_config_rate_fields[i]);
+    ad_config_set (&cfg, f, ad_config_get (ad_model_config (m), f));
+  }
   if (ignore) {
     float rects[4 * 16];
     int nr = 0;
