@@ -286,8 +286,11 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
   int64_t fstride = (nv * sc->ncells + AD_BUSY_MAX - 1) / AD_BUSY_MAX;
   int64_t np_max = nv / fstride * sc->ncells + sc->ncells, np = 0;
   float *pool = cfg->flow_track ? ad_alloc (2 * (size_t) np_max) : NULL;
-  if (!buf || (cfg->flow_track && !pool)) {
+  /* map_frame: each frame's score over the threshold [nv], for the maps */
+  float *fsc = ad_alloc ((size_t) nv);
+  if (!buf || !fsc || (cfg->flow_track && !pool)) {
     ad_free (buf);
+    ad_free (fsc);
     ad_free (pool);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
   }
@@ -372,11 +375,13 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     fill_q (c->fused_q, fr, nv, tmp);
     c->threshold = cfg->calib_margin *
         positive (ad_tail_quantile (fr, nv, cfg->calib_quantile, tmp));
+    for (int64_t k = 0; k < nv; k++)
+      fsc[k] = fr[k] / c->threshold;
   }
   ad_free (pool);
   /* pixel pass */
   float *smp = buf, *stmp = buf + ns_max;
-  int64_t ns = 0, g = 0;
+  int64_t ns = 0, g = 0, jv = 0;
   prev_i = -1;
   for (int64_t i = 0; i < r->n && st == AD_OK; i++) {
     const float *lmap, *cells, *gate;
@@ -396,6 +401,8 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     calib_level (r, i);
     ad_sc_scored_cells (sc, cells, sc->cwork);
     ad_sc_fuse_map (sc, sc->work, sc->cwork, gate, s, sc->fmap);
+    ad_sc_map_frame (cfg, jv < nv ? fsc[jv++] : 1.0f, sc->fmap,
+        (size_t) sc->hw);
     for (int p = 0; p < sc->hw; p++, g++)
       if (g % stride == 0 && ns < ns_max)
         smp[ns++] = sc->fmap[p];
@@ -406,6 +413,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
         positive (ad_quantile (smp, ns, AD_PIXEL_Q, stmp));
   }
   ad_free (buf);
+  ad_free (fsc);
   return st;
 }
 

@@ -223,5 +223,9 @@ void ad_sc_silhouettes (ad_scorer *sc, int on);
  * scratch; sc->track [2, ncells] caps the cells with map_track. */
 void ad_sc_fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
     const float *gate, const float *s, float *out);
+/* map [n] times min (1, score)^map_frame, score being the frame's over
+ * its threshold (calibrated); unchanged with map_frame 0. */
+void ad_sc_map_frame (const ad_config *cfg, float score, float *map,
+    size_t n);
 
 #endif /* AD_SCORE_INTERNAL_H */

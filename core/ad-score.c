@@ -669,6 +669,8 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   out->score = cal ? out->fused_raw / c->threshold : out->fused_raw;
   if (map) {
     ad_sc_fuse_map (sc, sc->lmap, sc->cwork, sc->gate, s, map);
+    if (cal)
+      ad_sc_map_frame (&sc->cfg, out->score, map, (size_t) sc->hw);
     if (c->valid && c->pixel_threshold > 0.0f) {
       float k = 1.0f / c->pixel_threshold;
       for (int p = 0; p < sc->hw; p++)

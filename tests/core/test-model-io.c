@@ -599,6 +599,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "light_engage");
     drop_field (cut, &n, "flow_sway");
     drop_field (cut, &n, "flow_shade");
+    drop_field (cut, &n, "map_frame");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -642,6 +643,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           m->cfg.flow_sway);
       CHECK (m->cfg.flow_shade == 0.0f, "legacy swaying light %g",
           m->cfg.flow_shade);
+      CHECK (m->cfg.map_frame == 0.0f, "legacy map by frame score %g",
+          m->cfg.map_frame);
     }
     ad_model_free (m);
     m = NULL;
@@ -965,7 +968,7 @@ test_config_parse (void)
   ad_config_default (&c);
   CHECK (ad_config_parse (&c, "preset=near", &err) == AD_OK &&
       c.flow_scale == 2 && c.motion_cell == 16 && c.flow_bins == 17 &&
-      c.flow_busy == 0.0f && c.map_learned == 2.4f &&
+      c.flow_busy == 0.0f && c.map_learned == 2.4f && c.map_frame == 0.75f &&
       ad_config_validate (&c, &err) == AD_OK, "near preset: %s", err.msg);
 }
 

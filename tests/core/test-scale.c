@@ -174,11 +174,14 @@ test_rule (void)
   CHECK (c.map_learned == near.map_learned && near.map_learned >
       cfg.map_learned, "the learned error weighs more in the map: %g -> %g",
       cfg.map_learned, c.map_learned);
+  CHECK (c.map_frame == near.map_frame && near.map_frame > 0.0f &&
+      cfg.map_frame == 0.0f, "the map dimmed by the frame score: %g -> %g",
+      cfg.map_frame, c.map_frame);
   /* the rule's other fields, named: the rule applies, they keep the
    * user's value */
-  static const int own[3] = { AD_RATE_WANDER_WEIGHT, AD_RATE_BUSY,
-    AD_RATE_MAP_LEARNED };
-  for (int i = 0; i < 3; i++) {
+  static const int own[4] = { AD_RATE_WANDER_WEIGHT, AD_RATE_BUSY,
+    AD_RATE_MAP_LEARNED, AD_RATE_MAP_FRAME };
+  for (int i = 0; i < 4; i++) {
     const ad_field *f = ad_config_field (ad_config_rate_fields[own[i]]);
     c = cfg;
     ad_config_set (&c, f, 0.5);
@@ -235,9 +238,13 @@ test_rule (void)
   CHECK_OK (ad_config_rate_named ("preset=near", &named, NULL));
   CHECK ((named & (1u << AD_RATE_SCALE)) && (named & (1u << AD_RATE_BINS)) &&
       (named & (1u << AD_RATE_CELL)) && (named & (1u << AD_RATE_BUSY)) &&
-      (named & (1u << AD_RATE_MAP_LEARNED)), "preset=near names all five");
+      (named & (1u << AD_RATE_MAP_LEARNED)) &&
+      (named & (1u << AD_RATE_MAP_FRAME)), "preset=near names all six");
   CHECK_OK (ad_config_rate_named ("map_learned=1", &named, NULL));
   CHECK (named == 1u << AD_RATE_MAP_LEARNED, "map_learned named: bits %#x",
+      named);
+  CHECK_OK (ad_config_rate_named ("map_frame=1", &named, NULL));
+  CHECK (named == 1u << AD_RATE_MAP_FRAME, "map_frame named: bits %#x",
       named);
 }
 

@@ -639,6 +639,22 @@ test_calibrated (void)
   float pm = (0.5f * 0.6f / 4.0f) / 0.25f;
   CHECK (fabsf (map[4 * W + 4] - pm) < 1e-5f, "map %g want %g",
       map[4 * W + 4], pm);
+  /* map_frame 1: a frame scoring a quarter of the threshold paints a
+   * quarter of its map; one over the threshold all of it; the scores do
+   * not change */
+  ad_config sc = *ad_model_config (m);
+  sc.map_frame = 1.0f;
+  CHECK_OK (ad_model_set_scoring (m, &sc, NULL));
+  for (int over = 0; over <= 1; over++) {
+    c.threshold = over ? 0.5f * fused : 4.0f * fused;
+    ad_model_set_calib (m, &c);
+    if (!two_frames (m, map, &s))
+      goto out;
+    float want = over ? pm : 0.25f * pm;
+    CHECK (fabsf (s.score - (over ? 2.0f : 0.25f)) < 1e-5f &&
+        fabsf (map[4 * W + 4] - want) < 1e-5f, "map_frame 1, score %g: "
+        "map %g want %g", s.score, map[4 * W + 4], want);
+  }
 out:
   ad_model_free (m);
 }
@@ -790,6 +806,19 @@ test_calibrate (void)
   CHECK (n == N - 2 && over <= 1, "%d of %d frames over", over, n);
   CHECK (px_over <= (long) n * HW / 500, "%ld pixels over", px_over);
   ad_free (recon);
+
+  /* map_frame 1: the calibration takes the pixel threshold on the maps
+   * dimmed as live, so it falls (most normal frames score under 1) */
+  float pt0 = c->pixel_threshold, ft0 = c->threshold;
+  ad_config dim = *ad_model_config (m);
+  dim.map_frame = 1.0f;
+  CHECK_OK (ad_model_set_scoring (m, &dim, NULL));
+  CHECK (ad_model_calibrate (m, frames, N, seg, &err) == AD_OK, "%s",
+      err.msg);
+  c = ad_model_calib (m);
+  CHECK (c->threshold == ft0 && c->pixel_threshold < 0.9f * pt0,
+      "map_frame 1: threshold %g (%g), pixel threshold %g (%g without)",
+      c->threshold, ft0, c->pixel_threshold, pt0);
 
   /* an anomaly scores above 1 */
   ad_scorer_reset (sc);
