@@ -760,10 +760,13 @@ train_props (const gchar * config)
 {
   gchar *ign = opt_ignore ? g_strdup_printf (" ignore-regions=\"%s\"",
       opt_ignore) : g_strdup ("");
-  gchar *s = g_strdup_printf ("%s%s%s%s%s", opt_gray ? " color=false" : "",
-      ign, config && *config ? " config=\"" : "", config && *config ?
+  gchar *ep = opt_epochs > 0 ? g_strdup_printf (" epochs=%d", opt_epochs) :
+      g_strdup ("");
+  gchar *s = g_strdup_printf ("%s%s%s%s%s%s", opt_gray ? " color=false" : "",
+      ign, ep, config && *config ? " config=\"" : "", config && *config ?
       config : "", config && *config ? "\"" : "");
 
+  g_free (ep);
   g_free (ign);
   return s;
 }

@@ -32,6 +32,7 @@ static gchar **opt_scenes = NULL;
 static guint opt_seed = 1;
 static gchar *opt_size = NULL;
 gdouble opt_train_s = 120.0;
+gint opt_epochs = 0;
 static gchar *opt_config = NULL;
 static gboolean opt_grid = FALSE;
 static gchar *opt_grid_configs = NULL;
@@ -62,6 +63,11 @@ static GOptionEntry entries[] = {
       "Video size of the scene source (default 320x240)", "WxH"},
   {"train-seconds", 't', 0, G_OPTION_ARG_DOUBLE, &opt_train_s,
       "Training budget per model (default 120; --grid: 60)", "T"},
+  {"epochs", 0, 0, G_OPTION_ARG_INT, &opt_epochs,
+      "Train every model for N passes over its clips instead of -t "
+      "(anomalydetect epochs=N): the same footage then trains the same "
+      "model each run, so two runs that differ in a scoring setting of "
+      "--config compare it on one model (0 = -t, the default)", "N"},
   {"config", 'c', 0, G_OPTION_ARG_STRING, &opt_config,
       "anomalydetect config= string for every model", "K=V,..."},
   {"grid", 'g', 0, G_OPTION_ARG_NONE, &opt_grid,

@@ -128,6 +128,7 @@ typedef struct
 extern gint opt_cell, opt_max_frames;
 extern gchar *opt_workdir;
 extern gdouble opt_train_s;
+extern gint opt_epochs;
 extern gboolean mog2_ok;
 extern gint model_w, model_h;
 extern GPtrArray *rows;
