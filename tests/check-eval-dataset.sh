@@ -8,7 +8,8 @@
 # stretches of their own (DISCONT at the second); that --fps 10 reaches
 # the element through the caps (it trains with flow_window=1); that the
 # model is RGB by default and gray with --gray; that with --no-caps-rate
-# the element takes the rate from the timestamps; and that a test clip
+# the element takes the rate from the timestamps; that --epochs trains the
+# same model file in two runs; and that a test clip
 # without ground truth, --fps or --no-caps-rate without --dataset or
 # --frame-step or --gray-test with it, is refused; that
 # scene-dataset.sh MASKS=1 writes a mask per test frame; and that ZOOM=2
@@ -90,6 +91,17 @@ grep -q "timestamps give 10.00 a second" "$D/err.log" ||
   fail "--no-caps-rate: the rate did not come from the timestamps"
 grep -q "10.0 frames a second: flow_window=1" "$D/err.log" ||
   fail "--no-caps-rate: the rules did not apply"
+
+# --epochs: a fixed number of passes trains the same model, byte for
+# byte, each run (what a paired comparison of a scoring setting needs)
+for k in 1 2; do
+  "$AD_EVAL" --dataset "$D" --epochs 1 --no-mog2 --workdir "$D/ep$k" \
+    > /dev/null 2> "$D/err.log" ||
+    { cat "$D/err.log" >&2; fail "ad-eval --epochs exited"; }
+done
+mf=$(basename "$D")-0.model
+[ -s "$D/ep1/$mf" ] && cmp -s "$D/ep1/$mf" "$D/ep2/$mf" ||
+  fail "--epochs 1: two runs did not write the same model"
 
 # a test clip without ground truth: refused, naming it
 rm -r "$D/testing/labels/00.txt" "$D/testing/gt/00"
