@@ -395,16 +395,6 @@ fuse (const ad_config *cfg, float l, float mo, float fl, float sti,
  * motion (and at a slow camera some wandering), only anomalies leave
  * novelty. */
 void
-ad_sc_map_frame (const ad_config *cfg, float score, float *map, size_t n)
-{
-  if (!(cfg->map_frame > 0.0f) || score >= 1.0f)
-    return;
-  float k = score > 0.0f ? powf (score, cfg->map_frame) : 0.0f;
-  for (size_t p = 0; p < n; p++)
-    map[p] *= k;
-}
-
-void
 ad_sc_fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
     const float *gate, const float *s, float *out)
 {
@@ -436,4 +426,16 @@ ad_sc_fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
   for (int p = 0; sc->ign && p < sc->hw; p++)
     if (sc->ign[p])
       out[p] = 0.0f;
+}
+
+/* A frame under the threshold paints its map dimmer (map_frame; the
+ * calibration's pixel pass dims alike, ad-calib.c). */
+void
+ad_sc_map_frame (const ad_config *cfg, float score, float *map, size_t n)
+{
+  if (!(cfg->map_frame > 0.0f) || score >= 1.0f)
+    return;
+  float k = score > 0.0f ? powf (score, cfg->map_frame) : 0.0f;
+  for (size_t p = 0; p < n; p++)
+    map[p] *= k;
 }

@@ -510,12 +510,13 @@ int ad_config_fit_footage (ad_config *cfg, int64_t frames);
  * least 21 model pixels, from at least 20 blobs: at 160x120 a camera
  * about twice as close as a surveillance view or closer), cfg takes the
  * near preset (flow_scale 2, motion_cell 16, flow_bins 17, flow_busy 0,
- * map_learned 2.4, map_frame 0.75) and, unless wander_norm, wander_weight times 15 / that
- * height (K times closer, K times the px/frame), for video (clip_len
- * above 1), unless named (1 << AD_RATE_*) holds AD_RATE_SCALE,
- * AD_RATE_BINS or AD_RATE_CELL; a named flow_busy, wander_weight,
- * map_learned or map_frame (AD_RATE_BUSY, AD_RATE_WANDER_WEIGHT,
- * AD_RATE_MAP_LEARNED, AD_RATE_MAP_FRAME) keeps its value.  Returns 1 when it changed cfg. */
+ * map_learned 2.4, map_frame 0.75) and, unless wander_norm, wander_weight
+ * times 15 / that height (K times closer, K times the px/frame), for
+ * video (clip_len above 1), unless named (1 << AD_RATE_*) holds
+ * AD_RATE_SCALE, AD_RATE_BINS or AD_RATE_CELL; a named flow_busy,
+ * wander_weight, map_learned or map_frame (AD_RATE_BUSY,
+ * AD_RATE_WANDER_WEIGHT, AD_RATE_MAP_LEARNED, AD_RATE_MAP_FRAME) keeps
+ * its value.  Returns 1 when it changed cfg. */
 int ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
     unsigned named);
 /* 1 when the things that move in the training footage (height, blobs as
