@@ -9,7 +9,8 @@
 # the element through the caps (it trains with flow_window=1); that the
 # model is RGB by default and gray with --gray; that with --no-caps-rate
 # the element takes the rate from the timestamps; that --epochs trains the
-# same model file in two runs; and that a test clip
+# same model file in two runs and refuses a negative count; and that a
+# test clip
 # without ground truth, --fps or --no-caps-rate without --dataset or
 # --frame-step or --gray-test with it, is refused; that
 # scene-dataset.sh MASKS=1 writes a mask per test frame; and that ZOOM=2
@@ -102,6 +103,10 @@ done
 mf=$(basename "$D")-0.model
 [ -s "$D/ep1/$mf" ] && cmp -s "$D/ep1/$mf" "$D/ep2/$mf" ||
   fail "--epochs 1: two runs did not write the same model"
+if "$AD_EVAL" --dataset "$D" --epochs -1 > /dev/null 2> "$D/err.log"; then
+  fail "--epochs -1 was accepted"
+fi
+grep -q "epochs takes 0..10000" "$D/err.log" || fail "no reason for --epochs"
 
 # a test clip without ground truth: refused, naming it
 rm -r "$D/testing/labels/00.txt" "$D/testing/gt/00"

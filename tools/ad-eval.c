@@ -645,6 +645,10 @@ main (int argc, char **argv)
     g_printerr ("ad-eval: --frame-step must be 1..25\n");
     return 2;
   }
+  if (opt_epochs < 0 || opt_epochs > 10000) {
+    g_printerr ("ad-eval: --epochs takes 0..10000 (0: the -t budget)\n");
+    return 2;
+  }
   if (!(opt_clouds >= 0.0 && opt_clouds <= 0.95) ||
       (opt_clouds > 0.0 && opt_dataset)) {
     g_printerr ("ad-eval: --clouds takes 0..0.95, for scenes\n");
