@@ -134,6 +134,24 @@ ad_config_get (const ad_config *cfg, const ad_field *f)
 }
 
 void
+ad_config_changes (const ad_config *a, const ad_config *b, char *out,
+    size_t n)
+{
+  size_t len = 0;
+  if (n > 0)
+    out[0] = 0;
+  for (int i = 0; i < ad_config_n_fields && len < n; i++) {
+    const ad_field *f = &ad_config_fields[i];
+    double v = ad_config_get (b, f);
+    if (v != ad_config_get (a, f)) {
+      int k = snprintf (out + len, n - len, "%s%s=%g", len ? "," : "",
+          f->name, v);
+      len += k > 0 ? (size_t) k : 0;
+    }
+  }
+}
+
+void
 ad_config_set (ad_config *cfg, const ad_field *f, double v)
 {
   char *p = (char *) cfg + f->offset;

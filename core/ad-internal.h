@@ -273,6 +273,10 @@ extern const int ad_config_n_fields;
 const ad_field *ad_config_field (const char *name);
 double ad_config_get (const ad_config *cfg, const ad_field *f);
 void ad_config_set (ad_config *cfg, const ad_field *f, double v);
+/* out (n bytes) = "key=value,..." of the fields whose value differs from
+ * a to b, in the table's order ("" when none). */
+void ad_config_changes (const ad_config *a, const ad_config *b, char *out,
+    size_t n);
 
 /* ------------------------------------------------------------------------ */
 /* Scoring helpers (ad-stats.c), shared by scorer, calibration, tools.      */

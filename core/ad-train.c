@@ -41,6 +41,7 @@ struct ad_trainer {
   double object_height;     /* the scale rule's measure, -1 before */
   int64_t object_blobs;     /* the blobs it came from */
   int scale_applied;        /* the rule changed the model's settings */
+  char scale_settings[256]; /* ... those it changed, "key=value,..." */
   int split;
   ad_rng rng;
 };
@@ -434,6 +435,8 @@ fit_scale (ad_trainer *t, ad_error *err)
   ad_config c = t->m->cfg;
   if (st == AD_OK && ad_config_fit_scale (&c, t->object_height,
           t->object_blobs, t->opts.named)) {
+    ad_config_changes (&t->m->cfg, &c, t->scale_settings,
+        sizeof t->scale_settings);
     st = ad_model_relayout (t->m, &c, err);
     t->scale_applied = st == AD_OK;
   }
@@ -594,6 +597,12 @@ ad_trainer_object_height (const ad_trainer *t, int64_t *blobs, int *applied)
   if (applied)
     *applied = t ? t->scale_applied : 0;
   return t ? t->object_height : -1.0;
+}
+
+const char *
+ad_trainer_scale_settings (const ad_trainer *t)
+{
+  return t && t->scale_applied ? t->scale_settings : "";
 }
 
 int

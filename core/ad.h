@@ -534,6 +534,11 @@ int ad_config_scale_far (const ad_config *cfg, double height,
  * the fields ad_train_opts.named holds). */
 double ad_trainer_object_height (const ad_trainer *t, int64_t *blobs,
     int *applied);
+/* After ad_trainer_run: the settings the scale rule changed, as
+ * "key=value,..." in the configuration table's order (the near preset's
+ * that config did not name, and the wandering's weight), or "" when it
+ * changed none. */
+const char *ad_trainer_scale_settings (const ad_trainer *t);
 /* After ad_trainer_run: the flow_recur the footage was too short for (the
  * model then has 0, ad_config_fit_footage), or 0. */
 int ad_trainer_recur_dropped (const ad_trainer *t);

@@ -686,11 +686,9 @@ check_scale (GstAnomalyRecon * self, gboolean * near, gboolean * far)
   *far = ad_config_scale_far (c, height, blobs, size);
   if (applied)
     GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
-        "rows (%" G_GINT64_FORMAT " blobs): a camera close to the scene, "
-        "flow_scale=%d,motion_cell=%d,flow_bins=%d,flow_busy=%g,"
-        "map_learned=%g,map_frame=%g,wander_weight=%g", height, c->height,
-        blobs, c->flow_scale, c->motion_cell, c->flow_bins, c->flow_busy,
-        c->map_learned, c->map_frame, c->wander_weight);
+        "rows (%" G_GINT64_FORMAT " blobs): a camera close to the scene, %s",
+        height, c->height, blobs,
+        ad_trainer_scale_settings (self->trainer));
   else
     GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
         "rows (%" G_GINT64_FORMAT " blobs)", height, c->height, blobs);

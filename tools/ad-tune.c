@@ -215,7 +215,7 @@ progress (void *user, const ad_progress *p)
 
 static ad_model *
 train_model (const ad_config *cfg, unsigned named, const clip *tr,
-    double seconds, int *near)
+    double seconds)
 {
   ad_error err = { { 0 } };
   ad_model *m = NULL;
@@ -239,11 +239,13 @@ train_model (const ad_config *cfg, unsigned named, const clip *tr,
     goto fail;
   fprintf (stderr, "\n");
   int64_t blobs = 0;
-  double height = ad_trainer_object_height (t, &blobs, near);
-  fprintf (stderr, "ad-tune: moving things %.0f px tall (%lld blobs)%s\n",
-      height, (long long) blobs, *near ? ": the scale rule took "
-      "preset=near" : ad_config_scale_far (cfg, height, blobs, NULL) ? ": too "
-      "small for the detector (anomalyrecon warns)" : "");
+  int near = 0;
+  double height = ad_trainer_object_height (t, &blobs, &near);
+  fprintf (stderr, "ad-tune: moving things %.0f px tall (%lld blobs)%s%s\n",
+      height, (long long) blobs, near ? ": the scale rule took preset=near, "
+      : ad_config_scale_far (cfg, height, blobs, NULL) ? ": too small for "
+      "the detector (anomalyrecon warns)" : "",
+      ad_trainer_scale_settings (t));
   ad_trainer_free (t);
   return m;
 fail:
@@ -694,8 +696,7 @@ main (int argc, char **argv)
       !render_clip (mc, sk, AD_CLIP_HOLDOUT, seed, vw, vh, step, 0, &lit))
     return 1;
   if (!m) {
-    int near = 0;
-    m = train_model (&cfg, named, &tr, seconds, &near);
+    m = train_model (&cfg, named, &tr, seconds);
     if (!m)
       return 1;
     if (model_path && ad_model_save (m, model_path, &err) != AD_OK)

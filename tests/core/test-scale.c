@@ -324,6 +324,13 @@ train_on (const scene *s, unsigned named, int *applied, double *height)
   CHECK (st == AD_OK, "training: %s", err.msg);
   int64_t blobs = 0;
   *height = ad_trainer_object_height (t, &blobs, applied);
+  /* what the rule changed, as the element logs it */
+  const char *set = ad_trainer_scale_settings (t);
+  printf ("scale rule, %g px: '%s'\n", *height, set);
+  CHECK (*applied ? strstr (set, "flow_scale=2") && strstr (set,
+          "motion_cell=16") && strstr (set, "map_frame=0.75") &&
+      strstr (set, "wander_weight=") && !strstr (set, "width=") :
+      set[0] == 0, "the rule's settings '%s' (applied %d)", set, *applied);
   int cell = ad_model_config (m)->motion_cell;
   if (*applied) {
     /* the patterns were learned and calibrated on the new layout */
