@@ -57,6 +57,8 @@
  * * "object-height" (gdouble): how tall the things that move in the
  *   footage stand, in model pixels (0: nothing moved)
  * * "near" (gboolean): the scale rule took the near preset for it
+ * * "scale-settings" (gchararray): the settings it changed then,
+ *   "key=value,..." (empty when it changed none)
  * * "far" (gboolean): they stand under 10 model pixels tall, too small
  *   for the detector; a warning names the model size to train again with
  *
@@ -65,7 +67,8 @@
  * * "frames" (guint): frames it was trained on
  * * "seconds" (gdouble): training time
  * * "path" (gchararray): where it was saved, or NULL
- * * "object-height", "near", "far": as in "anomaly-train-done"
+ * * "object-height", "near", "scale-settings", "far": as in
+ *   "anomaly-train-done"
  *
  * Training also prints a progress line on stderr.
  *
@@ -669,12 +672,14 @@ check_recur (GstAnomalyRecon * self)
 }
 
 /* After training: how tall the things that move stood in the footage,
- * whether the scale rule took the near preset for it (*near) and whether
- * they are too small for the detector (*far, with a warning that names
- * the model size to take), in a log line; returns the height in model
- * pixels (-1 when not measured). */
+ * whether the scale rule took the near preset for it (*near, with the
+ * settings it changed in *settings, to g_free) and whether they are too
+ * small for the detector (*far, with a warning that names the model size
+ * to take), in a log line; returns the height in model pixels (-1 when
+ * not measured). */
 static gdouble
-check_scale (GstAnomalyRecon * self, gboolean * near, gboolean * far)
+check_scale (GstAnomalyRecon * self, gboolean * near, gchar ** settings,
+    gboolean * far)
 {
   gint64 blobs = 0;
   gint applied = 0, size[2] = { 0, 0 };
@@ -683,12 +688,12 @@ check_scale (GstAnomalyRecon * self, gboolean * near, gboolean * far)
   const ad_config *c = ad_model_config (self->train_model);
 
   *near = applied != 0;
+  *settings = g_strdup (ad_trainer_scale_settings (self->trainer));
   *far = ad_config_scale_far (c, height, blobs, size);
   if (applied)
     GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
         "rows (%" G_GINT64_FORMAT " blobs): a camera close to the scene, %s",
-        height, c->height, blobs,
-        ad_trainer_scale_settings (self->trainer));
+        height, c->height, blobs, *settings);
   else
     GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
         "rows (%" G_GINT64_FORMAT " blobs)", height, c->height, blobs);
@@ -718,6 +723,7 @@ train_at_eos (GstAnomalyRecon * self)
   gint64 clips;
   gdouble t0, secs, activity, height;
   gboolean near = FALSE, far = FALSE;
+  gchar *settings = NULL;
 
   if (!self->trainer && self->n_held > 0 && release_held (self) !=
       GST_FLOW_OK)
@@ -755,7 +761,7 @@ train_at_eos (GstAnomalyRecon * self)
       secs);
   activity = check_holdout (self);
   check_recur (self);
-  height = check_scale (self, &near, &far);
+  height = check_scale (self, &near, &settings, &far);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),
           gst_structure_new ("anomaly-train-done",
@@ -766,7 +772,9 @@ train_at_eos (GstAnomalyRecon * self)
               "holdout-activity", G_TYPE_DOUBLE, activity,
               "object-height", G_TYPE_DOUBLE, height,
               "near", G_TYPE_BOOLEAN, near,
+              "scale-settings", G_TYPE_STRING, settings,
               "far", G_TYPE_BOOLEAN, far, NULL)));
+  g_free (settings);
   return TRUE;
 }
 
@@ -779,6 +787,7 @@ learn_thread (gpointer data)
   ad_status st;
   gdouble t0, secs, height;
   gboolean near = FALSE, far = FALSE;
+  gchar *settings = NULL;
   GstAnomalyModel *model, *old;
 
   memset (&err, 0, sizeof (err));
@@ -804,7 +813,7 @@ learn_thread (gpointer data)
   }
   check_holdout (self);
   check_recur (self);
-  height = check_scale (self, &near, &far);
+  height = check_scale (self, &near, &settings, &far);
   ad_trainer_free (self->trainer);
   self->trainer = NULL;
   model = gst_anomaly_model_new_take (self->train_model);
@@ -825,7 +834,9 @@ learn_thread (gpointer data)
               "path", G_TYPE_STRING, self->run_path,
               "object-height", G_TYPE_DOUBLE, height,
               "near", G_TYPE_BOOLEAN, near,
+              "scale-settings", G_TYPE_STRING, settings,
               "far", G_TYPE_BOOLEAN, far, NULL)));
+  g_free (settings);
   return NULL;
 }
 

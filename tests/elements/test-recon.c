@@ -383,6 +383,8 @@ GST_START_TEST (test_train)
     fail_unless (gst_structure_get_boolean (done, "far", &far));
     fail_unless (height == 6.0 && !near && !far, "object height %g, near %d, "
         "far %d", height, near, far);
+    fail_unless_equals_string (gst_structure_get_string (done,
+            "scale-settings"), "");
   }
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
       "a warning although the footage moves to its end");
@@ -759,6 +761,18 @@ GST_START_TEST (test_train_scale_rule)
     fail_unless (height == side, "object height %g", height);
     fail_unless_equals_int (near, k == 0);
     fail_unless_equals_int (far, k == 2);
+    /* what the rule changed: the preset's fields, or nothing */
+    {
+      const gchar *set = gst_structure_get_string (done, "scale-settings");
+
+      fail_unless (set != NULL, "no scale-settings");
+      if (k == 0)
+        fail_unless (strstr (set, "motion_cell=16") &&
+            strstr (set, "flow_scale=2") && strstr (set, "map_frame=0.75"),
+            "scale-settings '%s'", set);
+      else
+        fail_unless_equals_string (set, "");
+    }
     if (k == 2)
       fail_unless (warning && strstr (warning, "only 6 px tall") &&
           strstr (warning, "width=96 height=64"), "warning '%s'", warning);
@@ -969,6 +983,8 @@ GST_START_TEST (test_learn_frames)
             "far", &far));
     fail_unless (height == 6.0 && !near && !far, "object height %g, near %d, "
         "far %d", height, near, far);
+    fail_unless_equals_string (gst_structure_get_string
+        (gst_message_get_structure (msg), "scale-settings"), "");
   }
   gst_message_unref (msg);
   fail_unless (g_file_test (path, G_FILE_TEST_EXISTS));
