@@ -702,12 +702,11 @@ main (int argc, char **argv)
     if (model_path && ad_model_save (m, model_path, &err) != AD_OK)
       fprintf (stderr, "ad-tune: %s\n", err.msg);
   }
-  /* the scoring rows start from the tool's scoring settings; those that
-   * size the motion patterns' buffers, and the rate fields the frame-rate
-   * and scale rules set (the near preset's among them), come from the
-   * model, trained here or loaded, as the trainer left them */
-  cfg.motion_cell = ad_model_config (m)->motion_cell;
-  cfg.flow_scale = ad_model_config (m)->flow_scale;
+  /* the scoring rows start from the tool's scoring settings; the rate
+   * fields the frame-rate and scale rules set (among them motion_cell and
+   * flow_scale, which size the motion patterns' buffers, and the near
+   * preset's) come from the model, trained here or loaded, as the
+   * trainer left them */
   for (int i = 0; i < AD_RATE_N_FIELDS; i++) {
     const ad_field *f = ad_config_field (ad_config_rate_fields[i]);
     ad_config_set (&cfg, f, ad_config_get (ad_model_config (m), f));
