@@ -57,7 +57,10 @@ struct ad_scene {
   ad_scene_kind kind;
   ad_scene_clip clip;
   int w, h;
-  int64_t n;
+  int64_t n;              /* the clip's length in scene time (frames at
+                           * pace 1) */
+  int pace;               /* frames filmed per frame of scene time
+                           * (ad_scene_set_pace), 1 by default */
   uint32_t seed;
   /* surveillance layout */
   int n_paths;
@@ -86,6 +89,13 @@ struct ad_scene {
   int n_leaf;
   float leaf[SC_MAX_LEAF][4];     /* the shades: centre X, Y, radii X, Y */
 };
+
+/* Scene time of frame i: what the camera films at frame i at its pace. */
+static inline double
+sc_time (const ad_scene *s, int64_t i)
+{
+  return (double) i / (double) s->pace;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Hashing and value noise                                                  */
@@ -231,12 +241,14 @@ void sc_events (ad_scene *s, ad_rng *r, int64_t n_ev);
 /* ------------------------------------------------------------------------ */
 /* Light and the camera's finish (ad-scene-light.c)                         */
 
-/* Wind (windy scene): tree k's canopy offset at frame i, world units. */
-void sc_sway (const ad_scene *s, int k, int64_t i, float *ox, float *oy);
+/* Wind (windy scene): tree k's canopy offset at scene time t, world
+ * units. */
+void sc_sway (const ad_scene *s, int k, double t, float *ox, float *oy);
 /* The shades of ad_scene_add_leaves into s->leaf. */
 void sc_leaf_layout (ad_scene *s);
-/* dst [h, w, 3] = src [h, w, 3] with the light of frame i (clouds, dappled
- * shade), gain [3], sensor noise sigma and the integer shift (sx, sy). */
+/* dst [h, w, 3] = src [h, w, 3] with the light of frame i (clouds and
+ * dappled shade at its scene time sc_time), gain [3], sensor noise sigma
+ * and the integer shift (sx, sy). */
 void sc_finish (ad_scene *s, int64_t i, const uint8_t *src, uint8_t *dst,
     float sigma, float gain[3], int sx, int sy);
 

@@ -7,14 +7,14 @@
 /* ------------------------------------------------------------------------ */
 /* Clouds, wind and dappled shade                                           */
 
-/* The drifting cloud shadows of frame i (ad_scene_add_clouds): SC_CLOUDS
+/* The drifting cloud shadows at scene time t (ad_scene_add_clouds): SC_CLOUDS
  * soft-edged discs, each with its own size, height and speed, crossing
  * the picture from left to right and coming round again; cl [SC_CLOUDS,
  * 3] = centre X, Y and radius (scene units, XM x 1). */
 #define SC_CLOUDS 3
 #define SC_CLOUD_SOFT 0.15f
 static void
-sc_clouds (const ad_scene *s, int64_t i, float cl[SC_CLOUDS][3])
+sc_clouds (const ad_scene *s, double t, float cl[SC_CLOUDS][3])
 {
   for (int k = 0; k < SC_CLOUDS; k++) {
     uint32_t hk = sc_hash (s->seed, 0xC10D, (uint32_t) k);
@@ -24,7 +24,7 @@ sc_clouds (const ad_scene *s, int64_t i, float cl[SC_CLOUDS][3])
     float rad = 0.25f + 0.25f * u1;
     float v = (0.006f + 0.008f * u2) * XM;          /* units a frame */
     float span = XM + 2.0f * (rad + SC_CLOUD_SOFT) + 0.5f;
-    cl[k][0] = fmodf (u3 * span + v * (float) i, span) - rad - SC_CLOUD_SOFT;
+    cl[k][0] = fmodf (u3 * span + v * (float) t, span) - rad - SC_CLOUD_SOFT;
     cl[k][1] = 0.15f + 0.7f * u2;
     cl[k][2] = rad;
   }
@@ -45,36 +45,36 @@ sc_cloud_light (const ad_scene *s, float cl[SC_CLOUDS][3], float X, float Y)
   return 1.0f - s->cloud_depth * cover;
 }
 
-/* Wind (windy scene): tree k's canopy offset at frame i, world units.
+/* Wind (windy scene): tree k's canopy offset at scene time t, world units.
  * Each tree sways at its own period of 12-24 frames (1-2 Hz at 25
  * frames a second) by up to SC_SWAY, mostly sideways; gusts scale it
  * between 0.3 and 1 over tens of seconds, in every clip alike. */
 #define SC_SWAY 0.02f           /* 2.4 px at 160x120 */
 void
-sc_sway (const ad_scene *s, int k, int64_t i, float *ox, float *oy)
+sc_sway (const ad_scene *s, int k, double t, float *ox, float *oy)
 {
   float period = 12.0f + 12.0f * sc_lattice ((int) s->seed, k, 31);
   float ph = 2.0f * SC_PI * sc_lattice ((int) s->seed, k, 37);
-  float gust = 0.3f + 0.7f * sc_noise ((float) i / 250.0f, (float) k * 7.0f,
+  float gust = 0.3f + 0.7f * sc_noise ((float) t / 250.0f, (float) k * 7.0f,
       s->seed + 0x5A1 + (uint32_t) s->clip);
-  float a = 2.0f * SC_PI * (float) i / period + ph;
+  float a = 2.0f * SC_PI * (float) t / period + ph;
   *ox = SC_SWAY * gust * sinf (a);
   *oy = 0.3f * SC_SWAY * gust * sinf (1.3f * a + ph);
 }
 
-/* The dappled shade of the trees (ad_scene_add_leaves) at frame i: each
+/* The dappled shade of the trees (ad_scene_add_leaves) at time t: each
  * shade (s->leaf: one cast down and right by a low sun from each tree's
  * crown, and SC_LEAF_PATH cast across paths by trees out of view) is a
  * lumpy ellipse that sways in the wind 1.5 times as far as a crown
  * (sc_sway; the crown's top casts it) and holds sharp-edged flecks of sun
  * where the leaves part; each cluster of leaves moves by its own share of
  * the sway, so the flecks shift and change shape.  sw [SC_MAX_LEAF, 2] =
- * the sway of frame i. */
+ * the sway at time t. */
 static void
-sc_leaf_sway (const ad_scene *s, int64_t i, float sw[SC_MAX_LEAF][2])
+sc_leaf_sway (const ad_scene *s, double t, float sw[SC_MAX_LEAF][2])
 {
   for (int k = 0; k < s->n_leaf; k++) {
-    sc_sway (s, k, i, &sw[k][0], &sw[k][1]);
+    sc_sway (s, k, t, &sw[k][0], &sw[k][1]);
     sw[k][0] *= 1.5f;
     sw[k][1] *= 1.5f;
   }
@@ -143,9 +143,9 @@ sc_finish (ad_scene *s, int64_t i, const uint8_t *src, uint8_t *dst,
   ad_rng_seed (&r, sc_hash (s->seed, 0xF00D + s->clip, (uint32_t) i));
   float cl[SC_CLOUDS][3], sw[SC_MAX_LEAF][2];
   if (s->cloud_depth > 0.0f)
-    sc_clouds (s, i, cl);
+    sc_clouds (s, sc_time (s, i), cl);
   if (s->leaf_depth > 0.0f)
-    sc_leaf_sway (s, i, sw);
+    sc_leaf_sway (s, sc_time (s, i), sw);
   for (int y = 0; y < s->h; y++) {
     int yy = y - sy < 0 ? 0 : y - sy >= s->h ? s->h - 1 : y - sy;
     for (int x = 0; x < s->w; x++) {

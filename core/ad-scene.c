@@ -214,11 +214,12 @@ sc_render_surv (ad_scene *s, int64_t i, uint8_t *rgb, ad_anomaly_kind *kind)
   size_t npix = (size_t) s->w * s->h;
   memcpy (s->frame, s->bg, npix * 3);
   memset (s->mask, 0, npix);
+  const double t = sc_time (s, i);
   sc_canvas cv = { s->frame, s->mask, s->w, s->h };
   float sx = s->w / XM, sy = (float) s->h;
   for (int k = 0; s->kind == AD_SCENE_WINDY && k < s->n_trees; k++) {
     float ox, oy;
-    sc_sway (s, k, i, &ox, &oy);
+    sc_sway (s, k, t, &ox, &oy);
     sc_canopy (s, &cv, k, ox, oy);
   }
   /* visible actors sorted by foot Y: [n, 2] (y, index) */
@@ -227,14 +228,14 @@ sc_render_surv (ad_scene *s, int64_t i, uint8_t *rgb, ad_anomaly_kind *kind)
   ad_anomaly_kind ak = AD_ANOM_NONE;
   for (int j = 0; j < s->n_act && nv < 64; j++) {
     const sc_actor *a = &s->act[j];
-    if (i < a->wt[0] || i >= a->wt[a->n_wp - 1])
+    if (t < a->wt[0] || t >= a->wt[a->n_wp - 1])
       continue;
     float X, Y;
-    sc_pos (a, (double) i, &X, &Y, NULL);
+    sc_pos (a, t, &X, &Y, NULL);
     /* anomalous objects are drawn last so that the truth mask holds the
      * whole object and never vanishes behind a passer-by */
     order[nv][0] = Y + (a->type == ACT_BAG ? -0.001f : 0.0f)
-        + (a->akind != AD_ANOM_NONE && i >= a->a0 && i < a->a1 ? 10.0f : 0.0f);
+        + (a->akind != AD_ANOM_NONE && t >= a->a0 && t < a->a1 ? 10.0f : 0.0f);
     order[nv][1] = (float) j;
     nv++;
   }
@@ -242,7 +243,7 @@ sc_render_surv (ad_scene *s, int64_t i, uint8_t *rgb, ad_anomaly_kind *kind)
   for (int v = 0; v < nv; v++) {       /* shadows first */
     const sc_actor *a = &s->act[(int) order[v][1]];
     float X, Y, p;
-    sc_pos (a, (double) i, &X, &Y, NULL);
+    sc_pos (a, t, &X, &Y, NULL);
     p = sc_persp (Y);
     float rx = (a->type == ACT_CAR ? 0.15f : a->type == ACT_BAG ? 0.02f
         : 0.035f) * p;
@@ -252,14 +253,14 @@ sc_render_surv (ad_scene *s, int64_t i, uint8_t *rgb, ad_anomaly_kind *kind)
   }
   for (int v = 0; v < nv; v++) {
     const sc_actor *a = &s->act[(int) order[v][1]];
-    int anom = a->akind != AD_ANOM_NONE && i >= a->a0 && i < a->a1;
+    int anom = a->akind != AD_ANOM_NONE && t >= a->a0 && t < a->a1;
     int mval = anom ? 255 : 0;
     if (anom)
       ak = a->akind;
     if (a->type == ACT_PERSON) {
-      sc_draw_person (s, &cv, a, (double) i, mval);
+      sc_draw_person (s, &cv, a, t, mval);
     } else if (a->type == ACT_CAR) {
-      sc_draw_car (s, &cv, a, (double) i, mval);
+      sc_draw_car (s, &cv, a, t, mval);
     } else {
       float bag[3], strap[3] = { 0.1f, 0.1f, 0.1f };
       float X = a->wx[0] * sx, Y = a->wy[0] * sy, p = sc_persp (a->wy[0]);
@@ -276,20 +277,19 @@ sc_render_surv (ad_scene *s, int64_t i, uint8_t *rgb, ad_anomaly_kind *kind)
   int jx = 0, jy = 0;
   if (s->clip == AD_CLIP_NUISANCE) {
     float ph = sc_lattice ((int) s->seed, 5, 9) * 2.0f * SC_PI;
-    float g = 1.0f + 0.2f * sinf (ph + 2.0f * SC_PI * (float) i
+    float g = 1.0f + 0.2f * sinf (ph + 2.0f * SC_PI * (float) t
         / (float) (s->n > 100 ? s->n : 100));
     gain[0] = g * (1.0f + 0.03f * (g - 1.0f) / 0.2f);
     gain[1] = g;
     gain[2] = g * (1.0f - 0.03f * (g - 1.0f) / 0.2f);
     sigma = 3.0f;
-    /* jitter: new integer shift every 4..10 frames */
-    int64_t blk = i / 7;
-    uint32_t hsh = sc_hash (s->seed, 0xB00 + (uint32_t) (i / 7), 3);
+    /* jitter: a new integer shift every 7 frames of scene time */
+    int64_t blk = (int64_t) floor (t) / 7;
+    uint32_t hsh = sc_hash (s->seed, 0xB00 + (uint32_t) blk, 3);
     if (hsh & 1) {
       jx = (int) ((hsh >> 1) % 5) - 2;
       jy = (int) ((hsh >> 4) % 5) - 2;
     }
-    (void) blk;
   }
   sc_finish (s, i, s->frame, rgb, sigma, gain, jx, jy);
   return AD_OK;
@@ -404,6 +404,7 @@ ad_scene_new (ad_scene_kind kind, ad_scene_clip clip, int width,
   s->w = width;
   s->h = height;
   s->seed = seed;
+  s->pace = 1;
   s->n = n_frames > 0 ? n_frames : sc_default_len (kind, clip);
   size_t npix = (size_t) width * height;
   s->frame = malloc (npix * 3);
@@ -473,10 +474,22 @@ ad_scene_free (ad_scene *s)
   free (s);
 }
 
+ad_status
+ad_scene_set_pace (ad_scene *s, int k, ad_error *err)
+{
+  if (!s || k < 1 || k > 8)
+    return ad_fail (err, AD_ERR_ARG, "scene: pace %d outside 1..8", k);
+  if (s->kind == AD_SCENE_INDUSTRIAL && k > 1)
+    return ad_fail (err, AD_ERR_ARG, "scene: the industrial scene's stills "
+        "have no pace");
+  s->pace = k;
+  return AD_OK;
+}
+
 int64_t
 ad_scene_n_frames (const ad_scene *s)
 {
-  return s ? s->n : 0;
+  return s ? s->n * s->pace : 0;
 }
 
 /* rgb [h, w, 3] = v (gray) over [x0, x1) x [y0, y1), clipped to the
@@ -517,7 +530,7 @@ sc_osd_clock (ad_scene *s, int64_t i, uint8_t *rgb)
                                   * right, bottom, lower left, upper left,
                                   * middle */
   int64_t t = 8 * 3600 + sc_hash (s->seed, 0xC10C, (uint32_t) s->clip) %
-      36000u + i / 25;
+      36000u + (int64_t) floor (sc_time (s, i)) / 25;
   int v[6] = { (int) (t / 36000 % 3), (int) (t / 3600 % 24 % 10),
     (int) (t / 600 % 6), (int) (t / 60 % 10), (int) (t / 10 % 6),
     (int) (t % 10) };
@@ -555,9 +568,9 @@ ad_scene_render (ad_scene *s, int64_t i, uint8_t *rgb,
 {
   if (!s || !rgb)
     return ad_fail (err, AD_ERR_ARG, "scene: NULL scene or output buffer");
-  if (i < 0 || i >= s->n)
+  if (i < 0 || i >= ad_scene_n_frames (s))
     return ad_fail (err, AD_ERR_ARG, "scene: frame %lld outside 0..%lld",
-        (long long) i, (long long) s->n - 1);
+        (long long) i, (long long) ad_scene_n_frames (s) - 1);
   ad_anomaly_kind k = AD_ANOM_NONE;
   ad_status st = s->kind == AD_SCENE_INDUSTRIAL ? sc_render_ind (s, i, rgb, &k)
       : sc_render_surv (s, i, rgb, &k);

@@ -62,7 +62,8 @@ enum
   PROP_FRAME_STEP,
   PROP_ADD_EVENTS,
   PROP_CLOUDS,
-  PROP_LEAVES
+  PROP_LEAVES,
+  PROP_PACE
 };
 
 #define DEFAULT_SCENE AD_SCENE_SURVEILLANCE
@@ -77,6 +78,8 @@ enum
 #define MAX_CLOUDS 0.95
 #define DEFAULT_LEAVES 0.0
 #define MAX_LEAVES 0.95
+#define DEFAULT_PACE 1
+#define MAX_PACE 8
 
 struct _GstAnomalySceneSrc
 {
@@ -90,6 +93,7 @@ struct _GstAnomalySceneSrc
   guint add_events;
   gdouble clouds;
   gdouble leaves;
+  guint pace;
 
   /* streaming state */
   GstVideoInfo info;
@@ -295,6 +299,24 @@ gst_anomaly_scene_src_class_init (GstAnomalySceneSrcClass * klass)
           "shadows)", 0.0, MAX_LEAVES, DEFAULT_LEAVES, G_PARAM_READWRITE |
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
+  /**
+   * GstAnomalySceneSrc:pace
+   *
+   * Frames filmed for each frame of the scene's own time: people, cars,
+   * clouds and trees move 1/N as far a frame, at the same framerate.  The
+   * generated walkers cover their own height in about 0.6 s, real ones in
+   * about 1.2 s, so 2 gives them a real walker's speed for their size
+   * (video scenes only).
+   */
+  g_object_class_install_property (gobject_class, PROP_PACE,
+      g_param_spec_uint ("pace", "Pace",
+          "Frames for each frame of the scene's own time: everything moves "
+          "1/N as far a frame and the clip holds N times the frames, at the "
+          "same framerate (2: the generated people at a real walker's speed "
+          "for their size; video scenes only)", 1, MAX_PACE, DEFAULT_PACE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   gst_element_class_set_static_metadata (element_class,
       "Anomaly scene source", "Source/Video",
       "Generated surveillance and industrial footage with anomaly ground "
@@ -323,6 +345,7 @@ gst_anomaly_scene_src_init (GstAnomalySceneSrc * self)
   self->add_events = DEFAULT_ADD_EVENTS;
   self->clouds = DEFAULT_CLOUDS;
   self->leaves = DEFAULT_LEAVES;
+  self->pace = DEFAULT_PACE;
   self->seed = DEFAULT_SEED;
   gst_video_info_init (&self->info);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
@@ -384,6 +407,11 @@ gst_anomaly_scene_src_set_property (GObject * object, guint prop_id,
       self->leaves = g_value_get_double (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_PACE:
+      GST_OBJECT_LOCK (self);
+      self->pace = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -435,6 +463,11 @@ gst_anomaly_scene_src_get_property (GObject * object, guint prop_id,
       g_value_set_double (value, self->leaves);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_PACE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->pace);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -470,7 +503,7 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
   ad_error err = { {0} };
   ad_scene *scene = NULL;
   gint kind, clip;
-  guint seed, add_events;
+  guint seed, add_events, pace;
   gdouble clouds, leaves;
 
   if (!gst_video_info_from_caps (&info, caps))
@@ -485,6 +518,7 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
   add_events = self->add_events;
   clouds = self->clouds;
   leaves = self->leaves;
+  pace = self->pace;
   self->step = self->frame_step;
   GST_OBJECT_UNLOCK (self);
 
@@ -493,7 +527,8 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
           &scene, &err) != AD_OK ||
       ad_scene_add_events (scene, (int) add_events, &err) != AD_OK ||
       ad_scene_add_clouds (scene, (float) clouds, &err) != AD_OK ||
-      ad_scene_add_leaves (scene, (float) leaves, &err) != AD_OK) {
+      ad_scene_add_leaves (scene, (float) leaves, &err) != AD_OK ||
+      ad_scene_set_pace (scene, (int) pace, &err) != AD_OK) {
     ad_scene_free (scene);
     goto scene_failed;
   }

@@ -3,7 +3,7 @@
  *   ad-scene-tool --scene surveillance|industrial|sparse|crowded|windy|clock
  *                 --clip train|holdout|test|nuisance
  *                 [--size 160x120] [--frames N] [--seed S] [--clouds D]
- *                 [--leaves D] --out DIR
+ *                 [--leaves D] [--pace K] --out DIR
  *
  * Output: DIR/frames/%05d.ppm (binary P6), DIR/masks/%05d.pgm (binary P5,
  * 255 = anomalous) and DIR/labels.csv (frame,label,kind).
@@ -24,14 +24,16 @@ usage (FILE *f)
       "usage: ad-scene-tool --scene surveillance|industrial|sparse|crowded|windy|clock\n"
       "                     --clip train|holdout|test|nuisance\n"
       "                     [--size WxH] [--frames N] [--seed S] [--clouds D]\n"
-      "                     [--leaves D] --out DIR\n"
+      "                     [--leaves D] [--pace K] --out DIR\n"
       "\n"
       "Writes DIR/frames/%%05d.ppm, DIR/masks/%%05d.pgm and DIR/labels.csv\n"
       "(frame,label,kind).  --size defaults to 160x120 (each side >= 32),\n"
       "--frames to the clip's default length (0), --seed to 1, --clouds\n"
       "(cloud shadows taking D of the light drift across the picture, a\n"
       "video scene's) to 0, --leaves (the trees' shade, dappled with sun,\n"
-      "moving in the wind and taking D of the light) to 0.\n");
+      "moving in the wind and taking D of the light) to 0, --pace (K frames\n"
+      "for each of the scene's own: everything moves 1/K as far a frame,\n"
+      "1..8) to 1.\n");
 }
 
 /* Parses a depth of shade ([0, 1)) for option a; 0 on a bad value. */
@@ -93,6 +95,7 @@ main (int argc, char **argv)
   long long frames = 0;
   unsigned long seed = 1;
   double clouds = 0.0, leaves = 0.0;
+  long pace = 1;
   const char *out = NULL;
 
   for (int k = 1; k < argc; k++) {
@@ -143,6 +146,12 @@ main (int argc, char **argv)
     } else if (strcmp (a, "--leaves") == 0) {
       if (!depth_arg (a, v, &leaves))
         return 2;
+    } else if (strcmp (a, "--pace") == 0) {
+      pace = strtol (v, &end, 10);
+      if (!end || *end || pace < 1 || pace > 8) {
+        fprintf (stderr, "ad-scene-tool: bad --pace '%s' (want 1..8)\n", v);
+        return 2;
+      }
     } else if (strcmp (a, "--out") == 0) {
       out = v;
     } else {
@@ -163,7 +172,8 @@ main (int argc, char **argv)
   if (ad_scene_new (scene, (ad_scene_clip) clip, w, h,
           frames, (uint32_t) seed, &s, &err) != AD_OK ||
       ad_scene_add_clouds (s, (float) clouds, &err) != AD_OK ||
-      ad_scene_add_leaves (s, (float) leaves, &err) != AD_OK) {
+      ad_scene_add_leaves (s, (float) leaves, &err) != AD_OK ||
+      ad_scene_set_pace (s, (int) pace, &err) != AD_OK) {
     fprintf (stderr, "ad-scene-tool: %s\n", err.msg);
     ad_scene_free (s);
     return 1;

@@ -42,6 +42,13 @@
  * frames a second (UCSD Ped2 was filmed at 10), and applies the core's
  * frame-rate rules for that rate (ad_config_apply_rate, as anomalyrecon
  * does from the caps) to the settings --train does not name.
+ * --pace K renders K frames for each of the scene's own
+ * (ad_scene_set_pace): people, cars, clouds and trees move 1/K as far a
+ * frame, and the camera's rate, for the rate rules, stays 25 / stride.
+ * The generated walkers cover their own height in about 0.6 s, real ones
+ * in about 1.2 s: --pace 2 gives them a real walker's speed for their
+ * size (with --zoom 3, about as tall and as fast in model pixels as
+ * Avenue's).
  * Training applies the trainer's scale rule as anomalyrecon does (the
  * near preset when the things that move stand tall; ad_config_fit_scale,
  * the fields --train names kept) and prints its measure ("moving things
@@ -93,6 +100,10 @@ parse_kv (ad_config *cfg, const char *str)
  * 25 / K frames a second (1: all). */
 static int frame_stride = 1;
 
+/* --pace K: K frames for each of the scene's own (ad_scene_set_pace):
+ * everything moves 1/K as far a frame, at the same camera rate. */
+static int frame_pace = 1;
+
 /* --gray-test 1: the test and nuisance clips come as a gray camera (night
  * infrared) gives them, whatever the model was trained on: each pixel's
  * luma (BT.601) in all three channels. */
@@ -134,6 +145,7 @@ render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
       ((ck == AD_CLIP_TEST || ck == AD_CLIP_NUISANCE) &&
           ad_scene_add_clouds (s, clouds, &err) != AD_OK) ||
       ad_scene_add_leaves (s, leaves, &err) != AD_OK ||
+      ad_scene_set_pace (s, frame_pace, &err) != AD_OK ||
       ad_extractor_new (cfg, &x, &err) != AD_OK) {
     fprintf (stderr, "ad-tune: %s\n", err.msg);
     ad_scene_free (s);
@@ -549,6 +561,7 @@ usage (void)
       "from a fresh stream, as benchmark clips that start mid-event)]\n"
       "       [--gray-test 1 (the test and nuisance clips in gray, as a "
       "camera at night gives them)]\n"
+      "       [--pace K (K frames for each of the scene's own, 1..8: people move 1/K as far a frame)]\n"
       "       [--stride K (every K-th frame of each clip: a camera at "
       "25/K fps)]\n"
       "       [--zoom K,L,T (the scene K times closer: rendered at K x "
@@ -619,6 +632,10 @@ main (int argc, char **argv)
       frame_stride = atoi (v);
       if (frame_stride < 1) return 2;
     }
+    else if (!strcmp (a, "--pace")) {
+      frame_pace = atoi (v);
+      if (frame_pace < 1 || frame_pace > 8) return usage ();
+    }
     else if (!strcmp (a, "--holdback")) holdback = atol (v);
     else if (!strcmp (a, "--ignore")) ignore = v;
     else if (!strcmp (a, "--bins")) bins = atoi (v);
@@ -667,11 +684,10 @@ main (int argc, char **argv)
     return 2;
   if (sk != AD_SCENE_INDUSTRIAL) {
     char applied[256];
-    ad_config_apply_rate (&cfg, 25.0 / frame_stride, named, applied,
-        sizeof applied);
-    if (frame_stride > 1)
-      fprintf (stderr, "ad-tune: %.2f frames a second: %s\n",
-          25.0 / frame_stride, applied);
+    double fps = 25.0 / frame_stride;
+    ad_config_apply_rate (&cfg, fps, named, applied, sizeof applied);
+    if (fps != 25.0)
+      fprintf (stderr, "ad-tune: %.2f frames a second: %s\n", fps, applied);
   }
   ad_error err = { { 0 } };
   ad_model *m = NULL;

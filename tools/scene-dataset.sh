@@ -18,7 +18,10 @@
 # $JPEG_QUALITY, default 75: compression artefacts as many datasets
 # have).  GRAY=1 writes 8-bit gray files (as UCSD Ped2 has).  STEP=N
 # keeps every N-th frame of the scene (a camera at 25/N frames a second;
-# give ad-eval --fps to match).  ZOOM=K (with MASKS=1) films the scene
+# give ad-eval --fps to match).  PACE=K renders K frames for each of the
+# scene's own: everything moves 1/K as far a frame at the same frame rate
+# (2: the generated people at a real walker's speed for their size).
+# ZOOM=K (with MASKS=1) films the scene
 # from K times closer: rendered at K x SIZE, a SIZE window of it is kept
 # (people K times larger, a Kth of the layout in view), from the pixel
 # ZOOM_LEFT, ZOOM_TOP of the larger render (default: its centre); the
@@ -39,6 +42,7 @@ W=${SIZE%x*}
 H=${SIZE#*x}
 FORMAT=${FORMAT:-png}
 STEP=${STEP:-1}
+PACE=${PACE:-1}
 ZOOM=${ZOOM:-1}
 RW=$((W * ZOOM))
 RH=$((H * ZOOM))
@@ -70,7 +74,7 @@ trap 'rm -rf "$TMP"' EXIT
 render () {
   mkdir -p "$2"
   gst-launch-1.0 -q anomalyscenesrc scene="$SCENE" clip="$1" \
-    frame-step="$STEP" ! \
+    frame-step="$STEP" pace="$PACE" ! \
     "video/x-raw,width=$RW,height=$RH" ! $CROP ! videoconvert ! \
     "$OUTCAPS" ! $ENC ! \
     multifilesink location="$2/%05d.$FORMAT"
@@ -101,8 +105,8 @@ while [ "$c" -lt "$NTR" ]; do
 done
 
 render test "$TMP/test"
-"$TOOL" --scene "$SCENE" --clip test --size "${RW}x$RH" --out "$TMP/truth" \
-  > /dev/null
+"$TOOL" --scene "$SCENE" --clip test --size "${RW}x$RH" --pace "$PACE" \
+  --out "$TMP/truth" > /dev/null
 [ "$ZOOM" -gt 1 ] || mkdir -p "$OUT/testing/labels"
 c=0
 while [ "$c" -lt "$NTE" ]; do
@@ -136,5 +140,6 @@ while [ "$c" -lt "$NTE" ]; do
 done
 rate=""
 [ "$STEP" -gt 1 ] && rate=", one scene frame in $STEP"
+[ "$PACE" -gt 1 ] && rate="$rate, at pace $PACE"
 echo "scene-dataset.sh: $OUT: $NTR training clips of $LTR frames," \
   "$NTE test clips of $LTE$rate"

@@ -123,6 +123,46 @@ GST_START_TEST (test_frame_step)
 
 GST_END_TEST;
 
+/* pace=2: the buffers are the core's clip at pace 2, twice as long, at
+ * the framerate of pace 1. */
+GST_START_TEST (test_pace)
+{
+  GstHarness *h = scene_harness ("scene=surveillance clip=test pace=2",
+      "video/x-raw,format=RGB,width=64,height=48");
+  ad_scene *scene = NULL;
+  guint8 rgb[64 * 48 * 3];
+  GstVideoInfo info;
+  GstCaps *caps;
+  guint pace = 0;
+  GstElement *src = gst_harness_find_element (h, "anomalyscenesrc");
+
+  g_object_get (src, "pace", &pace, NULL);
+  gst_object_unref (src);
+  fail_unless_equals_int (pace, 2);
+  fail_unless (ad_scene_new (AD_SCENE_SURVEILLANCE, AD_CLIP_TEST, 64, 48, 0,
+          1, &scene, NULL) == AD_OK);
+  fail_unless (ad_scene_set_pace (scene, 2, NULL) == AD_OK);
+  fail_unless_equals_int64 (ad_scene_n_frames (scene), 1800);
+  for (guint64 i = 0; i < 30; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+    fail_unless (buf != NULL, "buffer %" G_GUINT64_FORMAT " missing", i);
+    fail_unless (ad_scene_render (scene, (gint64) i, rgb, NULL, NULL,
+            NULL) == AD_OK);
+    fail_unless (gst_buffer_memcmp (buf, 0, rgb, sizeof rgb) == 0,
+        "buffer %" G_GUINT64_FORMAT " is not the clip's frame at pace 2", i);
+    gst_buffer_unref (buf);
+  }
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (caps && gst_video_info_from_caps (&info, caps));
+  fail_unless_equals_int (GST_VIDEO_INFO_FPS_N (&info), 25);
+  fail_unless_equals_int (GST_VIDEO_INFO_FPS_D (&info), 1);
+  gst_caps_unref (caps);
+  ad_scene_free (scene);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_num_buffers)
 {
   GstHarness *h = scene_harness ("scene=surveillance clip=test num-buffers=5",
@@ -351,13 +391,14 @@ GST_START_TEST (test_leaves)
 GST_END_TEST;
 
 /* The industrial scene has no events to add, no sky to cast cloud
- * shadows and no trees to cast a dappled shade: an error with the reason. */
+ * shadows, no trees to cast a dappled shade and no time for a pace: an
+ * error with the reason. */
 GST_START_TEST (test_add_events_industrial)
 {
-  static const gchar *const what[3] = { "add-events=2", "clouds=0.3",
-    "leaves=0.3" };
+  static const gchar *const what[4] = { "add-events=2", "clouds=0.3",
+    "leaves=0.3", "pace=2" };
 
-  for (gint k = 0; k < 3; k++) {
+  for (gint k = 0; k < 4; k++) {
     gchar *line = g_strdup_printf ("anomalyscenesrc scene=industrial %s "
         "num-buffers=1 ! fakesink", what[k]);
     GstElement *p = gst_parse_launch (line, NULL);
@@ -466,6 +507,7 @@ scenesrc_suite (void)
   tcase_add_test (tc, test_count_and_timestamps);
   tcase_add_test (tc, test_num_buffers);
   tcase_add_test (tc, test_frame_step);
+  tcase_add_test (tc, test_pace);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_determinism);
   tcase_add_test (tc, test_truth_meta);
