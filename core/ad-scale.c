@@ -140,13 +140,65 @@ frame_shift (const float *gray, const float *bg, float g, int h, int w,
     }
 }
 
+/* Adds, for each motion cell of the pair's vectors uv [n, 2] that the
+ * mask [h, w] (1 = differs from the background) covers at least a
+ * quarter of, its speed and the mask's pixels in it to l (h: speed x
+ * 1000, area: pixels).  0 when out of memory. */
+static int
+cell_speeds (const float *uv, const uint8_t *mask, int h, int w, int cell,
+    int32_t *count, blob_list *l)
+{
+  int gw = (w + cell - 1) / cell, gh = (h + cell - 1) / cell;
+  memset (count, 0, sizeof (int32_t) * (size_t) gw * gh);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      count[(y / cell) * gw + x / cell] += mask[(size_t) y * w + x];
+  for (int k = 0; k < gw * gh; k++) {
+    if (4 * count[k] < cell * cell)
+      continue;
+    if (l->n == l->cap) {
+      size_t cap = l->cap ? 2 * l->cap : 256;
+      blob *b = realloc (l->b, cap * sizeof *b);
+      if (!b)
+        return 0;
+      l->b = b;
+      l->cap = cap;
+    }
+    l->b[l->n].h = (int) lroundf (1000.0f * hypotf (uv[2 * k],
+            uv[2 * k + 1]));
+    l->b[l->n].area = count[k];
+    l->n++;
+  }
+  return 1;
+}
+
+/* The area-weighted median of l's h (sorted in place); 0 when empty. */
+static double
+weighted_median (blob_list *l)
+{
+  if (l->n == 0)
+    return 0.0;
+  qsort (l->b, l->n, sizeof *l->b, blob_cmp);
+  double total = 0.0, acc = 0.0;
+  for (size_t i = 0; i < l->n; i++)
+    total += l->b[i].area;
+  for (size_t i = 0; i < l->n; i++) {
+    acc += l->b[i].area;
+    if (acc >= 0.5 * total)
+      return l->b[i].h;
+  }
+  return l->b[l->n - 1].h;
+}
+
 ad_status
 ad_footage_height (int64_t n, ad_frame_fn get, void *user,
     const ad_config *cfg, const float *skip, double *height, int64_t *blobs,
-    ad_error *err)
+    double *speed, ad_error *err)
 {
   *height = 0.0;
   *blobs = 0;
+  if (speed)
+    *speed = 0.0;
   if (!get || n < 2)
     return AD_OK;
   const int h = cfg->height, w = cfg->width, ci = ad_config_image_channels
@@ -162,12 +214,17 @@ ad_footage_height (int64_t n, ad_frame_fn get, void *user,
   float *gray = ad_alloc (3 * hw);            /* gray, bg, tmp [hw] each */
   uint8_t *mask = malloc (2 * hw);            /* mask, seen [hw] */
   int32_t *stack = malloc (sizeof (int32_t) * hw);     /* [hw] */
-  blob_list l = { 0 };
+  float *next = speed ? ad_alloc (hw) : NULL;    /* [hw] the next gray */
+  blob_list l = { 0 }, sp = { 0 };
+  ad_flow *fl = NULL;
   ad_status st = AD_OK;
-  if (!buf || !gray || !mask || !stack) {
+  if (!buf || !gray || !mask || !stack || (speed && !next)) {
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory measuring the footage");
     goto done;
   }
+  if (speed && (st = ad_flow_new (h, w, cfg->motion_cell, &fl, err)) !=
+      AD_OK)
+    goto done;
   float *bg = gray + hw, *tmp = gray + 2 * hw;
   for (int64_t k = 0; k < chunks; k++) {
     int64_t start = chunks > 1 ? k * (n - len) / (chunks - 1) : 0;
@@ -200,6 +257,21 @@ ad_footage_height (int64_t n, ad_frame_fn get, void *user,
           mask[p] = !(skip && skip[p] > 0.5f) &&
               fabsf (gray[p] - g * bg[(size_t) by * w + bx]) > AD_SCALE_DIFF;
         }
+      /* the speed: the motion vectors of this frame and the next in the
+       * cells the objects cover (stack: the cells' counts) */
+      seg = 0;
+      if (fl && i + 1 < start + len) {
+        ad_channel_mean (get (user, i + 1, buf, &seg), ci, hw, next);
+        ad_flow_reset (fl);
+        ad_flow_push (fl, gray, 1, 1);
+        if (!seg && ad_flow_push (fl, next, 1, 1) &&
+            !cell_speeds (ad_flow_vectors (fl), mask, h, w,
+                cfg->motion_cell, stack, &sp)) {
+          st = ad_fail (err, AD_ERR_NOMEM, "out of memory measuring the "
+              "footage");
+          goto done;
+        }
+      }
       if (!find_blobs (mask, h, w, min_area, mask + hw, stack, &l)) {
         st = ad_fail (err, AD_ERR_NOMEM, "out of memory measuring the "
             "footage");
@@ -207,21 +279,14 @@ ad_footage_height (int64_t n, ad_frame_fn get, void *user,
       }
     }
   }
-  if (l.n > 0) {
-    qsort (l.b, l.n, sizeof *l.b, blob_cmp);
-    double total = 0.0, acc = 0.0;
-    for (size_t i = 0; i < l.n; i++)
-      total += l.b[i].area;
-    for (size_t i = 0; i < l.n; i++) {
-      acc += l.b[i].area;
-      if (acc >= 0.5 * total) {
-        *height = l.b[i].h;
-        break;
-      }
-    }
-    *blobs = (int64_t) l.n;
-  }
+  *height = weighted_median (&l);
+  *blobs = (int64_t) l.n;
+  if (speed)
+    *speed = weighted_median (&sp) / 1000.0;
 done:
+  ad_flow_free (fl);
+  ad_free (next);
+  free (sp.b);
   ad_free (buf);
   ad_free (gray);
   free (mask);

@@ -39,6 +39,8 @@ struct ad_trainer {
   int64_t motion_frames;   /* frames the latest motion patterns came from */
   int recur_dropped;        /* flow_recur the footage was too short for */
   double object_height;     /* the scale rule's measure, -1 before */
+  double object_speed;      /* how fast the things that move move,
+                             * px/frame (ad_footage_height), -1 before */
   int64_t object_blobs;     /* the blobs it came from */
   int scale_applied;        /* the rule changed the model's settings */
   char scale_settings[256]; /* ... those it changed, "key=value,..." */
@@ -81,6 +83,7 @@ ad_trainer_new (ad_model *m, const ad_train_opts *opts, ad_trainer **out,
       (int64_t) ceil (t->opts.max_clips * cfg->holdout_frac) + 8 : 0);
   ad_rng_seed (&t->rng, cfg->seed ^ 0x7e57u);
   t->object_height = -1.0;
+  t->object_speed = -1.0;
   t->window = ad_alloc (t->fs * t->len);
   t->clips = malloc ((size_t) t->cap * t->len * t->fs);
   t->ord = malloc (sizeof (int64_t) * (size_t) t->cap);
@@ -430,7 +433,7 @@ fit_scale (ad_trainer *t, ad_error *err)
   ad_status st = nf < 0 ? ad_fail (err, AD_ERR_NOMEM, "out of memory "
       "measuring the footage") : ad_footage_height (nf, stored_frame, &l,
       &t->m->cfg, skip ? skip->data : NULL, &t->object_height,
-      &t->object_blobs, err);
+      &t->object_blobs, &t->object_speed, err);
   footage_close (&l);
   ad_config c = t->m->cfg;
   if (st == AD_OK && ad_config_fit_scale (&c, t->object_height,
@@ -597,6 +600,12 @@ ad_trainer_object_height (const ad_trainer *t, int64_t *blobs, int *applied)
   if (applied)
     *applied = t ? t->scale_applied : 0;
   return t ? t->object_height : -1.0;
+}
+
+double
+ad_trainer_object_speed (const ad_trainer *t)
+{
+  return t ? t->object_speed : -1.0;
 }
 
 const char *

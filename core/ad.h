@@ -146,6 +146,8 @@ typedef struct ad_config {
                                * latest N frame pairs */
   int32_t flow_scale;         /* 1: vectors fitted at model resolution,
                                * 2: at half of it (fast motion, low fps) */
+  int32_t flow_step;          /* frames a motion pair spans (1: the
+                               * previous frame; more for slow motion) */
   int32_t flow_color;         /* colour models: 1 fit the vectors on the
                                * three channels (default), 0 on their mean */
   float flow_unseen;          /* novelty of motion where none was seen */
@@ -534,6 +536,10 @@ int ad_config_scale_far (const ad_config *cfg, double height,
  * the fields ad_train_opts.named holds). */
 double ad_trainer_object_height (const ad_trainer *t, int64_t *blobs,
     int *applied);
+/* After ad_trainer_run: how fast the things that move in the training
+ * footage move, px/frame at model resolution (ad_footage_height's speed;
+ * 0 when nothing moved, -1 before). */
+double ad_trainer_object_speed (const ad_trainer *t);
 /* After ad_trainer_run: the settings the scale rule changed, as
  * "key=value,..." in the configuration table's order (the near preset's
  * that config did not name, and the wandering's weight), or "" when it

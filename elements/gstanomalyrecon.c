@@ -56,6 +56,8 @@
  *   warning says the threshold may be too low
  * * "object-height" (gdouble): how tall the things that move in the
  *   footage stand, in model pixels (0: nothing moved)
+ * * "object-speed" (gdouble): how fast they move, model pixels a frame
+ *   (0: nothing moved)
  * * "near" (gboolean): the scale rule took the near preset for it
  * * "scale-settings" (gchararray): the settings it changed then,
  *   "key=value,..." (empty when it changed none)
@@ -67,8 +69,8 @@
  * * "frames" (guint): frames it was trained on
  * * "seconds" (gdouble): training time
  * * "path" (gchararray): where it was saved, or NULL
- * * "object-height", "near", "scale-settings", "far": as in
- *   "anomaly-train-done"
+ * * "object-height", "object-speed", "near", "scale-settings", "far": as
+ *   in "anomaly-train-done"
  *
  * Training also prints a progress line on stderr.
  *
@@ -679,7 +681,7 @@ check_recur (GstAnomalyRecon * self)
  * not measured). */
 static gdouble
 check_scale (GstAnomalyRecon * self, gboolean * near, gchar ** settings,
-    gboolean * far)
+    gboolean * far, gdouble * speed)
 {
   gint64 blobs = 0;
   gint applied = 0, size[2] = { 0, 0 };
@@ -687,16 +689,20 @@ check_scale (GstAnomalyRecon * self, gboolean * near, gchar ** settings,
       &applied);
   const ad_config *c = ad_model_config (self->train_model);
 
+  *speed = ad_trainer_object_speed (self->trainer);
+
   *near = applied != 0;
   *settings = g_strdup (ad_trainer_scale_settings (self->trainer));
   *far = ad_config_scale_far (c, height, blobs, size);
   if (applied)
     GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
-        "rows (%" G_GINT64_FORMAT " blobs): a camera close to the scene, %s",
-        height, c->height, blobs, *settings);
+        "rows (%" G_GINT64_FORMAT " blobs) and move %.2f px a frame: a "
+        "camera close to the scene, %s", height, c->height, blobs, *speed,
+        *settings);
   else
     GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
-        "rows (%" G_GINT64_FORMAT " blobs)", height, c->height, blobs);
+        "rows (%" G_GINT64_FORMAT " blobs) and move %.2f px a frame", height,
+        c->height, blobs, *speed);
   if (*far)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("The things that move in the training footage stand only %.0f px "
@@ -721,7 +727,7 @@ train_at_eos (GstAnomalyRecon * self)
   ad_error err;
   ad_status st;
   gint64 clips;
-  gdouble t0, secs, activity, height;
+  gdouble t0, secs, activity, height, speed;
   gboolean near = FALSE, far = FALSE;
   gchar *settings = NULL;
 
@@ -761,7 +767,7 @@ train_at_eos (GstAnomalyRecon * self)
       secs);
   activity = check_holdout (self);
   check_recur (self);
-  height = check_scale (self, &near, &settings, &far);
+  height = check_scale (self, &near, &settings, &far, &speed);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),
           gst_structure_new ("anomaly-train-done",
@@ -771,6 +777,7 @@ train_at_eos (GstAnomalyRecon * self)
               "loss", G_TYPE_FLOAT, self->last_loss,
               "holdout-activity", G_TYPE_DOUBLE, activity,
               "object-height", G_TYPE_DOUBLE, height,
+              "object-speed", G_TYPE_DOUBLE, speed,
               "near", G_TYPE_BOOLEAN, near,
               "scale-settings", G_TYPE_STRING, settings,
               "far", G_TYPE_BOOLEAN, far, NULL)));
@@ -785,7 +792,7 @@ learn_thread (gpointer data)
   GstAnomalyRecon *self = data;
   ad_error err;
   ad_status st;
-  gdouble t0, secs, height;
+  gdouble t0, secs, height, speed;
   gboolean near = FALSE, far = FALSE;
   gchar *settings = NULL;
   GstAnomalyModel *model, *old;
@@ -813,7 +820,7 @@ learn_thread (gpointer data)
   }
   check_holdout (self);
   check_recur (self);
-  height = check_scale (self, &near, &settings, &far);
+  height = check_scale (self, &near, &settings, &far, &speed);
   ad_trainer_free (self->trainer);
   self->trainer = NULL;
   model = gst_anomaly_model_new_take (self->train_model);
@@ -833,6 +840,7 @@ learn_thread (gpointer data)
               "seconds", G_TYPE_DOUBLE, secs,
               "path", G_TYPE_STRING, self->run_path,
               "object-height", G_TYPE_DOUBLE, height,
+              "object-speed", G_TYPE_DOUBLE, speed,
               "near", G_TYPE_BOOLEAN, near,
               "scale-settings", G_TYPE_STRING, settings,
               "far", G_TYPE_BOOLEAN, far, NULL)));

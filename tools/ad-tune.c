@@ -253,8 +253,9 @@ train_model (const ad_config *cfg, unsigned named, const clip *tr,
   int64_t blobs = 0;
   int near = 0;
   double height = ad_trainer_object_height (t, &blobs, &near);
-  fprintf (stderr, "ad-tune: moving things %.0f px tall (%lld blobs)%s%s\n",
-      height, (long long) blobs, near ? ": the scale rule took preset=near, "
+  fprintf (stderr, "ad-tune: moving things %.0f px tall (%lld blobs), "
+      "%.2f px/frame%s%s\n", height, (long long) blobs,
+      ad_trainer_object_speed (t), near ? ": the scale rule took preset=near, "
       : ad_config_scale_far (cfg, height, blobs, NULL) ? ": too small for "
       "the detector (anomalyrecon warns)" : "",
       ad_trainer_scale_settings (t));

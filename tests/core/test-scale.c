@@ -1,5 +1,5 @@
 /* test-scale.c - the scale rule: how tall the things that move stand in
- * the footage (ad_footage_height), the rule that takes the near preset for
+ * the footage and how fast they move (ad_footage_height), the rule that takes the near preset for
  * tall ones (ad_config_fit_scale), the model's relayout it needs, and the
  * trainer applying it before training unless the user named the fields. */
 #include "ad-internal.h"
@@ -21,10 +21,13 @@ typedef struct scene {
                       * below (for the regions left out) */
   int shake;         /* 1: sharp vertical stripes, the picture shifted by
                       * up to 1 px each frame (a camera that shakes) */
+  int pace;          /* 2: the squares move half as far a frame (0: 1) */
 } scene;
 
 /* feat [1, H, W] = frame t of s: a textured background with a little
- * noise, three squares 6 px wide moving right at 1-2 px a frame. */
+ * noise, three squares 6 px wide moving right at 1-2 px a frame (divided
+ * by the pace; a pixel the square's edge covers in part takes its share
+ * of the square). */
 static void
 render (const scene *s, int t, float *feat)
 {
@@ -49,11 +52,16 @@ render (const scene *s, int t, float *feat)
       tall = 5;
     if (s->top_only && k == 0)
       y0 = 0;
-    int x0 = (t * (1 + k % 2) + 23 * k) % (W + 6) - 6;
+    float pace = s->pace > 1 ? (float) s->pace : 1.0f;
+    float x0 = fmodf ((float) t / pace * (float) (1 + k % 2) + 23.0f *
+        (float) k, (float) (W + 6)) - 6.0f;
     for (int y = y0; y < y0 + tall && y < H; y++)
-      for (int x = x0; x < x0 + 6; x++)
-        if (x >= 0 && x < W)
-          feat[y * W + x] = 0.9f;
+      for (int x = (int) floorf (x0); x < x0 + 6.0f; x++) {
+        float c = fminf ((float) x + 1.0f, x0 + 6.0f) - fmaxf ((float) x,
+            x0);
+        if (x >= 0 && x < W && c > 0.0f)
+          feat[y * W + x] += c * (0.9f - feat[y * W + x]);
+      }
   }
 }
 
@@ -98,14 +106,14 @@ near_config (ad_config *cfg, ad_config *near)
 }
 
 static double
-measure (const scene *s, const float *skip, int64_t *blobs)
+measure (const scene *s, const float *skip, int64_t *blobs, double *speed)
 {
   ad_config cfg;
   gray_config (&cfg);
   footage f = { s };
   double h = -1.0;
   CHECK_OK (ad_footage_height (FRAMES, footage_frame, &f, &cfg, skip, &h,
-          blobs, NULL));
+          blobs, speed, NULL));
   return h;
 }
 
@@ -114,41 +122,63 @@ test_height (void)
 {
   int64_t blobs = 0;
   scene small = { 5, 0, 0, 0, 0 }, tall = { 14, 0, 0, 0, 0 };
-  double h = measure (&small, NULL, &blobs);
+  double h = measure (&small, NULL, &blobs, NULL);
   CHECK (h == 5.0 && blobs >= 20, "short squares: %g rows, %lld blobs", h,
       (long long) blobs);
-  h = measure (&tall, NULL, &blobs);
+  h = measure (&tall, NULL, &blobs, NULL);
   CHECK (h == 14.0 && blobs >= 20, "tall squares: %g rows, %lld blobs", h,
       (long long) blobs);
   /* a change of light over the whole picture is no tall object */
   scene lit = { 5, 1, 0, 0, 0 };
-  h = measure (&lit, NULL, &blobs);
+  h = measure (&lit, NULL, &blobs, NULL);
   CHECK (h == 5.0, "short squares under a light that jumps: %g rows", h);
   /* a camera that shakes by a pixel over sharp stripes: the edges are
    * no objects */
   scene shaky = { 5, 0, 0, 0, 1 };
-  h = measure (&shaky, NULL, &blobs);
+  h = measure (&shaky, NULL, &blobs, NULL);
   CHECK (h == 5.0, "short squares, the camera shaking: %g rows", h);
   scene still = { 5, 0, 1, 0, 0 };
-  h = measure (&still, NULL, &blobs);
+  h = measure (&still, NULL, &blobs, NULL);
   CHECK (h == 0.0 && blobs == 0, "nothing moves: %g rows, %lld blobs", h,
       (long long) blobs);
   /* the tall square moves in rows 0-15; left out, the short ones count */
   scene top = { 14, 0, 0, 1, 0 };
-  h = measure (&top, NULL, &blobs);
+  h = measure (&top, NULL, &blobs, NULL);
   CHECK (h == 14.0, "a tall square among short ones, by area: %g rows", h);
   float skip[W * H];
   float rect[4] = { 0.0f, 0.0f, 1.0f, 16.0f / H };
   ad_regions_mask (rect, 1, H, W, skip);
-  h = measure (&top, skip, &blobs);
+  h = measure (&top, skip, &blobs, NULL);
   CHECK (h == 5.0, "the tall square's rows left out: %g rows", h);
   /* too little footage to judge: nothing measured, no error */
   ad_config cfg;
   gray_config (&cfg);
   footage f = { &small };
+  double v = -1.0;
   CHECK_OK (ad_footage_height (1, footage_frame, &f, &cfg, NULL, &h, &blobs,
-          NULL));
-  CHECK (h == 0.0 && blobs == 0, "one frame: %g rows", h);
+          &v, NULL));
+  CHECK (h == 0.0 && blobs == 0 && v == 0.0, "one frame: %g rows, %g "
+      "px/frame", h, v);
+}
+
+/* The speed ad_footage_height measures: the squares' 1-2 px a frame, half
+ * of it at pace 2, nothing when nothing moves. */
+static void
+test_speed (void)
+{
+  int64_t blobs = 0;
+  double v[3] = { -1.0, -1.0, -1.0 };
+  scene usual = { 14, 0, 0, 0, 0, 1 }, slow = { 14, 0, 0, 0, 0, 2 },
+      still = { 14, 0, 1, 0, 0, 1 };
+  measure (&usual, NULL, &blobs, &v[0]);
+  measure (&slow, NULL, &blobs, &v[1]);
+  measure (&still, NULL, &blobs, &v[2]);
+  printf ("speed: %.2f px/frame, %.2f at pace 2, %.2f still\n", v[0], v[1],
+      v[2]);
+  CHECK (v[0] >= 0.8 && v[0] <= 2.2, "1-2 px a frame read %g", v[0]);
+  CHECK (v[1] >= 0.35 * v[0] && v[1] <= 0.65 * v[0], "pace 2 read %g "
+      "(pace 1 %g)", v[1], v[0]);
+  CHECK (v[2] == 0.0, "nothing moves: %g px/frame", v[2]);
 }
 
 static void
@@ -365,6 +395,7 @@ int
 main (void)
 {
   test_height ();
+  test_speed ();
   test_rule ();
   test_relayout ();
   test_trainer ();

@@ -375,7 +375,7 @@ GST_START_TEST (test_train)
   {
     /* the square is 6 px tall, but 40 frames give 10 blobs, too few for
      * the scale rule or the warning for small things */
-    gdouble height = -1.0;
+    gdouble height = -1.0, speed = -1.0;
     gboolean near = TRUE, far = TRUE;
 
     fail_unless (gst_structure_get_double (done, "object-height", &height));
@@ -383,6 +383,9 @@ GST_START_TEST (test_train)
     fail_unless (gst_structure_get_boolean (done, "far", &far));
     fail_unless (height == 6.0 && !near && !far, "object height %g, near %d, "
         "far %d", height, near, far);
+    /* the square moves 1 px a frame */
+    fail_unless (gst_structure_get_double (done, "object-speed", &speed));
+    fail_unless (speed > 0.5 && speed < 1.5, "object speed %g", speed);
     fail_unless_equals_string (gst_structure_get_string (done,
             "scale-settings"), "");
   }
