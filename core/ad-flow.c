@@ -10,9 +10,7 @@
  * channels' mean).  With compensation on, each channel's brightness change
  * and the median motion of the textured cells (camera shake: most of a
  * fixed camera's picture is static background, so the median is the
- * camera's own motion) are removed before the fit.  A pair is the latest
- * frame and the one `step` frames before it (ad_flow_set_step; 1: the
- * previous frame), its vectors in px per pair.
+ * camera's own motion) are removed before the fit.
  *
  * Normal patterns: a 2-D histogram per cell of the motion vectors seen on
  * normal footage, counted where the cell's motion energy (mean absolute
@@ -40,20 +38,16 @@
 
 struct ad_flow {
   int h, w, cell, gh, gw, n, spread;
-  float *g[AD_FLOW_SLOTS];  /* [hw] blurred gray (channel mean) of the
-                             * latest step + 1 frames, a ring: cur the
-                             * latest, prv the one step frames before */
-  float *ch[AD_FLOW_SLOTS]; /* [3, hw] their blurred channels (RGB only) */
+  float *g[2];              /* [hw] blurred gray (channel mean) of the two
+                             * latest frames */
+  float *ch[2];             /* [3, hw] their blurred channels (RGB only) */
   int colour;               /* 1: RGB frames fitted on their channels */
   int nch;                  /* channels fitted: 3 (RGB with colour), or 1
                              * (the gray) */
   int local;                /* 1: the light by place: the previous frame
                              * relit, the change left taken out per cell
                              * (ad_flow_set_local_light) */
-  int cur, prv;             /* ring slots of the pair's two frames */
-  int have_prev;            /* frames pushed since a new start, up to step
-                             * (a pair needs step before the latest) */
-  int step;                 /* frames a pair spans (ad_flow_set_step) */
+  int cur, have_prev;
   float *ix, *iy, *it;      /* [3, hw] gradients and temporal difference
                              * per fitted channel */
   float *tmp;               /* [hw] blur scratch, then |residual| */
@@ -83,7 +77,7 @@ struct ad_flow {
   uint8_t *wvalid;          /* [AD_WANDER_MAX, n] 1 where it had one */
   int whead, wfill;         /* slot of the latest pair; pairs recorded */
   int scale;                /* 1, or 2: vectors fitted at half resolution */
-  float *half[AD_FLOW_SLOTS];        /* [3, hw/4] those frames' fitted
+  float *half[2];           /* [3, hw/4] the two latest frames' fitted
                              * channels at half resolution (scale 2) */
   double *hcsums;           /* [3, n, FLOW_NS] per-channel sums at half
                              * resolution */
@@ -103,11 +97,10 @@ ad_flow_free (ad_flow *f)
 {
   if (!f)
     return;
-  for (int i = 0; i < AD_FLOW_SLOTS; i++) {
-    ad_free (f->g[i]);
-    ad_free (f->ch[i]);
-    ad_free (f->half[i]);
-  }
+  ad_free (f->g[0]);
+  ad_free (f->g[1]);
+  ad_free (f->ch[0]);
+  ad_free (f->ch[1]);
   free (f->csums);
   free (f->hcsums);
   ad_free (f->ix);
@@ -129,27 +122,10 @@ ad_flow_free (ad_flow *f)
   free (f->msums);
   ad_free (f->wring);
   free (f->wvalid);
+  ad_free (f->half[0]);
+  ad_free (f->half[1]);
   free (f->hsums);
   free (f);
-}
-
-/* The ring's frames for the pair's step (and their half resolution at
- * scale 2), made once and kept; 0 when out of memory. */
-static int
-alloc_slots (ad_flow *f)
-{
-  size_t hw = (size_t) f->h * f->w;
-  for (int i = 0; i <= f->step; i++) {
-    if (!f->g[i])
-      f->g[i] = ad_alloc (hw);
-    if (!f->ch[i])
-      f->ch[i] = ad_alloc (3 * hw);
-    if (f->scale == 2 && !f->half[i])
-      f->half[i] = ad_alloc (3 * (hw / 4));
-    if (!f->g[i] || !f->ch[i] || (f->scale == 2 && !f->half[i]))
-      return 0;
-  }
-  return 1;
 }
 
 ad_status
@@ -170,7 +146,10 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->gw = (w + cell - 1) / cell;
   f->n = f->gh * f->gw;
   f->scale = 1;
-  f->step = 1;
+  f->g[0] = ad_alloc (hw);
+  f->g[1] = ad_alloc (hw);
+  f->ch[0] = ad_alloc (3 * hw);
+  f->ch[1] = ad_alloc (3 * hw);
   f->ix = ad_alloc (3 * hw);
   f->iy = ad_alloc (3 * hw);
   f->it = ad_alloc (3 * hw);
@@ -191,7 +170,7 @@ ad_flow_new (int h, int w, int cell, ad_flow **out, ad_error *err)
   f->msums = calloc ((size_t) f->n * FLOW_NS, sizeof (double));
   f->wring = ad_alloc ((size_t) AD_WANDER_MAX * f->n * 2);
   f->wvalid = calloc ((size_t) AD_WANDER_MAX * f->n, 1);
-  if (!alloc_slots (f) || !f->ix || !f->iy ||
+  if (!f->g[0] || !f->g[1] || !f->ch[0] || !f->ch[1] || !f->ix || !f->iy ||
       !f->it || !f->tmp || !f->csums || !f->sums || !f->uv || !f->energy ||
       !f->ring_uv || !f->ring_en || !f->work || !f->wring || !f->wvalid ||
       !f->var || !f->ring_var || !f->wvar || !f->relit || !f->lit ||
@@ -214,28 +193,17 @@ ad_flow_set_scale (ad_flow *f, int scale, ad_error *err)
     return ad_fail (err, AD_ERR_ARG, "flow_scale=%d needs 1, or 2 with an "
         "even motion cell and picture size (cell %d px, %dx%d)", scale,
         f->cell, f->w, f->h);
-  f->scale = 2;
-  f->have_prev = 0;
-  if (!f->hcsums) {             /* kept once made (2, 1, 2 again) */
+  size_t q = (size_t) (f->h / 2) * (f->w / 2);
+  if (!f->half[0]) {            /* kept once made (2, 1, 2 again) */
+    f->half[0] = ad_alloc (3 * q);
+    f->half[1] = ad_alloc (3 * q);
     f->hcsums = calloc ((size_t) f->n * FLOW_NS * 3, sizeof (double));
     f->hsums = calloc ((size_t) f->n * FLOW_NS, sizeof (double));
   }
-  if (!alloc_slots (f) || !f->hcsums || !f->hsums)
+  if (!f->half[0] || !f->half[1] || !f->hcsums || !f->hsums)
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
-  return AD_OK;
-}
-
-ad_status
-ad_flow_set_step (ad_flow *f, int step, ad_error *err)
-{
-  if (step < 1 || step > AD_FLOW_STEP_MAX)
-    return ad_fail (err, AD_ERR_ARG, "flow_step=%d outside 1..%d", step,
-        AD_FLOW_STEP_MAX);
-  if (f->step != step)
-    f->have_prev = 0;
-  f->step = step;
-  if (!alloc_slots (f))
-    return ad_fail (err, AD_ERR_NOMEM, "out of memory");
+  f->scale = 2;
+  f->have_prev = 0;
   return AD_OK;
 }
 
@@ -281,7 +249,7 @@ ad_flow_gap (ad_flow *f, int span)
 {
   if (!f)
     return;
-  if (span >= 2 && f->have_prev && f->step == 1) {
+  if (span >= 2 && f->have_prev) {
     f->span = span;
   } else {
     f->have_prev = 0;
@@ -496,10 +464,10 @@ relight_previous (ad_flow *f)
 {
   int h = f->h, w = f->w;
   size_t hw = (size_t) h * w;
-  ad_gain_field (f->g[f->cur], f->g[f->prv], NULL, h, w, f->cell, 1,
+  ad_gain_field (f->g[f->cur], f->g[f->cur ^ 1], NULL, h, w, f->cell, 1,
       0.0f, f->tmp, f->relit, NULL);
   for (int k = 0; k < f->nch; k++) {
-    float *pp = plane (f, f->prv, k);
+    float *pp = plane (f, f->cur ^ 1, k);
     for (size_t p = 0; p < hw; p++)
       pp[p] *= f->relit[p];
   }
@@ -507,7 +475,7 @@ relight_previous (ad_flow *f)
     int w2 = w / 2;
     size_t q = hw / 4;
     for (int k = 0; k < f->nch; k++) {
-      float *hp = f->half[f->prv] + (size_t) k * q;
+      float *hp = f->half[f->cur ^ 1] + (size_t) k * q;
       for (int y = 0; y < h / 2; y++)
         for (int x = 0; x < w2; x++)
           hp[y * w2 + x] *= 0.25f * (f->relit[2 * y * w + 2 * x] +
@@ -541,7 +509,7 @@ ad_flow_count_light (const ad_flow *f, float *count)
   if (!f->have_prev || f->n_vec < 1 || f->nch != 3)
     return;
   size_t hw = (size_t) f->h * f->w;
-  const float *c = f->ch[f->cur], *q = f->ch[f->prv];
+  const float *c = f->ch[f->cur], *q = f->ch[f->cur ^ 1];
   for (size_t p = 0; p < hw; p++)
     count[p] += light_only (c, q, hw, p) > AD_SHADE_STEP;
 }
@@ -560,7 +528,7 @@ light_mask (ad_flow *f)
   int h = f->h, w = f->w, s = f->scale;
   size_t n = (size_t) (h / s) * (w / s);
   const float *c = s == 2 ? f->half[f->cur] : f->ch[f->cur];
-  const float *q = s == 2 ? f->half[f->prv] : f->ch[f->prv];
+  const float *q = s == 2 ? f->half[f->cur ^ 1] : f->ch[f->cur ^ 1];
   int any = 0;
   for (int y = 0; y < h / s; y++)
     for (int x = 0; x < w / s; x++) {
@@ -580,28 +548,24 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   int h = f->h, w = f->w, cell = f->cell;
   size_t hw = (size_t) h * w, q = hw / 4;
   int nch = c == 3 && f->colour ? 3 : 1;
-  /* the ring of step + 1 frames: the new one in the next slot, the pair's
-   * other frame step pushes back in the slot after it */
-  int slots = f->step + 1, nx = (f->cur + 1) % slots;
-  float *g = f->g[nx];
+  float *g = f->g[f->cur ^ 1];
   ad_channel_mean (feat, c, hw, g);
   ad_blur (g, h, w, FLOW_BLUR, f->tmp);
   if (nch == 3)
     for (int k = 0; k < 3; k++) {
-      float *d = f->ch[nx] + (size_t) k * hw;
+      float *d = f->ch[f->cur ^ 1] + (size_t) k * hw;
       memcpy (d, feat + (size_t) k * hw, sizeof (float) * hw);
       ad_blur (d, h, w, FLOW_BLUR, f->tmp);
     }
-  f->cur = nx;
-  f->prv = (nx + 1) % slots;
+  f->cur ^= 1;
   if (f->nch != nch)            /* the channels changed: a new start */
     f->have_prev = 0;
   f->nch = nch;
   if (f->scale == 2)
     for (int k = 0; k < nch; k++)
       halve (plane (f, f->cur, k), h, w, f->half[f->cur] + (size_t) k * q);
-  if (f->have_prev < f->step) {
-    f->have_prev++;
+  if (!f->have_prev) {
+    f->have_prev = 1;
     f->n_vec = 0;
     f->span = 1;
     memset (f->uv, 0, sizeof (float) * 2 * f->n);
@@ -618,7 +582,7 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
     /* at scale 1 with pixels left out (lit), the fit's sums and the
      * measured ones in one pass */
     int both = lit && f->scale == 1;
-    cell_sums (plane (f, f->cur, k), plane (f, f->prv, k),
+    cell_sums (plane (f, f->cur, k), plane (f, f->cur ^ 1, k),
         both ? lit : NULL, h, w, cell, f->gw,
         (both ? f->mcsums : f->csums) + k * cn, both ? f->csums + k * cn :
         NULL, f->ix + k * hw, f->iy + k * hw, f->it + k * hw);
@@ -626,7 +590,7 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
      * displacement there is half as many pixels, within the one-step
      * fit's reach at twice the speed) */
     if (f->scale == 2)
-      cell_sums (f->half[f->cur] + k * q, f->half[f->prv] + k * q,
+      cell_sums (f->half[f->cur] + k * q, f->half[f->cur ^ 1] + k * q,
           lit, h / 2, w / 2, cell / 2, f->gw, f->hcsums + k * cn, NULL,
           NULL, NULL, NULL);
   }

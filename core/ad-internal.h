@@ -316,8 +316,6 @@ int ad_motion_cells (const float *a, const float *b, int c, int h, int w,
 #define AD_FLOW_BINS_MAX 65
 #define AD_FLOW_RANGE 4.25f
 #define AD_FLOW_WINDOW_MAX 8  /* most pairs a motion vector is averaged over */
-#define AD_FLOW_STEP_MAX 4    /* most frames a pair spans (flow_step) */
-#define AD_FLOW_SLOTS (AD_FLOW_STEP_MAX + 1)
 /* Camera motion (px/frame at model resolution) above which a frame pair
  * gives no motion-pattern vectors. */
 #define AD_FLOW_SHAKE 0.5f
@@ -342,14 +340,6 @@ void ad_flow_free (ad_flow *f);
  * within reach, cells of half as many pixels); 1: at full resolution (the
  * default).  2 needs an even cell and picture size.  Restarts the pair. */
 ad_status ad_flow_set_scale (ad_flow *f, int scale, ad_error *err);
-/* The pair of each push: the latest frame and the one step frames before
- * it (1, the default: the previous), 1..AD_FLOW_STEP_MAX.  Vectors and
- * energies are per pair, so a slow scene's motion reads as a faster
- * one's at step 1 (a walker moving 0.5 px a frame, 1 px a pair at step
- * 2), and every frame still gets its pair once step frames came before.
- * A lost frame restarts the pair at step > 1 (ad_flow_gap).  Restarts the
- * pair when it changes. */
-ad_status ad_flow_set_step (ad_flow *f, int step, ad_error *err);
 /* 1: fit RGB frames' vectors on their three channels together (colour
  * edges count; the config's default, flow_color); 0: on their channel
  * mean (a new ad_flow's).  The energy is the channel mean's either way.

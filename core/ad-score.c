@@ -117,8 +117,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   }
   ad_status fst;
   if ((fst = ad_flow_new (sc->h, sc->w, sc->cell, &sc->flow, err)) != AD_OK ||
-      (fst = ad_flow_set_scale (sc->flow, m->cfg.flow_scale, err)) != AD_OK ||
-      (fst = ad_flow_set_step (sc->flow, m->cfg.flow_step, err)) != AD_OK) {
+      (fst = ad_flow_set_scale (sc->flow, m->cfg.flow_scale, err)) != AD_OK) {
     ad_scorer_free (sc);
     return fst;
   }
@@ -279,7 +278,7 @@ ad_scorer_gap (ad_scorer *sc, int lost)
    * (a walker's 1-2 px is within the one-step fit's reach at model
    * resolution; at half resolution a slow camera's is not) */
   if (lost >= 1 && lost <= AD_GAP_BRIDGE && sc->have_prev &&
-      sc->cfg.flow_scale == 1 && sc->cfg.flow_step == 1) {
+      sc->cfg.flow_scale == 1) {
     sc->span = lost + 1;
     ad_flow_gap (sc->flow, lost + 1);
     return;

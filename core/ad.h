@@ -146,8 +146,6 @@ typedef struct ad_config {
                                * latest N frame pairs */
   int32_t flow_scale;         /* 1: vectors fitted at model resolution,
                                * 2: at half of it (fast motion, low fps) */
-  int32_t flow_step;          /* frames a motion pair spans (1: the
-                               * previous frame; more for slow motion) */
   int32_t flow_color;         /* colour models: 1 fit the vectors on the
                                * three channels (default), 0 on their mean */
   float flow_unseen;          /* novelty of motion where none was seen */

@@ -1,5 +1,5 @@
 /* test-flow-vectors.c - local motion per cell (ad-flow.c): the fit and its
- * scale and step, camera-shake and brightness compensation, the light by place, a
+ * scale, camera-shake and brightness compensation, the light by place, a
  * vector's standard error, colour frames, and the pixels of a swaying
  * shade left out of the fit.  The frames and the small model are shared
  * with test-flow-learn.c and test-flow-scorer.c (flow-util.h). */
@@ -221,59 +221,6 @@ test_vectors (void)
   CHECK_OK (ad_flow_new (H, W, 7, &f, NULL));
   CHECK (f && ad_flow_set_scale (f, 2, NULL) == AD_ERR_ARG, "odd cell");
   ad_flow_free (f);
-}
-
-/* ad_flow_set_step: a blob moving 0.5 px a frame reads 0.5 px a pair at
- * step 1 and 1 px a pair at step 2, whose first pair comes at the third
- * frame and every frame after it; a lost frame restarts the pair at
- * step 2; steps outside 1..AD_FLOW_STEP_MAX are refused. */
-static void
-test_step (void)
-{
-  float *a = malloc (sizeof (float) * HW);
-  float u[2][3] = { { 0 } };
-  int got[2][4] = { { 0 } };
-  for (int step = 1; step <= 2; step++) {
-    ad_flow *f = NULL;
-    CHECK_OK (ad_flow_new (H, W, CELL, &f, NULL));
-    if (!f || !a)
-      return;
-    CHECK_OK (ad_flow_set_step (f, step, NULL));
-    for (int i = 0; i < 4; i++) {
-      blob (a, 28.0f + 0.5f * i, 24.0f);
-      got[step - 1][i] = ad_flow_push (f, a, 1, 1);
-      for (int dy = 0; i >= 1 && dy < 2; dy++)
-        for (int dx = 0; dx < 2; dx++)
-          u[step - 1][i - 1] += 0.25f * ad_flow_vectors (f)[2 * cell_of
-              (24.0f + 8 * dx, 16.0f + 8 * dy)];
-    }
-    if (step == 2) {
-      ad_flow_gap (f, 2);
-      blob (a, 30.0f, 24.0f);
-      CHECK (ad_flow_push (f, a, 1, 1) == 0, "step 2: a pair across a "
-          "lost frame");
-    }
-    ad_flow_free (f);
-  }
-  printf ("a 0.5 px/frame move: %.2f / %.2f px a pair at step 1, %.2f / "
-      "%.2f at step 2\n", u[0][1], u[0][2], u[1][1], u[1][2]);
-  CHECK (got[0][0] == 0 && got[0][1] && got[0][2] && got[0][3],
-      "step 1 pairs %d %d %d %d", got[0][0], got[0][1], got[0][2],
-      got[0][3]);
-  CHECK (got[1][0] == 0 && got[1][1] == 0 && got[1][2] && got[1][3],
-      "step 2 pairs %d %d %d %d", got[1][0], got[1][1], got[1][2],
-      got[1][3]);
-  for (int i = 1; i < 3; i++)
-    CHECK (u[0][i] > 0.35f && u[0][i] < 0.65f && u[1][i] > 0.8f &&
-        u[1][i] < 1.2f && u[1][i] > 1.6f * u[0][i], "pair %d: %g at step "
-        "1, %g at step 2", i, u[0][i], u[1][i]);
-  ad_flow *f = NULL;
-  CHECK_OK (ad_flow_new (H, W, CELL, &f, NULL));
-  CHECK (f && ad_flow_set_step (f, 0, NULL) == AD_ERR_ARG &&
-      ad_flow_set_step (f, AD_FLOW_STEP_MAX + 1, NULL) == AD_ERR_ARG,
-      "steps outside 1..%d", AD_FLOW_STEP_MAX);
-  ad_flow_free (f);
-  free (a);
 }
 
 /* A vector's standard error (ad_flow_variance): small where one clean
@@ -563,7 +510,6 @@ test_shade (void)
 int
 main (void)
 {
-  test_step ();
   test_vectors ();
   test_colour ();
   test_shade ();
