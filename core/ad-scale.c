@@ -19,6 +19,13 @@
  * of noise and of the leaves' shade weigh little, walkers and cars much.
  * A frame difference instead of the background would cut a walker into
  * the edges that changed, and read the swaying shade as tall (benchmarks).
+ *
+ * The same pass measures how fast they move: the motion vectors (ad_flow,
+ * one step, the model's motion cells) of each sampled frame and the next
+ * in the cells the frame's blobs cover at least a quarter of, the median
+ * weighted by the pixels they cover (benchmarks.md, "People at a real
+ * walker's speed": the generated walkers move about twice as far a frame
+ * as real ones of their size).
  */
 #include "ad-internal.h"
 
@@ -43,6 +50,22 @@ typedef struct blob_list {
   blob *b;
   size_t n, cap;
 } blob_list;
+
+/* Appends (h, area) to l; 0 when out of memory. */
+static int
+list_add (blob_list *l, int h, int area)
+{
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 256;
+    blob *nb = realloc (l->b, cap * sizeof *nb);
+    if (!nb)
+      return 0;
+    l->b = nb;
+    l->cap = cap;
+  }
+  l->b[l->n++] = (blob) { h, area };
+  return 1;
+}
 
 static int
 blob_cmp (const void *a, const void *b)
@@ -85,17 +108,8 @@ find_blobs (const uint8_t *mask, int h, int w, int min_area, uint8_t *seen,
           }
         }
     }
-    if (area < min_area)
-      continue;
-    if (l->n == l->cap) {
-      size_t cap = l->cap ? 2 * l->cap : 256;
-      blob *nb = realloc (l->b, cap * sizeof *nb);
-      if (!nb)
-        return 0;
-      l->b = nb;
-      l->cap = cap;
-    }
-    l->b[l->n++] = (blob) { bottom - top + 1, area };
+    if (area >= min_area && !list_add (l, bottom - top + 1, area))
+      return 0;
   }
   return 1;
 }
@@ -154,20 +168,9 @@ cell_speeds (const float *uv, const uint8_t *mask, int h, int w, int cell,
     for (int x = 0; x < w; x++)
       count[(y / cell) * gw + x / cell] += mask[(size_t) y * w + x];
   for (int k = 0; k < gw * gh; k++) {
-    if (4 * count[k] < cell * cell)
-      continue;
-    if (l->n == l->cap) {
-      size_t cap = l->cap ? 2 * l->cap : 256;
-      blob *b = realloc (l->b, cap * sizeof *b);
-      if (!b)
-        return 0;
-      l->b = b;
-      l->cap = cap;
-    }
-    l->b[l->n].h = (int) lroundf (1000.0f * hypotf (uv[2 * k],
-            uv[2 * k + 1]));
-    l->b[l->n].area = count[k];
-    l->n++;
+    if (4 * count[k] >= cell * cell && !list_add (l, (int) lroundf (1000.0f
+                * hypotf (uv[2 * k], uv[2 * k + 1])), count[k]))
+      return 0;
   }
   return 1;
 }

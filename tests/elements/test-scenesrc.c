@@ -89,33 +89,43 @@ GST_END_TEST;
 
 /* frame-step=3: a camera at 25/3 frames a second filming the same scene:
  * buffer i is the scene's frame 3i, the clip ends after ceil(50/3). */
-GST_START_TEST (test_frame_step)
+/* Pulls n 64x48 RGB buffers from h: buffer i is the core scene's frame
+ * i x step, with offset i, and the caps' framerate 25/fps_d. */
+static void
+expect_core_frames (GstHarness * h, ad_scene * scene, guint64 n,
+    guint64 step, gint fps_d)
 {
-  GstHarness *h = scene_harness ("scene=industrial clip=holdout frame-step=3",
-      "video/x-raw,format=RGB,width=64,height=48");
-  ad_scene *scene = NULL;
   guint8 rgb[64 * 48 * 3];
   GstVideoInfo info;
   GstCaps *caps;
 
-  fail_unless (ad_scene_new (AD_SCENE_INDUSTRIAL, AD_CLIP_HOLDOUT, 64, 48, 0,
-          1, &scene, NULL) == AD_OK);
-  for (guint64 i = 0; i < 17; i++) {
+  for (guint64 i = 0; i < n; i++) {
     GstBuffer *buf = gst_harness_pull (h);
     fail_unless (buf != NULL, "buffer %" G_GUINT64_FORMAT " missing", i);
-    fail_unless (ad_scene_render (scene, (gint64) i * 3, rgb, NULL, NULL,
-            NULL) == AD_OK);
+    fail_unless (ad_scene_render (scene, (gint64) (i * step), rgb, NULL,
+            NULL, NULL) == AD_OK);
     fail_unless (gst_buffer_memcmp (buf, 0, rgb, sizeof rgb) == 0,
         "buffer %" G_GUINT64_FORMAT " is not scene frame %" G_GUINT64_FORMAT,
-        i, i * 3);
+        i, i * step);
     fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), i);
     gst_buffer_unref (buf);
   }
   caps = gst_pad_get_current_caps (h->sinkpad);
   fail_unless (caps && gst_video_info_from_caps (&info, caps));
   fail_unless_equals_int (GST_VIDEO_INFO_FPS_N (&info), 25);
-  fail_unless_equals_int (GST_VIDEO_INFO_FPS_D (&info), 3);
+  fail_unless_equals_int (GST_VIDEO_INFO_FPS_D (&info), fps_d);
   gst_caps_unref (caps);
+}
+
+GST_START_TEST (test_frame_step)
+{
+  GstHarness *h = scene_harness ("scene=industrial clip=holdout frame-step=3",
+      "video/x-raw,format=RGB,width=64,height=48");
+  ad_scene *scene = NULL;
+
+  fail_unless (ad_scene_new (AD_SCENE_INDUSTRIAL, AD_CLIP_HOLDOUT, 64, 48, 0,
+          1, &scene, NULL) == AD_OK);
+  expect_core_frames (h, scene, 17, 3, 3);
   expect_eos (h);
   ad_scene_free (scene);
   gst_harness_teardown (h);
@@ -129,12 +139,9 @@ GST_START_TEST (test_pace)
 {
   GstHarness *h = scene_harness ("scene=surveillance clip=test pace=2",
       "video/x-raw,format=RGB,width=64,height=48");
-  ad_scene *scene = NULL;
-  guint8 rgb[64 * 48 * 3];
-  GstVideoInfo info;
-  GstCaps *caps;
-  guint pace = 0;
   GstElement *src = gst_harness_find_element (h, "anomalyscenesrc");
+  ad_scene *scene = NULL;
+  guint pace = 0;
 
   g_object_get (src, "pace", &pace, NULL);
   gst_object_unref (src);
@@ -143,20 +150,7 @@ GST_START_TEST (test_pace)
           1, &scene, NULL) == AD_OK);
   fail_unless (ad_scene_set_pace (scene, 2, NULL) == AD_OK);
   fail_unless_equals_int64 (ad_scene_n_frames (scene), 1800);
-  for (guint64 i = 0; i < 30; i++) {
-    GstBuffer *buf = gst_harness_pull (h);
-    fail_unless (buf != NULL, "buffer %" G_GUINT64_FORMAT " missing", i);
-    fail_unless (ad_scene_render (scene, (gint64) i, rgb, NULL, NULL,
-            NULL) == AD_OK);
-    fail_unless (gst_buffer_memcmp (buf, 0, rgb, sizeof rgb) == 0,
-        "buffer %" G_GUINT64_FORMAT " is not the clip's frame at pace 2", i);
-    gst_buffer_unref (buf);
-  }
-  caps = gst_pad_get_current_caps (h->sinkpad);
-  fail_unless (caps && gst_video_info_from_caps (&info, caps));
-  fail_unless_equals_int (GST_VIDEO_INFO_FPS_N (&info), 25);
-  fail_unless_equals_int (GST_VIDEO_INFO_FPS_D (&info), 1);
-  gst_caps_unref (caps);
+  expect_core_frames (h, scene, 30, 1, 1);
   ad_scene_free (scene);
   gst_harness_teardown (h);
 }
