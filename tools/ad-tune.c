@@ -48,7 +48,10 @@
  * The generated walkers cover their own height in about 0.6 s, real ones
  * in about 1.2 s: --pace 2 gives them a real walker's speed for their
  * size (with --zoom 3, about as tall and as fast in model pixels as
- * Avenue's).
+ * Avenue's).  Give --holdback K times the frames too: the calibration
+ * wants the same stretch of the scene (at pace 2 a held-back 150 frames
+ * hold half the activity, and the crowded walkway read 0.843 instead of
+ * 0.900, benchmarks.md).
  * Training applies the trainer's scale rule as anomalyrecon does (the
  * near preset when the things that move stand tall; ad_config_fit_scale,
  * the fields --train names kept) and prints its measure ("moving things
