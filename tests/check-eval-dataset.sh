@@ -12,7 +12,8 @@
 # same model file in two runs and refuses a negative count; and that a
 # test clip
 # without ground truth, --fps or --no-caps-rate without --dataset or
-# --frame-step or --gray-test with it, is refused; that
+# --frame-step, --pace or --gray-test with it, or --pace outside 1..8,
+# is refused; that
 # scene-dataset.sh MASKS=1 writes a mask per test frame; and that ZOOM=2
 # writes frames and masks of the window's size, no labels, and refuses a
 # window outside the render or ZOOM without MASKS=1.
@@ -134,6 +135,15 @@ if "$AD_EVAL" --dataset "$D" --frame-step 3 > /dev/null 2> "$D/err.log"; then
   fail "--frame-step with --dataset was accepted"
 fi
 grep -q "applies to scenes" "$D/err.log" || fail "no reason for --frame-step"
+# --pace: scenes only, 1..8
+if "$AD_EVAL" --dataset "$D" --pace 2 > /dev/null 2> "$D/err.log"; then
+  fail "--pace with --dataset was accepted"
+fi
+grep -q "pace takes 1..8, for scenes" "$D/err.log" || fail "no reason for --pace"
+if "$AD_EVAL" --pace 9 --quick > /dev/null 2> "$D/err.log"; then
+  fail "--pace 9 was accepted"
+fi
+grep -q "pace takes 1..8" "$D/err.log" || fail "no reason for --pace 9"
 
 # ZOOM=2: the scene twice as close, the 160x120 window of a 320x240 render
 Z=$D/zoom

@@ -46,6 +46,7 @@ gint opt_cell = 8;
 static gboolean opt_no_mog2 = FALSE;
 gint opt_max_frames = 0;
 static gint opt_frame_step = 1;
+static gint opt_pace = 1;
 static gint opt_train_events = 0;
 static gdouble opt_clouds = 0.0;
 static gdouble opt_leaves = 0.0;
@@ -93,6 +94,10 @@ static GOptionEntry entries[] = {
   {"frame-step", 0, 0, G_OPTION_ARG_INT, &opt_frame_step,
       "Scenes: every N-th frame, a camera at 25/N frames a second "
       "(default 1)", "N"},
+  {"pace", 0, 0, G_OPTION_ARG_INT, &opt_pace,
+      "Scenes: K frames for each of the scene's own, so that people move "
+      "1/K as far a frame at the same frame rate (2: a real walker's "
+      "speed for their size; anomalyscenesrc pace=K; default 1)", "K"},
   {"train-events", 0, 0, G_OPTION_ARG_INT, &opt_train_events,
       "Scenes: the training clip holds N anomaly events, as a real "
       "camera's normal footage may (anomalyscenesrc add-events=N; "
@@ -262,6 +267,13 @@ static const SceneSpec scene_specs[] = {
 static gint vid_w = 320, vid_h = 240;
 gint model_w = 160, model_h = 120;
 
+/* --pace for the video scenes; the industrial scene's stills have none. */
+static gint
+scene_pace (ad_scene_kind kind)
+{
+  return kind == AD_SCENE_INDUSTRIAL ? 1 : opt_pace;
+}
+
 static gint64
 clip_frames (ad_scene_kind kind, ad_scene_clip clip, guint seed)
 {
@@ -269,7 +281,8 @@ clip_frames (ad_scene_kind kind, ad_scene_clip clip, guint seed)
   ad_error e;
   gint64 n = 0;
   if (ad_scene_new (kind, clip, 32, 32, 0, seed, &sc, &e) == AD_OK) {
-    n = (ad_scene_n_frames (sc) + opt_frame_step - 1) / opt_frame_step;
+    if (ad_scene_set_pace (sc, scene_pace (kind), &e) == AD_OK)
+      n = (ad_scene_n_frames (sc) + opt_frame_step - 1) / opt_frame_step;
     ad_scene_free (sc);
   }
   if (opt_max_frames > 0 && n > opt_max_frames)
@@ -302,11 +315,11 @@ scene_src (const SceneSpec * sp, const gchar * clip, guint seed, gint64 n,
   /* --leaves: every clip of the video scenes (wind is normal weather) */
   g_ascii_dtostr (leaves, sizeof leaves, video ? opt_leaves : 0.0);
   gchar *s = g_strdup_printf ("anomalyscenesrc scene=%s clip=%s seed=%u "
-      "frame-step=%d add-events=%d clouds=%s leaves=%s num-buffers=%"
+      "frame-step=%d pace=%d add-events=%d clouds=%s leaves=%s num-buffers=%"
       G_GINT64_FORMAT
       " ! video/x-raw,width=%d,height=%d ! videoconvert%s%s%s",
-      sp->element_scene, clip, seed, opt_frame_step, events, clouds, leaves,
-      n,
+      sp->element_scene, clip, seed, opt_frame_step, scene_pace (sp->kind),
+      events, clouds, leaves, n,
       vid_w, vid_h, codec,
       lossy && opt_gray_test ?
       " ! videobalance saturation=0 ! videoconvert" : "",
@@ -337,7 +350,9 @@ scene_truth (Truth * t, const SceneSpec * sp, guint seed, GError ** err)
     ad_scene *sc = NULL;
     ad_error e;
     if (ad_scene_new (sp->kind, clips[c], vid_w, vid_h, 0, seed, &sc,
-            &e) != AD_OK) {
+            &e) != AD_OK ||
+        ad_scene_set_pace (sc, scene_pace (sp->kind), &e) != AD_OK) {
+      ad_scene_free (sc);
       g_set_error (err, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
           "ad_scene_new: %s", e.msg);
       ok = FALSE;
@@ -645,6 +660,10 @@ main (int argc, char **argv)
     g_printerr ("ad-eval: --frame-step must be 1..25\n");
     return 2;
   }
+  if (opt_pace < 1 || opt_pace > 8 || (opt_pace > 1 && opt_dataset)) {
+    g_printerr ("ad-eval: --pace takes 1..8, for scenes\n");
+    return 2;
+  }
   if (opt_epochs < 0 || opt_epochs > 10000) {
     g_printerr ("ad-eval: --epochs takes 0..10000 (0: the -t budget)\n");
     return 2;
@@ -795,6 +814,9 @@ main (int argc, char **argv)
           opt_drop);
     if (opt_gray_test)
       g_string_append (how, ", test and nuisance clips gray");
+    if (opt_pace > 1)
+      g_string_append_printf (how, ", at pace %d (people move 1/%d as far "
+          "a frame)", opt_pace, opt_pace);
     printf ("\nad-eval, %s: video %dx%d%s, model %dx%d %s, seed %u, %.0f s "
         "training, cell %d px%s\n\n", date, vid_w, vid_h, how->str, model_w,
         model_h, models_desc (), opt_seed, opt_train_s, opt_cell,
