@@ -477,8 +477,9 @@ ad_scene_free (ad_scene *s)
 ad_status
 ad_scene_set_pace (ad_scene *s, int k, ad_error *err)
 {
-  if (!s || k < 1 || k > 8)
-    return ad_fail (err, AD_ERR_ARG, "scene: pace %d outside 1..8", k);
+  if (!s || k < 1 || k > AD_SCENE_PACE_MAX)
+    return ad_fail (err, AD_ERR_ARG, "scene: pace %d outside 1..%d", k,
+        AD_SCENE_PACE_MAX);
   if (s->kind == AD_SCENE_INDUSTRIAL && k > 1)
     return ad_fail (err, AD_ERR_ARG, "scene: the industrial scene's stills "
         "have no pace");

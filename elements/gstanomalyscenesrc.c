@@ -79,7 +79,6 @@ enum
 #define DEFAULT_LEAVES 0.0
 #define MAX_LEAVES 0.95
 #define DEFAULT_PACE 1
-#define MAX_PACE 8
 
 struct _GstAnomalySceneSrc
 {
@@ -313,8 +312,8 @@ gst_anomaly_scene_src_class_init (GstAnomalySceneSrcClass * klass)
           "Frames for each frame of the scene's own time: everything moves "
           "1/N as far a frame and the clip holds N times the frames, at the "
           "same framerate (2: the generated people at a real walker's speed "
-          "for their size; video scenes only)", 1, MAX_PACE, DEFAULT_PACE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          "for their size; video scenes only)", 1, AD_SCENE_PACE_MAX,
+          DEFAULT_PACE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
   gst_element_class_set_static_metadata (element_class,

@@ -660,8 +660,10 @@ main (int argc, char **argv)
     g_printerr ("ad-eval: --frame-step must be 1..25\n");
     return 2;
   }
-  if (opt_pace < 1 || opt_pace > 8 || (opt_pace > 1 && opt_dataset)) {
-    g_printerr ("ad-eval: --pace takes 1..8, for scenes\n");
+  if (opt_pace < 1 || opt_pace > AD_SCENE_PACE_MAX || (opt_pace > 1 &&
+          opt_dataset)) {
+    g_printerr ("ad-eval: --pace takes 1..%d, for scenes\n",
+        AD_SCENE_PACE_MAX);
     return 2;
   }
   if (opt_epochs < 0 || opt_epochs > 10000) {

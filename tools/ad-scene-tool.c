@@ -148,8 +148,9 @@ main (int argc, char **argv)
         return 2;
     } else if (strcmp (a, "--pace") == 0) {
       pace = strtol (v, &end, 10);
-      if (!end || *end || pace < 1 || pace > 8) {
-        fprintf (stderr, "ad-scene-tool: bad --pace '%s' (want 1..8)\n", v);
+      if (!end || *end || pace < 1 || pace > AD_SCENE_PACE_MAX) {
+        fprintf (stderr, "ad-scene-tool: bad --pace '%s' (want 1..%d)\n", v,
+            AD_SCENE_PACE_MAX);
         return 2;
       }
     } else if (strcmp (a, "--out") == 0) {

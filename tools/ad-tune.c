@@ -638,7 +638,7 @@ main (int argc, char **argv)
     }
     else if (!strcmp (a, "--pace")) {
       frame_pace = atoi (v);
-      if (frame_pace < 1 || frame_pace > 8) return usage ();
+      if (frame_pace < 1 || frame_pace > AD_SCENE_PACE_MAX) return usage ();
     }
     else if (!strcmp (a, "--holdback")) holdback = atol (v);
     else if (!strcmp (a, "--ignore")) ignore = v;
