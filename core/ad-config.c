@@ -56,7 +56,7 @@ const ad_field ad_config_fields[] = {
   F (fuse_weight, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Weight of the learned score in the sum"),
   F (flow_weight, AD_FIELD_FLOAT, 0.0, 8.0, 4.0, 1, "Weight of the motion-pattern novelty in the sum, each part divided by its spread on held-back normal footage (the learned and plain-motion parts together weigh 1: their noise on normal frames covers a faint novelty)"),
   F (flow_spread, AD_FIELD_INT, 0, 3, 3, 1, "Neighbour cells (each way) whose normal motion patterns a cell shares, at most (see flow_spread_vectors)"),
-  F (flow_bins, AD_FIELD_INT, 5, AD_FLOW_BINS_MAX, 35, 0, "Motion-pattern histogram bins per axis over +-4.25 px/frame (odd; 35 = 0.25 px/frame: a slow walker going the wrong way lands in a bin of its own; anomalyrecon sets 17 at 9 frames a second or less with flow_scale=2, and with the near preset when the things that move stand tall in the training footage, unless config names it)"),
+  F (flow_bins, AD_FIELD_INT, 5, AD_FLOW_BINS_MAX, 35, 0, "Motion-pattern histogram bins per axis over +-4.25 px/frame (odd; 35 = 0.25 px/frame: a slow walker going the wrong way lands in a bin of its own; anomalyrecon sets 17 at 9 frames a second or less with flow_scale=2, and with the near preset when the things that move stand tall in the training footage, and 65 (0.13 px/frame) when they move under 0.6 px a frame with flow_scale=1, unless config names it)"),
   F (flow_spread_vectors, AD_FIELD_INT, 0, 100000000, 1200, 1, "Share motion patterns only as far as needed: the smallest spread (1 up to flow_spread cells each way) whose neighbourhood saw this many vectors on average on normal footage (0 = always flow_spread); plenty of footage keeps patterns local, little borrows from further"),
   F (flow_sway, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Places where motion sways in place on normal footage (leaves, their dappled shade or a flag in the wind: more than this share of the path a cell's vectors travel over wander_frames pairs leads back, on average over the footage; people walking through lead on) keep their motion patterns to themselves: their neighbours borrow none of them (see flow_spread), so a person going a way nobody goes next to a swaying tree is still novel there (0 = off: every cell lends)"),
   F (flow_shade, AD_FIELD_FLOAT, 0.0, 1.0, 0.1, 1, "Colour models: pixels where, on the training footage, the light alone changes in more than this share of frame pairs (the flecks of sun in a swaying tree's dappled shade) leave such changes out of the motion vectors' fit, in the motion patterns learned and in the frames scored: the flecks read no motion there, and a walker going the wrong way or pacing in the shade is still novel, since a walker changes the colour (0 = off; gray models have no colour to tell light from things; below 0.1 a busy path, where people dressed like it pass, starts to count)"),
@@ -553,6 +553,32 @@ ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
       memcmp (&c, cfg, sizeof c) == 0)
     return 0;
   *cfg = c;
+  return 1;
+}
+
+/* The speed rule (ad-scale.c measures the footage): things that move
+ * slower than AD_SPEED_SLOW_PX model pixels a frame, with the vectors
+ * fitted at model resolution, take AD_SPEED_SLOW_BINS motion-pattern bins
+ * (0.13 px/frame).  Real walkers at a surveillance distance and 25 fps
+ * read about 0.4 at 160x120, the generated scenes 0.74-0.83: at 0.4 a
+ * wrong-way or erratic walker lies one or two 0.25-px bins from the
+ * normal ones, and the finer bins gave every generated scene at that
+ * speed +0.003 to +0.008 frame AUROC and +0.008 pixel AP in ad-tune, and
+ * nothing at the usual speed (docs/benchmarks.md, "Finer bins for slow
+ * footage").  Video only, from at least AD_SCALE_MIN_BLOBS blobs. */
+#define AD_SPEED_SLOW_PX 0.6
+#define AD_SPEED_SLOW_BINS 65
+
+int
+ad_config_fit_speed (ad_config *cfg, double speed, int64_t blobs,
+    unsigned named)
+{
+  const unsigned fields = (1u << AD_RATE_SCALE) | (1u << AD_RATE_BINS);
+  if ((named & fields) || cfg->clip_len <= 1 || blobs < AD_SCALE_MIN_BLOBS
+      || !(speed > 0.0) || speed >= AD_SPEED_SLOW_PX || cfg->flow_scale != 1
+      || cfg->flow_bins >= AD_SPEED_SLOW_BINS)
+    return 0;
+  cfg->flow_bins = AD_SPEED_SLOW_BINS;
   return 1;
 }
 

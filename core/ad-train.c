@@ -42,8 +42,9 @@ struct ad_trainer {
   double object_speed;      /* how fast the things that move move,
                              * px/frame (ad_footage_height), -1 before */
   int64_t object_blobs;     /* the blobs it came from */
-  int scale_applied;        /* the rule changed the model's settings */
-  char scale_settings[256]; /* ... those it changed, "key=value,..." */
+  int scale_applied;        /* the scale rule took the near preset */
+  int speed_applied;        /* the speed rule took finer bins */
+  char scale_settings[256]; /* what the two changed, "key=value,..." */
   int split;
   ad_rng rng;
 };
@@ -421,9 +422,10 @@ learn_motion (ad_trainer *t, int all, ad_error *err)
   return st;
 }
 
-/* The scale rule (ad_config_fit_scale) on every stored clip, before
- * training: when the things that move stand tall, the model takes the
- * near preset's settings, the fields opts.named holds kept. */
+/* The scale and speed rules (ad_config_fit_scale, ad_config_fit_speed)
+ * on every stored clip, before training: when the things that move stand
+ * tall, the model takes the near preset's settings; when they move
+ * slowly, finer motion-pattern bins; the fields opts.named holds kept. */
 static ad_status
 fit_scale (ad_trainer *t, ad_error *err)
 {
@@ -436,12 +438,16 @@ fit_scale (ad_trainer *t, ad_error *err)
       &t->object_blobs, &t->object_speed, err);
   footage_close (&l);
   ad_config c = t->m->cfg;
-  if (st == AD_OK && ad_config_fit_scale (&c, t->object_height,
-          t->object_blobs, t->opts.named)) {
+  int near = st == AD_OK && ad_config_fit_scale (&c, t->object_height,
+      t->object_blobs, t->opts.named);
+  int slow = st == AD_OK && ad_config_fit_speed (&c, t->object_speed,
+      t->object_blobs, t->opts.named);
+  if (near || slow) {
     ad_config_changes (&t->m->cfg, &c, t->scale_settings,
         sizeof t->scale_settings);
     st = ad_model_relayout (t->m, &c, err);
-    t->scale_applied = st == AD_OK;
+    t->scale_applied = st == AD_OK && near;
+    t->speed_applied = st == AD_OK && slow;
   }
   return st;
 }
@@ -603,15 +609,18 @@ ad_trainer_object_height (const ad_trainer *t, int64_t *blobs, int *applied)
 }
 
 double
-ad_trainer_object_speed (const ad_trainer *t)
+ad_trainer_object_speed (const ad_trainer *t, int *applied)
 {
+  if (applied)
+    *applied = t ? t->speed_applied : 0;
   return t ? t->object_speed : -1.0;
 }
 
 const char *
 ad_trainer_scale_settings (const ad_trainer *t)
 {
-  return t && t->scale_applied ? t->scale_settings : "";
+  return t && (t->scale_applied || t->speed_applied) ? t->scale_settings :
+      "";
 }
 
 int

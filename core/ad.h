@@ -519,6 +519,16 @@ int ad_config_fit_footage (ad_config *cfg, int64_t frames);
  * its value.  Returns 1 when it changed cfg. */
 int ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
     unsigned named);
+/* The speed rule (docs/tuning.md, "Resolution", "Speed"): when the things
+ * that move in the training footage move slower than 0.6 model pixels a
+ * frame (speed, the median ad_footage_height measures, from at least 20
+ * blobs; real walkers at a surveillance distance and 25 fps read about
+ * 0.4), with the vectors fitted at model resolution (flow_scale 1), cfg
+ * takes 65 motion-pattern bins (0.13 px/frame) when it had fewer, for
+ * video, unless named holds AD_RATE_SCALE or AD_RATE_BINS.  Returns 1
+ * when it changed cfg. */
+int ad_config_fit_speed (ad_config *cfg, double speed, int64_t blobs,
+    unsigned named);
 /* 1 when the things that move in the training footage (height, blobs as
  * ad_config_fit_scale takes them) stand under 10 model pixels tall, from
  * at least 20 blobs, in video: too small for the detector, which a larger
@@ -536,12 +546,13 @@ double ad_trainer_object_height (const ad_trainer *t, int64_t *blobs,
     int *applied);
 /* After ad_trainer_run: how fast the things that move in the training
  * footage move, px/frame at model resolution (ad_footage_height's speed;
- * 0 when nothing moved, -1 before). */
-double ad_trainer_object_speed (const ad_trainer *t);
-/* After ad_trainer_run: the settings the scale rule changed, as
- * "key=value,..." in the configuration table's order (the near preset's
- * that config did not name, and the wandering's weight), or "" when it
- * changed none. */
+ * 0 when nothing moved, -1 before), and whether the speed rule changed
+ * the model's settings (applied, may be NULL). */
+double ad_trainer_object_speed (const ad_trainer *t, int *applied);
+/* After ad_trainer_run: the settings the scale and speed rules changed,
+ * as "key=value,..." in the configuration table's order (the near
+ * preset's that config did not name, and the wandering's weight; the
+ * speed rule's flow_bins), or "" when they changed none. */
 const char *ad_trainer_scale_settings (const ad_trainer *t);
 /* After ad_trainer_run: the flow_recur the footage was too short for (the
  * model then has 0, ad_config_fit_footage), or 0. */

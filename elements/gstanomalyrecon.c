@@ -59,8 +59,10 @@
  * * "object-speed" (gdouble): how fast they move, model pixels a frame
  *   (0: nothing moved)
  * * "near" (gboolean): the scale rule took the near preset for it
- * * "scale-settings" (gchararray): the settings it changed then,
- *   "key=value,..." (empty when it changed none)
+ * * "scale-settings" (gchararray): the settings the scale rule changed
+ *   then, and the speed rule's finer motion patterns for things that move
+ *   under 0.6 px a frame ("flow_bins=65"), "key=value,..." (empty when
+ *   they changed none)
  * * "far" (gboolean): they stand under 10 model pixels tall, too small
  *   for the detector; a warning names the model size to train again with
  *
@@ -684,25 +686,21 @@ check_scale (GstAnomalyRecon * self, gboolean * near, gchar ** settings,
     gboolean * far, gdouble * speed)
 {
   gint64 blobs = 0;
-  gint applied = 0, size[2] = { 0, 0 };
+  gint applied = 0, slow = 0, size[2] = { 0, 0 };
   gdouble height = ad_trainer_object_height (self->trainer, &blobs,
       &applied);
   const ad_config *c = ad_model_config (self->train_model);
 
-  *speed = ad_trainer_object_speed (self->trainer);
+  *speed = ad_trainer_object_speed (self->trainer, &slow);
 
   *near = applied != 0;
   *settings = g_strdup (ad_trainer_scale_settings (self->trainer));
   *far = ad_config_scale_far (c, height, blobs, size);
-  if (applied)
-    GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
-        "rows (%" G_GINT64_FORMAT " blobs) and move %.2f px a frame: a "
-        "camera close to the scene, %s", height, c->height, blobs, *speed,
-        *settings);
-  else
-    GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
-        "rows (%" G_GINT64_FORMAT " blobs) and move %.2f px a frame", height,
-        c->height, blobs, *speed);
+  GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
+      "rows (%" G_GINT64_FORMAT " blobs) and move %.2f px a frame%s%s",
+      height, c->height, blobs, *speed, applied ? ": a camera close to the "
+      "scene, " : slow ? ": slow motion, finer motion patterns, " : "",
+      *settings);
   if (*far)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("The things that move in the training footage stand only %.0f px "

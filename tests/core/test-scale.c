@@ -1,7 +1,9 @@
 /* test-scale.c - the scale rule: how tall the things that move stand in
- * the footage and how fast they move (ad_footage_height), the rule that takes the near preset for
- * tall ones (ad_config_fit_scale), the model's relayout it needs, and the
- * trainer applying it before training unless the user named the fields. */
+ * the footage and how fast they move (ad_footage_height), the rule that
+ * takes the near preset for tall ones (ad_config_fit_scale), the speed
+ * rule's finer bins for slow ones (ad_config_fit_speed), the model's
+ * relayout they need, and the trainer applying them before training
+ * unless the user named the fields. */
 #include "ad-internal.h"
 #include "check.h"
 
@@ -278,6 +280,34 @@ test_rule (void)
       named);
 }
 
+/* The speed rule: under 0.6 px a frame, from 20 blobs, video, vectors at
+ * model resolution: 65 bins; the user's flow_bins or flow_scale kept. */
+static void
+test_speed_rule (void)
+{
+  ad_config cfg, near;
+  near_config (&cfg, &near);
+  ad_config c = cfg;
+  CHECK (ad_config_fit_speed (&c, 0.42, 20, 0) && c.flow_bins == 65,
+      "0.42 px/frame: 65 bins (%d)", c.flow_bins);
+  c.flow_bins = cfg.flow_bins;
+  CHECK (memcmp (&c, &cfg, sizeof c) == 0, "nothing else changed");
+  CHECK (!ad_config_fit_speed (&c, 0.6, 100, 0) &&
+      !ad_config_fit_speed (&c, 0.8, 100, 0) && c.flow_bins ==
+      cfg.flow_bins, "0.6 and 0.8 px/frame: the usual bins");
+  CHECK (!ad_config_fit_speed (&c, 0.0, 100, 0) &&
+      !ad_config_fit_speed (&c, 0.4, 19, 0), "nothing moving, 19 blobs: no");
+  CHECK (!ad_config_fit_speed (&c, 0.4, 100, 1u << AD_RATE_BINS) &&
+      !ad_config_fit_speed (&c, 0.4, 100, 1u << AD_RATE_SCALE) &&
+      c.flow_bins == cfg.flow_bins, "flow_bins or flow_scale named: kept");
+  c = near;
+  CHECK (!ad_config_fit_speed (&c, 0.4, 100, 0) && c.flow_bins == 17,
+      "vectors at half resolution (the near preset): its bins kept");
+  c = cfg;
+  c.clip_len = 1;
+  CHECK (!ad_config_fit_speed (&c, 0.4, 100, 0), "stills: no motion fit");
+}
+
 static void
 test_relayout (void)
 {
@@ -321,9 +351,11 @@ test_relayout (void)
 }
 
 /* Trains a small gray model for one epoch on s's footage with the named
- * bits; returns its motion_cell, *applied what the trainer reports. */
+ * bits; returns its motion_cell, *applied and *slow what the trainer
+ * reports of the scale and speed rules, *bins the model's flow_bins. */
 static int
-train_on (const scene *s, unsigned named, int *applied, double *height)
+train_on (const scene *s, unsigned named, int *applied, int *slow,
+    int *bins, double *height)
 {
   ad_config cfg;
   gray_config (&cfg);
@@ -357,12 +389,17 @@ train_on (const scene *s, unsigned named, int *applied, double *height)
   /* what the rule changed, as the element logs it */
   const char *set = ad_trainer_scale_settings (t);
   printf ("scale rule, %g px: '%s'\n", *height, set);
+  double speed = ad_trainer_object_speed (t, slow);
+  printf ("speed rule, %.2f px/frame: %d\n", speed, *slow);
   CHECK (*applied ? strstr (set, "flow_scale=2") && strstr (set,
           "motion_cell=16") && strstr (set, "map_frame=0.75") &&
-      strstr (set, "wander_weight=") && !strstr (set, "width=") :
-      set[0] == 0, "the rule's settings '%s' (applied %d)", set, *applied);
+      strstr (set, "wander_weight=") && !strstr (set, "width=") && !*slow :
+      *slow ? strcmp (set, "flow_bins=65") == 0 : set[0] == 0,
+      "the rules' settings '%s' (applied %d, slow %d)", set, *applied,
+      *slow);
   int cell = ad_model_config (m)->motion_cell;
-  if (*applied) {
+  *bins = ad_model_config (m)->flow_bins;
+  if (*applied || *slow) {
     /* the patterns were learned and calibrated on the new layout */
     ad_scorer *sc = NULL;
     CHECK (ad_scorer_new (m, &sc, &err) == AD_OK && ad_model_calib (m)->valid,
@@ -377,18 +414,35 @@ train_on (const scene *s, unsigned named, int *applied, double *height)
 static void
 test_trainer (void)
 {
-  scene small = { 5, 0, 0, 0, 0 }, tall = { 22, 0, 0, 0, 0 };
-  int applied = -1;
+  scene small = { 5, 0, 0, 0, 0, 0 }, tall = { 22, 0, 0, 0, 0, 0 },
+      slow = { 14, 0, 0, 0, 0, 4 }, tall_slow = { 22, 0, 0, 0, 0, 4 };
+  int applied = -1, sl = -1, bins = 0;
   double h = 0.0;
-  int cell = train_on (&small, 0, &applied, &h);
-  CHECK (cell == 8 && applied == 0 && h == 5.0,
-      "short squares: cell %d, applied %d, %g rows", cell, applied, h);
-  cell = train_on (&tall, 0, &applied, &h);
-  CHECK (cell == 16 && applied == 1 && h == 22.0,
-      "tall squares: cell %d, applied %d, %g rows", cell, applied, h);
-  cell = train_on (&tall, 1u << AD_RATE_SCALE, &applied, &h);
-  CHECK (cell == 8 && applied == 0 && h == 22.0,
-      "tall squares, flow_scale named: cell %d, applied %d", cell, applied);
+  int cell = train_on (&small, 0, &applied, &sl, &bins, &h);
+  CHECK (cell == 8 && applied == 0 && sl == 0 && bins == 35 && h == 5.0,
+      "short squares: cell %d, applied %d, slow %d, %d bins, %g rows", cell,
+      applied, sl, bins, h);
+  cell = train_on (&tall, 0, &applied, &sl, &bins, &h);
+  CHECK (cell == 16 && applied == 1 && sl == 0 && bins == 17 && h == 22.0,
+      "tall squares: cell %d, applied %d, slow %d, %d bins, %g rows", cell,
+      applied, sl, bins, h);
+  cell = train_on (&tall, 1u << AD_RATE_SCALE, &applied, &sl, &bins, &h);
+  CHECK (cell == 8 && applied == 0 && sl == 0 && bins == 35 && h == 22.0,
+      "tall squares, flow_scale named: cell %d, applied %d, slow %d, %d "
+      "bins", cell, applied, sl, bins);
+  /* a quarter of the squares' speed: finer bins, unless named; tall and
+   * slow, the near preset's half-resolution vectors keep their bins */
+  cell = train_on (&slow, 0, &applied, &sl, &bins, &h);
+  CHECK (cell == 8 && applied == 0 && sl == 1 && bins == 65,
+      "slow squares: cell %d, applied %d, slow %d, %d bins", cell, applied,
+      sl, bins);
+  cell = train_on (&slow, 1u << AD_RATE_BINS, &applied, &sl, &bins, &h);
+  CHECK (applied == 0 && sl == 0 && bins == 35, "slow squares, flow_bins "
+      "named: applied %d, slow %d, %d bins", applied, sl, bins);
+  cell = train_on (&tall_slow, 0, &applied, &sl, &bins, &h);
+  CHECK (cell == 16 && applied == 1 && sl == 0 && bins == 17,
+      "tall slow squares: cell %d, applied %d, slow %d, %d bins", cell,
+      applied, sl, bins);
 }
 
 int
@@ -397,6 +451,7 @@ main (void)
   test_height ();
   test_speed ();
   test_rule ();
+  test_speed_rule ();
   test_relayout ();
   test_trainer ();
   return check_report ("test-scale");
