@@ -562,10 +562,11 @@ ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
  * (0.13 px/frame).  Real walkers at a surveillance distance and 25 fps
  * read about 0.4 at 160x120, the generated scenes 0.74-0.83: at 0.4 a
  * wrong-way or erratic walker lies one or two 0.25-px bins from the
- * normal ones, and the finer bins gave every generated scene at that
- * speed +0.003 to +0.008 frame AUROC and +0.008 pixel AP in ad-tune, and
- * nothing at the usual speed (docs/benchmarks.md, "Finer bins for slow
- * footage").  Video only, from at least AD_SCALE_MIN_BLOBS blobs. */
+ * normal ones.  The finer bins gave four generated scenes at that speed
+ * +0.003 to +0.008 frame AUROC in ad-tune and nothing at the generated
+ * speed; through the pipeline +0.005 to +0.014 on four of five, the
+ * crowded walkway's folder -0.016 (docs/benchmarks.md, "Finer bins for
+ * slow footage").  Video only, from at least AD_SCALE_MIN_BLOBS blobs. */
 #define AD_SPEED_SLOW_PX 0.6
 #define AD_SPEED_SLOW_BINS 65
 

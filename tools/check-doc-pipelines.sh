@@ -76,19 +76,22 @@ for el in $ELEMENTS; do
 done
 
 # The core's configuration fields: "name<TAB>min<TAB>max", symbolic bounds
-# (AD_SCORE_WINDOW_MAX) resolved from the #defines and enums of core/ad.h.
+# (AD_SCORE_WINDOW_MAX, AD_FLOW_BINS_MAX) resolved from the #defines and
+# enums of core/ad.h and core/ad-internal.h.
 : >"$TMP/config"
 if [ -f "$TOP/core/ad-config.c" ]; then
-  awk -v hdr="$TOP/core/ad.h" '
+  awk -v hdr1="$TOP/core/ad.h" -v hdr2="$TOP/core/ad-internal.h" '
     function val(x) { return (x in sym) ? sym[x] : x }
     BEGIN {
-      while ((getline l < hdr) > 0) {
-        if (match(l, /^#define AD_[A-Z0-9_]+[ \t]+-?[0-9.]+/)) {
-          split(substr(l, RSTART, RLENGTH), a, /[ \t]+/); sym[a[2]] = a[3]
-        } else if (match(l, /AD_[A-Z0-9_]+ = -?[0-9]+/)) {
-          split(substr(l, RSTART, RLENGTH), a, / = /); sym[a[1]] = a[2]
+      hdr[1] = hdr1; hdr[2] = hdr2
+      for (h = 1; h <= 2; h++)
+        while ((getline l < hdr[h]) > 0) {
+          if (match(l, /^#define AD_[A-Z0-9_]+[ \t]+-?[0-9.]+/)) {
+            split(substr(l, RSTART, RLENGTH), a, /[ \t]+/); sym[a[2]] = a[3]
+          } else if (match(l, /AD_[A-Z0-9_]+ = -?[0-9]+/)) {
+            split(substr(l, RSTART, RLENGTH), a, / = /); sym[a[1]] = a[2]
+          }
         }
-      }
     }
     /^ *F \(/ { s = $0; sub(/^ *F \(/, "", s); split(s, a, /, */)
                 print a[1] "\t" val(a[3]) "\t" val(a[4]) }
