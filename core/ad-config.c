@@ -506,11 +506,19 @@ ad_config_fit_footage (ad_config *cfg, int64_t frames)
  * ad_config_scale_far. */
 #define AD_SCALE_FAR_PX 10.0
 
+/* 1 when the footage's measure can judge the scale and speed rules: video
+ * (stills have no motion to fit) and at least AD_SCALE_MIN_BLOBS blobs. */
+static int
+footage_judged (const ad_config *cfg, int64_t blobs)
+{
+  return cfg->clip_len > 1 && blobs >= AD_SCALE_MIN_BLOBS;
+}
+
 int
 ad_config_scale_far (const ad_config *cfg, double height, int64_t blobs,
     int size[2])
 {
-  if (!(cfg->clip_len > 1 && blobs >= AD_SCALE_MIN_BLOBS && height > 0.0 &&
+  if (!(footage_judged (cfg, blobs) && height > 0.0 &&
           height < AD_SCALE_FAR_PX))
     return 0;
   if (size) {
@@ -530,7 +538,7 @@ ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
   const unsigned fields = (1u << AD_RATE_SCALE) | (1u << AD_RATE_BINS) |
       (1u << AD_RATE_CELL);
   /* stills (clip_len 1) have no motion to fit */
-  if ((named & fields) || cfg->clip_len <= 1 || blobs < AD_SCALE_MIN_BLOBS ||
+  if ((named & fields) || !footage_judged (cfg, blobs) ||
       height < AD_SCALE_NEAR_PX)
     return 0;
   ad_config c = *cfg;
@@ -575,9 +583,9 @@ ad_config_fit_speed (ad_config *cfg, double speed, int64_t blobs,
     unsigned named)
 {
   const unsigned fields = (1u << AD_RATE_SCALE) | (1u << AD_RATE_BINS);
-  if ((named & fields) || cfg->clip_len <= 1 || blobs < AD_SCALE_MIN_BLOBS
-      || !(speed > 0.0) || speed >= AD_SPEED_SLOW_PX || cfg->flow_scale != 1
-      || cfg->flow_bins >= AD_SPEED_SLOW_BINS)
+  if ((named & fields) || !footage_judged (cfg, blobs) || !(speed > 0.0) ||
+      speed >= AD_SPEED_SLOW_PX || cfg->flow_scale != 1 ||
+      cfg->flow_bins >= AD_SPEED_SLOW_BINS)
     return 0;
   cfg->flow_bins = AD_SPEED_SLOW_BINS;
   return 1;

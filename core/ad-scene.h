@@ -84,8 +84,8 @@ ad_status ad_scene_add_leaves (ad_scene *s, float depth, ad_error *err);
  * camera at k x 25 frames a second (k = 1, the default): frame i shows
  * the scene at time i / k, so everything moves 1/k as far a frame, and
  * the clip holds k times as many frames (ad_scene_n_frames).  Sensor
- * noise stays per frame.  k in 1..AD_SCENE_PACE_MAX; the industrial scene's stills have
- * no time (AD_ERR_ARG for k > 1). */
+ * noise stays per frame.  k in 1..AD_SCENE_PACE_MAX; the industrial
+ * scene's stills have no time (AD_ERR_ARG for k > 1). */
 #define AD_SCENE_PACE_MAX 8
 ad_status ad_scene_set_pace (ad_scene *s, int k, ad_error *err);
 /* Frames of the clip: its length in scene time times the pace. */
