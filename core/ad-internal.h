@@ -286,6 +286,10 @@ void ad_config_changes (const ad_config *a, const ad_config *b, char *out,
 void ad_channel_mean (const float *feat, int c, size_t hw, float *gray);
 /* Separable Gaussian blur of map [H,W] in place; tmp [H*W]. */
 void ad_blur (float *map, int h, int w, float sigma, float *tmp);
+/* mask [H,W] (0/1) grown in place by r pixels each way (a square of
+ * side 2r + 1: 1 wherever a 1 lies within r pixels along both axes);
+ * tmp [H*W]. */
+void ad_grow_mask (uint8_t *mask, int h, int w, int r, uint8_t *tmp);
 /* Error floor of map [H,W] estimated from its histogram (the mode of the
  * lower part of the distribution). */
 float ad_hist_floor (const float *map, int n);

@@ -251,7 +251,10 @@ ad_sc_light (ad_scorer *sc, const float *gray, const float *resid,
 
 /* Stationary change per cell into cells[2]: the mean over the cell of the
  * difference to the learned background at the pixels that did not move
- * (compensated difference below the motion noise), followed over time by
+ * (compensated difference below the motion noise; a pixel within
+ * static_clear of one that moved keeps its value from when it was last
+ * clear, sc->still_hold, so a plain coat's still inside does not count
+ * while the walker passes), followed over time by
  * a value that rises towards it by 1/static_rise a frame and falls to
  * it at once (from 0 at the first frame), so a passer-by's brief
  * mismatch hardly counts and an object left lying builds up.
@@ -296,6 +299,14 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
     sc->tmp[n++] = d[p];
   float fl = AD_STILL_FLOOR_K * ad_quantile (sc->tmp, n, 0.5f, sc->tmp + n);
   memset (c, 0, sizeof (float) * sc->ncells);
+  /* sc->near: the pixels that move, then (static_clear) those near one */
+  uint8_t *near = sc->near;
+  for (int p = 0; p < sc->hw; p++)
+    near[p] = r && r[p] > sc->flow_noise;
+  const int clear = sc->cfg.static_clear;
+  ad_grow_mask (near, sc->h, sc->w, clear, near + sc->hw);
+  if (!sc->have_still)
+    memset (sc->still_hold, 0, sizeof (float) * sc->hw);
   for (int y = 0; y < sc->h; y++)
     for (int x = 0; x < sc->w; x++) {
       size_t p = (size_t) y * sc->w + x;
@@ -305,6 +316,11 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
       if (moving || relearn)
         d[p] = 0.0f;            /* moving, or no background yet: not
                                  * stationary */
+      else if (near[p])
+        d[p] = sc->still_hold[p];       /* beside something that moves:
+                                         * as when last clear of it */
+      if (clear > 0 && (!near[p] || moving || relearn))
+        sc->still_hold[p] = d[p];
       c[(y / sc->cell) * sc->gw + x / sc->cell] += d[p];
       if (relearn && !moving) {
         /* re-learning: the mean of the pixel's still frames */

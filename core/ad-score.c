@@ -141,7 +141,9 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     sc->bg = t;
     sc->bg_live = ad_alloc (sc->hw);
     sc->still_age = ad_alloc (sc->hw);
-    if (!sc->bg_live || !sc->still_age) {
+    sc->near = malloc (2 * (size_t) sc->hw);
+    sc->still_hold = ad_alloc (sc->hw);
+    if (!sc->bg_live || !sc->still_age || !sc->near || !sc->still_hold) {
       ad_scorer_free (sc);
       return ad_fail (err, AD_ERR_NOMEM, "out of memory");
     }
@@ -216,6 +218,8 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->uv);
   ad_free (sc->cdiff);
   ad_free (sc->still_age);
+  free (sc->near);
+  ad_free (sc->still_hold);
   free (sc->ign);
   free (sc->cign);
   ad_flow_free (sc->flow);

@@ -19,6 +19,38 @@ ad_channel_mean (const float *feat, int c, size_t hw, float *gray)
   }
 }
 
+/* One pass of ad_grow_mask: dst = src grown by r along rows (stride 1,
+ * n per line, lines apart by ls) or columns, with a running count of
+ * the 1s in the window. */
+static void
+grow_lines (const uint8_t *src, uint8_t *dst, int lines, int n, int step,
+    int ls, int r)
+{
+  for (int l = 0; l < lines; l++) {
+    const uint8_t *s = src + (size_t) l * ls;
+    uint8_t *d = dst + (size_t) l * ls;
+    int count = 0;
+    for (int i = 0; i < r && i < n; i++)
+      count += s[(size_t) i * step];
+    for (int i = 0; i < n; i++) {
+      if (i + r < n)
+        count += s[(size_t) (i + r) * step];
+      if (i - r - 1 >= 0)
+        count -= s[(size_t) (i - r - 1) * step];
+      d[(size_t) i * step] = count > 0;
+    }
+  }
+}
+
+void
+ad_grow_mask (uint8_t *mask, int h, int w, int r, uint8_t *tmp)
+{
+  if (r <= 0)
+    return;
+  grow_lines (mask, tmp, h, w, 1, w, r);        /* along rows */
+  grow_lines (tmp, mask, w, h, w, 1, r);        /* along columns */
+}
+
 void
 ad_blur (float *map, int h, int w, float sigma, float *tmp)
 {

@@ -182,6 +182,9 @@ typedef struct ad_config {
                                * the stationary change */
   int32_t static_absorb;      /* frames after which a still change joins the
                                * stream's background (0: never) */
+  int32_t static_clear;       /* px: a pixel this near a moving one keeps
+                               * the stationary difference it had when
+                               * last clear of motion (0: off) */
   int32_t flow_accel;         /* 1: score abnormal changes of motion too */
   int32_t motion_comp;        /* 1: remove camera shake and brightness change */
   int32_t score_window;       /* learned and motion parts: median of the

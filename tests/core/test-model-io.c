@@ -600,6 +600,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "flow_sway");
     drop_field (cut, &n, "flow_shade");
     drop_field (cut, &n, "map_frame");
+    drop_field (cut, &n, "static_clear");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -645,6 +646,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           m->cfg.flow_shade);
       CHECK (m->cfg.map_frame == 0.0f, "legacy map by frame score %g",
           m->cfg.map_frame);
+      CHECK (m->cfg.static_clear == 0, "legacy stationary clearance %d",
+          (int) m->cfg.static_clear);
     }
     ad_model_free (m);
     m = NULL;

@@ -1268,6 +1268,121 @@ test_outside (void)
         nobg1[k]);
 }
 
+/* static_clear: a plain dark walker, 10 rows tall and 4 columns wide,
+ * moves down a pixel a frame over a flat learned background; only its
+ * top and bottom rows change from frame to frame, so its inside reads as
+ * lying still unless the pixels near a moving one are left out.  A bag
+ * (a still 4 x 4 square) keeps its change while a passer-by shifts back
+ * and forth beside it (its blurred change reaches 3 px from its edges,
+ * the moving pixels grown by 2 reach the bag's first column), and one
+ * that appears where nothing moves builds up as without the setting. */
+static int clear_v;
+
+static void
+edit_clear (ad_config *c)
+{
+  c->fuse = AD_FUSE_MOTION;
+  c->motion_comp = 1;
+  c->static_weight = 1.0f;
+  c->static_rise = 1.0f;          /* the change as it is, each frame */
+  c->static_normal = 0;
+  c->static_clear = clear_v;
+}
+
+/* frame [1, H, W]: the flat 0.5 ground with dark (0.1) rectangles: the
+ * walker of rows [wy, wy + 10), columns 6-9 (wy < 0: none), the bag at
+ * rows 8-11, columns 20-23 (bag), the passer of rows 6-13, columns [px,
+ * px + 3) (px < 0: none) */
+static void
+street (float *f, int wy, int bag, int px)
+{
+  for (int p = 0; p < HW; p++) {
+    int y = p / W, x = p % W;
+    int dark = (wy >= 0 && y >= wy && y < wy + 10 && x >= 6 && x < 10) ||
+        (bag && y >= 8 && y < 12 && x >= 20 && x < 24) ||
+        (px >= 0 && y >= 6 && y < 14 && x >= px && x < px + 3);
+    f[p] = dark ? 0.1f : 0.5f;
+  }
+}
+
+/* static_raw [n] over n frames made by frame (i, f), with static_clear
+ * clear. */
+static int
+still_run (int clear, int n, void (*frame) (int, float *), float *st)
+{
+  clear_v = clear;
+  ad_model *m = flat_background (edit_clear, 1);
+  ad_scorer *sc = m ? scorer_for (m) : NULL;
+  float f[HW];
+  ad_score o;
+  int ok = sc != NULL;
+  for (int i = 0; ok && i < n; i++) {
+    frame (i, f);
+    ok = ad_scorer_process (sc, f, NULL, NULL, &o, NULL) == AD_OK;
+    st[i] = o.static_raw;
+  }
+  ad_scorer_free (sc);
+  ad_model_free (m);
+  CHECK (ok, "still run scored (static_clear %d)", clear);
+  return ok;
+}
+
+static void
+walker_frame (int i, float *f)
+{
+  street (f, i, 0, -1);
+}
+
+/* the bag lies from frame 0; a passer walks in from the left edge a
+ * pixel a frame and from frame 12 on stands at columns 12-14 and 13-15
+ * by turns (its changing columns 12 and 15) */
+static void
+passer_frame (int i, float *f)
+{
+  street (f, -1, 1, i < 12 ? i : 12 + i % 2);
+}
+
+static void
+appear_frame (int i, float *f)
+{
+  street (f, -1, i >= 3, -1);
+}
+
+static void
+test_static_clear (void)
+{
+  ad_config d;
+  ad_config_default (&d);
+  CHECK (d.static_clear == 0, "default static_clear %d", d.static_clear);
+  float w0[12], w2[12], p0[20], p2[20], a0[8], a2[8];
+  if (!still_run (0, 12, walker_frame, w0) ||
+      !still_run (2, 12, walker_frame, w2) ||
+      !still_run (0, 20, passer_frame, p0) ||
+      !still_run (2, 20, passer_frame, p2) ||
+      !still_run (0, 8, appear_frame, a0) ||
+      !still_run (2, 8, appear_frame, a2))
+    return;
+  /* the walker: its still inside counts without the setting */
+  float m0 = 0.0f, m2 = 0.0f;
+  for (int i = 4; i < 12; i++) {
+    m0 = w0[i] > m0 ? w0[i] : m0;
+    m2 = w2[i] > m2 ? w2[i] : m2;
+  }
+  CHECK (m0 > 0.02f, "walker, static_clear 0: its inside reads %g", m0);
+  CHECK (m2 < 0.1f * m0, "walker, static_clear 2: %g (0: %g)", m2, m0);
+  /* the bag beside a passer: as before the passer came */
+  CHECK (p2[5] > 0.02f, "bag alone %g", p2[5]);
+  for (int i = 13; i < 20; i++)
+    CHECK (p2[i] >= 0.95f * p2[5], "bag with a passer beside it, frame "
+        "%d: %g (alone %g)", i, p2[i], p2[5]);
+  CHECK (fabsf (p0[5] - p2[5]) < 1e-6f, "bag alone: %g and %g", p0[5],
+      p2[5]);
+  /* a bag appearing where nothing moves: the same from its second frame */
+  for (int i = 4; i < 8; i++)
+    CHECK (a2[i] > 0.02f && fabsf (a2[i] - a0[i]) < 1e-6f, "bag, frame "
+        "%d: %g with static_clear 2, %g with 0", i, a2[i], a0[i]);
+}
+
 /* A colour model's camera turns gray (night infrared) and back.  The
  * model's background [H, W] is the channel mean of a scene whose left
  * three quarters are (0.6, 0.5, 0.4) and the rest grass (0.2, 0.7, 0.3);
@@ -1462,6 +1577,7 @@ main (void)
   test_gate_floor ();
   test_shadow ();
   test_outside ();
+  test_static_clear ();
   test_colour_switch ();
   test_colour_change ();
   return check_report ("test-score");
