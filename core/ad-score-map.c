@@ -299,14 +299,16 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
     sc->tmp[n++] = d[p];
   float fl = AD_STILL_FLOOR_K * ad_quantile (sc->tmp, n, 0.5f, sc->tmp + n);
   memset (c, 0, sizeof (float) * sc->ncells);
-  /* sc->near: the pixels that move, then (static_clear) those near one */
-  uint8_t *near = sc->near;
-  for (int p = 0; p < sc->hw; p++)
-    near[p] = r && r[p] > sc->flow_noise;
+  /* static_clear: sc->near, the pixels that move grown by it */
   const int clear = sc->cfg.static_clear;
-  ad_grow_mask (near, sc->h, sc->w, clear, near + sc->hw);
-  if (!sc->have_still)
-    memset (sc->still_hold, 0, sizeof (float) * sc->hw);
+  uint8_t *near = sc->near;
+  if (clear > 0) {
+    for (int p = 0; p < sc->hw; p++)
+      near[p] = r && r[p] > sc->flow_noise;
+    ad_grow_mask (near, sc->h, sc->w, clear, near + sc->hw);
+    if (!sc->have_still)
+      memset (sc->still_hold, 0, sizeof (float) * sc->hw);
+  }
   for (int y = 0; y < sc->h; y++)
     for (int x = 0; x < sc->w; x++) {
       size_t p = (size_t) y * sc->w + x;
@@ -316,7 +318,7 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
       if (moving || relearn)
         d[p] = 0.0f;            /* moving, or no background yet: not
                                  * stationary */
-      else if (near[p])
+      else if (clear > 0 && near[p])
         d[p] = sc->still_hold[p];       /* beside something that moves:
                                          * as when last clear of it */
       if (clear > 0 && (!near[p] || moving || relearn))
