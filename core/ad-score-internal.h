@@ -77,10 +77,11 @@ struct ad_scorer {
                              * with: bg, plus what static_absorb took in */
   float *still_age;         /* [hw] frames each pixel has stayed different
                              * while still */
-  uint8_t *near;            /* [2, hw] pixels that move, then those within
-                             * static_clear of one (and scratch) */
-  float *still_hold;        /* [hw] each pixel's stationary difference when
-                             * it was last clear of motion (static_clear) */
+  uint8_t *near;            /* [2, hw] with static_clear: the pixels that
+                             * move grown by it (and scratch), else NULL */
+  float *still_hold;        /* [hw] with static_clear: each pixel's
+                             * stationary difference when it was last clear
+                             * of motion, else NULL */
   const ad_tensor *bgc;     /* [2, hw] colour models with static_chroma:
                              * the learned background's chromaticity, or
                              * NULL */

@@ -321,7 +321,7 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
       else if (clear > 0 && near[p])
         d[p] = sc->still_hold[p];       /* beside something that moves:
                                          * as when last clear of it */
-      if (clear > 0 && (!near[p] || moving || relearn))
+      if (clear > 0)
         sc->still_hold[p] = d[p];
       c[(y / sc->cell) * sc->gw + x / sc->cell] += d[p];
       if (relearn && !moving) {

@@ -141,9 +141,12 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     sc->bg = t;
     sc->bg_live = ad_alloc (sc->hw);
     sc->still_age = ad_alloc (sc->hw);
-    sc->near = malloc (2 * (size_t) sc->hw);
-    sc->still_hold = ad_alloc (sc->hw);
-    if (!sc->bg_live || !sc->still_age || !sc->near || !sc->still_hold) {
+    if (sc->cfg.static_clear > 0) {
+      sc->near = malloc (2 * (size_t) sc->hw);
+      sc->still_hold = ad_alloc (sc->hw);
+    }
+    if (!sc->bg_live || !sc->still_age || (sc->cfg.static_clear > 0 &&
+            (!sc->near || !sc->still_hold))) {
       ad_scorer_free (sc);
       return ad_fail (err, AD_ERR_NOMEM, "out of memory");
     }
