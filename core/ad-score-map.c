@@ -249,12 +249,53 @@ ad_sc_light (ad_scorer *sc, const float *gray, const float *resid,
     sc->lit[p] = g;
 }
 
+/* static_clear: every silhouette (8-connected piece of the pixels whose
+ * difference d [hw] to the background exceeds fl) that touches the
+ * picture's edge and holds a moving pixel (r [hw] above the motion noise)
+ * joins sc->near.  A walker coming in over the edge has no trailing edge
+ * in the picture, so the pixels near its moving ones do not reach its
+ * inside, which stays on the edge's pixels for as long as the walker
+ * takes to come in; a bag lies inside the picture, or at its edge with
+ * nothing moving in its piece.  sc->near + hw [hw] scratch (the pixels
+ * seen), sc->piece [hw] one piece's pixels. */
+static void
+hold_edge_pieces (ad_scorer *sc, const float *d, float fl, const float *r)
+{
+  const int h = sc->h, w = sc->w;
+  uint8_t *seen = sc->near + sc->hw;
+  int *q = sc->piece;
+  memset (seen, 0, (size_t) sc->hw);
+  for (int p0 = 0; p0 < sc->hw; p0++) {
+    if (seen[p0] || !(d[p0] > fl))
+      continue;
+    int n = 0, edge = 0, moves = 0;
+    q[n++] = p0;
+    seen[p0] = 1;
+    for (int i = 0; i < n; i++) {
+      int p = q[i], y = p / w, x = p % w;
+      edge |= y == 0 || x == 0 || y == h - 1 || x == w - 1;
+      moves |= r[p] > sc->flow_noise;
+      for (int yy = y > 0 ? y - 1 : 0; yy <= y + 1 && yy < h; yy++)
+        for (int xx = x > 0 ? x - 1 : 0; xx <= x + 1 && xx < w; xx++) {
+          int pp = yy * w + xx;
+          if (!seen[pp] && d[pp] > fl) {
+            seen[pp] = 1;
+            q[n++] = pp;
+          }
+        }
+    }
+    for (int i = 0; edge && moves && i < n; i++)
+      sc->near[q[i]] = 1;
+  }
+}
+
 /* Stationary change per cell into cells[2]: the mean over the cell of the
  * difference to the learned background at the pixels that did not move
  * (compensated difference below the motion noise; a pixel within
- * static_clear of one that moved keeps its value from when it was last
- * clear, sc->still_hold, so a plain coat's still inside does not count
- * while the walker passes), followed over time by
+ * static_clear of one that moved, or in a silhouette at the picture's
+ * edge that holds one (hold_edge_pieces), keeps its value from when it
+ * was last clear, sc->still_hold, so a plain coat's still inside does not
+ * count while the walker passes), followed over time by
  * a value that rises towards it by 1/static_rise a frame and falls to
  * it at once (from 0 at the first frame), so a passer-by's brief
  * mismatch hardly counts and an object left lying builds up.
@@ -299,13 +340,16 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
     sc->tmp[n++] = d[p];
   float fl = AD_STILL_FLOOR_K * ad_quantile (sc->tmp, n, 0.5f, sc->tmp + n);
   memset (c, 0, sizeof (float) * sc->ncells);
-  /* static_clear: sc->near, the pixels that move grown by it */
+  /* static_clear: sc->near, the pixels that move grown by it, and the
+   * silhouettes at the picture's edge that hold one */
   const int clear = sc->cfg.static_clear;
   uint8_t *near = sc->near;
   if (clear > 0) {
     for (int p = 0; p < sc->hw; p++)
       near[p] = r && r[p] > sc->flow_noise;
     ad_grow_mask (near, sc->h, sc->w, clear, near + sc->hw);
+    if (r)
+      hold_edge_pieces (sc, d, fl, r);
     if (!sc->have_still)
       memset (sc->still_hold, 0, sizeof (float) * sc->hw);
   }

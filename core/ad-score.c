@@ -144,9 +144,10 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     if (sc->cfg.static_clear > 0) {
       sc->near = malloc (2 * (size_t) sc->hw);
       sc->still_hold = ad_alloc (sc->hw);
+      sc->piece = malloc (sizeof (int) * (size_t) sc->hw);
     }
     if (!sc->bg_live || !sc->still_age || (sc->cfg.static_clear > 0 &&
-            (!sc->near || !sc->still_hold))) {
+            (!sc->near || !sc->still_hold || !sc->piece))) {
       ad_scorer_free (sc);
       return ad_fail (err, AD_ERR_NOMEM, "out of memory");
     }
@@ -223,6 +224,7 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->still_age);
   free (sc->near);
   ad_free (sc->still_hold);
+  free (sc->piece);
   free (sc->ign);
   free (sc->cign);
   ad_flow_free (sc->flow);

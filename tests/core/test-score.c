@@ -1348,19 +1348,40 @@ appear_frame (int i, float *f)
   street (f, -1, i >= 3, -1);
 }
 
+/* the walker comes up over the picture's bottom edge a pixel a frame:
+ * only its top row changes, the edge cuts off its bottom */
+static void
+edge_walker_frame (int i, float *f)
+{
+  street (f, H - 1 - i, 0, -1);
+}
+
+/* a bag lies at the picture's bottom edge from frame 3 (columns 6-9, the
+ * walker's bottom 4 rows), nothing moves */
+static void
+edge_bag_frame (int i, float *f)
+{
+  street (f, i >= 3 ? H - 4 : -1, 0, -1);
+}
+
 static void
 test_static_clear (void)
 {
   ad_config d;
   ad_config_default (&d);
   CHECK (d.static_clear == 0, "default static_clear %d", d.static_clear);
-  float w0[12], w2[12], p0[20], p2[20], a0[8], a2[8];
+  float w0[12], w2[12], p0[20], p2[20], a0[8], a2[8], e0[10], e1[10],
+      b0[8], b1[8];
   if (!still_run (0, 12, walker_frame, w0) ||
       !still_run (2, 12, walker_frame, w2) ||
       !still_run (0, 20, passer_frame, p0) ||
       !still_run (2, 20, passer_frame, p2) ||
       !still_run (0, 8, appear_frame, a0) ||
-      !still_run (2, 8, appear_frame, a2))
+      !still_run (2, 8, appear_frame, a2) ||
+      !still_run (0, 10, edge_walker_frame, e0) ||
+      !still_run (1, 10, edge_walker_frame, e1) ||
+      !still_run (0, 8, edge_bag_frame, b0) ||
+      !still_run (1, 8, edge_bag_frame, b1))
     return;
   /* the walker: its still inside counts without the setting */
   float m0 = 0.0f, m2 = 0.0f;
@@ -1381,6 +1402,21 @@ test_static_clear (void)
   for (int i = 4; i < 8; i++)
     CHECK (a2[i] > 0.02f && fabsf (a2[i] - a0[i]) < 1e-6f, "bag, frame "
         "%d: %g with static_clear 2, %g with 0", i, a2[i], a0[i]);
+  /* the walker coming in over the edge: its silhouette touches the edge
+   * and moves, so its still rows (beyond 1 px of its top) do not count */
+  float me0 = 0.0f, me1 = 0.0f;
+  for (int i = 4; i < 10; i++) {
+    me0 = e0[i] > me0 ? e0[i] : me0;
+    me1 = e1[i] > me1 ? e1[i] : me1;
+  }
+  CHECK (me0 > 0.02f, "edge walker, static_clear 0: %g", me0);
+  CHECK (me1 < 0.1f * me0, "edge walker, static_clear 1: %g (0: %g)", me1,
+      me0);
+  /* a bag at the edge where nothing moves: as without the setting */
+  for (int i = 4; i < 8; i++)
+    CHECK (b1[i] > 0.02f && fabsf (b1[i] - b0[i]) < 1e-6f, "bag at the "
+        "edge, frame %d: %g with static_clear 1, %g with 0", i, b1[i],
+        b0[i]);
 }
 
 /* A colour model's camera turns gray (night infrared) and back.  The
