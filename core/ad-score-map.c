@@ -256,8 +256,9 @@ ad_sc_light (ad_scorer *sc, const float *gray, const float *resid,
  * in the picture, so the pixels near its moving ones do not reach its
  * inside, which stays on the edge's pixels for as long as the walker
  * takes to come in; a bag lies inside the picture, or at its edge with
- * nothing moving in its piece.  sc->near + hw [hw] scratch (the pixels
- * seen), sc->piece [hw] one piece's pixels. */
+ * nothing moving in its piece.  The pieces are flooded from the border's
+ * pixels, so those inside the picture cost nothing.  sc->near + hw [hw]
+ * scratch (the pixels seen), sc->piece [hw] one piece's pixels. */
 static void
 hold_edge_pieces (ad_scorer *sc, const float *d, float fl, const float *r)
 {
@@ -265,15 +266,18 @@ hold_edge_pieces (ad_scorer *sc, const float *d, float fl, const float *r)
   uint8_t *seen = sc->near + sc->hw;
   int *q = sc->piece;
   memset (seen, 0, (size_t) sc->hw);
-  for (int p0 = 0; p0 < sc->hw; p0++) {
+  /* a piece that touches the edge holds a pixel of the border: flood
+   * from those only, going round the border (2h + 2w - 4 pixels) */
+  for (int b = 0; b < 2 * (h + w) - 4; b++) {
+    int p0 = b < w ? b : b < 2 * w ? (h - 1) * w + b - w :
+        ((b - 2 * w) / 2 + 1) * w + ((b - 2 * w) % 2 ? w - 1 : 0);
     if (seen[p0] || !(d[p0] > fl))
       continue;
-    int n = 0, edge = 0, moves = 0;
+    int n = 0, moves = 0;
     q[n++] = p0;
     seen[p0] = 1;
     for (int i = 0; i < n; i++) {
       int p = q[i], y = p / w, x = p % w;
-      edge |= y == 0 || x == 0 || y == h - 1 || x == w - 1;
       moves |= r[p] > sc->flow_noise;
       for (int yy = y > 0 ? y - 1 : 0; yy <= y + 1 && yy < h; yy++)
         for (int xx = x > 0 ? x - 1 : 0; xx <= x + 1 && xx < w; xx++) {
@@ -284,7 +288,7 @@ hold_edge_pieces (ad_scorer *sc, const float *d, float fl, const float *r)
           }
         }
     }
-    for (int i = 0; edge && moves && i < n; i++)
+    for (int i = 0; moves && i < n; i++)
       sc->near[q[i]] = 1;
   }
 }
