@@ -18,8 +18,11 @@
 /* Calibration keeps every frame's learned map when this many floats fit
  * (256 MB); beyond it the network is run once per pass instead. */
 #define AD_CALIB_STORE_MAX ((size_t) 64 << 20)
-/* Stationary change: the floor of its spread (gray levels in [0, 1]). */
-#define AD_STILL_FLOOR 0.01f
+/* Stationary change: the floor of its spread (gray levels in [0, 1]):
+ * held-back footage with nobody slow in it gives less, and a slow
+ * walker's plain inside then reads as something left (benchmarks.md,
+ * "The stationary change's floor"). */
+#define AD_STILL_FLOOR 0.02f
 /* Stationary change: a cell's normal level (static_normal) is this
  * quantile of its values on the held-back frames, taken from at most
  * AD_STILL_BASE_MAX values (frames at an even stride). */
