@@ -98,6 +98,7 @@ const ad_field ad_config_fields[] = {
   F (map_track, AD_FIELD_INT, 0, 1, 1, 1, "Heatmap, with flow_track=1: a cell's motion-pattern novelty and wandering are painted no higher than the cell's running mean (the one the frame score takes), so a normal walker's one-off odd vector fades from the map as from the score; 0: each frame's own value"),
   F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not; 2.4 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage, unless config names it: it fills a near object's large inside)"),
   F (map_frame, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap of a calibrated model times min(1, frame score) to this power: a frame under the threshold paints its heatmap dimmer, the less it scores (0 = off; 0.75 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage, unless config names it: a near normal walker leaves a large glow in the map, an anomaly's frame scores)"),
+  F (map_static, AD_FIELD_FLOAT, 0.0, 4.0, 1.0, 1, "Heatmap: weight of the stationary change (something left lying), times its weight in the frame score (fuse 2 and 3; 2 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage, unless config names it: a near object's many cells are painted by the part's spread, floored for the frame score's sake, and the learned error weighs more there)"),
   F (map_motion, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap: weight of the plain cell motion, times its weight in the frame score (fuse 2 and 3; 0 = the map shows what is novel, not every moving object)"),
   F (map_wander, AD_FIELD_FLOAT, 0.0, 4.0, 0.5, 1, "Heatmap: weight of the wandering part, times its weight in the frame score (fuse 2 and 3; it scores erratic motion, but at a slow camera, whose half-resolution vectors point every which way, it also paints every walker a little)"),
   F (pixel_std, AD_FIELD_INT, 0, 1, 0, 1, "Standardise each pixel by its normal spread"),
@@ -193,12 +194,15 @@ static const struct {
    * learned error weighing 8 times as much in the heatmap (it fills a
    * near object's large inside, which the motion parts paint less of);
    * the heatmap of a frame under the threshold dimmed with its score
-   * (a near normal walker's glow is large, an anomaly's frame scores)
+   * (a near normal walker's glow is large, an anomaly's frame scores);
+   * the stationary change weighing twice as much in the heatmap (a near
+   * left object's cells, painted by the part's floored spread, would fall
+   * behind the learned error's 2.4)
    * (docs/tuning.md, "Resolution"; measured in docs/benchmarks.md, "A
    * camera close to the scene", "The scale follows the footage", "The
    * learned error in a close camera's heatmap") */
   { "near", "flow_scale=2,motion_cell=16,flow_bins=17,flow_busy=0,"
-        "map_learned=2.4,map_frame=0.75" },
+        "map_learned=2.4,map_frame=0.75,map_static=2" },
 };
 
 const char *
@@ -473,7 +477,8 @@ ad_config_features_match (const ad_config *model, const ad_config *feat,
 const char *const ad_config_rate_fields[AD_RATE_N_FIELDS] = {
   "flow_window", "calib_quantile", "static_rise", "flow_smooth",
   "flow_scale", "flow_bins", "wander_frames", "map_neighbour", "flow_recur",
-  "wander_weight", "motion_cell", "flow_busy", "map_learned", "map_frame"
+  "wander_weight", "motion_cell", "flow_busy", "map_learned", "map_frame",
+  "map_static"
 };
 
 int
@@ -552,7 +557,7 @@ ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
     c.wander_weight = (float) (cfg->wander_weight * AD_SCALE_USUAL_PX /
         height);
   /* the rules' other fields the user named (flow_busy, wander_weight,
-   * map_learned, map_frame) keep their values */
+   * map_learned, map_frame, map_static) keep their values */
   for (int i = 0; i < AD_RATE_N_FIELDS; i++)
     if ((named >> i) & 1u) {
       const ad_field *f = ad_config_field (ad_config_rate_fields[i]);

@@ -456,7 +456,8 @@ fuse (const ad_config *cfg, float l, float mo, float fl, float sti,
  * the wandering no more than the cell's running mean (sc->track, which
  * ad_sc_part_over_time has brought up to this frame).  With two or more parts
  * (fuse SUM or MAX), the learned, plain-motion and wandering parts are
- * weighted by map_learned, map_motion and map_wander on top of their
+ * weighted by map_learned, map_motion and map_wander, and the stationary
+ * change by map_static, on top of their
  * frame-score weights: every normal mover leaves prediction error and
  * motion (and at a slow camera some wandering), only anomalies leave
  * novelty. */
@@ -469,6 +470,7 @@ ad_sc_fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
   float ml = mixed ? sc->cfg.map_learned : 1.0f;
   float mm = mixed ? sc->cfg.map_motion : 1.0f;
   float mw = mixed ? sc->cfg.map_wander : 1.0f;
+  float ms = mixed ? sc->cfg.map_static : 1.0f;
   spread_novelty (sc, cells);
   /* map_track: no more than the cell's running mean (one-off odd vectors
    * fade from the map as from the score) */
@@ -486,7 +488,7 @@ ad_sc_fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
       int k = x / sc->cell;
       float wv = tw && tw[row + k] < wrow[k] ? tw[row + k] : wrow[k];
       out[p] = og[p] * fuse (&sc->cfg, ml * lmap[p], mm * gate[p] * crow[k],
-          gate[p] * frow[k], sg[p] * srow[k], mw * gate[p] * wv, s);
+          gate[p] * frow[k], ms * sg[p] * srow[k], mw * gate[p] * wv, s);
     }
   }
   for (int p = 0; sc->ign && p < sc->hw; p++)

@@ -210,6 +210,8 @@ typedef struct ad_config {
   float map_learned;          /* heatmap weight of the learned part, x fuse */
   float map_frame;            /* heatmap times min (1, frame score) to this
                                * power (calibrated models; 0: off) */
+  float map_static;           /* heatmap weight of the stationary change,
+                               * x fuse */
   float map_motion;           /* heatmap weight of the plain motion, x fuse */
   float map_wander;           /* map weight of the wandering part */
   int32_t pixel_std;          /* 1: standardise each pixel by normal spread */
@@ -258,8 +260,9 @@ enum {
   AD_RATE_SCALE, AD_RATE_BINS, AD_RATE_WANDER, AD_RATE_NEIGHBOUR,
   AD_RATE_RECUR, AD_RATE_WANDER_WEIGHT,
   /* the scale rule's alone: motion_cell, flow_busy, map_learned,
-   * map_frame */
+   * map_frame, map_static */
   AD_RATE_CELL, AD_RATE_BUSY, AD_RATE_MAP_LEARNED, AD_RATE_MAP_FRAME,
+  AD_RATE_MAP_STATIC,
   AD_RATE_N_FIELDS
 };
 extern const char *const ad_config_rate_fields[AD_RATE_N_FIELDS];
@@ -513,13 +516,13 @@ int ad_config_fit_footage (ad_config *cfg, int64_t frames);
  * least 21 model pixels, from at least 20 blobs: at 160x120 a camera
  * about twice as close as a surveillance view or closer), cfg takes the
  * near preset (flow_scale 2, motion_cell 16, flow_bins 17, flow_busy 0,
- * map_learned 2.4, map_frame 0.75) and, unless wander_norm, wander_weight
- * times 15 / that height (K times closer, K times the px/frame), for
- * video (clip_len above 1), unless named (1 << AD_RATE_*) holds
- * AD_RATE_SCALE, AD_RATE_BINS or AD_RATE_CELL; a named flow_busy,
- * wander_weight, map_learned or map_frame (AD_RATE_BUSY,
- * AD_RATE_WANDER_WEIGHT, AD_RATE_MAP_LEARNED, AD_RATE_MAP_FRAME) keeps
- * its value.  Returns 1 when it changed cfg. */
+ * map_learned 2.4, map_frame 0.75, map_static 2) and, unless wander_norm,
+ * wander_weight times 15 / that height (K times closer, K times the
+ * px/frame), for video (clip_len above 1), unless named (1 << AD_RATE_*)
+ * holds AD_RATE_SCALE, AD_RATE_BINS or AD_RATE_CELL; a named flow_busy,
+ * wander_weight, map_learned, map_frame or map_static (AD_RATE_BUSY,
+ * AD_RATE_WANDER_WEIGHT, AD_RATE_MAP_LEARNED, AD_RATE_MAP_FRAME,
+ * AD_RATE_MAP_STATIC) keeps its value.  Returns 1 when it changed cfg. */
 int ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
     unsigned named);
 /* The speed rule (docs/tuning.md, "Resolution", "Speed"): when the things

@@ -600,6 +600,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "flow_sway");
     drop_field (cut, &n, "flow_shade");
     drop_field (cut, &n, "map_frame");
+    drop_field (cut, &n, "map_static");
     drop_field (cut, &n, "static_clear");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
@@ -646,6 +647,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           m->cfg.flow_shade);
       CHECK (m->cfg.map_frame == 0.0f, "legacy map by frame score %g",
           m->cfg.map_frame);
+      CHECK (m->cfg.map_static == 1.0f, "legacy map stationary weight %g",
+          m->cfg.map_static);
       CHECK (m->cfg.static_clear == 0, "legacy stationary clearance %d",
           (int) m->cfg.static_clear);
     }
@@ -972,6 +975,7 @@ test_config_parse (void)
   CHECK (ad_config_parse (&c, "preset=near", &err) == AD_OK &&
       c.flow_scale == 2 && c.motion_cell == 16 && c.flow_bins == 17 &&
       c.flow_busy == 0.0f && c.map_learned == 2.4f && c.map_frame == 0.75f &&
+      c.map_static == 2.0f &&
       ad_config_validate (&c, &err) == AD_OK, "near preset: %s", err.msg);
 }
 

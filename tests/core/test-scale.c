@@ -209,11 +209,14 @@ test_rule (void)
   CHECK (c.map_frame == near.map_frame && near.map_frame > 0.0f &&
       cfg.map_frame == 0.0f, "the map dimmed by the frame score: %g -> %g",
       cfg.map_frame, c.map_frame);
+  CHECK (c.map_static == near.map_static && near.map_static >
+      cfg.map_static, "the stationary change weighs more in the map: %g -> "
+      "%g", cfg.map_static, c.map_static);
   /* the rule's other fields, named: the rule applies, they keep the
    * user's value */
-  static const int own[4] = { AD_RATE_WANDER_WEIGHT, AD_RATE_BUSY,
-    AD_RATE_MAP_LEARNED, AD_RATE_MAP_FRAME };
-  for (int i = 0; i < 4; i++) {
+  static const int own[5] = { AD_RATE_WANDER_WEIGHT, AD_RATE_BUSY,
+    AD_RATE_MAP_LEARNED, AD_RATE_MAP_FRAME, AD_RATE_MAP_STATIC };
+  for (int i = 0; i < 5; i++) {
     const ad_field *f = ad_config_field (ad_config_rate_fields[own[i]]);
     c = cfg;
     ad_config_set (&c, f, 0.5);
@@ -271,12 +274,16 @@ test_rule (void)
   CHECK ((named & (1u << AD_RATE_SCALE)) && (named & (1u << AD_RATE_BINS)) &&
       (named & (1u << AD_RATE_CELL)) && (named & (1u << AD_RATE_BUSY)) &&
       (named & (1u << AD_RATE_MAP_LEARNED)) &&
-      (named & (1u << AD_RATE_MAP_FRAME)), "preset=near names all six");
+      (named & (1u << AD_RATE_MAP_FRAME)) &&
+      (named & (1u << AD_RATE_MAP_STATIC)), "preset=near names all seven");
   CHECK_OK (ad_config_rate_named ("map_learned=1", &named, NULL));
   CHECK (named == 1u << AD_RATE_MAP_LEARNED, "map_learned named: bits %#x",
       named);
   CHECK_OK (ad_config_rate_named ("map_frame=1", &named, NULL));
   CHECK (named == 1u << AD_RATE_MAP_FRAME, "map_frame named: bits %#x",
+      named);
+  CHECK_OK (ad_config_rate_named ("map_static=1", &named, NULL));
+  CHECK (named == 1u << AD_RATE_MAP_STATIC, "map_static named: bits %#x",
       named);
 }
 
@@ -393,7 +400,7 @@ train_on (const scene *s, unsigned named, int *applied, int *slow,
   printf ("speed rule, %.2f px/frame: %d\n", speed, *slow);
   CHECK (*applied ? strstr (set, "flow_scale=2") && strstr (set,
           "motion_cell=16") && strstr (set, "map_frame=0.75") &&
-      strstr (set, "wander_weight=") && !strstr (set, "width=") && !*slow :
+      strstr (set, "map_static=2") && strstr (set, "wander_weight=") && !strstr (set, "width=") && !*slow :
       *slow ? strcmp (set, "flow_bins=65") == 0 : set[0] == 0,
       "the rules' settings '%s' (applied %d, slow %d)", set, *applied,
       *slow);

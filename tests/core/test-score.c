@@ -1419,6 +1419,59 @@ test_static_clear (void)
         b0[i]);
 }
 
+/* map_static: a bag appears on the flat ground where nothing moves (the
+ * stationary change alone, fused with the motion part, fuse SUM); with
+ * map_static 2 its pixels paint twice as bright as with 1, and the frame
+ * score does not move. */
+static float map_static_v;
+
+static void
+edit_map_static (ad_config *c)
+{
+  edit_clear (c);
+  c->fuse = AD_FUSE_SUM;
+  c->map_static = map_static_v;
+}
+
+static int
+bag_map (float v, float *bag_px, float *score)
+{
+  map_static_v = v;
+  ad_model *m = flat_background (edit_map_static, 1);
+  ad_scorer *sc = m ? scorer_for (m) : NULL;
+  float f[HW], map[HW];
+  ad_score o = { 0 };
+  int ok = sc != NULL;
+  for (int i = 0; ok && i < 8; i++) {
+    appear_frame (i, f);
+    ok = ad_scorer_process (sc, f, NULL, map, &o, NULL) == AD_OK;
+  }
+  *bag_px = ok ? map[9 * W + 21] : 0.0f;
+  *score = o.fused_raw;
+  ad_scorer_free (sc);
+  ad_model_free (m);
+  CHECK (ok, "bag scored (map_static %g)", v);
+  return ok;
+}
+
+static void
+test_map_static (void)
+{
+  ad_config d, near;
+  ad_config_default (&d);
+  ad_config_default (&near);
+  CHECK (d.map_static == 1.0f, "default map_static %g", d.map_static);
+  CHECK (ad_config_parse (&near, "preset=near", NULL) == AD_OK &&
+      near.map_static == 2.0f, "near preset map_static %g", near.map_static);
+  float p1, p2, s1, s2;
+  if (!bag_map (1.0f, &p1, &s1) || !bag_map (2.0f, &p2, &s2))
+    return;
+  CHECK (p1 > 0.0f && fabsf (p2 - 2.0f * p1) < 1e-5f * p2,
+      "bag pixel %g with map_static 2, %g with 1", p2, p1);
+  CHECK (s1 > 0.0f && s1 == s2, "frame score %g with map_static 2, %g "
+      "with 1", s2, s1);
+}
+
 /* A colour model's camera turns gray (night infrared) and back.  The
  * model's background [H, W] is the channel mean of a scene whose left
  * three quarters are (0.6, 0.5, 0.4) and the rest grass (0.2, 0.7, 0.3);
@@ -1614,6 +1667,7 @@ main (void)
   test_shadow ();
   test_outside ();
   test_static_clear ();
+  test_map_static ();
   test_colour_switch ();
   test_colour_change ();
   return check_report ("test-score");

@@ -771,7 +771,8 @@ GST_START_TEST (test_train_scale_rule)
       fail_unless (set != NULL, "no scale-settings");
       if (k == 0)
         fail_unless (strstr (set, "motion_cell=16") &&
-            strstr (set, "flow_scale=2") && strstr (set, "map_frame=0.75"),
+            strstr (set, "flow_scale=2") && strstr (set, "map_frame=0.75") &&
+            strstr (set, "map_static=2"),
             "scale-settings '%s'", set);
       else
         fail_unless_equals_string (set, "");
