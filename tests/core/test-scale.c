@@ -400,7 +400,8 @@ train_on (const scene *s, unsigned named, int *applied, int *slow,
   printf ("speed rule, %.2f px/frame: %d\n", speed, *slow);
   CHECK (*applied ? strstr (set, "flow_scale=2") && strstr (set,
           "motion_cell=16") && strstr (set, "map_frame=0.75") &&
-      strstr (set, "map_static=2") && strstr (set, "wander_weight=") && !strstr (set, "width=") && !*slow :
+      strstr (set, "map_static=2") && strstr (set, "wander_weight=") &&
+      !strstr (set, "width=") && !*slow :
       *slow ? strcmp (set, "flow_bins=65") == 0 : set[0] == 0,
       "the rules' settings '%s' (applied %d, slow %d)", set, *applied,
       *slow);
