@@ -379,7 +379,7 @@ void ad_flow_set_local_light (ad_flow *f, int on);
 void ad_flow_reset (ad_flow *f);
 /* The scores' parts: learned, plain motion, motion pattern, stationary
  * change, wandering. */
-#define AD_PARTS 5
+#define AD_PARTS AD_SCORE_PARTS
 /* s[AD_PARTS] = the spreads the fused score divides each part by: m's
  * calibrated spreads under the settings cfg (1 for a part the model has
  * none for; the wandering's 1 unless cfg->wander_norm: px/frame). */

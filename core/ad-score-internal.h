@@ -158,6 +158,34 @@ ad_sc_fuse_join (const ad_config *cfg, float fast, float c, float d, float e)
   }
 }
 
+/* Each part's term in ad_sc_fuse_join's value, as ad_score.part: v [5] =
+ * the five parts, each already divided by its spread (a, b, c, d, e
+ * above); with MAX each competes as it is, a part of weight 0 and, with
+ * LEARNED or MOTION, every other part is 0. */
+static inline void
+ad_sc_fuse_parts (const ad_config *cfg, const float *v, float *out)
+{
+  for (int i = 0; i < 5; i++)
+    out[i] = 0.0f;
+  switch (cfg->fuse) {
+    case AD_FUSE_LEARNED: out[0] = v[0]; return;
+    case AD_FUSE_MOTION: out[1] = v[1]; return;
+    case AD_FUSE_MAX:
+      out[0] = v[0];
+      out[1] = v[1];
+      out[2] = cfg->flow_weight > 0.0f ? v[2] : 0.0f;
+      out[3] = cfg->static_weight > 0.0f ? v[3] : 0.0f;
+      out[4] = cfg->wander_weight * v[4];
+      return;
+    default:
+      out[0] = cfg->fuse_weight * v[0];
+      out[1] = (1.0f - cfg->fuse_weight) * v[1];
+      out[2] = cfg->flow_weight * v[2];
+      out[3] = cfg->static_weight * v[3];
+      out[4] = cfg->wander_weight * v[4];
+  }
+}
+
 /* ------------------------------------------------------------------------ */
 /* The scorer's steps (ad-score.c), also run by calibration                 */
 

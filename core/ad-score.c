@@ -602,6 +602,10 @@ ad_sc_part_over_time (ad_scorer *sc, const float *cells, int part)
       ad_sc_cell_max (sc, cells, part));
 }
 
+const char *const ad_score_part_names[AD_SCORE_PARTS] = {
+  "learned", "motion", "pattern", "still", "wander"
+};
+
 /* The frame score from its five raw parts: the learned and plain-motion
  * parts, whose one-frame spikes are noise, as the median of the latest
  * score_window frames; the motion pattern and the wandering (their own
@@ -676,6 +680,11 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   out->switched = sc->switched;
   int cal = c->valid && c->threshold > 0.0f;
   out->score = cal ? out->fused_raw / c->threshold : out->fused_raw;
+  float v[AD_PARTS] = { learned / s[0], motion / s[1], flow / s[2],
+    still / s[3], wander / s[4] };
+  ad_sc_fuse_parts (&sc->cfg, v, out->part);
+  for (int i = 0; i < AD_SCORE_PARTS; i++)
+    out->part[i] /= cal ? c->threshold : 1.0f;
   if (map) {
     ad_sc_fuse_map (sc, sc->lmap, sc->cwork, sc->gate, s, map);
     if (cal)

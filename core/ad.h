@@ -396,6 +396,10 @@ ad_status ad_stream_process (ad_stream *s, const float *feat, float *recon,
 
 typedef struct ad_scorer ad_scorer;
 
+/* The parts of a frame score, in the order of ad_score.part. */
+#define AD_SCORE_PARTS 5
+extern const char *const ad_score_part_names[AD_SCORE_PARTS];
+
 typedef struct ad_score {
   float learned_raw;    /* learned frame score before calibration */
   float motion_raw;     /* cell-max motion score */
@@ -406,6 +410,12 @@ typedef struct ad_score {
                          * over flow_smooth frames */
   float fused_raw;      /* fused raw score */
   float score;          /* normalised: 1.0 = threshold */
+  float part[AD_SCORE_PARTS]; /* each part's term in score (1.0 = threshold):
+                         * learned, motion, pattern, still, wander, with
+                         * this frame's learned and motion values (score
+                         * takes their median over score_window frames);
+                         * with fuse SUM they add up to score but for that
+                         * median, with MAX score is about the largest */
   float floor;          /* histogram-estimated error floor removed */
   int switched;         /* colour models: 1 when the stream turned gray at
                          * this frame (night infrared; its background is

@@ -42,6 +42,12 @@
  * * "threshold" (gfloat): the threshold in force
  * * "anomalous" (gboolean): the smoothed, hysteresis-filtered decision
  * * "n-regions" (guint): anomalous regions in this frame
+ * * "learned", "motion", "pattern", "still", "wander" (gfloat): each
+ *   part's term in "score" (why a frame scores high: the prediction error,
+ *   plain motion, novel motion patterns, a stationary change such as a
+ *   left object, wandering), with this frame's learned and motion values
+ *   where "score" takes their median over a few frames; they add up to
+ *   about "score"
  *
  * Always (whatever post-messages says), at the start of an event an
  * "anomaly-start" message:
@@ -70,7 +76,9 @@
  *
  * With #GstAnomalyScore:log set, one JSON object per scored frame
  * `{"frame":N,"pts":ns|null,"score":f,"raw":f,"anomalous":b,
- * "threshold":f,"regions":[{"x","y","w","h","peak"}],"stream":id}` and one
+ * "threshold":f,"parts":{"learned","motion","pattern","still","wander"},
+ * "regions":[{"x","y","w","h","peak"}],"stream":id}` ("parts" as in the
+ * "anomaly" message) and one
  * per event `{"event":"anomaly-start"|"anomaly-end","frame":N,"pts":ns|null,
  * "peak":f,"duration":ns,"regions":[...],"stream":id}`, one per line.
  *
@@ -946,7 +954,8 @@ post_camera_mode (GstAnomalyScore * self, GstBuffer * buf, guint64 frame,
 }
 
 static void
-post_frame (GstAnomalyScore * self, GstBuffer * buf, GstAnomalyMeta * meta)
+post_frame (GstAnomalyScore * self, GstBuffer * buf, GstAnomalyMeta * meta,
+    const gfloat * parts)
 {
   GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
   GstClockTime pts = GST_BUFFER_PTS (buf);
@@ -965,12 +974,16 @@ post_frame (GstAnomalyScore * self, GstBuffer * buf, GstAnomalyMeta * meta)
       "threshold", G_TYPE_FLOAT, meta->threshold,
       "anomalous", G_TYPE_BOOLEAN, meta->anomalous,
       "n-regions", G_TYPE_UINT, meta->regions ? meta->regions->len : 0, NULL);
+  for (int i = 0; i < AD_SCORE_PARTS; i++)
+    gst_structure_set (s, ad_score_part_names[i], G_TYPE_FLOAT, parts[i],
+        NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
 static void
-log_frame (GstAnomalyScore * self, GstBuffer * buf, GstAnomalyMeta * meta)
+log_frame (GstAnomalyScore * self, GstBuffer * buf, GstAnomalyMeta * meta,
+    const gfloat * parts)
 {
   JsonBuilder *b = json_builder_new ();
   gchar *stream = dup_stream_id (self);
@@ -987,6 +1000,13 @@ log_frame (GstAnomalyScore * self, GstBuffer * buf, GstAnomalyMeta * meta)
   json_builder_add_boolean_value (b, meta->anomalous);
   json_builder_set_member_name (b, "threshold");
   json_builder_add_double_value (b, meta->threshold);
+  json_builder_set_member_name (b, "parts");
+  json_builder_begin_object (b);
+  for (int i = 0; i < AD_SCORE_PARTS; i++) {
+    json_builder_set_member_name (b, ad_score_part_names[i]);
+    json_builder_add_double_value (b, parts[i]);
+  }
+  json_builder_end_object (b);
   add_json_regions (b, meta->regions);
   log_finish (self, b, stream);
   g_free (stream);
@@ -1253,10 +1273,12 @@ gst_anomaly_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       "%.3f raw %.4f regions %u%s", meta->frame, s, self->ema, sc.fused_raw,
       regions->len, meta->anomalous ? " ANOMALOUS" : "");
 
+  for (int i = 0; i < AD_SCORE_PARTS; i++)
+    sc.part[i] *= sens;
   if (post)
-    post_frame (self, buf, meta);
+    post_frame (self, buf, meta, sc.part);
   if (self->log)
-    log_frame (self, buf, meta);
+    log_frame (self, buf, meta, sc.part);
   if (started)
     emit_start (self, GST_BUFFER_PTS (buf), meta->frame, s);
 

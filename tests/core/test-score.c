@@ -546,6 +546,22 @@ test_fusion (void)
         fuse_mode == AD_FUSE_SUM ? 0.25f * l + 0.75f * mo : fmaxf (l, mo);
     CHECK (fabsf (s.fused_raw - want) < 1e-6f && s.score == s.fused_raw,
         "mode %d: fused %g want %g", fuse_mode, s.fused_raw, want);
+    /* the parts: each one's term in the score */
+    float pl_want = fuse_mode == AD_FUSE_MOTION ? 0.0f :
+        fuse_mode == AD_FUSE_SUM ? 0.25f * l : l;
+    float pm_want = fuse_mode == AD_FUSE_LEARNED ? 0.0f :
+        fuse_mode == AD_FUSE_SUM ? 0.75f * mo : mo;
+    CHECK (fabsf (s.part[0] - pl_want) < 1e-6f
+        && fabsf (s.part[1] - pm_want) < 1e-6f,
+        "mode %d: parts %g %g want %g %g", fuse_mode, s.part[0], s.part[1],
+        pl_want, pm_want);
+    if (fuse_mode == AD_FUSE_SUM) {
+      float sum = 0.0f;
+      for (int i = 0; i < AD_SCORE_PARTS; i++)
+        sum += s.part[i];
+      CHECK (fabsf (sum - s.score) < 1e-6f, "parts add up to %g, score %g",
+          sum, s.score);
+    }
     /* map: the moving cell carries the motion value, the blob the learned
      * one; with both parts, times the map weights */
     float pm = map[4 * W + 4], pl = map[16 * W + 26];

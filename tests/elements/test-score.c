@@ -659,6 +659,7 @@ GST_START_TEST (test_log)
   gchar *path = g_build_filename (dir, "log.jsonl", NULL);
   gchar *contents = NULL, **lines;
   gint n_frames = 0, n_start = 0, n_end = 0, n_lines = 0;
+  gdouble max_part_anom = 0.0;
 
   g_object_set (e, "log", path, "smoothing", 0.0f, "min-frames", 1,
       "stream-id", "door", NULL);
@@ -710,6 +711,8 @@ GST_START_TEST (test_log)
     } else {
       gint64 f = json_object_get_int_member (o, "frame");
       gboolean anom = json_object_get_boolean_member (o, "anomalous");
+      JsonObject *parts;
+      gdouble sum, score;
 
       fail_unless_equals_int (f, n_frames);
       fail_unless_equals_int64 (json_object_get_int_member (o, "pts"),
@@ -718,11 +721,24 @@ GST_START_TEST (test_log)
       fail_unless (json_object_has_member (o, "raw"));
       fail_unless (json_object_has_member (o, "threshold"));
       fail_unless (anom == (f >= 2 && f < 5), "frame %d", (gint) f);
+      /* why it scores: the parts' terms, which add up to about the score */
+      parts = json_object_get_object_member (o, "parts");
+      fail_unless (parts != NULL);
+      sum = 0.0;
+      for (gint k = 0; k < AD_SCORE_PARTS; k++)
+        sum += json_object_get_double_member (parts, ad_score_part_names[k]);
+      score = json_object_get_double_member (o, "score");
+      fail_unless (fabs (sum - score) <= 0.5 * score + 1e-3,
+          "frame %d: parts %g, score %g", (gint) f, sum, score);
+      if (anom)
+        max_part_anom = MAX (max_part_anom, sum);
       n_frames++;
     }
     g_object_unref (p);
   }
   fail_unless_equals_int (n_frames, 8);
+  fail_unless (max_part_anom >= 1.0, "anomalous frames' parts %g",
+      max_part_anom);
   fail_unless_equals_int (n_start, 1);
   fail_unless_equals_int (n_end, 1);
   fail_unless_equals_int (n_lines, 10);
