@@ -1,0 +1,176 @@
+#!/usr/bin/python3
+"""Real footage with pasted anomalies, in the layout `ad-eval --dataset` reads.
+
+The footage is OpenCV's sample `vtest.avi` (Debian package opencv-doc:
+768x576, 10 frames a second, 795 frames of people walking over a campus
+plaza and its lawn; it appears to be view 1 of PETS 2009 S2.L1). Real
+people, real sensor noise, a real codec (DivX) and tape that flaps in the
+wind: what the generated scenes only imitate. It holds no anomaly, so this
+script pastes some in, cut from the same footage, each with its exact mask:
+
+  training/frames/01/   frames 400-794 (39.5 s), as filmed
+  testing/frames/01/    frames 0-199, a van drives over the plaza
+                        (local frames 20-62), a bag is left on the path
+                        (from local frame 110 to the end)
+  testing/frames/02/    frames 200-399, a person glides over the plaza at
+                        three times a walker's speed (local 30-76, as a
+                        skater would), another runs the other way on the
+                        far path (local 120-160)
+  testing/gt/NN/        the masks (255 = pasted pixels)
+
+The training part is the later half: from frame 505 to 690 people cross
+the lawn near the camera, which nobody does before; trained on the first
+half, the detector rightly finds them novel (a person where nobody
+walked), which a test of normal frames must not count against it.
+
+The sprites are rigid (no gait, no shading): a test of where and how fast
+things move and of what lies still, not of how a runner's legs look.
+
+Usage: tools/real-stand-in.py OUT [VIDEO] (default VIDEO: the opencv-doc
+path; without the package: `apt-get download opencv-doc && dpkg -x
+opencv-doc_*.deb x` and pass x/usr/share/doc/...). Needs python3-numpy,
+python3-scipy, python3-pil and gst-launch-1.0.  GRAY=1 writes gray files.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+VIDEO = "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
+TRAIN = (400, 795)
+TEST_CLIPS = [(0, 200), (200, 400)]
+
+
+def decode(video, tmp):
+    """Every frame of VIDEO as tmp/NNNN.png, RGB; returns [n, H, W, 3] uint8."""
+    pipe = ("filesrc location=%s ! decodebin ! videoconvert ! "
+            "video/x-raw,format=RGB ! pngenc ! multifilesink location=%s/%%04d.png"
+            % (video, tmp))
+    subprocess.run(["gst-launch-1.0", "-q"] + pipe.split(), check=True)
+    names = sorted(n for n in os.listdir(tmp) if n.endswith(".png"))
+    return np.stack([np.asarray(Image.open(os.path.join(tmp, n))) for n in names])
+
+
+def largest(mask):
+    """The largest connected part of a boolean mask, holes filled."""
+    lab, n = ndimage.label(mask)
+    if n == 0:
+        raise RuntimeError("no sprite found")
+    sizes = ndimage.sum(mask, lab, range(1, n + 1))
+    return ndimage.binary_fill_holes(lab == 1 + int(np.argmax(sizes)))
+
+
+def sprite(img, mask, scale=1.0):
+    """Cut the mask's bounding box out of img: (rgb [h, w, 3], alpha [h, w])."""
+    ys, xs = np.nonzero(mask)
+    box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+    rgb, alpha = img[box], mask[box]
+    if scale != 1.0:
+        h, w = alpha.shape
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.BILINEAR))
+        alpha = np.asarray(Image.fromarray(alpha.astype(np.uint8) * 255)
+                           .resize(size, Image.BILINEAR)) > 127
+    return rgb, alpha
+
+
+def paste(frame, gt, spr, x, bottom):
+    """Paste sprite with its left edge at x and its bottom row at `bottom`."""
+    rgb, alpha = spr
+    h, w = alpha.shape
+    top, left = int(round(bottom)) - h, int(round(x))
+    H, W = gt.shape
+    y0, y1, x0, x1 = max(top, 0), min(top + h, H), max(left, 0), min(left + w, W)
+    if y0 >= y1 or x0 >= x1:
+        return
+    a = alpha[y0 - top:y1 - top, x0 - left:x1 - left]
+    frame[y0:y1, x0:x1][a] = rgb[y0 - top:y1 - top, x0 - left:x1 - left][a]
+    gt[y0:y1, x0:x1][a] = 255
+
+
+def sprites(frames, bg):
+    """The van, a bag and two people, cut from the footage."""
+    bgi = bg.astype(int)
+    # The parked van (top right): its white body, windows filled in.
+    region = np.zeros(bg.shape[:2], bool)
+    region[35:90, 640:725] = True
+    van = largest(ndimage.binary_closing(region & (bgi.min(2) > 170),
+                                         iterations=3))
+    # The yellow bundle on the lawn (bottom left): yellow against green.
+    region[:] = False
+    region[480:540, 40:160] = True
+    yellow = (bgi[..., 0] > 150) & (bgi[..., 1] > 150) & (bgi[..., 2] < 140)
+    bag = largest(ndimage.binary_closing(region & yellow, iterations=2))
+    # Two walkers of the training part, where they differ from the background.
+    people = []
+    for t in (440, 480):
+        diff = np.abs(frames[t].astype(int) - bgi).max(2) > 40
+        diff = ndimage.binary_opening(diff, iterations=1)
+        lab, n = ndimage.label(diff)
+        best = None
+        for i, sl in enumerate(ndimage.find_objects(lab), 1):
+            h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+            if 55 <= h <= 95 and 14 <= w <= 45 and (best is None or h > best[0]):
+                best = (h, i)
+        if best is None:
+            raise RuntimeError("no walker found in frame %d" % t)
+        people.append(sprite(frames[t], ndimage.binary_fill_holes(lab == best[1])))
+    return (sprite(bg, van, 1.8), sprite(bg, bag, 2.0), people[0], people[1])
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    out = sys.argv[1]
+    video = sys.argv[2] if len(sys.argv) > 2 else VIDEO
+    gray = os.environ.get("GRAY") == "1"
+    with tempfile.TemporaryDirectory() as tmp:
+        frames = decode(video, tmp)
+    if len(frames) < TRAIN[1]:
+        sys.exit("%s: %d frames, expected %d" % (video, len(frames), TRAIN[1]))
+    bg = np.median(frames[::5], axis=0).astype(np.uint8)
+    van, bag, walker, runner = sprites(frames, bg)
+    H, W = frames.shape[1:3]
+    # (clip, first local frame, last, sprite, x at first, x step, bottom row)
+    events = [
+        (0, 20, 62, van, -van[1].shape[1], 20.0, 330),
+        (0, 110, 194, bag, 470, 0.0, 300),
+        (1, 30, 76, walker, -walker[1].shape[1], 17.0, 285),
+        (1, 120, 160, runner, W, -19.0, 250),
+    ]
+
+    def save(path, img):
+        im = Image.fromarray(img)
+        if gray and img.ndim == 3:
+            im = im.convert("L")
+        im.save(path, compress_level=1)
+
+    d = os.path.join(out, "training", "frames", "01")
+    os.makedirs(d, exist_ok=True)
+    for t in range(*TRAIN):
+        save(os.path.join(d, "%04d.png" % t), frames[t])
+    for c, (a, b) in enumerate(TEST_CLIPS):
+        fd = os.path.join(out, "testing", "frames", "%02d" % (c + 1))
+        gd = os.path.join(out, "testing", "gt", "%02d" % (c + 1))
+        os.makedirs(fd, exist_ok=True)
+        os.makedirs(gd, exist_ok=True)
+        for k in range(b - a):
+            img = frames[a + k].copy()
+            gt = np.zeros((H, W), np.uint8)
+            for ec, f0, f1, spr, x0, dx, bottom in events:
+                if ec == c and f0 <= k <= f1:
+                    paste(img, gt, spr, x0 + dx * (k - f0), bottom)
+            save(os.path.join(fd, "%04d.png" % k), img)
+            Image.fromarray(gt).save(os.path.join(gd, "%04d.png" % k),
+                                       compress_level=1)
+    print("%s: %d training frames, %d test clips" % (out, TRAIN[1] - TRAIN[0],
+                                                     len(TEST_CLIPS)))
+
+
+if __name__ == "__main__":
+    main()
