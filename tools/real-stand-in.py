@@ -11,7 +11,7 @@ script pastes some in, cut from the same footage, each with its exact mask:
   training/frames/01/   frames 400-794 (39.5 s), as filmed
   testing/frames/01/    frames 0-199, a van drives over the plaza
                         (local frames 20-62), a bag is left on the path
-                        (from local frame 110 to the end)
+                        (local frames 110-194)
   testing/frames/02/    frames 200-399, a person glides over the plaza at
                         three times a walker's speed (local 30-76, as a
                         skater would), another runs the other way on the
