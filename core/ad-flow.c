@@ -58,6 +58,7 @@ struct ad_flow {
   float *var;               /* [n] variance of each component of a cell's
                              * vector, (px/frame)^2, from the fit's residual */
   float sigma;              /* ad_flow_set_sigma: standard errors discounted */
+  int refine;               /* ad_flow_set_refine: warped refits per cell */
   float *ring_uv;           /* [AD_FLOW_WINDOW_MAX, n, 2] latest vectors */
   float *ring_en;           /* [AD_FLOW_WINDOW_MAX, n] latest energies */
   float *ring_var;          /* [AD_FLOW_WINDOW_MAX, n] latest variances */
@@ -234,6 +235,12 @@ ad_flow_set_sigma (ad_flow *f, float k)
 }
 
 void
+ad_flow_set_refine (ad_flow *f, int steps)
+{
+  f->refine = steps > 0 ? steps : 0;
+}
+
+void
 ad_flow_reset (ad_flow *f)
 {
   if (f) {
@@ -382,6 +389,60 @@ cell_sums (const float *gc, const float *gp, const uint8_t *keep, int h,
         all[at + j] += v[j];
       for (int j = 0; (!keep || keep[p]) && j < FLOW_NS; j++)
         sums[at + j] += v[j];
+    }
+  }
+}
+
+/* Plane p [h, w] at (x, y), bilinear, the point clamped to the picture. */
+static float
+sample (const float *p, int h, int w, float x, float y)
+{
+  x = x < 0.0f ? 0.0f : x > (float) (w - 1) ? (float) (w - 1) : x;
+  y = y < 0.0f ? 0.0f : y > (float) (h - 1) ? (float) (h - 1) : y;
+  int x0 = (int) x, y0 = (int) y;
+  int x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
+  float fx = x - (float) x0, fy = y - (float) y0;
+  const float *r0 = p + (size_t) y0 * w, *r1 = p + (size_t) y1 * w;
+  return (1.0f - fy) * ((1.0f - fx) * r0[x0] + fx * r0[x1]) +
+      fy * ((1.0f - fx) * r1[x0] + fx * r1[x1]);
+}
+
+/* cs [nch, FLOW_NS]: cell k's sums as cell_sums gives them, of the pair
+ * cur, prev [nch][h, w] (the fit's planes; cell px cells) with the
+ * previous frame moved on by (du, dv) px: It = latest - previous at
+ * (x - du, y - dv), the gradients the mean of the latest frame's and the
+ * moved previous one's; over the pixels where keep [h, w] is not 0 (all
+ * when NULL). */
+static void
+moved_sums (const ad_flow *f, int k, const float *const *cur,
+    const float *const *prev, int nch, int h, int w, int cell,
+    const uint8_t *keep, float du, float dv, double *cs)
+{
+  int y0 = (k / f->gw) * cell, x0 = (k % f->gw) * cell;
+  int y1 = y0 + cell < h ? y0 + cell : h, x1 = x0 + cell < w ? x0 + cell : w;
+  memset (cs, 0, sizeof (double) * FLOW_NS * (size_t) nch);
+  for (int c = 0; c < nch; c++) {
+    const float *g = cur[c], *q = prev[c];
+    double *s = cs + (size_t) c * FLOW_NS;
+    for (int y = y0; y < y1; y++) {
+      int ym = y > 0 ? y - 1 : y, yp = y < h - 1 ? y + 1 : y;
+      for (int x = x0; x < x1; x++) {
+        if (keep && !keep[(size_t) y * w + x])
+          continue;
+        int xm = x > 0 ? x - 1 : x, xp = x < w - 1 ? x + 1 : x;
+        float sx = (float) x - du, sy = (float) y - dv;
+        float ix = 0.25f * (g[y * w + xp] - g[y * w + xm] +
+            sample (q, h, w, sx + (float) (xp - x), sy) -
+            sample (q, h, w, sx - (float) (x - xm), sy));
+        float iy = 0.25f * (g[yp * w + x] - g[ym * w + x] +
+            sample (q, h, w, sx, sy + (float) (yp - y)) -
+            sample (q, h, w, sx, sy - (float) (y - ym)));
+        float it = g[y * w + x] - sample (q, h, w, sx, sy);
+        const double v[FLOW_NS] = { ix * ix, ix * iy, iy * iy, ix * it,
+          iy * it, ix, iy, 1.0, it, it * it };
+        for (int j = 0; j < FLOW_NS; j++)
+          s[j] += v[j];
+      }
     }
   }
 }
@@ -542,6 +603,61 @@ light_mask (ad_flow *f)
   return any;
 }
 
+/* flow_refine: cell k's vector (f->uv, f->var; px/frame at model
+ * resolution, the camera's (gu, gv) taken out) fitted again, up to
+ * f->refine times, on the pair with the previous frame moved on by the
+ * vector so far (the camera's included; cur, prev [nch][h, w] the fit's
+ * planes at 1/vscale of the model's resolution, cell px cells, keep as
+ * moved_sums', mb [nch] each channel's brightness change, local as
+ * combine's).  One fit reads a displacement of more than a pixel or two
+ * at the fit's resolution as far less (the pair's differences no longer
+ * follow the gradients), so a runner reads as a walker; each refit
+ * measures what is left.  The vector kept is the one after which the
+ * pair's difference per pixel is least; a cell that moves less than
+ * AD_FLOW_REFINE_MIN px at the fit's resolution is left as it is. */
+#define AD_FLOW_REFINE_MIN 0.25f
+static void
+refine_cell (ad_flow *f, int k, const float *const *cur,
+    const float *const *prev, int nch, int h, int w, int cell,
+    const uint8_t *keep, const double *mb, int local, double gu, double gv,
+    float vscale)
+{
+  float *uv = f->uv + 2 * k;
+  float du = (float) ((uv[0] + gu) / vscale), dv = (float) ((uv[1] + gv) /
+      vscale);
+  if (hypotf (du, dv) < AD_FLOW_REFINE_MIN)
+    return;
+  double first = 0.0;
+  double cs[3 * FLOW_NS], s[FLOW_NS];
+  double ridge = FLOW_RIDGE * f->sums[(size_t) k * FLOW_NS + 7] /
+      (vscale * vscale);
+  double best = HUGE_VAL;
+  float bu = du, bv = dv, bvar = f->var[k] / (vscale * vscale);
+  const float reach = (float) cell;
+  for (int i = 0; i <= f->refine; i++) {
+    moved_sums (f, k, cur, prev, nch, h, w, cell, keep, du, dv, cs);
+    combine (cs, nch, 1, mb, local, s);
+    if (!(s[7] > 0.0) || !(s[9] / s[7] < best))
+      break;
+    if (i == 0)
+      first = s[9] / s[7];
+    best = s[9] / s[7];
+    bu = du;
+    bv = dv;
+    float inc[2];
+    bvar = solve (s, ridge, 0.0, 0.0, inc);
+    du += inc[0];
+    dv += inc[1];
+    if (!(fabsf (du) <= reach && fabsf (dv) <= reach))
+      break;
+  }
+  if (!(best < first))
+    return;
+  uv[0] = (float) (bu * vscale - gu);
+  uv[1] = (float) (bv * vscale - gv);
+  f->var[k] = vscale * vscale * bvar;
+}
+
 int
 ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
 {
@@ -628,6 +744,18 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
     }
     for (int k = 0; k < f->n; k++)
       fit_cell (f, vs, k, gu, gv, vscale);
+  }
+  if (f->refine > 0) {
+    const float *cp[3], *pp[3];
+    int sh = f->scale == 2 ? h / 2 : h, sw = f->scale == 2 ? w / 2 : w;
+    for (int k = 0; k < nch; k++) {
+      cp[k] = f->scale == 2 ? f->half[f->cur] + k * q : plane (f, f->cur, k);
+      pp[k] = f->scale == 2 ? f->half[f->cur ^ 1] + k * q :
+          plane (f, f->cur ^ 1, k);
+    }
+    for (int k = 0; k < f->n; k++)
+      refine_cell (f, k, cp, pp, nch, sh, sw, cell / f->scale, lit, mb,
+          comp && f->local, gu, gv, vscale);
   }
   /* energy: |It - mb - Ix gu - Iy gv| per cell (the camera's motion
    * predicts It = -(Ix gu + Iy gv)), of the channels' mean: the mean
@@ -1032,6 +1160,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
   if (st != AD_OK)
     return st;
   ad_flow_set_colour (f, cfg->flow_color);
+  ad_flow_set_refine (f, cfg->flow_refine);
   /* the light by place only when the light disagrees (light_engage) is
    * the scorer's: normal footage learns with the picture's */
   ad_flow_set_local_light (f, cfg->flow_light && cfg->light_engage <= 0.0f);

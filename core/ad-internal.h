@@ -366,6 +366,12 @@ void ad_flow_set_shade (ad_flow *f, const float *pixels);
  * cell's vector (its fit's residual variance per pixel times the mean
  * diagonal of the inverse normal matrix); 0 (a new ad_flow's) = none. */
 void ad_flow_set_sigma (ad_flow *f, float k);
+/* flow_refine: each moving cell's vector is fitted again up to steps
+ * times on the pair with the previous frame moved on by it, keeping the
+ * one that leaves the least difference (a fast mover's displacement of
+ * several pixels, which one fit reads as about one); 0 (a new ad_flow's)
+ * = one fit. */
+void ad_flow_set_refine (ad_flow *f, int steps);
 /* 1 (flow_light): with compensation, the light is taken by place: the
  * previous frame is first relit to the latest one's light by place (the
  * evenly lit cells' median ratios, ad_gain_field), then what change is

@@ -123,6 +123,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   }
   ad_flow_set_colour (sc->flow, m->cfg.flow_color);
   ad_flow_set_sigma (sc->flow, m->cfg.flow_sigma);
+  ad_flow_set_refine (sc->flow, m->cfg.flow_refine);
   /* flow_shade: the pixels whose changes of light alone the motion
    * patterns were learned without */
   t = ad_model_tensor (mm, "shade_pixels");

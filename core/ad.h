@@ -170,6 +170,8 @@ typedef struct ad_config {
                                * no higher than the cell's running mean */
   float flow_sigma;           /* motion-pattern novelty and wandering less
                                * this many standard errors of the vectors */
+  int32_t flow_refine;        /* moving cells' vectors fitted again this
+                               * many times on the moved pair */
   float static_weight;        /* weight of the stationary change */
   float static_rise;          /* frames over which it builds up */
   float bg_relearn;           /* colour models: seconds over which the
