@@ -53,6 +53,8 @@ def decode(video, tmp):
             % (video, tmp))
     subprocess.run(["gst-launch-1.0", "-q"] + pipe.split(), check=True)
     names = sorted(n for n in os.listdir(tmp) if n.endswith(".png"))
+    if not names:
+        return np.zeros((0, 0, 0, 3), np.uint8)
     return np.stack([np.asarray(Image.open(os.path.join(tmp, n))) for n in names])
 
 
@@ -129,8 +131,16 @@ def main():
     out = sys.argv[1]
     video = sys.argv[2] if len(sys.argv) > 2 else VIDEO
     gray = os.environ.get("GRAY") == "1"
+    if not os.path.isfile(video):
+        sys.exit("%s: no such file (apt-get install opencv-doc, or pass the "
+                 "path of vtest.avi)" % video)
     with tempfile.TemporaryDirectory() as tmp:
-        frames = decode(video, tmp)
+        try:
+            frames = decode(video, tmp)
+        except (subprocess.CalledProcessError, OSError) as e:
+            sys.exit("%s: cannot decode it with gst-launch-1.0 (%s)" % (video, e))
+        if len(frames) == 0:
+            sys.exit("%s: no frames decoded" % video)
     if len(frames) < TRAIN[1]:
         sys.exit("%s: %d frames, expected %d" % (video, len(frames), TRAIN[1]))
     bg = np.median(frames[::5], axis=0).astype(np.uint8)
