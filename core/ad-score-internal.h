@@ -158,14 +158,14 @@ ad_sc_fuse_join (const ad_config *cfg, float fast, float c, float d, float e)
   }
 }
 
-/* Each part's term in ad_sc_fuse_join's value, as ad_score.part: v [5] =
- * the five parts, each already divided by its spread (a, b, c, d, e
+/* Each part's term in ad_sc_fuse_join's value, as ad_score.part: v
+ * [AD_PARTS] = the five parts, each already divided by its spread (a, b, c, d, e
  * above); with MAX each competes as it is, a part of weight 0 and, with
  * LEARNED or MOTION, every other part is 0. */
 static inline void
 ad_sc_fuse_parts (const ad_config *cfg, const float *v, float *out)
 {
-  for (int i = 0; i < 5; i++)
+  for (int i = 0; i < AD_PARTS; i++)
     out[i] = 0.0f;
   switch (cfg->fuse) {
     case AD_FUSE_LEARNED: out[0] = v[0]; return;
