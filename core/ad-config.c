@@ -75,7 +75,7 @@ const ad_field ad_config_fields[] = {
   F (wander_frames, AD_FIELD_INT, 4, AD_WANDER_MAX, 12, 1, "Frame pairs the wandering part looks back over (12: 0.48 s at 25 frames a second); anomalyrecon sets 0.48 s of the input's frame rate unless config names it"),
   F (flow_track, AD_FIELD_INT, 0, 1, 1, 1, "1: the motion-pattern and wandering parts build up per place: each cell keeps its own running mean over flow_smooth frames (fed by the largest value of its 3x3 neighbourhood, so a slow mover stays in it) and the frame takes the largest; 0: the running mean of the frame's largest cell, which also adds up odd vectors of different walkers in different places (busy footage)"),
   F (flow_sigma, AD_FIELD_FLOAT, 0.0, 8.0, 0.0, 1, "Discount of the motion vectors' own uncertainty: a cell's motion-pattern novelty and wandering less this many standard errors of its vector (from the fit's residual and the cell's texture: sensor noise, or two people crossing in one cell, make a vector uncertain); 0 = off"),
-  F (flow_refine, AD_FIELD_INT, 0, 8, 0, 1, "Motion vectors of the moving cells fitted again up to this many times on the pair with the earlier frame moved on by the vector so far, keeping the one that leaves the least difference: one fit reads a displacement of more than a pixel or two (a runner at a slow camera, or close to it) as about one, so a runner reads as a walker; the motion patterns are learned with it (0 = one fit; 3 for a slow camera with people at the usual distance, docs/tuning.md)"),
+  F (flow_refine, AD_FIELD_INT, 0, 8, 0, 1, "Motion vectors of the moving cells fitted again up to this many times on the pair with the earlier frame moved on by the vector so far, keeping the one that leaves the least difference when it cuts one fit's to 0.7 or less: one fit reads a displacement of more than a pixel or two (a runner at a slow camera, or close to it) as about one, so a runner reads as a walker; the motion patterns are learned with it (0 = one fit; training at 12.5 fps or less sets 3 unless named, docs/tuning.md)"),
   F (static_weight, AD_FIELD_FLOAT, 0.0, 8.0, 2.0, 1, "Weight of the stationary change (what lies still where the learned background differs, e.g. a left object) in the sum"),
   F (static_rise, AD_FIELD_FLOAT, 1.0, 1000.0, 25.0, 1, "Frames over which the stationary change builds up: each frame it rises 1/N of the way to what lies still now, and falls at once (a passer-by's brief mismatch hardly counts, an object left lying builds up); anomalyrecon sets it to one second of the input's frame rate unless config names it"),
   F (bg_relearn, AD_FIELD_FLOAT, 0.0, 60.0, 2.0, 1, "Colour models: when the camera turns gray (night infrared), the scene's grays are not those of the colour footage the background was learned from, and the whole picture would read as stationary change; the stream's background is then learned again from the next N seconds (the stationary change is muted meanwhile, the other parts score on), and the model's comes back with colour; 0 = keep the model's background"),
@@ -445,8 +445,13 @@ ad_config_features_match (const ad_config *model, const ad_config *feat,
  * docs/benchmarks.md, "Frame rate")                                        */
 
 /* At or below this rate the motion patterns score single frame pairs
- * (flow_window 1): fast motion crosses a cell in a frame or two. */
+ * (flow_window 1): fast motion crosses a cell in a frame or two.  The
+ * vectors of video are fitted again AD_RATE_SLOW_REFINE times
+ * (flow_refine): a runner, a cyclist or a car moves several model pixels
+ * a frame there, which one fit reads as about one (docs/benchmarks.md,
+ * "Refits only where one fit fell short"). */
 #define AD_RATE_SLOW_FPS 12.5
+#define AD_RATE_SLOW_REFINE 3
 /* At or below this rate the vectors are fitted at half the model
  * resolution (flow_scale 2: a walker moves 2-4 px a frame there), with
  * coarser bins (0.5 px/frame): a slow camera gives a third of the vectors
@@ -479,7 +484,7 @@ const char *const ad_config_rate_fields[AD_RATE_N_FIELDS] = {
   "flow_window", "calib_quantile", "static_rise", "flow_smooth",
   "flow_scale", "flow_bins", "wander_frames", "map_neighbour", "flow_recur",
   "wander_weight", "motion_cell", "flow_busy", "map_learned", "map_frame",
-  "map_static"
+  "map_static", "flow_refine"
 };
 
 int
@@ -658,6 +663,8 @@ ad_config_apply_rate (ad_config *cfg, double fps, unsigned named,
   /* the rest is about time: independent stills (clip_len 1) count images */
   if (cfg->clip_len <= 1)
     return;
+  if (fps <= AD_RATE_SLOW_FPS)
+    rate_set (cfg, named, AD_RATE_REFINE, AD_RATE_SLOW_REFINE, applied, n);
   if (fps < AD_RATE_REF_FPS) {
     double q = 1.0 - (1.0 - cfg->calib_quantile) * AD_RATE_REF_FPS / fps;
     rate_set (cfg, named, AD_RATE_QUANTILE, fmax (q, AD_RATE_MIN_QUANTILE),

@@ -613,9 +613,16 @@ light_mask (ad_flow *f)
  * at the fit's resolution as far less (the pair's differences no longer
  * follow the gradients), so a runner reads as a walker; each refit
  * measures what is left.  The vector kept is the one after which the
- * pair's difference per pixel is least; a cell that moves less than
- * AD_FLOW_REFINE_MIN px at the fit's resolution is left as it is. */
+ * pair's difference per pixel is least, and only when that is at most
+ * AD_FLOW_REFINE_GAIN of one fit's: where one fit was short of a large
+ * displacement the refits cut the difference by far more, while in a
+ * walker's cell, which also holds the still ground, a warp of the whole
+ * cell gains a little at shifts that are neither, and those refits
+ * widened the normal patterns (benchmarks.md, "Refits only where one fit
+ * fell short").  A cell that moves less than AD_FLOW_REFINE_MIN px at the
+ * fit's resolution is left as it is. */
 #define AD_FLOW_REFINE_MIN 0.25f
+#define AD_FLOW_REFINE_GAIN 0.7
 static void
 refine_cell (ad_flow *f, int k, const float *const *cur,
     const float *const *prev, int nch, int h, int w, int cell,
@@ -651,7 +658,7 @@ refine_cell (ad_flow *f, int k, const float *const *cur,
     if (!(fabsf (du) <= reach && fabsf (dv) <= reach))
       break;
   }
-  if (!(best < first))
+  if (!(best <= AD_FLOW_REFINE_GAIN * first))
     return;
   uv[0] = (float) (bu * vscale - gu);
   uv[1] = (float) (bv * vscale - gv);

@@ -243,7 +243,7 @@ ad_status ad_config_features_match (const ad_config *model,
 
 /* The frame-rate rules: the settings a model trained on footage at fps
  * frames a second takes (docs/tuning.md, "Frame rate"):
- *   12.5 fps or less     flow_window 1
+ *   12.5 fps or less     flow_window 1, and for video flow_refine 3
  *   below 25 fps         map_neighbour 0.5 x 25 / fps (at most 1)
  *   9 fps or less        flow_scale 2 (with an even motion_cell), and with
  *                        it flow_bins 17
@@ -265,6 +265,8 @@ enum {
    * map_frame, map_static */
   AD_RATE_CELL, AD_RATE_BUSY, AD_RATE_MAP_LEARNED, AD_RATE_MAP_FRAME,
   AD_RATE_MAP_STATIC,
+  /* the frame-rate rules' again */
+  AD_RATE_REFINE,
   AD_RATE_N_FIELDS
 };
 extern const char *const ad_config_rate_fields[AD_RATE_N_FIELDS];

@@ -563,6 +563,44 @@ test_refine (void)
   }
 }
 
+/* The refits are kept only where they cut the pair's difference to
+ * AD_FLOW_REFINE_GAIN of one fit's or less: the square moving 1 px under
+ * sensor noise, which one fit reads as about 0.85, keeps one fit's vector
+ * exactly with refits on (the refits read about 0.96 but leave most of
+ * the difference, the noise's; without the gate they are kept). */
+static void
+test_refine_gate (void)
+{
+  float u[2][2];
+  for (int steps = 0; steps <= 3; steps += 3) {
+    ad_flow *f = NULL;
+    CHECK_OK (ad_flow_new (H, W, 16, &f, NULL));
+    if (!f)
+      return;
+    ad_flow_set_refine (f, steps);
+    float a[HW], b[HW];
+    render_coarse (a, 6.0f);
+    render_coarse (b, 7.0f);
+    srand (11);
+    for (int p = 0; p < HW; p++) {
+      a[p] += 0.04f * ((float) rand () / RAND_MAX - 0.5f);
+      b[p] += 0.04f * ((float) rand () / RAND_MAX - 0.5f);
+    }
+    ad_flow_push (f, a, 1, 0);
+    ad_flow_push (f, b, 1, 0);
+    const float *uv = ad_flow_vectors (f);
+    int k = W / 16 + 1;
+    u[steps > 0][0] = uv[2 * k];
+    u[steps > 0][1] = uv[2 * k + 1];
+    ad_flow_free (f);
+  }
+  printf ("refine gate: the noisy square moving 1 px reads (%.4f, %.4f), "
+      "with refits on (%.4f, %.4f)\n", u[0][0], u[0][1], u[1][0], u[1][1]);
+  CHECK (fabsf (u[0][0] - 1.0f) < 0.2f, "one fit reads %g", u[0][0]);
+  CHECK (u[1][0] == u[0][0] && u[1][1] == u[0][1], "a refit kept: (%g, %g) "
+      "against one fit's (%g, %g)", u[1][0], u[1][1], u[0][0], u[0][1]);
+}
+
 /* A model's flow_refine reaches the scorer's fit (and so the motion
  * patterns it scores): the square of test_refine moving 5 px through a
  * scorer reads 5 with flow_refine=3 and about 4.7 without. */
@@ -611,6 +649,7 @@ main (void)
 {
   test_vectors ();
   test_refine ();
+  test_refine_gate ();
   test_refine_scorer ();
   test_colour ();
   test_shade ();

@@ -1020,6 +1020,22 @@ test_config_rate (void)
       c.train_fps == 10.0f, "10 fps: %s", applied);
   CHECK (strstr (applied, "flow_window=1") && strstr (applied,
           "wander_frames=5"), "applied names the changes: %s", applied);
+  /* a runner moves several model pixels a frame there: refits */
+  CHECK (d.flow_refine == 0 && c.flow_refine == 3 && strstr (applied,
+          "flow_refine=3"), "10 fps: flow_refine %d (%s)",
+      (int) c.flow_refine, applied);
+  CHECK (ad_config_rate_named ("flow_refine=0", &named, &err) == AD_OK &&
+      named == 1u << AD_RATE_REFINE, "flow_refine named: %u", named);
+  c = d;
+  ad_config_apply_rate (&c, 10.0, named, applied, sizeof applied);
+  CHECK (c.flow_refine == 0, "named flow_refine=0 kept at 10 fps: %d",
+      (int) c.flow_refine);
+  c = d;
+  ad_config_apply_rate (&c, 12.6, 0, applied, sizeof applied);
+  CHECK (c.flow_refine == 0 && c.flow_window == d.flow_window,
+      "12.6 fps: one fit (%s)", applied);
+  c = d;
+  ad_config_apply_rate (&c, 10.0, 0, applied, sizeof applied);
   /* the wandering is in px/frame: its weight follows the rate, unless it
    * is divided by its spread or named */
   CHECK (fabsf (c.wander_weight - d.wander_weight * 0.4f) < 1e-6f &&
@@ -1087,8 +1103,8 @@ test_config_rate (void)
   d = c;
   ad_config_apply_rate (&c, 5.0, 0, applied, sizeof applied);
   CHECK (c.calib_quantile == d.calib_quantile && c.static_rise ==
-      d.static_rise && c.train_fps == 0.0f && c.flow_window == 1,
-      "stills at 5 fps: %s", applied);
+      d.static_rise && c.train_fps == 0.0f && c.flow_window == 1 &&
+      c.flow_refine == 0, "stills at 5 fps: %s", applied);
   /* a short buffer truncates the note, never overruns */
   c = d;
   ad_config_apply_rate (&c, 5.0, 0, applied, 8);
