@@ -304,7 +304,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
   float *lr = buf, *mr = lr + nv, *flr = mr + nv, *sr = flr + nv,
       *srw = sr + nv, *wr = srw + nv, *fr = wr + nv, *tmp = fr + nv,
       *beg = tmp + nv, *mv = beg + nv;
-  float s[AD_PARTS];
+  float s[AD_SCORE_PARTS];
   ad_tensor *fst = ad_model_tensor (m, "flow_stats");
   ad_tensor *sst = ad_model_tensor (m, "static_stats");
   ad_tensor *wst = ad_model_tensor (m, "wander_stats");

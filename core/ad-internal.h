@@ -368,9 +368,9 @@ void ad_flow_set_shade (ad_flow *f, const float *pixels);
 void ad_flow_set_sigma (ad_flow *f, float k);
 /* flow_refine: each moving cell's vector is fitted again up to steps
  * times on the pair with the previous frame moved on by it, keeping the
- * one that leaves the least difference (a fast mover's displacement of
- * several pixels, which one fit reads as about one); 0 (a new ad_flow's)
- * = one fit. */
+ * one that leaves the least difference when that is well below one
+ * fit's (a fast mover's displacement of several pixels, which one fit
+ * reads as about one); 0 (a new ad_flow's) = one fit. */
 void ad_flow_set_refine (ad_flow *f, int steps);
 /* 1 (flow_light): with compensation, the light is taken by place: the
  * previous frame is first relit to the latest one's light by place (the
@@ -383,10 +383,8 @@ void ad_flow_set_refine (ad_flow *f, int steps);
  * one change per channel, the cells' median. */
 void ad_flow_set_local_light (ad_flow *f, int on);
 void ad_flow_reset (ad_flow *f);
-/* The scores' parts: learned, plain motion, motion pattern, stationary
- * change, wandering. */
-#define AD_PARTS AD_SCORE_PARTS
-/* s[AD_PARTS] = the spreads the fused score divides each part by: m's
+/* s[AD_SCORE_PARTS] (learned, plain motion, motion pattern, stationary
+ * change, wandering) = the spreads the fused score divides each part by: m's
  * calibrated spreads under the settings cfg (1 for a part the model has
  * none for; the wandering's 1 unless cfg->wander_norm: px/frame). */
 void ad_part_scales (const ad_model *m, const ad_config *cfg, float *s);

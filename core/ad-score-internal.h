@@ -159,13 +159,13 @@ ad_sc_fuse_join (const ad_config *cfg, float fast, float c, float d, float e)
 }
 
 /* Each part's term in ad_sc_fuse_join's value, as ad_score.part: v
- * [AD_PARTS] = the five parts, each already divided by its spread (a, b, c, d, e
- * above); with MAX each competes as it is, a part of weight 0 and, with
- * LEARNED or MOTION, every other part is 0. */
+ * [AD_SCORE_PARTS] = the five parts, each already divided by its spread
+ * (a, b, c, d, e above); with MAX each competes as it is, a part of
+ * weight 0 and, with LEARNED or MOTION, every other part is 0. */
 static inline void
 ad_sc_fuse_parts (const ad_config *cfg, const float *v, float *out)
 {
-  for (int i = 0; i < AD_PARTS; i++)
+  for (int i = 0; i < AD_SCORE_PARTS; i++)
     out[i] = 0.0f;
   switch (cfg->fuse) {
     case AD_FUSE_LEARNED: out[0] = v[0]; return;
@@ -220,9 +220,9 @@ float ad_sc_less_busy (const ad_scorer *sc, float v, int moving);
  * [4, ncells] over time: the running means in sc (sc->track [2, ncells]
  * with flow_track) move on by this frame. */
 float ad_sc_part_over_time (ad_scorer *sc, const float *cells, int part);
-/* The frame score from its five raw parts and their spreads s [AD_PARTS];
- * the learned and plain-motion parts go through the temporal window
- * (sc->recent). */
+/* The frame score from its five raw parts and their spreads
+ * s [AD_SCORE_PARTS]; the learned and plain-motion parts go through the
+ * temporal window (sc->recent). */
 float ad_sc_frame_fuse (ad_scorer *sc, float l, float mo, float fl, float sti,
     float wa, const float *s);
 
@@ -253,9 +253,10 @@ void ad_sc_motion_gate (ad_scorer *sc, int ok, int have_fg);
  * sc->fg's silhouettes, map_outside elsewhere (ones when !on). */
 void ad_sc_silhouettes (ad_scorer *sc, int on);
 /* out [hw] = the heatmap: lmap [hw] and the cell parts cells [4, ncells]
- * (as scored) fused per pixel with the spreads s [AD_PARTS], weighted by
- * gate [AD_GATE_PLANES, hw]; left-out pixels 0.  sc->fspread [ncells] is
- * scratch; sc->track [2, ncells] caps the cells with map_track. */
+ * (as scored) fused per pixel with the spreads s [AD_SCORE_PARTS],
+ * weighted by gate [AD_GATE_PLANES, hw]; left-out pixels 0.
+ * sc->fspread [ncells] is scratch; sc->track [2, ncells] caps the cells
+ * with map_track. */
 void ad_sc_fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
     const float *gate, const float *s, float *out);
 /* map [n] times min (1, score)^map_frame, score being the frame's over

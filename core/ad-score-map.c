@@ -436,9 +436,9 @@ spread_novelty (const ad_scorer *sc, const float *cells)
   }
 }
 
-/* The five parts divided by their spreads on normal footage (s[AD_PARTS]:
- * learned, motion, motion pattern, stationary change, wandering), fused as
- * cfg->fuse says (one pixel of the map). */
+/* The five parts divided by their spreads on normal footage
+ * (s[AD_SCORE_PARTS]: learned, motion, motion pattern, stationary change,
+ * wandering), fused as cfg->fuse says (one pixel of the map). */
 static float
 fuse (const ad_config *cfg, float l, float mo, float fl, float sti,
     float wa, const float *s)

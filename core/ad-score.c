@@ -668,7 +668,7 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   float still = ad_sc_cell_max (sc, sc->cwork, 2);
   float wander = ad_sc_part_over_time (sc, sc->cells, 3);
   const ad_calib *c = &sc->m->calib;
-  float s[AD_PARTS];
+  float s[AD_SCORE_PARTS];
   scales (sc, s);
   out->learned_raw = learned;
   out->motion_raw = motion;
@@ -681,7 +681,7 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   out->switched = sc->switched;
   int cal = c->valid && c->threshold > 0.0f;
   out->score = cal ? out->fused_raw / c->threshold : out->fused_raw;
-  float v[AD_PARTS] = { learned / s[0], motion / s[1], flow / s[2],
+  float v[AD_SCORE_PARTS] = { learned / s[0], motion / s[1], flow / s[2],
     still / s[3], wander / s[4] };
   ad_sc_fuse_parts (&sc->cfg, v, out->part);
   for (int i = 0; i < AD_SCORE_PARTS; i++)

@@ -289,7 +289,7 @@ static int pixel_near;
 static void
 dump_scales (const ad_model *m)
 {
-  float s[AD_PARTS];
+  float s[AD_SCORE_PARTS];
   ad_part_scales (m, ad_model_config (m), s);
   fprintf (stderr, "ad-tune: dump scales: learned %g motion %g flow %g "
       "static %g wander %g threshold %g\n", s[0], s[1], s[2], s[3], s[4],
