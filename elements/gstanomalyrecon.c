@@ -344,7 +344,7 @@ gst_anomaly_recon_class_init (GstAnomalyReconClass * klass)
           "Model settings for training, \"key=value,...\" (e.g. "
           "\"task=1,mem_place=2\"); \"preset=stills\" sets up still-image "
           "inspection, \"preset=near\" a camera close to the scene (people "
-          "21 px tall or more at model resolution; training picks it when "
+          "25 px tall or more at model resolution; training picks it when "
           "the footage shows them so, unless flow_scale, motion_cell or "
           "flow_bins is named), later items override it", NULL, flags));
 

@@ -189,17 +189,17 @@ test_rule (void)
   ad_config cfg, near;
   near_config (&cfg, &near);
   ad_config c = cfg;
-  /* the rule counts model pixels: 21 or more */
-  CHECK (!ad_config_fit_scale (&c, 20.0, 100, 0) &&
-      c.motion_cell == cfg.motion_cell, "20 px: usual distance");
-  CHECK (ad_config_fit_scale (&c, 22.5, 100, 0) &&
+  /* the rule counts model pixels: 25 or more (22, a camera 1.5 times as
+   * close or a mixed-depth view, keeps the usual scale) */
+  CHECK (!ad_config_fit_scale (&c, 24.5, 100, 0) &&
+      c.motion_cell == cfg.motion_cell, "24.5 px: usual distance");
+  CHECK (ad_config_fit_scale (&c, 30.0, 100, 0) &&
       c.flow_scale == near.flow_scale && c.motion_cell ==
       near.motion_cell && c.flow_bins == near.flow_bins,
-      "22.5 px: the near preset (scale %d cell %d bins %d)",
+      "30 px: the near preset (scale %d cell %d bins %d)",
       c.flow_scale, c.motion_cell, c.flow_bins);
-  /* 22.5 px: 1.5 times the usual 15, and the wandering's weight over
-   * 1.5 */
-  CHECK (fabsf (c.wander_weight - cfg.wander_weight / 1.5f) < 1e-4f,
+  /* 30 px: twice the usual 15, and the wandering's weight halved */
+  CHECK (fabsf (c.wander_weight - cfg.wander_weight / 2.0f) < 1e-4f,
       "wander_weight %g -> %g", cfg.wander_weight, c.wander_weight);
   CHECK (c.flow_busy == 0.0f && near.flow_busy == 0.0f,
       "no busy-frame discount close to the scene: %g", c.flow_busy);
@@ -220,13 +220,13 @@ test_rule (void)
     const ad_field *f = ad_config_field (ad_config_rate_fields[own[i]]);
     c = cfg;
     ad_config_set (&c, f, 0.5);
-    CHECK (ad_config_fit_scale (&c, 22.5, 100, 1u << own[i]) &&
+    CHECK (ad_config_fit_scale (&c, 30.0, 100, 1u << own[i]) &&
         c.motion_cell == 16 && ad_config_get (&c, f) == 0.5, "%s named: "
         "kept (%g)", f->name, ad_config_get (&c, f));
   }
   c = cfg;
   c.wander_norm = 1;
-  CHECK (ad_config_fit_scale (&c, 22.5, 100, 0) &&
+  CHECK (ad_config_fit_scale (&c, 30.0, 100, 0) &&
       c.wander_weight == cfg.wander_weight, "wander_norm: the weight is "
       "per spread, kept (%g)", c.wander_weight);
   c = cfg;
@@ -242,11 +242,11 @@ test_rule (void)
   c.clip_len = 1;
   CHECK (!ad_config_fit_scale (&c, 30.0, 100, 0), "stills: no motion fit");
   c = cfg;
-  /* a model of 240 rows: the same 21 px (people twice as tall as at 120
+  /* a model of 240 rows: the same 25 px (people twice as tall as at 120
    * rows look like a camera twice as close to every model-pixel setting) */
   c.height = 240;
-  CHECK (!ad_config_fit_scale (&c, 20.0, 100, 0), "20 px of 240: no");
-  CHECK (ad_config_fit_scale (&c, 21.0, 100, 0), "21 px of 240: near");
+  CHECK (!ad_config_fit_scale (&c, 24.0, 100, 0), "24 px of 240: no");
+  CHECK (ad_config_fit_scale (&c, 25.0, 100, 0), "25 px of 240: near");
   /* too small for the detector: under 10 px, from 20 blobs, video */
   c = cfg;
   int size[2] = { 0, 0 };
@@ -422,8 +422,8 @@ train_on (const scene *s, unsigned named, int *applied, int *slow,
 static void
 test_trainer (void)
 {
-  scene small = { 5, 0, 0, 0, 0, 0 }, tall = { 22, 0, 0, 0, 0, 0 },
-      slow = { 14, 0, 0, 0, 0, 4 }, tall_slow = { 22, 0, 0, 0, 0, 4 };
+  scene small = { 5, 0, 0, 0, 0, 0 }, tall = { 28, 0, 0, 0, 0, 0 },
+      slow = { 14, 0, 0, 0, 0, 4 }, tall_slow = { 28, 0, 0, 0, 0, 4 };
   int applied = -1, sl = -1, bins = 0;
   double h = 0.0;
   int cell = train_on (&small, 0, &applied, &sl, &bins, &h);
@@ -431,11 +431,11 @@ test_trainer (void)
       "short squares: cell %d, applied %d, slow %d, %d bins, %g rows", cell,
       applied, sl, bins, h);
   cell = train_on (&tall, 0, &applied, &sl, &bins, &h);
-  CHECK (cell == 16 && applied == 1 && sl == 0 && bins == 17 && h == 22.0,
+  CHECK (cell == 16 && applied == 1 && sl == 0 && bins == 17 && h == 28.0,
       "tall squares: cell %d, applied %d, slow %d, %d bins, %g rows", cell,
       applied, sl, bins, h);
   cell = train_on (&tall, 1u << AD_RATE_SCALE, &applied, &sl, &bins, &h);
-  CHECK (cell == 8 && applied == 0 && sl == 0 && bins == 35 && h == 22.0,
+  CHECK (cell == 8 && applied == 0 && sl == 0 && bins == 35 && h == 28.0,
       "tall squares, flow_scale named: cell %d, applied %d, slow %d, %d "
       "bins", cell, applied, sl, bins);
   /* a quarter of the squares' speed: finer bins, unless named; tall and

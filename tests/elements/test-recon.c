@@ -51,7 +51,9 @@ make_square_buffer (guint64 frame, gint w, gint h, gint side)
   for (gint y = 0; y < h; y++)
     for (gint x = 0; x < w; x++) {
       gint sx = (gint) (frame % (guint64) w);
-      gboolean in = x >= sx && x < sx + side && y >= 6 && y < 6 + side;
+      /* rows 6.., or 2.. for a side over 24 (28 rows fit in 32) */
+      gint y0 = side > 24 ? 2 : 6;
+      gboolean in = x >= sx && x < sx + side && y >= y0 && y < y0 + side;
 
       feat[y * w + x] = in ? 0.9f : 0.1f + 0.002f * x;
     }
@@ -708,7 +710,7 @@ GST_START_TEST (test_train_quiet_end)
 GST_END_TEST;
 
 /* The scale rule on the things that move in the footage, in model
- * pixels: a square 24 px tall (k = 0) fits the motion at half resolution
+ * pixels: a square 28 px tall (k = 0) fits the motion at half resolution
  * in 16-px cells (preset near) and the train-done message says so;
  * unless config names one of its fields (k = 1).  A square 6 px tall
  * (k = 2) is too small for the detector: a warning asks for a model of
@@ -725,7 +727,7 @@ GST_START_TEST (test_train_scale_rule)
     gchar *warning = NULL;
     gdouble height = -1.0;
     gboolean near = k != 0, far = k != 2;
-    gint side = k == 2 ? 6 : 24;
+    gint side = k == 2 ? 6 : 28;
     ad_config cfg;
     ad_error err = { {0} };
 
