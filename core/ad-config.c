@@ -56,7 +56,7 @@ const ad_field ad_config_fields[] = {
   F (fuse_weight, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Weight of the learned score in the sum"),
   F (flow_weight, AD_FIELD_FLOAT, 0.0, 8.0, 4.0, 1, "Weight of the motion-pattern novelty in the sum, each part divided by its spread on held-back normal footage (the learned and plain-motion parts together weigh 1: their noise on normal frames covers a faint novelty)"),
   F (flow_spread, AD_FIELD_INT, 0, 3, 3, 1, "Neighbour cells (each way) whose normal motion patterns a cell shares, at most (see flow_spread_vectors)"),
-  F (flow_bins, AD_FIELD_INT, 5, AD_FLOW_BINS_MAX, 35, 0, "Motion-pattern histogram bins per axis over +-4.25 px/frame (odd; 35 = 0.25 px/frame: a slow walker going the wrong way lands in a bin of its own; anomalyrecon sets 17 at 9 frames a second or less with flow_scale=2, and with the near preset when the things that move stand tall in the training footage, and 65 (0.13 px/frame) when they move under 0.6 px a frame with flow_scale=1, unless config names it)"),
+  F (flow_bins, AD_FIELD_INT, 5, AD_FLOW_BINS_MAX, 35, 0, "Motion-pattern histogram bins per axis over +-4.25 px/frame (odd; 35 = 0.25 px/frame: a slow walker going the wrong way lands in a bin of its own; anomalyrecon sets 17 with the near preset when the things that move stand tall in the training footage, and 65 (0.13 px/frame) when they move under 0.6 px a frame with flow_scale=1, unless config names it)"),
   F (flow_spread_vectors, AD_FIELD_INT, 0, 100000000, 1200, 1, "Share motion patterns only as far as needed: the smallest spread (1 up to flow_spread cells each way) whose neighbourhood saw this many vectors on average on normal footage (0 = always flow_spread); plenty of footage keeps patterns local, little borrows from further"),
   F (flow_sway, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Places where motion sways in place on normal footage (leaves, their dappled shade or a flag in the wind: more than this share of the path a cell's vectors travel over wander_frames pairs leads back, on average over the footage; people walking through lead on) keep their motion patterns to themselves: their neighbours borrow none of them (see flow_spread), so a person going a way nobody goes next to a swaying tree is still novel there (0 = off: every cell lends)"),
   F (flow_shade, AD_FIELD_FLOAT, 0.0, 1.0, 0.1, 1, "Colour models: pixels where, on the training footage, the light alone changes in more than this share of frame pairs (the flecks of sun in a swaying tree's dappled shade) leave such changes out of the motion vectors' fit, in the motion patterns learned and in the frames scored: the flecks read no motion there, and a walker going the wrong way or pacing in the shade is still novel, since a walker changes the colour (0 = off; gray models have no colour to tell light from things; below 0.1 a busy path, where people dressed like it pass, starts to count)"),
@@ -68,7 +68,7 @@ const ad_field ad_config_fields[] = {
   F (flow_busy, AD_FIELD_FLOAT, 0.0, 4.0, 2.0, 1, "Busy frames: a frame with more moving cells than the held-back normal footage had (median) has more chances of a normal walker's odd vector, so its motion-pattern part is lowered by this many times the scale of the per-cell tail on that footage, per natural log of the ratio (1 = what the largest of that many cells would gain; 0 = off)"),
   F (flow_release, AD_FIELD_FLOAT, 0.0, 64.0, 2.0, 1, "Motion-pattern and wandering running means fall faster than they rise: each frame in which a cell's value is below its mean moves it 1/N of the way down (at most flow_smooth); 0 = as flow_smooth. The score lets go of an anomaly that has left within a frame or two instead of about flow_smooth"),
   F (flow_window, AD_FIELD_INT, 1, AD_FLOW_WINDOW_MAX, 3, 1, "Motion patterns compare a cell's vector averaged over the latest N frame pairs, and only when it moved in all of them (one pair's vector is noisy; a walker's is steady); anomalyrecon sets 1 for a camera at 12.5 frames a second or less unless config names it"),
-  F (flow_scale, AD_FIELD_INT, 1, 2, 1, 1, "Motion vectors fitted at model resolution (1) or at half of it (2: twice the speed within reach, for fast motion or a slow camera, which anomalyrecon picks at 9 frames a second or less, and for a camera close to the scene by the scale rule; needs an even motion_cell); the motion patterns are learned with it"),
+  F (flow_scale, AD_FIELD_INT, 1, 2, 1, 1, "Motion vectors fitted at model resolution (1) or at half of it (2: twice the speed within reach, for a camera close to the scene, which anomalyrecon picks by the scale rule; needs an even motion_cell); the motion patterns are learned with it"),
   F (flow_color, AD_FIELD_INT, 0, 1, 1, 1, "Colour models (color=1): fit the motion vectors on the three channels together (colour edges count: a walker whose brightness barely differs from the ground) instead of on their mean; the motion energy stays the channel mean's, where sensor noise averages down; the motion patterns are learned with it (docs/benchmarks.md, Motion in colour)"),
   F (wander_weight, AD_FIELD_FLOAT, 0.0, 8.0, 1.8, 1, "Weight in the sum of the wandering part, per px/frame (per spread with wander_norm=1): motion that goes back and forth in one place (someone pacing, dithering or moving erratically), the path a cell's motion travelled over the latest wander_frames frames less the distance it got, per frame; 0 = off (people passing each other in a cell wander too; on a very busy two-way path try 0.9 or 0, see docs/tuning.md); below 25 frames a second anomalyrecon scales it by the rate / 25 (0.86 at 12 fps), and for a camera close to the scene by 15 / the height in model pixels of what moves (the scale rule), unless config names it or wander_norm is 1"),
   F (wander_norm, AD_FIELD_INT, 0, 1, 0, 1, "1: the wandering part is divided by its spread on held-back normal footage (at least 0.5 px/frame), as the other motion parts are, so wander_weight weighs spreads (footage where people pass each other all day learns a large spread and wanders less; try wander_weight=1.2 with it, three times the 0.4 that ranked as 0.6 per px/frame did); 0: raw px/frame, wander_weight per px/frame (docs/benchmarks.md, Wandering at other frame rates)"),
@@ -452,12 +452,11 @@ ad_config_features_match (const ad_config *model, const ad_config *feat,
  * "Refits only where one fit fell short"). */
 #define AD_RATE_SLOW_FPS 12.5
 #define AD_RATE_SLOW_REFINE 3
-/* At or below this rate the vectors are fitted at half the model
- * resolution (flow_scale 2: a walker moves 2-4 px a frame there), with
- * coarser bins (0.5 px/frame): a slow camera gives a third of the vectors
- * a minute of footage gives at 25 frames a second. */
-#define AD_RATE_HALF_SCALE_FPS 9.0
-#define AD_RATE_SLOW_BINS 17
+/* No rule fits the vectors at half resolution at a slow camera any more
+ * (flow_scale 2 at 9 fps or less until 2026-12-06): with the refits,
+ * model resolution ranked the frames better at 5-8.3 fps, real footage
+ * and generated (docs/benchmarks.md, "No half resolution at a slow
+ * camera"). */
 /* The rate calib_quantile, flow_smooth and the wandering's defaults refer
  * to.  Slower, the per-frame tail 1 - q grows by the ratio (the same
  * normal frames an hour above it), but q stays at least
@@ -659,12 +658,6 @@ ad_config_apply_rate (ad_config *cfg, double fps, unsigned named,
   if (fps < AD_RATE_REF_FPS)
     rate_set (cfg, named, AD_RATE_NEIGHBOUR, cfg->map_neighbour *
         AD_RATE_REF_FPS / fps, applied, n);
-  if (fps <= AD_RATE_HALF_SCALE_FPS) {
-    if (cfg->motion_cell % 2 == 0)
-      rate_set (cfg, named, AD_RATE_SCALE, 2, applied, n);
-    if (cfg->flow_scale == 2)
-      rate_set (cfg, named, AD_RATE_BINS, AD_RATE_SLOW_BINS, applied, n);
-  }
   /* the rest is about time: independent stills (clip_len 1) count images */
   if (cfg->clip_len <= 1)
     return;

@@ -286,7 +286,7 @@ ad_scorer_gap (ad_scorer *sc, int lost)
     return;
   /* one frame lost: the next pair spans two frames, divided down to one
    * (a walker's 1-2 px is within the one-step fit's reach at model
-   * resolution; at half resolution a slow camera's is not) */
+   * resolution; at half resolution, a close camera's, it is not) */
   if (lost >= 1 && lost <= AD_GAP_BRIDGE && sc->have_prev &&
       sc->cfg.flow_scale == 1) {
     sc->span = lost + 1;

@@ -245,8 +245,6 @@ ad_status ad_config_features_match (const ad_config *model,
  * frames a second takes (docs/tuning.md, "Frame rate"):
  *   12.5 fps or less     flow_window 1, and for video flow_refine 3
  *   below 25 fps         map_neighbour 0.5 x 25 / fps (at most 1)
- *   9 fps or less        flow_scale 2 (with an even motion_cell), and with
- *                        it flow_bins 17
  * and for video (clip_len > 1):
  *   below 25 fps         calib_quantile's tail 1 - q times 25 / fps (q at
  *                        least 0.99); flow_smooth times (fps / 25)^(1/4);
@@ -258,6 +256,8 @@ ad_status ad_config_features_match (const ad_config *model,
  * fps <= 0 (unknown) changes nothing.  applied (n bytes, may be NULL)
  * receives the settings changed as "key=value,...". */
 enum {
+  /* flow_scale and flow_bins (AD_RATE_SCALE, AD_RATE_BINS) are the scale
+   * and speed rules' since no frame rate sets them */
   AD_RATE_WINDOW, AD_RATE_QUANTILE, AD_RATE_RISE, AD_RATE_SMOOTH,
   AD_RATE_SCALE, AD_RATE_BINS, AD_RATE_WANDER, AD_RATE_NEIGHBOUR,
   AD_RATE_RECUR, AD_RATE_WANDER_WEIGHT,

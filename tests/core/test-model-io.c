@@ -1080,22 +1080,23 @@ test_config_rate (void)
   ad_config_apply_rate (&c, 20.0, 0, applied, sizeof applied);
   CHECK (fabsf (c.map_neighbour - 0.625f) < 1e-6f && c.flow_window ==
       d.flow_window, "20 fps: neighbours %g (%s)", c.map_neighbour, applied);
-  /* 8.3 frames a second: half-resolution vectors and coarser bins, but
-   * not the window the user named */
+  /* 8.3 frames a second: the vectors stay at model resolution with the
+   * usual bins (no half-resolution rule since 2026-12-06), the window the
+   * user named stays */
   c = d;
   ad_config_apply_rate (&c, 25.0 / 3, 1u << AD_RATE_WINDOW, applied,
       sizeof applied);
-  CHECK (c.flow_window == d.flow_window && c.flow_scale == 2 &&
-      c.flow_bins == 17 && c.static_rise > 8.3f && c.static_rise < 8.4f &&
+  CHECK (c.flow_window == d.flow_window && c.flow_scale == 1 &&
+      c.flow_bins == d.flow_bins && c.flow_refine == 3 &&
+      c.static_rise > 8.3f && c.static_rise < 8.4f &&
       c.calib_quantile > 0.9969f && c.calib_quantile < 0.9971f,
       "8.3 fps, window named: %s", applied);
-  /* an odd cell cannot be halved; a very slow camera's quantile floor */
+  /* a very slow camera: the quantile's floor, still no half resolution */
   c = d;
-  c.motion_cell = 7;
   ad_config_apply_rate (&c, 1.0, 0, applied, sizeof applied);
   CHECK (c.flow_scale == 1 && c.flow_bins == d.flow_bins &&
       fabsf (c.calib_quantile - 0.99f) < 1e-6f && c.static_rise == 1.0f &&
-      c.wander_frames == 4 && c.flow_smooth >= 1.0f, "1 fps, odd cell: %s",
+      c.wander_frames == 4 && c.flow_smooth >= 1.0f, "1 fps: %s",
       applied);
   /* stills count images: only the motion fit's rules */
   ad_config_default (&c);

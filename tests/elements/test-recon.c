@@ -490,10 +490,9 @@ trained_config (const gchar * fps, const gchar * config)
  * frames a second its motion pattern's running mean (flow_smooth) shrinks
  * by (fps / 25)^(1/4); its wandering part looks back over 0.48 s of frame
  * pairs (wander_frames, 12 at 25, at least 4); unless config sets them;
- * unknown rates and stills keep the defaults.  At 9 frames a second or
- * less the motion vectors are fitted at half resolution (flow_scale=2) unless config sets flow_scale
- * or an odd motion_cell, and then the motion patterns take 17 bins a side
- * unless config sets flow_bins. */
+ * unknown rates and stills keep the defaults.  At any rate the motion
+ * vectors stay at model resolution with the usual bins (no rule halves
+ * them at a slow camera since 2026-12-06); a named flow_scale stays. */
 GST_START_TEST (test_train_frame_rate)
 {
   ad_config d, c;
@@ -546,18 +545,13 @@ GST_START_TEST (test_train_frame_rate)
   fail_unless_equals_int (c.flow_scale, 1);
   fail_unless_equals_int (c.flow_bins, d.flow_bins);
   c = trained_config ("25/4", "");
-  fail_unless_equals_int (c.flow_scale, 2);
+  fail_unless_equals_int (c.flow_scale, 1);
   fail_unless_equals_int (c.flow_window, 1);
-  fail_unless_equals_int (c.flow_bins, 17);
-  fail_unless_equals_int (c.wander_frames, 4);    /* 3, but at least 4 */
-  c = trained_config ("25/4", ",flow_bins=35");
-  fail_unless_equals_int (c.flow_scale, 2);
-  fail_unless_equals_int (c.flow_bins, 35);
-  c = trained_config ("25/4", ",flow_scale=1");
-  fail_unless_equals_int (c.flow_scale, 1);
+  fail_unless_equals_int (c.flow_refine, 3);
   fail_unless_equals_int (c.flow_bins, d.flow_bins);
-  c = trained_config ("25/4", ",motion_cell=7");
-  fail_unless_equals_int (c.flow_scale, 1);
+  fail_unless_equals_int (c.wander_frames, 4);    /* 3, but at least 4 */
+  c = trained_config ("25/4", ",flow_scale=2");
+  fail_unless_equals_int (c.flow_scale, 2);
   fail_unless_equals_int (c.flow_bins, d.flow_bins);
   c = trained_config ("10/1", "");
   fail_unless_equals_int (c.flow_bins, d.flow_bins);
@@ -592,7 +586,7 @@ GST_START_TEST (test_train_rate_from_timestamps)
   c = trained_config_at ("0/1", 120 * GST_MSECOND, 20, ",flow_window=3");
   fail_unless (fabsf (c.train_fps - 8.3333f) < 1e-3f);
   fail_unless_equals_int (c.flow_window, 3);
-  fail_unless_equals_int (c.flow_scale, 2);
+  fail_unless_equals_int (c.flow_refine, 3);
   c = trained_config_at ("10/1", 40 * GST_MSECOND, 20, "");
   fail_unless_equals_float (c.train_fps, 10.0f);
   c = trained_config_at ("0/1", GST_CLOCK_TIME_NONE, 20, "");
