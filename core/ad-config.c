@@ -97,9 +97,9 @@ const ad_field ad_config_fields[] = {
   F (map_gate_power, AD_FIELD_FLOAT, 0.1, 4.0, 0.6, 1, "Heatmap gate: the share is raised to this power (below 1 paints an object's faint parts nearer its cell's value; 1 = linear)"),
   F (map_neighbour, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Heatmap: share of a cell's motion-pattern novelty painted on the moving pixels of its neighbouring cells (an object spans cells, and between two frames it moves on from the one that saw its novel motion); anomalyrecon sets 0.5 x 25 / fps, at most 1, below 25 frames a second unless config names it"),
   F (map_track, AD_FIELD_INT, 0, 1, 1, 1, "Heatmap, with flow_track=1: a cell's motion-pattern novelty and wandering are painted no higher than the cell's running mean (the one the frame score takes), so a normal walker's one-off odd vector fades from the map as from the score; 0: each frame's own value"),
-  F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not; 2.4 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage, unless config names it: it fills a near object's large inside)"),
-  F (map_frame, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap of a calibrated model times min(1, frame score) to this power: a frame under the threshold paints its heatmap dimmer, the less it scores (0 = off; 0.75 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage, unless config names it: a near normal walker leaves a large glow in the map, an anomaly's frame scores)"),
-  F (map_static, AD_FIELD_FLOAT, 0.0, 4.0, 1.0, 1, "Heatmap: weight of the stationary change (something left lying), times its weight in the frame score (fuse 2 and 3; 2 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage, unless config names it: a near object's many cells are painted by the part's spread, floored for the frame score's sake, and the learned error weighs more there)"),
+  F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not; 2.4 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25), unless config names it: it fills a near object's large inside)"),
+  F (map_frame, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap of a calibrated model times min(1, frame score) to this power: a frame under the threshold paints its heatmap dimmer, the less it scores (0 = off; 0.75 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25), unless config names it: a near normal walker leaves a large glow in the map, an anomaly's frame scores)"),
+  F (map_static, AD_FIELD_FLOAT, 0.0, 4.0, 1.0, 1, "Heatmap: weight of the stationary change (something left lying), times its weight in the frame score (fuse 2 and 3; 2 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25), unless config names it: a near object's many cells are painted by the part's spread, floored for the frame score's sake, and the learned error weighs more there)"),
   F (map_motion, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap: weight of the plain cell motion, times its weight in the frame score (fuse 2 and 3; 0 = the map shows what is novel, not every moving object)"),
   F (map_wander, AD_FIELD_FLOAT, 0.0, 4.0, 0.5, 1, "Heatmap: weight of the wandering part, times its weight in the frame score (fuse 2 and 3; it scores erratic motion, but at a slow camera, whose half-resolution vectors point every which way, it also paints every walker a little)"),
   F (pixel_std, AD_FIELD_INT, 0, 1, 0, 1, "Standardise each pixel by its normal spread"),
@@ -511,6 +511,13 @@ ad_config_fit_footage (ad_config *cfg, int64_t frames)
  * scale, the real footage's pixels too, without the near preset's false
  * alarms (benchmarks.md, "The scale rule from 25 px"). */
 #define AD_SCALE_NEAR_PX 25.0
+/* From this height up to AD_SCALE_NEAR_PX the near preset's heatmap
+ * settings alone (map_learned, map_frame, map_static: a walker 1.4-1.7
+ * times the usual height has a large inside and a large glow too), the
+ * motion's kept: pixel AP +0.018 to +0.093 on four views that read 22,
+ * their frame scores unchanged (benchmarks.md, "The near preset's
+ * heatmap from 21 px"). */
+#define AD_SCALE_MAP_PX 21.0
 #define AD_SCALE_MIN_BLOBS 20
 /* What the usual distance reads: a camera K times closer reads K times
  * this, and shows every motion K times as many pixels a frame. */
@@ -555,17 +562,26 @@ ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
       (1u << AD_RATE_CELL);
   /* stills (clip_len 1) have no motion to fit */
   if ((named & fields) || !footage_judged (cfg, blobs) ||
-      height < AD_SCALE_NEAR_PX)
-    return 0;
-  ad_config c = *cfg;
-  if (ad_config_parse (&c, "preset=near", NULL) != AD_OK)
-    return 0;
-  /* the wandering is in px/frame, which a closer camera multiplies, while
-   * the parts it is summed with are divided by their spreads (as at a
-   * slower camera, ad_config_apply_rate) */
-  if (!c.wander_norm)
-    c.wander_weight = (float) (cfg->wander_weight * AD_SCALE_USUAL_PX /
-        height);
+      height < AD_SCALE_MAP_PX)
+    return AD_SCALE_NONE;
+  const int near = height >= AD_SCALE_NEAR_PX;
+  ad_config c = *cfg, p = *cfg;
+  if (ad_config_parse (&p, "preset=near", NULL) != AD_OK)
+    return AD_SCALE_NONE;
+  if (near) {
+    c = p;
+    /* the wandering is in px/frame, which a closer camera multiplies,
+     * while the parts it is summed with are divided by their spreads (as
+     * at a slower camera, ad_config_apply_rate) */
+    if (!c.wander_norm)
+      c.wander_weight = (float) (cfg->wander_weight * AD_SCALE_USUAL_PX /
+          height);
+  } else {
+    /* the preset's heatmap alone */
+    c.map_learned = p.map_learned;
+    c.map_frame = p.map_frame;
+    c.map_static = p.map_static;
+  }
   /* the rules' other fields the user named (flow_busy, wander_weight,
    * map_learned, map_frame, map_static) keep their values */
   for (int i = 0; i < AD_RATE_N_FIELDS; i++)
@@ -575,9 +591,9 @@ ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
     }
   if (ad_config_validate (&c, NULL) != AD_OK ||
       memcmp (&c, cfg, sizeof c) == 0)
-    return 0;
+    return AD_SCALE_NONE;
   *cfg = c;
-  return 1;
+  return near ? AD_SCALE_NEAR : AD_SCALE_MAP;
 }
 
 /* The speed rule (ad-scale.c measures the footage): things that move

@@ -42,7 +42,8 @@ struct ad_trainer {
   double object_speed;      /* how fast the things that move move,
                              * px/frame (ad_footage_height), -1 before */
   int64_t object_blobs;     /* the blobs it came from */
-  int scale_applied;        /* the scale rule took the near preset */
+  int scale_applied;        /* what the scale rule took: AD_SCALE_NEAR,
+                             * AD_SCALE_MAP or AD_SCALE_NONE */
   int speed_applied;        /* the speed rule took finer bins */
   char scale_settings[256]; /* what the two changed, "key=value,..." */
   int split;
@@ -424,7 +425,8 @@ learn_motion (ad_trainer *t, int all, ad_error *err)
 
 /* The scale and speed rules (ad_config_fit_scale, ad_config_fit_speed)
  * on every stored clip, before training: when the things that move stand
- * tall, the model takes the near preset's settings; when they move
+ * tall, the model takes the near preset's settings (somewhat tall: its
+ * heatmap's alone); when they move
  * slowly, finer motion-pattern bins; the fields opts.named holds kept. */
 static ad_status
 fit_scale (ad_trainer *t, ad_error *err)
@@ -438,15 +440,15 @@ fit_scale (ad_trainer *t, ad_error *err)
       &t->object_blobs, &t->object_speed, err);
   footage_close (&l);
   ad_config c = t->m->cfg;
-  int near = st == AD_OK && ad_config_fit_scale (&c, t->object_height,
-      t->object_blobs, t->opts.named);
+  int scale = st == AD_OK ? ad_config_fit_scale (&c, t->object_height,
+      t->object_blobs, t->opts.named) : AD_SCALE_NONE;
   int slow = st == AD_OK && ad_config_fit_speed (&c, t->object_speed,
       t->object_blobs, t->opts.named);
-  if (near || slow) {
+  if (scale || slow) {
     ad_config_changes (&t->m->cfg, &c, t->scale_settings,
         sizeof t->scale_settings);
     st = ad_model_relayout (t->m, &c, err);
-    t->scale_applied = st == AD_OK && near;
+    t->scale_applied = st == AD_OK ? scale : AD_SCALE_NONE;
     t->speed_applied = st == AD_OK && slow;
   }
   return st;

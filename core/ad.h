@@ -532,11 +532,15 @@ int ad_config_fit_footage (ad_config *cfg, int64_t frames);
  * near preset (flow_scale 2, motion_cell 16, flow_bins 17, flow_busy 0,
  * map_learned 2.4, map_frame 0.75, map_static 2) and, unless wander_norm,
  * wander_weight times 15 / that height (K times closer, K times the
- * px/frame), for video (clip_len above 1), unless named (1 << AD_RATE_*)
- * holds AD_RATE_SCALE, AD_RATE_BINS or AD_RATE_CELL; a named flow_busy,
- * wander_weight, map_learned, map_frame or map_static (AD_RATE_BUSY,
+ * px/frame); from 21 px to under 25 it takes the preset's heatmap
+ * settings alone (map_learned, map_frame, map_static); for video
+ * (clip_len above 1), unless named (1 << AD_RATE_*) holds AD_RATE_SCALE,
+ * AD_RATE_BINS or AD_RATE_CELL; a named flow_busy, wander_weight,
+ * map_learned, map_frame or map_static (AD_RATE_BUSY,
  * AD_RATE_WANDER_WEIGHT, AD_RATE_MAP_LEARNED, AD_RATE_MAP_FRAME,
- * AD_RATE_MAP_STATIC) keeps its value.  Returns 1 when it changed cfg. */
+ * AD_RATE_MAP_STATIC) keeps its value.  Returns what it took, AD_SCALE_NEAR
+ * or AD_SCALE_MAP, when it changed cfg, else AD_SCALE_NONE. */
+enum { AD_SCALE_NONE, AD_SCALE_MAP, AD_SCALE_NEAR };
 int ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
     unsigned named);
 /* The speed rule (docs/tuning.md, "Resolution", "Speed"): when the things
@@ -559,9 +563,10 @@ int ad_config_scale_far (const ad_config *cfg, double height,
     int64_t blobs, int size[2]);
 /* After ad_trainer_run: the things that move in the training footage,
  * their area-weighted median height in model pixels (0 when nothing moved;
- * -1 before), the blobs it came from, and whether the scale rule changed
- * the model's settings (the trainer applies it before training, keeping
- * the fields ad_train_opts.named holds). */
+ * -1 before), the blobs it came from, and what the scale rule took
+ * (applied: AD_SCALE_NEAR, AD_SCALE_MAP or AD_SCALE_NONE; the trainer
+ * applies it before training, keeping the fields ad_train_opts.named
+ * holds). */
 double ad_trainer_object_height (const ad_trainer *t, int64_t *blobs,
     int *applied);
 /* After ad_trainer_run: how fast the things that move in the training

@@ -60,7 +60,8 @@
  *   (0: nothing moved)
  * * "near" (gboolean): the scale rule took the near preset for it
  * * "scale-settings" (gchararray): the settings the scale rule changed
- *   then, and the speed rule's finer motion patterns for things that move
+ *   then (the near preset's; from 21 px to under 25 its heatmap's
+ *   alone, "near" FALSE), and the speed rule's finer motion patterns for things that move
  *   under 0.6 px a frame ("flow_bins=65"), "key=value,..." (empty when
  *   they changed none)
  * * "far" (gboolean): they stand under 10 model pixels tall, too small
@@ -693,14 +694,16 @@ check_scale (GstAnomalyRecon * self, gboolean * near, gchar ** settings,
 
   *speed = ad_trainer_object_speed (self->trainer, &slow);
 
-  *near = applied != 0;
+  *near = applied == AD_SCALE_NEAR;
   *settings = g_strdup (ad_trainer_scale_settings (self->trainer));
   *far = ad_config_scale_far (c, height, blobs, size);
   GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
       "rows (%" G_GINT64_FORMAT " blobs) and move %.2f px a frame%s%s",
-      height, c->height, blobs, *speed, applied ? ": a camera close to the "
-      "scene, " : slow ? ": slow motion, finer motion patterns, " : "",
-      *settings);
+      height, c->height, blobs, *speed, *near ? ": a camera close to the "
+      "scene, " : applied && slow ? ": tall in the picture, the near "
+      "preset's heatmap, and slow motion, finer motion patterns, " :
+      applied ? ": tall in the picture, the near preset's heatmap, " :
+      slow ? ": slow motion, finer motion patterns, " : "", *settings);
   if (*far)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("The things that move in the training footage stand only %.0f px "

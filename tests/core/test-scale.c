@@ -189,11 +189,25 @@ test_rule (void)
   ad_config cfg, near;
   near_config (&cfg, &near);
   ad_config c = cfg;
-  /* the rule counts model pixels: 25 or more (22, a camera 1.5 times as
-   * close or a mixed-depth view, keeps the usual scale) */
-  CHECK (!ad_config_fit_scale (&c, 24.5, 100, 0) &&
-      c.motion_cell == cfg.motion_cell, "24.5 px: usual distance");
-  CHECK (ad_config_fit_scale (&c, 30.0, 100, 0) &&
+  /* the rule counts model pixels: under 21 nothing */
+  CHECK (ad_config_fit_scale (&c, 20.5, 100, 0) == AD_SCALE_NONE &&
+      memcmp (&c, &cfg, sizeof c) == 0, "20.5 px: usual distance");
+  /* 21 to under 25 (a camera 1.5 times as close, or a mixed-depth view):
+   * the near preset's heatmap alone, the motion's settings kept */
+  CHECK (ad_config_fit_scale (&c, 24.5, 100, 0) == AD_SCALE_MAP &&
+      c.motion_cell == cfg.motion_cell && c.flow_scale == cfg.flow_scale &&
+      c.flow_bins == cfg.flow_bins && c.flow_busy == cfg.flow_busy &&
+      c.wander_weight == cfg.wander_weight && c.map_learned ==
+      near.map_learned && c.map_frame == near.map_frame && c.map_static ==
+      near.map_static, "24.5 px: the near preset's heatmap (cell %d, "
+      "map_learned %g)", c.motion_cell, c.map_learned);
+  c = cfg;
+  ad_config_set (&c, ad_config_field ("map_frame"), 0.25);
+  CHECK (ad_config_fit_scale (&c, 22.0, 100, 1u << AD_RATE_MAP_FRAME) ==
+      AD_SCALE_MAP && c.map_frame == 0.25f && c.map_learned ==
+      near.map_learned, "22 px, map_frame named: kept (%g)", c.map_frame);
+  c = cfg;
+  CHECK (ad_config_fit_scale (&c, 30.0, 100, 0) == AD_SCALE_NEAR &&
       c.flow_scale == near.flow_scale && c.motion_cell ==
       near.motion_cell && c.flow_bins == near.flow_bins,
       "30 px: the near preset (scale %d cell %d bins %d)",
@@ -245,8 +259,12 @@ test_rule (void)
   /* a model of 240 rows: the same 25 px (people twice as tall as at 120
    * rows look like a camera twice as close to every model-pixel setting) */
   c.height = 240;
-  CHECK (!ad_config_fit_scale (&c, 24.0, 100, 0), "24 px of 240: no");
-  CHECK (ad_config_fit_scale (&c, 25.0, 100, 0), "25 px of 240: near");
+  CHECK (ad_config_fit_scale (&c, 24.0, 100, 0) == AD_SCALE_MAP,
+      "24 px of 240: the heatmap alone");
+  c = cfg;
+  c.height = 240;
+  CHECK (ad_config_fit_scale (&c, 25.0, 100, 0) == AD_SCALE_NEAR,
+      "25 px of 240: near");
   /* too small for the detector: under 10 px, from 20 blobs, video */
   c = cfg;
   int size[2] = { 0, 0 };
@@ -398,16 +416,18 @@ train_on (const scene *s, unsigned named, int *applied, int *slow,
   printf ("scale rule, %g px: '%s'\n", *height, set);
   double speed = ad_trainer_object_speed (t, slow);
   printf ("speed rule, %.2f px/frame: %d\n", speed, *slow);
-  CHECK (*applied ? strstr (set, "flow_scale=2") && strstr (set,
-          "motion_cell=16") && strstr (set, "map_frame=0.75") &&
+  CHECK (*applied == AD_SCALE_NEAR ? strstr (set, "flow_scale=2") &&
+      strstr (set, "motion_cell=16") && strstr (set, "map_frame=0.75") &&
       strstr (set, "map_static=2") && strstr (set, "wander_weight=") &&
       !strstr (set, "width=") && !*slow :
+      *applied == AD_SCALE_MAP ? strcmp (set, "map_learned=2.4,"
+          "map_frame=0.75,map_static=2") == 0 && !*slow :
       *slow ? strcmp (set, "flow_bins=65") == 0 : set[0] == 0,
       "the rules' settings '%s' (applied %d, slow %d)", set, *applied,
       *slow);
   int cell = ad_model_config (m)->motion_cell;
   *bins = ad_model_config (m)->flow_bins;
-  if (*applied || *slow) {
+  if (*applied == AD_SCALE_NEAR || *slow) {
     /* the patterns were learned and calibrated on the new layout */
     ad_scorer *sc = NULL;
     CHECK (ad_scorer_new (m, &sc, &err) == AD_OK && ad_model_calib (m)->valid,
@@ -423,6 +443,7 @@ static void
 test_trainer (void)
 {
   scene small = { 5, 0, 0, 0, 0, 0 }, tall = { 28, 0, 0, 0, 0, 0 },
+      mid = { 22, 0, 0, 0, 0, 0 },
       slow = { 14, 0, 0, 0, 0, 4 }, tall_slow = { 28, 0, 0, 0, 0, 4 };
   int applied = -1, sl = -1, bins = 0;
   double h = 0.0;
@@ -430,8 +451,13 @@ test_trainer (void)
   CHECK (cell == 8 && applied == 0 && sl == 0 && bins == 35 && h == 5.0,
       "short squares: cell %d, applied %d, slow %d, %d bins, %g rows", cell,
       applied, sl, bins, h);
+  cell = train_on (&mid, 0, &applied, &sl, &bins, &h);
+  CHECK (cell == 8 && applied == AD_SCALE_MAP && sl == 0 && bins == 35 &&
+      h == 22.0, "squares 22 px tall: cell %d, applied %d, slow %d, %d "
+      "bins, %g rows", cell, applied, sl, bins, h);
   cell = train_on (&tall, 0, &applied, &sl, &bins, &h);
-  CHECK (cell == 16 && applied == 1 && sl == 0 && bins == 17 && h == 28.0,
+  CHECK (cell == 16 && applied == AD_SCALE_NEAR && sl == 0 && bins == 17 &&
+      h == 28.0,
       "tall squares: cell %d, applied %d, slow %d, %d bins, %g rows", cell,
       applied, sl, bins, h);
   cell = train_on (&tall, 1u << AD_RATE_SCALE, &applied, &sl, &bins, &h);
@@ -448,7 +474,7 @@ test_trainer (void)
   CHECK (applied == 0 && sl == 0 && bins == 35, "slow squares, flow_bins "
       "named: applied %d, slow %d, %d bins", applied, sl, bins);
   cell = train_on (&tall_slow, 0, &applied, &sl, &bins, &h);
-  CHECK (cell == 16 && applied == 1 && sl == 0 && bins == 17,
+  CHECK (cell == 16 && applied == AD_SCALE_NEAR && sl == 0 && bins == 17,
       "tall slow squares: cell %d, applied %d, slow %d, %d bins", cell,
       applied, sl, bins);
 }

@@ -708,10 +708,12 @@ GST_END_TEST;
  * in 16-px cells (preset near) and the train-done message says so;
  * unless config names one of its fields (k = 1).  A square 6 px tall
  * (k = 2) is too small for the detector: a warning asks for a model of
- * twice the size, and the message says far. */
+ * twice the size, and the message says far.  A square 22 px tall (k = 3)
+ * takes the near preset's heatmap alone: not near, the motion's settings
+ * kept. */
 GST_START_TEST (test_train_scale_rule)
 {
-  for (gint k = 0; k < 3; k++) {
+  for (gint k = 0; k < 4; k++) {
     GstBus *bus = gst_bus_new ();
     gchar *path = g_build_filename (tmpdir, "scale.model", NULL);
     GstElement *e = make_recon (bus, path, "train");
@@ -721,7 +723,7 @@ GST_START_TEST (test_train_scale_rule)
     gchar *warning = NULL;
     gdouble height = -1.0;
     gboolean near = k != 0, far = k != 2;
-    gint side = k == 2 ? 6 : 28;
+    gint side = k == 2 ? 6 : k == 3 ? 22 : 28;
     ad_config cfg;
     ad_error err = { {0} };
 
@@ -760,7 +762,8 @@ GST_START_TEST (test_train_scale_rule)
     fail_unless (height == side, "object height %g", height);
     fail_unless_equals_int (near, k == 0);
     fail_unless_equals_int (far, k == 2);
-    /* what the rule changed: the preset's fields, or nothing */
+    /* what the rule changed: the preset's fields, its heatmap's, or
+     * nothing */
     {
       const gchar *set = gst_structure_get_string (done, "scale-settings");
 
@@ -770,8 +773,14 @@ GST_START_TEST (test_train_scale_rule)
             strstr (set, "flow_scale=2") && strstr (set, "map_frame=0.75") &&
             strstr (set, "map_static=2"),
             "scale-settings '%s'", set);
-      else
+      else if (k == 3) {
+        /* (the square's 1 px a frame also reads as slow: finer bins) */
+        fail_unless (strstr (set, "map_learned=2.4,map_frame=0.75,"
+                "map_static=2") && !strstr (set, "flow_scale") &&
+            !strstr (set, "motion_cell"), "scale-settings '%s'", set);
+      } else {
         fail_unless_equals_string (set, "");
+      }
     }
     if (k == 2)
       fail_unless (warning && strstr (warning, "only 6 px tall") &&
@@ -783,9 +792,11 @@ GST_START_TEST (test_train_scale_rule)
     fail_unless_equals_int (ad_model_peek_config (path, &cfg, &err), AD_OK);
     fail_unless_equals_int (cfg.motion_cell, k ? 8 : 16);
     fail_unless_equals_int (cfg.flow_scale, k ? 1 : 2);
-    fail_unless_equals_int (cfg.flow_bins, k ? 35 : 17);
+    fail_unless_equals_int (cfg.flow_bins, k == 3 ? 65 : k ? 35 : 17);
     fail_unless (cfg.flow_busy == (k ? 2.0f : 0.0f), "flow_busy %g",
         cfg.flow_busy);
+    fail_unless (cfg.map_frame == (k == 0 || k == 3 ? 0.75f : 0.0f),
+        "map_frame %g", cfg.map_frame);
     gst_structure_free (done);
     gst_harness_teardown (h);
     gst_object_unref (e);
