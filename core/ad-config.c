@@ -454,8 +454,9 @@ ad_config_features_match (const ad_config *model, const ad_config *feat,
 #define AD_RATE_SLOW_REFINE 3
 /* No rule fits the vectors at half resolution at a slow camera any more
  * (flow_scale 2 at 9 fps or less until 2026-12-06): with the refits,
- * model resolution ranked the frames better at 5-8.3 fps, real footage
- * and generated (docs/benchmarks.md, "No half resolution at a slow
+ * model resolution ranked the frames better on four of five footages at
+ * 5-8.3 fps, the real one by 0.10, a gray generated crowd at 6 fps worse
+ * by 0.023 (docs/benchmarks.md, "No half resolution at a slow
  * camera"). */
 /* The rate calib_quantile, flow_smooth and the wandering's defaults refer
  * to.  Slower, the per-frame tail 1 - q grows by the ratio (the same
