@@ -101,7 +101,7 @@ const ad_field ad_config_fields[] = {
   F (map_frame, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap of a calibrated model times min(1, frame score) to this power: a frame under the threshold paints its heatmap dimmer, the less it scores (0 = off; 0.75 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25), unless config names it: a near normal walker leaves a large glow in the map, an anomaly's frame scores)"),
   F (map_static, AD_FIELD_FLOAT, 0.0, 4.0, 1.0, 1, "Heatmap: weight of the stationary change (something left lying), times its weight in the frame score (fuse 2 and 3; 2 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25), unless config names it: a near object's many cells are painted by the part's spread, floored for the frame score's sake, and the learned error weighs more there)"),
   F (map_motion, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap: weight of the plain cell motion, times its weight in the frame score (fuse 2 and 3; 0 = the map shows what is novel, not every moving object)"),
-  F (map_wander, AD_FIELD_FLOAT, 0.0, 4.0, 0.5, 1, "Heatmap: weight of the wandering part, times its weight in the frame score (fuse 2 and 3; it scores erratic motion, but at a slow camera, whose half-resolution vectors point every which way, it also paints every walker a little)"),
+  F (map_wander, AD_FIELD_FLOAT, 0.0, 4.0, 0.5, 1, "Heatmap: weight of the wandering part, times its weight in the frame score (fuse 2 and 3; it scores erratic motion, but at a slow camera, whose vectors point every which way, it also paints every walker a little)"),
   F (pixel_std, AD_FIELD_INT, 0, 1, 0, 1, "Standardise each pixel by its normal spread"),
   F (calib_quantile, AD_FIELD_FLOAT, 0.5, 1.0, 0.999, 1, "Normal-data quantile that maps to score 1.0 (per frame at 25 frames a second: anomalyrecon lowers it for a slower video camera unless config names it)"),
   F (calib_margin, AD_FIELD_FLOAT, 0.5, 10.0, 1.1, 1, "Threshold = margin x calibration quantile"),
@@ -501,9 +501,8 @@ ad_config_fit_footage (ad_config *cfg, int64_t frames)
  * standing AD_SCALE_NEAR_PX model pixels tall or more (the usual distance
  * reads 13-17 at 160x120, 1.5 times as close 22, twice 28-29) take the
  * near preset, when there are at least AD_SCALE_MIN_BLOBS of them to
- * judge by, and
- * the wandering's weight by AD_SCALE_USUAL_PX / their height; video
- * only.  Model pixels, not a share of the picture: the motion cells, the
+ * judge by, and the wandering's weight by AD_SCALE_USUAL_PX / their
+ * height; video only.  Model pixels, not a share of the picture: the motion cells, the
  * vectors' reach and bins, the wandering and the network's kernels all
  * count model pixels, so a model of twice the height sees the same
  * people as a camera twice as close.  25, not lower: footage that reads
