@@ -61,9 +61,9 @@
  * * "near" (gboolean): the scale rule took the near preset for it
  * * "scale-settings" (gchararray): the settings the scale rule changed
  *   then (the near preset's; from 21 px to under 25 its heatmap's
- *   alone, "near" FALSE), and the speed rule's finer motion patterns for things that move
- *   under 0.6 px a frame ("flow_bins=65"), "key=value,..." (empty when
- *   they changed none)
+ *   alone, "near" FALSE), and the speed rule's finer motion patterns for
+ *   things that move under 0.6 px a frame ("flow_bins=65"),
+ *   "key=value,..." (empty when they changed none)
  * * "far" (gboolean): they stand under 10 model pixels tall, too small
  *   for the detector; a warning names the model size to train again with
  *
@@ -688,6 +688,7 @@ check_scale (GstAnomalyRecon * self, gboolean * near, gchar ** settings,
 {
   gint64 blobs = 0;
   gint applied = 0, slow = 0, size[2] = { 0, 0 };
+  const gchar *why = "";
   gdouble height = ad_trainer_object_height (self->trainer, &blobs,
       &applied);
   const ad_config *c = ad_model_config (self->train_model);
@@ -697,13 +698,18 @@ check_scale (GstAnomalyRecon * self, gboolean * near, gchar ** settings,
   *near = applied == AD_SCALE_NEAR;
   *settings = g_strdup (ad_trainer_scale_settings (self->trainer));
   *far = ad_config_scale_far (c, height, blobs, size);
+  if (*near)
+    why = ": a camera close to the scene, ";
+  else if (applied && slow)
+    why = ": tall in the picture, the near preset's heatmap, and slow "
+        "motion, finer motion patterns, ";
+  else if (applied)
+    why = ": tall in the picture, the near preset's heatmap, ";
+  else if (slow)
+    why = ": slow motion, finer motion patterns, ";
   GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
       "rows (%" G_GINT64_FORMAT " blobs) and move %.2f px a frame%s%s",
-      height, c->height, blobs, *speed, *near ? ": a camera close to the "
-      "scene, " : applied && slow ? ": tall in the picture, the near "
-      "preset's heatmap, and slow motion, finer motion patterns, " :
-      applied ? ": tall in the picture, the near preset's heatmap, " :
-      slow ? ": slow motion, finer motion patterns, " : "", *settings);
+      height, c->height, blobs, *speed, why, *settings);
   if (*far)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("The things that move in the training footage stand only %.0f px "

@@ -254,15 +254,15 @@ train_model (const ad_config *cfg, unsigned named, const clip *tr,
     goto fail;
   fprintf (stderr, "\n");
   int64_t blobs = 0;
-  int near = 0, slow = 0;
-  double height = ad_trainer_object_height (t, &blobs, &near);
+  int scale = AD_SCALE_NONE, slow = 0;
+  double height = ad_trainer_object_height (t, &blobs, &scale);
   double speed = ad_trainer_object_speed (t, &slow);
   fprintf (stderr, "ad-tune: moving things %.0f px tall (%lld blobs), "
-      "%.2f px/frame%s%s\n", height, (long long) blobs, speed, near ==
-      AD_SCALE_NEAR ? ": the scale rule took preset=near, " : near ?
+      "%.2f px/frame%s%s\n", height, (long long) blobs, speed, scale ==
+      AD_SCALE_NEAR ? ": the scale rule took preset=near, " : scale ?
       ": the scale rule took the near preset's heatmap, " : slow ?
-      ": the speed rule took " : ad_config_scale_far (cfg, height, blobs, NULL) ? ": too "
-      "small for the detector (anomalyrecon warns)" : "",
+      ": the speed rule took " : ad_config_scale_far (cfg, height, blobs,
+          NULL) ? ": too small for the detector (anomalyrecon warns)" : "",
       ad_trainer_scale_settings (t));
   ad_trainer_free (t);
   return m;
