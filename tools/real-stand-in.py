@@ -30,6 +30,16 @@ Usage: tools/real-stand-in.py OUT [VIDEO] (default VIDEO: the opencv-doc
 path; without the package: `apt-get download opencv-doc && dpkg -x
 opencv-doc_*.deb x` and pass x/usr/share/doc/...). Needs python3-numpy,
 python3-scipy, python3-pil and gst-launch-1.0.  GRAY=1 writes gray files.
+
+NUISANCE=1 adds testing/frames/03: frames 0-199 as filmed (nothing
+pasted, an all-zero mask) through the camera effects of the generated
+scenes' nuisance clip (docs/scenes.md), at this footage's size: the
+light's gain swinging by 20 % over the clip with a 3 % colour cast,
+sensor noise of sigma 3 levels on top of the footage's own, and every
+7 frames, one time in two, the picture shifted by up to 5 px each way
+(edges repeated). Nothing happens there that the detector should
+report: its frames count as normal in the pooled frame AUROC and their
+flagged frames as false alarms.
 """
 
 import os
@@ -93,6 +103,23 @@ def paste(frame, gt, spr, x, bottom):
     a = alpha[y0 - top:y1 - top, x0 - left:x1 - left]
     frame[y0:y1, x0:x1][a] = rgb[y0 - top:y1 - top, x0 - left:x1 - left][a]
     gt[y0:y1, x0:x1][a] = 255
+
+
+def camera_effects(frame, t, n, rng):
+    """frame [H, W, 3] uint8 at clip frame t of n through the nuisance clip's
+    light, noise and jitter (module docstring); rng draws the noise."""
+    f = frame.astype(np.float32)
+    g = 1.0 + 0.2 * np.sin(1.3 + 2.0 * np.pi * t / n)
+    tint = 0.03 * (g - 1.0) / 0.2
+    f *= np.array([g * (1.0 + tint), g, g * (1.0 - tint)], np.float32)
+    f += rng.normal(0.0, 3.0, f.shape).astype(np.float32)
+    jit = np.random.default_rng(1000 + t // 7)     # one shift per 7 frames
+    if jit.random() < 0.5:
+        jx, jy = (int(v) for v in jit.integers(-5, 6, 2))
+        H, W = f.shape[:2]
+        pad = np.pad(f, ((5, 5), (5, 5), (0, 0)), mode="edge")
+        f = pad[5 - jy:5 - jy + H, 5 - jx:5 - jx + W]
+    return np.clip(f + 0.5, 0, 255).astype(np.uint8)
 
 
 def sprites(frames, bg):
@@ -178,8 +205,22 @@ def main():
             save(os.path.join(fd, "%04d.png" % k), img)
             Image.fromarray(gt).save(os.path.join(gd, "%04d.png" % k),
                                        compress_level=1)
+    clips = len(TEST_CLIPS)
+    if os.environ.get("NUISANCE") == "1":
+        clips += 1
+        fd = os.path.join(out, "testing", "frames", "%02d" % clips)
+        gd = os.path.join(out, "testing", "gt", "%02d" % clips)
+        os.makedirs(fd, exist_ok=True)
+        os.makedirs(gd, exist_ok=True)
+        rng = np.random.default_rng(3)
+        a, b = TEST_CLIPS[0]
+        for k in range(b - a):
+            save(os.path.join(fd, "%04d.png" % k),
+                 camera_effects(frames[a + k], k, b - a, rng))
+            Image.fromarray(np.zeros((H, W), np.uint8)).save(
+                os.path.join(gd, "%04d.png" % k), compress_level=1)
     print("%s: %d training frames, %d test clips" % (out, TRAIN[1] - TRAIN[0],
-                                                     len(TEST_CLIPS)))
+                                                     clips))
 
 
 if __name__ == "__main__":
