@@ -59,6 +59,8 @@ struct ad_flow {
                              * vector, (px/frame)^2, from the fit's residual */
   float sigma;              /* ad_flow_set_sigma: standard errors discounted */
   int refine;               /* ad_flow_set_refine: warped refits per cell */
+  int gain;                 /* ad_flow_set_gain: the previous frame scaled
+                             * by the picture's change of brightness */
   float *ring_uv;           /* [AD_FLOW_WINDOW_MAX, n, 2] latest vectors */
   float *ring_en;           /* [AD_FLOW_WINDOW_MAX, n] latest energies */
   float *ring_var;          /* [AD_FLOW_WINDOW_MAX, n] latest variances */
@@ -238,6 +240,12 @@ void
 ad_flow_set_refine (ad_flow *f, int steps)
 {
   f->refine = steps > 0 ? steps : 0;
+}
+
+void
+ad_flow_set_gain (ad_flow *f, int on)
+{
+  f->gain = !!on;
 }
 
 void
@@ -513,6 +521,28 @@ combine (const double *cs, int nch, int n, const double *mb, int local,
     }
 }
 
+/* The previous frame's planes [nch][h, w] (and their half resolution)
+ * times g: the picture's change of brightness as a gain (ad_flow_set_gain),
+ * which leaves no change on a still edge, where taking out the mean
+ * change (median_change) leaves g - 1 times its contrast. */
+static void
+scale_previous (ad_flow *f, float g)
+{
+  size_t hw = (size_t) f->h * f->w, q = hw / 4;
+  if (g == 1.0f)
+    return;
+  for (int k = 0; k < f->nch; k++) {
+    float *pp = plane (f, f->cur ^ 1, k);
+    for (size_t p = 0; p < hw; p++)
+      pp[p] *= g;
+    if (f->scale == 2) {
+      float *hp = f->half[f->cur ^ 1] + (size_t) k * q;
+      for (size_t p = 0; p < q; p++)
+        hp[p] *= g;
+    }
+  }
+}
+
 /* With the light by place: the previous frame's planes (and their half
  * resolution) relit to the latest frame's light, f->relit [hw] being the
  * light of the latest gray over the previous one's by place
@@ -698,6 +728,9 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
   f->n_vec = f->n_vec < AD_FLOW_WINDOW_MAX ? f->n_vec + 1 : AD_FLOW_WINDOW_MAX;
   if (comp && f->local)
     relight_previous (f);
+  else if (comp && f->gain)
+    scale_previous (f, ad_gain (f->g[f->cur], f->g[f->cur ^ 1], (int) hw,
+            f->tmp));
   const uint8_t *lit = f->shade && nch == 3 && light_mask (f) ? f->lit :
       NULL;
   size_t cn = (size_t) f->n * FLOW_NS;
@@ -879,6 +912,15 @@ static float
 past_en (const ad_flow *f, int k, int j)
 {
   return f->ring_en[(size_t) slot (f, j) * f->n + k];
+}
+
+int
+ad_flow_shaken (const ad_flow *f, int win)
+{
+  for (int j = 0; j < win && j < f->n_vec; j++)
+    if (f->ring_cam[slot (f, j)] > AD_FLOW_SHAKE)
+      return 1;
+  return 0;
 }
 
 /* Cell k's mean vector over the latest win pairs into uv [2]: 1 when it
@@ -1168,6 +1210,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
     return st;
   ad_flow_set_colour (f, cfg->flow_color);
   ad_flow_set_refine (f, cfg->flow_refine);
+  ad_flow_set_gain (f, cfg->flow_gain);
   /* the light by place only when the light disagrees (light_engage) is
    * the scorer's: normal footage learns with the picture's */
   ad_flow_set_local_light (f, cfg->flow_light && cfg->light_engage <= 0.0f);

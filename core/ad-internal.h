@@ -372,6 +372,11 @@ void ad_flow_set_sigma (ad_flow *f, float k);
  * fit's (a fast mover's displacement of several pixels, which one fit
  * reads as about one); 0 (a new ad_flow's) = one fit. */
 void ad_flow_set_refine (ad_flow *f, int steps);
+/* flow_gain: with compensation, the previous frame is first scaled by the
+ * picture's change of brightness (ad_gain, the median ratio of the latest
+ * gray to the previous), so a change of exposure leaves no change on a
+ * still edge; 0 (a new ad_flow's) = the mean change is taken out only. */
+void ad_flow_set_gain (ad_flow *f, int on);
 /* 1 (flow_light): with compensation, the light is taken by place: the
  * previous frame is first relit to the latest one's light by place (the
  * evenly lit cells' median ratios, ad_gain_field), then what change is
@@ -408,6 +413,9 @@ const float *ad_flow_vectors (const ad_flow *f);   /* [cells, 2] (u, v) */
 const float *ad_flow_energy (const ad_flow *f);    /* [cells] */
 /* [cells] variance of each component of a cell's vector, (px/frame)^2 */
 const float *ad_flow_variance (const ad_flow *f);
+/* 1 when the camera moved more than AD_FLOW_SHAKE in any of the latest win
+ * pairs (their vectors are not compared: window_vector). */
+int ad_flow_shaken (const ad_flow *f, int win);
 const float *ad_flow_residual (const ad_flow *f);  /* [H, W] |residual| */
 const float *ad_flow_gray (const ad_flow *f);      /* [H, W] blurred gray */
 /* out [cells] = novelty of each cell against dist [cells, BINS*BINS]

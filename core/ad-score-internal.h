@@ -31,6 +31,10 @@ struct ad_scorer {
   float recent[AD_SCORE_WINDOW_MAX];  /* ring of the latest fused learned
                                        * and plain-motion values */
   int n_recent;             /* frames in the ring since the last reset */
+  float *held;              /* [AD_CELL_PARTS, ncells] the cells of the
+                             * latest frame the camera held still in
+                             * (shake_hold) */
+  int n_held;               /* frames in a row the camera's jump reached */
   int refill;               /* after lost frames: the motion patterns'
                              * window is not full again yet, and the
                              * running means below hold */

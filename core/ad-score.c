@@ -124,6 +124,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   ad_flow_set_colour (sc->flow, m->cfg.flow_color);
   ad_flow_set_sigma (sc->flow, m->cfg.flow_sigma);
   ad_flow_set_refine (sc->flow, m->cfg.flow_refine);
+  ad_flow_set_gain (sc->flow, m->cfg.flow_gain);
   /* flow_shade: the pixels whose changes of light alone the motion
    * patterns were learned without */
   t = ad_model_tensor (mm, "shade_pixels");
@@ -169,6 +170,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     }
   }
   sc->cells = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
+  sc->held = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
   sc->cwork = ad_alloc ((size_t) sc->ncells * AD_CELL_PARTS);
   sc->fspread = ad_alloc (sc->ncells);
   sc->track = ad_alloc (2 * (size_t) sc->ncells);
@@ -185,13 +187,14 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   }
   if (!sc->prev || !sc->lmap || !sc->work || !sc->tmp || !sc->resid ||
       !sc->fmap ||
-      !sc->cells || !sc->cwork || !sc->gate || !sc->bgd || !sc->lit || !sc->fg ||
-      !sc->lskip ||
+      !sc->cells || !sc->held || !sc->cwork || !sc->gate || !sc->bgd ||
+      !sc->lit || !sc->fg || !sc->lskip ||
       !sc->fspread || !sc->track) {
     ad_scorer_free (sc);
     return ad_fail (err, AD_ERR_NOMEM, "out of memory");
   }
   memset (sc->track, 0, sizeof (float) * 2 * (size_t) sc->ncells);
+  memset (sc->held, 0, sizeof (float) * AD_CELL_PARTS * (size_t) sc->ncells);
   sc->mode = 1;
   *out = sc;
   return AD_OK;
@@ -209,6 +212,7 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->resid);
   ad_free (sc->fmap);
   ad_free (sc->cells);
+  ad_free (sc->held);
   ad_free (sc->cwork);
   ad_free (sc->gate);
   ad_free (sc->bgd);
@@ -263,6 +267,7 @@ ad_scorer_reset (ad_scorer *sc)
     sc->have_prev = 0;
     sc->span = 1;
     sc->have_still = 0;
+    sc->n_held = 0;
     sc->light_share = 0.0f;
     sc->have_chroma = 0;
     sc->mode = 1;
@@ -384,6 +389,28 @@ ad_sc_standardise (const ad_scorer *sc, const float *src, float *dst)
   }
 }
 
+/* shake_hold: in a frame whose motion-pattern window (flow_window pairs)
+ * holds a pair in which the camera jumped (ad_flow_shaken), every part of
+ * sc->cells takes its value from the latest frame without one (sc->held),
+ * for the first shake_hold frames of such a run (a camera that keeps
+ * shaking is then scored as it is); other frames are kept in sc->held.
+ * The jump's compensation leaves motion in every cell and no vector to
+ * compare (window_vector): the plain motion would spike, the running
+ * means fall and the stationary change start its build-up again. */
+static void
+hold_after_jump (ad_scorer *sc, int moved)
+{
+  size_t n = sizeof (float) * AD_CELL_PARTS * (size_t) sc->ncells;
+  if (moved && sc->cfg.shake_hold > 0 &&
+      ad_flow_shaken (sc->flow, sc->cfg.flow_window)) {
+    if (sc->n_held++ < sc->cfg.shake_hold)
+      memcpy (sc->cells, sc->held, n);
+    return;
+  }
+  memcpy (sc->held, sc->cells, n);
+  sc->n_held = 0;
+}
+
 /* sc->cells = raw motion per cell of feat against sc->prev (zeros without
  * a previous frame): the mean absolute difference, or with motion_comp the
  * same after removing brightness change and camera shake; then the
@@ -438,6 +465,7 @@ ad_sc_motion_cells (ad_scorer *sc, const float *feat, int want_map)
     ad_sc_motion_gate (sc, ok && sc->have_prev, gate_fg);
     ad_sc_silhouettes (sc, out_fg);
   }
+  hold_after_jump (sc, ok && sc->have_prev);
   /* cells left out read nothing in any part */
   for (int k = 0; sc->cign && k < sc->ncells; k++)
     for (int part = 0; sc->cign[k] && part < AD_CELL_PARTS; part++)

@@ -170,6 +170,10 @@ typedef struct ad_config {
                                * no higher than the cell's running mean */
   float flow_sigma;           /* motion-pattern novelty and wandering less
                                * this many standard errors of the vectors */
+  int32_t flow_gain;          /* 1: the motion fit takes the picture's
+                               * change of brightness as a gain */
+  int32_t shake_hold;         /* frames at most that the motion parts hold
+                               * their values after the camera jumped */
   int32_t flow_refine;        /* moving cells' vectors fitted again this
                                * many times on the moved pair */
   float static_weight;        /* weight of the stationary change */

@@ -640,6 +640,63 @@ out:
   ad_model_free (m);
 }
 
+/* The camera jumps 2 px (and stays there) while the square paces, as in
+ * test_gap_holds: the jump's pair leaves the compensation's error in
+ * every cell and no vector to compare.  With shake_hold (8 by default)
+ * the frames whose motion window holds it take the cells of the frame
+ * before: the plain motion and the stationary change read exactly what
+ * they read before the jump and the motion pattern's running mean does
+ * not fall; with shake_hold=0 the plain motion reads the jump's pair and
+ * the running mean falls (no vector, no novelty). */
+static void
+test_shake_holds (void)
+{
+  float *fr, f[HW];
+  ad_model *m = learned_model (&fr);
+  float mo[2][3], fl[2][3], st[2][3];
+  if (!m || !fr)
+    goto out;
+  CHECK (ad_model_config (m)->shake_hold == 8, "default %d",
+      (int) ad_model_config (m)->shake_hold);
+  int win = ad_model_config (m)->flow_window;
+  for (int run = 0; run < 2; run++) {
+    ad_config c = *ad_model_config (m);
+    c.shake_hold = run ? 8 : 0;
+    ad_scorer *sc = NULL;
+    ad_score o;
+    CHECK_OK (ad_model_set_scoring (m, &c, NULL));
+    CHECK_OK (ad_scorer_new (m, &sc, NULL));
+    for (int k = 0; sc && k < 48 + win; k++) {
+      int ph = k % 8;
+      render (f, 20.0f + (ph < 4 ? ph : 8 - ph), 18.0f, k >= 48 ? 2.0f : 0,
+          0, 1.0f);
+      CHECK_OK (ad_scorer_process (sc, f, NULL, NULL, &o, NULL));
+      int i = k == 47 ? 0 : k == 48 ? 1 : k == 48 + win - 1 ? 2 : -1;
+      if (i >= 0) {
+        mo[run][i] = o.motion_raw;
+        fl[run][i] = o.flow_raw;
+        st[run][i] = o.static_raw;
+      }
+    }
+    ad_scorer_free (sc);
+  }
+  printf ("the camera jumps 2 px: motion %.4f -> %.4f held, %.4f not; "
+      "motion pattern %.3f -> %.3f held, %.3f not\n", mo[1][0], mo[1][1],
+      mo[0][1], fl[1][0], fl[1][2], fl[0][2]);
+  for (int i = 1; i < 3; i++)
+    CHECK (mo[1][i] == mo[1][0] && st[1][i] == st[1][0], "held frame %d: "
+        "motion %g, stationary %g; before %g, %g", i, mo[1][i], st[1][i],
+        mo[1][0], st[1][0]);
+  CHECK (mo[0][1] != mo[0][0], "not held: motion %g, before %g", mo[0][1],
+      mo[0][0]);
+  CHECK (fl[1][0] > 0.0f && fl[1][2] >= 0.9f * fl[1][0] &&
+      fl[0][2] < 0.8f * fl[0][0], "motion pattern: %g -> %g held, %g -> %g "
+      "not", fl[1][0], fl[1][2], fl[0][0], fl[0][2]);
+out:
+  ad_free (fr);
+  ad_model_free (m);
+}
+
 /* Regions left out: a square moving down off the band, where nothing
  * moves on normal footage, is novel (motion patterns, stationary change,
  * heatmap); with the model's ignore_mask over it every part reads 0 and
@@ -717,6 +774,7 @@ main (void)
   test_smooth ();
   test_wander ();
   test_gap_holds ();
+  test_shake_holds ();
   test_gap_bridge ();
   test_ignore ();
   test_map_spread ();

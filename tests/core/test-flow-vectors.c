@@ -102,6 +102,43 @@ test_vectors (void)
     be = fmaxf (be, e[c]);
   CHECK (be < 0.02f, "brightness change leaves energy %g", be);
 
+  /* the same 5 % taken as a gain (flow_gain): the earlier frame scaled by
+   * the picture's median ratio leaves no change on the still texture,
+   * where the mean change taken out leaves 5 % of its contrast (a drift
+   * of the light would read motion in every textured cell); the
+   * residual, which pixels move, likewise */
+  float ge[2], gr[2];
+  for (int gain = 0; gain < 2; gain++) {
+    ad_flow_reset (f);
+    ad_flow_set_gain (f, gain);
+    ad_flow_push (f, a, 1, 1);
+    ad_flow_push (f, b, 1, 1);
+    ge[gain] = gr[gain] = 0.0f;
+    for (int c = 0; c < ad_flow_n_cells (f); c++)
+      ge[gain] = fmaxf (ge[gain], e[c]);
+    for (int p = 0; p < HW; p++)
+      gr[gain] = fmaxf (gr[gain], ad_flow_residual (f)[p]);
+  }
+  ad_flow_set_gain (f, 0);
+  printf ("brightness 5 %% up: energy %.5f, residual %.5f with the mean "
+      "change out; %.6f, %.6f as a gain\n", ge[0], gr[0], ge[1], gr[1]);
+  CHECK (ge[1] < 1e-4f && ge[1] < 0.1f * ge[0] && gr[1] < 0.1f * gr[0],
+      "as a gain: energy %g (%g), residual %g (%g)", ge[1], ge[0], gr[1],
+      gr[0]);
+
+  /* ad_flow_shaken: the pair in which the camera moved 1 px, then one in
+   * which it held still */
+  ad_flow_reset (f);
+  render (a, -1.0f, 0, 0, 0, 1.0f);
+  render (b, -1.0f, 0, 1.0f, 0, 1.0f);
+  ad_flow_push (f, a, 1, 1);
+  ad_flow_push (f, b, 1, 1);
+  int sh1 = ad_flow_shaken (f, 1);
+  ad_flow_push (f, b, 1, 1);
+  CHECK (sh1 == 1 && ad_flow_shaken (f, 1) == 0 && ad_flow_shaken (f, 2) ==
+      1, "shaken: %d after the jump; %d, %d a pair later", sh1,
+      ad_flow_shaken (f, 1), ad_flow_shaken (f, 2));
+
   /* the soft edge of a cloud's shadow drifting right by 2 px a frame
    * (light 1 -> 0.6 over 16 px) over the still texture: with one change
    * for the picture, the cells under the edge read motion; with the

@@ -602,6 +602,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "map_frame");
     drop_field (cut, &n, "map_static");
     drop_field (cut, &n, "static_clear");
+    drop_field (cut, &n, "flow_gain");
+    drop_field (cut, &n, "shake_hold");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -651,6 +653,9 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           m->cfg.map_static);
       CHECK (m->cfg.static_clear == 0, "legacy stationary clearance %d",
           (int) m->cfg.static_clear);
+      CHECK (m->cfg.flow_gain == 0 && m->cfg.shake_hold == 0,
+          "legacy brightness change %d, hold after a jump %d",
+          (int) m->cfg.flow_gain, (int) m->cfg.shake_hold);
     }
     ad_model_free (m);
     m = NULL;
