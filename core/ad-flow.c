@@ -521,42 +521,29 @@ combine (const double *cs, int nch, int n, const double *mb, int local,
     }
 }
 
-/* The previous frame's planes [nch][h, w] (and their half resolution)
- * times g: the picture's change of brightness as a gain (ad_flow_set_gain),
- * which leaves no change on a still edge, where taking out the mean
- * change (median_change) leaves g - 1 times its contrast. */
-static void
-scale_previous (ad_flow *f, float g)
-{
-  size_t hw = (size_t) f->h * f->w, q = hw / 4;
-  if (g == 1.0f)
-    return;
-  for (int k = 0; k < f->nch; k++) {
-    float *pp = plane (f, f->cur ^ 1, k);
-    for (size_t p = 0; p < hw; p++)
-      pp[p] *= g;
-    if (f->scale == 2) {
-      float *hp = f->half[f->cur ^ 1] + (size_t) k * q;
-      for (size_t p = 0; p < q; p++)
-        hp[p] *= g;
-    }
-  }
-}
-
-/* With the light by place: the previous frame's planes (and their half
- * resolution) relit to the latest frame's light, f->relit [hw] being the
- * light of the latest gray over the previous one's by place
+/* The previous frame's planes (and their half resolution) relit to the
+ * latest frame's light, f->relit [hw] being the light of the latest gray
+ * over the previous one's: with by_place (the light by place), by place
  * (ad_gain_field, each evenly lit cell's median ratio, a moving object's
- * cells filled from their neighbours).  A cloud's shadow drifting over
- * then changes no pixel of the pair, so its edge reads as no motion,
- * while an object, whose cells are not evenly lit, keeps its change. */
+ * cells filled from their neighbours), so a cloud's shadow drifting over
+ * changes no pixel of the pair and its edge reads as no motion, while an
+ * object, whose cells are not evenly lit, keeps its change; else the
+ * picture's one gain (ad_gain, the median ratio; ad_flow_set_gain), which
+ * leaves no change on a still edge where taking out the mean change
+ * (median_change) leaves the gain less 1 times its contrast. */
 static void
-relight_previous (ad_flow *f)
+relight_previous (ad_flow *f, int by_place)
 {
   int h = f->h, w = f->w;
   size_t hw = (size_t) h * w;
-  ad_gain_field (f->g[f->cur], f->g[f->cur ^ 1], NULL, h, w, f->cell, 1,
-      0.0f, f->tmp, f->relit, NULL);
+  if (by_place)
+    ad_gain_field (f->g[f->cur], f->g[f->cur ^ 1], NULL, h, w, f->cell, 1,
+        0.0f, f->tmp, f->relit, NULL);
+  else {
+    float g = ad_gain (f->g[f->cur], f->g[f->cur ^ 1], (int) hw, f->tmp);
+    for (size_t p = 0; p < hw; p++)
+      f->relit[p] = g;
+  }
   for (int k = 0; k < f->nch; k++) {
     float *pp = plane (f, f->cur ^ 1, k);
     for (size_t p = 0; p < hw; p++)
@@ -726,11 +713,8 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
     return 0;
   }
   f->n_vec = f->n_vec < AD_FLOW_WINDOW_MAX ? f->n_vec + 1 : AD_FLOW_WINDOW_MAX;
-  if (comp && f->local)
-    relight_previous (f);
-  else if (comp && f->gain)
-    scale_previous (f, ad_gain (f->g[f->cur], f->g[f->cur ^ 1], (int) hw,
-            f->tmp));
+  if (comp && (f->local || f->gain))
+    relight_previous (f, f->local);
   const uint8_t *lit = f->shade && nch == 3 && light_mask (f) ? f->lit :
       NULL;
   size_t cn = (size_t) f->n * FLOW_NS;
@@ -932,12 +916,11 @@ static int
 window_vector (const ad_flow *f, int k, int win, float noise, float *uv,
     float *var)
 {
-  if (win < 1 || f->n_vec < win)
+  if (win < 1 || f->n_vec < win || ad_flow_shaken (f, win))
     return 0;
   float su = 0.0f, sv = 0.0f, sq = 0.0f;
   for (int j = 0; j < win; j++) {
-    if (past_en (f, k, j) <= noise ||
-        f->ring_cam[slot (f, j)] > AD_FLOW_SHAKE)
+    if (past_en (f, k, j) <= noise)
       return 0;
     su += past_uv (f, k, j)[0];
     sv += past_uv (f, k, j)[1];
