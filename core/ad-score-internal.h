@@ -34,7 +34,8 @@ struct ad_scorer {
   float *held;              /* [AD_CELL_PARTS, ncells] the cells of the
                              * latest frame the camera held still in
                              * (shake_hold) */
-  int n_held;               /* frames in a row the camera's jump reached */
+  int n_held;               /* frames in a row held after the camera's
+                             * jump (at most shake_hold) */
   int refill;               /* after lost frames: the motion patterns'
                              * window is not full again yet, and the
                              * running means below hold */

@@ -403,8 +403,10 @@ hold_after_jump (ad_scorer *sc, int moved)
   size_t n = sizeof (float) * AD_CELL_PARTS * (size_t) sc->ncells;
   if (moved && sc->cfg.shake_hold > 0 &&
       ad_flow_shaken (sc->flow, sc->cfg.flow_window)) {
-    if (sc->n_held++ < sc->cfg.shake_hold)
+    if (sc->n_held < sc->cfg.shake_hold) {
+      sc->n_held++;
       memcpy (sc->cells, sc->held, n);
+    }
     return;
   }
   memcpy (sc->held, sc->cells, n);
