@@ -191,34 +191,36 @@ def main():
     os.makedirs(d, exist_ok=True)
     for t in range(*TRAIN):
         save(os.path.join(d, "%04d.png" % t), frames[t])
-    for c, (a, b) in enumerate(TEST_CLIPS):
-        fd = os.path.join(out, "testing", "frames", "%02d" % (c + 1))
-        gd = os.path.join(out, "testing", "gt", "%02d" % (c + 1))
+    def write_clip(number, shots):
+        """testing/frames/NN and testing/gt/NN from (image, mask) pairs."""
+        fd = os.path.join(out, "testing", "frames", "%02d" % number)
+        gd = os.path.join(out, "testing", "gt", "%02d" % number)
         os.makedirs(fd, exist_ok=True)
         os.makedirs(gd, exist_ok=True)
-        for k in range(b - a):
-            img = frames[a + k].copy()
-            gt = np.zeros((H, W), np.uint8)
-            for ec, f0, f1, spr, x0, dx, bottom in events:
-                if ec == c and f0 <= k <= f1:
-                    paste(img, gt, spr, x0 + dx * (k - f0), bottom)
+        for k, (img, gt) in enumerate(shots):
             save(os.path.join(fd, "%04d.png" % k), img)
             Image.fromarray(gt).save(os.path.join(gd, "%04d.png" % k),
-                                       compress_level=1)
+                                     compress_level=1)
+
+    def pasted(c, k):
+        """Local frame k of test clip c with its events pasted, and its mask."""
+        img = frames[TEST_CLIPS[c][0] + k].copy()
+        gt = np.zeros((H, W), np.uint8)
+        for ec, f0, f1, spr, x0, dx, bottom in events:
+            if ec == c and f0 <= k <= f1:
+                paste(img, gt, spr, x0 + dx * (k - f0), bottom)
+        return img, gt
+
+    for c, (a, b) in enumerate(TEST_CLIPS):
+        write_clip(c + 1, (pasted(c, k) for k in range(b - a)))
     clips = len(TEST_CLIPS)
     if os.environ.get("NUISANCE") == "1":
         clips += 1
-        fd = os.path.join(out, "testing", "frames", "%02d" % clips)
-        gd = os.path.join(out, "testing", "gt", "%02d" % clips)
-        os.makedirs(fd, exist_ok=True)
-        os.makedirs(gd, exist_ok=True)
         rng = np.random.default_rng(3)
         a, b = TEST_CLIPS[0]
-        for k in range(b - a):
-            save(os.path.join(fd, "%04d.png" % k),
-                 camera_effects(frames[a + k], k, b - a, rng))
-            Image.fromarray(np.zeros((H, W), np.uint8)).save(
-                os.path.join(gd, "%04d.png" % k), compress_level=1)
+        write_clip(clips, ((camera_effects(frames[a + k], k, b - a, rng),
+                            np.zeros((H, W), np.uint8))
+                           for k in range(b - a)))
     print("%s: %d training frames, %d test clips" % (out, TRAIN[1] - TRAIN[0],
                                                      clips))
 
