@@ -1030,13 +1030,64 @@ count_near (const float *tot, int gh, int gw, int cy, int cx, int s)
   return c;
 }
 
+/* flow_trim (ad-internal.h): clear seen [B*B] of the rarest bins of cnt [B*B] (the
+ * neighbourhood's vectors per bin): those counting at most the largest c
+ * for which the bins counting c or fewer hold at most trim of the
+ * vectors, unless they border (8-connected) a bin counting more.  Bins
+ * of equal count go together, whatever their place; a neighbourhood of
+ * few vectors, each bin more than the share, keeps them all.  A fit's
+ * stray vectors lie scattered away from the motion it reads; the rare
+ * edge of a normal motion's own bins stays.  tmp [B*B] scratch. */
+void
+ad_flow_trim_rare (const float *cnt, int B, float trim, uint8_t *seen,
+    float *tmp)
+{
+  const int nb = B * B;
+  int m = 0;
+  double total = 0.0;
+  for (int b = 0; b < nb; b++) {
+    total += cnt[b];
+    if (seen[b] && cnt[b] > 0.0f)
+      tmp[m++] = cnt[b];
+  }
+  qsort (tmp, (size_t) m, sizeof (float), cmp_float);
+  double budget = trim * total, acc = 0.0;
+  float level = 0.0f;
+  for (int i = 0; i < m;) {
+    int j = i;
+    double sum = 0.0;
+    for (; j < m && tmp[j] == tmp[i]; j++)
+      sum += tmp[j];
+    if (acc + sum > budget)
+      break;
+    acc += sum;
+    level = tmp[i];
+    i = j;
+  }
+  for (int b = 0; level > 0.0f && b < nb; b++) {
+    if (!(cnt[b] <= level))
+      continue;
+    int by = b / B, bx = b % B, edge = 0;
+    for (int oy = by - 1; oy <= by + 1; oy++)
+      for (int ox = bx - 1; ox <= bx + 1; ox++)
+        if (oy >= 0 && oy < B && ox >= 0 && ox < B &&
+            cnt[oy * B + ox] > level)
+          edge = 1;
+    if (!edge)
+      seen[b] = 0;
+  }
+}
+
 /* dist [n, B*B] from hist [n, B*B] (tot [n]: its cells' totals; keep
  * [n], NULL for all: the cells whose patterns their neighbours may
  * borrow; span [n, B*B, 2]: the first and last frame each cell saw each
  * bin in): for every bin, the distance in px to the nearest bin seen in
  * the cell or within `spread` cells of it, where its sightings and those
  * of the bins within `recur_bins` of it span at least `recur` frames (0:
- * one is enough; the zero-motion bin always counts as seen).
+ * one is enough), less the rarest bins holding at most `trim` of the
+ * neighbourhood's vectors away from its commoner ones
+ * (ad_flow_trim_rare; the
+ * zero-motion bin always counts as seen).
  * A cell with no vector within `local` cells (0: no such rule) is a
  * place where nobody moves: it looks no further than `local`, and a
  * bin at least 1.4 bins from zero motion is at least `unseen` px/frame
@@ -1046,14 +1097,16 @@ count_near (const float *tot, int gh, int gw, int cy, int cx, int s)
  * forth in place, flow_sway) keeps its bins to itself. */
 static void
 distances (const float *hist, const float *tot, const uint8_t *keep,
-    const int32_t *span, int recur, int recur_bins, int gh, int gw,
-    int spread, int local, int B, float unseen, float *dist)
+    const int32_t *span, int recur, int recur_bins, float trim, int gh,
+    int gw, int spread, int local, int B, float unseen, float *dist)
 {
   const int nb = B * B;
   uint8_t seen[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
   int list[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
   int32_t lo[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
   int32_t hi[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
+  float cnt[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];       /* vectors per bin */
+  float scr[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
   for (int cy = 0; cy < gh; cy++)
     for (int cx = 0; cx < gw; cx++) {
       int s = spread, empty = 0;
@@ -1065,6 +1118,7 @@ distances (const float *hist, const float *tot, const uint8_t *keep,
       for (int b = 0; b < nb; b++) {
         lo[b] = INT32_MAX;
         hi[b] = -1;
+        cnt[b] = 0.0f;
       }
       for (int dy = -s; dy <= s; dy++)
         for (int dx = -s; dx <= s; dx++) {
@@ -1078,6 +1132,7 @@ distances (const float *hist, const float *tot, const uint8_t *keep,
             if (hk[b] > 0.0f) {
               lo[b] = sk[2 * b] < lo[b] ? sk[2 * b] : lo[b];
               hi[b] = sk[2 * b + 1] > hi[b] ? sk[2 * b + 1] : hi[b];
+              cnt[b] += hk[b];
             }
         }
       /* seen, and with flow_recur at two moments recur frames apart: one
@@ -1101,6 +1156,8 @@ distances (const float *hist, const float *tot, const uint8_t *keep,
           }
         seen[b] = h - l >= recur;
       }
+      if (trim > 0.0f)
+        ad_flow_trim_rare (cnt, B, trim, seen, scr);
       seen[(B / 2) * B + B / 2] = 1;
       int ns = 0;
       for (int b = 0; b < nb; b++)
@@ -1325,7 +1382,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
     keep[k] = !(osw[2 * k] > 0.0 &&
         osw[2 * k + 1] > cfg->flow_sway * osw[2 * k]);
   distances (hist, tot, keep, span, cfg->flow_recur, cfg->flow_recur_bins,
-      f->gh, f->gw, spread, cfg->flow_local, cfg->flow_bins,
+      cfg->flow_trim, f->gh, f->gw, spread, cfg->flow_local, cfg->flow_bins,
       cfg->flow_unseen, td->data);
   ts->data[1] = 1.0f;     /* learned */
   /* the 99th percentile of the changes seen on normal footage */

@@ -416,6 +416,11 @@ const float *ad_flow_variance (const ad_flow *f);
 /* 1 when the camera moved more than AD_FLOW_SHAKE in any of the latest win
  * pairs (their vectors are not compared: window_vector). */
 int ad_flow_shaken (const ad_flow *f, int win);
+/* flow_trim: clears seen [B*B] (the bins a neighbourhood saw) of its
+ * rarest bins by cnt [B*B] (its vectors per bin), together at most trim
+ * of them, unless beside a commoner bin; tmp [B*B] scratch. */
+void ad_flow_trim_rare (const float *cnt, int B, float trim, uint8_t *seen,
+    float *tmp);
 const float *ad_flow_residual (const ad_flow *f);  /* [H, W] |residual| */
 const float *ad_flow_gray (const ad_flow *f);      /* [H, W] blurred gray */
 /* out [cells] = novelty of each cell against dist [cells, BINS*BINS]

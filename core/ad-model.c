@@ -209,7 +209,8 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
    * correction of the motion pattern (their threshold was calibrated
    * without it); motion seen once counted as normal (no flow_recur), and
    * with flow_recur two sightings in the same bin (their motion patterns
-   * were learned so); the picture's mean change of brightness taken out
+   * were learned so), every bin seen counting however rare (no
+   * flow_trim); the picture's mean change of brightness taken out
    * of the motion fit, not its gain, and no hold after a camera jump
    * (their motion patterns and threshold were made so). */
   static const struct { const char *name; double value; } legacy[] = {
@@ -228,7 +229,7 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "static_light", 0.0 }, { "flow_light", 0.0 },
     { "light_engage", 0.0 }, { "flow_sway", 0.0 },
     { "flow_shade", 0.0 }, { "map_frame", 0.0 }, { "static_clear", 0.0 },
-    { "flow_gain", 0.0 }, { "shake_hold", 0.0 } };
+    { "flow_gain", 0.0 }, { "shake_hold", 0.0 }, { "flow_trim", 0.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);

@@ -142,6 +142,9 @@ typedef struct ad_config {
                                * (0: once is enough) */
   int32_t flow_recur_bins;    /* ... the two moments may fall in bins this
                                * many bins apart each way */
+  float flow_trim;            /* the rarest bins of a neighbourhood, holding
+                               * at most this share of its vectors, do not
+                               * count as seen (0: every bin seen counts) */
   int32_t flow_window;        /* patterns of vectors averaged over the
                                * latest N frame pairs */
   int32_t flow_scale;         /* 1: vectors fitted at model resolution,

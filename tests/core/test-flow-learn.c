@@ -3,7 +3,7 @@
  * normal motion patterns and their novelty (ad-flow.c), with the window
  * of pairs, a reversal, save and load, calibration, the patterns shared
  * between cells (flow_spread_vectors), recurring (flow_recur,
- * flow_recur_bins), where nobody moves (flow_unseen) and beside swaying
+ * flow_recur_bins), the rarest left out (flow_trim), where nobody moves (flow_unseen) and beside swaying
  * leaves (flow_sway); the learned background and the stationary change
  * (ad-static.c), with its normal level (static_normal).  The frames and
  * the small model are shared (flow-util.h). */
@@ -335,6 +335,7 @@ test_recur (void)
     ad_config c = m ? *ad_model_config (m) : (ad_config) { 0 };
     CHECK (c.flow_recur == 50, "default flow_recur %d", c.flow_recur);
     c.flow_recur = run == 2 ? 40 : 0;
+    c.flow_trim = 0.0f;         /* the rule alone */
     ad_error err = { { 0 } };
     CHECK (m && ad_model_set_scoring (m, &c, &err) == AD_OK &&
         ad_model_learn_motion (m, run ? fr : clean, N, NULL, &err) == AD_OK,
@@ -351,6 +352,100 @@ test_recur (void)
   CHECK (fast[1] < fast[0] - 0.2f, "seen once lowers the novelty: %g / %g",
       fast[1], fast[0]);
   CHECK (fabsf (fast[2] - fast[0]) < 0.05f, "flow_recur=40 as clean: %g / %g",
+      fast[2], fast[0]);
+  for (int run = 0; run < 3; run++)
+    CHECK (normal[run] >= 0.0f && normal[run] < 0.3f, "normal %g",
+        normal[run]);
+  ad_free (clean);
+  ad_free (fr);
+}
+
+/* flow_trim's rule (ad_flow_trim_rare) on a histogram of 7 x 7 bins: a
+ * common motion (a 2 x 2 block of 40 each), a rare bin beside it (1), a
+ * stray far from it (1), and a pair of strays of 2 each.  3 % of the 165
+ * vectors (4.95) takes the level to 1 (the two 1s, 2; with the 2s, 6,
+ * over): the far stray goes, the rare bin beside the block stays; 6 %
+ * (9.9) takes the 2s too, both of them (equal counts go together); 1 %
+ * (1.65) none, and a neighbourhood of few vectors loses none. */
+static void
+test_trim_rule (void)
+{
+  enum { B = 7, NB = B * B };
+  float cnt[NB] = { 0 }, tmp[NB];
+  uint8_t seen[NB];
+  cnt[2 * B + 2] = cnt[2 * B + 3] = cnt[3 * B + 2] = cnt[3 * B + 3] = 40.0f;
+  cnt[4 * B + 4] = 1.0f;        /* beside the block (diagonally) */
+  cnt[6 * B + 0] = 1.0f;        /* far */
+  cnt[0 * B + 6] = cnt[6 * B + 6] = 2.0f;
+  const float share[3] = { 0.03f, 0.06f, 0.01f };
+  for (int i = 0; i < 3; i++) {
+    for (int b = 0; b < NB; b++)
+      seen[b] = cnt[b] > 0.0f;
+    ad_flow_trim_rare (cnt, B, share[i], seen, tmp);
+    int kept = 0;
+    for (int b = 0; b < NB; b++)
+      kept += seen[b];
+    printf ("trim %.2f: far stray %d, beside %d, the 2s %d %d, common %d; "
+        "%d bins kept\n", share[i], seen[6 * B], seen[4 * B + 4], seen[6],
+        seen[NB - 1], seen[2 * B + 2], kept);
+    CHECK (seen[2 * B + 2] && seen[3 * B + 3] && seen[4 * B + 4],
+        "common bins and the one beside them kept (trim %g)", share[i]);
+    CHECK (seen[6 * B] == (i == 2), "far stray (trim %g): %d", share[i],
+        seen[6 * B]);
+    CHECK (seen[6] == (i != 1) && seen[NB - 1] == seen[6],
+        "equal counts alike (trim %g): %d %d", share[i], seen[6],
+        seen[NB - 1]);
+  }
+  /* few vectors: each bin more than the share */
+  float few[NB] = { 0 };
+  few[0] = few[NB - 1] = few[3 * B + 3] = 1.0f;
+  for (int b = 0; b < NB; b++)
+    seen[b] = few[b] > 0.0f;
+  ad_flow_trim_rare (few, B, 0.03f, seen, tmp);
+  CHECK (seen[0] && seen[NB - 1] && seen[3 * B + 3], "few vectors: none "
+      "trimmed");
+}
+
+/* flow_trim on footage: eight normal passes (1 px/frame), the third
+ * starting with ten frames at 3 px/frame, a stray (as a fit on a real
+ * camera's pair now and then misreads a walker), a few of the
+ * neighbourhood's vectors.  Every bin seen counting, the stray makes fast
+ * motion look normal; with flow_trim its rare bins do not count and fast
+ * motion is as novel as after clean footage, while the normal pass stays
+ * normal. */
+static void
+test_trim (void)
+{
+  enum { N = 400, STRAY = 10 };
+  float *clean = normal_frames (N), *fr = normal_frames (N);
+  for (int i = 0; fr && i < STRAY; i++)
+    render (fr + (size_t) (100 + i) * HW, 10.0f + 3.0f * i, 18.0f, 0, 0,
+        1.0f);
+  /* [0]: clean footage; [1], [2]: with the stray, flow_trim 0 and 0.03
+   * (flow_recur off: the rule alone) */
+  float fast[3] = { -1, -1, -1 }, normal[3] = { -1, -1, -1 };
+  for (int run = 0; clean && fr && run < 3; run++) {
+    ad_model *m = small_model ();
+    ad_config c = m ? *ad_model_config (m) : (ad_config) { 0 };
+    CHECK (c.flow_trim == 0.03f, "default flow_trim %g", c.flow_trim);
+    c.flow_recur = 0;
+    c.flow_trim = run == 2 ? 0.03f : 0.0f;
+    ad_error err = { { 0 } };
+    CHECK (m && ad_model_set_scoring (m, &c, &err) == AD_OK &&
+        ad_model_learn_motion (m, run ? fr : clean, N, NULL, &err) == AD_OK,
+        "%s", err.msg);
+    if (m) {
+      fast[run] = novelty_of (m, 18.0f, 21.0f, 18.0f);
+      normal[run] = novelty_of (m, 20.0f, 21.0f, 18.0f);
+    }
+    ad_model_free (m);
+  }
+  printf ("fast motion: novelty %.3f after clean footage, %.3f after footage "
+      "with a stray, %.3f with flow_trim=0.03; normal %.3f / %.3f / %.3f\n",
+      fast[0], fast[1], fast[2], normal[0], normal[1], normal[2]);
+  CHECK (fast[1] < fast[0] - 0.2f, "a stray lowers the novelty: %g / %g",
+      fast[1], fast[0]);
+  CHECK (fabsf (fast[2] - fast[0]) < 0.05f, "flow_trim as clean: %g / %g",
       fast[2], fast[0]);
   for (int run = 0; run < 3; run++)
     CHECK (normal[run] >= 0.0f && normal[run] < 0.3f, "normal %g",
@@ -387,6 +482,7 @@ test_recur_bins (void)
         c.flow_recur_bins);
     c.flow_recur = rule ? 40 : 0;
     c.flow_recur_bins = rule == 2;
+    c.flow_trim = 0.0f;
     ad_error err = { { 0 } };
     CHECK (m && ad_model_set_scoring (m, &c, &err) == AD_OK &&
         ad_model_learn_motion (m, fr, N, NULL, &err) == AD_OK, "%s",
@@ -852,6 +948,8 @@ main (void)
   test_auto_spread ();
   test_recur ();
   test_recur_bins ();
+  test_trim_rule ();
+  test_trim ();
   test_unseen ();
   test_sway ();
   test_static ();

@@ -263,6 +263,8 @@ test_smooth (void)
     c.flow_smooth = pass ? 4.0f : 1.0f;
     c.flow_release = 0.0f;      /* falls as it rises */
     c.flow_track = 0;           /* the frame's largest cell over time */
+    c.flow_busy = 0.0f;         /* no busy-frame correction, whose clamp at
+                                 * 0 would bend the recurrence */
     c.wander_weight = 0.6f;     /* its term in the fused score below, */
     c.wander_norm = pass;       /* in px/frame, then divided by its spread */
     ad_scorer *sc = NULL;
@@ -350,6 +352,7 @@ test_smooth (void)
     cr.flow_track = 0;
     cr.flow_smooth = 4.0f;
     cr.flow_release = 1.5f;
+    cr.flow_busy = 0.0f;
     float rr[T], off = 0.0f, back = 0.0f;
     int ran = wrong_way_flow (m, &cr, rr, T);
     for (int t = 0; t < T; t++) {

@@ -604,6 +604,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "static_clear");
     drop_field (cut, &n, "flow_gain");
     drop_field (cut, &n, "shake_hold");
+    drop_field (cut, &n, "flow_trim");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -656,6 +657,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
       CHECK (m->cfg.flow_gain == 0 && m->cfg.shake_hold == 0,
           "legacy brightness change %d, hold after a jump %d",
           (int) m->cfg.flow_gain, (int) m->cfg.shake_hold);
+      CHECK (m->cfg.flow_trim == 0.0f, "legacy rare bins trimmed %g",
+          m->cfg.flow_trim);
     }
     ad_model_free (m);
     m = NULL;
