@@ -1030,10 +1030,10 @@ count_near (const float *tot, int gh, int gw, int cy, int cx, int s)
   return c;
 }
 
-/* flow_trim (ad-internal.h): clear seen [B*B] of the rarest bins of cnt [B*B] (the
- * neighbourhood's vectors per bin): those counting at most the largest c
- * for which the bins counting c or fewer hold at most trim of the
- * vectors, unless they border (8-connected) a bin counting more.  Bins
+/* flow_trim (ad-internal.h): clear seen [B*B] of the rarest bins of cnt
+ * [B*B] (the neighbourhood's vectors per bin): those counting at most the
+ * largest c for which the bins counting c or fewer hold at most trim of
+ * the vectors, unless they border (8-connected) a bin counting more.  Bins
  * of equal count go together, whatever their place; a neighbourhood of
  * few vectors, each bin more than the share, keeps them all.  A fit's
  * stray vectors lie scattered away from the motion it reads; the rare
@@ -1085,9 +1085,8 @@ ad_flow_trim_rare (const float *cnt, int B, float trim, uint8_t *seen,
  * the cell or within `spread` cells of it, where its sightings and those
  * of the bins within `recur_bins` of it span at least `recur` frames (0:
  * one is enough), less the rarest bins holding at most `trim` of the
- * neighbourhood's vectors away from its commoner ones
- * (ad_flow_trim_rare; the
- * zero-motion bin always counts as seen).
+ * neighbourhood's vectors away from its commoner ones (ad_flow_trim_rare;
+ * the zero-motion bin always counts as seen).
  * A cell with no vector within `local` cells (0: no such rule) is a
  * place where nobody moves: it looks no further than `local`, and a
  * bin at least 1.4 bins from zero motion is at least `unseen` px/frame
