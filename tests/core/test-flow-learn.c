@@ -3,10 +3,11 @@
  * normal motion patterns and their novelty (ad-flow.c), with the window
  * of pairs, a reversal, save and load, calibration, the patterns shared
  * between cells (flow_spread_vectors), recurring (flow_recur,
- * flow_recur_bins), the rarest left out (flow_trim), where nobody moves (flow_unseen) and beside swaying
- * leaves (flow_sway); the learned background and the stationary change
- * (ad-static.c), with its normal level (static_normal).  The frames and
- * the small model are shared (flow-util.h). */
+ * flow_recur_bins), the rarest left out (flow_trim), where nobody moves
+ * (flow_unseen) and beside swaying leaves (flow_sway); the learned
+ * background and the stationary change (ad-static.c), with its normal
+ * level (static_normal).  The frames and the small model are shared
+ * (flow-util.h). */
 #include "flow-util.h"
 
 #include <stdlib.h>
