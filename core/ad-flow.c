@@ -1,4 +1,5 @@
-/* ad-flow.c - local motion per cell and the normal motion-pattern model.
+/* ad-flow.c - local motion per cell and its comparison with the normal
+ * motion patterns (learning them: ad-flow-learn.c).
  *
  * Motion vectors: a Lucas-Kanade least-squares fit over each cell of a pair
  * of blurred frames (spatial gradients of their average, temporal
@@ -278,6 +279,13 @@ ad_flow_pairs (const ad_flow *f)
   return f ? f->n_vec : 0;
 }
 
+void
+ad_flow_grid (const ad_flow *f, int *gh, int *gw)
+{
+  *gh = f->gh;
+  *gw = f->gw;
+}
+
 int
 ad_flow_n_cells (const ad_flow *f)
 {
@@ -349,13 +357,6 @@ fit_cell (ad_flow *f, const double *vs, int k, double gu, double gv,
       gv / vscale, uv);
   uv[0] *= vscale;
   uv[1] *= vscale;
-}
-
-static int
-cmp_float (const void *a, const void *b)
-{
-  float x = *(const float *) a, y = *(const float *) b;
-  return (x > y) - (x < y);
 }
 
 /* sums [gh*gw, FLOW_NS] of the cells of cell x cell px of the pair gc, gp
@@ -482,7 +483,7 @@ median_change (ad_flow *f, const double *s)
 {
   for (int k = 0; k < f->n; k++)
     f->tmp[k] = (float) (s[k * FLOW_NS + 8] / s[k * FLOW_NS + 7]);
-  qsort (f->tmp, (size_t) f->n, sizeof (float), cmp_float);
+  qsort (f->tmp, (size_t) f->n, sizeof (float), ad_cmp_float);
   return 0.5 * (f->tmp[(f->n - 1) / 2] + f->tmp[f->n / 2]);
 }
 
@@ -759,7 +760,7 @@ ad_flow_push (ad_flow *f, const float *feat, int c, int comp)
     for (int d = 0; d < 2; d++) {
       for (int j = 0; j < nt; j++)
         f->tmp[j] = f->uv[2 * (int) f->work[j] + d];
-      qsort (f->tmp, (size_t) nt, sizeof (float), cmp_float);
+      qsort (f->tmp, (size_t) nt, sizeof (float), ad_cmp_float);
       double med = 0.5 * (f->tmp[(nt - 1) / 2] + f->tmp[nt / 2]);
       if (d == 0)
         gu = med;
@@ -856,9 +857,8 @@ ad_flow_gray (const ad_flow *f)
 /* ------------------------------------------------------------------------ */
 /* Normal patterns                                                          */
 
-/* Bin of a (u, v) vector in a bins x bins histogram. */
-static int
-flow_bin (const float *uv, int bins)
+int
+ad_flow_bin (const float *uv, int bins)
 {
   float w = AD_FLOW_BIN_W (bins);
   int b[2];
@@ -907,13 +907,11 @@ ad_flow_shaken (const ad_flow *f, int win)
   return 0;
 }
 
-/* Cell k's mean vector over the latest win pairs into uv [2]: 1 when it
- * moved above the noise in each of them and the camera held still (moved
- * at most AD_FLOW_SHAKE), else 0.  A walker's vectors are steady over a
- * few frames while one pair's fit is noisy; a pair in which the camera
- * jumped carries the compensation's error in every cell. */
-static int
-window_vector (const ad_flow *f, int k, int win, float noise, float *uv,
+/* A walker's vectors are steady over a few frames while one pair's fit is
+ * noisy; a pair in which the camera jumped carries the compensation's
+ * error in every cell. */
+int
+ad_flow_window_vector (const ad_flow *f, int k, int win, float noise, float *uv,
     float *var)
 {
   if (win < 1 || f->n_vec < win || ad_flow_shaken (f, win))
@@ -933,13 +931,11 @@ window_vector (const ad_flow *f, int k, int win, float noise, float *uv,
   return 1;
 }
 
-/* Change of a cell's vector since the previous pair, px/frame; 0 unless
- * both pairs moved above the noise. */
-static float
-accel (const ad_flow *f, int k, float noise)
+float
+ad_flow_accel (const ad_flow *f, int k, float noise)
 {
   if (f->n_vec < 2 || past_en (f, k, 1) <= noise || f->energy[k] <= noise)
-    return 0.0f;
+    return -1.0f;
   return hypotf (f->uv[2 * k] - past_uv (f, k, 1)[0],
       f->uv[2 * k + 1] - past_uv (f, k, 1)[1]);
 }
@@ -951,15 +947,15 @@ ad_flow_novelty (const ad_flow *f, const float *dist, int bins,
   const int nb = bins * bins;
   for (int k = 0; k < f->n; k++) {
     float g = gate (f->energy[k], noise), uv[2], var;
-    if (g <= 0.0f || !dist || !window_vector (f, k, win, noise, uv, &var)) {
+    if (g <= 0.0f || !dist || !ad_flow_window_vector (f, k, win, noise, uv, &var)) {
       out[k] = 0.0f;
       continue;
     }
-    float v = dist[(size_t) k * nb + flow_bin (uv, bins)];
+    float v = dist[(size_t) k * nb + ad_flow_bin (uv, bins)];
     /* a sudden change of direction or speed beyond what normal footage
      * shows (erratic motion made of individually normal vectors) */
     if (accel_thr > 0.0f) {
-      float a = accel (f, k, noise) - accel_thr;
+      float a = ad_flow_accel (f, k, noise) - accel_thr;
       v = a > v ? a : v;
     }
     /* less what the vector's own uncertainty can reach (ad_flow_set_sigma) */
@@ -979,7 +975,7 @@ ad_flow_wander (ad_flow *f, float noise, int win, int frames, float *out)
   float *rvar = f->wvar + (size_t) f->whead * f->n;
   for (int k = 0; k < f->n; k++) {
     ok[k] = gate (f->energy[k], noise) > 0.0f &&
-        window_vector (f, k, win, noise, ring + 2 * k, rvar + k);
+        ad_flow_window_vector (f, k, win, noise, ring + 2 * k, rvar + k);
     if (!ok[k])
       ring[2 * k] = ring[2 * k + 1] = rvar[k] = 0.0f;
   }
@@ -1004,411 +1000,4 @@ ad_flow_wander (ad_flow *f, float noise, int win, int frames, float *out)
     out[k] = 2 * cnt >= frames && len >= AD_WANDER_MIN_SPEED * cnt &&
         wd > 0.0 ? (float) wd : 0.0f;
   }
-}
-
-/* tot [n] = the vectors each cell of hist [n, nb] counted. */
-static void
-cell_totals (const float *hist, int n, int nb, float *tot)
-{
-  for (int k = 0; k < n; k++) {
-    double c = 0.0;
-    for (int b = 0; b < nb; b++)
-      c += hist[(size_t) k * nb + b];
-    tot[k] = (float) c;
-  }
-}
-
-/* Vectors counted within s cells of (cy, cx), from tot [gh*gw]. */
-static double
-count_near (const float *tot, int gh, int gw, int cy, int cx, int s)
-{
-  double c = 0.0;
-  for (int y = cy - s; y <= cy + s; y++)
-    for (int x = cx - s; x <= cx + s; x++)
-      if (y >= 0 && y < gh && x >= 0 && x < gw)
-        c += tot[y * gw + x];
-  return c;
-}
-
-/* flow_trim (ad-internal.h): clear seen [B*B] of the rarest bins of cnt
- * [B*B] (the neighbourhood's vectors per bin): those counting at most the
- * largest c for which the bins counting c or fewer hold at most trim of
- * the vectors, unless they border (8-connected) a bin counting more.  Bins
- * of equal count go together, whatever their place; a neighbourhood of
- * few vectors, each bin more than the share, keeps them all.  A fit's
- * stray vectors lie scattered away from the motion it reads; the rare
- * edge of a normal motion's own bins stays.  tmp [B*B] scratch. */
-void
-ad_flow_trim_rare (const float *cnt, int B, float trim, uint8_t *seen,
-    float *tmp)
-{
-  const int nb = B * B;
-  int m = 0;
-  double total = 0.0;
-  for (int b = 0; b < nb; b++) {
-    total += cnt[b];
-    if (seen[b] && cnt[b] > 0.0f)
-      tmp[m++] = cnt[b];
-  }
-  qsort (tmp, (size_t) m, sizeof (float), cmp_float);
-  double budget = trim * total, acc = 0.0;
-  float level = 0.0f;
-  for (int i = 0; i < m;) {
-    int j = i;
-    double sum = 0.0;
-    for (; j < m && tmp[j] == tmp[i]; j++)
-      sum += tmp[j];
-    if (acc + sum > budget)
-      break;
-    acc += sum;
-    level = tmp[i];
-    i = j;
-  }
-  for (int b = 0; level > 0.0f && b < nb; b++) {
-    if (!(cnt[b] <= level))
-      continue;
-    int by = b / B, bx = b % B, edge = 0;
-    for (int oy = by - 1; oy <= by + 1; oy++)
-      for (int ox = bx - 1; ox <= bx + 1; ox++)
-        if (oy >= 0 && oy < B && ox >= 0 && ox < B &&
-            cnt[oy * B + ox] > level)
-          edge = 1;
-    if (!edge)
-      seen[b] = 0;
-  }
-}
-
-/* dist [n, B*B] from hist [n, B*B] (tot [n]: its cells' totals; keep
- * [n], NULL for all: the cells whose patterns their neighbours may
- * borrow; span [n, B*B, 2]: the first and last frame each cell saw each
- * bin in): for every bin, the distance in px to the nearest bin seen in
- * the cell or within `spread` cells of it, where its sightings and those
- * of the bins within `recur_bins` of it span at least `recur` frames (0:
- * one is enough), less the rarest bins holding at most `trim` of the
- * neighbourhood's vectors away from its commoner ones (ad_flow_trim_rare;
- * the zero-motion bin always counts as seen).
- * A cell with no vector within `local` cells (0: no such rule) is a
- * place where nobody moves: it looks no further than `local`, and a
- * bin at least 1.4 bins from zero motion is at least `unseen` px/frame
- * from normal however slow (a walker there moves at 0.5 px/frame, as
- * close to zero as a normal walker's vector is to the nearest bin the
- * patterns saw).  A cell that does not lend (its motion goes back and
- * forth in place, flow_sway) keeps its bins to itself. */
-static void
-distances (const float *hist, const float *tot, const uint8_t *keep,
-    const int32_t *span, int recur, int recur_bins, float trim, int gh,
-    int gw, int spread, int local, int B, float unseen, float *dist)
-{
-  const int nb = B * B;
-  uint8_t seen[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
-  int list[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
-  int32_t lo[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
-  int32_t hi[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
-  float cnt[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];       /* vectors per bin */
-  float scr[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
-  for (int cy = 0; cy < gh; cy++)
-    for (int cx = 0; cx < gw; cx++) {
-      int s = spread, empty = 0;
-      if (local > 0 && count_near (tot, gh, gw, cy, cx, local) <= 0.0) {
-        s = local < spread ? local : spread;
-        empty = 1;
-      }
-      /* the first and last sighting of each bin in the neighbourhood */
-      for (int b = 0; b < nb; b++) {
-        lo[b] = INT32_MAX;
-        hi[b] = -1;
-        cnt[b] = 0.0f;
-      }
-      for (int dy = -s; dy <= s; dy++)
-        for (int dx = -s; dx <= s; dx++) {
-          int y = cy + dy, x = cx + dx;
-          if (y < 0 || y >= gh || x < 0 || x >= gw ||
-              (keep && !keep[y * gw + x] && (dy || dx)))
-            continue;
-          const float *hk = hist + ((size_t) y * gw + x) * nb;
-          const int32_t *sk = span + ((size_t) y * gw + x) * nb * 2;
-          for (int b = 0; b < nb; b++)
-            if (hk[b] > 0.0f) {
-              lo[b] = sk[2 * b] < lo[b] ? sk[2 * b] : lo[b];
-              hi[b] = sk[2 * b + 1] > hi[b] ? sk[2 * b + 1] : hi[b];
-              cnt[b] += hk[b];
-            }
-        }
-      /* seen, and with flow_recur at two moments recur frames apart: one
-       * odd moment of the training footage does not make its motion
-       * normal.  The two moments may fall in bins up to recur_bins apart
-       * (normal walkers at a slightly different speed confirm each
-       * other; a lone cyclist's bins only ever saw the cyclist). */
-      for (int b = 0; b < nb; b++) {
-        seen[b] = hi[b] >= 0;
-        if (!seen[b] || recur <= 0)
-          continue;
-        int by = b / B, bx = b % B;
-        int32_t l = lo[b], h = hi[b];
-        for (int oy = by - recur_bins; oy <= by + recur_bins; oy++)
-          for (int ox = bx - recur_bins; ox <= bx + recur_bins; ox++) {
-            int o = oy * B + ox;
-            if (oy < 0 || oy >= B || ox < 0 || ox >= B || hi[o] < 0)
-              continue;
-            l = lo[o] < l ? lo[o] : l;
-            h = hi[o] > h ? hi[o] : h;
-          }
-        seen[b] = h - l >= recur;
-      }
-      if (trim > 0.0f)
-        ad_flow_trim_rare (cnt, B, trim, seen, scr);
-      seen[(B / 2) * B + B / 2] = 1;
-      int ns = 0;
-      for (int b = 0; b < nb; b++)
-        if (seen[b])
-          list[ns++] = b;
-      float *dk = dist + ((size_t) cy * gw + cx) * nb;
-      for (int b = 0; b < nb; b++) {
-        int by = b / B, bx = b % B, best = 1 << 30;
-        for (int j = 0; j < ns; j++) {
-          int oy = list[j] / B - by, ox = list[j] % B - bx;
-          int d2 = oy * oy + ox * ox;
-          best = d2 < best ? d2 : best;
-        }
-        dk[b] = AD_FLOW_BIN_W (B) * sqrtf ((float) best);
-        if (empty && unseen > dk[b] && best >= 2)
-          dk[b] = unseen;
-      }
-    }
-}
-
-/* How many cells each way a cell shares patterns with: flow_spread, or
- * with flow_spread_vectors > 0 the smallest spread from 1 up to it whose
- * neighbourhood holds that many vectors on average (the mean count of the
- * cells that saw any, times the neighbourhood's cells).  Little footage
- * borrows from further; plenty keeps a cell's patterns local. */
-static int
-pick_spread (const ad_config *cfg, const float *tot, int n)
-{
-  if (cfg->flow_spread_vectors <= 0 || cfg->flow_spread <= 1)
-    return cfg->flow_spread;
-  double total = 0.0;
-  int active = 0;
-  for (int k = 0; k < n; k++) {
-    total += tot[k];
-    active += tot[k] > 0.0f;
-  }
-  double mean = active ? total / active : 0.0;
-  for (int s = 1; s < cfg->flow_spread; s++)
-    if (mean * (2 * s + 1) * (2 * s + 1) >= cfg->flow_spread_vectors)
-      return s;
-  return cfg->flow_spread;
-}
-
-/* Frames of an array, for ad_model_learn_motion. */
-typedef struct array_src {
-  const float *frames;      /* [n, fs] */
-  const uint8_t *seg;       /* [n] or NULL */
-  size_t fs;
-} array_src;
-
-static const float *
-array_frame (void *user, int64_t i, float *buf, int *new_segment)
-{
-  const array_src *a = user;
-  (void) buf;
-  *new_segment = a->seg ? a->seg[i] : 0;
-  return a->frames + (size_t) i * a->fs;
-}
-
-ad_status
-ad_model_learn_motion (ad_model *m, const float *frames, int64_t n,
-    const uint8_t *seg_start, ad_error *err)
-{
-  if (!m || !frames)
-    return ad_fail (err, AD_ERR_ARG, "learning motion patterns needs a model "
-        "and frames");
-  array_src a = { frames, seg_start,
-    (size_t) ad_config_in_channels (&m->cfg) * m->cfg.height * m->cfg.width };
-  return ad_model_learn_motion_fn (m, n, array_frame, &a, err);
-}
-
-ad_status
-ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
-    void *user, ad_error *err)
-{
-  if (!m || !get || n < 2)
-    return ad_fail (err, AD_ERR_ARG, "learning motion patterns needs a model "
-        "and at least two frames");
-  const ad_config *cfg = &m->cfg;
-  ad_tensor *td = ad_model_tensor (m, "flow_dist");
-  ad_tensor *ts = ad_model_tensor (m, "flow_stats");
-  ad_tensor *tb = ad_model_tensor (m, "bg_image");
-  ad_tensor *tss = ad_model_tensor (m, "static_stats");
-  ad_tensor *tc = ad_model_tensor (m, "bg_chroma");
-  ad_tensor *tw = ad_model_tensor (m, "shade_pixels");
-  ad_flow *f = NULL;
-  ad_status st = ad_flow_new (cfg->height, cfg->width, cfg->motion_cell, &f,
-      err);
-  if (st != AD_OK)
-    return st;
-  ad_flow_set_colour (f, cfg->flow_color);
-  ad_flow_set_refine (f, cfg->flow_refine);
-  ad_flow_set_gain (f, cfg->flow_gain);
-  /* the light by place only when the light disagrees (light_engage) is
-   * the scorer's: normal footage learns with the picture's */
-  ad_flow_set_local_light (f, cfg->flow_light && cfg->light_engage <= 0.0f);
-  if ((st = ad_flow_set_scale (f, cfg->flow_scale, err)) != AD_OK) {
-    ad_flow_free (f);
-    return st;
-  }
-  const int nb = cfg->flow_bins * cfg->flow_bins;
-  if (!td || !ts || td->count != (size_t) f->n * nb || ts->count < 3 ||
-      !tw || tw->count != (size_t) cfg->height * cfg->width ||
-      !tb || !tss || tb->count != (size_t) cfg->height * cfg->width ||
-      tss->count < 2) {
-    ad_flow_free (f);
-    return ad_fail (err, AD_ERR_ARG, "the model has no motion-pattern and "
-        "background buffers for %d cells", f->n);
-  }
-  int ci = ad_config_image_channels (cfg);
-  size_t fs = (size_t) ad_config_in_channels (cfg) * cfg->height * cfg->width;
-  ad_bg_hist *bh = ad_bg_hist_new ((int) tb->count);
-  /* colour models: the background's chromaticity (r, g), per-pixel
-   * medians as the gray's; cuv [2, hw] */
-  const size_t hw = tb->count;
-  int chroma = ci == 3 && tc && tc->count == 2 * hw;
-  ad_bg_hist *bu = chroma ? ad_bg_hist_new ((int) hw) : NULL;
-  ad_bg_hist *bv = chroma ? ad_bg_hist_new ((int) hw) : NULL;
-  float *cuv = chroma ? ad_alloc (2 * hw) : NULL;
-  /* pass 1: noise level = 3 x the median cell energy (most cells of most
-   * frames are static background), from a bounded, evenly spaced sample */
-  int64_t cap = 1 << 20, stride = (n * f->n + cap - 1) / cap;
-  stride = stride < 1 ? 1 : stride;
-  size_t nsmp = (size_t) (n * f->n / stride + 2);
-  float *smp = ad_alloc (nsmp * 2);          /* samples [nsmp], tmp [nsmp] */
-  float *hist = ad_alloc ((size_t) f->n * nb);        /* [cells, BINS^2] */
-  float *tot = ad_alloc ((size_t) f->n);              /* [cells] */
-  /* [cells, BINS^2, 2] first and last frame each bin was seen in */
-  int32_t *span = malloc (sizeof (int32_t) * 2 * (size_t) f->n * nb);
-  float *buf = ad_alloc (fs);                         /* [fs] */
-  /* flow_sway: per cell, the speed and the wandering of its window
-   * vectors summed over the footage [n, 2], a pair's wandering [n], and
-   * the cells whose patterns their neighbours may borrow [n] */
-  int sway = cfg->flow_sway > 0.0f;
-  double *osw = sway ? calloc (2 * (size_t) f->n, sizeof (double)) : NULL;
-  float *wout = sway ? ad_alloc ((size_t) f->n) : NULL;
-  uint8_t *keep = sway ? malloc ((size_t) f->n) : NULL;
-  if (!smp || !hist || !tot || !span || !buf || !bh || (chroma && (!bu ||
-              !bv || !cuv)) || (sway && (!osw || !wout || !keep))) {
-    st = ad_fail (err, AD_ERR_NOMEM, "out of memory for motion patterns");
-    goto done;
-  }
-  memset (tw->data, 0, sizeof (float) * tw->count);
-  /* changes of vectors, in bins of 1/32 px/frame up to 8 */
-  enum { NA = 256 };
-  double ahist[NA] = { 0 }, an = 0.0;
-  int64_t ns = 0, g = 0, pairs = 0;
-  /* flow_shade: pass 0 counts, per pixel, the pairs whose change there is
-   * one of light alone (tw [hw]); pass 1 leaves the pixels where that is
-   * common out of the vectors' fit */
-  int shade = cfg->flow_shade > 0.0f && ci == 3 && cfg->flow_color;
-  for (int pass = 0; pass < 2; pass++) {
-    float noise = 0.0f;
-    if (pass == 1) {
-      noise = ns ? 3.0f * ad_quantile (smp, ns, 0.5f, smp + nsmp) : 0.0f;
-      noise = noise > 1e-6f ? noise : 1e-6f;
-      ts->data[0] = noise;
-    }
-    if (pass == 1 && shade) {
-      for (size_t p = 0; p < hw; p++)
-        tw->data[p] = tw->data[p] > cfg->flow_shade * (float) pairs;
-      ad_flow_set_shade (f, tw->data);
-    }
-    ad_flow_reset (f);
-    for (int64_t i = 0; i < n; i++) {
-      int seg = 0;
-      const float *feat = get (user, i, buf, &seg);
-      if (seg)
-        ad_flow_reset (f);
-      int ok = ad_flow_push (f, feat, ci, cfg->motion_comp);
-      if (pass == 0)
-        ad_bg_hist_add (bh, ad_flow_gray (f));
-      if (pass == 0 && shade && ok) {
-        ad_flow_count_light (f, tw->data);
-        pairs++;
-      }
-      if (pass == 0 && chroma) {
-        ad_chroma (feat, hw, cuv);
-        ad_bg_hist_add (bu, cuv);
-        ad_bg_hist_add (bv, cuv + hw);
-      }
-      if (!ok)
-        continue;
-      /* flow_sway: each cell's wandering (ad_flow_wander: the path its
-       * vectors travelled over the latest wander_frames pairs less where
-       * they got, per pair) beside its speed; over the footage the one
-       * over the other is the share of its motion that goes back and
-       * forth: near 0 where people walk through, near 1 where leaves or
-       * their dappled shade sway in the wind */
-      if (pass == 1 && osw)
-        ad_flow_wander (f, noise, cfg->flow_window, cfg->wander_frames,
-            wout);
-      for (int k = 0; k < f->n; k++, g++) {
-        if (pass == 0) {
-          if (g % stride == 0 && ns < (int64_t) nsmp)
-            smp[ns++] = f->energy[k];
-        } else if (f->energy[k] > noise) {
-          float uv[2];
-          if (window_vector (f, k, cfg->flow_window, noise, uv, NULL)) {
-            size_t kb = (size_t) k * nb + flow_bin (uv, cfg->flow_bins);
-            if (hist[kb] == 0.0f)
-              span[2 * kb] = (int32_t) i;
-            span[2 * kb + 1] = (int32_t) i;
-            hist[kb] += 1.0f;
-            if (osw) {
-              osw[2 * k] += hypot (uv[0], uv[1]);
-              osw[2 * k + 1] += wout[k];
-            }
-          }
-          if (f->n_vec >= 2 && past_en (f, k, 1) > noise) {
-            int b = (int) (accel (f, k, noise) * (NA / 8.0f));
-            ahist[b < NA ? b : NA - 1] += 1.0;
-            an += 1.0;
-          }
-        }
-      }
-    }
-  }
-  cell_totals (hist, f->n, nb, tot);
-  int spread = pick_spread (cfg, tot, f->n);
-  for (int k = 0; keep && k < f->n; k++)
-    keep[k] = !(osw[2 * k] > 0.0 &&
-        osw[2 * k + 1] > cfg->flow_sway * osw[2 * k]);
-  distances (hist, tot, keep, span, cfg->flow_recur, cfg->flow_recur_bins,
-      cfg->flow_trim, f->gh, f->gw, spread, cfg->flow_local, cfg->flow_bins,
-      cfg->flow_unseen, td->data);
-  ts->data[1] = 1.0f;     /* learned */
-  /* the 99th percentile of the changes seen on normal footage */
-  double acc = 0.0;
-  int ab = 0;
-  while (ab < NA - 1 && acc + ahist[ab] < 0.99 * an)
-    acc += ahist[ab++];
-  ts->data[3] = an > 0.0 ? (ab + 1) * (8.0f / NA) : 0.0f;
-  /* the background: the median blurred gray of the frames */
-  tss->data[0] = (float) ad_bg_hist_median (bh, tb->data);
-  if (chroma) {
-    ad_bg_hist_median (bu, tc->data);
-    ad_bg_hist_median (bv, tc->data + hw);
-  }
-done:
-  ad_bg_hist_free (bh);
-  ad_bg_hist_free (bu);
-  ad_bg_hist_free (bv);
-  ad_free (cuv);
-  ad_free (smp);
-  ad_free (hist);
-  ad_free (tot);
-  free (span);
-  free (osw);
-  free (keep);
-  ad_free (wout);
-  ad_free (buf);
-  ad_flow_free (f);
-  return st;
 }

@@ -297,6 +297,8 @@ float ad_hist_floor (const float *map, int n);
 float ad_topk_mean (const float *v, int n, float frac, float *tmp);
 /* Quantile (linear interpolation) of v [n], tmp [n]. */
 float ad_quantile (const float *v, int64_t n, float q, float *tmp);
+/* qsort comparator of floats, ascending. */
+int ad_cmp_float (const void *a, const void *b);
 /* High quantile q of v [n] that stays sound on few values: where fewer
  * than AD_TAIL_MIN values lie above q, the larger of the empirical one and
  * an exponential tail fitted above the 90th percentile; tmp [n]. */
@@ -404,6 +406,8 @@ void ad_flow_gap (ad_flow *f, int span);
  * AD_FLOW_WINDOW_MAX). */
 int ad_flow_pairs (const ad_flow *f);
 int ad_flow_n_cells (const ad_flow *f);
+/* The cells' grid: gh rows of gw cells (n_cells = gh * gw). */
+void ad_flow_grid (const ad_flow *f, int *gh, int *gw);
 /* Feeds frame feat [c,H,W] (image channels: 1, or 3 for RGB); returns 1
  * when vectors and energies against the previous frame are ready, 0 for a
  * first frame.
@@ -416,6 +420,17 @@ const float *ad_flow_variance (const ad_flow *f);
 /* 1 when the camera moved more than AD_FLOW_SHAKE in any of the latest win
  * pairs (their vectors are not compared: window_vector). */
 int ad_flow_shaken (const ad_flow *f, int win);
+/* Cell k's mean vector over the latest win pairs into uv [2] (and, when
+ * var is not NULL, its variance): 1 when it moved above the noise in each
+ * of them and the camera held still (moved at most AD_FLOW_SHAKE), else
+ * 0. */
+int ad_flow_window_vector (const ad_flow *f, int k, int win, float noise,
+    float *uv, float *var);
+/* Change of cell k's vector since the previous pair, px/frame; -1 unless
+ * both pairs moved above the noise. */
+float ad_flow_accel (const ad_flow *f, int k, float noise);
+/* Bin of a (u, v) vector in a bins x bins histogram (tensor flow_dist). */
+int ad_flow_bin (const float *uv, int bins);
 /* flow_trim: clears seen [B*B] (the bins a neighbourhood saw) of its
  * rarest bins by cnt [B*B] (its vectors per bin), together at most trim
  * of them, unless beside a commoner bin; tmp [B*B] scratch. */

@@ -140,6 +140,13 @@ select_k (float *a, int64_t n, int64_t k)
   return a[k];
 }
 
+int
+ad_cmp_float (const void *a, const void *b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+  return (x > y) - (x < y);
+}
+
 float
 ad_quantile (const float *v, int64_t n, float q, float *tmp)
 {

@@ -599,7 +599,7 @@ ad_status ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
     const uint8_t *seg_start, ad_error *err);
 
 /* Learns the normal motion patterns (per-cell histograms of local motion
- * vectors, see ad-flow.c) from consecutive normal feature frames
+ * vectors, see ad-flow-learn.c) from consecutive normal feature frames
  * [n, in_channels, H, W]; seg_start as above.  Training calls it on every
  * stored clip before calibrating. */
 ad_status ad_model_learn_motion (ad_model *m, const float *frames, int64_t n,

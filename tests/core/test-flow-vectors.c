@@ -1,8 +1,9 @@
 /* test-flow-vectors.c - local motion per cell (ad-flow.c): the fit and its
  * scale, camera-shake and brightness compensation, refits (flow_refine,
  * in the fit and through a scorer), the light by place, a
- * vector's standard error, colour frames, and the pixels of a swaying
- * shade left out of the fit.  The frames and the small model are shared
+ * vector's standard error, colour frames, the pixels of a swaying
+ * shade left out of the fit, and the helpers of the patterns' learning
+ * (window vector, change of vector, bins).  The frames and the small model are shared
  * with test-flow-learn.c and test-flow-scorer.c (flow-util.h). */
 #include "flow-util.h"
 #include "ad-score-internal.h"
@@ -681,6 +682,60 @@ test_refine_scorer (void)
       "scorer: one fit %g, refitted %g", u[0], u[1]);
 }
 
+/* The helpers the motion patterns are learned with (ad-flow-learn.c): the
+ * window vector, the change of a cell's vector, the bins and the grid. */
+static void
+test_window_accel (void)
+{
+  ad_flow *f = NULL;
+  CHECK_OK (ad_flow_new (H, W, CELL, &f, NULL));
+  if (!f)
+    return;
+  int gh = 0, gw = 0;
+  ad_flow_grid (f, &gh, &gw);
+  CHECK (gh == H / CELL && gw == W / CELL, "grid %d x %d", gh, gw);
+  const float noise = 5e-4f;
+  int k = cell_of (26.0f, 24.0f), still = cell_of (56.0f, 40.0f);
+  float fr[HW], uv[2], var = -1.0f;
+  /* the square moves right by 1 px a frame over three frames */
+  for (int i = 0; i < 2; i++) {
+    render (fr, 20.0f + (float) i, 18.0f, 0, 0, 1.0f);
+    ad_flow_push (f, fr, 1, 1);
+  }
+  CHECK (ad_flow_accel (f, k, noise) == -1.0f, "one pair: no change yet");
+  CHECK (!ad_flow_window_vector (f, k, 2, noise, uv, NULL),
+      "one pair: no window of two");
+  render (fr, 22.0f, 18.0f, 0, 0, 1.0f);
+  ad_flow_push (f, fr, 1, 1);
+  float steady = ad_flow_accel (f, k, noise);
+  CHECK (ad_flow_window_vector (f, k, 2, noise, uv, &var) &&
+      uv[0] > 0.25f && uv[0] < 1.5f && fabsf (uv[1]) < 0.25f * uv[0] &&
+      var >= 0.0f,
+      "window of two reads (%g, %g), variance %g", uv[0], uv[1], var);
+  CHECK (!ad_flow_window_vector (f, still, 2, noise, uv, NULL) &&
+      ad_flow_accel (f, still, noise) == -1.0f,
+      "the static cell has neither");
+  /* then up by 1 px: the vector turns by about sqrt 2 x its speed (the
+   * fit reads the 12-px square at 0.4-1 px/frame) */
+  render (fr, 22.0f, 17.0f, 0, 0, 1.0f);
+  ad_flow_push (f, fr, 1, 1);
+  float turn = ad_flow_accel (f, k, noise);
+  printf ("change of vector: steady %.3f, turning %.3f px/frame\n", steady,
+      turn);
+  CHECK (steady >= 0.0f && steady < 0.4f, "steady motion changes by %g",
+      steady);
+  CHECK (turn > 0.5f && turn < 2.0f && turn > 3.0f * steady,
+      "the turn changes it by %g (steady %g)", turn, steady);
+  /* bins: zero motion in the middle one, the range's edge clamped */
+  const int B = 9;
+  float zero[2] = { 0.0f, 0.0f }, far[2] = { 100.0f, -100.0f };
+  CHECK (ad_flow_bin (zero, B) == (B / 2) * B + B / 2, "zero in bin %d",
+      ad_flow_bin (zero, B));
+  CHECK (ad_flow_bin (far, B) == B - 1, "(100, -100) in bin %d",
+      ad_flow_bin (far, B));
+  ad_flow_free (f);
+}
+
 int
 main (void)
 {
@@ -691,5 +746,6 @@ main (void)
   test_colour ();
   test_shade ();
   test_variance ();
+  test_window_accel ();
   return check_report ("test-flow-vectors");
 }
