@@ -63,7 +63,9 @@ typedef struct calib_run {
                              * or NULL */
   float *gates;             /* [n, AD_GATE_PLANES, hw] stored gates, or
                              * NULL */
-  uint8_t *valid;           /* [n] 1 when the frame had an estimate */
+  uint8_t *flags;           /* [n] per frame: 1 when it had an estimate,
+                             * | 2 when its cells were held after a camera
+                             * jump (sc->held_now) */
   int64_t done;             /* frames already stored */
   float *levels;            /* [2, ncells] the stationary change's level on
                              * each half of the footage (calib_stats) */
@@ -99,7 +101,8 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
     *lmap = r->maps + (size_t) i * sc->hw;
     *cells = r->cells + (size_t) i * AD_CELL_PARTS * sc->ncells;
     *gate = r->gates + (size_t) i * AD_GATE_PLANES * sc->hw;
-    *valid = r->valid[i];
+    *valid = r->flags[i] & 1;
+    sc->held_now = (r->flags[i] & 2) != 0;    /* as when it was scored */
     return AD_OK;
   }
   if (i == 0 || (r->seg && r->seg[i])) {
@@ -124,7 +127,7 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
         sizeof (float) * AD_GATE_PLANES * sc->hw);
     memcpy (r->cells + (size_t) i * AD_CELL_PARTS * sc->ncells, sc->cells,
         sizeof (float) * AD_CELL_PARTS * sc->ncells);
-    r->valid[i] = (uint8_t) v;
+    r->flags[i] = (uint8_t) ((v ? 1 : 0) | (sc->held_now ? 2 : 0));
     r->done = i + 1;
   }
   return AD_OK;
@@ -451,15 +454,15 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
       r.maps = ad_alloc ((size_t) n * r.sc->hw);
       r.gates = ad_alloc ((size_t) n * AD_GATE_PLANES * r.sc->hw);
       r.cells = ad_alloc ((size_t) n * AD_CELL_PARTS * r.sc->ncells);
-      r.valid = calloc ((size_t) n, 1);
-      if (!r.maps || !r.gates || !r.cells || !r.valid) {
+      r.flags = calloc ((size_t) n, 1);
+      if (!r.maps || !r.gates || !r.cells || !r.flags) {
         /* not fatal: recompute on every pass instead */
         ad_free (r.maps);
         ad_free (r.gates);
         ad_free (r.cells);
-        free (r.valid);
+        free (r.flags);
         r.maps = r.cells = r.gates = NULL;
-        r.valid = NULL;
+        r.flags = NULL;
       }
     }
   }
@@ -478,7 +481,7 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
   ad_free (r.maps);
   ad_free (r.gates);
   ad_free (r.cells);
-  free (r.valid);
+  free (r.flags);
   ad_free (r.recon);
   ad_free (r.levels);
   ad_scorer_free (r.sc);

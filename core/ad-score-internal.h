@@ -36,6 +36,7 @@ struct ad_scorer {
                              * (shake_hold) */
   int n_held;               /* frames in a row held after the camera's
                              * jump (at most shake_hold) */
+  int held_now;             /* 1: this frame's cells are sc->held's */
   int refill;               /* after lost frames: the motion patterns'
                              * window is not full again yet, and the
                              * running means below hold */

@@ -268,6 +268,7 @@ ad_scorer_reset (ad_scorer *sc)
     sc->span = 1;
     sc->have_still = 0;
     sc->n_held = 0;
+    sc->held_now = 0;
     sc->light_share = 0.0f;
     sc->have_chroma = 0;
     sc->mode = 1;
@@ -396,15 +397,20 @@ ad_sc_standardise (const ad_scorer *sc, const float *src, float *dst)
  * shaking is then scored as it is); other frames are kept in sc->held.
  * The jump's compensation leaves motion in every cell and no vector to
  * compare (window_vector): the plain motion would spike, the running
- * means fall and the stationary change start its build-up again. */
+ * means fall and the stationary change start its build-up again.  The
+ * running means stand still in a held frame (sc->held_now,
+ * ad_sc_part_over_time): fed the held cells again and again, they would
+ * climb to what was one frame's novelty. */
 static void
 hold_after_jump (ad_scorer *sc, int moved)
 {
   size_t n = sizeof (float) * AD_CELL_PARTS * (size_t) sc->ncells;
+  sc->held_now = 0;
   if (moved && sc->cfg.shake_hold > 0 &&
       ad_flow_shaken (sc->flow, sc->cfg.flow_window)) {
     if (sc->n_held < sc->cfg.shake_hold) {
       sc->n_held++;
+      sc->held_now = 1;
       memcpy (sc->cells, sc->held, n);
     }
     return;
@@ -617,7 +623,9 @@ tracked (const ad_scorer *sc, float *mean, const float *cells, int part)
 float
 ad_sc_part_over_time (ad_scorer *sc, const float *cells, int part)
 {
-  if (sc->refill) {             /* no vectors yet: hold, do not decay */
+  /* no vectors yet, or the cells held after a camera jump: hold, do not
+   * decay */
+  if (sc->refill || sc->held_now) {
     if (!sc->cfg.flow_track)
       return part == 1 ? sc->flow_mean : sc->wander_mean;
     const float *mean = sc->track + (part == 1 ? 0 : sc->ncells);

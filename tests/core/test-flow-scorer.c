@@ -692,9 +692,12 @@ test_shake_holds (void)
         mo[1][0], st[1][0]);
   CHECK (mo[0][1] != mo[0][0], "not held: motion %g, before %g", mo[0][1],
       mo[0][0]);
+  /* held, the running means stand still: fed the held cells again and
+   * again they would climb towards that one frame's novelty */
   CHECK (fl[1][0] > 0.0f && fl[1][2] >= 0.9f * fl[1][0] &&
-      fl[0][2] < 0.8f * fl[0][0], "motion pattern: %g -> %g held, %g -> %g "
-      "not", fl[1][0], fl[1][2], fl[0][0], fl[0][2]);
+      fl[1][2] <= 1.1f * fl[1][0] && fl[0][2] < 0.8f * fl[0][0],
+      "motion pattern: %g -> %g held, %g -> %g not", fl[1][0], fl[1][2],
+      fl[0][0], fl[0][2]);
 out:
   ad_free (fr);
   ad_model_free (m);
