@@ -215,6 +215,24 @@ sc_event (ad_scene *s, ad_rng *r, ad_anomaly_kind kind, int64_t t0, int64_t d)
     a = sc_actor_add (s, ACT_CAR, r);
     if (!a)
       return 0;
+    a->size = 1.0f;
+    a->wt[0] = t0;
+    sc_path_at (p, -0.08f, 0.0f, dir, &x, &y);
+    sc_wp (a, x, y, v);
+    sc_path_at (p, 1.08f, 0.0f, dir, &x, &y);
+    sc_wp (a, x, y, v);
+  } else if (kind == AD_ANOM_CART) {
+    /* a small vehicle on the two-way footpath at a walker's speed (the
+     * brisk end of it, to cross within its slot): nothing in its motion
+     * is new, only what moves */
+    const sc_path *p = &s->paths[0];
+    dir = ad_rng_uniform (r) < 0.5f ? 1 : -1;
+    float len = hypotf (p->x1 - p->x0, p->y1 - p->y0) + 0.16f;
+    float v = fminf (fmaxf (len / (float) d, WALK_MIN), WALK_MAX);
+    a = sc_actor_add (s, ACT_CAR, r);
+    if (!a)
+      return 0;
+    a->size = 0.6f;
     a->wt[0] = t0;
     sc_path_at (p, -0.08f, 0.0f, dir, &x, &y);
     sc_wp (a, x, y, v);
@@ -323,19 +341,23 @@ sc_event (ad_scene *s, ad_rng *r, ad_anomaly_kind kind, int64_t t0, int64_t d)
   a->akind = kind;
   a->a0 = t0;
   a->a1 = kind == AD_ANOM_RUNNING || kind == AD_ANOM_VEHICLE
-      || kind == AD_ANOM_OFF_PATH ? a->wt[a->n_wp - 1] : t0 + d;
+      || kind == AD_ANOM_CART || kind == AD_ANOM_OFF_PATH
+      ? a->wt[a->n_wp - 1] : t0 + d;
   return a->a1 - t0;
 }
 
 /* n_ev anomaly events (0: one per 150 frames, as a TEST clip has): the
- * six kinds in a seeded order, repeated, each 45-80 frames in the middle
- * of its own equal slot of the clip. */
+ * seven kinds in a seeded order, repeated, each 45-80 frames in the middle
+ * of its own equal slot of the clip (a cart crosses the picture at a
+ * walker's speed: most of its slot). */
 void
 sc_events (ad_scene *s, ad_rng *r, int64_t n_ev)
 {
-  ad_anomaly_kind order[6] = { AD_ANOM_RUNNING, AD_ANOM_OFF_PATH,
-    AD_ANOM_WRONG_WAY, AD_ANOM_VEHICLE, AD_ANOM_LEFT_OBJECT, AD_ANOM_ERRATIC };
-  for (int k = 5; k > 0; k--) {
+  enum { KINDS = 7 };
+  ad_anomaly_kind order[KINDS] = { AD_ANOM_RUNNING, AD_ANOM_OFF_PATH,
+    AD_ANOM_WRONG_WAY, AD_ANOM_VEHICLE, AD_ANOM_LEFT_OBJECT, AD_ANOM_ERRATIC,
+    AD_ANOM_CART };
+  for (int k = KINDS - 1; k > 0; k--) {
     int j = (int) (ad_rng_u32 (r) % (uint32_t) (k + 1));
     ad_anomaly_kind tmp = order[k];
     order[k] = order[j];
@@ -347,12 +369,15 @@ sc_events (ad_scene *s, ad_rng *r, int64_t n_ev)
     n_ev = 1;
   int64_t slot = s->n / n_ev;
   for (int64_t e = 0; e < n_ev; e++) {
+    ad_anomaly_kind kind = order[e % KINDS];
     int64_t d = (int64_t) sc_range (r, 45.0f, 80.0f);
-    if (d > slot * 2 / 3)
+    if (kind == AD_ANOM_CART)
+      d = (slot < 150 ? slot : 150) * 4 / 5;
+    else if (d > slot * 2 / 3)
       d = slot * 2 / 3;
     int64_t t0 = e * slot + (slot - d) / 2 + (int64_t) sc_range (r, -10, 10);
     if (t0 < 0)
       t0 = 0;
-    sc_event (s, r, order[e % 6], t0, d);
+    sc_event (s, r, kind, t0, d);
   }
 }

@@ -180,8 +180,9 @@ sc_draw_car (const ad_scene *s, sc_canvas *cv, const sc_actor *a, double t,
   float X, Y;
   sc_pos (a, t, &X, &Y, NULL);
   float sx = s->w / XM, sy = (float) s->h, p = sc_persp (Y);
-  float cx = X * sx, by = Y * sy + 0.03f * sy * p;
-  float L = 0.13f * p * sx, Hh = 0.05f * p * sy;
+  /* a->size: 1 for a car, less for a cart */
+  float cx = X * sx, by = Y * sy + 0.03f * sy * p * a->size;
+  float L = 0.13f * p * sx * a->size, Hh = 0.05f * p * sy * a->size;
   float body[3], glass[3] = { 0.25f, 0.3f, 0.38f }, tyre[3] = { 0.08f, 0.08f,
     0.08f }, hub[3] = { 0.6f, 0.6f, 0.6f };
   sc_col (a->col[0], body);
@@ -245,9 +246,9 @@ sc_render_surv (ad_scene *s, int64_t i, uint8_t *rgb, ad_anomaly_kind *kind)
     float X, Y, p;
     sc_pos (a, t, &X, &Y, NULL);
     p = sc_persp (Y);
-    float rx = (a->type == ACT_CAR ? 0.15f : a->type == ACT_BAG ? 0.02f
-        : 0.035f) * p;
-    float oy = a->type == ACT_CAR ? 0.03f * p : 0.0f;
+    float rx = (a->type == ACT_CAR ? 0.15f * a->size : a->type == ACT_BAG
+        ? 0.02f : 0.035f) * p;
+    float oy = a->type == ACT_CAR ? 0.03f * p * a->size : 0.0f;
     sc_shadow (&cv, (X + 0.3f * rx) * sx, (Y + oy) * sy, rx * sx,
         rx * 0.3f * sy, 0.35f);
   }
@@ -302,7 +303,7 @@ const char *
 ad_anomaly_name (ad_anomaly_kind k)
 {
   static const char *names[AD_ANOM_COUNT] = { "none", "running", "off-path",
-    "wrong-way", "vehicle", "left-object", "erratic", "scratch", "spot",
+    "wrong-way", "vehicle", "left-object", "erratic", "cart", "scratch", "spot",
     "crack", "missing" };
   return (unsigned) k < AD_ANOM_COUNT ? names[k] : "unknown";
 }
@@ -369,7 +370,7 @@ ad_scene_add_leaves (ad_scene *s, float depth, ad_error *err)
 static int64_t
 sc_default_len (ad_scene_kind kind, ad_scene_clip clip)
 {
-  static const int64_t surv[4] = { 1500, 300, 900, 600 };
+  static const int64_t surv[4] = { 1500, 300, 1050, 600 };
   static const int64_t ind[4] = { 200, 50, 200, 100 };
   if (kind == AD_SCENE_SPARSE && clip == AD_CLIP_TRAIN)
     return 300;
@@ -441,13 +442,17 @@ ad_scene_new (ad_scene_kind kind, ad_scene_clip clip, int width,
     s->bg = malloc (npix * 3);
     /* windy and clock scenes have the activity of the surveillance one:
      * the same people and anomalies */
-    ad_rng_seed (&r, sc_hash (seed, 0xAC7 + (uint32_t) clip,
-            (uint32_t) (kind == AD_SCENE_WINDY || kind == AD_SCENE_CLOCK ?
-                AD_SCENE_SURVEILLANCE : kind)));
+    uint32_t act = (uint32_t) (kind == AD_SCENE_WINDY
+        || kind == AD_SCENE_CLOCK ? AD_SCENE_SURVEILLANCE : kind);
+    ad_rng_seed (&r, sc_hash (seed, 0xAC7 + (uint32_t) clip, act));
     if (!s->bg)
       st = ad_fail (err, AD_ERR_NOMEM, "scene: out of memory for background");
     else
       st = sc_normal_activity (s, &r, err);
+    /* the events have a stream of their own, so that a longer clip keeps
+     * the normal activity of a shorter one (ad_scene_add_events salts
+     * with its count, 1 and up) */
+    ad_rng_seed (&r, sc_hash (seed, 0xE7E + (uint32_t) clip, 0x10000u + act));
     if (st == AD_OK && clip == AD_CLIP_TEST)
       sc_events (s, &r, 0);
     if (st == AD_OK)

@@ -41,6 +41,7 @@ typedef enum ad_anomaly_kind {
   AD_ANOM_VEHICLE,
   AD_ANOM_LEFT_OBJECT,
   AD_ANOM_ERRATIC,
+  AD_ANOM_CART,
   AD_ANOM_SCRATCH,
   AD_ANOM_SPOT,
   AD_ANOM_CRACK,

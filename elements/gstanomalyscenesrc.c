@@ -23,7 +23,7 @@
  * bounding box of the anomalous pixels, with a param structure
  * "anomaly-truth" whose field "kind" (string) names the
  * anomaly ("running", "off-path", "wrong-way", "vehicle", "left-object",
- * "erratic", "scratch", "spot", "crack" or "missing").
+ * "erratic", "cart", "scratch", "spot", "crack" or "missing").
  *
  * ## Example launch line
  * |[

@@ -9,9 +9,9 @@ set -eu
 . "$(dirname "$0")/env.sh"
 need anomalydetect anomalyscenesrc x264enc mp4mux
 MODEL=$OUT/scene.model
-# Frames of each clip (the clips have 1500 and 900).
+# Frames of each clip (the clips have 1500 and 1050).
 NTRAIN=$([ -n "$QUICK" ] && echo 400 || echo 1500)
-NTEST=$([ -n "$QUICK" ] && echo 300 || echo 900)
+NTEST=$([ -n "$QUICK" ] && echo 300 || echo 1050)
 
 echo "== 1/3 training on the generated normal clip ($TRAIN_SECONDS s budget)"
 rm -f "$MODEL"

@@ -81,7 +81,7 @@ test_errors (void)
 static void
 test_lengths (void)
 {
-  static const int64_t surv[4] = { 1500, 300, 900, 600 };
+  static const int64_t surv[4] = { 1500, 300, 1050, 600 };
   static const int64_t ind[4] = { 200, 50, 200, 100 };
   for (int c = 0; c < 4; c++) {
     ad_scene *s = make (AD_SCENE_SURVEILLANCE, (ad_scene_clip) c, 32, 32, 0, 3);
@@ -197,7 +197,7 @@ test_shared_background (void)
  * are empty exactly when the kind is NONE.  Events are stretches of one
  * kind, where gaps of up to 4 unlabelled frames (a figure entering the
  * frame covers no pixel centre for a frame) do not split an event.
- * Returns the number of events shorter than min_run or longer than 130. */
+ * Returns the number of events shorter than min_run or longer than 150 (a cart crosses at a walker's speed). */
 static int
 scan_clip (ad_scene *s, int w, int h, int64_t counts[AD_ANOM_COUNT],
     int min_run, double *mean_lum, double *lum_min, double *lum_max)
@@ -232,7 +232,7 @@ scan_clip (ad_scene *s, int w, int h, int64_t counts[AD_ANOM_COUNT],
         || (k != AD_ANOM_NONE && k != ev_kind) || i - ev_last > 4);
     if (ends) {
       int64_t d = ev_last - ev_start + 1;
-      if (d < min_run || d > 130) {
+      if (d < min_run || d > 150) {
         fprintf (stderr, "event %s: %lld frames at %lld\n",
             ad_anomaly_name (ev_kind), (long long) d, (long long) ev_start);
         bad_runs++;
@@ -261,15 +261,15 @@ test_surveillance_truth (ad_scene_kind kind, uint32_t seed)
   double lum, lmin, lmax;
   int short_runs = scan_clip (s, 80, 60, counts, 30, &lum, &lmin, &lmax);
   int64_t n = ad_scene_n_frames (s), anom = n - counts[AD_ANOM_NONE];
-  for (int k = AD_ANOM_RUNNING; k <= AD_ANOM_ERRATIC; k++)
+  for (int k = AD_ANOM_RUNNING; k <= AD_ANOM_CART; k++)
     CHECK (counts[k] >= 30, "seed %u: %s has %lld frames", seed,
         ad_anomaly_name ((ad_anomaly_kind) k), (long long) counts[k]);
   for (int k = AD_ANOM_SCRATCH; k < AD_ANOM_COUNT; k++)
     CHECK (counts[k] == 0, "industrial kind in surveillance");
   double frac = (double) anom / n;
-  CHECK (frac >= 0.2 && frac <= 0.5, "seed %u: anomaly fraction %.3f", seed,
+  CHECK (frac >= 0.2 && frac <= 0.55, "seed %u: anomaly fraction %.3f", seed,
       frac);
-  CHECK (short_runs == 0, "seed %u: %d events outside 30..130 frames", seed,
+  CHECK (short_runs == 0, "seed %u: %d events outside 30..150 frames", seed,
       short_runs);
   ad_scene_free (s);
 }
@@ -317,11 +317,11 @@ test_train_events (void)
   CHECK (s && ad_scene_add_events (s, 3, &err) == AD_OK, "%s", err.msg);
   int short_runs = scan_clip (s, 64, 48, counts, 30, &lum, &lmin, &lmax);
   int kinds = 0;
-  for (int k = AD_ANOM_RUNNING; k <= AD_ANOM_ERRATIC; k++)
+  for (int k = AD_ANOM_RUNNING; k <= AD_ANOM_CART; k++)
     kinds += counts[k] > 0;
   int64_t anom = 1500 - counts[AD_ANOM_NONE];
-  CHECK (kinds == 3 && anom >= 3 * 30 && anom <= 3 * 130 && short_runs == 0,
-      "three events: %d kinds, %lld frames, %d runs outside 30..130", kinds,
+  CHECK (kinds == 3 && anom >= 3 * 30 && anom <= 3 * 150 && short_runs == 0,
+      "three events: %d kinds, %lld frames, %d runs outside 30..150", kinds,
       (long long) anom, short_runs);
   /* the same arguments give the same events */
   ad_scene *t = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, 64, 48, 0, 3);
@@ -471,7 +471,7 @@ test_industrial (void)
     for (int k = AD_ANOM_SCRATCH; k < AD_ANOM_COUNT; k++)
       CHECK (counts[k] >= 20, "seed %u: %s in %lld frames", seed,
           ad_anomaly_name ((ad_anomaly_kind) k), (long long) counts[k]);
-    for (int k = AD_ANOM_RUNNING; k <= AD_ANOM_ERRATIC; k++)
+    for (int k = AD_ANOM_RUNNING; k <= AD_ANOM_CART; k++)
       CHECK (counts[k] == 0, "surveillance kind in industrial");
     ad_scene_free (s);
   }
