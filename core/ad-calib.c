@@ -39,6 +39,10 @@
  * half of the footage (blocks of this many frames, alternating), so that
  * the threshold is not set on the very frames the level was taken on. */
 #define AD_STILL_BASE_BLOCK 48
+/* Feature novelty: the floor of its spread (distance in the bottleneck's
+ * features, whose places lie 1-4 from their normal state as people pass) */
+#define AD_FEAT_FLOOR 0.05f
+
 /* Wandering: the floor of its spread (px/frame), about what normal walkers
  * show at 25 frames a second: short held-back footage where nobody
  * happened to pass anyone gives far less (0.11 on the sparse scene). */
@@ -57,7 +61,9 @@ typedef struct calib_run {
   size_t fs;                /* floats per frame */
   ad_stream *st;
   ad_scorer *sc;
-  float *recon;             /* [co, H, W] */
+  float *recon;             /* [ad_model_recon_channels, H, W] */
+  float *fnov;              /* [n] each frame's feature novelty before the
+                             * median is taken off (ad_sc_feat_value) */
   float *maps;              /* [n, hw] stored learned maps, or NULL */
   float *cells;             /* [n, AD_CELL_PARTS, ncells] stored raw cells,
                              * or NULL */
@@ -105,6 +111,7 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
     sc->held_now = (r->flags[i] & 2) != 0;    /* as when it was scored */
     return AD_OK;
   }
+  r->fnov[i] = 0.0f;
   if (i == 0 || (r->seg && r->seg[i])) {
     ad_stream_reset (r->st);
     ad_scorer_reset (sc);
@@ -115,6 +122,7 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
   if (s != AD_OK)
     return s;
   ad_sc_learned_map (sc, feat, v ? r->recon : NULL);
+  r->fnov[i] = ad_sc_feat_value (sc, v ? r->recon : NULL);
   ad_sc_motion_cells (sc, feat, 1);
   ad_sc_remember (sc, feat);
   *lmap = sc->lmap;
@@ -285,7 +293,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
   int64_t total = nv * sc->hw;
   int64_t stride = (total + AD_PIXEL_SAMPLES - 1) / AD_PIXEL_SAMPLES;
   int64_t ns_max = total / stride + 1;
-  size_t nbuf = (size_t) (nv * 10 > ns_max * 2 ? nv * 10 : ns_max * 2);
+  size_t nbuf = (size_t) (nv * 11 > ns_max * 2 ? nv * 11 : ns_max * 2);
   float *buf = ad_alloc (nbuf);
   /* busy frames: the moving cells' running means of every fstride-th
    * frame, [np_max] and its tmp [np_max] */
@@ -302,15 +310,18 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
   }
   /* learned [nv], motion [nv], motion pattern [nv], stationary [nv] (as
    * scored) and [nv] (before static_normal), wandering [nv], fused [nv],
-   * tmp [nv], beg [nv] (1 at a segment start), moving cells [nv]; later
+   * tmp [nv], beg [nv] (1 at a segment start), moving cells [nv], feature
+   * novelty [nv]; later
    * samples [ns_max] and tmp [ns_max] */
   float *lr = buf, *mr = lr + nv, *flr = mr + nv, *sr = flr + nv,
       *srw = sr + nv, *wr = srw + nv, *fr = wr + nv, *tmp = fr + nv,
       *beg = tmp + nv, *mv = beg + nv;
+  float *fe = mv + nv;
   float s[AD_SCORE_PARTS];
   ad_tensor *fst = ad_model_tensor (m, "flow_stats");
   ad_tensor *sst = ad_model_tensor (m, "static_stats");
   ad_tensor *wst = ad_model_tensor (m, "wander_stats");
+  ad_tensor *fest = ad_model_tensor (m, "feat_stats");
   ad_status st = AD_OK;
   int64_t j = 0, prev_i = -1;
   for (int64_t i = 0; i < r->n && st == AD_OK; i++) {
@@ -336,6 +347,7 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     sr[j] = ad_sc_cell_max (sc, sc->cwork, 2);
     srw[j] = ad_sc_cell_max (sc, cells, 2);
     wr[j] = ad_sc_part_over_time (sc, cells, 3);
+    fe[j] = r->fnov[i];
     prev_i = i;
     j++;
   }
@@ -370,11 +382,25 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
       wst->data[0] = s[4];
     if (!cfg->wander_norm)
       s[4] = 1.0f;
+    /* the feature novelty: less its median, its spread above it */
+    s[5] = 1.0f;
+    if (fest && fest->count >= 3 && fest->data[0] > 0.0f) {
+      float med = ad_quantile (fe, nv, 0.5f, tmp);
+      for (int64_t k = 0; k < nv; k++)
+        fe[k] = fe[k] > med ? fe[k] - med : 0.0f;
+      s[5] = ad_quantile (fe, nv, 0.99f, tmp);
+      s[5] = s[5] > AD_FEAT_FLOOR ? s[5] : AD_FEAT_FLOOR;
+      fest->data[1] = med;
+      fest->data[2] = s[5];
+    } else {
+      memset (fe, 0, sizeof (float) * (size_t) nv);
+    }
     /* the live scorer's temporal window, restarted at segment starts */
     for (int64_t k = 0; k < nv; k++) {
       if (beg[k])
         ad_sc_restart_windows (sc);
-      fr[k] = ad_sc_frame_fuse (sc, lr[k], mr[k], flr[k], sr[k], wr[k], s);
+      fr[k] = ad_sc_frame_fuse (sc, lr[k], mr[k], flr[k], sr[k], wr[k],
+          fe[k], s);
     }
     fill_q (c->learned_q, lr, nv, tmp);
     fill_q (c->motion_q, mr, nv, tmp);
@@ -443,7 +469,9 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
     r.sc->full = 1;     /* every part's statistics, whatever the weights */
     r.has_level = r.sc->static_level != NULL;
   }
-  if (st == AD_OK && (!(r.recon = ad_alloc ((size_t) r.sc->co * r.sc->hw)) ||
+  if (st == AD_OK && (!(r.recon = ad_alloc ((size_t)
+                  ad_model_recon_channels (m) * r.sc->hw)) ||
+          !(r.fnov = ad_alloc ((size_t) n)) ||
           !(r.levels = ad_alloc (2 * (size_t) r.sc->ncells))))
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
   if (st == AD_OK) {
@@ -483,6 +511,7 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
   ad_free (r.cells);
   free (r.flags);
   ad_free (r.recon);
+  ad_free (r.fnov);
   ad_free (r.levels);
   ad_scorer_free (r.sc);
   ad_stream_free (r.st);

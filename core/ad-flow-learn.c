@@ -208,17 +208,10 @@ pick_spread (const ad_config *cfg, const float *tot, int n)
   return cfg->flow_spread;
 }
 
-/* Frames of an array, for ad_model_learn_motion. */
-typedef struct array_src {
-  const float *frames;      /* [n, fs] */
-  const uint8_t *seg;       /* [n] or NULL */
-  size_t fs;
-} array_src;
-
-static const float *
-array_frame (void *user, int64_t i, float *buf, int *new_segment)
+const float *
+ad_array_frame (void *user, int64_t i, float *buf, int *new_segment)
 {
-  const array_src *a = user;
+  const ad_array_src *a = user;
   (void) buf;
   *new_segment = a->seg ? a->seg[i] : 0;
   return a->frames + (size_t) i * a->fs;
@@ -231,9 +224,9 @@ ad_model_learn_motion (ad_model *m, const float *frames, int64_t n,
   if (!m || !frames)
     return ad_fail (err, AD_ERR_ARG, "learning motion patterns needs a model "
         "and frames");
-  array_src a = { frames, seg_start,
+  ad_array_src a = { frames, seg_start,
     (size_t) ad_config_in_channels (&m->cfg) * m->cfg.height * m->cfg.width };
-  return ad_model_learn_motion_fn (m, n, array_frame, &a, err);
+  return ad_model_learn_motion_fn (m, n, ad_array_frame, &a, err);
 }
 
 ad_status

@@ -247,6 +247,16 @@ ad_status ad_exec_stream (ad_exec *e, const float *in, float *out);
 /* Memory query access for item initialisation: after a forward pass,
  * returns the query tensor [N,C,h,w] fed to memory module k (NULL if k does
  * not exist) and its spatial size. */
+/* The bottleneck's activation [c, h, w] of the last streamed frame (the
+ * encoder's output, before any memory). */
+const float *ad_exec_neck (const ad_exec *e, int *c, int *h, int *w);
+/* The same for stream s (ad_exec_neck of its last frame). */
+const float *ad_stream_neck (const ad_stream *s, int *c, int *h, int *w);
+/* Feature novelty (ad-feat.c): out [H, W] = per pixel, the distance of
+ * z [c, h, w] at its place (nearest) from normal [c + 1, h, w]'s median
+ * (planes 0..c-1) less its level (plane c). */
+void ad_feat_plane (const float *z, const float *normal, int c, int h,
+    int w, int H, int W, float *out);
 const float *ad_exec_mem_query (const ad_exec *e, int k, int *n, int *c,
     int *h, int *w, char *item_name, size_t name_len);
 
@@ -459,6 +469,18 @@ typedef const float *(*ad_frame_fn) (void *user, int64_t i, float *buf,
     int *new_segment);
 ad_status ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
     void *user, ad_error *err);
+/* Frames of an array for an ad_frame_fn: user is an ad_array_src. */
+typedef struct ad_array_src {
+  const float *frames;      /* [n, fs] */
+  const uint8_t *seg;       /* [n] or NULL */
+  size_t fs;
+} ad_array_src;
+const float *ad_array_frame (void *user, int64_t i, float *buf,
+    int *new_segment);
+/* Learns the model's feat_normal from n frames (the training footage) and
+ * marks it learned in feat_stats (calibration sets its spread). */
+ad_status ad_model_learn_features_fn (ad_model *m, int64_t n,
+    ad_frame_fn get, void *user, ad_error *err);
 /* How tall the things that move in n frames of footage stand (ad-scale.c):
  * *height = the area-weighted median height in rows of the blobs that
  * differ from the background, *blobs = how many (0 and 0 when nothing

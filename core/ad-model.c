@@ -212,7 +212,8 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
    * were learned so), every bin seen counting however rare (no
    * flow_trim); the picture's mean change of brightness taken out
    * of the motion fit, not its gain, and no hold after a camera jump
-   * (their motion patterns and threshold were made so). */
+   * (their motion patterns and threshold were made so), and no feature
+   * novelty (they hold no normal state of the features). */
   static const struct { const char *name; double value; } legacy[] = {
     { "map_learned", 1.0 }, { "map_motion", 1.0 }, { "flow_bins", 17.0 },
     { "flow_window", 1.0 }, { "flow_spread_vectors", 0.0 },
@@ -229,7 +230,8 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "static_light", 0.0 }, { "flow_light", 0.0 },
     { "light_engage", 0.0 }, { "flow_sway", 0.0 },
     { "flow_shade", 0.0 }, { "map_frame", 0.0 }, { "static_clear", 0.0 },
-    { "flow_gain", 0.0 }, { "shake_hold", 0.0 }, { "flow_trim", 0.0 } };
+    { "flow_gain", 0.0 }, { "shake_hold", 0.0 }, { "flow_trim", 0.0 },
+    { "feat_weight", 0.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);
@@ -369,7 +371,8 @@ format_shape (char *buf, size_t len, int32_t ndim, const int32_t *dims)
  * first written: a file without one leaves it zero (uncalibrated), which
  * the scorer reads as the behaviour of the files made before it. */
 static const char *const optional_tensors[] = { "wander_stats",
-  "ignore_mask", "static_base", "bg_chroma", "busy_stats", "shade_pixels" };
+  "ignore_mask", "static_base", "bg_chroma", "busy_stats", "shade_pixels",
+  "feat_normal", "feat_stats" };
 
 static int
 tensor_optional (const char *name)

@@ -58,6 +58,7 @@ struct ad_net {
   int n_ops;
   ad_op ops[AD_NET_MAX_OPS];
   int in_buf, out_buf;
+  int neck_buf;         /* the encoder's output r3, before any memory */
   double flops;
 };
 
@@ -250,6 +251,7 @@ ad_net_build (ad_model *m, ad_error *err)
     ok = r[s] >= 0;
   }
   int d = r[3];
+  net->neck_buf = r[3];
   if (ok && cfg->mem_place >= AD_MEM_BOTTLENECK)
     d = build_mem (&b, "mem.b", d, cfg->mem_items, cfg->mem_grid);
   for (int s = 2; s >= 0 && ok && d >= 0; s--) {
@@ -291,7 +293,10 @@ ad_net_build (ad_model *m, ad_error *err)
       add_tensor (&b, "bg_chroma", 0, 0, 1, 1, 2 * hw, 0, 0) < 0 ||
       add_tensor (&b, "static_base", 0, 0, 1, 1, cells, 0, 0) < 0 ||
       add_tensor (&b, "static_stats", 0, 0, 1, 1, 2, 0, 0) < 0 ||
-      !ok || net->out_buf < 0)
+      !ok || net->out_buf < 0 || net->neck_buf < 0 ||
+      add_tensor (&b, "feat_normal", 0, 0, 1, 1, (net->bufs[r[3]].c + 1) *
+          net->bufs[r[3]].h * net->bufs[r[3]].w, 0, 0) < 0 ||
+      add_tensor (&b, "feat_stats", 0, 0, 1, 1, 3, 0, 0) < 0)
     return ad_fail (err, AD_ERR_NOMEM, "could not build the network "
         "(out of memory or too many layers)");
   return AD_OK;
@@ -972,6 +977,16 @@ ad_exec_stream (ad_exec *e, const float *in, float *out)
 }
 
 const float *
+ad_exec_neck (const ad_exec *e, int *c, int *h, int *w)
+{
+  ad_shape s = e->net->bufs[e->net->neck_buf];
+  *c = s.c;
+  *h = s.h;
+  *w = s.w;
+  return e->act[e->net->neck_buf];
+}
+
+const float *
 ad_exec_mem_query (const ad_exec *e, int k, int *n, int *c, int *h, int *w,
     char *item_name, size_t name_len)
 {
@@ -999,6 +1014,9 @@ struct ad_stream {
   ad_exec *exec;
   float *pred;          /* [Cout,H,W] prediction made at the last frame */
   int has_pred;
+  const float *feat_normal;   /* the model's feat_normal when learned at
+                               * the stream's creation (ad-feat.c), else
+                               * NULL: no novelty plane */
 };
 
 ad_status
@@ -1018,6 +1036,8 @@ ad_stream_new (const ad_model *m, ad_stream **out, ad_error *err)
       m->cfg.height;
   if (st == AD_OK && !(s->pred = ad_alloc (n)))
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory");
+  if (ad_model_recon_channels (m) > ad_config_out_channels (&m->cfg))
+    s->feat_normal = ad_model_tensor ((ad_model *) m, "feat_normal")->data;
   if (st != AD_OK) {
     ad_stream_free (s);
     return st;
@@ -1051,19 +1071,40 @@ ad_stream_process (ad_stream *s, const float *feat, float *recon, int *valid,
     return ad_fail (err, AD_ERR_ARG, "missing argument");
   size_t n = (size_t) ad_config_out_channels (&s->m->cfg) * s->m->cfg.width *
       s->m->cfg.height;
+  ad_status st;
   if (s->m->cfg.task == AD_TASK_PREDICT) {
     *valid = s->has_pred;
     if (s->has_pred)
       memcpy (recon, s->pred, n * sizeof (float));
-    ad_status st = ad_exec_stream (s->exec, feat, s->pred);
-    if (st != AD_OK)
-      return ad_fail (err, st, "streaming forward failed");
-    s->has_pred = 1;
-    return AD_OK;
+    st = ad_exec_stream (s->exec, feat, s->pred);
+    s->has_pred = st == AD_OK;
+  } else {
+    st = ad_exec_stream (s->exec, feat, recon);
+    *valid = st == AD_OK;
   }
-  ad_status st = ad_exec_stream (s->exec, feat, recon);
   if (st != AD_OK)
     return ad_fail (err, st, "streaming forward failed");
-  *valid = 1;
+  /* this frame's feature novelty, after the estimate's planes */
+  if (s->feat_normal) {
+    int c, h, w;
+    const float *z = ad_exec_neck (s->exec, &c, &h, &w);
+    ad_feat_plane (z, s->feat_normal, c, h, w, s->m->cfg.height,
+        s->m->cfg.width, recon + n);
+  }
   return AD_OK;
+}
+
+const float *
+ad_stream_neck (const ad_stream *s, int *c, int *h, int *w)
+{
+  return ad_exec_neck (s->exec, c, h, w);
+}
+
+int
+ad_model_recon_channels (const ad_model *m)
+{
+  const ad_tensor *fs = ad_model_tensor ((ad_model *) m, "feat_stats");
+  const ad_tensor *fn = ad_model_tensor ((ad_model *) m, "feat_normal");
+  return ad_config_out_channels (&m->cfg) + (fs && fn && fs->count >= 3 &&
+      fs->data[0] > 0.0f);
 }

@@ -20,6 +20,8 @@ struct ad_scorer {
   const ad_model *m;
   ad_config cfg;            /* scoring settings at creation */
   int h, w, hw, ci, co;
+  int feat;                 /* 1: the estimate carries a feature-novelty
+                             * plane after its co planes (ad-feat.c) */
   int cell, gw, ncells;
   const ad_tensor *motion_mean;   /* [ncells] or NULL when counts differ */
   const float *static_level;      /* [ncells] the model's static_base, or
@@ -145,6 +147,19 @@ ad_sc_fuse_fast (const ad_config *cfg, float a, float b)
   }
 }
 
+/* ad_sc_fuse_fast's value with the feature novelty f (already divided by
+ * its spread), before their temporal median. */
+static inline float
+ad_sc_fuse_feat (const ad_config *cfg, float fast, float f)
+{
+  switch (cfg->fuse) {
+    case AD_FUSE_LEARNED:
+    case AD_FUSE_MOTION: return fast;
+    case AD_FUSE_MAX: return cfg->feat_weight > 0.0f && f > fast ? f : fast;
+    default: return fast + cfg->feat_weight * f;
+  }
+}
+
 /* ad_sc_fuse_fast's value joined with the motion-pattern (c), stationary-
  * change (d) and wandering (e) parts, each already divided by its spread
  * (the wandering by 1 when the model does not divide it: px/frame). */
@@ -165,8 +180,8 @@ ad_sc_fuse_join (const ad_config *cfg, float fast, float c, float d, float e)
 }
 
 /* Each part's term in ad_sc_fuse_join's value, as ad_score.part: v
- * [AD_SCORE_PARTS] = the five parts, each already divided by its spread
- * (a, b, c, d, e above); with MAX each competes as it is, a part of
+ * [AD_SCORE_PARTS] = the six parts, each already divided by its spread
+ * (a, b, c, d, e and f above); with MAX each competes as it is, a part of
  * weight 0 and, with LEARNED or MOTION, every other part is 0. */
 static inline void
 ad_sc_fuse_parts (const ad_config *cfg, const float *v, float *out)
@@ -182,6 +197,7 @@ ad_sc_fuse_parts (const ad_config *cfg, const float *v, float *out)
       out[2] = cfg->flow_weight > 0.0f ? v[2] : 0.0f;
       out[3] = cfg->static_weight > 0.0f ? v[3] : 0.0f;
       out[4] = cfg->wander_weight * v[4];
+      out[5] = cfg->feat_weight > 0.0f ? v[5] : 0.0f;
       return;
     default:
       out[0] = cfg->fuse_weight * v[0];
@@ -189,6 +205,7 @@ ad_sc_fuse_parts (const ad_config *cfg, const float *v, float *out)
       out[2] = cfg->flow_weight * v[2];
       out[3] = cfg->static_weight * v[3];
       out[4] = cfg->wander_weight * v[4];
+      out[5] = cfg->feat_weight * v[5];
   }
 }
 
@@ -226,11 +243,14 @@ float ad_sc_less_busy (const ad_scorer *sc, float v, int moving);
  * [4, ncells] over time: the running means in sc (sc->track [2, ncells]
  * with flow_track) move on by this frame. */
 float ad_sc_part_over_time (ad_scorer *sc, const float *cells, int part);
-/* The frame score from its five raw parts and their spreads
- * s [AD_SCORE_PARTS]; the learned and plain-motion parts go through the
- * temporal window (sc->recent). */
+/* The frame score from its six raw parts and their spreads
+ * s [AD_SCORE_PARTS]; the learned and plain-motion parts and the feature
+ * novelty go through the temporal window (sc->recent). */
 float ad_sc_frame_fuse (ad_scorer *sc, float l, float mo, float fl, float sti,
-    float wa, const float *s);
+    float wa, float fe, const float *s);
+/* The feature novelty of estimate recon (with its plane after the co
+ * planes; may be NULL): the largest place's value (0 without a plane). */
+float ad_sc_feat_value (const ad_scorer *sc, const float *recon);
 
 /* ------------------------------------------------------------------------ */
 /* Per pixel: the background comparison and the heatmap (ad-score-map.c)    */

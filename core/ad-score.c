@@ -85,6 +85,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
   sc->hw = sc->h * sc->w;
   sc->ci = ad_config_image_channels (&m->cfg);
   sc->co = ad_config_out_channels (&m->cfg);
+  sc->feat = ad_model_recon_channels (m) > sc->co;
   sc->cell = m->cfg.motion_cell;
   sc->gw = (sc->w + sc->cell - 1) / sc->cell;
   sc->ncells = ((sc->h + sc->cell - 1) / sc->cell) * sc->gw;
@@ -642,19 +643,34 @@ ad_sc_part_over_time (ad_scorer *sc, const float *cells, int part)
 }
 
 const char *const ad_score_part_names[AD_SCORE_PARTS] = {
-  "learned", "motion", "pattern", "still", "wander"
+  "learned", "motion", "pattern", "still", "wander", "feature"
 };
 
-/* The frame score from its five raw parts: the learned and plain-motion
- * parts, whose one-frame spikes are noise, as the median of the latest
- * score_window frames; the motion pattern and the wandering (their own
- * running means, flow_smooth) and the stationary change (its own rise) as
- * they are. */
+/* The feature novelty of an estimate recon [co + 1, hw] with its plane
+ * (ad-feat.c): the largest place's value; 0 without a plane. */
+float
+ad_sc_feat_value (const ad_scorer *sc, const float *recon)
+{
+  if (!sc->feat || !recon)
+    return 0.0f;
+  const float *pl = recon + (size_t) sc->co * sc->hw;
+  float mx = pl[0];
+  for (int p = 1; p < sc->hw; p++)
+    mx = pl[p] > mx ? pl[p] : mx;
+  return mx;
+}
+
+/* The frame score from its six raw parts: the learned and plain-motion
+ * parts and the feature novelty, whose one-frame spikes are noise, as the
+ * median of the latest score_window frames; the motion pattern and the
+ * wandering (their own running means, flow_smooth) and the stationary
+ * change (its own rise) as they are. */
 float
 ad_sc_frame_fuse (ad_scorer *sc, float l, float mo, float fl, float sti,
-    float wa, const float *s)
+    float wa, float fe, const float *s)
 {
-  float fast = windowed (sc, ad_sc_fuse_fast (&sc->cfg, l / s[0], mo / s[1]));
+  float fast = windowed (sc, ad_sc_fuse_feat (&sc->cfg,
+          ad_sc_fuse_fast (&sc->cfg, l / s[0], mo / s[1]), fe / s[5]));
   return ad_sc_fuse_join (&sc->cfg, fast, fl / s[2], sti / s[3], wa / s[4]);
 }
 
@@ -665,6 +681,7 @@ ad_part_scales (const ad_model *m, const ad_config *cfg, float *s)
   const ad_tensor *fs = ad_model_tensor ((ad_model *) m, "flow_stats");
   const ad_tensor *ss = ad_model_tensor ((ad_model *) m, "static_stats");
   const ad_tensor *ws = ad_model_tensor ((ad_model *) m, "wander_stats");
+  const ad_tensor *ft = ad_model_tensor ((ad_model *) m, "feat_stats");
   s[0] = c->valid && c->learned_scale > 0.0f ? c->learned_scale : 1.0f;
   s[1] = c->valid && c->motion_scale > 0.0f ? c->motion_scale : 1.0f;
   s[2] = c->valid && fs && fs->count >= 3 && fs->data[2] > 0.0f ?
@@ -673,6 +690,8 @@ ad_part_scales (const ad_model *m, const ad_config *cfg, float *s)
       ss->data[1] : 1.0f;
   s[4] = c->valid && cfg->wander_norm && ws && ws->count >= 1 &&
       ws->data[0] > 0.0f ? ws->data[0] : 1.0f;
+  s[5] = c->valid && ft && ft->count >= 3 && ft->data[2] > 0.0f ?
+      ft->data[2] : 1.0f;
 }
 
 /* The scorer's spreads: its model's, with its own settings. */
@@ -706,6 +725,13 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   float still = ad_sc_cell_max (sc, sc->cwork, 2);
   float wander = ad_sc_part_over_time (sc, sc->cells, 3);
   const ad_calib *c = &sc->m->calib;
+  const ad_tensor *ft = ad_model_tensor ((ad_model *) sc->m, "feat_stats");
+  /* over the held-back footage's median (calibration), at least 0 */
+  float fnov = 0.0f;
+  if (sc->feat && recon && ft && ft->count >= 3 && ft->data[2] > 0.0f) {
+    fnov = ad_sc_feat_value (sc, recon) - ft->data[1];
+    fnov = fnov > 0.0f ? fnov : 0.0f;
+  }
   float s[AD_SCORE_PARTS];
   scales (sc, s);
   out->learned_raw = learned;
@@ -713,14 +739,15 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   out->flow_raw = flow;
   out->static_raw = still;
   out->wander_raw = wander;
+  out->feat_raw = fnov;
   out->fused_raw = ad_sc_frame_fuse (sc, learned, motion, flow, still,
-      wander, s);
+      wander, fnov, s);
   out->floor = floor;
   out->switched = sc->switched;
   int cal = c->valid && c->threshold > 0.0f;
   out->score = cal ? out->fused_raw / c->threshold : out->fused_raw;
   float v[AD_SCORE_PARTS] = { learned / s[0], motion / s[1], flow / s[2],
-    still / s[3], wander / s[4] };
+    still / s[3], wander / s[4], fnov / s[5] };
   ad_sc_fuse_parts (&sc->cfg, v, out->part);
   for (int i = 0; i < AD_SCORE_PARTS; i++)
     out->part[i] /= cal ? c->threshold : 1.0f;

@@ -423,6 +423,20 @@ learn_motion (ad_trainer *t, int all, ad_error *err)
   return st;
 }
 
+/* The bottleneck's normal state per place (ad-feat.c) from the training
+ * clips, as continuous footage in time order. */
+static ad_status
+learn_features (ad_trainer *t, ad_error *err)
+{
+  frame_list l;
+  int64_t nf = footage_open (t, 0, &l);
+  ad_status st = nf < 0 ? ad_fail (err, AD_ERR_NOMEM, "out of memory for "
+      "the features' normal state") : ad_model_learn_features_fn (t->m, nf,
+      stored_frame, &l, err);
+  footage_close (&l);
+  return st;
+}
+
 /* The scale and speed rules (ad_config_fit_scale, ad_config_fit_speed)
  * on every stored clip, before training: when the things that move stand
  * tall, the model takes the near preset's settings (somewhat tall: its
@@ -852,6 +866,10 @@ restore:
   }
   if (st == AD_OK)
     st = learn_motion (t, 0, err);
+  /* the features' normal state from the training clips, so that the
+   * held-back ones score against a state that never saw them */
+  if (st == AD_OK && t->m->cfg.feat_weight > 0.0f)
+    st = learn_features (t, err);
   if (st == AD_OK)
     st = calibrate_holdout (t, err);
   if (st == AD_OK && t->n_hold > 0)

@@ -180,6 +180,8 @@ typedef struct ad_config {
   int32_t flow_refine;        /* moving cells' vectors fitted again this
                                * many times on the moved pair */
   float static_weight;        /* weight of the stationary change */
+  float feat_weight;          /* weight of the bottleneck's distance from
+                               * its place's normal state */
   float static_rise;          /* frames over which it builds up */
   float bg_relearn;           /* colour models: seconds over which the
                                * background is learned again when the
@@ -393,12 +395,21 @@ ad_status ad_extractor_process (ad_extractor *x, const ad_image *img,
 typedef struct ad_stream ad_stream;
 
 ad_status ad_stream_new (const ad_model *m, ad_stream **out, ad_error *err);
+/* Planes of the estimate ad_stream_process writes: out_channels, plus one
+ * when the model has learned the bottleneck's normal state per place
+ * (feat_weight, docs/scoring.md "Feature novelty"): per pixel, the
+ * distance of the bottleneck features of its place from their normal
+ * state, less how far normal footage takes them there. */
+int ad_model_recon_channels (const ad_model *m);
 void ad_stream_free (ad_stream *s);
 void ad_stream_reset (ad_stream *s);   /* discontinuity: drop temporal state */
-/* feat: [in_channels,H,W] of frame t.  recon: [out_channels,H,W] receives
- * the network's estimate of frame t (RECON: from frame t; PREDICT: the
- * prediction made at frame t-1).  *valid = 0 when no estimate exists yet
- * (first frame after a reset in PREDICT mode). */
+/* feat: [in_channels,H,W] of frame t.  recon: [ad_model_recon_channels,
+ * H,W] receives the network's estimate of frame t (RECON: from frame t;
+ * PREDICT: the prediction made at frame t-1) in its first out_channels
+ * planes and, when the model has learned its places' normal state (see
+ * ad_model_recon_channels), frame t's feature novelty in a last plane.
+ * *valid = 0 when no estimate exists yet (first frame after a reset in
+ * PREDICT mode). */
 ad_status ad_stream_process (ad_stream *s, const float *feat, float *recon,
     int *valid, ad_error *err);
 
@@ -408,7 +419,7 @@ ad_status ad_stream_process (ad_stream *s, const float *feat, float *recon,
 typedef struct ad_scorer ad_scorer;
 
 /* The parts of a frame score, in the order of ad_score.part. */
-#define AD_SCORE_PARTS 5
+#define AD_SCORE_PARTS 6
 extern const char *const ad_score_part_names[AD_SCORE_PARTS];
 
 typedef struct ad_score {
@@ -419,10 +430,13 @@ typedef struct ad_score {
   float static_raw;     /* largest stationary change against the background */
   float wander_raw;     /* most wandering cell, px/frame, as a running mean
                          * over flow_smooth frames */
+  float feat_raw;       /* the bottleneck's largest distance from its
+                         * place's normal state, over the held-back
+                         * footage's median (0 without a learned normal) */
   float fused_raw;      /* fused raw score */
   float score;          /* normalised: 1.0 = threshold */
   float part[AD_SCORE_PARTS]; /* each part's term in score (1.0 = threshold):
-                         * learned, motion, pattern, still, wander, with
+                         * learned, motion, pattern, still, wander, feature, with
                          * this frame's learned and motion values (score
                          * takes their median over score_window frames);
                          * with fuse SUM they add up to score but for that
@@ -604,6 +618,13 @@ ad_status ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
  * stored clip before calibrating. */
 ad_status ad_model_learn_motion (ad_model *m, const float *frames, int64_t n,
     const uint8_t *seg_start, ad_error *err);
+
+/* Learns the network's features' normal state per place (ad-feat.c) from
+ * normal feature frames [n, in_channels, H, W] run through the network;
+ * seg_start as above.  Training calls it on the training clips before
+ * calibrating when feat_weight > 0; calibrate again after it. */
+ad_status ad_model_learn_features (ad_model *m, const float *frames,
+    int64_t n, const uint8_t *seg_start, ad_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Evaluation metrics (ad-metrics.c).                                       */

@@ -1327,7 +1327,8 @@ gst_anomaly_recon_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   }
 
   mc = ad_model_config (gst_anomaly_model_get (model));
-  n_out = ad_config_out_channels (mc);
+  /* the estimate, and the feature novelty's plane when the model has one */
+  n_out = ad_model_recon_channels (gst_anomaly_model_get (model));
   recon = g_new (gfloat, (gsize) n_out * mc->width * mc->height);
   memset (&err, 0, sizeof (err));
   st = ad_stream_process (self->stream, meta->features, recon, &valid, &err);

@@ -42,12 +42,13 @@
  * * "threshold" (gfloat): the threshold in force
  * * "anomalous" (gboolean): the smoothed, hysteresis-filtered decision
  * * "n-regions" (guint): anomalous regions in this frame
- * * "learned", "motion", "pattern", "still", "wander" (gfloat): each
- *   part's term in "score" (why a frame scores high: the prediction error,
- *   plain motion, novel motion patterns, a stationary change such as a
- *   left object, wandering), with this frame's learned and motion values
- *   where "score" takes their median over a few frames; they add up to
- *   about "score"
+ * * "learned", "motion", "pattern", "still", "wander", "feature" (gfloat):
+ *   each part's term in "score" (why a frame scores high: the prediction
+ *   error, plain motion, novel motion patterns, a stationary change such
+ *   as a left object, wandering, something unlike what the training
+ *   footage showed in that place), with this frame's learned, motion and
+ *   feature values where "score" takes their median over a few frames;
+ *   they add up to about "score"
  *
  * Always (whatever post-messages says), at the start of an event an
  * "anomaly-start" message:
@@ -76,7 +77,8 @@
  *
  * With #GstAnomalyScore:log set, one JSON object per scored frame
  * `{"frame":N,"pts":ns|null,"score":f,"raw":f,"anomalous":b,
- * "threshold":f,"parts":{"learned","motion","pattern","still","wander"},
+ * "threshold":f,"parts":{"learned","motion","pattern","still","wander",
+ * "feature"},
  * "regions":[{"x","y","w","h","peak"}],"stream":id}` ("parts" as in the
  * "anomaly" message) and one
  * per event `{"event":"anomaly-start"|"anomaly-end","frame":N,"pts":ns|null,
@@ -1076,13 +1078,15 @@ ensure_scorer (GstAnomalyScore * self, GstAnomalyMeta * meta)
   cfg = ad_model_config (gst_anomaly_model_get (model));
   if (meta->width != cfg->width || meta->height != cfg->height ||
       meta->n_features != ad_config_in_channels (cfg) ||
-      (meta->recon && meta->n_recon != ad_config_out_channels (cfg))) {
+      (meta->recon && meta->n_recon !=
+          ad_model_recon_channels (gst_anomaly_model_get (model)))) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
         ("The anomaly meta does not match the model: %dx%d with %d feature "
             "and %d reconstruction channels, the model expects %dx%d with "
             "%d and %d.", meta->width, meta->height, meta->n_features,
             meta->n_recon, cfg->width, cfg->height,
-            ad_config_in_channels (cfg), ad_config_out_channels (cfg)), (NULL));
+            ad_config_in_channels (cfg),
+            ad_model_recon_channels (gst_anomaly_model_get (model))), (NULL));
     return FALSE;
   }
   return TRUE;

@@ -309,7 +309,7 @@ score_clip (const ad_model *m, const clip *c, float *score, float *maps,
   size_t fs = (size_t) ad_config_in_channels (cfg) * hw;
   ad_stream *st = NULL;
   ad_scorer *sc = NULL;
-  float *recon = malloc (sizeof (float) * ad_config_out_channels (cfg) * hw);
+  float *recon = malloc (sizeof (float) * ad_model_recon_channels (m) * hw);
   int ok = recon && ad_stream_new (m, &st, &err) == AD_OK &&
       ad_scorer_new (m, &sc, &err) == AD_OK;
   for (int64_t i = 0; ok && i < c->n; i++) {
@@ -325,10 +325,10 @@ score_clip (const ad_model *m, const clip *c, float *score, float *maps,
         &err) == AD_OK;
     score[i] = s.score;
     if (ok && dump_file)
-      fprintf (dump_file, "%s,%lld,%s,%g,%g,%g,%g,%g,%g\n", tag,
+      fprintf (dump_file, "%s,%lld,%s,%g,%g,%g,%g,%g,%g,%g\n", tag,
           (long long) i, ad_anomaly_name ((ad_anomaly_kind) c->kind[i]),
           s.learned_raw, s.motion_raw, s.flow_raw, s.static_raw,
-          s.wander_raw, s.score);
+          s.wander_raw, s.feat_raw, s.score);
   }
   if (!ok)
     fprintf (stderr, "ad-tune: scoring: %s\n", err.msg);
@@ -652,7 +652,7 @@ main (int argc, char **argv)
         perror (v);
         return 1;
       }
-      fprintf (dump_file, "clip,frame,kind,learned,motion,flow,static,wander,score\n");
+      fprintf (dump_file, "clip,frame,kind,learned,motion,flow,static,wander,feature,score\n");
     } else if (!strcmp (a, "--size")) {
       if (sscanf (v, "%dx%d", &vw, &vh) != 2) return 2;
     } else if (!strcmp (a, "--zoom")) {
@@ -784,6 +784,8 @@ main (int argc, char **argv)
     if (keep ? 1 : ok &&
         ad_model_set_scoring (m, &sc, &err) == AD_OK &&
         ad_model_learn_motion (m, tr.feat, n_pat, NULL, &err) == AD_OK &&
+        (sc.feat_weight <= 0.0f || ad_model_learn_features (m, tr.feat,
+                n_pat, NULL, &err) == AD_OK) &&
         ad_model_calibrate (m, cal, n_cal, NULL, &err) == AD_OK &&
         (holdback <= 0 || ad_model_learn_motion (m, tr.feat, tr.n, NULL,
                 &err) == AD_OK)) {

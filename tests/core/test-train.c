@@ -129,7 +129,11 @@ test_train_and_detect (void)
   if (!s || !sc)
     return;
   enum { N = 300 };
-  float feat[W * H], recon[2 * W * H], map[W * H];
+  /* the estimate's two planes (frame, difference) and the feature
+   * novelty's (ad_model_recon_channels) */
+  float feat[W * H], recon[3 * W * H], map[W * H];
+  CHECK (ad_model_recon_channels (m) == 3, "estimate with a novelty plane: "
+      "%d planes", ad_model_recon_channels (m));
   float score[N];
   uint8_t label[N];
   int n = 0, normal_over = 0, normal_n = 0;

@@ -33,11 +33,12 @@
 #define VIDEO "video/x-raw,width=160,height=120,framerate=25/1"
 #define FRAME_NS (40 * GST_MSECOND)
 
-/* Seed 2 of the surveillance scene: its test clip shows a car driving
- * along a path in frames 33-101 (ground truth from the source), normal
- * walkers before and after. */
+/* Seed 2 of the surveillance scene: its test clip shows a bag left on a
+ * path in frames 36-105 and a car driving along it in frames 188-263
+ * (ground truth from the source), normal walkers before, between and
+ * after. */
 #define SEED 2
-#define TEST_FRAMES 180
+#define TEST_FRAMES 280
 
 static gchar *tmpdir;
 
@@ -298,15 +299,16 @@ GST_START_TEST (test_train_then_detect)
 
   /* the clip is what the seed promises */
   fail_unless (n_a >= 50 && n_n >= 80, "%u anomalous, %u normal", n_a, n_n);
-  /* measured (seed 2, 600 training frames, 5 epochs, two versions of the
-   * core): anomalous mean 1.00-1.57 max 2.09-2.80, normal mean 0.42-0.52
-   * max 0.80-0.86, no normal frame >= 1.0 */
+  /* measured (seed 2, 600 training frames, 5 epochs, the test clips of
+   * 2026-12-07 with the feature novelty): anomalous mean 0.58 max 1.26,
+   * normal mean 0.30 max 0.55, no normal frame >= 1.0 (the car alone, in
+   * the clips before: anomalous mean 1.00-1.57) */
   fail_unless (sum_a / n_a > 1.5 * (sum_n / n_n),
       "anomalous frames do not stand out");
   fail_unless (max_a > 1.0f, "no anomalous frame reaches the threshold");
   fail_unless (high_n <= n_n / 10, "%u normal frames over the threshold",
       high_n);
-  fail_unless (decided_a > 0, "the car was never declared anomalous");
+  fail_unless (decided_a > 0, "no anomaly was ever declared anomalous");
 
   /* messages: one "anomaly" per scored frame, events paired */
   fail_unless_equals_int (test_count_named (msgs, "anomaly"), n_a + n_n);
@@ -635,7 +637,7 @@ push_scene (GstHarness * h, ad_scene_clip clip, gint64 first, gint n,
  * follows raises no event (it used to start one right after the switch:
  * the calibration saw only frames interleaved with the training ones, so
  * any normal motion the model had not met counted as anomalous), while
- * the car of the test clip still does. */
+ * the anomalies of the test clip still do. */
 #define LEARN 150
 /* the model at the video's size: at 32x24 (4x3 motion cells) the false
  * alarms did not show */
@@ -675,11 +677,12 @@ GST_START_TEST (test_learn_then_normal)
   fail_unless_equals_int (starts, 0);
   fail_unless_equals_int (anomalous, 0);
 
-  /* the car of the test clip (frames 33-101) is still found */
+  /* the anomalies of the test clip (a left bag, then a car) are still
+   * found */
   push_scene (h, AD_CLIP_TEST, 0, TEST_FRAMES, 300 * FRAME_NS, TRUE,
       NULL, &anomalous);
   starts = test_count_messages (bus, "anomaly-start", NULL);
-  fail_unless (starts >= 1, "the car raised no event");
+  fail_unless (starts >= 1, "the anomalies raised no event");
   fail_unless (anomalous >= 20, "only %u anomalous frames", anomalous);
 
   gst_harness_teardown (h);
