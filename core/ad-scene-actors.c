@@ -194,6 +194,26 @@ sc_grass_route (ad_scene *s, ad_rng *r, float len, float *sx0, float *sy0,
   return 0;
 }
 
+/* A car of `size` (1: a car, less: a cart) driving along path 0 from
+ * edge to edge, either way, at v world units a frame from frame t0. */
+static sc_actor *
+sc_drive (ad_scene *s, ad_rng *r, int64_t t0, float size, float v)
+{
+  const sc_path *p = &s->paths[0];
+  int dir = ad_rng_uniform (r) < 0.5f ? 1 : -1;
+  sc_actor *a = sc_actor_add (s, ACT_CAR, r);
+  float x, y;
+  if (!a)
+    return NULL;
+  a->size = size;
+  a->wt[0] = t0;
+  sc_path_at (p, -0.08f, 0.0f, dir, &x, &y);
+  sc_wp (a, x, y, v);
+  sc_path_at (p, 1.08f, 0.0f, dir, &x, &y);
+  sc_wp (a, x, y, v);
+  return a;
+}
+
 /* Builds one anomaly event starting at t0 of about d frames; returns its
  * real length in frames. */
 static int64_t
@@ -210,34 +230,16 @@ sc_event (ad_scene *s, ad_rng *r, ad_anomaly_kind kind, int64_t t0, int64_t d)
   } else if (kind == AD_ANOM_VEHICLE) {
     const sc_path *p = &s->paths[0];
     float len = hypotf (p->x1 - p->x0, p->y1 - p->y0) + 0.2f;
-    float v = fminf (fmaxf (len / (float) d, 0.012f * XM), 0.02f * XM);
-    dir = ad_rng_uniform (r) < 0.5f ? 1 : -1;
-    a = sc_actor_add (s, ACT_CAR, r);
-    if (!a)
-      return 0;
-    a->size = 1.0f;
-    a->wt[0] = t0;
-    sc_path_at (p, -0.08f, 0.0f, dir, &x, &y);
-    sc_wp (a, x, y, v);
-    sc_path_at (p, 1.08f, 0.0f, dir, &x, &y);
-    sc_wp (a, x, y, v);
+    a = sc_drive (s, r, t0, 1.0f,
+        fminf (fmaxf (len / (float) d, 0.012f * XM), 0.02f * XM));
   } else if (kind == AD_ANOM_CART) {
     /* a small vehicle on the two-way footpath at a walker's speed (the
      * brisk end of it, to cross within its slot): nothing in its motion
      * is new, only what moves */
     const sc_path *p = &s->paths[0];
-    dir = ad_rng_uniform (r) < 0.5f ? 1 : -1;
     float len = hypotf (p->x1 - p->x0, p->y1 - p->y0) + 0.16f;
-    float v = fminf (fmaxf (len / (float) d, WALK_MIN), WALK_MAX);
-    a = sc_actor_add (s, ACT_CAR, r);
-    if (!a)
-      return 0;
-    a->size = 0.6f;
-    a->wt[0] = t0;
-    sc_path_at (p, -0.08f, 0.0f, dir, &x, &y);
-    sc_wp (a, x, y, v);
-    sc_path_at (p, 1.08f, 0.0f, dir, &x, &y);
-    sc_wp (a, x, y, v);
+    a = sc_drive (s, r, t0, 0.6f,
+        fminf (fmaxf (len / (float) d, WALK_MIN), WALK_MAX));
   } else if (kind == AD_ANOM_WRONG_WAY) {
     const sc_path *p = &s->paths[1];
     float v = sc_range (r, 0.0065f, 0.008f) * XM;
