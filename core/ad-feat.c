@@ -19,7 +19,6 @@
 #include "ad-internal.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Frames sampled for the statistics, and at most this many floats of
@@ -54,16 +53,10 @@ place_values (const float *z, const float *normal, int c, size_t hw,
 
 void
 ad_feat_plane (const float *z, const float *normal, int c, int h, int w,
-    int H, int W, float *out)
+    int H, int W, float *tmp, float *out)
 {
   const size_t hw = (size_t) h * w;
-  /* places [hw], then scratch [2 hw] */
-  float stack[3 * 32 * 32] = { 0 };
-  float *pv = hw <= 32 * 32 ? stack : malloc (sizeof (float) * 3 * hw);
-  if (!pv) {                /* out of memory: no novelty this frame */
-    memset (out, 0, sizeof (float) * (size_t) H * W);
-    return;
-  }
+  float *pv = tmp;          /* places [hw], then scratch [2 hw] */
   place_values (z, normal, c, hw, pv);
   /* less the places' median, over their spread (the median distance from
    * it, at least AD_FEAT_SPREAD_FLOOR): the light of the whole picture
@@ -79,8 +72,6 @@ ad_feat_plane (const float *z, const float *normal, int c, int h, int w,
     for (int x = 0; x < W; x++)
       out[(size_t) y * W + x] = (row[(size_t) x * w / W] - med) * k;
   }
-  if (pv != stack)
-    free (pv);
 }
 
 ad_status

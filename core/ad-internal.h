@@ -254,9 +254,10 @@ const float *ad_exec_neck (const ad_exec *e, int *c, int *h, int *w);
 const float *ad_stream_neck (const ad_stream *s, int *c, int *h, int *w);
 /* Feature novelty (ad-feat.c): out [H, W] = per pixel, the distance of
  * z [c, h, w] at its place (nearest) from normal [c + 1, h, w]'s median
- * (planes 0..c-1) less its level (plane c). */
+ * (planes 0..c-1) less its level (plane c), less the places' median,
+ * over their spread; tmp [3 h w] scratch. */
 void ad_feat_plane (const float *z, const float *normal, int c, int h,
-    int w, int H, int W, float *out);
+    int w, int H, int W, float *tmp, float *out);
 const float *ad_exec_mem_query (const ad_exec *e, int k, int *n, int *c,
     int *h, int *w, char *item_name, size_t name_len);
 

@@ -1017,6 +1017,7 @@ struct ad_stream {
   const float *feat_normal;   /* the model's feat_normal when learned at
                                * the stream's creation (ad-feat.c), else
                                * NULL: no novelty plane */
+  float *feat_tmp;            /* [3, h, w] scratch of ad_feat_plane */
 };
 
 ad_status
@@ -1036,8 +1037,14 @@ ad_stream_new (const ad_model *m, ad_stream **out, ad_error *err)
       m->cfg.height;
   if (st == AD_OK && !(s->pred = ad_alloc (n)))
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory");
-  if (ad_model_recon_channels (m) > ad_config_out_channels (&m->cfg))
+  if (st == AD_OK &&
+      ad_model_recon_channels (m) > ad_config_out_channels (&m->cfg)) {
+    int c, h, w;
+    ad_exec_neck (s->exec, &c, &h, &w);
     s->feat_normal = ad_model_tensor ((ad_model *) m, "feat_normal")->data;
+    if (!(s->feat_tmp = ad_alloc (3 * (size_t) h * w)))
+      st = ad_fail (err, AD_ERR_NOMEM, "out of memory");
+  }
   if (st != AD_OK) {
     ad_stream_free (s);
     return st;
@@ -1053,6 +1060,7 @@ ad_stream_free (ad_stream *s)
     return;
   ad_exec_free (s->exec);
   ad_free (s->pred);
+  ad_free (s->feat_tmp);
   free (s);
 }
 
@@ -1089,7 +1097,7 @@ ad_stream_process (ad_stream *s, const float *feat, float *recon, int *valid,
     int c, h, w;
     const float *z = ad_exec_neck (s->exec, &c, &h, &w);
     ad_feat_plane (z, s->feat_normal, c, h, w, s->m->cfg.height,
-        s->m->cfg.width, recon + n);
+        s->m->cfg.width, s->feat_tmp, recon + n);
   }
   return AD_OK;
 }

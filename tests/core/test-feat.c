@@ -26,11 +26,11 @@ hand_made (const float *d, float *z, float *normal)
 static void
 test_plane (void)
 {
-  float z[12], normal[18], out[4 * 6];
+  float z[12], normal[18], out[4 * 6], tmp[3 * 6];
   /* five places a little off their normal state, one far off */
   const float d[6] = { 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 3.0f };
   hand_made (d, z, normal);
-  ad_feat_plane (z, normal, 2, 2, 3, 4, 6, out);
+  ad_feat_plane (z, normal, 2, 2, 3, 4, 6, tmp, out);
   /* places' values -0.5 x 5 and 2.0, less their median (-0.5), over
    * their spread (0, floored at 0.1): 0 and 25; place 5 is (row 1,
    * column 2), pixels rows 2-3, columns 4-5 */
@@ -46,7 +46,7 @@ test_plane (void)
    * stands out */
   const float e[6] = { 2.0f, 2.0f, 2.0f, 2.0f, 2.0f, 2.0f };
   hand_made (e, z, normal);
-  ad_feat_plane (z, normal, 2, 2, 3, 4, 6, out);
+  ad_feat_plane (z, normal, 2, 2, 3, 4, 6, tmp, out);
   worst = 0.0f;
   for (int i = 0; i < 24; i++)
     worst = fmaxf (worst, fabsf (out[i]));
@@ -55,7 +55,7 @@ test_plane (void)
   /* scattered places: divided by their spread, one outlier still leads */
   const float s[6] = { 0.0f, 1.0f, 2.0f, 1.0f, 0.0f, 6.0f };
   hand_made (s, z, normal);
-  ad_feat_plane (z, normal, 2, 2, 3, 4, 6, out);
+  ad_feat_plane (z, normal, 2, 2, 3, 4, 6, tmp, out);
   /* values -1 0 1 0 -1 5, median 0, spread 1: the outlier reads 5 */
   CHECK (fabsf (out[23] - 5.0f) < 1e-4f && fabsf (out[0] + 1.0f) < 1e-4f,
       "scattered: %g %g", out[23], out[0]);
