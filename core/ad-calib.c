@@ -64,6 +64,10 @@ typedef struct calib_run {
   float *recon;             /* [ad_model_recon_channels, H, W] */
   float *fnov;              /* [n] each frame's feature novelty before the
                              * median is taken off (ad_sc_feat_value) */
+  float *planes;            /* [n, hw] stored feature-novelty planes, or
+                             * NULL (no plane, or maps not stored) */
+  const float *plane;       /* the current frame's plane (calib_frame), or
+                             * NULL */
   float *maps;              /* [n, hw] stored learned maps, or NULL */
   float *cells;             /* [n, AD_CELL_PARTS, ncells] stored raw cells,
                              * or NULL */
@@ -109,6 +113,7 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
     *gate = r->gates + (size_t) i * AD_GATE_PLANES * sc->hw;
     *valid = r->flags[i] & 1;
     sc->held_now = (r->flags[i] & 2) != 0;    /* as when it was scored */
+    r->plane = r->planes ? r->planes + (size_t) i * sc->hw : NULL;
     return AD_OK;
   }
   r->fnov[i] = 0.0f;
@@ -123,6 +128,7 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
     return s;
   ad_sc_learned_map (sc, feat, v ? r->recon : NULL);
   r->fnov[i] = ad_sc_feat_value (sc, v ? r->recon : NULL);
+  r->plane = sc->feat && v ? r->recon + (size_t) sc->co * sc->hw : NULL;
   ad_sc_motion_cells (sc, feat, 1);
   ad_sc_remember (sc, feat);
   *lmap = sc->lmap;
@@ -136,6 +142,11 @@ calib_frame (calib_run *r, int64_t i, const float **lmap,
     memcpy (r->cells + (size_t) i * AD_CELL_PARTS * sc->ncells, sc->cells,
         sizeof (float) * AD_CELL_PARTS * sc->ncells);
     r->flags[i] = (uint8_t) ((v ? 1 : 0) | (sc->held_now ? 2 : 0));
+    if (r->planes && r->plane)
+      memcpy (r->planes + (size_t) i * sc->hw, r->plane,
+          sizeof (float) * sc->hw);
+    else if (r->planes)
+      memset (r->planes + (size_t) i * sc->hw, 0, sizeof (float) * sc->hw);
     r->done = i + 1;
   }
   return AD_OK;
@@ -432,7 +443,8 @@ calib_scores (calib_run *r, int64_t nv, ad_model *m, ad_calib *c,
     ad_sc_standardise (sc, lmap, sc->work);
     calib_level (r, i);
     ad_sc_scored_cells (sc, cells, sc->cwork);
-    ad_sc_fuse_map (sc, sc->work, sc->cwork, gate, s, sc->fmap);
+    ad_sc_fuse_map (sc, sc->work, sc->cwork, gate, s, r->plane,
+        fest && fest->count >= 3 ? fest->data[1] : 0.0f, sc->fmap);
     ad_sc_map_frame (cfg, jv < nv ? fsc[jv++] : 1.0f, sc->fmap,
         (size_t) sc->hw);
     for (int p = 0; p < sc->hw; p++, g++)
@@ -475,21 +487,25 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
           !(r.levels = ad_alloc (2 * (size_t) r.sc->ncells))))
     st = ad_fail (err, AD_ERR_NOMEM, "out of memory for calibration");
   if (st == AD_OK) {
-    /* floats stored per frame: the learned map, the gates, the cells */
-    size_t per = (1 + AD_GATE_PLANES) * (size_t) r.sc->hw +
-        AD_CELL_PARTS * (size_t) r.sc->ncells;
+    /* floats stored per frame: the learned map, the gates, the cells,
+     * the feature novelty's plane */
+    size_t per = (1 + AD_GATE_PLANES + (r.sc->feat ? 1 : 0)) *
+        (size_t) r.sc->hw + AD_CELL_PARTS * (size_t) r.sc->ncells;
     if ((size_t) n <= AD_CALIB_STORE_MAX / per) {
       r.maps = ad_alloc ((size_t) n * r.sc->hw);
       r.gates = ad_alloc ((size_t) n * AD_GATE_PLANES * r.sc->hw);
       r.cells = ad_alloc ((size_t) n * AD_CELL_PARTS * r.sc->ncells);
       r.flags = calloc ((size_t) n, 1);
-      if (!r.maps || !r.gates || !r.cells || !r.flags) {
+      r.planes = r.sc->feat ? ad_alloc ((size_t) n * r.sc->hw) : NULL;
+      if (!r.maps || !r.gates || !r.cells || !r.flags ||
+          (r.sc->feat && !r.planes)) {
         /* not fatal: recompute on every pass instead */
         ad_free (r.maps);
         ad_free (r.gates);
         ad_free (r.cells);
+        ad_free (r.planes);
         free (r.flags);
-        r.maps = r.cells = r.gates = NULL;
+        r.maps = r.cells = r.gates = r.planes = NULL;
         r.flags = NULL;
       }
     }
@@ -512,6 +528,7 @@ ad_model_calibrate (ad_model *m, const float *frames, int64_t n,
   free (r.flags);
   ad_free (r.recon);
   ad_free (r.fnov);
+  ad_free (r.planes);
   ad_free (r.levels);
   ad_scorer_free (r.sc);
   ad_stream_free (r.st);

@@ -280,11 +280,13 @@ void ad_sc_motion_gate (ad_scorer *sc, int ok, int have_fg);
 void ad_sc_silhouettes (ad_scorer *sc, int on);
 /* out [hw] = the heatmap: lmap [hw] and the cell parts cells [4, ncells]
  * (as scored) fused per pixel with the spreads s [AD_SCORE_PARTS],
- * weighted by gate [AD_GATE_PLANES, hw]; left-out pixels 0.
+ * weighted by gate [AD_GATE_PLANES, hw], and the feature novelty's plane
+ * fplane [hw] (may be NULL) less fmed, at least 0; left-out pixels 0.
  * sc->fspread [ncells] is scratch; sc->track [2, ncells] caps the cells
  * with map_track. */
 void ad_sc_fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
-    const float *gate, const float *s, float *out);
+    const float *gate, const float *s, const float *fplane, float fmed,
+    float *out);
 /* map [n] times min (1, score)^map_frame, score being the frame's over
  * its threshold (calibrated); unchanged with map_frame 0. */
 void ad_sc_map_frame (const ad_config *cfg, float score, float *map,

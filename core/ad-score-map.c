@@ -441,10 +441,11 @@ spread_novelty (const ad_scorer *sc, const float *cells)
  * wandering), fused as cfg->fuse says (one pixel of the map). */
 static float
 fuse (const ad_config *cfg, float l, float mo, float fl, float sti,
-    float wa, const float *s)
+    float wa, float fe, const float *s)
 {
-  return ad_sc_fuse_join (cfg, ad_sc_fuse_fast (cfg, l / s[0], mo / s[1]),
-      fl / s[2], sti / s[3], wa / s[4]);
+  return ad_sc_fuse_join (cfg, ad_sc_fuse_feat (cfg, ad_sc_fuse_fast (cfg,
+              l / s[0], mo / s[1]), fe / s[5]), fl / s[2], sti / s[3],
+      wa / s[4]);
 }
 
 /* out [hw] = per-pixel fusion of lmap [hw] and the cell values of each
@@ -463,7 +464,8 @@ fuse (const ad_config *cfg, float l, float mo, float fl, float sti,
  * novelty. */
 void
 ad_sc_fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
-    const float *gate, const float *s, float *out)
+    const float *gate, const float *s, const float *fplane, float fmed,
+    float *out)
 {
   const float *sg = gate + sc->hw, *og = gate + 2 * (size_t) sc->hw;
   int mixed = sc->cfg.fuse == AD_FUSE_SUM || sc->cfg.fuse == AD_FUSE_MAX;
@@ -487,8 +489,12 @@ ad_sc_fuse_map (ad_scorer *sc, const float *lmap, const float *cells,
       size_t p = (size_t) y * sc->w + x;
       int k = x / sc->cell;
       float wv = tw && tw[row + k] < wrow[k] ? tw[row + k] : wrow[k];
+      /* the feature novelty of the pixel's place, its whole place: the
+       * silhouette factor keeps it to the objects in it */
+      float fe = fplane ? fplane[p] - fmed : 0.0f;
       out[p] = og[p] * fuse (&sc->cfg, ml * lmap[p], mm * gate[p] * crow[k],
-          gate[p] * frow[k], ms * sg[p] * srow[k], mw * gate[p] * wv, s);
+          gate[p] * frow[k], ms * sg[p] * srow[k], mw * gate[p] * wv,
+          fe > 0.0f ? fe : 0.0f, s);
     }
   }
   for (int p = 0; sc->ign && p < sc->hw; p++)

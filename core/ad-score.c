@@ -752,7 +752,9 @@ ad_scorer_process (ad_scorer *sc, const float *feat, const float *recon,
   for (int i = 0; i < AD_SCORE_PARTS; i++)
     out->part[i] /= cal ? c->threshold : 1.0f;
   if (map) {
-    ad_sc_fuse_map (sc, sc->lmap, sc->cwork, sc->gate, s, map);
+    ad_sc_fuse_map (sc, sc->lmap, sc->cwork, sc->gate, s,
+        fnov > 0.0f ? recon + (size_t) sc->co * sc->hw : NULL,
+        ft ? ft->data[1] : 0.0f, map);
     if (cal)
       ad_sc_map_frame (&sc->cfg, out->score, map, (size_t) sc->hw);
     if (c->valid && c->pixel_threshold > 0.0f) {
