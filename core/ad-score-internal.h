@@ -90,6 +90,9 @@ struct ad_scorer {
   float *still_hold;        /* [hw] with static_clear: each pixel's
                              * stationary difference when it was last clear
                              * of motion, else NULL */
+  double *integ;            /* [(h + 1) (w + 1)] with static_window: the
+                             * integral image of the still difference,
+                             * else NULL */
   int *piece;               /* [hw] with static_clear: the pixels of one
                              * silhouette (hold_edge_pieces), else NULL */
   const ad_tensor *bgc;     /* [2, hw] colour models with static_chroma:

@@ -293,6 +293,55 @@ hold_edge_pieces (ad_scorer *sc, const float *d, float fl, const float *r)
   }
 }
 
+/* ii [(h + 1), (w + 1)] = the integral image of d [h, w]: ii[y][x] the
+ * sum of d over rows < y and columns < x (doubles: a float loses the
+ * last digits of a window's sum once the running sum is large). */
+static void
+integral_image (const float *d, int h, int w, double *ii)
+{
+  const int w1 = w + 1;
+  memset (ii, 0, sizeof (double) * (size_t) w1);
+  for (int y = 0; y < h; y++) {
+    double row = 0.0;
+    ii[(size_t) (y + 1) * w1] = 0.0;
+    for (int x = 0; x < w; x++) {
+      row += d[(size_t) y * w + x];
+      ii[(size_t) (y + 1) * w1 + x + 1] = ii[(size_t) y * w1 + x + 1] + row;
+    }
+  }
+}
+
+/* static_window: the largest mean of the still difference (sc->integ)
+ * over the square windows of side n = static_window (at most the
+ * picture's sides) whose top-left corner lies in the cell of ny x nx
+ * pixels at (y0, x0), at steps of n / 2 (a window past the picture's
+ * edge moves back inside it).  An object of n x n pixels whose corner
+ * lies in the cell covers at least about 9/16 of one window (a window
+ * starts within n / 4 of its corner each way), where the cell's mean
+ * would dilute it by its share of the cell (1/4 for a 4 x 4 object in
+ * an 8 x 8 cell). */
+static float
+window_max (const ad_scorer *sc, int y0, int x0, int ny, int nx)
+{
+  const int w1 = sc->w + 1;
+  int n = sc->cfg.static_window;
+  n = n < sc->h ? n : sc->h;
+  n = n < sc->w ? n : sc->w;
+  const int step = n / 2 > 0 ? n / 2 : 1;
+  const double *ii = sc->integ;
+  double best = 0.0;
+  for (int y = y0; y < y0 + ny; y += step) {
+    int ya = y + n <= sc->h ? y : sc->h - n, yb = ya + n;
+    for (int x = x0; x < x0 + nx; x += step) {
+      int xa = x + n <= sc->w ? x : sc->w - n, xb = xa + n;
+      double sum = ii[(size_t) yb * w1 + xb] - ii[(size_t) ya * w1 + xb] -
+          ii[(size_t) yb * w1 + xa] + ii[(size_t) ya * w1 + xa];
+      best = sum > best ? sum : best;
+    }
+  }
+  return (float) (best / ((double) n * n));
+}
+
 /* Stationary change per cell into cells[2]: the mean over the cell of the
  * difference to the learned background at the pixels that did not move
  * (compensated difference below the motion noise; a pixel within
@@ -397,11 +446,14 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
   if ((sc->ci == 1 || !sc->colourful) && sc->cfg.map_dark < 1.0f)
     dark_pixels (sc, gray, sc->bg_live, sc->lit, sc->fg);
   float a = 1.0f / sc->cfg.static_rise;
+  if (sc->integ)
+    integral_image (d, sc->h, sc->w, sc->integ);
   for (int k = 0; k < sc->ncells; k++) {
     int gy = k / sc->gw, gx = k % sc->gw;
     int ny = (gy + 1) * sc->cell > sc->h ? sc->h - gy * sc->cell : sc->cell;
     int nx = (gx + 1) * sc->cell > sc->w ? sc->w - gx * sc->cell : sc->cell;
-    float v = c[k] / (float) (ny * nx);
+    float v = sc->integ ? window_max (sc, gy * sc->cell, gx * sc->cell, ny,
+        nx) : c[k] / (float) (ny * nx);
     /* rises slowly, falls at once: only what stays builds up; nothing is
      * known to stay at the first frame */
     if (!sc->have_still)

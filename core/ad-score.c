@@ -149,7 +149,12 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
       sc->still_hold = ad_alloc (sc->hw);
       sc->piece = malloc (sizeof (int) * (size_t) sc->hw);
     }
-    if (!sc->bg_live || !sc->still_age || (sc->cfg.static_clear > 0 &&
+    if (sc->cfg.static_window > 0)
+      sc->integ = malloc (sizeof (double) * (size_t) (sc->h + 1) *
+          (size_t) (sc->w + 1));
+    if (!sc->bg_live || !sc->still_age ||
+        (sc->cfg.static_window > 0 && !sc->integ) ||
+        (sc->cfg.static_clear > 0 &&
             (!sc->near || !sc->still_hold || !sc->piece))) {
       ad_scorer_free (sc);
       return ad_fail (err, AD_ERR_NOMEM, "out of memory");
@@ -230,6 +235,7 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->still_age);
   free (sc->near);
   ad_free (sc->still_hold);
+  free (sc->integ);
   free (sc->piece);
   free (sc->ign);
   free (sc->cign);

@@ -196,6 +196,9 @@ typedef struct ad_config {
   int32_t static_clear;       /* px: a pixel this near a moving one keeps
                                * the stationary difference it had when
                                * last clear of motion (0: off) */
+  int32_t static_window;      /* px: a cell's stationary change is the
+                               * largest mean over windows of this size
+                               * starting in it (0: the cell's mean) */
   int32_t flow_accel;         /* 1: score abnormal changes of motion too */
   int32_t motion_comp;        /* 1: remove camera shake and brightness change */
   int32_t score_window;       /* learned and motion parts: median of the

@@ -1292,11 +1292,12 @@ test_outside (void)
  * and forth beside it (its blurred change reaches 3 px from its edges,
  * the moving pixels grown by 2 reach the bag's first column), and one
  * that appears where nothing moves builds up as without the setting. */
-static int clear_v;
+static int clear_v, window_v = 4;
 
 static void
 edit_clear (ad_config *c)
 {
+  c->static_window = window_v;
   c->fuse = AD_FUSE_MOTION;
   c->motion_comp = 1;
   c->static_weight = 1.0f;
@@ -1435,6 +1436,62 @@ test_static_clear (void)
         b0[i]);
 }
 
+/* static_window: a dark 4 x 4 bag (0.1 on the 0.5 ground) with its
+ * top-left corner at (bag_y, bag_x) from frame 1, nothing moving; cells
+ * of 8 x 8 px */
+static int bag_y, bag_x;
+
+static void
+bag_frame (int i, float *f)
+{
+  for (int p = 0; p < HW; p++) {
+    int y = p / W, x = p % W;
+    f[p] = i >= 1 && y >= bag_y && y < bag_y + 4 && x >= bag_x &&
+        x < bag_x + 4 ? 0.1f : 0.5f;
+  }
+}
+
+/* the bag's stationary change at frame 3 with static_window win */
+static float
+bag_still (int y, int x, int win)
+{
+  float st[4] = { 0 };
+  bag_y = y;
+  bag_x = x;
+  window_v = win;
+  still_run (0, 4, bag_frame, st);
+  window_v = 4;
+  return st[3];
+}
+
+static void
+test_static_window (void)
+{
+  ad_config d;
+  ad_config_default (&d);
+  CHECK (d.static_window == 4, "default static_window %d", d.static_window);
+  /* in one cell: the cell's mean holds a quarter of the bag (less the
+   * rim the frame's blur takes outside the cell); a window of 4 holds the
+   * bag, never more than its own difference 0.4 */
+  float a0 = bag_still (8, 16, 0), a4 = bag_still (8, 16, 4);
+  CHECK (a0 > 0.05f && a0 < 0.11f, "bag in one cell, cell mean %g", a0);
+  CHECK (a4 > 3.0f * a0 && a4 <= 0.4f + 1e-4f, "bag in one cell: window "
+      "4 %g, cell mean %g", a4, a0);
+  /* across four cells: each cell's mean holds a sixteenth, windows that
+   * start at half-window steps still hold most of it */
+  float b0 = bag_still (6, 14, 0), b4 = bag_still (6, 14, 4);
+  CHECK (b4 > 0.5f * a4 && b4 > 4.0f * b0, "bag across four cells: window "
+      "4 %g, cell mean %g", b4, b0);
+  /* at the picture's corner the windows move back inside it */
+  float c4 = bag_still (H - 4, W - 4, 4);
+  CHECK (c4 > 0.8f * a4 && c4 <= 0.4f + 1e-4f, "bag in the corner: %g "
+      "(in a cell %g)", c4, a4);
+  /* a window wider than the picture is cut to it: the picture's mean */
+  float w64 = bag_still (8, 16, 64);
+  CHECK (w64 > 0.0f && w64 < 0.5f * a0, "window of 64 px on %dx%d: %g",
+      W, H, w64);
+}
+
 /* map_static: a bag appears on the flat ground where nothing moves (the
  * stationary change alone, fused with the motion part, fuse SUM); with
  * map_static 2 its pixels paint twice as bright as with 1, and the frame
@@ -1512,6 +1569,11 @@ edit_colour_still (ad_config *c)
   c->static_normal = 0;
   c->bg_relearn = relearn_v;      /* at 25 frames a second (train_fps 0) */
   c->static_chroma = chroma_v;
+  /* the cell's mean: the background below is a sharp step, which the
+   * blurred frames match only to within a thin line along it (a learned
+   * background is blurred as they are); a window of 4 px reads that line
+   * at 0.018, above the checks' 0.01 for a quiet picture */
+  c->static_window = 0;
 }
 
 /* frame [3, H, W]: the scene in colour, or gray (luma); with obj, a
@@ -1683,6 +1745,7 @@ main (void)
   test_shadow ();
   test_outside ();
   test_static_clear ();
+  test_static_window ();
   test_map_static ();
   test_colour_switch ();
   test_colour_change ();
