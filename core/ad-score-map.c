@@ -342,7 +342,8 @@ window_max (const ad_scorer *sc, int y0, int x0, int ny, int nx)
   return (float) (best / ((double) n * n));
 }
 
-/* Stationary change per cell into cells[2]: the mean over the cell of the
+/* Stationary change per cell into cells[2]: the mean over the cell (with
+ * static_window, the largest over its windows: window_max) of the
  * difference to the learned background at the pixels that did not move
  * (compensated difference below the motion noise; a pixel within
  * static_clear of one that moved, or in a silhouette at the picture's
