@@ -393,7 +393,8 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
   for (int p = 0; p < sc->hw; p += 3)
     sc->tmp[n++] = d[p];
   float fl = AD_STILL_FLOOR_K * ad_quantile (sc->tmp, n, 0.5f, sc->tmp + n);
-  memset (c, 0, sizeof (float) * sc->ncells);
+  memset (c, 0, sizeof (float) * sc->ncells);   /* cell sums, without
+                                                 * static_window */
   /* static_clear: sc->near, the pixels that move grown by it, and the
    * silhouettes at the picture's edge that hold one */
   const int clear = sc->cfg.static_clear;
@@ -421,7 +422,8 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
                                          * as when last clear of it */
       if (clear > 0)
         sc->still_hold[p] = d[p];
-      c[(y / sc->cell) * sc->gw + x / sc->cell] += d[p];
+      if (!sc->integ)
+        c[(y / sc->cell) * sc->gw + x / sc->cell] += d[p];
       if (relearn && !moving) {
         /* re-learning: the mean of the pixel's still frames */
         sc->still_age[p] += 1.0f;
