@@ -1277,8 +1277,11 @@ gst_anomaly_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       "%.3f raw %.4f regions %u%s", meta->frame, s, self->ema, sc.fused_raw,
       regions->len, meta->anomalous ? " ANOMALOUS" : "");
 
-  for (int i = 0; i < AD_SCORE_PARTS; i++)
+  G_STATIC_ASSERT (AD_SCORE_PARTS == GST_ANOMALY_META_N_PARTS);
+  for (int i = 0; i < AD_SCORE_PARTS; i++) {
     sc.part[i] *= sens;
+    meta->parts[i] = sc.part[i];
+  }
   if (post)
     post_frame (self, buf, meta, sc.part);
   if (self->log)

@@ -66,6 +66,7 @@ gst_anomaly_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
   am->anomalous = FALSE;
   am->map = NULL;
   am->regions = NULL;
+  memset (am->parts, 0, sizeof am->parts);
   return TRUE;
 }
 
@@ -140,6 +141,7 @@ gst_anomaly_meta_transform (GstBuffer * dest, GstMeta * meta,
   dst->raw_score = src->raw_score;
   dst->threshold = src->threshold;
   dst->anomalous = src->anomalous;
+  memcpy (dst->parts, src->parts, sizeof dst->parts);
   gst_anomaly_meta_take_map (dst, dup_floats (src->map, plane));
   g_clear_pointer (&dst->regions, g_array_unref);
   if (src->regions) {

@@ -37,6 +37,10 @@ typedef struct
 
 typedef struct _GstAnomalyMeta GstAnomalyMeta;
 
+/* Parts of the score in GstAnomalyMeta.parts (learned, motion, pattern,
+ * still, wander, feature). */
+#define GST_ANOMALY_META_N_PARTS 6
+
 /**
  * GstAnomalyMeta:
  * @meta: parent #GstMeta
@@ -79,6 +83,15 @@ typedef struct _GstAnomalyMeta GstAnomalyMeta;
  * @model_ref: function that takes a new reference to @model (used when the
  *   meta is copied)
  * @model_unref: function that releases the meta's reference to @model
+ * @parts: set with @score: each part's term in @score, in the order
+ *   learned (prediction error), motion (plain motion), pattern (novel
+ *   motion patterns), still (a stationary change such as a left object),
+ *   wander (wandering), feature (something unlike what the training
+ *   footage showed in that place), as the "anomaly" message of
+ *   anomalyscore names them and times the same sensitivity; they add up
+ *   to about @score (@score takes the median of the learned, motion and
+ *   feature terms over a few frames, @parts this frame's); all 0 before
+ *   scoring
  *
  * The meta is tagged video (not size or orientation dependent in value
  * terms): all coordinates are fractions and all maps are at model
@@ -110,6 +123,9 @@ struct _GstAnomalyMeta
   /* added: how to copy / release @model (see gst_anomaly_meta_set_model) */
   GBoxedCopyFunc model_ref;
   GDestroyNotify model_unref;
+
+  /* added: the score's parts, GST_ANOMALY_META_N_PARTS of them */
+  gfloat parts[GST_ANOMALY_META_N_PARTS];
 };
 
 GType gst_anomaly_meta_api_get_type (void);

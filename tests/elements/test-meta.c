@@ -65,6 +65,8 @@ make_buffer (GstAnomalyModel * model, gsize size)
   meta->raw_score = 0.02f;
   meta->threshold = 1.25f;
   meta->anomalous = TRUE;
+  for (gint i = 0; i < GST_ANOMALY_META_N_PARTS; i++)
+    meta->parts[i] = 0.125f * (gfloat) (i + 1);
   meta->regions = g_array_new (FALSE, FALSE, sizeof (GstAnomalyRegion));
   g_array_append_val (meta->regions, r);
   return buf;
@@ -97,6 +99,8 @@ check_same (const GstAnomalyMeta * a, const GstAnomalyMeta * b)
   fail_unless_equals_float (b->raw_score, a->raw_score);
   fail_unless_equals_float (b->threshold, a->threshold);
   fail_unless_equals_int (b->anomalous, a->anomalous);
+  for (gint i = 0; i < GST_ANOMALY_META_N_PARTS; i++)
+    fail_unless_equals_float (b->parts[i], a->parts[i]);
   fail_unless (b->regions && b->regions != a->regions);
   fail_unless_equals_int (b->regions->len, a->regions->len);
   ra = &g_array_index (a->regions, GstAnomalyRegion, 0);
@@ -123,6 +127,8 @@ GST_START_TEST (test_add_get)
   fail_unless_equals_int (meta->n_features, 0);
   fail_unless (!meta->scored && !meta->anomalous);
   fail_unless_equals_float (meta->threshold, 1.0f);
+  for (gint i = 0; i < GST_ANOMALY_META_N_PARTS; i++)
+    fail_unless_equals_float (meta->parts[i], 0.0f);
 
   tags = gst_meta_api_type_get_tags (GST_ANOMALY_META_API_TYPE);
   fail_unless (tags && g_strv_length ((gchar **) tags) == 1);

@@ -660,14 +660,19 @@ GST_START_TEST (test_log)
   gchar *contents = NULL, **lines;
   gint n_frames = 0, n_start = 0, n_end = 0, n_lines = 0;
   gdouble max_part_anom = 0.0;
+  gfloat meta_parts[8][GST_ANOMALY_META_N_PARTS];
 
   g_object_set (e, "log", path, "smoothing", 0.0f, "min-frames", 1,
       "stream-id", "door", NULL);
   h = make_harness (e, NULL);
   for (gint i = 0; i < 8; i++) {
     GstBuffer *out;
+    GstAnomalyMeta *meta;
 
     push_pull (h, make_buffer (model, i, i >= 2 && i < 5, TRUE), &out);
+    meta = gst_buffer_get_anomaly_meta (out);
+    fail_unless (meta != NULL && meta->scored);
+    memcpy (meta_parts[i], meta->parts, sizeof meta_parts[i]);
     gst_buffer_unref (out);
   }
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
@@ -725,8 +730,14 @@ GST_START_TEST (test_log)
       parts = json_object_get_object_member (o, "parts");
       fail_unless (parts != NULL);
       sum = 0.0;
-      for (gint k = 0; k < AD_SCORE_PARTS; k++)
-        sum += json_object_get_double_member (parts, ad_score_part_names[k]);
+      for (gint k = 0; k < AD_SCORE_PARTS; k++) {
+        gdouble v = json_object_get_double_member (parts,
+            ad_score_part_names[k]);
+
+        /* the meta carries the same terms, in the same order */
+        fail_unless_equals_float ((gfloat) v, meta_parts[f][k]);
+        sum += v;
+      }
       score = json_object_get_double_member (o, "score");
       fail_unless (fabs (sum - score) <= 0.5 * score + 1e-3,
           "frame %d: parts %g, score %g", (gint) f, sum, score);
