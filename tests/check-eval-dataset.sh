@@ -4,8 +4,10 @@
 # surveillance scene by tools/scene-dataset.sh: two training clips, two
 # test clips, one with per-frame labels and one with PNG masks.  Checks
 # that the table has a row for the detector with a frame AUROC and, from
-# the masks, a pixel AP; that both training clips reach the trainer as
-# stretches of their own (DISCONT at the second); that --fps 10 reaches
+# the masks, a pixel AP, and with --parts a second table with its score's
+# six parts, each alone and the score without it; that both training
+# clips reach the trainer as stretches of their own (DISCONT at the
+# second); that --fps 10 reaches
 # the element through the caps (it trains with flow_window=1); that the
 # model is RGB by default and gray with --gray; that with --no-caps-rate
 # the element takes the rate from the timestamps; that --epochs trains the
@@ -58,7 +60,7 @@ gst-launch-1.0 -q videotestsrc pattern=white num-buffers=40 ! \
   multifilesink location="$D/testing/gt/01_gt/1%02d.png"
 
 out=$(GST_DEBUG=anomaly:4 "$AD_EVAL" --dataset "$D" --fps 10 -t 5 \
-  --no-mog2 2> "$D/err.log") ||
+  --no-mog2 --parts 2> "$D/err.log") ||
   { cat "$D/err.log" >&2; fail "ad-eval exited $?"; }
 echo "$out"
 grep -q "10.0 frames a second: flow_window=1" "$D/err.log" ||
@@ -79,6 +81,14 @@ echo "$auroc" | grep -Eq '^[01]\.[0-9]{3}$' || fail "frame AUROC '$auroc'"
 echo "$ap" | grep -Eq '^[01]\.[0-9]{3}$' || fail "pixel AP '$ap'"
 grep -q "features from model '.*': 160x120 RGB" "$D/err.log" ||
   fail "the default model is not RGB"
+# --parts: a second table, the six parts of the detector's score, each
+# alone and the score without it, as AUROCs
+echo "$out" | grep -q "| scene | config | learned | motion | pattern | still | wander | feature |" ||
+  fail "--parts: no table of the parts"
+prow=$(echo "$out" | grep "^| $(basename "$D") | - | [01]\." || true)
+[ -n "$prow" ] || fail "--parts: no row for the dataset"
+np=$(echo "$prow" | grep -Eo '[01]\.[0-9]{3} / [01]\.[0-9]{3}' | wc -l)
+[ "$np" -eq 6 ] || fail "--parts: $np parts in '$prow', not 6"
 
 # --gray trains a gray model, and detection reads it from the file; with
 # --no-caps-rate (framerate=0/1, no durations) the element takes the rate

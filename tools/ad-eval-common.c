@@ -60,6 +60,7 @@ method_alloc (Method * m, const Truth * t)
     m->score[i] = NAN;
   m->flag = g_new0 (guint8, t->n);
   m->pix = g_new0 (gfloat, t->n * t->ns);
+  m->parts = g_new0 (gfloat, t->n * AD_SCORE_PARTS);
 }
 
 void
@@ -68,6 +69,7 @@ method_free (Method * m)
   g_free (m->score);
   g_free (m->flag);
   g_free (m->pix);
+  g_free (m->parts);
   memset (m, 0, sizeof *m);
 }
 
@@ -474,6 +476,10 @@ on_score_sample (gpointer user, GstSample * s, gint64 index, GError ** err)
   c->unscored += !meta->scored;
   c->m[M_DET].score[f] = meta->scored ? meta->score : 0.0f;
   c->m[M_DET].flag[f] = meta->scored && meta->anomalous;
+  G_STATIC_ASSERT (AD_SCORE_PARTS == GST_ANOMALY_META_N_PARTS);
+  for (gint k = 0; k < AD_SCORE_PARTS; k++)
+    c->m[M_DET].parts[f * AD_SCORE_PARTS + k] = meta->scored ?
+        meta->parts[k] : 0.0f;
   take_samples (c->t, f, meta->scored ? meta->map : NULL, c->m[M_DET].pix);
   c->frames++;
   if (c->baselines)
@@ -635,6 +641,26 @@ pixel_metrics (const Method * m, const Truth * t, gdouble * auc, gdouble * ap)
   g_free (l);
 }
 
+/* --parts: r->part_auc and r->part_without from the detector's parts
+ * (m->parts) and score. */
+static void
+part_metrics (const Method * m, const Truth * t, Row * r)
+{
+  Method one = *m;
+  one.score = g_new (gfloat, t->n);
+  for (gint k = 0; k < AD_SCORE_PARTS; k++) {
+    for (gint64 f = 0; f < t->n; f++)
+      one.score[f] = m->parts[f * AD_SCORE_PARTS + k];
+    r->part_auc[k] = auroc_range (&one, t, FALSE);
+    for (gint64 f = 0; f < t->n; f++)
+      one.score[f] = (isnan (m->score[f]) ? 0.0f : m->score[f]) -
+          m->parts[f * AD_SCORE_PARTS + k];
+    r->part_without[k] = auroc_range (&one, t, FALSE);
+  }
+  r->has_parts = TRUE;
+  g_free (one.score);
+}
+
 /* A frame not scored (lost to --drop, or a clip's first) keeps the
  * decision of the frame before it: an alarm does not end and start again
  * over a frame nobody saw. */
@@ -711,6 +737,8 @@ add_rows (const gchar * scene, const gchar * config, const Truth * t,
       r->auc = auroc_range (&m[k], t, FALSE);
       r->auc_norm = auroc_range (&m[k], t, TRUE);
       pixel_metrics (&m[k], t, &r->pauc, &r->pap);
+      if (k == M_DET && opt_parts)
+        part_metrics (&m[k], t, r);
       r->has_flags = m[k].have_flags;
       if (r->has_flags) {
         hold_flags (&m[k], t);
@@ -722,6 +750,7 @@ add_rows (const gchar * scene, const gchar * config, const Truth * t,
 }
 
 gboolean opt_gray = FALSE;
+gboolean opt_parts = FALSE;
 static guint models_seen;       /* 1: a gray model, 2: an RGB one */
 
 void

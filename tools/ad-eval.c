@@ -135,6 +135,12 @@ static GOptionEntry entries[] = {
       "a network link does; the same frames for every method, picked by "
       "a hash of the frame index; the metrics leave them out (default 0)",
       "P"},
+  {"parts", 0, 0, G_OPTION_ARG_NONE, &opt_parts,
+      "Also print, per scene and configuration, each part of the "
+      "detector's score (GstAnomalyMeta.parts: learned, motion, pattern, "
+      "still, wander, feature) as a frame score alone and the score less "
+      "that part, as causal frame AUROC: which signal finds the anomalies "
+      "of this footage, and which only adds noise", NULL},
   {"ignore", 0, 0, G_OPTION_ARG_STRING, &opt_ignore,
       "Regions the trained models leave out (anomalydetect "
       "ignore-regions=\"x,y,w,h;...\", fractions of the picture)", "R"},
@@ -590,6 +596,33 @@ print_rows (FILE * out, gboolean csv)
   }
 }
 
+/* --parts: the detector's rows, each part alone / the score without it. */
+static void
+print_parts (FILE * out)
+{
+  fprintf (out, "\nEach part of the detector's score alone / the score "
+      "without it (causal frame AUROC):\n\n| scene | config |");
+  for (gint k = 0; k < AD_SCORE_PARTS; k++)
+    fprintf (out, " %s |", ad_score_part_names[k]);
+  fprintf (out, "\n|---|---|");
+  for (gint k = 0; k < AD_SCORE_PARTS; k++)
+    fprintf (out, "---|");
+  fprintf (out, "\n");
+  for (guint i = 0; i < rows->len; i++) {
+    Row *r = g_ptr_array_index (rows, i);
+    if (!r->has_parts)
+      continue;
+    fprintf (out, "| %s | %s |", r->scene, r->config);
+    for (gint k = 0; k < AD_SCORE_PARTS; k++) {
+      gchar a[32], b[32];
+      fmt_num (a, sizeof a, r->part_auc[k], "%.3f");
+      fmt_num (b, sizeof b, r->part_without[k], "%.3f");
+      fprintf (out, " %s / %s |", a, b);
+    }
+    fprintf (out, "\n");
+  }
+}
+
 static void
 row_free (gpointer p)
 {
@@ -826,6 +859,8 @@ main (int argc, char **argv)
     g_string_free (how, TRUE);
   }
   print_rows (stdout, FALSE);
+  if (opt_parts)
+    print_parts (stdout);
   if (!mog2_ok && !opt_no_mog2)
     printf ("\nMOG2: element 'segmentation' not found (apt-get install "
         "gstreamer1.0-opencv)\n");

@@ -66,6 +66,9 @@ typedef struct
   gfloat *pix;                  /* n * ns */
   gboolean have_pix;
   gfloat thr;                   /* baselines: calibrated raw threshold */
+  gfloat *parts;                /* n * AD_SCORE_PARTS: the detector's
+                                 * GstAnomalyMeta.parts (0 where not
+                                 * scored) */
 } Method;
 
 typedef struct
@@ -78,6 +81,10 @@ typedef struct
   gboolean has_flags, has_nuis;
   gdouble train_s, fps;
   const gchar *note;
+  gboolean has_parts;           /* the detector's row: --parts below */
+  gdouble part_auc[AD_SCORE_PARTS];     /* causal frame AUROC of each part
+                                         * alone */
+  gdouble part_without[AD_SCORE_PARTS]; /* of the score less that part */
 } Row;
 
 /* Frame-differencing baselines on model-resolution feature frames. */
@@ -161,6 +168,9 @@ void add_rows (const gchar * scene, const gchar * config, const Truth * t,
  * color=false, with --ignore ignore-regions="..." (g_free). */
 gchar *train_props (const gchar * config);
 extern gboolean opt_gray;
+/* --parts: each part of the detector's score alone, and the score without
+ * it, in a table of their own. */
+extern gboolean opt_parts;
 /* Notes the features of the model a run trained (the element picks gray
  * for gray files unless told otherwise); models_desc() says which were
  * seen: "gray", "RGB", "gray and RGB", or the option's when none.  Prints
