@@ -7,6 +7,7 @@
 #define __GST_ANOMALY_ELEMENTS_H__
 
 #include <gst/gst.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -54,6 +55,12 @@ GstClockTime anomaly_steps_median (const AnomalySteps * s, guint min_n);
   "fractions of the picture (e.g. an on-screen clock: \"0,0,0.25,0.08\"); " \
   "a model trained with them keeps them, and anomalyscore's replace the " \
   "model's for its stream (NULL = the model's, \"\" = none)"
+
+/* Adds the member "parts" to the object b is building: the score's parts
+ * by name (learned, motion, pattern, still, wander, feature), each
+ * parts[i] (GstAnomalyMeta.parts): anomalyscore's log and anomalymqttsink's
+ * events. */
+void anomaly_json_add_parts (JsonBuilder * b, const gfloat * parts);
 
 /* The anomalydetect bin: its scorer names the stream after the bin. */
 #define GST_TYPE_ANOMALY_DETECT (gst_anomaly_detect_get_type ())

@@ -14,7 +14,8 @@
  * libmosquitto.  Buffers without a scored meta are ignored.
  *
  * The start event carries the starting frame, its PTS, the wall-clock UTC
- * time and its score and regions; the end event carries the ending frame
+ * time, its score with the score's parts (why it started: a left object,
+ * odd motion...) and its regions; the end event carries the ending frame
  * (the first frame that is no longer anomalous, or the last frame at EOS
  * or on a flush), both PTS and times, the duration, the peak score and the
  * regions of the peak frame.  Every event has an `id`, counting from 1 in
@@ -796,6 +797,7 @@ start_event (GstAnomalyMqttSink * self, GstAnomalyMeta * meta,
   b = begin_event (self, "anomaly-start", id, meta->frame, pts, self->ev_time);
   json_builder_set_member_name (b, "score");
   json_builder_add_double_value (b, meta->score);
+  anomaly_json_add_parts (b, meta->parts);
   json_builder_set_member_name (b, "duration");
   json_builder_add_int_value (b, 0);
   add_regions (b, self->ev_regions);

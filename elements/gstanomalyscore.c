@@ -956,8 +956,7 @@ post_camera_mode (GstAnomalyScore * self, GstBuffer * buf, guint64 frame,
 }
 
 static void
-post_frame (GstAnomalyScore * self, GstBuffer * buf, GstAnomalyMeta * meta,
-    const gfloat * parts)
+post_frame (GstAnomalyScore * self, GstBuffer * buf, GstAnomalyMeta * meta)
 {
   GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
   GstClockTime pts = GST_BUFFER_PTS (buf);
@@ -977,15 +976,14 @@ post_frame (GstAnomalyScore * self, GstBuffer * buf, GstAnomalyMeta * meta,
       "anomalous", G_TYPE_BOOLEAN, meta->anomalous,
       "n-regions", G_TYPE_UINT, meta->regions ? meta->regions->len : 0, NULL);
   for (int i = 0; i < AD_SCORE_PARTS; i++)
-    gst_structure_set (s, ad_score_part_names[i], G_TYPE_FLOAT, parts[i],
-        NULL);
+    gst_structure_set (s, ad_score_part_names[i], G_TYPE_FLOAT,
+        meta->parts[i], NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
 static void
-log_frame (GstAnomalyScore * self, GstBuffer * buf, GstAnomalyMeta * meta,
-    const gfloat * parts)
+log_frame (GstAnomalyScore * self, GstBuffer * buf, GstAnomalyMeta * meta)
 {
   JsonBuilder *b = json_builder_new ();
   gchar *stream = dup_stream_id (self);
@@ -1002,13 +1000,7 @@ log_frame (GstAnomalyScore * self, GstBuffer * buf, GstAnomalyMeta * meta,
   json_builder_add_boolean_value (b, meta->anomalous);
   json_builder_set_member_name (b, "threshold");
   json_builder_add_double_value (b, meta->threshold);
-  json_builder_set_member_name (b, "parts");
-  json_builder_begin_object (b);
-  for (int i = 0; i < AD_SCORE_PARTS; i++) {
-    json_builder_set_member_name (b, ad_score_part_names[i]);
-    json_builder_add_double_value (b, parts[i]);
-  }
-  json_builder_end_object (b);
+  anomaly_json_add_parts (b, meta->parts);
   add_json_regions (b, meta->regions);
   log_finish (self, b, stream);
   g_free (stream);
@@ -1277,15 +1269,12 @@ gst_anomaly_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       "%.3f raw %.4f regions %u%s", meta->frame, s, self->ema, sc.fused_raw,
       regions->len, meta->anomalous ? " ANOMALOUS" : "");
 
-  G_STATIC_ASSERT (AD_SCORE_PARTS == GST_ANOMALY_META_N_PARTS);
-  for (int i = 0; i < AD_SCORE_PARTS; i++) {
-    sc.part[i] *= sens;
-    meta->parts[i] = sc.part[i];
-  }
+  for (int i = 0; i < AD_SCORE_PARTS; i++)
+    meta->parts[i] = sc.part[i] * sens;
   if (post)
-    post_frame (self, buf, meta, sc.part);
+    post_frame (self, buf, meta);
   if (self->log)
-    log_frame (self, buf, meta, sc.part);
+    log_frame (self, buf, meta);
   if (started)
     emit_start (self, GST_BUFFER_PTS (buf), meta->frame, s);
 

@@ -12,6 +12,7 @@
 
 #include "gstanomalyelements.h"
 #include "gstanomalymeta.h"
+#include "gstanomalymodel.h"
 
 GST_DEBUG_CATEGORY (gst_anomaly_debug);
 
@@ -111,3 +112,16 @@ GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, anomaly,
     "Unsupervised visual anomaly detection: learn normal video, score "
     "frames and pixels, raise events, draw heatmaps",
     plugin_init, VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN);
+
+void
+anomaly_json_add_parts (JsonBuilder * b, const gfloat * parts)
+{
+  G_STATIC_ASSERT (AD_SCORE_PARTS == GST_ANOMALY_META_N_PARTS);
+  json_builder_set_member_name (b, "parts");
+  json_builder_begin_object (b);
+  for (int i = 0; i < AD_SCORE_PARTS; i++) {
+    json_builder_set_member_name (b, ad_score_part_names[i]);
+    json_builder_add_double_value (b, parts[i]);
+  }
+  json_builder_end_object (b);
+}

@@ -342,6 +342,8 @@ push_frame (GstHarness * h, guint64 frame, gboolean anomalous, gfloat score)
   m->score = score;
   m->threshold = 1.0f;
   m->anomalous = anomalous;
+  for (gint k = 0; k < GST_ANOMALY_META_N_PARTS; k++)
+    m->parts[k] = score * (gfloat) (k + 1) / 8.0f;
   m->regions = g_array_new (FALSE, FALSE, sizeof (GstAnomalyRegion));
   if (anomalous)
     g_array_append_val (m->regions, r);
@@ -446,7 +448,7 @@ GST_START_TEST (test_events)
       0.4f, 1.1f, 1.3f
     };
     GPtrArray *ev;
-    JsonObject *o;
+    JsonObject *o, *parts;
     JsonArray *regions;
     GDateTime *t0, *t1;
     guint dups, queued;
@@ -471,6 +473,16 @@ GST_START_TEST (test_events)
         3 * FRAME_NS);
     fail_unless_equals_float (json_object_get_double_member (o, "score"),
         1.5);
+    /* why it started: the starting frame's parts, by name */
+    parts = json_object_get_object_member (o, "parts");
+    fail_unless (parts != NULL);
+    fail_unless_equals_int (json_object_get_size (parts), 6);
+    fail_unless_equals_float (json_object_get_double_member (parts,
+            "learned"), 1.5 / 8.0);
+    fail_unless_equals_float (json_object_get_double_member (parts,
+            "still"), 1.5 * 4.0 / 8.0);
+    fail_unless_equals_float (json_object_get_double_member (parts,
+            "feature"), 1.5 * 6.0 / 8.0);
     fail_unless_equals_int64 (json_object_get_int_member (o, "duration"), 0);
     regions = json_object_get_array_member (o, "regions");
     fail_unless_equals_int (json_array_get_length (regions), 1);
