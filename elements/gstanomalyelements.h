@@ -61,6 +61,9 @@ GstClockTime anomaly_steps_median (const AnomalySteps * s, guint min_n);
  * parts[i] (GstAnomalyMeta.parts): anomalyscore's log and anomalymqttsink's
  * events. */
 void anomaly_json_add_parts (JsonBuilder * b, const gfloat * parts);
+/* The name of the largest of the score's parts [GST_ANOMALY_META_N_PARTS]
+ * (why a frame scores high), or NULL when none is above 0. */
+const gchar *anomaly_main_part (const gfloat * parts);
 
 /* The anomalydetect bin: its scorer names the stream after the bin. */
 #define GST_TYPE_ANOMALY_DETECT (gst_anomaly_detect_get_type ())

@@ -16,7 +16,8 @@
  * #GstAnomalyOverlay:min-score stay untouched, the opacity rises linearly
  * from there to #GstAnomalyOverlay:alpha at 1.0.  Anomalous regions are
  * outlined with 2-pixel red rectangles and the frame score is written in
- * the top left corner ("score 1.23 ANOMALY").  Buffers without a scored
+ * the top left corner ("score 1.23 ANOMALY (still)": while anomalous, the
+ * largest of the score's parts says why).  Buffers without a scored
  * meta pass through unchanged.
  *
  * In `map` mode the element outputs the map itself as GRAY16_LE at the
@@ -1020,9 +1021,13 @@ gst_anomaly_overlay_transform_frame_ip (GstVideoFilter * filter,
     draw_outlines (self, &t, meta->regions);
   if (show_score) {
     gchar text[64];
+    /* while anomalous, why: the largest of the score's parts */
+    const gchar *why = meta->anomalous ? anomaly_main_part (meta->parts) :
+        NULL;
 
-    g_snprintf (text, sizeof (text), "score %.2f%s", meta->score,
-        meta->anomalous ? " ANOMALY" : "");
+    g_snprintf (text, sizeof (text), "score %.2f%s%s%s%s", meta->score,
+        meta->anomalous ? " ANOMALY" : "", why ? " (" : "", why ? why : "",
+        why ? ")" : "");
     render_text (self, text, meta->anomalous);
     if (self->text_surf)
       blend_text (self, &t, MIN (8, self->width / 50), MIN (8,

@@ -125,3 +125,13 @@ anomaly_json_add_parts (JsonBuilder * b, const gfloat * parts)
   }
   json_builder_end_object (b);
 }
+
+const gchar *
+anomaly_main_part (const gfloat * parts)
+{
+  int best = -1;
+  for (int i = 0; i < AD_SCORE_PARTS; i++)
+    if (parts[i] > 0.0f && (best < 0 || parts[i] > parts[best]))
+      best = i;
+  return best < 0 ? NULL : ad_score_part_names[best];
+}

@@ -265,6 +265,55 @@ GST_START_TEST (test_score_text)
 
 GST_END_TEST;
 
+/* The right end of what the score text drew (RGBx 320x240, gray 128
+ * frame), for a frame scored 1.23, anomalous or not, with parts. */
+static gint
+text_right_end (gboolean anomalous, const gfloat * parts)
+{
+  GstHarness *h = make_harness ("RGBx", 320, 240, "outline=false");
+  GstBuffer *in = make_frame ("RGBx", 320, 240, 128), *out;
+  GstAnomalyMeta *meta = add_scored_meta (in, 0, 0, 0, 0, 0.0f);
+  GstMapInfo mi;
+  gint right = -1;
+
+  meta->score = 1.23f;
+  meta->anomalous = anomalous;
+  if (parts)
+    memcpy (meta->parts, parts, sizeof meta->parts);
+  out = gst_harness_push_and_pull (h, in);
+  fail_unless (gst_buffer_map (out, &mi, GST_MAP_READ));
+  for (gint y = 0; y < 40; y++)
+    for (gint x = 0; x < 320; x++) {
+      const guint8 *p = mi.data + y * 320 * 4 + x * 4;
+
+      if (p[0] != 128 || p[1] != 128 || p[2] != 128)
+        right = MAX (right, x);
+    }
+  gst_buffer_unmap (out, &mi);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  return right;
+}
+
+/* While anomalous, the text names the largest part: "(feature)" makes it
+ * longer; parts all 0, or a frame not anomalous, add nothing. */
+GST_START_TEST (test_score_text_why)
+{
+  gfloat none[GST_ANOMALY_META_N_PARTS] = { 0 };
+  gfloat feature[GST_ANOMALY_META_N_PARTS] = { 0.1f, 0.1f, 0.2f, 0.0f,
+    0.0f, 0.9f
+  };
+  gint plain = text_right_end (TRUE, none);
+  gint why = text_right_end (TRUE, feature);
+
+  fail_unless (plain > 60, "text ends at %d", plain);
+  fail_unless (why > plain + 30, "with the part %d, without %d", why, plain);
+  fail_unless_equals_int (text_right_end (FALSE, feature),
+      text_right_end (FALSE, NULL));
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_map_mode)
 {
   GstHarness *h = make_harness ("I420", VW, VH, "mode=map");
@@ -409,6 +458,7 @@ anomalyoverlay_suite (void)
   tcase_add_test (tc, test_blend_only_where_high);
   tcase_add_test (tc, test_outline);
   tcase_add_test (tc, test_score_text);
+  tcase_add_test (tc, test_score_text_why);
   tcase_add_test (tc, test_map_mode);
   tcase_add_test (tc, test_all_formats);
   tcase_add_test (tc, test_speed);
