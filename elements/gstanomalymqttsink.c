@@ -18,7 +18,7 @@
  * odd motion...) and its regions; the end event carries the ending frame
  * (the first frame that is no longer anomalous, or the last frame at EOS
  * or on a flush), both PTS and times, the duration, the peak score and the
- * regions of the peak frame.  Every event has an `id`, counting from 1 in
+ * regions and parts of the peak frame.  Every event has an `id`, counting from 1 in
  * each run, and a `session` string that is new each time the element
  * starts: subscribers deduplicate on (`stream`, `session`, `id`).
  *
@@ -157,6 +157,7 @@ struct _GstAnomalyMqttSink
   GDateTime *ev_time;
   gfloat ev_peak;
   GArray *ev_regions;
+  gfloat ev_parts[GST_ANOMALY_META_N_PARTS];    /* the peak frame's */
   GstClockTime last_pts, last_dur;
   guint64 last_frame;
 
@@ -774,6 +775,19 @@ finish_event (GstAnomalyMqttSink * self, JsonBuilder * b, guint64 id)
   g_object_unref (b);
 }
 
+/* meta's frame is the event's peak so far: its score, regions and parts
+ * go into the end event. */
+static void
+note_peak (GstAnomalyMqttSink * self, const GstAnomalyMeta * meta)
+{
+  self->ev_peak = meta->score;
+  g_array_set_size (self->ev_regions, 0);
+  if (meta->regions)
+    g_array_append_vals (self->ev_regions, meta->regions->data,
+        meta->regions->len);
+  memcpy (self->ev_parts, meta->parts, sizeof self->ev_parts);
+}
+
 static void
 start_event (GstAnomalyMqttSink * self, GstAnomalyMeta * meta,
     GstClockTime pts)
@@ -786,11 +800,7 @@ start_event (GstAnomalyMqttSink * self, GstAnomalyMeta * meta,
   self->ev_frames = 0;
   self->ev_pts = pts;
   self->ev_time = g_date_time_new_now_utc ();
-  self->ev_peak = meta->score;
-  g_array_set_size (self->ev_regions, 0);
-  if (meta->regions)
-    g_array_append_vals (self->ev_regions, meta->regions->data,
-        meta->regions->len);
+  note_peak (self, meta);
 
   GST_INFO_OBJECT (self, "anomaly-start at frame %" G_GUINT64_FORMAT
       " (event %" G_GUINT64_FORMAT ")", meta->frame, id);
@@ -822,6 +832,7 @@ end_event (GstAnomalyMqttSink * self, GstClockTime end, guint64 frame)
   b = begin_event (self, "anomaly-end", id, frame, end, now);
   json_builder_set_member_name (b, "peak");
   json_builder_add_double_value (b, self->ev_peak);
+  anomaly_json_add_parts (b, self->ev_parts);
   json_builder_set_member_name (b, "duration");
   json_builder_add_int_value (b, (gint64) duration);
   json_builder_set_member_name (b, "frames");
@@ -864,13 +875,8 @@ gst_anomaly_mqtt_sink_render (GstBaseSink * sink, GstBuffer * buf)
   if (meta->anomalous) {
     if (!self->in_event)
       start_event (self, meta, pts);
-    else if (meta->score > self->ev_peak) {
-      self->ev_peak = meta->score;
-      g_array_set_size (self->ev_regions, 0);
-      if (meta->regions)
-        g_array_append_vals (self->ev_regions, meta->regions->data,
-            meta->regions->len);
-    }
+    else if (meta->score > self->ev_peak)
+      note_peak (self, meta);
     self->ev_frames++;
   } else if (self->in_event) {
     end_event (self, pts, meta->frame);

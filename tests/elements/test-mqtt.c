@@ -508,6 +508,14 @@ GST_START_TEST (test_events)
         4 * FRAME_NS);
     fail_unless_equals_int64 (json_object_get_int_member (o, "frames"), 4);
     fail_unless_equals_float (json_object_get_double_member (o, "peak"), 3.0);
+    /* why, at its peak: the peak frame's parts */
+    parts = json_object_get_object_member (o, "parts");
+    fail_unless (parts != NULL);
+    fail_unless_equals_int (json_object_get_size (parts), 6);
+    fail_unless_equals_float (json_object_get_double_member (parts,
+            "pattern"), 3.0 * 3.0 / 8.0);
+    fail_unless_equals_float (json_object_get_double_member (parts,
+            "wander"), 3.0 * 5.0 / 8.0);
     regions = json_object_get_array_member (o, "regions");
     o = json_array_get_object_element (regions, 0);
     fail_unless_equals_float (json_object_get_double_member (o, "x"), 0.04f);
