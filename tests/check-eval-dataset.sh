@@ -60,7 +60,7 @@ gst-launch-1.0 -q videotestsrc pattern=white num-buffers=40 ! \
   multifilesink location="$D/testing/gt/01_gt/1%02d.png"
 
 out=$(GST_DEBUG=anomaly:4 "$AD_EVAL" --dataset "$D" --fps 10 -t 5 \
-  --no-mog2 --parts 2> "$D/err.log") ||
+  --no-mog2 --parts --csv "$D/t.csv" 2> "$D/err.log") ||
   { cat "$D/err.log" >&2; fail "ad-eval exited $?"; }
 echo "$out"
 grep -q "10.0 frames a second: flow_window=1" "$D/err.log" ||
@@ -89,6 +89,14 @@ prow=$(echo "$out" | grep "^| $(basename "$D") | - | [01]\." || true)
 [ -n "$prow" ] || fail "--parts: no row for the dataset"
 np=$(echo "$prow" | grep -Eo '[01]\.[0-9]{3} / [01]\.[0-9]{3}' | wc -l)
 [ "$np" -eq 6 ] || fail "--parts: $np parts in '$prow', not 6"
+# and in the CSV, two columns a part, filled on the detector's row only
+head -1 "$D/t.csv" | grep -q ',learned_alone,learned_without,.*,feature_without$' ||
+  fail "--parts --csv: no part columns in '$(head -1 "$D/t.csv")'"
+det=$(grep ',anomalydetect,' "$D/t.csv" || true)
+echo "$det" | grep -Eq '(,[01]\.[0-9]{3}){12}$' ||
+  fail "--parts --csv: the detector's row '$det' lacks its 12 part figures"
+grep ',frame diff (whole),' "$D/t.csv" | grep -q ',,,,,,,,,,,,$' ||
+  fail "--parts --csv: a baseline's part columns are not empty"
 
 # --gray trains a gray model, and detection reads it from the file; with
 # --no-caps-rate (framerate=0/1, no durations) the element takes the rate

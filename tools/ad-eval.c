@@ -554,10 +554,15 @@ static void
 print_rows (FILE * out, gboolean csv)
 {
   const gchar *sep = csv ? "," : " | ";
-  if (csv)
+  if (csv) {
     fprintf (out, "scene,method,config,frame_auroc_causal,"
         "frame_auroc_clip_norm,pixel_auroc,pixel_ap,events_detected,events,"
-        "false_alarms_per_hour,nuisance_fa_frames,train_s,detect_fps,note\n");
+        "false_alarms_per_hour,nuisance_fa_frames,train_s,detect_fps,note");
+    for (gint k = 0; opt_parts && k < AD_SCORE_PARTS; k++)
+      fprintf (out, ",%s_alone,%s_without", ad_score_part_names[k],
+          ad_score_part_names[k]);
+    fprintf (out, "\n");
+  }
   else
     fprintf (out, "| scene | method | config | frame AUROC causal | frame "
         "AUROC per-clip norm. | pixel AUROC | pixel AP | events detected | "
@@ -585,10 +590,20 @@ print_rows (FILE * out, gboolean csv)
     if (!csv && r->note && isnan (r->auc))
       fprintf (out, "| %s | %s | %s | %s |||||||||\n", r->scene, r->method,
           r->config, r->note);
-    else if (csv)
-      fprintf (out, "%s,%s,\"%s\",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+    else if (csv) {
+      fprintf (out, "%s,%s,\"%s\",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s",
           r->scene, r->method, r->config, a, b, c, d, ev, fa, nf, ts, fp,
           isnan (r->auc) && r->note ? r->note : "");
+      for (gint k = 0; opt_parts && k < AD_SCORE_PARTS; k++) {
+        gchar pa[32] = "", pw[32] = "";
+        if (r->has_parts) {
+          fmt_num (pa, sizeof pa, r->part_auc[k], "%.3f");
+          fmt_num (pw, sizeof pw, r->part_without[k], "%.3f");
+        }
+        fprintf (out, ",%s,%s", pa, pw);
+      }
+      fprintf (out, "\n");
+    }
     else
       fprintf (out, "| %s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s |\n",
           r->scene, sep, r->method, sep, r->config, sep, a, sep, b, sep, c,
