@@ -153,6 +153,48 @@ sc_normal_activity (ad_scene *s, ad_rng *r, ad_error *err)
   return AD_OK;
 }
 
+/* Normal walkers who stop on their path and stand a while (see
+ * ad_scene_add_stops): each walker of the normal activity draws from r
+ * whether it stops (u < share), for how long (2-8 s of scene time) and
+ * how far it shuffles meanwhile, so that a smaller share stops a subset
+ * of the same people.  The stop is at the walker's middle waypoint: two
+ * waypoints are put in, a small step along its way and back, and every
+ * later waypoint comes d frames later. */
+void
+sc_stops (ad_scene *s, ad_rng *r, float share)
+{
+  for (int i = 0; i < s->n_act; i++) {
+    sc_actor *a = &s->act[i];
+    if (a->type != ACT_PERSON || a->akind != AD_ANOM_NONE
+        || a->carry_until != INT64_MIN || a->n_wp != 3)
+      continue;
+    float u = ad_rng_uniform (r);
+    int64_t d = (int64_t) sc_range (r, 50.0f, 200.0f);
+    float step = sc_range (r, 0.003f, 0.01f);
+    if (u >= share)
+      continue;
+    float dx = a->wx[2] - a->wx[1], dy = a->wy[2] - a->wy[1];
+    float l = hypotf (dx, dy);
+    if (!(l > 0.0f))
+      continue;
+    float x1 = a->wx[1], y1 = a->wy[1], x2 = a->wx[2], y2 = a->wy[2];
+    int64_t t1 = a->wt[1], t2 = a->wt[2];
+    a->wx[2] = x1 + dx / l * step;
+    a->wy[2] = y1 + dy / l * step;
+    a->wt[2] = t1 + d / 2;
+    a->cumd[2] = a->cumd[1] + step;
+    a->wx[3] = x1;
+    a->wy[3] = y1;
+    a->wt[3] = t1 + d;
+    a->cumd[3] = a->cumd[2] + step;
+    a->wx[4] = x2;
+    a->wy[4] = y2;
+    a->wt[4] = t2 + d;
+    a->cumd[4] = a->cumd[3] + l;
+    a->n_wp = 5;
+  }
+}
+
 /* Grass walk for OFF_PATH: from a frame edge into the grass and back. */
 static int
 sc_grass_route (ad_scene *s, ad_rng *r, float len, float *sx0, float *sy0,

@@ -237,6 +237,7 @@ int sc_pos (const sc_actor *a, double t, float *x, float *y, float *dist);
 ad_status sc_normal_activity (ad_scene *s, ad_rng *r, ad_error *err);
 /* n_ev anomaly events (0: one per 150 frames, as a TEST clip has). */
 void sc_events (ad_scene *s, ad_rng *r, int64_t n_ev);
+void sc_stops (ad_scene *s, ad_rng *r, float share);
 
 /* ------------------------------------------------------------------------ */
 /* Light and the camera's finish (ad-scene-light.c)                         */

@@ -339,6 +339,23 @@ ad_scene_add_events (ad_scene *s, int n, ad_error *err)
 }
 
 ad_status
+ad_scene_add_stops (ad_scene *s, float share, ad_error *err)
+{
+  if (!s || !(share >= 0.0f && share <= 1.0f))
+    return ad_fail (err, AD_ERR_ARG, "scene: the share of walkers who "
+        "stop must be in [0, 1]");
+  if (share == 0.0f)
+    return AD_OK;
+  if (s->kind == AD_SCENE_INDUSTRIAL)
+    return ad_fail (err, AD_ERR_ARG, "scene: the industrial scene has no "
+        "people to stop");
+  ad_rng r;
+  ad_rng_seed (&r, sc_hash (s->seed, 0x5709 + (uint32_t) s->clip, 0));
+  sc_stops (s, &r, share);
+  return AD_OK;
+}
+
+ad_status
 ad_scene_add_clouds (ad_scene *s, float depth, ad_error *err)
 {
   if (!s || !(depth >= 0.0f && depth < 1.0f))

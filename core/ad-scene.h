@@ -68,6 +68,15 @@ void ad_scene_free (ad_scene *s);
  * does, a few odd moments.  Same arguments, same events.  n = 0 does
  * nothing on any scene; n > 0 on the industrial scene is AD_ERR_ARG. */
 ad_status ad_scene_add_events (ad_scene *s, int n, ad_error *err);
+/* People stop and stand a while, as they do on real footage (waiting,
+ * talking, looking at a phone): a share (0..1; 0 = none, the default) of
+ * the normal walkers stops midway along its path for 2-8 s of scene time,
+ * shuffling a few centimetres meanwhile, then walks on.  Normal
+ * behaviour: a caller gives every clip of a scene the same share.  A
+ * smaller share stops a subset of the same people; the anomaly events
+ * never stop.  Same arguments, same pixels.  The industrial scene has no
+ * people (AD_ERR_ARG for share > 0). */
+ad_status ad_scene_add_stops (ad_scene *s, float share, ad_error *err);
 /* Cloud shadows drift across a video scene's frames (outdoor light that
  * changes by place, not over the whole picture): soft-edged patches where
  * the light drops by `depth` (0 = none, the default; below 1), crossing

@@ -63,7 +63,8 @@ enum
   PROP_ADD_EVENTS,
   PROP_CLOUDS,
   PROP_LEAVES,
-  PROP_PACE
+  PROP_PACE,
+  PROP_STOPS
 };
 
 #define DEFAULT_SCENE AD_SCENE_SURVEILLANCE
@@ -78,6 +79,7 @@ enum
 #define MAX_CLOUDS 0.95
 #define DEFAULT_LEAVES 0.0
 #define MAX_LEAVES 0.95
+#define DEFAULT_STOPS 0.0
 #define DEFAULT_PACE 1
 
 struct _GstAnomalySceneSrc
@@ -92,6 +94,7 @@ struct _GstAnomalySceneSrc
   guint add_events;
   gdouble clouds;
   gdouble leaves;
+  gdouble stops;
   guint pace;
 
   /* streaming state */
@@ -299,6 +302,22 @@ gst_anomaly_scene_src_class_init (GstAnomalySceneSrcClass * klass)
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstAnomalySceneSrc:stops
+   *
+   * The share of the normal walkers who stop midway along their path and
+   * stand there 2-8 s (shuffling a little) before they walk on, as people
+   * on a real camera wait, talk or look at a phone (video scenes only).
+   * Normal behaviour: give the training clip the same value as the others.
+   */
+  g_object_class_install_property (gobject_class, PROP_STOPS,
+      g_param_spec_double ("stops", "Stops",
+          "Share of the normal walkers who stop midway along their path and "
+          "stand 2-8 s before walking on, as people on real footage do "
+          "(video scenes only; 0: nobody stops)", 0.0, 1.0, DEFAULT_STOPS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstAnomalySceneSrc:pace
    *
    * Frames filmed for each frame of the scene's own time: people, cars,
@@ -344,6 +363,7 @@ gst_anomaly_scene_src_init (GstAnomalySceneSrc * self)
   self->add_events = DEFAULT_ADD_EVENTS;
   self->clouds = DEFAULT_CLOUDS;
   self->leaves = DEFAULT_LEAVES;
+  self->stops = DEFAULT_STOPS;
   self->pace = DEFAULT_PACE;
   self->seed = DEFAULT_SEED;
   gst_video_info_init (&self->info);
@@ -406,6 +426,11 @@ gst_anomaly_scene_src_set_property (GObject * object, guint prop_id,
       self->leaves = g_value_get_double (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_STOPS:
+      GST_OBJECT_LOCK (self);
+      self->stops = g_value_get_double (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_PACE:
       GST_OBJECT_LOCK (self);
       self->pace = g_value_get_uint (value);
@@ -462,6 +487,11 @@ gst_anomaly_scene_src_get_property (GObject * object, guint prop_id,
       g_value_set_double (value, self->leaves);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_STOPS:
+      GST_OBJECT_LOCK (self);
+      g_value_set_double (value, self->stops);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_PACE:
       GST_OBJECT_LOCK (self);
       g_value_set_uint (value, self->pace);
@@ -503,7 +533,7 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
   ad_scene *scene = NULL;
   gint kind, clip;
   guint seed, add_events, pace;
-  gdouble clouds, leaves;
+  gdouble clouds, leaves, stops;
 
   if (!gst_video_info_from_caps (&info, caps))
     goto invalid_caps;
@@ -517,6 +547,7 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
   add_events = self->add_events;
   clouds = self->clouds;
   leaves = self->leaves;
+  stops = self->stops;
   pace = self->pace;
   self->step = self->frame_step;
   GST_OBJECT_UNLOCK (self);
@@ -527,6 +558,7 @@ gst_anomaly_scene_src_set_caps (GstBaseSrc * src, GstCaps * caps)
       ad_scene_add_events (scene, (int) add_events, &err) != AD_OK ||
       ad_scene_add_clouds (scene, (float) clouds, &err) != AD_OK ||
       ad_scene_add_leaves (scene, (float) leaves, &err) != AD_OK ||
+      ad_scene_add_stops (scene, (float) stops, &err) != AD_OK ||
       ad_scene_set_pace (scene, (int) pace, &err) != AD_OK) {
     ad_scene_free (scene);
     goto scene_failed;

@@ -50,6 +50,7 @@ static gint opt_pace = 1;
 static gint opt_train_events = 0;
 static gdouble opt_clouds = 0.0;
 static gdouble opt_leaves = 0.0;
+static gdouble opt_stops = 0.0;
 static gint opt_fps = 0;
 static gint opt_h264 = 0;
 static gdouble opt_drop = 0.0;
@@ -109,6 +110,10 @@ static GOptionEntry entries[] = {
       "Scenes: the trees' shade, dappled with sun and moving in the wind, "
       "takes D of the light in every clip, training included, as on a "
       "breezy, sunny day (anomalyscenesrc leaves=D; default 0)", "D"},
+  {"stops", 0, 0, G_OPTION_ARG_DOUBLE, &opt_stops,
+      "Scenes: a share P of the normal walkers stops midway and stands 2-8 s "
+      "before walking on, in every clip, training included, as people on "
+      "real footage do (anomalyscenesrc stops=P; default 0)", "P"},
   {"fps", 0, 0, G_OPTION_ARG_INT, &opt_fps,
       "--dataset: frames a second the footage was filmed at (default 25; "
       "UCSD Ped2: 10): the rate its frames are fed at, which anomalydetect "
@@ -298,7 +303,8 @@ clip_frames (ad_scene_kind kind, ad_scene_clip clip, guint seed)
 
 /* "anomalyscenesrc ... ! videoconvert": n frames of a clip of the scene
  * at the video size, every opt_frame_step-th frame, through H.264 and
- * back with --h264; every clip with --leaves' dappled shade, a scored
+ * back with --h264; every clip with --leaves' dappled shade and
+ * --stops' standing people, a scored
  * clip (`lossy`) with --clouds' cloud shadows,
  * then in gray with --gray-test and, with --drop, through an element named "drop" at whose input
  * run_pipeline loses frames (g_free). */
@@ -316,16 +322,20 @@ scene_src (const SceneSpec * sp, const gchar * clip, guint seed, gint64 n,
       strcmp (sp->element_scene, "industrial") != 0 ? opt_train_events : 0;
   /* --clouds: the test and nuisance clips of the video scenes */
   gboolean video = strcmp (sp->element_scene, "industrial") != 0;
-  gchar clouds[G_ASCII_DTOSTR_BUF_SIZE], leaves[G_ASCII_DTOSTR_BUF_SIZE];
+  gchar clouds[G_ASCII_DTOSTR_BUF_SIZE], leaves[G_ASCII_DTOSTR_BUF_SIZE],
+      stops[G_ASCII_DTOSTR_BUF_SIZE];
   g_ascii_dtostr (clouds, sizeof clouds, lossy && video ? opt_clouds : 0.0);
   /* --leaves: every clip of the video scenes (wind is normal weather) */
   g_ascii_dtostr (leaves, sizeof leaves, video ? opt_leaves : 0.0);
+  /* --stops: every clip of the video scenes (standing is normal) */
+  g_ascii_dtostr (stops, sizeof stops, video ? opt_stops : 0.0);
   gchar *s = g_strdup_printf ("anomalyscenesrc scene=%s clip=%s seed=%u "
-      "frame-step=%d pace=%d add-events=%d clouds=%s leaves=%s num-buffers=%"
+      "frame-step=%d pace=%d add-events=%d clouds=%s leaves=%s stops=%s "
+      "num-buffers=%"
       G_GINT64_FORMAT
       " ! video/x-raw,width=%d,height=%d ! videoconvert%s%s%s",
       sp->element_scene, clip, seed, opt_frame_step, scene_pace (sp->kind),
-      events, clouds, leaves, n,
+      events, clouds, leaves, stops, n,
       vid_w, vid_h, codec,
       lossy && opt_gray_test ?
       " ! videobalance saturation=0 ! videoconvert" : "",
@@ -726,6 +736,11 @@ main (int argc, char **argv)
   if (!(opt_leaves >= 0.0 && opt_leaves <= 0.95) ||
       (opt_leaves > 0.0 && opt_dataset)) {
     g_printerr ("ad-eval: --leaves takes 0..0.95, for scenes\n");
+    return 2;
+  }
+  if (!(opt_stops >= 0.0 && opt_stops <= 1.0) ||
+      (opt_stops > 0.0 && opt_dataset)) {
+    g_printerr ("ad-eval: --stops takes 0..1, for scenes\n");
     return 2;
   }
   if (opt_train_events < 0 || opt_train_events > 1000 ||

@@ -3,7 +3,7 @@
  *   ad-scene-tool --scene surveillance|industrial|sparse|crowded|windy|clock
  *                 --clip train|holdout|test|nuisance
  *                 [--size 160x120] [--frames N] [--seed S] [--clouds D]
- *                 [--leaves D] [--pace K] --out DIR
+ *                 [--leaves D] [--stops P] [--pace K] --out DIR
  *
  * Output: DIR/frames/%05d.ppm (binary P6), DIR/masks/%05d.pgm (binary P5,
  * 255 = anomalous) and DIR/labels.csv (frame,label,kind).
@@ -24,14 +24,16 @@ usage (FILE *f)
       "usage: ad-scene-tool --scene surveillance|industrial|sparse|crowded|windy|clock\n"
       "                     --clip train|holdout|test|nuisance\n"
       "                     [--size WxH] [--frames N] [--seed S] [--clouds D]\n"
-      "                     [--leaves D] [--pace K] --out DIR\n"
+      "                     [--leaves D] [--stops P] [--pace K] --out DIR\n"
       "\n"
       "Writes DIR/frames/%%05d.ppm, DIR/masks/%%05d.pgm and DIR/labels.csv\n"
       "(frame,label,kind).  --size defaults to 160x120 (each side >= 32),\n"
       "--frames to the clip's default length (0), --seed to 1, --clouds\n"
       "(cloud shadows taking D of the light drift across the picture, a\n"
       "video scene's) to 0, --leaves (the trees' shade, dappled with sun,\n"
-      "moving in the wind and taking D of the light) to 0, --pace (K frames\n"
+      "moving in the wind and taking D of the light) to 0, --stops (the\n"
+      "share of walkers who stop and stand 2-8 s on their path, 0..1) to 0,\n"
+      "--pace (K frames\n"
       "for each of the scene's own: everything moves 1/K as far a frame,\n"
       "1..8) to 1.\n");
 }
@@ -94,7 +96,7 @@ main (int argc, char **argv)
   int have_scene = 0, clip = -1, w = 160, h = 120;
   long long frames = 0;
   unsigned long seed = 1;
-  double clouds = 0.0, leaves = 0.0;
+  double clouds = 0.0, leaves = 0.0, stops = 0.0;
   long pace = 1;
   const char *out = NULL;
 
@@ -146,6 +148,12 @@ main (int argc, char **argv)
     } else if (strcmp (a, "--leaves") == 0) {
       if (!depth_arg (a, v, &leaves))
         return 2;
+    } else if (strcmp (a, "--stops") == 0) {
+      stops = strtod (v, &end);
+      if (!end || *end || !(stops >= 0.0 && stops <= 1.0)) {
+        fprintf (stderr, "ad-scene-tool: bad --stops '%s' (want 0..1)\n", v);
+        return 2;
+      }
     } else if (strcmp (a, "--pace") == 0) {
       pace = strtol (v, &end, 10);
       if (!end || *end || pace < 1 || pace > AD_SCENE_PACE_MAX) {
@@ -174,6 +182,7 @@ main (int argc, char **argv)
           frames, (uint32_t) seed, &s, &err) != AD_OK ||
       ad_scene_add_clouds (s, (float) clouds, &err) != AD_OK ||
       ad_scene_add_leaves (s, (float) leaves, &err) != AD_OK ||
+      ad_scene_add_stops (s, (float) stops, &err) != AD_OK ||
       ad_scene_set_pace (s, (int) pace, &err) != AD_OK) {
     fprintf (stderr, "ad-scene-tool: %s\n", err.msg);
     ad_scene_free (s);

@@ -59,8 +59,8 @@
  * the model, trained or loaded with --model, so a loaded model scores as
  * it was trained.
  * --dump F writes the first scoring's per-frame parts (raw learned, motion,
- * motion-pattern, stationary-change and wandering scores, final score) as
- * CSV, for the test, nuisance and (with --step) lit holdout clips, and
+ * motion-pattern, stationary-change, wandering and feature-novelty scores,
+ * final score, then each part's term in the score, ad_score.part) as CSV, for the test, nuisance and (with --step) lit holdout clips, and
  * prints the spreads and the threshold that turn them into the score
  * (docs/scoring.md, Fusion) on stderr.
  * --maps F writes the first scoring's test clip as raw little-endian
@@ -124,6 +124,10 @@ static float clouds = 0.0f;
  * the light in every clip (ad_scene_add_leaves; 0: still, soft shadows). */
 static float leaves = 0.0f;
 
+/* --stops P: a share P of the normal walkers stops and stands 2-8 s on
+ * its path, in every clip (ad_scene_add_stops; 0: nobody stops). */
+static float stops = 0.0f;
+
 /* --zoom K,L,T: the scene filmed K times closer: rendered at K vw x K vh,
  * the vw x vh window from pixel (L, T) of it kept (1: the whole scene). */
 static int zoom_k = 1, zoom_l = 0, zoom_t = 0;
@@ -148,6 +152,7 @@ render_clip (const ad_config *cfg, ad_scene_kind sk, ad_scene_clip ck,
       ((ck == AD_CLIP_TEST || ck == AD_CLIP_NUISANCE) &&
           ad_scene_add_clouds (s, clouds, &err) != AD_OK) ||
       ad_scene_add_leaves (s, leaves, &err) != AD_OK ||
+      ad_scene_add_stops (s, stops, &err) != AD_OK ||
       ad_scene_set_pace (s, frame_pace, &err) != AD_OK ||
       ad_extractor_new (cfg, &x, &err) != AD_OK) {
     fprintf (stderr, "ad-tune: %s\n", err.msg);
@@ -325,10 +330,12 @@ score_clip (const ad_model *m, const clip *c, float *score, float *maps,
         &err) == AD_OK;
     score[i] = s.score;
     if (ok && dump_file)
-      fprintf (dump_file, "%s,%lld,%s,%g,%g,%g,%g,%g,%g,%g\n", tag,
+      fprintf (dump_file, "%s,%lld,%s,%g,%g,%g,%g,%g,%g,%g,%g,%g,%g,%g,%g,"
+          "%g\n", tag,
           (long long) i, ad_anomaly_name ((ad_anomaly_kind) c->kind[i]),
           s.learned_raw, s.motion_raw, s.flow_raw, s.static_raw,
-          s.wander_raw, s.feat_raw, s.score);
+          s.wander_raw, s.feat_raw, s.score, s.part[0], s.part[1],
+          s.part[2], s.part[3], s.part[4], s.part[5]);
   }
   if (!ok)
     fprintf (stderr, "ad-tune: scoring: %s\n", err.msg);
@@ -589,6 +596,8 @@ usage (void)
       "across the test and nuisance clips)]\n"
       "       [--leaves D (the trees' shade, dappled with sun and moving "
       "in the wind, takes D of the light in every clip)]\n"
+      "       [--stops P (a share P of the walkers stops and stands 2-8 s "
+      "on its path, in every clip, as people do)]\n"
       "       [--pixel-detail R (on stderr: pixel AP on the anomalous "
       "frames, per kind, and with the negatives within R px of the mask "
       "or beyond only)]\n");
@@ -632,6 +641,10 @@ main (int argc, char **argv)
       leaves = (float) atof (v);
       if (!(leaves >= 0.0f && leaves < 1.0f)) return usage ();
     }
+    else if (!strcmp (a, "--stops")) {
+      stops = (float) atof (v);
+      if (!(stops >= 0.0f && stops <= 1.0f)) return usage ();
+    }
     else if (!strcmp (a, "--gray-test"))
       gray_test = atoi (v) != 0;
     else if (!strcmp (a, "--stride")) {
@@ -652,7 +665,8 @@ main (int argc, char **argv)
         perror (v);
         return 1;
       }
-      fprintf (dump_file, "clip,frame,kind,learned,motion,flow,static,wander,feature,score\n");
+      fprintf (dump_file, "clip,frame,kind,learned,motion,flow,static,wander,feature,score,"
+          "p_learned,p_motion,p_pattern,p_still,p_wander,p_feature\n");
     } else if (!strcmp (a, "--size")) {
       if (sscanf (v, "%dx%d", &vw, &vh) != 2) return 2;
     } else if (!strcmp (a, "--zoom")) {

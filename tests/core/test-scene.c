@@ -2,7 +2,8 @@
  * background across clips, complete and exact ground truth on test clips,
  * nuisance clips without labels, industrial defects, argument errors,
  * the crowded, windy and clock variants of the surveillance scene, events
- * added to a training clip, a faster camera's pace. */
+ * added to a training clip, people who stop and stand, a faster camera's
+ * pace. */
 #include "ad-internal.h"
 #include "ad-scene.h"
 #include "check.h"
@@ -457,6 +458,70 @@ test_leaves (void)
   ad_scene_free (s);
 }
 
+/* ad_scene_add_stops: with every walker stopping, people stand still
+ * for seconds (pixels unlike the empty ground that stay the same over 40
+ * frames), which nobody does without it; the same every time; refused
+ * outside [0, 1] and on the industrial scene; 0 changes nothing. */
+static void
+test_stops (void)
+{
+  enum { SW = 160, SH = 120, SN = SW * SH * 3, NF = 400 };
+  static uint8_t fr[NF][SN];
+  static uint8_t bg[SN], c[SN];
+  ad_error err = { { 0 } };
+  int still[2] = { 0, 0 };
+  for (int share = 0; share <= 1; share++) {
+    ad_scene *s = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, SW, SH, NF, 3);
+    CHECK (s && ad_scene_add_stops (s, (float) share, &err) == AD_OK, "%s",
+        err.msg);
+    for (int i = 0; s && i < NF; i++)
+      CHECK_OK (ad_scene_render (s, i, fr[i], NULL, NULL, &err));
+    /* the ground: each value's median over every 8th frame (people cover
+     * a place now and then) */
+    for (int p = 0; p < SN; p++) {
+      int hist[256] = { 0 }, k = 0, m = 0;
+      for (int i = 0; i < NF; i += 8)
+        hist[fr[i][p]]++;
+      while (m < 256 && (k += hist[m]) < NF / 16)
+        m++;
+      bg[p] = (uint8_t) m;
+    }
+    for (int i = 0; i + 40 < NF; i += 20)
+      for (int p = 0; p < SN; p += 3) {
+        int off = 0, same = 1;
+        for (int ch = 0; ch < 3; ch++) {
+          off += abs (fr[i][p + ch] - bg[p + ch]) > 40;
+          same &= abs (fr[i][p + ch] - fr[i + 40][p + ch]) < 12;
+        }
+        still[share] += off && same;
+      }
+    if (share == 0) {
+      ad_scene *t = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, SW, SH, NF, 3);
+      CHECK (t && ad_scene_render (t, 200, c, NULL, NULL, &err) == AD_OK &&
+          memcmp (c, fr[200], SN) == 0, "stops 0 changed the picture");
+      ad_scene_free (t);
+    } else {
+      ad_scene *t = make (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, SW, SH, NF, 3);
+      CHECK (t && ad_scene_add_stops (t, 1.0f, &err) == AD_OK &&
+          ad_scene_render (t, 200, c, NULL, NULL, &err) == AD_OK &&
+          memcmp (c, fr[200], SN) == 0, "not the same stops every time");
+      CHECK (ad_scene_add_stops (t, 1.5f, &err) == AD_ERR_ARG &&
+          ad_scene_add_stops (t, -0.1f, &err) == AD_ERR_ARG, "share refused");
+      ad_scene_free (t);
+    }
+    ad_scene_free (s);
+  }
+  printf ("stops 0 / 1: %d / %d pixels off the ground and unchanged over 40 "
+      "frames\n", still[0], still[1]);
+  CHECK (still[1] > 200 && still[1] > 10 * still[0], "people standing: %d "
+      "pixels with stops, %d without", still[1], still[0]);
+  ad_scene *s = make (AD_SCENE_INDUSTRIAL, AD_CLIP_TEST, 64, 48, 0, 1);
+  CHECK (s && ad_scene_add_stops (s, 0.0f, &err) == AD_OK &&
+      ad_scene_add_stops (s, 0.3f, &err) == AD_ERR_ARG &&
+      strstr (err.msg, "industrial"), "industrial refused: %s", err.msg);
+  ad_scene_free (s);
+}
+
 static void
 test_industrial (void)
 {
@@ -735,6 +800,7 @@ main (void)
   test_train_events ();
   test_clouds ();
   test_leaves ();
+  test_stops ();
   for (uint32_t seed = 1; seed <= 6; seed++)
     test_surveillance_truth (AD_SCENE_SURVEILLANCE, seed);
   test_surveillance_truth (AD_SCENE_SPARSE, 1);

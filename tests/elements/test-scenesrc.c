@@ -384,15 +384,67 @@ GST_START_TEST (test_leaves)
 
 GST_END_TEST;
 
+/* stops=1: the core's clip with every walker stopping midway, which
+ * differs from the clip without (people are somewhere else later). */
+GST_START_TEST (test_stops)
+{
+  const gint w = 64, h = 48, n = 120;
+  ad_scene *scene = NULL;
+  guint8 *rgb = g_malloc ((gsize) w * h * 3);
+  GstHarness *hs[2];
+  GstElement *src;
+  gint differ = 0;
+  gdouble stops = 0.0;
+
+  fail_unless (ad_scene_new (AD_SCENE_SURVEILLANCE, AD_CLIP_TRAIN, w, h, 0,
+          3, &scene, NULL) == AD_OK);
+  fail_unless (ad_scene_add_stops (scene, 1.0f, NULL) == AD_OK);
+  hs[0] = scene_harness ("scene=surveillance clip=train seed=3",
+      "video/x-raw,width=64,height=48");
+  hs[1] = scene_harness ("scene=surveillance clip=train seed=3 stops=1",
+      "video/x-raw,width=64,height=48");
+  src = gst_harness_find_element (hs[1], "anomalyscenesrc");
+  g_object_get (src, "stops", &stops, NULL);
+  gst_object_unref (src);
+  fail_unless (stops == 1.0);
+  for (gint64 i = 0; i < n; i++) {
+    GstBuffer *buf[2];
+    GstMapInfo map[2];
+
+    fail_unless (ad_scene_render (scene, i, rgb, NULL, NULL, NULL) == AD_OK);
+    for (gint k = 0; k < 2; k++) {
+      buf[k] = gst_harness_pull (hs[k]);
+      fail_unless (buf[k] != NULL);
+      fail_unless (gst_buffer_map (buf[k], &map[k], GST_MAP_READ));
+    }
+    fail_unless (memcmp (map[1].data, rgb, map[1].size) == 0, "frame %"
+        G_GINT64_FORMAT " vs core", i);
+    differ += memcmp (map[0].data, map[1].data, map[0].size) != 0;
+    for (gint k = 0; k < 2; k++) {
+      gst_buffer_unmap (buf[k], &map[k]);
+      gst_buffer_unref (buf[k]);
+    }
+  }
+  fail_unless (differ > n / 4, "%d of %d frames differ from stops=0",
+      differ, n);
+  gst_harness_teardown (hs[0]);
+  gst_harness_teardown (hs[1]);
+  g_free (rgb);
+  ad_scene_free (scene);
+}
+
+GST_END_TEST;
+
 /* The industrial scene has no events to add, no sky to cast cloud
- * shadows, no trees to cast a dappled shade and no time for a pace: an
+ * shadows, no trees to cast a dappled shade, no people to stop and no
+ * time for a pace: an
  * error with the reason. */
 GST_START_TEST (test_add_events_industrial)
 {
-  static const gchar *const what[4] = { "add-events=2", "clouds=0.3",
-    "leaves=0.3", "pace=2" };
+  static const gchar *const what[5] = { "add-events=2", "clouds=0.3",
+    "leaves=0.3", "stops=0.3", "pace=2" };
 
-  for (gint k = 0; k < 4; k++) {
+  for (gint k = 0; k < 5; k++) {
     gchar *line = g_strdup_printf ("anomalyscenesrc scene=industrial %s "
         "num-buffers=1 ! fakesink", what[k]);
     GstElement *p = gst_parse_launch (line, NULL);
@@ -508,6 +560,7 @@ scenesrc_suite (void)
   tcase_add_test (tc, test_add_events);
   tcase_add_test (tc, test_clouds);
   tcase_add_test (tc, test_leaves);
+  tcase_add_test (tc, test_stops);
   tcase_add_test (tc, test_add_events_industrial);
   return s;
 }
