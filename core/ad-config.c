@@ -44,6 +44,7 @@ const ad_field ad_config_fields[] = {
   F (holdout_frac, AD_FIELD_FLOAT, 0.0, 0.5, 0.2, 0, "Share of clips held back for calibration (at least 96 frames, at most a quarter)"),
   F (holdout_blocks, AD_FIELD_INT, 1, 16, 3, 0, "Held-back clips come from this many stretches of footage spread evenly over it, the last ending with the latest (1 = the latest footage only: a quiet or busy last stretch would set the threshold alone)"),
   F (train_fps, AD_FIELD_FLOAT, 0.0, 1000.0, 0.0, 0, "Frame rate of the training footage, frames a second (anomalyrecon sets it from the caps; 0 = unknown or stills): the motion patterns are pixels per frame, so anomalyrecon warns when a stream's rate differs by more than a fifth"),
+  F (train_height, AD_FIELD_FLOAT, 0.0, 10000.0, 0.0, 1, "Height of the things that move in the training footage, model pixels (training measures it, from at least 20 of them, and sets it; 0 = not measured): what static_people takes for people standing"),
   F (blur_sigma, AD_FIELD_FLOAT, 0.0, 16.0, 2.0, 1, "Gaussian blur of the error map (px)"),
   F (resid_blur, AD_FIELD_FLOAT, 0.0, 16.0, 0.0, 1, "Gaussian blur of the signed residual before squaring (px): zero-mean texture and noise cancel, a shifted area stays (0 = off)"),
   F (learned_gain, AD_FIELD_INT, 0, 1, 1, 1, "Fit the frame's gain and offset to the estimate before the learned error (global lighting changes leave no error)"),
@@ -87,6 +88,7 @@ const ad_field ad_config_fields[] = {
   F (static_normal, AD_FIELD_INT, 0, 1, 1, 1, "Subtract from each cell's stationary change its level on held-back normal footage (99th percentile): places where something changes and then lies still on normal footage, such as a burned-in clock or a door, stay quiet, and the spread of the part is that of the rest of the picture"),
   F (static_clear, AD_FIELD_INT, 0, 8, 0, 1, "Stationary change: a pixel within this many pixels (at model resolution) of one that moves, or in a silhouette at the picture's edge that holds one, keeps the difference it had when last clear of motion, so the plain inside of a walker's coat, which does not change from frame to frame, is not taken for something lying still, while a bag a passer-by walks past keeps building up (0 = only the moving pixels themselves are left out; 1 helps crowded footage at a walking pace and can cost quieter footage, docs/tuning.md)"),
   F (static_window, AD_FIELD_INT, 0, 64, 4, 1, "Stationary change: each motion cell reads the largest mean difference over the square windows of this many pixels (at model resolution) whose corner lies in the cell, at steps of half a window, rather than the mean over the whole cell, so that an object smaller than a cell (a bag a few pixels across at the model's resolution) is not averaged away with the ground around it (0 = the cell's mean, as models made before it)"),
+  F (static_people, AD_FIELD_FLOAT, 0.0, 1.0, 0.0, 1, "Stationary change: the share kept of a still piece (8-connected pixels that differ from the background and do not move) as tall as the people who move in the training footage (0.8 to 2 times train_height): people stop, wait and talk on real footage, and what lies still there is then a person standing, not an object left behind, which is smaller (a bag) or lower (a cart); 1 = every piece counts, as models made before it; no effect without train_height"),
   F (static_absorb, AD_FIELD_INT, 0, 10000000, 0, 1, "Frames a pixel must stay different while still before it joins the stream's background, ending its stationary change (0 = never: a parked car stays a change until retraining)"),
   F (flow_accel, AD_FIELD_INT, 0, 1, 0, 1, "Also score sudden changes of a cell's motion beyond those of normal footage"),
   F (motion_comp, AD_FIELD_INT, 0, 1, 1, 1, "Remove camera shake and brightness change from the motion signals"),
@@ -540,6 +542,15 @@ static int
 footage_judged (const ad_config *cfg, int64_t blobs)
 {
   return cfg->clip_len > 1 && blobs >= AD_SCALE_MIN_BLOBS;
+}
+
+int
+ad_config_note_height (ad_config *cfg, double height, int64_t blobs)
+{
+  if (!(footage_judged (cfg, blobs) && height > 0.0))
+    return 0;
+  cfg->train_height = (float) height;
+  return 1;
 }
 
 int

@@ -213,7 +213,9 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
    * flow_trim); the picture's mean change of brightness taken out
    * of the motion fit, not its gain, and no hold after a camera jump
    * (their motion patterns and threshold were made so), and no feature
-   * novelty (they hold no normal state of the features). */
+   * novelty (they hold no normal state of the features), and every
+   * still piece in the stationary change, people standing too (their
+   * threshold was calibrated so; they hold no train_height either). */
   static const struct { const char *name; double value; } legacy[] = {
     { "map_learned", 1.0 }, { "map_motion", 1.0 }, { "flow_bins", 17.0 },
     { "flow_window", 1.0 }, { "flow_spread_vectors", 0.0 },
@@ -231,7 +233,8 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "light_engage", 0.0 }, { "flow_sway", 0.0 },
     { "flow_shade", 0.0 }, { "map_frame", 0.0 }, { "static_clear", 0.0 },
     { "flow_gain", 0.0 }, { "shake_hold", 0.0 }, { "flow_trim", 0.0 },
-    { "feat_weight", 0.0 }, { "static_window", 0.0 } };
+    { "feat_weight", 0.0 }, { "static_window", 0.0 },
+    { "static_people", 1.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);

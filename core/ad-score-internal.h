@@ -86,15 +86,17 @@ struct ad_scorer {
   float *still_age;         /* [hw] frames each pixel has stayed different
                              * while still */
   uint8_t *near;            /* [2, hw] with static_clear: the pixels that
-                             * move grown by it (and scratch), else NULL */
+                             * move grown by it (and scratch); with
+                             * train_height alone scratch; else NULL */
   float *still_hold;        /* [hw] with static_clear: each pixel's
                              * stationary difference when it was last clear
                              * of motion, else NULL */
   double *integ;            /* [(h + 1) (w + 1)] with static_window: the
                              * integral image of the still difference,
                              * else NULL */
-  int *piece;               /* [hw] with static_clear: the pixels of one
-                             * silhouette (hold_edge_pieces), else NULL */
+  int *piece;               /* [hw] with static_clear or train_height: the
+                             * pixels of one silhouette (hold_edge_pieces,
+                             * still_people), else NULL */
   const ad_tensor *bgc;     /* [2, hw] colour models with static_chroma:
                              * the learned background's chromaticity, or
                              * NULL */

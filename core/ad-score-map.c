@@ -18,6 +18,14 @@
 /* Stationary change: a frame's own mismatch floor, this many times the
  * median of its difference to the background (ad_sc_static_cells). */
 #define AD_STILL_FLOOR_K 3.0f
+/* static_people: a still piece from this many times the height of the
+ * things that move in the training footage to that many is people
+ * standing (a standing person's piece is about as tall as a walker's,
+ * with its shadow or a second person behind it up to twice; the
+ * generated bag reads 0.6 of a walker's height with the ground around
+ * it; benchmarks.md, "People who stop and stand"). */
+#define AD_PEOPLE_LO 0.8f
+#define AD_PEOPLE_HI 2.0f
 
 /* dst [hw] = (src [hw] over the largest of its cell's largest value and
  * map_gate_floor x the frame's largest) ^ map_gate_power, in [0, 1] (1 in
@@ -293,6 +301,49 @@ hold_edge_pieces (ad_scorer *sc, const float *d, float fl, const float *r)
   }
 }
 
+/* static_people: each 8-connected piece of the still difference d [hw]
+ * (the pixels above the frame's floor that do not move) whose height
+ * lies between AD_PEOPLE_LO and AD_PEOPLE_HI times that of the things
+ * that move in the training footage (cfg.train_height) is a person
+ * standing, or people: its pixels keep cfg.static_people of their
+ * difference.  A bag is smaller, a cart lower; a stretch of ground that
+ * differs from the background is taller.  sc->near + hw [hw] scratch
+ * (the pixels seen), sc->piece [hw] one piece's pixels. */
+static void
+still_people (ad_scorer *sc, float *d)
+{
+  const int w = sc->w, h = sc->h;
+  const float lo = AD_PEOPLE_LO * sc->cfg.train_height;
+  const float hi = AD_PEOPLE_HI * sc->cfg.train_height;
+  uint8_t *seen = sc->near + sc->hw;
+  int *q = sc->piece;
+  memset (seen, 0, (size_t) sc->hw);
+  for (int p0 = 0; p0 < sc->hw; p0++) {
+    if (seen[p0] || !(d[p0] > 0.0f))
+      continue;
+    /* p0, the piece's first pixel in raster order, is on its top row */
+    int n = 0, y1 = p0 / w;
+    q[n++] = p0;
+    seen[p0] = 1;
+    for (int i = 0; i < n; i++) {
+      int p = q[i], y = p / w, x = p % w;
+      y1 = y > y1 ? y : y1;
+      for (int yy = y > 0 ? y - 1 : 0; yy <= y + 1 && yy < h; yy++)
+        for (int xx = x > 0 ? x - 1 : 0; xx <= x + 1 && xx < w; xx++) {
+          int pp = yy * w + xx;
+          if (!seen[pp] && d[pp] > 0.0f) {
+            seen[pp] = 1;
+            q[n++] = pp;
+          }
+        }
+    }
+    float tall = (float) (y1 - p0 / w + 1);
+    if (tall >= lo && tall <= hi)
+      for (int i = 0; i < n; i++)
+        d[q[i]] *= sc->cfg.static_people;
+  }
+}
+
 /* ii [(h + 1), (w + 1)] = the integral image of d [h, w]: ii[y][x] the
  * sum of d over rows < y and columns < x (doubles: a float loses the
  * last digits of a window's sum once the running sum is large). */
@@ -422,8 +473,6 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
                                          * as when last clear of it */
       if (clear > 0)
         sc->still_hold[p] = d[p];
-      if (!sc->integ)
-        c[(y / sc->cell) * sc->gw + x / sc->cell] += d[p];
       if (relearn && !moving) {
         /* re-learning: the mean of the pixel's still frames */
         sc->still_age[p] += 1.0f;
@@ -443,6 +492,10 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
     }
   if (relearn && --sc->relearn == 0)
     memset (sc->still_age, 0, sizeof (float) * sc->hw);
+  if (sc->cfg.train_height > 0.0f && sc->cfg.static_people < 1.0f)
+    still_people (sc, d);
+  for (int p = 0; !sc->integ && p < sc->hw; p++)
+    c[(p / sc->w / sc->cell) * sc->gw + p % sc->w / sc->cell] += d[p];
   if (sc->chroma)
     shadows (sc, gray, sc->bg_live, sc->lit, sc->fg);
   /* a gray model, or a colour model on a gray frame: no colour to test */

@@ -144,18 +144,21 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     sc->bg = t;
     sc->bg_live = ad_alloc (sc->hw);
     sc->still_age = ad_alloc (sc->hw);
-    if (sc->cfg.static_clear > 0) {
+    /* static_clear's pieces at the edge, static_people's everywhere */
+    int pieces = sc->cfg.static_clear > 0 || sc->cfg.train_height > 0.0f;
+    if (pieces) {
       sc->near = malloc (2 * (size_t) sc->hw);
-      sc->still_hold = ad_alloc (sc->hw);
       sc->piece = malloc (sizeof (int) * (size_t) sc->hw);
     }
+    if (sc->cfg.static_clear > 0)
+      sc->still_hold = ad_alloc (sc->hw);
     if (sc->cfg.static_window > 0)
       sc->integ = malloc (sizeof (double) * (size_t) (sc->h + 1) *
           (size_t) (sc->w + 1));
     if (!sc->bg_live || !sc->still_age ||
         (sc->cfg.static_window > 0 && !sc->integ) ||
-        (sc->cfg.static_clear > 0 &&
-            (!sc->near || !sc->still_hold || !sc->piece))) {
+        (pieces && (!sc->near || !sc->piece)) ||
+        (sc->cfg.static_clear > 0 && !sc->still_hold)) {
       ad_scorer_free (sc);
       return ad_fail (err, AD_ERR_NOMEM, "out of memory");
     }

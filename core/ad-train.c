@@ -441,7 +441,8 @@ learn_features (ad_trainer *t, ad_error *err)
  * on every stored clip, before training: when the things that move stand
  * tall, the model takes the near preset's settings (somewhat tall: its
  * heatmap's alone); when they move
- * slowly, finer motion-pattern bins; the fields opts.named holds kept. */
+ * slowly, finer motion-pattern bins; the fields opts.named holds kept.
+ * Their height goes into train_height. */
 static ad_status
 fit_scale (ad_trainer *t, ad_error *err)
 {
@@ -453,6 +454,10 @@ fit_scale (ad_trainer *t, ad_error *err)
       &t->m->cfg, skip ? skip->data : NULL, &t->object_height,
       &t->object_blobs, &t->object_speed, err);
   footage_close (&l);
+  /* the height of the people, for static_people: recorded when enough
+   * things moved to tell it, as the scale rule judges */
+  if (st == AD_OK)
+    ad_config_note_height (&t->m->cfg, t->object_height, t->object_blobs);
   ad_config c = t->m->cfg;
   int scale = st == AD_OK ? ad_config_fit_scale (&c, t->object_height,
       t->object_blobs, t->opts.named) : AD_SCALE_NONE;

@@ -114,6 +114,9 @@ typedef struct ad_config {
   int32_t holdout_blocks;     /* stretches of footage they come from */
   float train_fps;            /* frame rate of the training footage (0:
                                * unknown, stills) */
+  float train_height;         /* height of the things that move in the
+                               * training footage, model px (0: not
+                               * measured) */
   /* scoring */
   float blur_sigma;           /* Gaussian blur of the error map, px */
   float resid_blur;           /* Gaussian blur of the signed residual, px */
@@ -199,6 +202,9 @@ typedef struct ad_config {
   int32_t static_window;      /* px: a cell's stationary change is the
                                * largest mean over windows of this size
                                * starting in it (0: the cell's mean) */
+  float static_people;        /* share of the stationary change kept in a
+                               * still piece as tall as the people who
+                               * move (train_height; 1: all of it) */
   int32_t flow_accel;         /* 1: score abnormal changes of motion too */
   int32_t motion_comp;        /* 1: remove camera shake and brightness change */
   int32_t score_window;       /* learned and motion parts: median of the
@@ -577,6 +583,10 @@ int ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
  * when it changed cfg. */
 int ad_config_fit_speed (ad_config *cfg, double speed, int64_t blobs,
     unsigned named);
+/* cfg->train_height = height (the things that move in the training
+ * footage, as ad_config_fit_scale takes them) when the footage can tell
+ * it: video and at least 20 blobs; returns 1 then (static_people). */
+int ad_config_note_height (ad_config *cfg, double height, int64_t blobs);
 /* 1 when the things that move in the training footage (height, blobs as
  * ad_config_fit_scale takes them) stand under 10 model pixels tall, from
  * at least 20 blobs, in video: too small for the detector, which a larger

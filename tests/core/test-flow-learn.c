@@ -765,6 +765,43 @@ test_static (void)
     ad_scorer_free (sr);
   }
 
+  /* static_people: the left square (12 px tall) counts in full while the
+   * things that move stand 40 px tall (a bag beside people) or nothing
+   * is measured; as tall as they (12 px) it is a person standing, and
+   * keeps the share static_people says of its change */
+  {
+    static const float tall[4] = { 0.0f, 40.0f, 12.0f, 12.0f };
+    static const float keep[4] = { 0.0f, 0.0f, 0.0f, 0.5f };
+    float got[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+    for (int k = 0; k < 4; k++) {
+      ad_config cp = *ad_model_config (m), c1 = cp;
+      ad_scorer *sp = NULL;
+      cp.train_height = tall[k];
+      cp.static_people = keep[k];
+      CHECK_OK (ad_model_set_scoring (m, &cp, NULL));
+      CHECK_OK (ad_scorer_new (m, &sp, NULL));
+      CHECK_OK (ad_model_set_scoring (m, &c1, NULL));
+      if (!sp)
+        continue;
+      CHECK_OK (ad_scorer_process (sp, a, NULL, NULL, &o, NULL));
+      for (int t = 1; t <= 60; t++) {
+        CHECK_OK (ad_scorer_process (sp, b, NULL, NULL, &o, NULL));
+        got[k] = o.static_raw;
+      }
+      ad_scorer_free (sp);
+    }
+    printf ("static_people 0: a square 12 px tall lying still %.4f (people "
+        "not measured), %.4f (people 40 px tall), %.4f (people 12 px "
+        "tall), %.4f with static_people 0.5 (default scoring %.4f)\n",
+        got[0], got[1], got[2], got[3], late);
+    CHECK (fabsf (got[0] - late) < 1e-6f && fabsf (got[1] - late) < 1e-6f,
+        "a square smaller than people: %g, %g (%g)", got[0], got[1], late);
+    CHECK (got[2] < 0.05f * late, "a square as tall as people: %g (%g)",
+        got[2], late);
+    CHECK (got[3] > 0.3f * late && got[3] < 0.7f * late, "half of it: %g "
+        "(%g)", got[3], late);
+  }
+
   /* static_absorb: what lies still long enough joins the stream's
    * background, and a reset forgets it */
   {

@@ -425,6 +425,11 @@ train_on (const scene *s, unsigned named, int *applied, int *slow,
       *slow ? strcmp (set, "flow_bins=65") == 0 : set[0] == 0,
       "the rules' settings '%s' (applied %d, slow %d)", set, *applied,
       *slow);
+  /* the people's height stays in the model (static_people) */
+  CHECK (blobs >= 20 && *height > 0.0 &&
+      ad_model_config (m)->train_height == (float) *height,
+      "train_height %g, measured %g from %lld blobs",
+      ad_model_config (m)->train_height, *height, (long long) blobs);
   int cell = ad_model_config (m)->motion_cell;
   *bins = ad_model_config (m)->flow_bins;
   if (*applied == AD_SCALE_NEAR || *slow) {
