@@ -44,7 +44,7 @@ const ad_field ad_config_fields[] = {
   F (holdout_frac, AD_FIELD_FLOAT, 0.0, 0.5, 0.2, 0, "Share of clips held back for calibration (at least 96 frames, at most a quarter)"),
   F (holdout_blocks, AD_FIELD_INT, 1, 16, 3, 0, "Held-back clips come from this many stretches of footage spread evenly over it, the last ending with the latest (1 = the latest footage only: a quiet or busy last stretch would set the threshold alone)"),
   F (train_fps, AD_FIELD_FLOAT, 0.0, 1000.0, 0.0, 0, "Frame rate of the training footage, frames a second (anomalyrecon sets it from the caps; 0 = unknown or stills): the motion patterns are pixels per frame, so anomalyrecon warns when a stream's rate differs by more than a fifth"),
-  F (train_height, AD_FIELD_FLOAT, 0.0, 10000.0, 0.0, 1, "Height of the things that move in the training footage, model pixels (training measures it, from at least 20 of them, and sets it; 0 = not measured): what static_people takes for people standing"),
+  F (train_height, AD_FIELD_FLOAT, 0.0, 10000.0, 0.0, 0, "Height of the things that move in the training footage, model pixels (training measures it, from at least 20 of them, and sets it; 0 = not measured): what static_people takes for people standing"),
   F (blur_sigma, AD_FIELD_FLOAT, 0.0, 16.0, 2.0, 1, "Gaussian blur of the error map (px)"),
   F (resid_blur, AD_FIELD_FLOAT, 0.0, 16.0, 0.0, 1, "Gaussian blur of the signed residual before squaring (px): zero-mean texture and noise cancel, a shifted area stays (0 = off)"),
   F (learned_gain, AD_FIELD_INT, 0, 1, 1, 1, "Fit the frame's gain and offset to the estimate before the learned error (global lighting changes leave no error)"),

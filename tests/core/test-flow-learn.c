@@ -776,10 +776,11 @@ test_static (void)
     for (int k = 0; k < 4; k++) {
       ad_config cp = *ad_model_config (m), c1 = cp;
       ad_scorer *sp = NULL;
-      cp.train_height = tall[k];
       cp.static_people = keep[k];
       CHECK_OK (ad_model_set_scoring (m, &cp, NULL));
+      m->cfg.train_height = tall[k];    /* as training measures it */
       CHECK_OK (ad_scorer_new (m, &sp, NULL));
+      m->cfg.train_height = 0.0f;
       CHECK_OK (ad_model_set_scoring (m, &c1, NULL));
       if (!sp)
         continue;
