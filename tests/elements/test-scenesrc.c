@@ -311,6 +311,26 @@ GST_START_TEST (test_add_events)
 
 GST_END_TEST;
 
+/* The next buffer of each of two harnesses, mapped for reading. */
+static void
+pull_pair (GstHarness ** hs, GstBuffer ** buf, GstMapInfo * map)
+{
+  for (gint k = 0; k < 2; k++) {
+    buf[k] = gst_harness_pull (hs[k]);
+    fail_unless (buf[k] != NULL);
+    fail_unless (gst_buffer_map (buf[k], &map[k], GST_MAP_READ));
+  }
+}
+
+static void
+release_pair (GstBuffer ** buf, GstMapInfo * map)
+{
+  for (gint k = 0; k < 2; k++) {
+    gst_buffer_unmap (buf[k], &map[k]);
+    gst_buffer_unref (buf[k]);
+  }
+}
+
 /* prop=0.5 on a nuisance clip of the scene: the buffers are the core's
  * clip with add (0.5), and darker than without it over a tenth of the
  * values; with never_brighter, nowhere brighter. */
@@ -339,11 +359,7 @@ check_shade (const gchar * scene_name, ad_scene_kind kind,
     GstMapInfo map[2];
 
     fail_unless (ad_scene_render (scene, i, rgb, NULL, NULL, NULL) == AD_OK);
-    for (gint k = 0; k < 2; k++) {
-      buf[k] = gst_harness_pull (hs[k]);
-      fail_unless (buf[k] != NULL);
-      fail_unless (gst_buffer_map (buf[k], &map[k], GST_MAP_READ));
-    }
+    pull_pair (hs, buf, map);
     fail_unless (memcmp (map[1].data, rgb, map[1].size) == 0, "%s: frame %"
         G_GINT64_FORMAT " vs core", prop, i);
     for (gsize p = 0; p < map[0].size; p++) {
@@ -351,10 +367,7 @@ check_shade (const gchar * scene_name, ad_scene_kind kind,
           "%s: frame %" G_GINT64_FORMAT " brighter", prop, i);
       darker += map[1].data[p] + 40 < map[0].data[p];
     }
-    for (gint k = 0; k < 2; k++) {
-      gst_buffer_unmap (buf[k], &map[k]);
-      gst_buffer_unref (buf[k]);
-    }
+    release_pair (buf, map);
   }
   fail_unless (darker > 40 * w * h / 10, "%s: %" G_GINT64_FORMAT " darker "
       "values", prop, darker);
@@ -412,18 +425,11 @@ GST_START_TEST (test_stops)
     GstMapInfo map[2];
 
     fail_unless (ad_scene_render (scene, i, rgb, NULL, NULL, NULL) == AD_OK);
-    for (gint k = 0; k < 2; k++) {
-      buf[k] = gst_harness_pull (hs[k]);
-      fail_unless (buf[k] != NULL);
-      fail_unless (gst_buffer_map (buf[k], &map[k], GST_MAP_READ));
-    }
+    pull_pair (hs, buf, map);
     fail_unless (memcmp (map[1].data, rgb, map[1].size) == 0, "frame %"
         G_GINT64_FORMAT " vs core", i);
     differ += memcmp (map[0].data, map[1].data, map[0].size) != 0;
-    for (gint k = 0; k < 2; k++) {
-      gst_buffer_unmap (buf[k], &map[k]);
-      gst_buffer_unref (buf[k]);
-    }
+    release_pair (buf, map);
   }
   fail_unless (differ > n / 4, "%d of %d frames differ from stops=0",
       differ, n);
