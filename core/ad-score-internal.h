@@ -97,6 +97,8 @@ struct ad_scorer {
   int *piece;               /* [hw] with static_clear or train_height: the
                              * pixels of one silhouette (hold_edge_pieces,
                              * still_people), else NULL */
+  int *plabel;              /* [hw] with train_height: each pixel's still
+                             * piece (still_people), else NULL */
   const ad_tensor *bgc;     /* [2, hw] colour models with static_chroma:
                              * the learned background's chromaticity, or
                              * NULL */

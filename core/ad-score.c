@@ -150,6 +150,8 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
       sc->near = malloc (2 * (size_t) sc->hw);
       sc->piece = malloc (sizeof (int) * (size_t) sc->hw);
     }
+    if (sc->cfg.train_height > 0.0f)
+      sc->plabel = malloc (sizeof (int) * (size_t) sc->hw);
     if (sc->cfg.static_clear > 0)
       sc->still_hold = ad_alloc (sc->hw);
     if (sc->cfg.static_window > 0)
@@ -158,6 +160,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     if (!sc->bg_live || !sc->still_age ||
         (sc->cfg.static_window > 0 && !sc->integ) ||
         (pieces && (!sc->near || !sc->piece)) ||
+        (sc->cfg.train_height > 0.0f && !sc->plabel) ||
         (sc->cfg.static_clear > 0 && !sc->still_hold)) {
       ad_scorer_free (sc);
       return ad_fail (err, AD_ERR_NOMEM, "out of memory");
@@ -240,6 +243,7 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->still_hold);
   free (sc->integ);
   free (sc->piece);
+  free (sc->plabel);
   free (sc->ign);
   free (sc->cign);
   ad_flow_free (sc->flow);

@@ -801,6 +801,40 @@ test_static (void)
         got[2], late);
     CHECK (got[3] > 0.3f * late && got[3] < 0.7f * late, "half of it: %g "
         "(%g)", got[3], late);
+    /* a person as two pieces, 12 and 3 px tall, the small one just below
+     * the other (legs apart from a coat) counts with it; the same small
+     * piece well below it is something else and counts */
+    float split[2] = { -1.0f, -1.0f };
+    static const int gap[2] = { 3, 9 };
+    for (int k = 0; k < 2; k++) {
+      float c[HW];
+      render (c, -1.0f, 0, 0, 0, 1.0f);
+      for (int y = 16; y < 28; y++)
+        for (int x = 30; x < 38; x++)
+          c[y * W + x] = 0.95f;
+      for (int y = 28 + gap[k]; y < 31 + gap[k]; y++)
+        for (int x = 33; x < 36; x++)
+          c[y * W + x] = 0.95f;
+      ad_config cp = *ad_model_config (m), c1 = cp;
+      ad_scorer *sp = NULL;
+      cp.static_people = 0.0f;
+      CHECK_OK (ad_model_set_scoring (m, &cp, NULL));
+      m->cfg.train_height = 12.0f;
+      CHECK_OK (ad_scorer_new (m, &sp, NULL));
+      m->cfg.train_height = 0.0f;
+      CHECK_OK (ad_model_set_scoring (m, &c1, NULL));
+      if (!sp)
+        continue;
+      CHECK_OK (ad_scorer_process (sp, a, NULL, NULL, &o, NULL));
+      for (int t = 1; t <= 60; t++)
+        CHECK_OK (ad_scorer_process (sp, c, NULL, NULL, &o, NULL));
+      split[k] = o.static_raw;
+      ad_scorer_free (sp);
+    }
+    printf ("static_people 0: a piece 3 px tall %d px below people %.4f, "
+        "%d px below %.4f\n", gap[0], split[0], gap[1], split[1]);
+    CHECK (split[0] >= 0.0f && split[0] < 0.1f * split[1], "a piece beside "
+        "people %g, away from them %g", split[0], split[1]);
   }
 
   /* static_absorb: what lies still long enough joins the stream's
