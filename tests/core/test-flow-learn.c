@@ -520,6 +520,34 @@ bg_diff (const float *x, const float *bg, int r, float engage, float *tmp,
  * lighting and a shift of up to 2 px, not a new object; the scorer's
  * stationary change builds up under an object left lying and stays low
  * for the normal passer-by. */
+/* The stationary change (static_raw) after 60 frames of `still` [HW]
+ * that follow one of `plain` [HW], scored by m with static_people keep
+ * and train_height tall, as training would have measured it; -1 when
+ * no scorer could be made. */
+static float
+people_still (ad_model *m, float tall, float keep, const float *plain,
+    const float *still)
+{
+  ad_config cp = *ad_model_config (m), c1 = cp;
+  ad_scorer *sp = NULL;
+  ad_score o;
+  float v = -1.0f;
+  cp.static_people = keep;
+  CHECK_OK (ad_model_set_scoring (m, &cp, NULL));
+  m->cfg.train_height = tall;
+  CHECK_OK (ad_scorer_new (m, &sp, NULL));
+  m->cfg.train_height = 0.0f;
+  CHECK_OK (ad_model_set_scoring (m, &c1, NULL));
+  if (!sp)
+    return v;
+  CHECK_OK (ad_scorer_process (sp, plain, NULL, NULL, &o, NULL));
+  for (int t = 1; t <= 60; t++)
+    CHECK_OK (ad_scorer_process (sp, still, NULL, NULL, &o, NULL));
+  v = o.static_raw;
+  ad_scorer_free (sp);
+  return v;
+}
+
 static void
 test_static (void)
 {
@@ -773,24 +801,8 @@ test_static (void)
     static const float tall[4] = { 0.0f, 40.0f, 12.0f, 12.0f };
     static const float keep[4] = { 0.0f, 0.0f, 0.0f, 0.5f };
     float got[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
-    for (int k = 0; k < 4; k++) {
-      ad_config cp = *ad_model_config (m), c1 = cp;
-      ad_scorer *sp = NULL;
-      cp.static_people = keep[k];
-      CHECK_OK (ad_model_set_scoring (m, &cp, NULL));
-      m->cfg.train_height = tall[k];    /* as training measures it */
-      CHECK_OK (ad_scorer_new (m, &sp, NULL));
-      m->cfg.train_height = 0.0f;
-      CHECK_OK (ad_model_set_scoring (m, &c1, NULL));
-      if (!sp)
-        continue;
-      CHECK_OK (ad_scorer_process (sp, a, NULL, NULL, &o, NULL));
-      for (int t = 1; t <= 60; t++) {
-        CHECK_OK (ad_scorer_process (sp, b, NULL, NULL, &o, NULL));
-        got[k] = o.static_raw;
-      }
-      ad_scorer_free (sp);
-    }
+    for (int k = 0; k < 4; k++)
+      got[k] = people_still (m, tall[k], keep[k], a, b);
     printf ("static_people 0: a square 12 px tall lying still %.4f (people "
         "not measured), %.4f (people 40 px tall), %.4f (people 12 px "
         "tall), %.4f with static_people 0.5 (default scoring %.4f)\n",
@@ -815,21 +827,7 @@ test_static (void)
       for (int y = 28 + gap[k]; y < 31 + gap[k]; y++)
         for (int x = 33; x < 36; x++)
           c[y * W + x] = 0.95f;
-      ad_config cp = *ad_model_config (m), c1 = cp;
-      ad_scorer *sp = NULL;
-      cp.static_people = 0.0f;
-      CHECK_OK (ad_model_set_scoring (m, &cp, NULL));
-      m->cfg.train_height = 12.0f;
-      CHECK_OK (ad_scorer_new (m, &sp, NULL));
-      m->cfg.train_height = 0.0f;
-      CHECK_OK (ad_model_set_scoring (m, &c1, NULL));
-      if (!sp)
-        continue;
-      CHECK_OK (ad_scorer_process (sp, a, NULL, NULL, &o, NULL));
-      for (int t = 1; t <= 60; t++)
-        CHECK_OK (ad_scorer_process (sp, c, NULL, NULL, &o, NULL));
-      split[k] = o.static_raw;
-      ad_scorer_free (sp);
+      split[k] = people_still (m, 12.0f, 0.0f, a, c);
     }
     printf ("static_people 0: a piece 3 px tall %d px below people %.4f, "
         "%d px below %.4f\n", gap[0], split[0], gap[1], split[1]);
