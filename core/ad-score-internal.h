@@ -97,8 +97,9 @@ struct ad_scorer {
   int *piece;               /* [hw] with static_clear or train_height: the
                              * pixels of one silhouette (hold_edge_pieces,
                              * still_people), else NULL */
-  int *plabel;              /* [hw] with train_height: each pixel's still
-                             * piece (still_people), else NULL */
+  int *plabel;              /* [hw] with static_clear or train_height:
+                             * each pixel's piece (still_people) or the
+                             * pixels seen (hold_edge_pieces), else NULL */
   const ad_tensor *bgc;     /* [2, hw] colour models with static_chroma:
                              * the learned background's chromaticity, or
                              * NULL */

@@ -263,6 +263,32 @@ ad_sc_light (ad_scorer *sc, const float *gray, const float *resid,
     sc->lit[p] = g;
 }
 
+/* Floods the 8-connected piece of the pixels of d [h, w] above thr that
+ * holds p0: each gets lab[p] = label (pixels already labelled are not
+ * taken), q [h w] its pixels; returns their number, *y1 its bottom row. */
+static int
+flood_piece (const float *d, float thr, int h, int w, int p0, int *lab,
+    int label, int *q, int *y1)
+{
+  int n = 0;
+  q[n++] = p0;
+  lab[p0] = label;
+  *y1 = p0 / w;
+  for (int i = 0; i < n; i++) {
+    int p = q[i], y = p / w, x = p % w;
+    *y1 = y > *y1 ? y : *y1;
+    for (int yy = y > 0 ? y - 1 : 0; yy <= y + 1 && yy < h; yy++)
+      for (int xx = x > 0 ? x - 1 : 0; xx <= x + 1 && xx < w; xx++) {
+        int pp = yy * w + xx;
+        if (!lab[pp] && d[pp] > thr) {
+          lab[pp] = label;
+          q[n++] = pp;
+        }
+      }
+  }
+  return n;
+}
+
 /* static_clear: every silhouette (8-connected piece of the pixels whose
  * difference d [hw] to the background exceeds fl) that touches the
  * picture's edge and holds a moving pixel (r [hw] above the motion noise)
@@ -271,15 +297,14 @@ ad_sc_light (ad_scorer *sc, const float *gray, const float *resid,
  * inside, which stays on the edge's pixels for as long as the walker
  * takes to come in; a bag lies inside the picture, or at its edge with
  * nothing moving in its piece.  The pieces are flooded from the border's
- * pixels, so those inside the picture cost nothing.  sc->near + hw [hw]
+ * pixels, so those inside the picture cost nothing.  sc->plabel [hw]
  * scratch (the pixels seen), sc->piece [hw] one piece's pixels. */
 static void
 hold_edge_pieces (ad_scorer *sc, const float *d, float fl, const float *r)
 {
   const int h = sc->h, w = sc->w;
-  uint8_t *seen = sc->near + sc->hw;
-  int *q = sc->piece;
-  memset (seen, 0, (size_t) sc->hw);
+  int *seen = sc->plabel, *q = sc->piece, y1;
+  memset (seen, 0, sizeof (int) * (size_t) sc->hw);
   /* a piece that touches the edge holds a pixel of the border: flood
    * from those only, going round the border (2h + 2w - 4 pixels) */
   for (int b = 0; b < 2 * (h + w) - 4; b++) {
@@ -287,21 +312,9 @@ hold_edge_pieces (ad_scorer *sc, const float *d, float fl, const float *r)
         ((b - 2 * w) / 2 + 1) * w + ((b - 2 * w) % 2 ? w - 1 : 0);
     if (seen[p0] || !(d[p0] > fl))
       continue;
-    int n = 0, moves = 0;
-    q[n++] = p0;
-    seen[p0] = 1;
-    for (int i = 0; i < n; i++) {
-      int p = q[i], y = p / w, x = p % w;
-      moves |= r[p] > sc->flow_noise;
-      for (int yy = y > 0 ? y - 1 : 0; yy <= y + 1 && yy < h; yy++)
-        for (int xx = x > 0 ? x - 1 : 0; xx <= x + 1 && xx < w; xx++) {
-          int pp = yy * w + xx;
-          if (!seen[pp] && d[pp] > fl) {
-            seen[pp] = 1;
-            q[n++] = pp;
-          }
-        }
-    }
+    int n = flood_piece (d, fl, h, w, p0, seen, 1, q, &y1), moves = 0;
+    for (int i = 0; i < n && !moves; i++)
+      moves = r[q[i]] > sc->flow_noise;
     for (int i = 0; moves && i < n; i++)
       sc->near[q[i]] = 1;
   }
@@ -332,21 +345,8 @@ still_people (ad_scorer *sc, float *d)
     if (lab[p0] || !(d[p0] > 0.0f))
       continue;
     /* p0, the piece's first pixel in raster order, is on its top row */
-    int n = 0, y1 = p0 / w;
-    q[n++] = p0;
-    lab[p0] = ++n_lab;
-    for (int i = 0; i < n; i++) {
-      int p = q[i], y = p / w, x = p % w;
-      y1 = y > y1 ? y : y1;
-      for (int yy = y > 0 ? y - 1 : 0; yy <= y + 1 && yy < h; yy++)
-        for (int xx = x > 0 ? x - 1 : 0; xx <= x + 1 && xx < w; xx++) {
-          int pp = yy * w + xx;
-          if (!lab[pp] && d[pp] > 0.0f) {
-            lab[pp] = n_lab;
-            q[n++] = pp;
-          }
-        }
-    }
+    int y1;
+    flood_piece (d, 0.0f, h, w, p0, lab, ++n_lab, q, &y1);
     float tall = (float) (y1 - p0 / w + 1);
     kind[n_lab - 1] = tall < lo ? 0 : tall <= hi ? 1 : 2;
   }

@@ -149,9 +149,8 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     if (pieces) {
       sc->near = malloc (2 * (size_t) sc->hw);
       sc->piece = malloc (sizeof (int) * (size_t) sc->hw);
-    }
-    if (sc->cfg.train_height > 0.0f)
       sc->plabel = malloc (sizeof (int) * (size_t) sc->hw);
+    }
     if (sc->cfg.static_clear > 0)
       sc->still_hold = ad_alloc (sc->hw);
     if (sc->cfg.static_window > 0)
@@ -159,8 +158,7 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
           (size_t) (sc->w + 1));
     if (!sc->bg_live || !sc->still_age ||
         (sc->cfg.static_window > 0 && !sc->integ) ||
-        (pieces && (!sc->near || !sc->piece)) ||
-        (sc->cfg.train_height > 0.0f && !sc->plabel) ||
+        (pieces && (!sc->near || !sc->piece || !sc->plabel)) ||
         (sc->cfg.static_clear > 0 && !sc->still_hold)) {
       ad_scorer_free (sc);
       return ad_fail (err, AD_ERR_NOMEM, "out of memory");
