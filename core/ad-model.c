@@ -234,7 +234,7 @@ read_config (reader *r, ad_config *cfg, ad_error *err)
     { "flow_shade", 0.0 }, { "map_frame", 0.0 }, { "static_clear", 0.0 },
     { "flow_gain", 0.0 }, { "shake_hold", 0.0 }, { "flow_trim", 0.0 },
     { "feat_weight", 0.0 }, { "static_window", 0.0 },
-    { "static_people", 1.0 } };
+    { "static_people", 1.0 }, { "static_hold", 0.0 } };
   for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
     const ad_field *f = ad_config_field (legacy[i].name);
     int idx = (int) (f - ad_config_fields);

@@ -91,6 +91,11 @@ struct ad_scorer {
   float *still_hold;        /* [hw] with static_clear: each pixel's
                              * stationary difference when it was last clear
                              * of motion, else NULL */
+  float *still_seen;        /* [2, hw] with static_hold: each pixel's
+                             * still difference when it was last seen
+                             * (neither moving nor a person's), and the
+                             * frames it had then lain still and
+                             * different; else NULL */
   double *integ;            /* [(h + 1) (w + 1)] with static_window: the
                              * integral image of the still difference,
                              * else NULL */

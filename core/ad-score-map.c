@@ -32,6 +32,13 @@
  * stopping: 229 -> 125 false-alarm frames in ad-tune, the left objects
  * as before; benchmarks.md, "People who stop and stand"). */
 #define AD_PEOPLE_NEAR 2
+/* static_hold: a pixel that moves keeps the still difference it had
+ * when last seen once it had lain still and different for this many
+ * times static_rise frames (seconds): the real footage's bag 0.922 at 1,
+ * 0.919 at 2, 0.877 at 4; people standing under the generated nuisance
+ * clip's light swings 161, 90 and 71 false-alarm frames, 71 without the
+ * option (benchmarks.md, "A bag people walk past"). */
+#define AD_HOLD_AGE 2.0f
 
 /* dst [hw] = (src [hw] over the largest of its cell's largest value and
  * map_gate_floor x the frame's largest) ^ map_gate_power, in [0, 1] (1 in
@@ -332,6 +339,14 @@ hold_edge_pieces (ad_scorer *sc, const float *d, float fl, const float *r)
  * sc->plabel [hw] each pixel's piece (1..n, 0 none), sc->near + hw [hw]
  * each piece's kind (0 shorter, 1 people, 2 taller, 3 beside people),
  * sc->piece [hw] one piece's pixels. */
+static int
+is_person (const ad_scorer *sc, int p)
+{
+  int l = sc->plabel[p];
+  uint8_t k = l ? sc->near[sc->hw + l - 1] : 0;
+  return k == 1 || k == 3;
+}
+
 static void
 still_people (ad_scorer *sc, float *d)
 {
@@ -364,8 +379,37 @@ still_people (ad_scorer *sc, float *d)
       }
   }
   for (int p = 0; p < sc->hw; p++)
-    if (lab[p] && (kind[lab[p] - 1] == 1 || kind[lab[p] - 1] == 3))
+    if (is_person (sc, p))
       d[p] *= sc->cfg.static_people;
+}
+
+/* static_hold: a pixel seen (not moving, r [hw] at most the motion
+ * noise, and, with people, not in a person's piece) records its still
+ * difference d [hw] and how many frames in a row it has been above 0
+ * (sc->still_seen [2, hw]); a pixel that moves and had lain still for
+ * AD_HOLD_AGE x static_rise frames (two seconds) or more when last seen
+ * reads the difference it had
+ * then, in place of 0: something passes over what lies there.  A
+ * person's pixels neither record nor read (their share stays).  reset:
+ * nothing seen yet. */
+static void
+fill_covered (ad_scorer *sc, float *d, const float *r, int people,
+    int reset)
+{
+  float *seen = sc->still_seen, *run = sc->still_seen + sc->hw;
+  const float old = AD_HOLD_AGE * sc->cfg.static_rise;
+  for (int p = 0; p < sc->hw; p++) {
+    int moving = r && r[p] > sc->flow_noise;
+    if (reset) {
+      seen[p] = run[p] = 0.0f;
+    } else if (moving) {
+      if (run[p] >= old)
+        d[p] = seen[p];
+    } else if (!(people && is_person (sc, p))) {
+      run[p] = d[p] > 0.0f ? run[p] + 1.0f : 0.0f;
+      seen[p] = d[p];
+    }
+  }
 }
 
 /* ii [(h + 1), (w + 1)] = the integral image of d [h, w]: ii[y][x] the
@@ -516,8 +560,12 @@ ad_sc_static_cells (ad_scorer *sc, const float *feat, int ok, int want_map)
     }
   if (relearn && --sc->relearn == 0)
     memset (sc->still_age, 0, sizeof (float) * sc->hw);
-  if (sc->cfg.train_height > 0.0f && sc->cfg.static_people < 1.0f)
+  const int people = sc->cfg.train_height > 0.0f &&
+      sc->cfg.static_people < 1.0f;
+  if (people)
     still_people (sc, d);
+  if (sc->cfg.static_hold)
+    fill_covered (sc, d, r, people, !sc->have_still || relearn);
   for (int p = 0; !sc->integ && p < sc->hw; p++)
     c[(p / sc->w / sc->cell) * sc->gw + p % sc->w / sc->cell] += d[p];
   if (sc->chroma)

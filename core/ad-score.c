@@ -153,13 +153,16 @@ ad_scorer_new (const ad_model *m, ad_scorer **out, ad_error *err)
     }
     if (sc->cfg.static_clear > 0)
       sc->still_hold = ad_alloc (sc->hw);
+    if (sc->cfg.static_hold > 0)
+      sc->still_seen = ad_alloc (2 * (size_t) sc->hw);
     if (sc->cfg.static_window > 0)
       sc->integ = malloc (sizeof (double) * (size_t) (sc->h + 1) *
           (size_t) (sc->w + 1));
     if (!sc->bg_live || !sc->still_age ||
         (sc->cfg.static_window > 0 && !sc->integ) ||
         (pieces && (!sc->near || !sc->piece || !sc->plabel)) ||
-        (sc->cfg.static_clear > 0 && !sc->still_hold)) {
+        (sc->cfg.static_clear > 0 && !sc->still_hold) ||
+        (sc->cfg.static_hold > 0 && !sc->still_seen)) {
       ad_scorer_free (sc);
       return ad_fail (err, AD_ERR_NOMEM, "out of memory");
     }
@@ -239,6 +242,7 @@ ad_scorer_free (ad_scorer *sc)
   ad_free (sc->still_age);
   free (sc->near);
   ad_free (sc->still_hold);
+  ad_free (sc->still_seen);
   free (sc->integ);
   free (sc->piece);
   free (sc->plabel);

@@ -835,6 +835,49 @@ test_static (void)
         "people %g, away from them %g", split[0], split[1]);
   }
 
+  /* static_hold: the left square, covered for 3 frames by something that
+   * moves all over (a passer-by: a patch whose pixels change every frame),
+   * keeps its change with the option; without it, or when it had lain
+   * there for 5 frames only (less than static_rise), the change starts
+   * again from nothing once the patch has gone */
+  {
+    float after[3] = { -1.0f, -1.0f, -1.0f }, young = -1.0f, c[HW];
+    uint32_t s = 12345u;
+    for (int k = 0; k < 3; k++) {
+      ad_config ch = *ad_model_config (m), c1 = ch;
+      ad_scorer *sh = NULL;
+      const int t0 = k == 2 ? 6 : 61;   /* covered from t0 to t0 + 2 */
+      ch.static_hold = k > 0;
+      CHECK_OK (ad_model_set_scoring (m, &ch, NULL));
+      CHECK_OK (ad_scorer_new (m, &sh, NULL));
+      CHECK_OK (ad_model_set_scoring (m, &c1, NULL));
+      if (!sh)
+        continue;
+      CHECK_OK (ad_scorer_process (sh, a, NULL, NULL, &o, NULL));
+      for (int t = 1; t <= t0 + 3; t++) {
+        memcpy (c, b, sizeof c);
+        for (int y = 28; t >= t0 && y < 44; y++)
+          for (int x = 28; t < t0 + 3 && x < 44; x++) {
+            s = s * 1664525u + 1013904223u;
+            c[y * W + x] = (float) (s >> 8) / 16777216.0f;
+          }
+        CHECK_OK (ad_scorer_process (sh, c, NULL, NULL, &o, NULL));
+        if (t == t0 - 1 && k == 2)
+          young = o.static_raw;
+      }
+      after[k] = o.static_raw;
+      ad_scorer_free (sh);
+    }
+    printf ("static_hold: the square a frame after a passer-by covered it "
+        "%.4f without, %.4f with (%.4f before); after 5 frames lying "
+        "%.4f, covered %.4f\n", after[0], after[1], late, young, after[2]);
+    CHECK (after[1] > 0.8f * late && after[0] >= 0.0f &&
+        after[0] < 0.3f * late, "covered square: %g without static_hold, "
+        "%g with (%g)", after[0], after[1], late);
+    CHECK (young > 0.0f && after[2] >= 0.0f && after[2] < 0.5f * young,
+        "a square lying 5 frames: %g, covered %g", young, after[2]);
+  }
+
   /* static_absorb: what lies still long enough joins the stream's
    * background, and a reset forgets it */
   {

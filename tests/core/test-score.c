@@ -1304,6 +1304,10 @@ edit_clear (ad_config *c)
   c->static_rise = 1.0f;          /* the change as it is, each frame */
   c->static_normal = 0;
   c->static_clear = clear_v;
+  /* static_clear alone: with a rise of one frame, static_hold's two
+   * seconds are two frames, and a walker's trailing edge would read its
+   * inside for the frame it moves (test-flow-learn tests the hold) */
+  c->static_hold = 0;
 }
 
 /* frame [1, H, W]: the flat 0.5 ground with dark (0.1) rectangles: the
