@@ -327,6 +327,16 @@ hold_edge_pieces (ad_scorer *sc, const float *d, float fl, const float *r)
   }
 }
 
+/* Whether pixel p lies in a piece still_people took for people (its
+ * labels sc->plabel [hw] and kinds sc->near + hw of this frame). */
+static int
+is_person (const ad_scorer *sc, int p)
+{
+  int l = sc->plabel[p];
+  uint8_t k = l ? sc->near[sc->hw + l - 1] : 0;
+  return k == 1 || k == 3;
+}
+
 /* static_people: each 8-connected piece of the still difference d [hw]
  * (the pixels above the frame's floor that do not move) whose height
  * lies between AD_PEOPLE_LO and AD_PEOPLE_HI times that of the things
@@ -339,14 +349,6 @@ hold_edge_pieces (ad_scorer *sc, const float *d, float fl, const float *r)
  * sc->plabel [hw] each pixel's piece (1..n, 0 none), sc->near + hw [hw]
  * each piece's kind (0 shorter, 1 people, 2 taller, 3 beside people),
  * sc->piece [hw] one piece's pixels. */
-static int
-is_person (const ad_scorer *sc, int p)
-{
-  int l = sc->plabel[p];
-  uint8_t k = l ? sc->near[sc->hw + l - 1] : 0;
-  return k == 1 || k == 3;
-}
-
 static void
 still_people (ad_scorer *sc, float *d)
 {
@@ -388,10 +390,9 @@ still_people (ad_scorer *sc, float *d)
  * difference d [hw] and how many frames in a row it has been above 0
  * (sc->still_seen [2, hw]); a pixel that moves and had lain still for
  * AD_HOLD_AGE x static_rise frames (two seconds) or more when last seen
- * reads the difference it had
- * then, in place of 0: something passes over what lies there.  A
- * person's pixels neither record nor read (their share stays).  reset:
- * nothing seen yet. */
+ * reads the difference it had then, in place of 0: something passes
+ * over what lies there.  A person's pixels neither record nor read (their
+ * share stays).  reset: nothing seen yet. */
 static void
 fill_covered (ad_scorer *sc, float *d, const float *r, int people,
     int reset)

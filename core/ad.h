@@ -206,8 +206,9 @@ typedef struct ad_config {
                                * still piece as tall as the people who
                                * move (train_height; 1: all of it) */
   int32_t static_hold;        /* 1: a pixel that lay still and different
-                               * for static_rise frames keeps that
-                               * difference while something covers it */
+                               * for 2 x static_rise frames keeps that
+                               * difference while something moving
+                               * covers it */
   int32_t flow_accel;         /* 1: score abnormal changes of motion too */
   int32_t motion_comp;        /* 1: remove camera shake and brightness change */
   int32_t score_window;       /* learned and motion parts: median of the

@@ -838,8 +838,8 @@ test_static (void)
   /* static_hold: the left square, covered for 3 frames by something that
    * moves all over (a passer-by: a patch whose pixels change every frame),
    * keeps its change with the option; without it, or when it had lain
-   * there for 5 frames only (less than static_rise), the change starts
-   * again from nothing once the patch has gone */
+   * there for 5 frames only (less than two seconds, 2 x static_rise),
+   * the change starts again from nothing once the patch has gone */
   {
     float after[3] = { -1.0f, -1.0f, -1.0f }, young = -1.0f, c[HW];
     uint32_t s = 12345u;
