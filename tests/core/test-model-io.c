@@ -605,6 +605,10 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "flow_gain");
     drop_field (cut, &n, "shake_hold");
     drop_field (cut, &n, "flow_trim");
+    drop_field (cut, &n, "feat_weight");
+    drop_field (cut, &n, "static_window");
+    drop_field (cut, &n, "static_people");
+    drop_field (cut, &n, "static_hold");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -659,6 +663,12 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
           (int) m->cfg.flow_gain, (int) m->cfg.shake_hold);
       CHECK (m->cfg.flow_trim == 0.0f, "legacy rare bins trimmed %g",
           m->cfg.flow_trim);
+      CHECK (m->cfg.feat_weight == 0.0f && m->cfg.static_window == 0,
+          "legacy feature novelty %g, stationary windows %d",
+          m->cfg.feat_weight, (int) m->cfg.static_window);
+      CHECK (m->cfg.static_people == 1.0f && m->cfg.static_hold == 0,
+          "legacy people standing %g, hold under what moves %d",
+          m->cfg.static_people, (int) m->cfg.static_hold);
     }
     ad_model_free (m);
     m = NULL;
@@ -670,7 +680,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
         m->cfg.map_track == 1 && m->cfg.static_normal == 1 &&
         m->cfg.static_chroma == 1.0f && m->cfg.flow_recur == 50 &&
         m->cfg.flow_recur_bins == 1 && m->cfg.flow_sway == 0.5f &&
-        m->cfg.flow_shade == 0.1f, "new file keeps its own");
+        m->cfg.flow_shade == 0.1f && m->cfg.static_hold == 1 &&
+        m->cfg.static_people == 0.0f, "new file keeps its own");
     ad_model_free (m);
     free (cut);
   }
