@@ -571,7 +571,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
    * none; older than the recurrence, none; older than its bin reach, the
    * same bin; older than the light by place, one light; older than the
    * swaying places, every cell lends its motion patterns; older than the
-   * swaying light, no pixel is left out of the vectors' fit. */
+   * swaying light, no pixel is left out of the vectors' fit; older than
+   * the uncertainty discount, none (flow_sigma 0; 2 in a new file). */
   {
     uint8_t *cut = malloc (size);
     size_t n = size;
@@ -609,6 +610,7 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
     drop_field (cut, &n, "static_window");
     drop_field (cut, &n, "static_people");
     drop_field (cut, &n, "static_hold");
+    drop_field (cut, &n, "flow_sigma");
     ad_model *m = NULL;
     CHECK (ad_model_load_mem (cut, n, &m, &err) == AD_OK, "old file: %s",
         err.msg);
@@ -669,6 +671,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
       CHECK (m->cfg.static_people == 1.0f && m->cfg.static_hold == 0,
           "legacy people standing %g, hold under what moves %d",
           m->cfg.static_people, (int) m->cfg.static_hold);
+      CHECK (m->cfg.flow_sigma == 0.0f, "legacy uncertainty discount %g",
+          m->cfg.flow_sigma);
     }
     ad_model_free (m);
     m = NULL;
@@ -681,7 +685,8 @@ test_bad_contents (const uint8_t *good, size_t size, const ad_model *ref)
         m->cfg.static_chroma == 1.0f && m->cfg.flow_recur == 50 &&
         m->cfg.flow_recur_bins == 1 && m->cfg.flow_sway == 0.5f &&
         m->cfg.flow_shade == 0.1f && m->cfg.static_hold == 1 &&
-        m->cfg.static_people == 0.0f, "new file keeps its own");
+        m->cfg.static_people == 0.0f && m->cfg.flow_sigma == 2.0f,
+        "new file keeps its own");
     ad_model_free (m);
     free (cut);
   }
