@@ -630,6 +630,11 @@ test_gap_holds (void)
   if (!m || !fr)
     goto out;
   int win = ad_model_config (m)->flow_window, t = 0;
+  /* the wandering as test_wander measures it, without the uncertainty
+   * discount (flow_sigma 2 halves the pacing's) */
+  ad_config c = *ad_model_config (m);
+  c.flow_sigma = 0.0f;
+  CHECK_OK (ad_model_set_scoring (m, &c, NULL));
   CHECK_OK (ad_scorer_new (m, &sc, NULL));
   for (int k = 0; sc && k < 48 + 8; k++, t++) {
     if (k == 48) {
@@ -647,9 +652,7 @@ test_gap_holds (void)
   printf ("lost frames while pacing: wandering %.3f before, %.3f %.3f "
       "%.3f while the window refills, %.3f %.3f after\n", before, held[0],
       held[1], held[2], held[3], held[7]);
-  /* 0.17 with the default uncertainty discount (flow_sigma 2), 0.33
-   * without (test_wander) */
-  CHECK (before > 0.1f, "pacing wanders %g px/frame", before);
+  CHECK (before > 0.25f, "pacing wanders %g px/frame", before);
   for (int k = 0; k < win && k < 8; k++)
     CHECK (held[k] == before, "frame %d after the gap: %g, before %g", k,
         held[k], before);
