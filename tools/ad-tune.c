@@ -60,7 +60,10 @@
  * it was trained.
  * --dump F writes the first scoring's per-frame parts (raw learned, motion,
  * motion-pattern, stationary-change, wandering and feature-novelty scores,
- * final score, then each part's term in the score, ad_score.part) as CSV, for the test, nuisance and (with --step) lit holdout clips, and
+ * final score, then each part's term in the score, ad_score.part) as CSV,
+ * for the calibration's frames (clip "holdout", scored right after the
+ * calibration, against the motion patterns it used), the test, nuisance
+ * and (with --step, clip "step") lit holdout clips, and
  * prints the spreads and the threshold that turn them into the score
  * (docs/scoring.md, Fusion) on stderr.
  * --maps F writes the first scoring's test clip as raw little-endian
@@ -345,6 +348,19 @@ score_clip (const ad_model *m, const clip *c, float *score, float *maps,
   return ok;
 }
 
+/* With --dump: the calibration's frames [n, cin, H, W], scored with the
+ * motion patterns they were calibrated against, as clip "holdout". */
+static int
+dump_holdout (const ad_model *m, const float *feat, int64_t n)
+{
+  clip c = { n, (float *) feat, NULL, calloc ((size_t) n, 1) };
+  float *s = malloc (sizeof (float) * (size_t) n);
+  int ok = c.kind && s && score_clip (m, &c, s, NULL, "holdout");
+  free (c.kind);
+  free (s);
+  return ok;
+}
+
 /* AUROC of frames of one kind (or all anomalous when kind < 0) against
  * the normal frames. */
 static double
@@ -567,7 +583,7 @@ usage (void)
       "plugin's; --train color=0 for gray)\n"
       "       [--model PATH (loaded if it exists, else trained for "
       "--seconds and saved there)]\n"
-      "       [--dump CSV (per-frame parts of the first scoring; their spreads on stderr)]\n"
+      "       [--dump CSV (per-frame parts of the first scoring, the calibration's frames too; their spreads on stderr)]\n"
       "       [--maps F (the first scoring's test maps, masks, kinds, "
       "scores and frames as raw arrays; layout in tools/ad-tune.c)]\n"
       "       [--cut N (score the test clips as N-frame pieces, each "
@@ -801,6 +817,7 @@ main (int argc, char **argv)
         (sc.feat_weight <= 0.0f || ad_model_learn_features (m, tr.feat,
                 n_pat, NULL, &err) == AD_OK) &&
         ad_model_calibrate (m, cal, n_cal, NULL, &err) == AD_OK &&
+        (!dump_file || dump_holdout (m, cal, n_cal)) &&
         (holdback <= 0 || ad_model_learn_motion (m, tr.feat, tr.n, NULL,
                 &err) == AD_OK)) {
       if (dump_file)
