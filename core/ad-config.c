@@ -57,7 +57,7 @@ const ad_field ad_config_fields[] = {
   F (fuse_weight, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Weight of the learned score in the sum"),
   F (flow_weight, AD_FIELD_FLOAT, 0.0, 8.0, 4.0, 1, "Weight of the motion-pattern novelty in the sum, each part divided by its spread on held-back normal footage (the learned and plain-motion parts together weigh 1: their noise on normal frames covers a faint novelty)"),
   F (flow_spread, AD_FIELD_INT, 0, 3, 3, 1, "Neighbour cells (each way) whose normal motion patterns a cell shares, at most (see flow_spread_vectors)"),
-  F (flow_bins, AD_FIELD_INT, 5, AD_FLOW_BINS_MAX, 35, 0, "Motion-pattern histogram bins per axis over +-4.25 px/frame (odd; 35 = 0.25 px/frame: a slow walker going the wrong way lands in a bin of its own; anomalyrecon sets 17 with the near preset when the things that move stand tall in the training footage, and 65 (0.13 px/frame) when they move under 0.6 px a frame with flow_scale=1, unless config names it)"),
+  F (flow_bins, AD_FIELD_INT, 5, AD_FLOW_BINS_MAX, 35, 0, "Motion-pattern histogram bins per axis over +-4.25 px/frame (odd; 35 = 0.25 px/frame: a slow walker going the wrong way lands in a bin of its own; anomalyrecon sets 17 with the near preset when the things that move stand tall and move fast in the training footage, and 65 (0.13 px/frame) when they move under 0.6 px a frame with flow_scale=1, unless config names it)"),
   F (flow_spread_vectors, AD_FIELD_INT, 0, 100000000, 1200, 1, "Share motion patterns only as far as needed: the smallest spread (1 up to flow_spread cells each way) whose neighbourhood saw this many vectors on average on normal footage (0 = always flow_spread); plenty of footage keeps patterns local, little borrows from further"),
   F (flow_sway, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Places where motion sways in place on normal footage (leaves, their dappled shade or a flag in the wind: more than this share of the path a cell's vectors travel over wander_frames pairs leads back, on average over the footage; people walking through lead on) keep their motion patterns to themselves: their neighbours borrow none of them (see flow_spread), so a person going a way nobody goes next to a swaying tree is still novel there (0 = off: every cell lends)"),
   F (flow_shade, AD_FIELD_FLOAT, 0.0, 1.0, 0.1, 1, "Colour models: pixels where, on the training footage, the light alone changes in more than this share of frame pairs (the flecks of sun in a swaying tree's dappled shade) leave such changes out of the motion vectors' fit, in the motion patterns learned and in the frames scored: the flecks read no motion there, and a walker going the wrong way or pacing in the shade is still novel, since a walker changes the colour (0 = off; gray models have no colour to tell light from things; below 0.1 a busy path, where people dressed like it pass, starts to count)"),
@@ -105,9 +105,9 @@ const ad_field ad_config_fields[] = {
   F (map_gate_power, AD_FIELD_FLOAT, 0.1, 4.0, 0.6, 1, "Heatmap gate: the share is raised to this power (below 1 paints an object's faint parts nearer its cell's value; 1 = linear)"),
   F (map_neighbour, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Heatmap: share of a cell's motion-pattern novelty painted on the moving pixels of its neighbouring cells (an object spans cells, and between two frames it moves on from the one that saw its novel motion); anomalyrecon sets 0.5 x 25 / fps, at most 1, below 25 frames a second unless config names it"),
   F (map_track, AD_FIELD_INT, 0, 1, 1, 1, "Heatmap, with flow_track=1: a cell's motion-pattern novelty and wandering are painted no higher than the cell's running mean (the one the frame score takes), so a normal walker's one-off odd vector fades from the map as from the score; 0: each frame's own value"),
-  F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not; 2.4 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25), unless config names it: it fills a near object's large inside)"),
-  F (map_frame, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap of a calibrated model times min(1, frame score) to this power: a frame under the threshold paints its heatmap dimmer, the less it scores (0 = off; 0.75 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25), unless config names it: a near normal walker leaves a large glow in the map, an anomaly's frame scores)"),
-  F (map_static, AD_FIELD_FLOAT, 0.0, 4.0, 1.0, 1, "Heatmap: weight of the stationary change (something left lying), times its weight in the frame score (fuse 2 and 3; 2 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25), unless config names it: a near object's many cells are painted by the part's spread, floored for the frame score's sake, and the learned error weighs more there)"),
+  F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not; 2.4 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25 px when they also move 1.2 px a frame or more), unless config names it: it fills a near object's large inside)"),
+  F (map_frame, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap of a calibrated model times min(1, frame score) to this power: a frame under the threshold paints its heatmap dimmer, the less it scores (0 = off; 0.75 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25 px when they also move 1.2 px a frame or more), unless config names it: a near normal walker leaves a large glow in the map, an anomaly's frame scores)"),
+  F (map_static, AD_FIELD_FLOAT, 0.0, 4.0, 1.0, 1, "Heatmap: weight of the stationary change (something left lying), times its weight in the frame score (fuse 2 and 3; 2 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25 px when they also move 1.2 px a frame or more), unless config names it: a near object's many cells are painted by the part's spread, floored for the frame score's sake, and the learned error weighs more there)"),
   F (map_motion, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap: weight of the plain cell motion, times its weight in the frame score (fuse 2 and 3; 0 = the map shows what is novel, not every moving object)"),
   F (map_wander, AD_FIELD_FLOAT, 0.0, 4.0, 0.5, 1, "Heatmap: weight of the wandering part, times its weight in the frame score (fuse 2 and 3; it scores erratic motion, but at a slow camera, whose vectors point every which way, it also paints every walker a little)"),
   F (pixel_std, AD_FIELD_INT, 0, 1, 0, 1, "Standardise each pixel by its normal spread"),
@@ -519,6 +519,16 @@ ad_config_fit_footage (ad_config *cfg, int64_t frames)
  * scale, the real footage's pixels too, without the near preset's false
  * alarms (benchmarks.md, "The scale rule from 25 px"). */
 #define AD_SCALE_NEAR_PX 25.0
+/* ... and move AD_SCALE_NEAR_SPEED model pixels a frame or more (the
+ * speed ad_footage_height measures): the preset's motion fit at half
+ * resolution, with cells of 16 px and coarser bins, is for motion beyond
+ * the one-step fit's reach, and a generated camera twice or three times
+ * as close reads 1.42-2.18.  Tall but slow footage keeps the usual motion
+ * fit and takes the preset's heatmap alone: a real camera's footage with
+ * people 27 px tall moving 0.97 px a frame ranked its frames at 0.772
+ * with the preset's motion fit and 0.896 with the usual one
+ * (benchmarks.md, "The near preset only for fast motion"). */
+#define AD_SCALE_NEAR_SPEED 1.2
 /* From this height up to AD_SCALE_NEAR_PX the near preset's heatmap
  * settings alone (map_learned, map_frame, map_static: a walker 1.4-1.7
  * times the usual height has a large inside and a large glow too), the
@@ -572,8 +582,8 @@ ad_config_scale_far (const ad_config *cfg, double height, int64_t blobs,
 }
 
 int
-ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
-    unsigned named)
+ad_config_fit_scale (ad_config *cfg, double height, double speed,
+    int64_t blobs, unsigned named)
 {
   const unsigned fields = (1u << AD_RATE_SCALE) | (1u << AD_RATE_BINS) |
       (1u << AD_RATE_CELL);
@@ -581,7 +591,8 @@ ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
   if ((named & fields) || !footage_judged (cfg, blobs) ||
       height < AD_SCALE_MAP_PX)
     return AD_SCALE_NONE;
-  const int near = height >= AD_SCALE_NEAR_PX;
+  const int near = height >= AD_SCALE_NEAR_PX &&
+      speed >= AD_SCALE_NEAR_SPEED;
   ad_config c = *cfg, p = *cfg;
   if (ad_config_parse (&p, "preset=near", NULL) != AD_OK)
     return AD_SCALE_NONE;

@@ -439,8 +439,8 @@ learn_features (ad_trainer *t, ad_error *err)
 
 /* The scale and speed rules (ad_config_fit_scale, ad_config_fit_speed)
  * on every stored clip, before training: when the things that move stand
- * tall, the model takes the near preset's settings (somewhat tall: its
- * heatmap's alone); when they move
+ * tall and move fast, the model takes the near preset's settings
+ * (somewhat tall, or tall and slow: its heatmap's alone); when they move
  * slowly, finer motion-pattern bins; the fields opts.named holds kept.
  * Their height goes into train_height. */
 static ad_status
@@ -460,7 +460,7 @@ fit_scale (ad_trainer *t, ad_error *err)
     ad_config_note_height (&t->m->cfg, t->object_height, t->object_blobs);
   ad_config c = t->m->cfg;
   int scale = st == AD_OK ? ad_config_fit_scale (&c, t->object_height,
-      t->object_blobs, t->opts.named) : AD_SCALE_NONE;
+      t->object_speed, t->object_blobs, t->opts.named) : AD_SCALE_NONE;
   int slow = st == AD_OK && ad_config_fit_speed (&c, t->object_speed,
       t->object_blobs, t->opts.named);
   if (scale || slow) {

@@ -562,12 +562,14 @@ int ad_config_fit_footage (ad_config *cfg, int64_t frames);
  * move in the training footage stand tall in the model (height, the
  * area-weighted median of blob heights ad_footage_height measures, at
  * least 25 model pixels, from at least 20 blobs: at 160x120 a camera
- * nearly twice as close as a surveillance view or closer), cfg takes the
+ * nearly twice as close as a surveillance view or closer) and move fast
+ * (speed, the median ad_footage_height measures, at least 1.2 model
+ * pixels a frame: beyond the one-step fit's reach), cfg takes the
  * near preset (flow_scale 2, motion_cell 16, flow_bins 17, flow_busy 0,
  * map_learned 2.4, map_frame 0.75, map_static 2) and, unless wander_norm,
  * wander_weight times 15 / that height (K times closer, K times the
- * px/frame); from 21 px to under 25 it takes the preset's heatmap
- * settings alone (map_learned, map_frame, map_static); for video
+ * px/frame); from 21 px to under 25, or tall but slower, it takes the
+ * preset's heatmap settings alone (map_learned, map_frame, map_static); for video
  * (clip_len above 1), unless named (1 << AD_RATE_*) holds AD_RATE_SCALE,
  * AD_RATE_BINS or AD_RATE_CELL; a named flow_busy, wander_weight,
  * map_learned, map_frame or map_static (AD_RATE_BUSY,
@@ -575,8 +577,8 @@ int ad_config_fit_footage (ad_config *cfg, int64_t frames);
  * AD_RATE_MAP_STATIC) keeps its value.  Returns what it took, AD_SCALE_NEAR
  * or AD_SCALE_MAP, when it changed cfg, else AD_SCALE_NONE. */
 enum { AD_SCALE_NONE, AD_SCALE_MAP, AD_SCALE_NEAR };
-int ad_config_fit_scale (ad_config *cfg, double height, int64_t blobs,
-    unsigned named);
+int ad_config_fit_scale (ad_config *cfg, double height, double speed,
+    int64_t blobs, unsigned named);
 /* The speed rule (docs/tuning.md, "Resolution", "Speed"): when the things
  * that move in the training footage move slower than 0.6 model pixels a
  * frame (speed, the median ad_footage_height measures, from at least 20

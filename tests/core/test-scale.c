@@ -24,11 +24,12 @@ typedef struct scene {
   int shake;         /* 1: sharp vertical stripes, the picture shifted by
                       * up to 1 px each frame (a camera that shakes) */
   int pace;          /* 2: the squares move half as far a frame (0: 1) */
+  int fast;          /* 2: the squares move twice as far a frame (0: 1) */
 } scene;
 
 /* feat [1, H, W] = frame t of s: a textured background with a little
  * noise, three squares 6 px wide moving right at 1-2 px a frame (divided
- * by the pace; a pixel the square's edge covers in part takes its share
+ * by the pace, times fast; a pixel the square's edge covers in part takes its share
  * of the square). */
 static void
 render (const scene *s, int t, float *feat)
@@ -54,7 +55,8 @@ render (const scene *s, int t, float *feat)
       tall = 5;
     if (s->top_only && k == 0)
       y0 = 0;
-    float pace = s->pace > 1 ? (float) s->pace : 1.0f;
+    float pace = (s->pace > 1 ? (float) s->pace : 1.0f) /
+        (s->fast > 1 ? (float) s->fast : 1.0f);
     float x0 = fmodf ((float) t / pace * (float) (1 + k % 2) + 23.0f *
         (float) k, (float) (W + 6)) - 6.0f;
     for (int y = y0; y < y0 + tall && y < H; y++)
@@ -190,11 +192,11 @@ test_rule (void)
   near_config (&cfg, &near);
   ad_config c = cfg;
   /* the rule counts model pixels: under 21 nothing */
-  CHECK (ad_config_fit_scale (&c, 20.5, 100, 0) == AD_SCALE_NONE &&
+  CHECK (ad_config_fit_scale (&c, 20.5, 1.5, 100, 0) == AD_SCALE_NONE &&
       memcmp (&c, &cfg, sizeof c) == 0, "20.5 px: usual distance");
   /* 21 to under 25 (a camera 1.5 times as close, or a mixed-depth view):
    * the near preset's heatmap alone, the motion's settings kept */
-  CHECK (ad_config_fit_scale (&c, 24.5, 100, 0) == AD_SCALE_MAP &&
+  CHECK (ad_config_fit_scale (&c, 24.5, 1.5, 100, 0) == AD_SCALE_MAP &&
       c.motion_cell == cfg.motion_cell && c.flow_scale == cfg.flow_scale &&
       c.flow_bins == cfg.flow_bins && c.flow_busy == cfg.flow_busy &&
       c.wander_weight == cfg.wander_weight && c.map_learned ==
@@ -203,11 +205,11 @@ test_rule (void)
       "map_learned %g)", c.motion_cell, c.map_learned);
   c = cfg;
   ad_config_set (&c, ad_config_field ("map_frame"), 0.25);
-  CHECK (ad_config_fit_scale (&c, 22.0, 100, 1u << AD_RATE_MAP_FRAME) ==
+  CHECK (ad_config_fit_scale (&c, 22.0, 1.5, 100, 1u << AD_RATE_MAP_FRAME) ==
       AD_SCALE_MAP && c.map_frame == 0.25f && c.map_learned ==
       near.map_learned, "22 px, map_frame named: kept (%g)", c.map_frame);
   c = cfg;
-  CHECK (ad_config_fit_scale (&c, 30.0, 100, 0) == AD_SCALE_NEAR &&
+  CHECK (ad_config_fit_scale (&c, 30.0, 1.5, 100, 0) == AD_SCALE_NEAR &&
       c.flow_scale == near.flow_scale && c.motion_cell ==
       near.motion_cell && c.flow_bins == near.flow_bins,
       "30 px: the near preset (scale %d cell %d bins %d)",
@@ -226,6 +228,23 @@ test_rule (void)
   CHECK (c.map_static == near.map_static && near.map_static >
       cfg.map_static, "the stationary change weighs more in the map: %g -> "
       "%g", cfg.map_static, c.map_static);
+  /* tall but slow (under 1.2 px a frame: within the one-step fit's
+   * reach): the preset's heatmap alone, the motion's settings kept */
+  static const double slow[3] = { 1.19, 0.5, 0.0 };
+  for (int i = 0; i < 3; i++) {
+    c = cfg;
+    CHECK (ad_config_fit_scale (&c, 30.0, slow[i], 100, 0) == AD_SCALE_MAP &&
+        c.motion_cell == cfg.motion_cell && c.flow_scale == cfg.flow_scale &&
+        c.flow_bins == cfg.flow_bins && c.flow_busy == cfg.flow_busy &&
+        c.wander_weight == cfg.wander_weight && c.map_learned ==
+        near.map_learned && c.map_static == near.map_static, "30 px at "
+        "%g px/frame: the heatmap alone (cell %d, scale %d)", slow[i],
+        c.motion_cell, c.flow_scale);
+  }
+  c = cfg;
+  CHECK (ad_config_fit_scale (&c, 30.0, 1.2, 100, 0) == AD_SCALE_NEAR &&
+      c.flow_scale == 2, "30 px at 1.2 px/frame: near");
+  c = cfg;
   /* the rule's other fields, named: the rule applies, they keep the
    * user's value */
   static const int own[5] = { AD_RATE_WANDER_WEIGHT, AD_RATE_BUSY,
@@ -234,36 +253,36 @@ test_rule (void)
     const ad_field *f = ad_config_field (ad_config_rate_fields[own[i]]);
     c = cfg;
     ad_config_set (&c, f, 0.5);
-    CHECK (ad_config_fit_scale (&c, 30.0, 100, 1u << own[i]) &&
+    CHECK (ad_config_fit_scale (&c, 30.0, 1.5, 100, 1u << own[i]) &&
         c.motion_cell == 16 && ad_config_get (&c, f) == 0.5, "%s named: "
         "kept (%g)", f->name, ad_config_get (&c, f));
   }
   c = cfg;
   c.wander_norm = 1;
-  CHECK (ad_config_fit_scale (&c, 30.0, 100, 0) &&
+  CHECK (ad_config_fit_scale (&c, 30.0, 1.5, 100, 0) &&
       c.wander_weight == cfg.wander_weight, "wander_norm: the weight is "
       "per spread, kept (%g)", c.wander_weight);
   c = cfg;
-  CHECK (!ad_config_fit_scale (&c, 30.0, 19, 0), "19 blobs: too few");
+  CHECK (!ad_config_fit_scale (&c, 30.0, 1.5, 19, 0), "19 blobs: too few");
   static const int keep[3] = { AD_RATE_SCALE, AD_RATE_BINS, AD_RATE_CELL };
   for (int i = 0; i < 3; i++) {
     c = cfg;
-    CHECK (!ad_config_fit_scale (&c, 30.0, 100, 1u << keep[i]) &&
+    CHECK (!ad_config_fit_scale (&c, 30.0, 1.5, 100, 1u << keep[i]) &&
         memcmp (&c, &cfg, sizeof c) == 0, "%s named: kept",
         ad_config_rate_fields[keep[i]]);
   }
   c = cfg;
   c.clip_len = 1;
-  CHECK (!ad_config_fit_scale (&c, 30.0, 100, 0), "stills: no motion fit");
+  CHECK (!ad_config_fit_scale (&c, 30.0, 1.5, 100, 0), "stills: no motion fit");
   c = cfg;
   /* a model of 240 rows: the same 25 px (people twice as tall as at 120
    * rows look like a camera twice as close to every model-pixel setting) */
   c.height = 240;
-  CHECK (ad_config_fit_scale (&c, 24.0, 100, 0) == AD_SCALE_MAP,
+  CHECK (ad_config_fit_scale (&c, 24.0, 1.5, 100, 0) == AD_SCALE_MAP,
       "24 px of 240: the heatmap alone");
   c = cfg;
   c.height = 240;
-  CHECK (ad_config_fit_scale (&c, 25.0, 100, 0) == AD_SCALE_NEAR,
+  CHECK (ad_config_fit_scale (&c, 25.0, 1.5, 100, 0) == AD_SCALE_NEAR,
       "25 px of 240: near");
   /* too small for the detector: under 10 px, from 20 blobs, video */
   c = cfg;
@@ -420,8 +439,9 @@ train_on (const scene *s, unsigned named, int *applied, int *slow,
       strstr (set, "motion_cell=16") && strstr (set, "map_frame=0.75") &&
       strstr (set, "map_static=2") && strstr (set, "wander_weight=") &&
       !strstr (set, "width=") && !*slow :
-      *applied == AD_SCALE_MAP ? strcmp (set, "map_learned=2.4,"
-          "map_frame=0.75,map_static=2") == 0 && !*slow :
+      *applied == AD_SCALE_MAP ? strcmp (set, *slow ? "flow_bins=65,"
+          "map_learned=2.4,map_frame=0.75,map_static=2" : "map_learned=2.4,"
+          "map_frame=0.75,map_static=2") == 0 :
       *slow ? strcmp (set, "flow_bins=65") == 0 : set[0] == 0,
       "the rules' settings '%s' (applied %d, slow %d)", set, *applied,
       *slow);
@@ -447,9 +467,9 @@ train_on (const scene *s, unsigned named, int *applied, int *slow,
 static void
 test_trainer (void)
 {
-  scene small = { 5, 0, 0, 0, 0, 0 }, tall = { 28, 0, 0, 0, 0, 0 },
-      mid = { 22, 0, 0, 0, 0, 0 },
-      slow = { 14, 0, 0, 0, 0, 4 }, tall_slow = { 28, 0, 0, 0, 0, 4 };
+  scene small = { 5, 0, 0, 0, 0, 0, 0 }, tall = { 28, 0, 0, 0, 0, 0, 0 },
+      mid = { 22, 0, 0, 0, 0, 0, 0 }, fast = { 28, 0, 0, 0, 0, 0, 2 },
+      slow = { 14, 0, 0, 0, 0, 4, 0 }, tall_slow = { 28, 0, 0, 0, 0, 4, 0 };
   int applied = -1, sl = -1, bins = 0;
   double h = 0.0;
   int cell = train_on (&small, 0, &applied, &sl, &bins, &h);
@@ -460,17 +480,25 @@ test_trainer (void)
   CHECK (cell == 8 && applied == AD_SCALE_MAP && sl == 0 && bins == 35 &&
       h == 22.0, "squares 22 px tall: cell %d, applied %d, slow %d, %d "
       "bins, %g rows", cell, applied, sl, bins, h);
+  /* tall, at the squares' 1-2 px a frame (read about 1.05: within the
+   * one-step fit's reach): the near preset's heatmap alone */
   cell = train_on (&tall, 0, &applied, &sl, &bins, &h);
-  CHECK (cell == 16 && applied == AD_SCALE_NEAR && sl == 0 && bins == 17 &&
+  CHECK (cell == 8 && applied == AD_SCALE_MAP && sl == 0 && bins == 35 &&
       h == 28.0,
       "tall squares: cell %d, applied %d, slow %d, %d bins, %g rows", cell,
       applied, sl, bins, h);
-  cell = train_on (&tall, 1u << AD_RATE_SCALE, &applied, &sl, &bins, &h);
+  /* tall and twice as fast: the whole near preset */
+  cell = train_on (&fast, 0, &applied, &sl, &bins, &h);
+  CHECK (cell == 16 && applied == AD_SCALE_NEAR && sl == 0 && bins == 17 &&
+      h == 28.0,
+      "tall fast squares: cell %d, applied %d, slow %d, %d bins, %g rows",
+      cell, applied, sl, bins, h);
+  cell = train_on (&fast, 1u << AD_RATE_SCALE, &applied, &sl, &bins, &h);
   CHECK (cell == 8 && applied == 0 && sl == 0 && bins == 35 && h == 28.0,
-      "tall squares, flow_scale named: cell %d, applied %d, slow %d, %d "
-      "bins", cell, applied, sl, bins);
+      "tall fast squares, flow_scale named: cell %d, applied %d, slow %d, "
+      "%d bins", cell, applied, sl, bins);
   /* a quarter of the squares' speed: finer bins, unless named; tall and
-   * slow, the near preset's half-resolution vectors keep their bins */
+   * slow too, with the near preset's heatmap */
   cell = train_on (&slow, 0, &applied, &sl, &bins, &h);
   CHECK (cell == 8 && applied == 0 && sl == 1 && bins == 65,
       "slow squares: cell %d, applied %d, slow %d, %d bins", cell, applied,
@@ -479,7 +507,7 @@ test_trainer (void)
   CHECK (applied == 0 && sl == 0 && bins == 35, "slow squares, flow_bins "
       "named: applied %d, slow %d, %d bins", applied, sl, bins);
   cell = train_on (&tall_slow, 0, &applied, &sl, &bins, &h);
-  CHECK (cell == 16 && applied == AD_SCALE_NEAR && sl == 0 && bins == 17,
+  CHECK (cell == 8 && applied == AD_SCALE_MAP && sl == 1 && bins == 65,
       "tall slow squares: cell %d, applied %d, slow %d, %d bins", cell,
       applied, sl, bins);
 }
