@@ -37,9 +37,10 @@ teardown (void)
 }
 
 /* A GRAY8 VW x VH buffer with w x h gray features: a bright square of
- * side `side` moving right by one model pixel per frame. */
+ * side `side` moving right by `step` model pixels per frame (textured
+ * when step > 1). */
 static GstBuffer *
-make_square_buffer (guint64 frame, gint w, gint h, gint side)
+make_square_buffer (guint64 frame, gint w, gint h, gint side, gint step)
 {
   GstBuffer *buf = gst_buffer_new_allocate (NULL, VW * VH, NULL);
   GstAnomalyMeta *meta;
@@ -50,12 +51,17 @@ make_square_buffer (guint64 frame, gint w, gint h, gint side)
   GST_BUFFER_DURATION (buf) = FRAME_NS;
   for (gint y = 0; y < h; y++)
     for (gint x = 0; x < w; x++) {
-      gint sx = (gint) (frame % (guint64) w);
+      gint sx = (gint) ((frame * (guint64) step) % (guint64) w);
       /* rows 6.., or 2.. for a side over 24 (28 rows fit in 32) */
       gint y0 = side > 24 ? 2 : 6;
       gboolean in = x >= sx && x < sx + side && y >= y0 && y < y0 + side;
 
-      feat[y * w + x] = in ? 0.9f : 0.1f + 0.002f * x;
+      /* faster than 1 px a frame, the square carries a smooth texture
+       * that moves with it, for the motion fit to read */
+      gfloat tex = step > 1 ? 0.25f * sinf ((gfloat) (x - sx) * 0.8f) : 0.0f;
+
+      feat[y * w + x] = in ? (step > 1 ? 0.65f + tex : 0.9f) :
+          0.1f + 0.002f * x;
     }
   meta = gst_buffer_add_anomaly_meta (buf, w, h);
   meta->frame = frame;
@@ -67,7 +73,7 @@ make_square_buffer (guint64 frame, gint w, gint h, gint side)
 static GstBuffer *
 make_buffer (guint64 frame, gint w, gint h)
 {
-  return make_square_buffer (frame, w, h, 6);
+  return make_square_buffer (frame, w, h, 6, 1);
 }
 
 static GstElement *
@@ -704,16 +710,17 @@ GST_START_TEST (test_train_quiet_end)
 GST_END_TEST;
 
 /* The scale rule on the things that move in the footage, in model
- * pixels: a square 28 px tall (k = 0) fits the motion at half resolution
- * in 16-px cells (preset near) and the train-done message says so;
- * unless config names one of its fields (k = 1).  A square 6 px tall
- * (k = 2) is too small for the detector: a warning asks for a model of
- * twice the size, and the message says far.  A square 22 px tall (k = 3)
- * takes the near preset's heatmap alone: not near, the motion's settings
- * kept. */
+ * pixels: a square 28 px tall moving 3 px a frame (k = 0) fits the
+ * motion at half resolution in 16-px cells (preset near) and the
+ * train-done message says so; unless config names one of its fields
+ * (k = 1).  A square 6 px tall (k = 2) is too small for the detector: a
+ * warning asks for a model of twice the size, and the message says far.
+ * A square 22 px tall (k = 3), or 28 px tall at 1 px a frame (k = 4, too
+ * slow for the preset's motion fit), takes the near preset's heatmap
+ * alone: not near, the motion's settings kept. */
 GST_START_TEST (test_train_scale_rule)
 {
-  for (gint k = 0; k < 4; k++) {
+  for (gint k = 0; k < 5; k++) {
     GstBus *bus = gst_bus_new ();
     gchar *path = g_build_filename (tmpdir, "scale.model", NULL);
     GstElement *e = make_recon (bus, path, "train");
@@ -723,7 +730,7 @@ GST_START_TEST (test_train_scale_rule)
     gchar *warning = NULL;
     gdouble height = -1.0;
     gboolean near = k != 0, far = k != 2;
-    gint side = k == 2 ? 6 : k == 3 ? 22 : 28;
+    gint side = k == 2 ? 6 : k == 3 ? 22 : 28, step = k < 2 ? 3 : 1;
     ad_config cfg;
     ad_error err = { {0} };
 
@@ -733,7 +740,7 @@ GST_START_TEST (test_train_scale_rule)
     h = make_harness (e);
     for (guint64 i = 0; i < 100; i++) {
       fail_unless_equals_int (gst_harness_push (h, make_square_buffer (i, 48,
-                  32, side)), GST_FLOW_OK);
+                  32, side, step)), GST_FLOW_OK);
       gst_buffer_unref (gst_harness_pull (h));
     }
     fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
@@ -760,6 +767,15 @@ GST_START_TEST (test_train_scale_rule)
     fail_unless (gst_structure_get_boolean (done, "near", &near));
     fail_unless (gst_structure_get_boolean (done, "far", &far));
     fail_unless (height == side, "object height %g", height);
+    {
+      /* the rule's speed: the whole preset from 1.2 px a frame */
+      gdouble speed = -1.0;
+
+      fail_unless (gst_structure_get_double (done, "object-speed", &speed));
+      if (k < 2 || k == 4)
+        fail_unless (k < 2 ? speed >= 1.2 : speed > 0.0 && speed < 1.2,
+            "%d px a frame: object speed %g", step, speed);
+    }
     fail_unless_equals_int (near, k == 0);
     fail_unless_equals_int (far, k == 2);
     /* what the rule changed: the preset's fields, its heatmap's, or
@@ -773,7 +789,7 @@ GST_START_TEST (test_train_scale_rule)
             strstr (set, "flow_scale=2") && strstr (set, "map_frame=0.75") &&
             strstr (set, "map_static=2"),
             "scale-settings '%s'", set);
-      else if (k == 3) {
+      else if (k >= 3) {
         /* (the square's 1 px a frame also reads as slow: finer bins) */
         fail_unless (strstr (set, "map_learned=2.4,map_frame=0.75,"
                 "map_static=2") && !strstr (set, "flow_scale") &&
@@ -792,10 +808,10 @@ GST_START_TEST (test_train_scale_rule)
     fail_unless_equals_int (ad_model_peek_config (path, &cfg, &err), AD_OK);
     fail_unless_equals_int (cfg.motion_cell, k ? 8 : 16);
     fail_unless_equals_int (cfg.flow_scale, k ? 1 : 2);
-    fail_unless_equals_int (cfg.flow_bins, k == 3 ? 65 : k ? 35 : 17);
+    fail_unless_equals_int (cfg.flow_bins, k >= 3 ? 65 : k ? 35 : 17);
     fail_unless (cfg.flow_busy == (k ? 2.0f : 0.0f), "flow_busy %g",
         cfg.flow_busy);
-    fail_unless (cfg.map_frame == (k == 0 || k == 3 ? 0.75f : 0.0f),
+    fail_unless (cfg.map_frame == (k == 0 || k >= 3 ? 0.75f : 0.0f),
         "map_frame %g", cfg.map_frame);
     gst_structure_free (done);
     gst_harness_teardown (h);
@@ -826,7 +842,7 @@ GST_START_TEST (test_train_recur_short)
     /* the square moves all along: no quiet-end warning; 10 px tall, not
      * too small for the detector */
     fail_unless_equals_int (gst_harness_push (h, make_square_buffer (i % 40,
-                24, 16, 10)), GST_FLOW_OK);
+                24, 16, 10, 1)), GST_FLOW_OK);
     gst_buffer_unref (gst_harness_pull (h));
   }
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
