@@ -569,9 +569,9 @@ int ad_config_fit_footage (ad_config *cfg, int64_t frames);
  * map_learned 2.4, map_frame 0.75, map_static 2) and, unless wander_norm,
  * wander_weight times 15 / that height (K times closer, K times the
  * px/frame); from 21 px to under 25, or tall but slower, it takes the
- * preset's heatmap settings alone (map_learned, map_frame, map_static); for video
- * (clip_len above 1), unless named (1 << AD_RATE_*) holds AD_RATE_SCALE,
- * AD_RATE_BINS or AD_RATE_CELL; a named flow_busy, wander_weight,
+ * preset's heatmap settings alone (map_learned, map_frame, map_static);
+ * for video (clip_len above 1), unless named (1 << AD_RATE_*) holds
+ * AD_RATE_SCALE, AD_RATE_BINS or AD_RATE_CELL; a named flow_busy, wander_weight,
  * map_learned, map_frame or map_static (AD_RATE_BUSY,
  * AD_RATE_WANDER_WEIGHT, AD_RATE_MAP_LEARNED, AD_RATE_MAP_FRAME,
  * AD_RATE_MAP_STATIC) keeps its value.  Returns what it took, AD_SCALE_NEAR

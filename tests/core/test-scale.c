@@ -29,8 +29,8 @@ typedef struct scene {
 
 /* feat [1, H, W] = frame t of s: a textured background with a little
  * noise, three squares 6 px wide moving right at 1-2 px a frame (divided
- * by the pace, times fast; a pixel the square's edge covers in part takes its share
- * of the square). */
+ * by the pace, times fast; a pixel the square's edge covers in part
+ * takes its share of the square). */
 static void
 render (const scene *s, int t, float *feat)
 {
