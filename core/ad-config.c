@@ -105,9 +105,9 @@ const ad_field ad_config_fields[] = {
   F (map_gate_power, AD_FIELD_FLOAT, 0.1, 4.0, 0.6, 1, "Heatmap gate: the share is raised to this power (below 1 paints an object's faint parts nearer its cell's value; 1 = linear)"),
   F (map_neighbour, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Heatmap: share of a cell's motion-pattern novelty painted on the moving pixels of its neighbouring cells (an object spans cells, and between two frames it moves on from the one that saw its novel motion); anomalyrecon sets 0.5 x 25 / fps, at most 1, below 25 frames a second unless config names it"),
   F (map_track, AD_FIELD_INT, 0, 1, 1, 1, "Heatmap, with flow_track=1: a cell's motion-pattern novelty and wandering are painted no higher than the cell's running mean (the one the frame score takes), so a normal walker's one-off odd vector fades from the map as from the score; 0: each frame's own value"),
-  F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not; 2.4 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25 px when they also move 0.042 of their height a frame or more), unless config names it: it fills a near object's large inside)"),
-  F (map_frame, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap of a calibrated model times min(1, frame score) to this power: a frame under the threshold paints its heatmap dimmer, the less it scores (0 = off; 0.75 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25 px when they also move 0.042 of their height a frame or more), unless config names it: a near normal walker leaves a large glow in the map, an anomaly's frame scores)"),
-  F (map_static, AD_FIELD_FLOAT, 0.0, 4.0, 1.0, 1, "Heatmap: weight of the stationary change (something left lying), times its weight in the frame score (fuse 2 and 3; 2 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25 px when they also move 0.042 of their height a frame or more), unless config names it: a near object's many cells are painted by the part's spread, floored for the frame score's sake, and the learned error weighs more there)"),
+  F (map_learned, AD_FIELD_FLOAT, 0.0, 4.0, 0.3, 1, "Heatmap: weight of the learned error, times its weight in the frame score (fuse 2 and 3; normal movers leave some prediction error, the novelty parts do not; 2.4 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25 px when they also move 1.2 px a frame or more), unless config names it: it fills a near object's large inside)"),
+  F (map_frame, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap of a calibrated model times min(1, frame score) to this power: a frame under the threshold paints its heatmap dimmer, the less it scores (0 = off; 0.75 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25 px when they also move 1.2 px a frame or more), unless config names it: a near normal walker leaves a large glow in the map, an anomaly's frame scores)"),
+  F (map_static, AD_FIELD_FLOAT, 0.0, 4.0, 1.0, 1, "Heatmap: weight of the stationary change (something left lying), times its weight in the frame score (fuse 2 and 3; 2 with the near preset, which anomalyrecon takes when the things that move stand tall in the training footage (this field from 21 px, the whole preset from 25 px when they also move 1.2 px a frame or more), unless config names it: a near object's many cells are painted by the part's spread, floored for the frame score's sake, and the learned error weighs more there)"),
   F (map_motion, AD_FIELD_FLOAT, 0.0, 4.0, 0.0, 1, "Heatmap: weight of the plain cell motion, times its weight in the frame score (fuse 2 and 3; 0 = the map shows what is novel, not every moving object)"),
   F (map_wander, AD_FIELD_FLOAT, 0.0, 4.0, 0.5, 1, "Heatmap: weight of the wandering part, times its weight in the frame score (fuse 2 and 3; it scores erratic motion, but at a slow camera, whose vectors point every which way, it also paints every walker a little)"),
   F (pixel_std, AD_FIELD_INT, 0, 1, 0, 1, "Standardise each pixel by its normal spread"),
@@ -519,19 +519,16 @@ ad_config_fit_footage (ad_config *cfg, int64_t frames)
  * scale, the real footage's pixels too, without the near preset's false
  * alarms (benchmarks.md, "The scale rule from 25 px"). */
 #define AD_SCALE_NEAR_PX 25.0
-/* ... and move AD_SCALE_NEAR_SHARE of that height a frame or more (the
- * speed ad_footage_height measures over the height: 1.2 px a frame at
- * 28 px): the preset's motion fit at half resolution, with cells of
- * 16 px and coarser bins, fits what is tall and fast for its size.  The
- * generated layouts twice and three times as close, where the preset
- * helps, read 0.049-0.061; a real camera's footage reads 0.036 (27 px at
- * 0.97 px a frame, and 43 px at 1.53 in a 320x240 model), where the
- * usual motion fit ranked its frames at 0.896 and 0.866 against 0.772
- * and 0.830 with the preset's; generated people at a real walker's pace
- * at 25 fps read 0.027-0.035, the two fits about even there
- * (benchmarks.md, "The near preset only for fast motion").  Tall but
- * slower footage takes the preset's heatmap alone. */
-#define AD_SCALE_NEAR_SHARE 0.042
+/* ... and move AD_SCALE_NEAR_SPEED model pixels a frame or more (the
+ * speed ad_footage_height measures): the preset's motion fit at half
+ * resolution, with cells of 16 px and coarser bins, is for motion beyond
+ * the one-step fit's reach, and a generated camera twice or three times
+ * as close reads 1.42-2.18.  Tall but slow footage keeps the usual motion
+ * fit and takes the preset's heatmap alone: a real camera's footage with
+ * people 27 px tall moving 0.97 px a frame ranked its frames at 0.772
+ * with the preset's motion fit and 0.896 with the usual one
+ * (benchmarks.md, "The near preset only for fast motion"). */
+#define AD_SCALE_NEAR_SPEED 1.2
 /* From this height up to AD_SCALE_NEAR_PX the near preset's heatmap
  * settings alone (map_learned, map_frame, map_static: a walker 1.4-1.7
  * times the usual height has a large inside and a large glow too), the
@@ -595,7 +592,7 @@ ad_config_fit_scale (ad_config *cfg, double height, double speed,
       height < AD_SCALE_MAP_PX)
     return AD_SCALE_NONE;
   const int near = height >= AD_SCALE_NEAR_PX &&
-      speed >= AD_SCALE_NEAR_SHARE * height;
+      speed >= AD_SCALE_NEAR_SPEED;
   ad_config c = *cfg, p = *cfg;
   if (ad_config_parse (&p, "preset=near", NULL) != AD_OK)
     return AD_SCALE_NONE;

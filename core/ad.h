@@ -563,8 +563,8 @@ int ad_config_fit_footage (ad_config *cfg, int64_t frames);
  * area-weighted median of blob heights ad_footage_height measures, at
  * least 25 model pixels, from at least 20 blobs: at 160x120 a camera
  * nearly twice as close as a surveillance view or closer) and move fast
- * for their size (speed, the median ad_footage_height measures, at least
- * 0.042 of that height a frame: 1.2 px at 28 px), cfg takes the
+ * (speed, the median ad_footage_height measures, at least 1.2 model
+ * pixels a frame: beyond the one-step fit's reach), cfg takes the
  * near preset (flow_scale 2, motion_cell 16, flow_bins 17, flow_busy 0,
  * map_learned 2.4, map_frame 0.75, map_static 2) and, unless wander_norm,
  * wander_weight times 15 / that height (K times closer, K times the

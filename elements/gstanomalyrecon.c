@@ -345,10 +345,10 @@ gst_anomaly_recon_class_init (GstAnomalyReconClass * klass)
           "Model settings for training, \"key=value,...\" (e.g. "
           "\"task=1,mem_place=2\"); \"preset=stills\" sets up still-image "
           "inspection, \"preset=near\" a camera close to the scene (people "
-          "25 px tall or more at model resolution, moving 0.042 of their "
-          "height a frame or more; training picks it when the footage "
-          "shows them so, unless flow_scale, motion_cell or flow_bins is "
-          "named), later items override it", NULL, flags));
+          "25 px tall or more at model resolution, moving 1.2 px a frame "
+          "or more; training picks it when the footage shows them so, "
+          "unless flow_scale, motion_cell or flow_bins is named), later "
+          "items override it", NULL, flags));
 
   /**
    * GstAnomalyRecon:ignore-regions
