@@ -57,7 +57,8 @@ const ad_field ad_config_fields[] = {
   F (fuse_weight, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Weight of the learned score in the sum"),
   F (flow_weight, AD_FIELD_FLOAT, 0.0, 8.0, 4.0, 1, "Weight of the motion-pattern novelty in the sum, each part divided by its spread on held-back normal footage (the learned and plain-motion parts together weigh 1: their noise on normal frames covers a faint novelty)"),
   F (flow_spread, AD_FIELD_INT, 0, 3, 3, 1, "Neighbour cells (each way) whose normal motion patterns a cell shares, at most (see flow_spread_vectors)"),
-  F (flow_bins, AD_FIELD_INT, 5, AD_FLOW_BINS_MAX, 35, 0, "Motion-pattern histogram bins per axis over +-4.25 px/frame (odd; 35 = 0.25 px/frame: a slow walker going the wrong way lands in a bin of its own; anomalyrecon sets 17 with the near preset when the things that move stand tall and move fast in the training footage, and 65 (0.13 px/frame) when they move under 0.6 px a frame with flow_scale=1, unless config names it)"),
+  F (flow_bins, AD_FIELD_INT, 5, AD_FLOW_BINS_MAX, 35, 0, "Motion-pattern histogram bins per axis over +-flow_range px/frame (odd; 35 = 0.25 px/frame at the usual +-4.25: a slow walker going the wrong way lands in a bin of its own; the near preset has 17; anomalyrecon sets 35 when it widens flow_range for fast motion, and 65 (0.13 px/frame) when the things that move in the training footage move under 0.6 px a frame with flow_scale=1, unless config names it)"),
+  F (flow_range, AD_FIELD_FLOAT, 1.0, 32.0, AD_FLOW_RANGE, 0, "Motion-pattern histogram range, +-px/frame at model resolution (faster motion is clamped to its edge, the bins are 2 x flow_range / flow_bins wide): anomalyrecon widens it to 5 times the speed of the things that move in the training footage when they move over 0.85 px a frame (a larger model or a closer camera: a runner at three times a walker's speed stays inside it), unless config names it; the motion patterns are learned with it"),
   F (flow_spread_vectors, AD_FIELD_INT, 0, 100000000, 1200, 1, "Share motion patterns only as far as needed: the smallest spread (1 up to flow_spread cells each way) whose neighbourhood saw this many vectors on average on normal footage (0 = always flow_spread); plenty of footage keeps patterns local, little borrows from further"),
   F (flow_sway, AD_FIELD_FLOAT, 0.0, 1.0, 0.5, 1, "Places where motion sways in place on normal footage (leaves, their dappled shade or a flag in the wind: more than this share of the path a cell's vectors travel over wander_frames pairs leads back, on average over the footage; people walking through lead on) keep their motion patterns to themselves: their neighbours borrow none of them (see flow_spread), so a person going a way nobody goes next to a swaying tree is still novel there (0 = off: every cell lends)"),
   F (flow_shade, AD_FIELD_FLOAT, 0.0, 1.0, 0.1, 1, "Colour models: pixels where, on the training footage, the light alone changes in more than this share of frame pairs (the flecks of sun in a swaying tree's dappled shade) leave such changes out of the motion vectors' fit, in the motion patterns learned and in the frames scored: the flecks read no motion there, and a walker going the wrong way or pacing in the shade is still novel, since a walker changes the colour (0 = off; gray models have no colour to tell light from things; below 0.1 a busy path, where people dressed like it pass, starts to count)"),
@@ -492,7 +493,7 @@ const char *const ad_config_rate_fields[AD_RATE_N_FIELDS] = {
   "flow_window", "calib_quantile", "static_rise", "flow_smooth",
   "flow_scale", "flow_bins", "wander_frames", "map_neighbour", "flow_recur",
   "wander_weight", "motion_cell", "flow_busy", "map_learned", "map_frame",
-  "map_static", "flow_refine"
+  "map_static", "flow_refine", "flow_range"
 };
 
 int
@@ -641,17 +642,39 @@ ad_config_fit_scale (ad_config *cfg, double height, double speed,
 #define AD_SPEED_SLOW_PX 0.6
 #define AD_SPEED_SLOW_BINS 65
 
+/* ... and things that move fast (a larger model, a closer camera) take a
+ * motion-pattern range of AD_SPEED_RANGE_PER times their speed, from the
+ * usual +-4.25 px/frame (0.85 px/frame) up, over AD_SPEED_FAST_BINS bins
+ * (the near preset's 17 included): the vectors, the patterns' distances
+ * and their spread on normal footage all grow with the speed in model
+ * pixels, while the clamped range held a runner's novelty where it was.
+ * The bins then stay about a 3.5th of the speed wide, as the usual 35 at
+ * the usual 0.8 px/frame and the finer 65 at 0.4 are (benchmarks.md,
+ * "The motion patterns' range follows the speed"). */
+#define AD_SPEED_RANGE_PER 5.0
+#define AD_SPEED_FAST_BINS 35
+
 int
 ad_config_fit_speed (ad_config *cfg, double speed, int64_t blobs,
     unsigned named)
 {
   const unsigned fields = (1u << AD_RATE_SCALE) | (1u << AD_RATE_BINS);
-  if ((named & fields) || !footage_judged (cfg, blobs) || !(speed > 0.0) ||
-      speed >= AD_SPEED_SLOW_PX || cfg->flow_scale != 1 ||
-      cfg->flow_bins >= AD_SPEED_SLOW_BINS)
+  if (!footage_judged (cfg, blobs) || !(speed > 0.0))
     return 0;
-  cfg->flow_bins = AD_SPEED_SLOW_BINS;
-  return 1;
+  int changed = 0;
+  if (!(named & fields) && speed < AD_SPEED_SLOW_PX && cfg->flow_scale == 1
+      && cfg->flow_bins < AD_SPEED_SLOW_BINS) {
+    cfg->flow_bins = AD_SPEED_SLOW_BINS;
+    changed |= AD_SPEED_BINS;
+  }
+  double range = fmin (AD_SPEED_RANGE_PER * speed, 32.0);
+  if (!(named & (1u << AD_RATE_RANGE)) && range > cfg->flow_range) {
+    cfg->flow_range = (float) range;
+    if (!(named & (1u << AD_RATE_BINS)))
+      cfg->flow_bins = AD_SPEED_FAST_BINS;
+    changed |= AD_SPEED_RANGE;
+  }
+  return changed;
 }
 
 ad_status

@@ -89,7 +89,8 @@ ad_flow_trim_rare (const float *cnt, int B, float trim, uint8_t *seen,
 /* dist [n, B*B] from hist [n, B*B] (tot [n]: its cells' totals; keep
  * [n], NULL for all: the cells whose patterns their neighbours may
  * borrow; span [n, B*B, 2]: the first and last frame each cell saw each
- * bin in): for every bin, the distance in px to the nearest bin seen in
+ * bin in; B bins a side over +-range px/frame): for every bin, the
+ * distance in px to the nearest bin seen in
  * the cell or within `spread` cells of it, where its sightings and those
  * of the bins within `recur_bins` of it span at least `recur` frames (0:
  * one is enough), less the rarest bins holding at most `trim` of the
@@ -105,7 +106,8 @@ ad_flow_trim_rare (const float *cnt, int B, float trim, uint8_t *seen,
 static void
 distances (const float *hist, const float *tot, const uint8_t *keep,
     const int32_t *span, int recur, int recur_bins, float trim, int gh,
-    int gw, int spread, int local, int B, float unseen, float *dist)
+    int gw, int spread, int local, int B, float range, float unseen,
+    float *dist)
 {
   const int nb = B * B;
   uint8_t seen[AD_FLOW_BINS_MAX * AD_FLOW_BINS_MAX];
@@ -178,7 +180,7 @@ distances (const float *hist, const float *tot, const uint8_t *keep,
           int d2 = oy * oy + ox * ox;
           best = d2 < best ? d2 : best;
         }
-        dk[b] = AD_FLOW_BIN_W (B) * sqrtf ((float) best);
+        dk[b] = AD_FLOW_BIN_W (B, range) * sqrtf ((float) best);
         if (empty && unseen > dk[b] && best >= 2)
           dk[b] = unseen;
       }
@@ -361,7 +363,8 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
         } else if (en[k] > noise) {
           float uv[2];
           if (ad_flow_window_vector (f, k, cfg->flow_window, noise, uv, NULL)) {
-            size_t kb = (size_t) k * nb + ad_flow_bin (uv, cfg->flow_bins);
+            size_t kb = (size_t) k * nb + ad_flow_bin (uv, cfg->flow_bins,
+                cfg->flow_range);
             if (hist[kb] == 0.0f)
               span[2 * kb] = (int32_t) i;
             span[2 * kb + 1] = (int32_t) i;
@@ -388,7 +391,7 @@ ad_model_learn_motion_fn (ad_model *m, int64_t n, ad_frame_fn get,
         osw[2 * k + 1] > cfg->flow_sway * osw[2 * k]);
   distances (hist, tot, keep, span, cfg->flow_recur, cfg->flow_recur_bins,
       cfg->flow_trim, gh, gw, spread, cfg->flow_local, cfg->flow_bins,
-      cfg->flow_unseen, td->data);
+      cfg->flow_range, cfg->flow_unseen, td->data);
   ts->data[1] = 1.0f;     /* learned */
   /* the 99th percentile of the changes seen on normal footage */
   double acc = 0.0;

@@ -858,12 +858,12 @@ ad_flow_gray (const ad_flow *f)
 /* Normal patterns                                                          */
 
 int
-ad_flow_bin (const float *uv, int bins)
+ad_flow_bin (const float *uv, int bins, float range)
 {
-  float w = AD_FLOW_BIN_W (bins);
+  float w = AD_FLOW_BIN_W (bins, range);
   int b[2];
   for (int d = 0; d < 2; d++) {
-    b[d] = (int) floorf ((uv[d] + AD_FLOW_RANGE) / w);
+    b[d] = (int) floorf ((uv[d] + range) / w);
     b[d] = b[d] < 0 ? 0 : b[d] >= bins ? bins - 1 : b[d];
   }
   return b[1] * bins + b[0];
@@ -942,7 +942,7 @@ ad_flow_accel (const ad_flow *f, int k, float noise)
 
 void
 ad_flow_novelty (const ad_flow *f, const float *dist, int bins,
-    float noise, float accel_thr, int win, float *out)
+    float range, float noise, float accel_thr, int win, float *out)
 {
   const int nb = bins * bins;
   for (int k = 0; k < f->n; k++) {
@@ -951,7 +951,7 @@ ad_flow_novelty (const ad_flow *f, const float *dist, int bins,
       out[k] = 0.0f;
       continue;
     }
-    float v = dist[(size_t) k * nb + ad_flow_bin (uv, bins)];
+    float v = dist[(size_t) k * nb + ad_flow_bin (uv, bins, range)];
     /* a sudden change of direction or speed beyond what normal footage
      * shows (erratic motion made of individually normal vectors) */
     if (accel_thr > 0.0f) {

@@ -328,15 +328,16 @@ int ad_motion_cells (const float *a, const float *b, int c, int h, int w,
 #define AD_MIN_HOLD_FRAMES 96
 
 /* Histogram of motion vectors per cell: bins x bins (config flow_bins,
- * odd, at most AD_FLOW_BINS_MAX) centred on zero motion, covering +-RANGE
- * px/frame (faster motion is clamped); a bin is AD_FLOW_BIN_W (bins) wide. */
+ * odd, at most AD_FLOW_BINS_MAX) centred on zero motion, covering
+ * +-range px/frame (config flow_range, by default AD_FLOW_RANGE; faster
+ * motion is clamped); a bin is AD_FLOW_BIN_W (bins, range) wide. */
 #define AD_FLOW_BINS_MAX 65
 #define AD_FLOW_RANGE 4.25f
 #define AD_FLOW_WINDOW_MAX 8  /* most pairs a motion vector is averaged over */
 /* Camera motion (px/frame at model resolution) above which a frame pair
  * gives no motion-pattern vectors. */
 #define AD_FLOW_SHAKE 0.5f
-#define AD_FLOW_BIN_W(bins) (2.0f * AD_FLOW_RANGE / (float) (bins))
+#define AD_FLOW_BIN_W(bins, range) (2.0f * (range) / (float) (bins))
 /* Least spread of the motion-pattern novelty on normal footage, px/frame:
  * a short calibration stretch may hold no novel vector at all. */
 #define AD_FLOW_FLOOR 0.5f
@@ -440,8 +441,9 @@ int ad_flow_window_vector (const ad_flow *f, int k, int win, float noise,
 /* Change of cell k's vector since the previous pair, px/frame; -1 unless
  * both pairs moved above the noise. */
 float ad_flow_accel (const ad_flow *f, int k, float noise);
-/* Bin of a (u, v) vector in a bins x bins histogram (tensor flow_dist). */
-int ad_flow_bin (const float *uv, int bins);
+/* Bin of a (u, v) vector in a bins x bins histogram over +-range px/frame
+ * (tensor flow_dist). */
+int ad_flow_bin (const float *uv, int bins, float range);
 /* flow_trim: clears seen [B*B] (the bins a neighbourhood saw) of its
  * rarest bins by cnt [B*B] (its vectors per bin), together at most trim
  * of them, unless beside a commoner bin; tmp [B*B] scratch. */
@@ -450,10 +452,11 @@ void ad_flow_trim_rare (const float *cnt, int B, float trim, uint8_t *seen,
 const float *ad_flow_residual (const ad_flow *f);  /* [H, W] |residual| */
 const float *ad_flow_gray (const ad_flow *f);      /* [H, W] blurred gray */
 /* out [cells] = novelty of each cell against dist [cells, BINS*BINS]
- * (tensor flow_dist, BINS = bins) given the noise level (flow_stats[0]),
- * for the cell's vector averaged over the latest win pairs. */
+ * (tensor flow_dist, BINS = bins over +-range px/frame) given the noise
+ * level (flow_stats[0]), for the cell's vector averaged over the latest
+ * win pairs. */
 void ad_flow_novelty (const ad_flow *f, const float *dist, int bins,
-    float noise, float accel_thr, int win, float *out);
+    float range, float noise, float accel_thr, int win, float *out);
 /* out [cells] = how much each cell moved without getting anywhere over the
  * latest `frames` pairs (at most AD_WANDER_MAX), in px/frame: with v_j its
  * vector averaged over win pairs in each pair j where it moved above the

@@ -466,7 +466,7 @@ ad_sc_motion_cells (ad_scorer *sc, const float *feat, int want_map)
   sc->span = 1;
   if (ok && sc->flow_dist)
     ad_flow_novelty (sc->flow, sc->flow_dist->data, sc->cfg.flow_bins,
-        sc->flow_noise,
+        sc->cfg.flow_range, sc->flow_noise,
         sc->flow_accel, sc->cfg.flow_window, nov);
   else
     memset (nov, 0, sizeof (float) * sc->ncells);

@@ -44,7 +44,8 @@ struct ad_trainer {
   int64_t object_blobs;     /* the blobs it came from */
   int scale_applied;        /* what the scale rule took: AD_SCALE_NEAR,
                              * AD_SCALE_MAP or AD_SCALE_NONE */
-  int speed_applied;        /* the speed rule took finer bins */
+  int speed_applied;        /* what the speed rule took: AD_SPEED_BINS |
+                             * AD_SPEED_RANGE */
   char scale_settings[256]; /* what the two changed, "key=value,..." */
   int split;
   ad_rng rng;
@@ -441,7 +442,8 @@ learn_features (ad_trainer *t, ad_error *err)
  * on every stored clip, before training: when the things that move stand
  * tall and move fast, the model takes the near preset's settings
  * (somewhat tall, or tall and slow: its heatmap's alone); when they move
- * slowly, finer motion-pattern bins; the fields opts.named holds kept.
+ * slowly, finer motion-pattern bins, and fast, a wider range; the fields
+ * opts.named holds kept.
  * Their height goes into train_height. */
 static ad_status
 fit_scale (ad_trainer *t, ad_error *err)
@@ -461,14 +463,14 @@ fit_scale (ad_trainer *t, ad_error *err)
   ad_config c = t->m->cfg;
   int scale = st == AD_OK ? ad_config_fit_scale (&c, t->object_height,
       t->object_speed, t->object_blobs, t->opts.named) : AD_SCALE_NONE;
-  int slow = st == AD_OK && ad_config_fit_speed (&c, t->object_speed,
-      t->object_blobs, t->opts.named);
+  int slow = st == AD_OK ? ad_config_fit_speed (&c, t->object_speed,
+      t->object_blobs, t->opts.named) : 0;
   if (scale || slow) {
     ad_config_changes (&t->m->cfg, &c, t->scale_settings,
         sizeof t->scale_settings);
     st = ad_model_relayout (t->m, &c, err);
     t->scale_applied = st == AD_OK ? scale : AD_SCALE_NONE;
-    t->speed_applied = st == AD_OK && slow;
+    t->speed_applied = st == AD_OK ? slow : 0;
   }
   return st;
 }

@@ -132,6 +132,7 @@ typedef struct ad_config {
   int32_t flow_spread;        /* neighbour cells sharing motion patterns,
                                * at most */
   int32_t flow_bins;          /* motion-pattern bins per axis (odd) */
+  float flow_range;           /* the bins cover +-flow_range px/frame */
   int32_t flow_spread_vectors;  /* share only until this many vectors */
   float flow_sway;            /* cells whose motion goes back and forth
                                * more than this share lend no patterns
@@ -289,6 +290,8 @@ enum {
   AD_RATE_MAP_STATIC,
   /* the frame-rate rules' again */
   AD_RATE_REFINE,
+  /* the speed rule's alone: flow_range */
+  AD_RATE_RANGE,
   AD_RATE_N_FIELDS
 };
 extern const char *const ad_config_rate_fields[AD_RATE_N_FIELDS];
@@ -585,8 +588,13 @@ int ad_config_fit_scale (ad_config *cfg, double height, double speed,
  * blobs; real walkers at a surveillance distance and 25 fps read about
  * 0.4), with the vectors fitted at model resolution (flow_scale 1), cfg
  * takes 65 motion-pattern bins (0.13 px/frame) when it had fewer, for
- * video, unless named holds AD_RATE_SCALE or AD_RATE_BINS.  Returns 1
- * when it changed cfg. */
+ * video, unless named holds AD_RATE_SCALE or AD_RATE_BINS; when they move
+ * faster than 0.85 px a frame, a flow_range of 5 times their speed (at
+ * most 32) when it was narrower, unless named holds AD_RATE_RANGE, and
+ * then 35 bins unless named holds AD_RATE_BINS.
+ * Returns what it changed: AD_SPEED_BINS | AD_SPEED_RANGE, 0 for
+ * nothing. */
+enum { AD_SPEED_BINS = 1, AD_SPEED_RANGE = 2 };
 int ad_config_fit_speed (ad_config *cfg, double speed, int64_t blobs,
     unsigned named);
 /* cfg->train_height = height (the things that move in the training
@@ -611,13 +619,14 @@ double ad_trainer_object_height (const ad_trainer *t, int64_t *blobs,
     int *applied);
 /* After ad_trainer_run: how fast the things that move in the training
  * footage move, px/frame at model resolution (ad_footage_height's speed;
- * 0 when nothing moved, -1 before), and whether the speed rule changed
- * the model's settings (applied, may be NULL). */
+ * 0 when nothing moved, -1 before), and what the speed rule changed of
+ * the model's settings (applied, may be NULL: AD_SPEED_BINS |
+ * AD_SPEED_RANGE, or 0). */
 double ad_trainer_object_speed (const ad_trainer *t, int *applied);
 /* After ad_trainer_run: the settings the scale and speed rules changed,
  * as "key=value,..." in the configuration table's order (the near
  * preset's that config did not name, and the wandering's weight; the
- * speed rule's flow_bins), or "" when they changed none. */
+ * speed rule's flow_bins and flow_range), or "" when they changed none. */
 const char *ad_trainer_scale_settings (const ad_trainer *t);
 /* After ad_trainer_run: the flow_recur the footage was too short for (the
  * model then has 0, ad_config_fit_footage), or 0. */

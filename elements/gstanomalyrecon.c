@@ -62,8 +62,9 @@
  * * "scale-settings" (gchararray): the settings the scale rule changed
  *   then (the near preset's; from 21 px to under 25 its heatmap's
  *   alone, "near" FALSE), and the speed rule's finer motion patterns for
- *   things that move under 0.6 px a frame ("flow_bins=65"),
- *   "key=value,..." (empty when they changed none)
+ *   things that move under 0.6 px a frame ("flow_bins=65") or wider range
+ *   for those over 0.85 ("flow_range=..."), "key=value,..." (empty when
+ *   they changed none)
  * * "far" (gboolean): they stand under 10 model pixels tall, too small
  *   for the detector; a warning names the model size to train again with
  *
@@ -700,14 +701,20 @@ check_scale (GstAnomalyRecon * self, gboolean * near, gchar ** settings,
   *settings = g_strdup (ad_trainer_scale_settings (self->trainer));
   *far = ad_config_scale_far (c, height, blobs, size);
   if (*near)
-    why = ": a camera close to the scene, ";
-  else if (applied && slow)
+    why = (slow & AD_SPEED_RANGE) ? ": a camera close to the scene, a wider "
+        "motion-pattern range, " : ": a camera close to the scene, ";
+  else if (applied && (slow & AD_SPEED_BINS))
     why = ": tall in the picture, the near preset's heatmap, and slow "
         "motion, finer motion patterns, ";
+  else if (applied && (slow & AD_SPEED_RANGE))
+    why = ": tall in the picture, the near preset's heatmap, and fast "
+        "motion, a wider motion-pattern range, ";
   else if (applied)
     why = ": tall in the picture, the near preset's heatmap, ";
-  else if (slow)
+  else if (slow & AD_SPEED_BINS)
     why = ": slow motion, finer motion patterns, ";
+  else if (slow)
+    why = ": fast motion, a wider motion-pattern range, ";
   GST_INFO_OBJECT (self, "moving things stand %.0f px tall at %d model "
       "rows (%" G_GINT64_FORMAT " blobs) and move %.2f px a frame%s%s",
       height, c->height, blobs, *speed, why, *settings);

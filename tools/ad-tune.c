@@ -30,7 +30,7 @@
  * prints the highest score before and after it.
  * --bins N re-bins a loaded model's motion patterns (flow_bins, a
  * training setting: a new model with the loaded one's network), to compare
- * bin sizes on one network.
+ * bin sizes on one network; --range R likewise their range (flow_range).
  * --cut N scores the test and nuisance clips as pieces of N frames, each
  * from a fresh stream and scorer, as benchmark test clips that start in
  * the middle of an event are scored.
@@ -556,14 +556,14 @@ report_step (const char *name, const ad_model *m, const clip *c, float step)
   free (s);
 }
 
-/* m with flow_bins = bins: every tensor of the same name and size (the
- * network and the buffers bins do not change) kept. */
+/* m with the training setting kv ("flow_bins=N", "flow_range=R"): every
+ * tensor of the same name and size (the network, and the buffers the
+ * setting does not change) kept; the motion patterns are learned again
+ * for every scoring row. */
 static ad_model *
-rebin (ad_model *m, int bins)
+rebin (ad_model *m, const char *kv)
 {
   ad_config c = *ad_model_config (m);
-  char kv[32];
-  snprintf (kv, sizeof kv, "flow_bins=%d", bins);
   ad_error err = { { 0 } };
   if (!parse_kv (&c, kv) || ad_model_relayout (m, &c, &err) != AD_OK) {
     fprintf (stderr, "ad-tune: %s\n", err.msg);
@@ -605,6 +605,7 @@ usage (void)
       "       [--step G (also score the holdout clip lit G times from "
       "its middle on)]\n"
       "       [--bins N (re-bin the loaded model's motion patterns)]\n"
+      "       [--range R (the loaded model's motion patterns over +-R px/frame)]\n"
       "       [--ignore 'x,y,w,h;...' (regions left out of the scores, "
       "fractions of the picture)]\n"
       "       [--train-events N (the training clip holds N anomaly "
@@ -633,6 +634,7 @@ main (int argc, char **argv)
   long holdback = 0;
   float step = 0.0f;
   int vw = 320, vh = 240, bins = 0;
+  double range = 0.0;
   for (int i = 1; i < argc; i += 2) {
     if (i + 1 >= argc) return usage ();     /* a flag without its value: --help */
     const char *a = argv[i], *v = argv[i + 1];
@@ -675,6 +677,7 @@ main (int argc, char **argv)
     else if (!strcmp (a, "--holdback")) holdback = atol (v);
     else if (!strcmp (a, "--ignore")) ignore = v;
     else if (!strcmp (a, "--bins")) bins = atoi (v);
+    else if (!strcmp (a, "--range")) range = atof (v);
     else if (!strcmp (a, "--pixel-detail")) pixel_near = atoi (v);
     else if (!strcmp (a, "--maps")) maps_file = v;
     else if (!strcmp (a, "--dump")) {
@@ -730,8 +733,14 @@ main (int argc, char **argv)
   ad_model *m = NULL;
   if (model_path && ad_model_load (model_path, &m, &err) == AD_OK) {
     fprintf (stderr, "ad-tune: loaded %s\n", model_path);
+    char kv[48];
+    snprintf (kv, sizeof kv, "flow_bins=%d", bins);
     if (bins > 0 && bins != ad_model_config (m)->flow_bins &&
-        !(m = rebin (m, bins)))
+        !(m = rebin (m, kv)))
+      return 1;
+    snprintf (kv, sizeof kv, "flow_range=%g", range);
+    if (range > 0.0 && (float) range != ad_model_config (m)->flow_range &&
+        !(m = rebin (m, kv)))
       return 1;
   } else
     m = NULL;

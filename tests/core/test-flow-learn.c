@@ -31,8 +31,8 @@ novelty_path (ad_model *m, const float *x, const float *cx, int n, float y,
     render (a, x[i], y, cx ? cx[i] : 0.0f, 0, 1.0f);
     ad_flow_push (f, a, 1, 1);
   }
-  ad_flow_novelty (f, d->data, ad_model_config (m)->flow_bins, s->data[0],
-      0.0f, win, nov);
+  ad_flow_novelty (f, d->data, ad_model_config (m)->flow_bins,
+      ad_model_config (m)->flow_range, s->data[0], 0.0f, win, nov);
   float mx = 0.0f;
   for (int c = 0; c < ad_flow_n_cells (f); c++)
     mx = fmaxf (mx, nov[c]);
@@ -100,7 +100,7 @@ test_patterns (void)
       ad_flow_push (f, b, 1, 1);
       ad_flow_push (f, c, 1, 1);
       ad_flow_novelty (f, d->data, ad_model_config (m)->flow_bins,
-          s->data[0], scored ? s->data[3] : 0.0f, 1, nov);
+          ad_model_config (m)->flow_range, s->data[0], scored ? s->data[3] : 0.0f, 1, nov);
       for (int k = 0; k < ad_flow_n_cells (f); k++)
         *(scored ? &with : &without) = fmaxf (scored ? with : without,
             nov[k]);
@@ -273,7 +273,8 @@ test_sway (void)
       ad_flow_push (f, a, 1, 1);
     }
     ad_flow_novelty (f, ad_model_tensor (m, "flow_dist")->data,
-        c.flow_bins, ad_model_tensor (m, "flow_stats")->data[0], 0.0f,
+        c.flow_bins, c.flow_range,
+        ad_model_tensor (m, "flow_stats")->data[0], 0.0f,
         c.flow_window, cn);
     nov[rule] = cn[cell_of (43.0f, 10.0f)];
     ad_flow_free (f);

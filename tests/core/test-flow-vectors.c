@@ -729,10 +729,17 @@ test_window_accel (void)
   /* bins: zero motion in the middle one, the range's edge clamped */
   const int B = 9;
   float zero[2] = { 0.0f, 0.0f }, far[2] = { 100.0f, -100.0f };
-  CHECK (ad_flow_bin (zero, B) == (B / 2) * B + B / 2, "zero in bin %d",
-      ad_flow_bin (zero, B));
-  CHECK (ad_flow_bin (far, B) == B - 1, "(100, -100) in bin %d",
-      ad_flow_bin (far, B));
+  CHECK (ad_flow_bin (zero, B, 4.25f) == (B / 2) * B + B / 2,
+      "zero in bin %d", ad_flow_bin (zero, B, 4.25f));
+  CHECK (ad_flow_bin (far, B, 4.25f) == B - 1, "(100, -100) in bin %d",
+      ad_flow_bin (far, B, 4.25f));
+  /* 6 px/frame to the right: the last bin at +-4.25 (clamped), inside a
+   * range of +-8.5 (bins 1.89 px wide: 14.5 / 1.89 = bin 7 of 9) */
+  float fast[2] = { 6.0f, 0.0f };
+  CHECK (ad_flow_bin (fast, B, 4.25f) == (B / 2) * B + B - 1 &&
+      ad_flow_bin (fast, B, 8.5f) == (B / 2) * B + 7,
+      "6 px/frame in bins %d (range 4.25) and %d (8.5)",
+      ad_flow_bin (fast, B, 4.25f), ad_flow_bin (fast, B, 8.5f));
   ad_flow_free (f);
 }
 

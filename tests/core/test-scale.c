@@ -325,7 +325,9 @@ test_rule (void)
 }
 
 /* The speed rule: under 0.6 px a frame, from 20 blobs, video, vectors at
- * model resolution: 65 bins; the user's flow_bins or flow_scale kept. */
+ * model resolution: 65 bins; the user's flow_bins or flow_scale kept.
+ * Over 0.85 px a frame a range of 5 times the speed; the user's
+ * flow_range kept. */
 static void
 test_speed_rule (void)
 {
@@ -350,6 +352,30 @@ test_speed_rule (void)
   c = cfg;
   c.clip_len = 1;
   CHECK (!ad_config_fit_speed (&c, 0.4, 100, 0), "stills: no motion fit");
+  CHECK (!ad_config_fit_speed (&c, 1.53, 100, 0) &&
+      c.flow_range == cfg.flow_range, "stills: no range");
+  c = cfg;
+  CHECK (cfg.flow_range == 4.25f, "the usual range %g", cfg.flow_range);
+  CHECK (!ad_config_fit_speed (&c, 0.84, 100, 0) && c.flow_range == 4.25f,
+      "0.84 px/frame: the usual range (%g)", c.flow_range);
+  CHECK (ad_config_fit_speed (&c, 1.53, 20, 0) &&
+      fabsf (c.flow_range - 7.65f) < 1e-4f && c.flow_bins == cfg.flow_bins,
+      "1.53 px/frame: range %g, bins %d", c.flow_range, c.flow_bins);
+  c.flow_range = cfg.flow_range;
+  CHECK (memcmp (&c, &cfg, sizeof c) == 0, "nothing else changed");
+  CHECK (!ad_config_fit_speed (&c, 1.53, 100, 1u << AD_RATE_RANGE) &&
+      c.flow_range == 4.25f, "flow_range named: kept");
+  CHECK (ad_config_fit_speed (&c, 10.0, 100, 0) && c.flow_range == 32.0f,
+      "10 px/frame: range at most 32 (%g)", c.flow_range);
+  c = near;
+  CHECK (ad_config_fit_speed (&c, 2.0, 100, 0) == AD_SPEED_RANGE &&
+      c.flow_range == 10.0f && c.flow_bins == 35,
+      "the near preset at 2 px/frame: range %g, bins %d", c.flow_range,
+      c.flow_bins);
+  c = near;
+  CHECK (ad_config_fit_speed (&c, 2.0, 100, 1u << AD_RATE_BINS) &&
+      c.flow_range == 10.0f && c.flow_bins == 17,
+      "flow_bins named: range %g, its bins %d", c.flow_range, c.flow_bins);
 }
 
 static void
@@ -394,6 +420,26 @@ test_relayout (void)
   ad_model_free (m);
 }
 
+/* out (n bytes) = settings "key=value,..." without key's item. */
+static void
+without_field (const char *set, const char *key, char *out, size_t n)
+{
+  size_t k = strlen (key), o = 0;
+  const char *p = set;
+  while (*p) {
+    const char *end = strchr (p, ',');
+    size_t len = end ? (size_t) (end - p) : strlen (p);
+    if (!(strncmp (p, key, k) == 0 && p[k] == '=')) {
+      if (o && o + 1 < n)
+        out[o++] = ',';
+      for (size_t i = 0; i < len && o + 1 < n; i++)
+        out[o++] = p[i];
+    }
+    p += len + (end ? 1 : 0);
+  }
+  out[o] = 0;
+}
+
 /* Trains a small gray model for one epoch on s's footage with the named
  * bits; returns its motion_cell, *applied and *slow what the trainer
  * reports of the scale and speed rules, *bins the model's flow_bins. */
@@ -435,14 +481,24 @@ train_on (const scene *s, unsigned named, int *applied, int *slow,
   printf ("scale rule, %g px: '%s'\n", *height, set);
   double speed = ad_trainer_object_speed (t, slow);
   printf ("speed rule, %.2f px/frame: %d\n", speed, *slow);
-  CHECK (*applied == AD_SCALE_NEAR ? strstr (set, "flow_scale=2") &&
-      strstr (set, "motion_cell=16") && strstr (set, "map_frame=0.75") &&
-      strstr (set, "map_static=2") && strstr (set, "wander_weight=") &&
-      !strstr (set, "width=") && !*slow :
-      *applied == AD_SCALE_MAP ? strcmp (set, *slow ? "flow_bins=65,"
+  /* the speed rule's range, when it widened it, is 5 times the speed;
+   * the rest as the scale rule and the finer bins have it */
+  char want[32] = "", rest[256];
+  if (*slow & AD_SPEED_RANGE)
+    snprintf (want, sizeof want, "flow_range=%g", (double) (float) (5.0 *
+            speed));
+  CHECK ((want[0] != 0) == (strstr (set, "flow_range=") != NULL) &&
+      (!want[0] || strstr (set, want)), "'%s' holds '%s'", set, want);
+  without_field (set, "flow_range", rest, sizeof rest);
+  int bins_rule = (*slow & AD_SPEED_BINS) != 0;
+  CHECK (*applied == AD_SCALE_NEAR ? strstr (rest, "flow_scale=2") &&
+      strstr (rest, "motion_cell=16") && strstr (rest, "map_frame=0.75") &&
+      strstr (rest, "map_static=2") && strstr (rest, "wander_weight=") &&
+      !strstr (rest, "width=") && !bins_rule :
+      *applied == AD_SCALE_MAP ? strcmp (rest, bins_rule ? "flow_bins=65,"
           "map_learned=2.4,map_frame=0.75,map_static=2" : "map_learned=2.4,"
           "map_frame=0.75,map_static=2") == 0 :
-      *slow ? strcmp (set, "flow_bins=65") == 0 : set[0] == 0,
+      bins_rule ? strcmp (rest, "flow_bins=65") == 0 : rest[0] == 0,
       "the rules' settings '%s' (applied %d, slow %d)", set, *applied,
       *slow);
   /* the people's height stays in the model (static_people) */
@@ -452,6 +508,9 @@ train_on (const scene *s, unsigned named, int *applied, int *slow,
       ad_model_config (m)->train_height, *height, (long long) blobs);
   int cell = ad_model_config (m)->motion_cell;
   *bins = ad_model_config (m)->flow_bins;
+  float range = (*slow & AD_SPEED_RANGE) ? (float) (5.0 * speed) : 4.25f;
+  CHECK (ad_model_config (m)->flow_range == range, "the model's range %g, "
+      "the rule's %g", ad_model_config (m)->flow_range, range);
   if (*applied == AD_SCALE_NEAR || *slow) {
     /* the patterns were learned and calibrated on the new layout */
     ad_scorer *sc = NULL;
@@ -473,41 +532,48 @@ test_trainer (void)
   int applied = -1, sl = -1, bins = 0;
   double h = 0.0;
   int cell = train_on (&small, 0, &applied, &sl, &bins, &h);
-  CHECK (cell == 8 && applied == 0 && sl == 0 && bins == 35 && h == 5.0,
+  CHECK (cell == 8 && applied == 0 && sl == AD_SPEED_RANGE && bins == 35 &&
+      h == 5.0,
       "short squares: cell %d, applied %d, slow %d, %d bins, %g rows", cell,
       applied, sl, bins, h);
   cell = train_on (&mid, 0, &applied, &sl, &bins, &h);
-  CHECK (cell == 8 && applied == AD_SCALE_MAP && sl == 0 && bins == 35 &&
-      h == 22.0, "squares 22 px tall: cell %d, applied %d, slow %d, %d "
+  CHECK (cell == 8 && applied == AD_SCALE_MAP && sl == AD_SPEED_RANGE &&
+      bins == 35 && h == 22.0, "squares 22 px tall: cell %d, applied %d, slow %d, %d "
       "bins, %g rows", cell, applied, sl, bins, h);
   /* tall, at the squares' 1-2 px a frame (read about 1.05: within the
-   * one-step fit's reach): the near preset's heatmap alone */
+   * one-step fit's reach): the near preset's heatmap alone; the squares
+   * at that speed, a range of about 5.3 px/frame (every row so far) */
   cell = train_on (&tall, 0, &applied, &sl, &bins, &h);
-  CHECK (cell == 8 && applied == AD_SCALE_MAP && sl == 0 && bins == 35 &&
-      h == 28.0,
+  CHECK (cell == 8 && applied == AD_SCALE_MAP && sl == AD_SPEED_RANGE &&
+      bins == 35 && h == 28.0,
       "tall squares: cell %d, applied %d, slow %d, %d bins, %g rows", cell,
       applied, sl, bins, h);
   /* tall and twice as fast: the whole near preset */
   cell = train_on (&fast, 0, &applied, &sl, &bins, &h);
-  CHECK (cell == 16 && applied == AD_SCALE_NEAR && sl == 0 && bins == 17 &&
-      h == 28.0,
+  CHECK (cell == 16 && applied == AD_SCALE_NEAR && sl == AD_SPEED_RANGE &&
+      bins == 35 && h == 28.0,
       "tall fast squares: cell %d, applied %d, slow %d, %d bins, %g rows",
       cell, applied, sl, bins, h);
   cell = train_on (&fast, 1u << AD_RATE_SCALE, &applied, &sl, &bins, &h);
-  CHECK (cell == 8 && applied == 0 && sl == 0 && bins == 35 && h == 28.0,
-      "tall fast squares, flow_scale named: cell %d, applied %d, slow %d, "
+  CHECK (cell == 8 && applied == 0 && sl == AD_SPEED_RANGE && bins == 35 &&
+      h == 28.0, "tall fast squares, flow_scale named: cell %d, applied %d, "
+      "slow %d, %d bins", cell, applied, sl, bins);
+  cell = train_on (&fast, 1u << AD_RATE_RANGE, &applied, &sl, &bins, &h);
+  CHECK (cell == 16 && applied == AD_SCALE_NEAR && sl == 0 && bins == 17,
+      "tall fast squares, flow_range named: cell %d, applied %d, slow %d, "
       "%d bins", cell, applied, sl, bins);
   /* a quarter of the squares' speed: finer bins, unless named; tall and
    * slow too, with the near preset's heatmap */
   cell = train_on (&slow, 0, &applied, &sl, &bins, &h);
-  CHECK (cell == 8 && applied == 0 && sl == 1 && bins == 65,
+  CHECK (cell == 8 && applied == 0 && sl == AD_SPEED_BINS && bins == 65,
       "slow squares: cell %d, applied %d, slow %d, %d bins", cell, applied,
       sl, bins);
   cell = train_on (&slow, 1u << AD_RATE_BINS, &applied, &sl, &bins, &h);
   CHECK (applied == 0 && sl == 0 && bins == 35, "slow squares, flow_bins "
       "named: applied %d, slow %d, %d bins", applied, sl, bins);
   cell = train_on (&tall_slow, 0, &applied, &sl, &bins, &h);
-  CHECK (cell == 8 && applied == AD_SCALE_MAP && sl == 1 && bins == 65,
+  CHECK (cell == 8 && applied == AD_SCALE_MAP && sl == AD_SPEED_BINS &&
+      bins == 65,
       "tall slow squares: cell %d, applied %d, slow %d, %d bins", cell,
       applied, sl, bins);
 }

@@ -717,7 +717,9 @@ GST_END_TEST;
  * warning asks for a model of twice the size, and the message says far.
  * A square 22 px tall (k = 3), or 28 px tall at 1 px a frame (k = 4, too
  * slow for the preset's motion fit), takes the near preset's heatmap
- * alone: not near, the motion's settings kept. */
+ * alone: not near, the motion's settings kept.  Where the square moves
+ * over 0.85 px a frame the speed rule widens the motion patterns' range
+ * to 5 times its speed, in 35 bins (the near preset's 17 too). */
 GST_START_TEST (test_train_scale_rule)
 {
   for (gint k = 0; k < 5; k++) {
@@ -728,8 +730,8 @@ GST_START_TEST (test_train_scale_rule)
     GstStructure *done = NULL;
     GstMessage *msg;
     gchar *warning = NULL;
-    gdouble height = -1.0;
-    gboolean near = k != 0, far = k != 2;
+    gdouble height = -1.0, speed = -1.0;
+    gboolean near = k != 0, far = k != 2, wide = FALSE;
     gint side = k == 2 ? 6 : k == 3 ? 22 : 28, step = k < 2 ? 3 : 1;
     ad_config cfg;
     ad_error err = { {0} };
@@ -767,15 +769,13 @@ GST_START_TEST (test_train_scale_rule)
     fail_unless (gst_structure_get_boolean (done, "near", &near));
     fail_unless (gst_structure_get_boolean (done, "far", &far));
     fail_unless (height == side, "object height %g", height);
-    {
-      /* the rule's speed: the whole preset from 1.2 px a frame */
-      gdouble speed = -1.0;
-
-      fail_unless (gst_structure_get_double (done, "object-speed", &speed));
-      if (k < 2 || k == 4)
-        fail_unless (k < 2 ? speed >= 1.2 : speed > 0.0 && speed < 1.2,
-            "%d px a frame: object speed %g", step, speed);
-    }
+    /* the rule's speed: the whole preset from 1.2 px a frame; over 0.85
+     * the motion patterns' range 5 times it (the speed rule) */
+    fail_unless (gst_structure_get_double (done, "object-speed", &speed));
+    if (k < 2 || k == 4)
+      fail_unless (k < 2 ? speed >= 1.2 : speed > 0.0 && speed < 1.2,
+          "%d px a frame: object speed %g", step, speed);
+    wide = speed > 0.85;
     fail_unless_equals_int (near, k == 0);
     fail_unless_equals_int (far, k == 2);
     /* what the rule changed: the preset's fields, its heatmap's, or
@@ -795,8 +795,12 @@ GST_START_TEST (test_train_scale_rule)
                 "map_static=2") && !strstr (set, "flow_scale") &&
             !strstr (set, "motion_cell"), "scale-settings '%s'", set);
       } else {
-        fail_unless_equals_string (set, "");
+        /* nothing, or the speed rule's range alone */
+        fail_unless (wide ? g_str_has_prefix (set, "flow_range=") &&
+            !strchr (set, ',') : set[0] == 0, "scale-settings '%s'", set);
       }
+      fail_unless (!wide || strstr (set, "flow_range="), "scale-settings "
+          "'%s' at %g px a frame", set, speed);
     }
     if (k == 2)
       fail_unless (warning && strstr (warning, "only 6 px tall") &&
@@ -808,7 +812,12 @@ GST_START_TEST (test_train_scale_rule)
     fail_unless_equals_int (ad_model_peek_config (path, &cfg, &err), AD_OK);
     fail_unless_equals_int (cfg.motion_cell, k ? 8 : 16);
     fail_unless_equals_int (cfg.flow_scale, k ? 1 : 2);
-    fail_unless_equals_int (cfg.flow_bins, k >= 3 ? 65 : k ? 35 : 17);
+    /* the near preset's 17 bins back to 35 over the wider range */
+    fail_unless_equals_int (cfg.flow_bins, k >= 3 ? 65 : 35);
+    fail_unless (wide ? fabsf (cfg.flow_range - (float) (5.0 * speed)) < 1e-3f
+        : cfg.flow_range == 4.25f, "range %g at %g px a frame",
+        cfg.flow_range, speed);
+    fail_unless (k > 1 || wide, "%d px a frame read %g", step, speed);
     fail_unless (cfg.flow_busy == (k ? 2.0f : 0.0f), "flow_busy %g",
         cfg.flow_busy);
     fail_unless (cfg.map_frame == (k == 0 || k >= 3 ? 0.75f : 0.0f),
