@@ -561,12 +561,16 @@ report_step (const char *name, const ad_model *m, const clip *c, float step)
  * setting does not change) kept; the motion patterns are learned again
  * for every scoring row. */
 static ad_model *
-rebin (ad_model *m, const char *kv)
+relayout_setting (ad_model *m, const char *kv)
 {
   ad_config c = *ad_model_config (m);
   ad_error err = { { 0 } };
-  if (!parse_kv (&c, kv) || ad_model_relayout (m, &c, &err) != AD_OK) {
+  int ok = parse_kv (&c, kv);     /* prints why it failed */
+  if (ok && ad_model_relayout (m, &c, &err) != AD_OK) {
     fprintf (stderr, "ad-tune: %s\n", err.msg);
+    ok = 0;
+  }
+  if (!ok) {
     ad_model_free (m);
     return NULL;
   }
@@ -736,11 +740,11 @@ main (int argc, char **argv)
     char kv[48];
     snprintf (kv, sizeof kv, "flow_bins=%d", bins);
     if (bins > 0 && bins != ad_model_config (m)->flow_bins &&
-        !(m = rebin (m, kv)))
+        !(m = relayout_setting (m, kv)))
       return 1;
     snprintf (kv, sizeof kv, "flow_range=%g", range);
     if (range > 0.0 && (float) range != ad_model_config (m)->flow_range &&
-        !(m = rebin (m, kv)))
+        !(m = relayout_setting (m, kv)))
       return 1;
   } else
     m = NULL;
